@@ -1,0 +1,304 @@
+/**
+ * LU factorization with partial pivoting and what is built on it (solve,
+ * inverse, 1-norm condition estimate). Row-major float64, one matrix per call.
+ *
+ * Layer-1 kernel: numerical failure (a zero pivot) is reported through `info`,
+ * never thrown; RangeError is thrown only for bad dimensions.
+ */
+import { checkDim, checkLen, gemmRM } from "./util.js";
+import { trsm, invertUpperInPlace } from "./triangular.js";
+
+export interface LuResult {
+  /**
+   * n×n row-major: strictly lower part = L (unit diagonal implied), upper part
+   * incl. diagonal = U, with P·A = L·U.
+   */
+  lu: Float64Array;
+  /**
+   * LAPACK getrf pivots, 0-based: at step i, row i was swapped with row piv[i]
+   * (piv[i] ≥ i). P is the product of these transpositions in order i = 0, 1, ….
+   */
+  piv: Int32Array;
+  /** Parity of P: +1 or −1 (det A = sign · Π U[i,i]). */
+  sign: number;
+  /** −1 if every pivot is nonzero, else the index of the first exactly-zero pivot U[info, info]. */
+  info: number;
+}
+
+/** Panel width of the blocked factorization. */
+const NB = 32;
+
+/**
+ * LU factorization with partial (row) pivoting, P·A = L·U (LAPACK getrf
+ * semantics). Right-looking blocked: unblocked panel, trsm for U12, GEMM for
+ * the trailing update. A zero pivot does not stop the factorization (like
+ * getrf); it is reported in `info`. `a` (n×n row-major) is not modified.
+ */
+export function luFactor(a: Float64Array, n: number): LuResult {
+  checkDim("luFactor", "n", n);
+  checkLen("luFactor", "a", a, n * n);
+  const lu = a.slice(0, n * n);
+  const piv = new Int32Array(n);
+  let info = -1;
+  let swaps = 0;
+  for (let j0 = 0; j0 < n; j0 += NB) {
+    const j1 = Math.min(n, j0 + NB);
+    // --- unblocked panel: columns j0..j1-1, rows j0..n-1 (whole-row swaps)
+    for (let j = j0; j < j1; j++) {
+      let p = j;
+      let amax = Math.abs(lu[j * n + j]);
+      for (let i = j + 1; i < n; i++) {
+        const v = Math.abs(lu[i * n + j]);
+        if (v > amax) {
+          amax = v;
+          p = i;
+        }
+      }
+      piv[j] = p;
+      if (amax !== 0 && amax === amax) {
+        if (p !== j) {
+          swaps++;
+          const rj = j * n;
+          const rp = p * n;
+          for (let c = 0; c < n; c++) {
+            const t = lu[rj + c];
+            lu[rj + c] = lu[rp + c];
+            lu[rp + c] = t;
+          }
+        }
+        const d = lu[j * n + j];
+        for (let i = j + 1; i < n; i++) lu[i * n + j] /= d;
+      } else if (info < 0) {
+        info = j;
+      }
+      // rank-1 update of the rest of the panel
+      const rj = j * n;
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        const l = lu[ri + j];
+        if (l === 0) continue;
+        for (let c = j + 1; c < j1; c++) lu[ri + c] -= l * lu[rj + c];
+      }
+    }
+    if (j1 < n) {
+      // U12 = L11⁻¹ A12
+      trsm(true, true, false, true, j1 - j0, n - j1, 1, lu, j0 * n + j0, n, lu, j0 * n + j1, n);
+      // A22 -= L21 · U12
+      gemmRM(false, false, n - j1, n - j1, j1 - j0, -1, lu, j1 * n + j0, n, lu, j0 * n + j1, n, 1, lu, j1 * n + j1, n);
+    }
+  }
+  return { lu, piv, sign: swaps % 2 === 0 ? 1 : -1, info };
+}
+
+function applyRowSwaps(piv: Int32Array, n: number, x: Float64Array, nrhs: number, forward: boolean): void {
+  if (nrhs === 0) return;
+  for (let s = 0; s < n; s++) {
+    const i = forward ? s : n - 1 - s;
+    const p = piv[i];
+    if (p === i) continue;
+    const ri = i * nrhs;
+    const rp = p * nrhs;
+    for (let c = 0; c < nrhs; c++) {
+      const t = x[ri + c];
+      x[ri + c] = x[rp + c];
+      x[rp + c] = t;
+    }
+  }
+}
+
+/** In-place solve on x (n×nrhs row-major) given LU factors. */
+function luSolveInPlace(lu: Float64Array, piv: Int32Array, n: number, x: Float64Array, nrhs: number, trans: boolean): void {
+  if (!trans) {
+    // A = Pᵀ L U:  x ← U⁻¹ L⁻¹ P b
+    applyRowSwaps(piv, n, x, nrhs, true);
+    trsm(true, true, false, true, n, nrhs, 1, lu, 0, n, x, 0, nrhs);
+    trsm(true, false, false, false, n, nrhs, 1, lu, 0, n, x, 0, nrhs);
+  } else {
+    // Aᵀ = Uᵀ Lᵀ P:  x ← Pᵀ L⁻ᵀ U⁻ᵀ b
+    trsm(true, false, true, false, n, nrhs, 1, lu, 0, n, x, 0, nrhs);
+    trsm(true, true, true, true, n, nrhs, 1, lu, 0, n, x, 0, nrhs);
+    applyRowSwaps(piv, n, x, nrhs, false);
+  }
+}
+
+/**
+ * Solve A·X = B (or Aᵀ·X = B when `trans`) from the factors of `luFactor`.
+ * B is n×nrhs row-major; returns a new n×nrhs array. With a zero pivot the
+ * result contains ±Infinity/NaN (check `info` first).
+ */
+export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64Array, nrhs: number, trans: boolean): Float64Array {
+  checkDim("luSolve", "n", n);
+  checkDim("luSolve", "nrhs", nrhs);
+  checkLen("luSolve", "lu", lu, n * n);
+  checkLen("luSolve", "piv", piv, n);
+  checkLen("luSolve", "b", b, n * nrhs);
+  const x = b.slice(0, n * nrhs);
+  luSolveInPlace(lu, piv, n, x, nrhs, trans);
+  return x;
+}
+
+/**
+ * A⁻¹ from the factors of `luFactor` (LAPACK getri: invert U, solve X·L = U⁻¹,
+ * then undo the pivoting on the columns). Returns a new n×n row-major array.
+ * With a zero pivot the result contains ±Infinity/NaN (check `info` first).
+ */
+export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64Array {
+  checkDim("luInverse", "n", n);
+  checkLen("luInverse", "lu", lu, n * n);
+  checkLen("luInverse", "piv", piv, n);
+  const w = lu.slice(0, n * n);
+  if (n === 0) return w;
+  // 1. upper triangle ← U⁻¹ (strictly lower part keeps L)
+  invertUpperInPlace(w, 0, n, n, false);
+  // 2. solve X·L = U⁻¹ for X, block columns right to left
+  const work = new Float64Array(n * NB);
+  for (let j1 = n; j1 > 0; j1 -= NB) {
+    const j0 = Math.max(0, j1 - NB);
+    const jb = j1 - j0;
+    // copy L[j0:n, j0:j1] (strictly lower part, unit diagonal) into work (ld jb), zero it in w
+    for (let i = j0; i < n; i++) {
+      const wr = (i - j0) * jb;
+      for (let c = 0; c < jb; c++) {
+        const col = j0 + c;
+        if (i > col) {
+          work[wr + c] = w[i * n + col];
+          w[i * n + col] = 0;
+        } else {
+          work[wr + c] = i === col ? 1 : 0;
+        }
+      }
+    }
+    // X[:, j0:j1] -= X[:, j1:n] · L[j1:n, j0:j1]
+    if (j1 < n) gemmRM(false, false, n, jb, n - j1, -1, w, j1, n, work, (j1 - j0) * jb, jb, 1, w, j0, n);
+    // X[:, j0:j1] ← X[:, j0:j1] · L[j0:j1, j0:j1]⁻¹
+    trsm(false, true, false, true, n, jb, 1, work, 0, jb, w, j0, n);
+  }
+  // 3. A⁻¹ = X·P: swap columns j and piv[j] in reverse order
+  for (let j = n - 2; j >= 0; j--) {
+    const p = piv[j];
+    if (p === j) continue;
+    for (let i = 0; i < n; i++) {
+      const r = i * n;
+      const t = w[r + j];
+      w[r + j] = w[r + p];
+      w[r + p] = t;
+    }
+  }
+  return w;
+}
+
+/** ‖A‖₁ = max column abs sum of an m×n row-major matrix. */
+export function matrixNorm1(a: Float64Array, m: number, n: number): number {
+  checkDim("matrixNorm1", "m", m);
+  checkDim("matrixNorm1", "n", n);
+  checkLen("matrixNorm1", "a", a, m * n);
+  const s = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) s[j] += Math.abs(a[r + j]);
+  }
+  let mx = 0;
+  for (let j = 0; j < n; j++) {
+    const v = s[j];
+    if (v > mx || v !== v) mx = v;
+  }
+  return mx;
+}
+
+/**
+ * Estimate of the reciprocal 1-norm condition number 1 / (‖A‖₁ · ‖A⁻¹‖₁) from
+ * the LU factors (Hager's method with Higham's refinements, as LAPACK gecon /
+ * lacn2): a few solves with A and Aᵀ, O(n²). `anorm` is ‖A‖₁ of the original
+ * matrix (see `matrixNorm1`). Returns 0 for an exactly singular factorization
+ * (zero pivot) or a zero matrix, 1 for n = 0. The estimate of ‖A⁻¹‖₁ is a lower
+ * bound, almost always within a factor of 3, so rcond is at least the truth and
+ * usually within 3× of it.
+ */
+export function rcondEstimate(lu: Float64Array, piv: Int32Array, n: number, anorm: number): number {
+  checkDim("rcondEstimate", "n", n);
+  checkLen("rcondEstimate", "lu", lu, n * n);
+  checkLen("rcondEstimate", "piv", piv, n);
+  if (n === 0) return 1;
+  if (!(anorm > 0)) return anorm === 0 ? 0 : NaN;
+  for (let i = 0; i < n; i++) {
+    const d = lu[i * n + i];
+    if (d === 0) return 0;
+    if (d !== d) return NaN;
+  }
+  const ainv = invNorm1Estimate(lu, piv, n);
+  if (ainv !== ainv) return NaN;
+  if (ainv === Infinity) return 0;
+  return ainv === 0 ? Infinity : 1 / anorm / ainv;
+}
+
+/** Hager–Higham estimate of ‖A⁻¹‖₁ (LAPACK dlacn2 logic). */
+function invNorm1Estimate(lu: Float64Array, piv: Int32Array, n: number): number {
+  const x = new Float64Array(n);
+  const xi = new Float64Array(n); // sign vector
+  const ITMAX = 5;
+  x.fill(1 / n);
+  luSolveInPlace(lu, piv, n, x, 1, false);
+  if (n === 1) return Math.abs(x[0]);
+  let est = asum(x);
+  for (let i = 0; i < n; i++) {
+    xi[i] = x[i] >= 0 ? 1 : -1;
+    x[i] = xi[i];
+  }
+  luSolveInPlace(lu, piv, n, x, 1, true);
+  let j = argmaxAbs(x);
+  let iter = 2;
+  for (;;) {
+    // x = e_j; x ← A⁻¹ x
+    x.fill(0);
+    x[j] = 1;
+    luSolveInPlace(lu, piv, n, x, 1, false);
+    const estOld = est;
+    est = asum(x);
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      const s = x[i] >= 0 ? 1 : -1;
+      if (s !== xi[i]) same = false;
+    }
+    if (same || est <= estOld) {
+      if (est < estOld) est = estOld;
+      break;
+    }
+    for (let i = 0; i < n; i++) {
+      xi[i] = x[i] >= 0 ? 1 : -1;
+      x[i] = xi[i];
+    }
+    luSolveInPlace(lu, piv, n, x, 1, true);
+    const jlast = j;
+    j = argmaxAbs(x);
+    if (Math.abs(x[jlast]) === Math.abs(x[j]) || iter >= ITMAX) break;
+    iter++;
+  }
+  // alternating-sign test vector guards against pathological cases
+  let altsgn = 1;
+  for (let i = 0; i < n; i++) {
+    x[i] = altsgn * (1 + i / (n - 1));
+    altsgn = -altsgn;
+  }
+  luSolveInPlace(lu, piv, n, x, 1, false);
+  const temp = (2 * asum(x)) / (3 * n);
+  return temp > est ? temp : est;
+}
+
+function asum(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.abs(x[i]);
+  return s;
+}
+
+function argmaxAbs(x: Float64Array): number {
+  let j = 0;
+  let m = -1;
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.abs(x[i]);
+    if (v > m) {
+      m = v;
+      j = i;
+    }
+  }
+  return j;
+}
