@@ -1,0 +1,342 @@
+/**
+ * Small dense helpers for the matrix-function kernels (expm, sqrtm, logm,
+ * Sylvester, Schur). Row-major Float64Array, explicit dimensions. Matrix
+ * products go through `backend().gemm` so a faster backend speeds these up too.
+ *
+ * These are deliberately self-contained (the general LU / triangular kernels
+ * live elsewhere); only what the matrix functions need is here.
+ */
+import { backend } from "./backend.js";
+
+/** n×n identity. */
+export function identity(n: number): Float64Array {
+  const I = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  return I;
+}
+
+/** ‖A‖₁ = max column absolute sum of the m×n row-major A. */
+export function norm1(a: Float64Array, m: number, n: number): number {
+  const s = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) s[j] += Math.abs(a[r + j]);
+  }
+  let mx = 0;
+  for (let j = 0; j < n; j++) if (s[j] > mx || s[j] !== s[j]) mx = s[j];
+  return mx;
+}
+
+/** Frobenius norm of a vector/matrix (scaled to avoid overflow). */
+export function normFro(a: Float64Array): number {
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > scale || v !== v) scale = v;
+  }
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  let s = 0;
+  const inv = 1 / scale;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] * inv;
+    s += v * v;
+  }
+  return scale * Math.sqrt(s);
+}
+
+/** max |a_ij|. */
+export function normMax(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > m || v !== v) m = v;
+  }
+  return m;
+}
+
+/** Transpose of the m×n row-major A (returns n×m). */
+export function transpose(a: Float64Array, m: number, n: number, out?: Float64Array): Float64Array {
+  const t = out ?? new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) t[j * m + i] = a[r + j];
+  }
+  return t;
+}
+
+/**
+ * C = op(A) op(B) with op(A) m×k, op(B) k×n (row-major, tight leading dims).
+ * Writes into `out` when given (must not alias A or B).
+ */
+export function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  transA = false,
+  transB = false,
+  out?: Float64Array,
+): Float64Array {
+  const c = out ?? new Float64Array(m * n);
+  backend().gemm(transA, transB, m, n, k, 1, a, 0, transA ? m : k, b, 0, transB ? k : n, 0, c, 0, n);
+  return c;
+}
+
+/** C = alpha·op(A)·op(B) + beta·C for square n×n operands (in place on C). */
+export function gemmSq(
+  n: number,
+  alpha: number,
+  a: Float64Array,
+  b: Float64Array,
+  beta: number,
+  c: Float64Array,
+  transA = false,
+  transB = false,
+): void {
+  backend().gemm(transA, transB, n, n, n, alpha, a, 0, n, b, 0, n, beta, c, 0, n);
+}
+
+/** Z T Zᵀ for square n×n Z, T (used to transform back from Schur form). */
+export function similarity(z: Float64Array, t: Float64Array, n: number): Float64Array {
+  const zt = matmul(z, t, n, n, n);
+  return matmul(zt, z, n, n, n, false, true);
+}
+
+/** Zᵀ C W for Z m×m, C m×n, W n×n (transform into Schur coordinates). */
+export function congruence(z: Float64Array, c: Float64Array, w: Float64Array, m: number, n: number): Float64Array {
+  const zc = matmul(z, c, m, m, n, true, false);
+  return matmul(zc, w, m, n, n);
+}
+
+const LU_NB = 48;
+
+/**
+ * In-place LU factorization with partial pivoting, P A = L U (LAPACK dgetrf,
+ * right-looking blocked: unblocked panel, row-oriented TRSM for U12, then the
+ * trailing update A22 -= L21 U12 through GEMM). Row-major n×n.
+ * piv[j] = row swapped with row j at step j (sequential, like ipiv but 0-based).
+ * Returns 0, or j+1 if U[j,j] is exactly zero (the factorization is completed).
+ */
+export function luFactor(a: Float64Array, n: number, piv: Int32Array): number {
+  let info = 0;
+  const gemm = backend().gemm;
+  for (let j0 = 0; j0 < n; j0 += LU_NB) {
+    const jend = Math.min(j0 + LU_NB, n);
+    const jb = jend - j0;
+    for (let j = j0; j < jend; j++) {
+      let p = j;
+      let pmax = Math.abs(a[j * n + j]);
+      for (let i = j + 1; i < n; i++) {
+        const v = Math.abs(a[i * n + j]);
+        if (v > pmax) {
+          pmax = v;
+          p = i;
+        }
+      }
+      piv[j] = p;
+      if (p !== j) {
+        const rj = j * n;
+        const rp = p * n;
+        for (let c = 0; c < n; c++) {
+          const t = a[rj + c];
+          a[rj + c] = a[rp + c];
+          a[rp + c] = t;
+        }
+      }
+      const rj = j * n;
+      const d = a[rj + j];
+      if (d === 0) {
+        if (info === 0) info = j + 1;
+        continue;
+      }
+      const inv = 1 / d;
+      for (let i = j + 1; i < n; i++) {
+        const r = i * n;
+        const l = (a[r + j] *= inv);
+        if (l !== 0) for (let c = j + 1; c < jend; c++) a[r + c] -= l * a[rj + c];
+      }
+    }
+    if (jend < n) {
+      // U12 = L11⁻¹ A12 (unit lower triangular, row-oriented)
+      for (let i = j0 + 1; i < jend; i++) {
+        const ri = i * n;
+        for (let k = j0; k < i; k++) {
+          const l = a[ri + k];
+          if (l === 0) continue;
+          const rk = k * n;
+          for (let c = jend; c < n; c++) a[ri + c] -= l * a[rk + c];
+        }
+      }
+      // A22 -= L21 U12
+      gemm(false, false, n - jend, n - jend, jb, -1, a, jend * n + j0, n, a, j0 * n + jend, n, 1, a, jend * n + jend, n);
+    }
+  }
+  return info;
+}
+
+/**
+ * Solve A X = B in place given luFactor's output; B is n×nrhs row-major.
+ * Blocked forward/back substitution with GEMM for the off-diagonal blocks.
+ */
+export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64Array, nrhs: number): void {
+  const gemm = backend().gemm;
+  for (let i = 0; i < n; i++) {
+    const p = piv[i];
+    if (p !== i) {
+      const ri = i * nrhs;
+      const rp = p * nrhs;
+      for (let c = 0; c < nrhs; c++) {
+        const t = b[ri + c];
+        b[ri + c] = b[rp + c];
+        b[rp + c] = t;
+      }
+    }
+  }
+  // L Y = P B (unit lower)
+  for (let i0 = 0; i0 < n; i0 += LU_NB) {
+    const iend = Math.min(i0 + LU_NB, n);
+    if (i0 > 0) gemm(false, false, iend - i0, nrhs, i0, -1, lu, i0 * n, n, b, 0, nrhs, 1, b, i0 * nrhs, nrhs);
+    for (let i = i0 + 1; i < iend; i++) {
+      const ri = i * nrhs;
+      for (let k = i0; k < i; k++) {
+        const l = lu[i * n + k];
+        if (l === 0) continue;
+        const rk = k * nrhs;
+        for (let c = 0; c < nrhs; c++) b[ri + c] -= l * b[rk + c];
+      }
+    }
+  }
+  // U X = Y
+  const nblk = Math.ceil(n / LU_NB);
+  for (let blk = nblk - 1; blk >= 0; blk--) {
+    const i0 = blk * LU_NB;
+    const iend = Math.min(i0 + LU_NB, n);
+    if (iend < n)
+      gemm(false, false, iend - i0, nrhs, n - iend, -1, lu, i0 * n + iend, n, b, iend * nrhs, nrhs, 1, b, i0 * nrhs, nrhs);
+    for (let i = iend - 1; i >= i0; i--) {
+      const ri = i * nrhs;
+      for (let k = i + 1; k < iend; k++) {
+        const u = lu[i * n + k];
+        if (u === 0) continue;
+        const rk = k * nrhs;
+        for (let c = 0; c < nrhs; c++) b[ri + c] -= u * b[rk + c];
+      }
+      const inv = 1 / lu[i * n + i];
+      for (let c = 0; c < nrhs; c++) b[ri + c] *= inv;
+    }
+  }
+}
+
+/**
+ * Reciprocal condition estimate in the 1-norm is not needed by the matrix
+ * functions; instead they report the smallest |pivot| / max |pivot| of the LU.
+ */
+export function luPivotRatio(lu: Float64Array, n: number): number {
+  let mn = Infinity;
+  let mx = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Math.abs(lu[i * n + i]);
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  return n === 0 ? 1 : mx === 0 ? 0 : mn / mx;
+}
+
+/**
+ * Solve the k×k system M x = r (k ≤ 4, M row-major, overwritten) by Gaussian
+ * elimination with complete pivoting (as LAPACK dlasy2). Pivots smaller than
+ * `smin` are replaced by `smin` (the system is then singular to working
+ * precision); returns true in that case. Solution overwrites r.
+ */
+export function solveSmall(M: Float64Array, k: number, r: Float64Array, smin: number): boolean {
+  let perturbed = false;
+  // column permutation record
+  const colp = SMALL_COLP;
+  for (let i = 0; i < k; i++) colp[i] = i;
+  for (let s = 0; s < k; s++) {
+    // complete pivot in the trailing (k-s)×(k-s) block
+    let pi = s;
+    let pj = s;
+    let pv = -1;
+    for (let i = s; i < k; i++)
+      for (let j = s; j < k; j++) {
+        const v = Math.abs(M[i * k + j]);
+        if (v > pv) {
+          pv = v;
+          pi = i;
+          pj = j;
+        }
+      }
+    if (pi !== s) {
+      for (let j = 0; j < k; j++) {
+        const t = M[s * k + j];
+        M[s * k + j] = M[pi * k + j];
+        M[pi * k + j] = t;
+      }
+      const t = r[s];
+      r[s] = r[pi];
+      r[pi] = t;
+    }
+    if (pj !== s) {
+      for (let i = 0; i < k; i++) {
+        const t = M[i * k + s];
+        M[i * k + s] = M[i * k + pj];
+        M[i * k + pj] = t;
+      }
+      const t = colp[s];
+      colp[s] = colp[pj];
+      colp[pj] = t;
+    }
+    if (!(Math.abs(M[s * k + s]) >= smin)) {
+      M[s * k + s] = smin;
+      perturbed = true;
+    }
+    const d = M[s * k + s];
+    for (let i = s + 1; i < k; i++) {
+      const l = M[i * k + s] / d;
+      if (l === 0) continue;
+      for (let j = s + 1; j < k; j++) M[i * k + j] -= l * M[s * k + j];
+      r[i] -= l * r[s];
+    }
+  }
+  const x = SMALL_X;
+  for (let i = k - 1; i >= 0; i--) {
+    let v = r[i];
+    for (let j = i + 1; j < k; j++) v -= M[i * k + j] * x[j];
+    x[i] = v / M[i * k + i];
+  }
+  for (let i = 0; i < k; i++) r[colp[i]] = x[i];
+  return perturbed;
+}
+const SMALL_COLP = new Int32Array(4);
+const SMALL_X = new Float64Array(4);
+
+/**
+ * Diagonal block structure of an upper quasi-triangular n×n T (real Schur
+ * form): returns the block start indices followed by n, e.g. [0, 2, 3, n].
+ * A 2×2 block starts at i when T[i+1, i] ≠ 0.
+ */
+export function quasiBlocks(t: Float64Array, n: number): Int32Array {
+  const starts: number[] = [];
+  let i = 0;
+  while (i < n) {
+    starts.push(i);
+    i += i + 1 < n && t[(i + 1) * n + i] !== 0 ? 2 : 1;
+  }
+  starts.push(n);
+  return Int32Array.from(starts);
+}
+
+/** Principal square root of the complex number (re, im): returns [sr, si] with sr ≥ 0. */
+export function csqrt(re: number, im: number): [number, number] {
+  if (re === 0 && im === 0) return [0, im];
+  const r = Math.hypot(re, im);
+  if (re >= 0) {
+    const sr = Math.sqrt(0.5 * (r + re));
+    return [sr, im / (2 * sr)];
+  }
+  const si0 = Math.sqrt(0.5 * (r - re));
+  const si = im < 0 || Object.is(im, -0) ? -si0 : si0;
+  return [Math.abs(im) / (2 * si0), si];
+}
