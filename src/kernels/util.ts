@@ -174,3 +174,60 @@ export function transposeInto(src: Float64Array, srcOff: number, rows: number, c
     }
   }
 }
+
+/**
+ * Column-major: form the ib×ib upper-triangular factor T of a block reflector
+ * H = H_0·H_1⋯H_{ib−1} = I − V·T·Vᵀ (LAPACK larft, forward, columnwise).
+ * V is mv×ib, explicit (unit diagonal and zeros above it stored), at vOff with
+ * leading dimension ldv; tau[tauOff + j] are the reflector scales. T is written
+ * at tOff with leading dimension ldt, including zeros below its diagonal.
+ */
+export function larft(mv: number, ib: number, V: Float64Array, vOff: number, ldv: number, tau: Float64Array, tauOff: number, T: Float64Array, tOff: number, ldt: number): void {
+  for (let j = 0; j < ib; j++) {
+    const tj = tau[tauOff + j];
+    const cj = tOff + j * ldt;
+    for (let i = j + 1; i < ib; i++) T[cj + i] = 0;
+    T[cj + j] = tj;
+    if (j === 0) continue;
+    // z = V[:, 0:j]ᵀ · V[:, j] (V[:, j] is zero above row j)
+    const vj = vOff + j * ldv;
+    for (let i = 0; i < j; i++) {
+      const vi = vOff + i * ldv;
+      let s = 0;
+      if (tj !== 0) for (let r = j; r < mv; r++) s += V[vi + r] * V[vj + r];
+      T[cj + i] = -tj * s;
+    }
+    // T[0:j, j] = T[0:j, 0:j] · z (upper triangular, in place, i ascending)
+    for (let i = 0; i < j; i++) {
+      let s = 0;
+      for (let p = i; p < j; p++) s += T[tOff + p * ldt + i] * T[cj + p];
+      T[cj + i] = s;
+    }
+  }
+}
+
+/**
+ * Column-major: C ← op(H)·C with H = I − V·T·Vᵀ (op(H) = Hᵀ when trans).
+ * C is mc×nc, V is mc×kb explicit, T kb×kb upper with explicit zeros below.
+ * `work` needs 2·kb·nc entries.
+ */
+export function larfbLeft(trans: boolean, mc: number, nc: number, kb: number, V: Float64Array, vOff: number, ldv: number, T: Float64Array, tOff: number, ldt: number, C: Float64Array, cOff: number, ldc: number, work: Float64Array): void {
+  if (mc === 0 || nc === 0 || kb === 0) return;
+  const w2 = kb * nc;
+  gemmCM(true, false, kb, nc, mc, 1, V, vOff, ldv, C, cOff, ldc, 0, work, 0, kb);
+  gemmCM(trans, false, kb, nc, kb, 1, T, tOff, ldt, work, 0, kb, 0, work, w2, kb);
+  gemmCM(false, false, mc, nc, kb, -1, V, vOff, ldv, work, w2, kb, 1, C, cOff, ldc);
+}
+
+/**
+ * Column-major: C ← C·op(H) with H = I − V·T·Vᵀ (op(H) = Hᵀ when trans).
+ * C is mc×nc, V is nc×kb explicit, T kb×kb upper with explicit zeros below.
+ * `work` needs 2·mc·kb entries.
+ */
+export function larfbRight(trans: boolean, mc: number, nc: number, kb: number, V: Float64Array, vOff: number, ldv: number, T: Float64Array, tOff: number, ldt: number, C: Float64Array, cOff: number, ldc: number, work: Float64Array): void {
+  if (mc === 0 || nc === 0 || kb === 0) return;
+  const w2 = mc * kb;
+  gemmCM(false, false, mc, kb, nc, 1, C, cOff, ldc, V, vOff, ldv, 0, work, 0, mc);
+  gemmCM(false, trans, mc, kb, kb, 1, work, 0, mc, T, tOff, ldt, 0, work, w2, mc);
+  gemmCM(false, true, mc, nc, kb, -1, work, w2, mc, V, vOff, ldv, 1, C, cOff, ldc);
+}

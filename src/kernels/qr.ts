@@ -1,0 +1,144 @@
+/**
+ * Householder QR factorization, row-major float64 in and out, one matrix per
+ * call. Internally column-major (the Householder vectors are then contiguous)
+ * and blocked with the compact WY representation (LAPACK geqrf / orgqr), so
+ * most of the work goes through the backend GEMM.
+ */
+import { checkDim, checkLen, larfg, larft, larfbLeft, type Reflector } from "./util.js";
+
+export type QrMode = "reduced" | "complete";
+
+export interface QrResult {
+  /** Row-major; m×k ("reduced") or m×m ("complete"), orthonormal columns. */
+  q: Float64Array;
+  /** Row-major upper trapezoidal; k×n ("reduced") or m×n ("complete"). diag(R) ≥ 0. */
+  r: Float64Array;
+}
+
+const NB = 32;
+
+/**
+ * A = Q·R for an m×n row-major `a` (not modified), k = min(m, n). Works for
+ * tall, square and wide matrices (and m or n = 0).
+ *
+ * Sign gauge: diag(R) ≥ 0 (rows of R and the matching columns of Q are
+ * negated where needed), which makes the factorization unique when A has full
+ * column rank k and the first k columns are independent. In "complete" mode the
+ * trailing m−k columns of Q are an orthonormal completion (no gauge fixed).
+ */
+export function qr(a: Float64Array, m: number, n: number, mode: QrMode = "reduced"): QrResult {
+  checkDim("qr", "m", m);
+  checkDim("qr", "n", n);
+  checkLen("qr", "a", a, m * n);
+  if (mode !== "reduced" && mode !== "complete") throw new RangeError(`qr: unknown mode ${String(mode)}`);
+  const k = Math.min(m, n);
+  const qc = mode === "reduced" ? k : m; // columns of Q
+  const rr = mode === "reduced" ? k : m; // rows of R
+  // column-major working copy
+  const w = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ar = i * n;
+    for (let j = 0; j < n; j++) w[i + j * m] = a[ar + j];
+  }
+  const tau = new Float64Array(k);
+  geqrf(w, m, n, tau);
+  // R (row-major), sign gauge diag(R) ≥ 0
+  const r = new Float64Array(rr * n);
+  const flip = new Int8Array(k);
+  for (let i = 0; i < k; i++) {
+    flip[i] = w[i + i * m] < 0 ? 1 : 0;
+    const s = flip[i] ? -1 : 1;
+    for (let j = i; j < n; j++) r[i * n + j] = s * w[i + j * m];
+  }
+  // Q (column-major, m×qc) then row-major with the gauge applied
+  const qcm = orgqr(w, m, qc, k, tau);
+  const q = new Float64Array(m * qc);
+  for (let j = 0; j < qc; j++) {
+    const s = j < k && flip[j] ? -1 : 1;
+    const cj = j * m;
+    for (let i = 0; i < m; i++) q[i * qc + j] = s * qcm[cj + i];
+  }
+  return { q, r };
+}
+
+/**
+ * Column-major blocked Householder QR in place (LAPACK geqrf): on exit the
+ * upper trapezoid of `w` (m×n, ld m) holds R and the part below the diagonal
+ * the Householder vectors (unit leading entry implied); tau has min(m,n) scales.
+ */
+export function geqrf(w: Float64Array, m: number, n: number, tau: Float64Array): void {
+  const k = Math.min(m, n);
+  const refl: Reflector = { beta: 0, tau: 0 };
+  const nbMax = Math.min(NB, k);
+  const vbuf = new Float64Array(m * nbMax);
+  const tbuf = new Float64Array(nbMax * nbMax);
+  const work = new Float64Array(2 * nbMax * n);
+  for (let i = 0; i < k; i += NB) {
+    const ib = Math.min(NB, k - i);
+    // unblocked factorization of the panel w[i:m, i:i+ib]
+    for (let j = i; j < i + ib; j++) {
+      const cj = j * m;
+      larfg(w[cj + j], w, cj + j + 1, 1, m - j - 1, refl);
+      tau[j] = refl.tau;
+      w[cj + j] = refl.beta;
+      const t = refl.tau;
+      if (t === 0) continue;
+      // apply H_j to w[j:m, j+1:i+ib] from the left
+      for (let c = j + 1; c < i + ib; c++) {
+        const cc = c * m;
+        let s = w[cc + j];
+        for (let r = j + 1; r < m; r++) s += w[cj + r] * w[cc + r];
+        s *= t;
+        if (s === 0) continue;
+        w[cc + j] -= s;
+        for (let r = j + 1; r < m; r++) w[cc + r] -= s * w[cj + r];
+      }
+    }
+    if (i + ib < n) {
+      const mv = m - i;
+      // explicit V (mv×ib) from the panel
+      for (let c = 0; c < ib; c++) {
+        const src = (i + c) * m + i;
+        const dst = c * mv;
+        for (let r = 0; r < c; r++) vbuf[dst + r] = 0;
+        vbuf[dst + c] = 1;
+        for (let r = c + 1; r < mv; r++) vbuf[dst + r] = w[src + r];
+      }
+      larft(mv, ib, vbuf, 0, mv, tau, i, tbuf, 0, ib);
+      // trailing update: w[i:m, i+ib:n] ← Hᵀ · w[i:m, i+ib:n]
+      larfbLeft(true, mv, n - i - ib, ib, vbuf, 0, mv, tbuf, 0, ib, w, i + (i + ib) * m, m, work);
+    }
+  }
+}
+
+/**
+ * Column-major: form the first `qc` columns of Q = H_0·H_1⋯H_{k−1} (m×m) from
+ * the reflectors stored below the diagonal of `w` (m×·, ld m) by `geqrf`
+ * (LAPACK orgqr). Requires k ≤ qc ≤ m. Returns a new m×qc column-major array.
+ */
+export function orgqr(w: Float64Array, m: number, qc: number, k: number, tau: Float64Array): Float64Array {
+  const q = new Float64Array(m * qc);
+  for (let j = 0; j < qc; j++) q[j + j * m] = 1;
+  if (k === 0) return q;
+  const nbMax = Math.min(NB, k);
+  const vbuf = new Float64Array(m * nbMax);
+  const tbuf = new Float64Array(nbMax * nbMax);
+  const work = new Float64Array(2 * nbMax * qc);
+  // block start positions, processed last to first
+  const lastStart = Math.floor((k - 1) / NB) * NB;
+  for (let i = lastStart; i >= 0; i -= NB) {
+    const ib = Math.min(NB, k - i);
+    const mv = m - i;
+    for (let c = 0; c < ib; c++) {
+      const src = (i + c) * m + i;
+      const dst = c * mv;
+      for (let r = 0; r < c; r++) vbuf[dst + r] = 0;
+      vbuf[dst + c] = 1;
+      for (let r = c + 1; r < mv; r++) vbuf[dst + r] = w[src + r];
+    }
+    larft(mv, ib, vbuf, 0, mv, tau, i, tbuf, 0, ib);
+    // Q[i:m, i:qc] ← H_block · Q[i:m, i:qc]
+    larfbLeft(false, mv, qc - i, ib, vbuf, 0, mv, tbuf, 0, ib, q, i + i * m, m, work);
+  }
+  return q;
+}
