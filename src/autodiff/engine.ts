@@ -1,0 +1,248 @@
+/**
+ * Reverse mode: walk the tape from the outputs in reverse topological order,
+ * calling each node's VJP rule once with the summed cotangent of its outputs
+ * (fan-out accumulates with +=), un-broadcasting each input cotangent to its
+ * input's shape, and skipping symbolic zeros (null) and nodes that cannot
+ * reach a requested input.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { LeafNode, OpNode, setGradEnabled, type GradNode } from "../tensor/meta.js";
+import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
+import { AutogradError, ShapeError } from "../errors.js";
+import { add, sumToShape } from "../ops/api.js";
+import { onesLike } from "../tensor/create.js";
+
+export interface BackwardOptions {
+  /** Keep the saved tensors so that backward can run through this graph again. Default: createGraph. */
+  retainGraph?: boolean;
+  /** Record the backward computation itself so that the gradients can be differentiated again. */
+  createGraph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  /** Cotangents for the outputs (required for non-scalar outputs). */
+  gradOutputs?: (Tensor | null)[] | Tensor | null;
+  /** Return null (instead of raising) for inputs that the outputs do not depend on. */
+  allowUnused?: boolean;
+}
+
+type Slot = (Tensor | null)[];
+
+function seedCotangents(op: string, outputs: Tensor[], gradOutputs: GradOptions["gradOutputs"]): Tensor[] {
+  const given = gradOutputs === undefined || gradOutputs === null ? [] : Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs];
+  return outputs.map((out, i) => {
+    if (out._node === null)
+      throw new AutogradError(op, `output ${i} (shape ${fmtShape(out.shape)}) does not require grad and has no grad function; did you create the inputs with { requiresGrad: true }, or compute it under noGrad?`);
+    const g = given[i];
+    if (g === undefined || g === null) {
+      if (out.size !== 1)
+        throw new AutogradError(op, `a cotangent must be given for non-scalar output ${i} of shape ${fmtShape(out.shape)} (grad can be implicitly created only for scalar outputs)`);
+      return onesLike(out);
+    }
+    if (!shapesEqual(g.shape, out.shape))
+      throw new ShapeError(op, `cotangent ${i} has shape ${fmtShape(g.shape)} but output ${i} has shape ${fmtShape(out.shape)}`);
+    return g;
+  });
+}
+
+/** Nodes reachable from the roots, in post-order (every node after all of its inputs' nodes). */
+function topoSort(roots: GradNode[]): GradNode[] {
+  const order: GradNode[] = [];
+  const visited = new Set<GradNode>();
+  const stack: [GradNode, number][] = [];
+  for (const r of roots) {
+    if (visited.has(r)) continue;
+    visited.add(r);
+    stack.push([r, 0]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const node = top[0];
+      const inputs = node instanceof OpNode ? node.inputs : null;
+      if (node instanceof OpNode && inputs === null)
+        throw new AutogradError(node.name, "trying to backward through the graph a second time (or directly access saved tensors after they have already been freed); pass { retainGraph: true } to the first backward if you need to");
+      if (inputs !== null && top[1] < inputs.length) {
+        const child = inputs[top[1]++]._node;
+        if (child !== null && !visited.has(child)) {
+          visited.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(node);
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Core of backward() and autograd.grad(): returns the cotangents arriving at
+ * `targets` (for grad) or accumulates into leaves' .grad (for backward).
+ */
+function run(
+  op: string,
+  outputs: Tensor[],
+  cts: Tensor[],
+  targets: Tensor[] | null,
+  opts: BackwardOptions,
+): (Tensor | null)[] {
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  const order = topoSort(outputs.map((o) => o._node as GradNode));
+
+  // which nodes lead to a target (targets are leaves for backward())
+  const targetNodes = new Set<GradNode>();
+  if (targets !== null) for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
+  const needed = new Set<GradNode>();
+  for (const node of order) {
+    if (targets === null ? node.isLeaf : targetNodes.has(node)) {
+      needed.add(node);
+      continue;
+    }
+    if (node instanceof OpNode) {
+      for (const inp of node.inputs!) {
+        if (inp._node !== null && needed.has(inp._node)) {
+          needed.add(node);
+          break;
+        }
+      }
+    }
+  }
+
+  const slots = new Map<GradNode, Slot>();
+  const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
+    let slot = slots.get(node);
+    if (slot === undefined) {
+      slot = [];
+      slots.set(node, slot);
+    }
+    const prev = slot[idx];
+    slot[idx] = prev === undefined || prev === null ? g : add(prev, g);
+  };
+  for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
+
+  const results = new Map<GradNode, Slot>();
+  const prevMode = setGradEnabled(createGraph);
+  try {
+    for (let oi = order.length - 1; oi >= 0; oi--) {
+      const node = order[oi];
+      if (!needed.has(node)) continue;
+      const slot = slots.get(node);
+      if (slot === undefined) continue;
+      slots.delete(node);
+      if (targets !== null && targetNodes.has(node)) results.set(node, slot);
+      if (node instanceof LeafNode) {
+        if (targets === null) {
+          const g = slot[0];
+          if (g !== null && g !== undefined) {
+            const leaf = node.tensor;
+            const gd = createGraph ? g : detachIfNeeded(g);
+            leaf.grad = leaf.grad === null ? gd : add(leaf.grad, gd);
+          }
+        }
+        continue;
+      }
+      const opNode = node as OpNode;
+      const rule = opNode.rule;
+      const inputs = opNode.inputs!;
+      const single = (rule.nOut ?? 1) === 1;
+      const ctArg = single ? slot[0] : Array.from({ length: rule.nOut! }, (_, k) => slot[k] ?? null);
+      if (single && (ctArg === null || ctArg === undefined)) continue;
+      const grads = rule.vjp(ctArg, inputs, single ? opNode.outs![0] : opNode.outs, opNode.params);
+      if (grads.length !== inputs.length)
+        throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
+      for (let i = 0; i < inputs.length; i++) {
+        const g = grads[i];
+        const inp = inputs[i];
+        if (g === null || g === undefined || inp._node === null || !needed.has(inp._node)) continue;
+        accumulate(inp._node, inp._outIdx, fitCotangent(rule.name, g, inp, i));
+      }
+      if (!retainGraph) {
+        opNode.inputs = null;
+        opNode.outs = null;
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+  }
+  if (targets === null) return [];
+  return targets.map((t) => {
+    if (t._node === null) return null;
+    const slot = results.get(t._node);
+    const g = slot?.[t._outIdx];
+    return g === undefined ? null : g;
+  });
+}
+
+function detachIfNeeded(g: Tensor): Tensor {
+  if (g._node === null) return g;
+  const d = new Tensor(g.data, g.shape);
+  d._fw = g._fw;
+  return d;
+}
+
+/** Un-broadcast a cotangent to its input's shape; anything else is a rule bug, reported with the op's name. */
+function fitCotangent(op: string, g: Tensor, inp: Tensor, i: number): Tensor {
+  if (shapesEqual(g.shape, inp.shape)) return g;
+  if (broadcastsTo(inp.shape, g.shape)) return sumToShape(g, inp.shape);
+  throw new ShapeError(op, `VJP rule returned a cotangent of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`);
+}
+
+/** Accumulate d(Σ ⟨ctᵢ, outputᵢ⟩)/d(leaf) into every leaf's .grad (PyTorch's backward). */
+export function backward(outputs: Tensor | Tensor[], gradOutputs?: GradOptions["gradOutputs"], opts: BackwardOptions = {}): void {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const cts = seedCotangents("backward", outs, gradOutputs);
+  run("backward", outs, cts, null, opts);
+}
+
+/**
+ * The gradients of the outputs with respect to `inputs` (any tensors in the
+ * graph, leaves or not), returned rather than accumulated (torch.autograd.grad).
+ */
+export function gradients(outputs: Tensor | Tensor[], inputs: Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const cts = seedCotangents("autograd.grad", outs, opts.gradOutputs);
+  const res = run("autograd.grad", outs, cts, inputs, opts);
+  if (!opts.allowUnused) {
+    res.forEach((g, i) => {
+      if (g !== null) return;
+      if (inputs[i]._node === null)
+        throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(inputs[i].shape)}) does not require grad`);
+      throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(inputs[i].shape)}) was not used to compute the outputs; pass { allowUnused: true } to get null instead`);
+    });
+  }
+  return res;
+}
+
+/** Run fn with gradient recording disabled (no tape is built). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+/** Run fn with gradient recording enabled (inside noGrad, for example). */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+/** A tensor with the same values that is cut from the tape and carries no forward tangents. */
+export function detach(x: Tensor): Tensor {
+  return new Tensor(x.data, x.shape);
+}
+
+/** Make a leaf tensor require (or stop requiring) grad. Refused on non-leaf tensors. */
+export function setRequiresGrad(x: Tensor, flag = true): Tensor {
+  if (x._node !== null && !x._node.isLeaf)
+    throw new AutogradError("requiresGrad_", `can only change requiresGrad of leaf tensors; this one was computed by ${x._node.name} (use detach() first)`);
+  x._node = flag ? (x._node ?? new LeafNode(x)) : null;
+  return x;
+}

@@ -1,0 +1,72 @@
+/**
+ * Typed errors. Every error names the op that raised it; numerical failures
+ * carry the numbers that matter (pivot, condition estimate, residual, iterations).
+ */
+
+export class MatgradError extends Error {
+  /** The op (or function) that raised the error, e.g. "matmul" or "linalg.cholesky". */
+  readonly op: string;
+  constructor(op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = new.target.name;
+    this.op = op;
+  }
+}
+
+/** Operand shapes are incompatible. */
+export class ShapeError extends MatgradError {}
+
+/** An argument is invalid (bad axis, bad option, non-integer where an integer is needed). */
+export class ArgumentError extends MatgradError {}
+
+/** Misuse of the autograd engine (backward without cotangent, freed graph, …). */
+export class AutogradError extends MatgradError {}
+
+/** A matrix is singular (or singular to working precision). */
+export class SingularMatrixError extends MatgradError {
+  constructor(
+    op: string,
+    message: string,
+    /** Reciprocal condition number estimate, when known (0 for exactly singular). */
+    readonly rcond?: number,
+    /** Index of the zero pivot, when known. */
+    readonly pivot?: number,
+  ) {
+    super(op, message);
+  }
+}
+
+/** Cholesky (or another SPD-only op) met a non-positive pivot. */
+export class NotPositiveDefiniteError extends MatgradError {
+  constructor(
+    op: string,
+    message: string,
+    /** Index of the failing pivot (0-based) and the value found there. */
+    readonly pivot: number,
+    readonly pivotValue: number,
+  ) {
+    super(op, message);
+  }
+}
+
+/** An iterative method did not reach its tolerance. */
+export class ConvergenceError extends MatgradError {
+  constructor(
+    op: string,
+    message: string,
+    readonly residual: number,
+    readonly iterations: number,
+    readonly tolerance?: number,
+  ) {
+    super(op, message);
+  }
+}
+
+/** Input outside the domain of a function (e.g. logm of a matrix with a negative eigenvalue). */
+export class DomainError extends MatgradError {}
+
+/**
+ * A derivative does not exist or is unbounded at this input, e.g. eigenvector
+ * gradients at a degenerate spectrum for a loss that is not gauge invariant.
+ */
+export class NonDifferentiableError extends MatgradError {}

@@ -1,0 +1,24 @@
+/**
+ * matgrad — differentiable matrix computation in TypeScript.
+ * The public API, and nothing else.
+ */
+import "./ops/methods.js";
+
+export { Tensor, type NestedArray, type DType } from "./tensor/tensor.js";
+export {
+  tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, eye, arange, linspace, rand, randn,
+  type TensorOptions, type RandomOptions,
+} from "./tensor/create.js";
+export { Generator, manualSeed } from "./tensor/random.js";
+export { broadcastShapes, type Shape } from "./tensor/shape.js";
+export * from "./ops/api.js";
+export { isGradEnabled } from "./tensor/meta.js";
+export {
+  backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, type BackwardOptions, type GradOptions,
+} from "./autodiff/engine.js";
+export {
+  grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,
+  type TensorFn, type MultiFn, type ArgnumsOption, type JacobianOptions,
+} from "./autodiff/transforms.js";
+export * from "./errors.js";
+export { backend, setBackend, type Backend } from "./kernels/backend.js";

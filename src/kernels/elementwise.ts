@@ -1,0 +1,184 @@
+/**
+ * Elementwise kernels over Float64Array: unary maps and broadcasting binary /
+ * ternary maps. Numbers only; shapes are plain number arrays.
+ */
+
+export type UnaryOp =
+  | "neg" | "exp" | "log" | "sqrt" | "abs" | "sin" | "cos" | "tan" | "tanh"
+  | "sigmoid" | "relu" | "sign" | "reciprocal" | "square" | "expm1" | "log1p" | "step";
+
+export function unary(op: UnaryOp, a: Float64Array): Float64Array {
+  const n = a.length;
+  const o = new Float64Array(n);
+  switch (op) {
+    case "neg": for (let i = 0; i < n; i++) o[i] = -a[i]; break;
+    case "exp": for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]); break;
+    case "log": for (let i = 0; i < n; i++) o[i] = Math.log(a[i]); break;
+    case "sqrt": for (let i = 0; i < n; i++) o[i] = Math.sqrt(a[i]); break;
+    case "abs": for (let i = 0; i < n; i++) o[i] = Math.abs(a[i]); break;
+    case "sin": for (let i = 0; i < n; i++) o[i] = Math.sin(a[i]); break;
+    case "cos": for (let i = 0; i < n; i++) o[i] = Math.cos(a[i]); break;
+    case "tan": for (let i = 0; i < n; i++) o[i] = Math.tan(a[i]); break;
+    case "tanh": for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i]); break;
+    case "sigmoid":
+      // numerically stable in both tails
+      for (let i = 0; i < n; i++) {
+        const x = a[i];
+        if (x >= 0) o[i] = 1 / (1 + Math.exp(-x));
+        else {
+          const e = Math.exp(x);
+          o[i] = e / (1 + e);
+        }
+      }
+      break;
+    case "relu": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? a[i] : 0; break;
+    case "sign": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? 1 : a[i] < 0 ? -1 : a[i] === 0 ? 0 : NaN; break;
+    case "step": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? 1 : 0; break;
+    case "reciprocal": for (let i = 0; i < n; i++) o[i] = 1 / a[i]; break;
+    case "square": for (let i = 0; i < n; i++) o[i] = a[i] * a[i]; break;
+    case "expm1": for (let i = 0; i < n; i++) o[i] = Math.expm1(a[i]); break;
+    case "log1p": for (let i = 0; i < n; i++) o[i] = Math.log1p(a[i]); break;
+  }
+  return o;
+}
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
+  | "gt" | "ge" | "lt" | "le" | "eq" | "ne" | "atan2";
+
+/** One strided row of a binary op: o[oi + j] = a[ai + j*as] ∘ b[bi + j*bs], j < n. */
+function binaryRow(
+  op: BinaryOp, a: Float64Array, ai: number, as: number, b: Float64Array, bi: number, bs: number,
+  o: Float64Array, oi: number, n: number,
+): void {
+  switch (op) {
+    case "add": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] + b[bi + j * bs]; break;
+    case "sub": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] - b[bi + j * bs]; break;
+    case "mul": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] * b[bi + j * bs]; break;
+    case "div": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] / b[bi + j * bs]; break;
+    case "pow": for (let j = 0; j < n; j++) o[oi + j] = Math.pow(a[ai + j * as], b[bi + j * bs]); break;
+    case "maximum":
+      for (let j = 0; j < n; j++) {
+        const x = a[ai + j * as], y = b[bi + j * bs];
+        o[oi + j] = x !== x || y !== y ? NaN : x > y ? x : y;
+      }
+      break;
+    case "minimum":
+      for (let j = 0; j < n; j++) {
+        const x = a[ai + j * as], y = b[bi + j * bs];
+        o[oi + j] = x !== x || y !== y ? NaN : x < y ? x : y;
+      }
+      break;
+    case "gt": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] > b[bi + j * bs] ? 1 : 0; break;
+    case "ge": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] >= b[bi + j * bs] ? 1 : 0; break;
+    case "lt": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] < b[bi + j * bs] ? 1 : 0; break;
+    case "le": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] <= b[bi + j * bs] ? 1 : 0; break;
+    case "eq": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] === b[bi + j * bs] ? 1 : 0; break;
+    case "ne": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] !== b[bi + j * bs] ? 1 : 0; break;
+    case "atan2": for (let j = 0; j < n; j++) o[oi + j] = Math.atan2(a[ai + j * as], b[bi + j * bs]); break;
+  }
+}
+
+/** Strides of `shape` right-aligned inside a rank-`rank` broadcast, 0 on broadcast axes. */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const rank = outShape.length;
+  const st = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const oi = i + rank - shape.length;
+    st[oi] = shape[i] === 1 && outShape[oi] !== 1 ? 0 : s;
+    s *= shape[i];
+  }
+  return st;
+}
+
+/**
+ * Walk the rows (last axis) of a broadcast of up to three operands; calls
+ * row(offsets…, n) for each row. Shared by the binary and ternary kernels.
+ */
+function forEachRow(
+  outShape: readonly number[],
+  strides: number[][],
+  row: (offs: number[], oOff: number, n: number, lastStrides: number[]) => void,
+): void {
+  const rank = outShape.length;
+  const size = outShape.reduce((p, d) => p * d, 1);
+  if (size === 0) return;
+  if (rank === 0) {
+    row(strides.map(() => 0), 0, 1, strides.map(() => 0));
+    return;
+  }
+  const n = outShape[rank - 1];
+  const last = strides.map((s) => s[rank - 1]);
+  const offs = strides.map(() => 0);
+  const idx = new Array<number>(rank - 1).fill(0);
+  const rows = size / n;
+  for (let r = 0; r < rows; r++) {
+    row(offs, r * n, n, last);
+    // increment the multi-index over the leading rank-1 axes
+    for (let ax = rank - 2; ax >= 0; ax--) {
+      idx[ax]++;
+      for (let k = 0; k < offs.length; k++) offs[k] += strides[k][ax];
+      if (idx[ax] < outShape[ax]) break;
+      for (let k = 0; k < offs.length; k++) offs[k] -= strides[k][ax] * outShape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+export function binary(
+  op: BinaryOp,
+  a: Float64Array, aShape: readonly number[],
+  b: Float64Array, bShape: readonly number[],
+  outShape: readonly number[],
+): Float64Array {
+  const size = outShape.reduce((p, d) => p * d, 1);
+  const o = new Float64Array(size);
+  if (a.length === size && b.length === size) binaryRow(op, a, 0, 1, b, 0, 1, o, 0, size);
+  else if (a.length === size && b.length === 1) binaryRow(op, a, 0, 1, b, 0, 0, o, 0, size);
+  else if (a.length === 1 && b.length === size) binaryRow(op, a, 0, 0, b, 0, 1, o, 0, size);
+  else {
+    const sa = broadcastStrides(aShape, outShape);
+    const sb = broadcastStrides(bShape, outShape);
+    forEachRow(outShape, [sa, sb], (offs, oOff, n, last) =>
+      binaryRow(op, a, offs[0], last[0], b, offs[1], last[1], o, oOff, n),
+    );
+  }
+  return o;
+}
+
+/** where(cond, x, y) with broadcasting: cond ≠ 0 selects x. */
+export function where(
+  c: Float64Array, cShape: readonly number[],
+  x: Float64Array, xShape: readonly number[],
+  y: Float64Array, yShape: readonly number[],
+  outShape: readonly number[],
+): Float64Array {
+  const size = outShape.reduce((p, d) => p * d, 1);
+  const o = new Float64Array(size);
+  const sc = broadcastStrides(cShape, outShape);
+  const sx = broadcastStrides(xShape, outShape);
+  const sy = broadcastStrides(yShape, outShape);
+  forEachRow(outShape, [sc, sx, sy], (offs, oOff, n, last) => {
+    const [ci, xi, yi] = offs;
+    const [cs, xs, ys] = last;
+    for (let j = 0; j < n; j++) o[oOff + j] = c[ci + j * cs] !== 0 ? x[xi + j * xs] : y[yi + j * ys];
+  });
+  return o;
+}
+
+/** Materialize a broadcast: copy `a` (shape aShape) into outShape. */
+export function broadcastTo(a: Float64Array, aShape: readonly number[], outShape: readonly number[]): Float64Array {
+  const size = outShape.reduce((p, d) => p * d, 1);
+  const o = new Float64Array(size);
+  if (a.length === 1) {
+    o.fill(a[0]);
+    return o;
+  }
+  const sa = broadcastStrides(aShape, outShape);
+  forEachRow(outShape, [sa], (offs, oOff, n, last) => {
+    const ai = offs[0], as = last[0];
+    for (let j = 0; j < n; j++) o[oOff + j] = a[ai + j * as];
+  });
+  return o;
+}

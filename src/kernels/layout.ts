@@ -1,0 +1,153 @@
+/** Data movement kernels: permute, slice, concat, gather/scatter, diagonals, triangles. */
+
+/** out = x permuted: out.shape[i] = shape[perm[i]]. */
+export function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
+  const rank = shape.length;
+  const size = x.length;
+  const o = new Float64Array(size);
+  if (size === 0) return o;
+  // fast path: batched transpose of the last two axes
+  let lastTwo = rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1;
+  for (let i = 0; i < rank - 2 && lastTwo; i++) if (perm[i] !== i) lastTwo = false;
+  if (lastTwo) {
+    const m = shape[rank - 2], n = shape[rank - 1];
+    const mn = m * n;
+    const batch = size / mn;
+    for (let b = 0; b < batch; b++) {
+      const off = b * mn;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) o[off + j * m + i] = x[off + i * n + j];
+    }
+    return o;
+  }
+  const inStr = new Array<number>(rank);
+  let s = 1;
+  for (let i = rank - 1; i >= 0; i--) { inStr[i] = s; s *= shape[i]; }
+  const outShape = perm.map((p) => shape[p]);
+  const srcStr = perm.map((p) => inStr[p]); // input stride for each output axis
+  const idx = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let i = 0; i < size; i++) {
+    o[i] = x[src];
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      idx[ax]++;
+      src += srcStr[ax];
+      if (idx[ax] < outShape[ax]) break;
+      src -= srcStr[ax] * outShape[ax];
+      idx[ax] = 0;
+    }
+  }
+  return o;
+}
+
+/**
+ * Strided sub-block copy (slice with steps) when `scatter` is false:
+ *   out[i0, i1, …] = x[start0 + i0*step0, …], out shape `outShape`.
+ * When `scatter` is true the roles swap: `x` is the small block and the result
+ * is a zero array of shape `fullShape` with the block written at those positions.
+ */
+export function sliceCopy(
+  x: Float64Array,
+  fullShape: readonly number[],
+  outShape: readonly number[],
+  starts: readonly number[],
+  steps: readonly number[],
+  scatter: boolean,
+): Float64Array {
+  const rank = fullShape.length;
+  const fullStr = new Array<number>(rank);
+  let s = 1;
+  for (let i = rank - 1; i >= 0; i--) { fullStr[i] = s; s *= fullShape[i]; }
+  const blockSize = outShape.reduce((p, d) => p * d, 1);
+  const o = new Float64Array(scatter ? s : blockSize);
+  if (blockSize === 0) return o;
+  let base = 0;
+  for (let i = 0; i < rank; i++) base += starts[i] * fullStr[i];
+  const st = fullStr.map((f, i) => f * steps[i]);
+  const idx = new Array<number>(rank).fill(0);
+  let src = base;
+  for (let i = 0; i < blockSize; i++) {
+    if (scatter) o[src] = x[i];
+    else o[i] = x[src];
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      idx[ax]++;
+      src += st[ax];
+      if (idx[ax] < outShape[ax]) break;
+      src -= st[ax] * outShape[ax];
+      idx[ax] = 0;
+    }
+  }
+  return o;
+}
+
+/**
+ * Gather along one axis: shape = [outer, n, inner] viewed; indices select along n.
+ * When `scatterAdd`, x has shape [outer, indices.length, inner] and the result
+ * [outer, n, inner] accumulates x at the indexed positions (the adjoint of gather).
+ */
+export function gather(
+  x: Float64Array, outer: number, n: number, inner: number, indices: Int32Array | readonly number[], scatterAdd: boolean,
+): Float64Array {
+  const k = indices.length;
+  const o = new Float64Array(outer * (scatterAdd ? n : k) * inner);
+  for (let a = 0; a < outer; a++) {
+    for (let t = 0; t < k; t++) {
+      const src = (a * n + indices[t]) * inner;
+      const dst = (a * k + t) * inner;
+      if (scatterAdd) for (let c = 0; c < inner; c++) o[src + c] += x[dst + c];
+      else for (let c = 0; c < inner; c++) o[dst + c] = x[src + c];
+    }
+  }
+  return o;
+}
+
+/** Diagonal with offset k of each m×n matrix in a batch → batch × len. */
+export function diagonal(x: Float64Array, batch: number, m: number, n: number, k: number): Float64Array {
+  const len = diagLen(m, n, k);
+  const o = new Float64Array(batch * len);
+  const r0 = k >= 0 ? 0 : -k, c0 = k >= 0 ? k : 0;
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < len; i++) o[b * len + i] = x[b * m * n + (r0 + i) * n + c0 + i];
+  return o;
+}
+
+export function diagLen(m: number, n: number, k: number): number {
+  return Math.max(0, k >= 0 ? Math.min(m, n - k) : Math.min(m + k, n));
+}
+
+/** Embed batch × len vectors as the k-th diagonal of m×n zero matrices (adjoint of diagonal). */
+export function diagEmbed(d: Float64Array, batch: number, len: number, m: number, n: number, k: number): Float64Array {
+  const o = new Float64Array(batch * m * n);
+  const r0 = k >= 0 ? 0 : -k, c0 = k >= 0 ? k : 0;
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < len; i++) o[b * m * n + (r0 + i) * n + c0 + i] = d[b * len + i];
+  return o;
+}
+
+/** Keep the upper (j − i ≥ k) or lower (j − i ≤ k) triangle of each m×n matrix. */
+export function triangle(x: Float64Array, batch: number, m: number, n: number, k: number, upper: boolean): Float64Array {
+  const o = new Float64Array(x.length);
+  for (let b = 0; b < batch; b++) {
+    const off = b * m * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        const keep = upper ? j - i >= k : j - i <= k;
+        if (keep) o[off + i * n + j] = x[off + i * n + j];
+      }
+  }
+  return o;
+}
+
+/** Concatenate along an axis: each part viewed as [outer, len_p, inner]. */
+export function concat(parts: Float64Array[], lens: readonly number[], outer: number, inner: number): Float64Array {
+  const total = lens.reduce((p, d) => p + d, 0);
+  const o = new Float64Array(outer * total * inner);
+  for (let a = 0; a < outer; a++) {
+    let off = a * total * inner;
+    for (let p = 0; p < parts.length; p++) {
+      const chunk = lens[p] * inner;
+      o.set(parts[p].subarray(a * chunk, (a + 1) * chunk), off);
+      off += chunk;
+    }
+  }
+  return o;
+}

@@ -1,0 +1,444 @@
+/**
+ * The differentiable op functions. Primitives go through `apply` with their
+ * rule; composites are written in terms of primitives and need no rule.
+ */
+import { Tensor, type NestedArray } from "../tensor/tensor.js";
+import { fromNested, scalar } from "../tensor/create.js";
+import {
+  broadcastShapes, fmtShape, normAxes, normAxis, reducedShape, resolveReshape, shapesEqual, sizeOf, type Shape,
+} from "../tensor/shape.js";
+import { ArgumentError, ShapeError } from "../errors.js";
+import { apply } from "./dispatch.js";
+import { rules } from "./registry.js";
+import * as ew from "../kernels/elementwise.js";
+
+export type TensorLike = Tensor | number | NestedArray;
+
+export function asTensor(x: TensorLike): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return scalar(x);
+  return fromNested(x);
+}
+
+// ---------------------------------------------------------------------------
+// Elementwise
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => apply(rules.add, [asTensor(a), asTensor(b)], null);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => apply(rules.sub, [asTensor(a), asTensor(b)], null);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => apply(rules.mul, [asTensor(a), asTensor(b)], null);
+export const div = (a: TensorLike, b: TensorLike): Tensor => apply(rules.div, [asTensor(a), asTensor(b)], null);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.maximum, [asTensor(a), asTensor(b)], null);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.minimum, [asTensor(a), asTensor(b)], null);
+
+/** x ** y; a number exponent uses the scalar-power rule (no gradient for the exponent). */
+export function pow(x: TensorLike, y: TensorLike): Tensor {
+  if (typeof y === "number") return apply(rules.powScalar, [asTensor(x)], { p: y });
+  return apply(rules.pow, [asTensor(x), asTensor(y)], null);
+}
+
+export const neg = (x: TensorLike): Tensor => apply(rules.neg, [asTensor(x)], null);
+export const exp = (x: TensorLike): Tensor => apply(rules.exp, [asTensor(x)], null);
+export const log = (x: TensorLike): Tensor => apply(rules.log, [asTensor(x)], null);
+export const sqrt = (x: TensorLike): Tensor => apply(rules.sqrt, [asTensor(x)], null);
+export const abs = (x: TensorLike): Tensor => apply(rules.abs, [asTensor(x)], null);
+export const sin = (x: TensorLike): Tensor => apply(rules.sin, [asTensor(x)], null);
+export const cos = (x: TensorLike): Tensor => apply(rules.cos, [asTensor(x)], null);
+export const tan = (x: TensorLike): Tensor => apply(rules.tan, [asTensor(x)], null);
+export const tanh = (x: TensorLike): Tensor => apply(rules.tanh, [asTensor(x)], null);
+export const sigmoid = (x: TensorLike): Tensor => apply(rules.sigmoid, [asTensor(x)], null);
+export const relu = (x: TensorLike): Tensor => apply(rules.relu, [asTensor(x)], null);
+export const square = (x: TensorLike): Tensor => pow(x, 2);
+export const reciprocal = (x: TensorLike): Tensor => pow(x, -1);
+
+/** Elementwise select: cond ≠ 0 picks x, else y (broadcasting). cond is not differentiated. */
+export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
+  return apply(rules.where, [asTensor(cond), asTensor(x), asTensor(y)], null);
+}
+
+/** Clamp into [min, max] (either bound may be omitted). Gradient 1 inside, 0 outside. */
+export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  let out = asTensor(x);
+  if (min !== undefined && min !== null) out = maximum(out, min);
+  if (max !== undefined && max !== null) out = minimum(out, max);
+  return out;
+}
+
+// Non-differentiable elementwise functions: their results are constants.
+function nondiffBinary(op: ew.BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const ta = asTensor(a), tb = asTensor(b);
+  const shape = broadcastShapes(op, ta.shape, tb.shape);
+  return new Tensor(ew.binary(op, ta.data, ta.shape, tb.data, tb.shape, shape), shape);
+}
+export const gt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("gt", a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ge", a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("lt", a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("le", a, b);
+export const eq = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("eq", a, b);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ne", a, b);
+export function sign(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  return new Tensor(ew.unary("sign", t.data), t.shape);
+}
+/** 1 where x > 0, else 0 (a constant; the derivative of relu). */
+export function step(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  return new Tensor(ew.unary("step", t.data), t.shape);
+}
+
+// ---------------------------------------------------------------------------
+// Reductions
+
+export type Axes = number | readonly number[] | null | undefined;
+
+function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axes: Axes, keepdims: boolean): Tensor {
+  const t = asTensor(x);
+  const ax = normAxes(prim, axes, t.ndim);
+  if (ax.length === 0) return t;
+  return apply(rules[prim], [t], { axes: ax, keepdims });
+}
+export const sum = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("sum", x, axes, keepdims);
+export const max = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("max", x, axes, keepdims);
+export const min = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("min", x, axes, keepdims);
+export const prod = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("prod", x, axes, keepdims);
+
+export function mean(x: TensorLike, axes?: Axes, keepdims = false): Tensor {
+  const t = asTensor(x);
+  const ax = normAxes("mean", axes, t.ndim);
+  const count = ax.reduce((p, a) => p * t.shape[a], 1);
+  return div(sum(t, ax, keepdims), count);
+}
+
+/** Variance with Bessel's correction by default (correction = 1), as in PyTorch. */
+export function variance(x: TensorLike, axes?: Axes, keepdims = false, correction = 1): Tensor {
+  const t = asTensor(x);
+  const ax = normAxes("variance", axes, t.ndim);
+  const count = ax.reduce((p, a) => p * t.shape[a], 1);
+  const centered = sub(t, mean(t, ax, true));
+  return div(sum(mul(centered, centered), ax, keepdims), Math.max(count - correction, 0));
+}
+
+/** log Σ exp(x), stabilized by the (constant) maximum. */
+export function logsumexp(x: TensorLike, axes?: Axes, keepdims = false): Tensor {
+  const t = asTensor(x);
+  const ax = normAxes("logsumexp", axes, t.ndim);
+  const m = detachConst(max(t, ax, true));
+  const mFinite = where(isFiniteT(m), m, 0);
+  const s = log(sum(exp(sub(t, mFinite)), ax, true));
+  const out = add(s, mFinite);
+  return keepdims ? out : reshape(out, reducedShape(t.shape, ax, false));
+}
+
+export function softmax(x: TensorLike, axis = -1): Tensor {
+  const t = asTensor(x);
+  return exp(sub(t, logsumexp(t, axis, true)));
+}
+
+export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+  const t = asTensor(x);
+  return sub(t, logsumexp(t, axis, true));
+}
+
+function detachConst(t: Tensor): Tensor {
+  return new Tensor(t.data, t.shape);
+}
+
+function isFiniteT(t: Tensor): Tensor {
+  const o = new Float64Array(t.size);
+  for (let i = 0; i < t.size; i++) o[i] = Number.isFinite(t.data[i]) ? 1 : 0;
+  return new Tensor(o, t.shape);
+}
+
+/** Sum `g` down to `shape` (the adjoint of broadcasting to g.shape). */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  if (lead < 0) throw new ShapeError("sumToShape", `cannot sum shape ${fmtShape(g.shape)} to ${fmtShape(shape)}`);
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead) axes.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
+    else if (shape[i - lead] !== g.shape[i])
+      throw new ShapeError("sumToShape", `cannot sum shape ${fmtShape(g.shape)} to ${fmtShape(shape)}`);
+  }
+  const s = axes.length > 0 ? sum(g, axes, true) : g;
+  return reshape(s, shape);
+}
+
+// ---------------------------------------------------------------------------
+// Layout
+
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x);
+  const target = resolveReshape("reshape", t.shape, shape);
+  if (shapesEqual(target, t.shape)) return t;
+  return apply(rules.reshape, [t], { shape: target });
+}
+
+export function flatten(x: TensorLike, startAxis = 0, endAxis = -1): Tensor {
+  const t = asTensor(x);
+  if (t.ndim === 0) return reshape(t, [1]);
+  const s = normAxis("flatten", startAxis, t.ndim), e = normAxis("flatten", endAxis, t.ndim);
+  const shape = [...t.shape.slice(0, s), sizeOf(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
+  return reshape(t, shape);
+}
+
+export function unsqueeze(x: TensorLike, axis: number): Tensor {
+  const t = asTensor(x);
+  const a = normAxis("unsqueeze", axis, t.ndim + 1);
+  const shape = t.shape.slice();
+  shape.splice(a, 0, 1);
+  return reshape(t, shape);
+}
+
+export function squeeze(x: TensorLike, axes?: Axes): Tensor {
+  const t = asTensor(x);
+  const ax = axes === undefined || axes === null
+    ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+    : normAxes("squeeze", axes, t.ndim);
+  for (const a of ax)
+    if (t.shape[a] !== 1) throw new ShapeError("squeeze", `cannot squeeze axis ${a} of size ${t.shape[a]} (shape ${fmtShape(t.shape)})`);
+  return reshape(t, t.shape.filter((_, i) => !ax.includes(i)));
+}
+
+export function permute(x: TensorLike, perm: readonly number[]): Tensor {
+  const t = asTensor(x);
+  if (perm.length !== t.ndim)
+    throw new ArgumentError("permute", `permutation ${fmtShape(perm)} has ${perm.length} entries for a tensor of rank ${t.ndim}`);
+  const p = perm.map((a) => normAxis("permute", a, t.ndim));
+  if (new Set(p).size !== p.length) throw new ArgumentError("permute", `${fmtShape(perm)} is not a permutation`);
+  if (p.every((a, i) => a === i)) return t;
+  return apply(rules.permute, [t], { perm: p });
+}
+
+/** Swap two axes (default: the last two, i.e. the matrix transpose). */
+export function transpose(x: TensorLike, axis0 = -2, axis1 = -1): Tensor {
+  const t = asTensor(x);
+  if (t.ndim < 2) return t;
+  const a = normAxis("transpose", axis0, t.ndim), b = normAxis("transpose", axis1, t.ndim);
+  const perm = Array.from({ length: t.ndim }, (_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  return permute(t, perm);
+}
+
+/** Matrix transpose of the last two axes (batched). */
+export function mT(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  if (t.ndim < 2) throw new ShapeError("mT", `needs a tensor with at least 2 dimensions, got shape ${fmtShape(t.shape)}`);
+  return transpose(t, -2, -1);
+}
+
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x);
+  if (shapesEqual(t.shape, shape)) return t;
+  const target = broadcastShapes("broadcastTo", t.shape, shape);
+  if (!shapesEqual(target, shape))
+    throw new ShapeError("broadcastTo", `cannot broadcast shape ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+  return apply(rules.broadcastTo, [t], { shape: shape.slice() });
+}
+
+/** One entry of a slice specification: an index (drops the axis), a [start, end, step] range, or null (whole axis). */
+export type SliceSpec = number | null | readonly [number | null | undefined, (number | null | undefined)?, (number | null | undefined)?];
+
+/**
+ * NumPy-style basic slicing: `slice(x, 0, [1, 3], null)` is `x[0, 1:3, :]`.
+ * Negative indices count from the end; missing trailing specs mean whole axes.
+ */
+export function slice(x: TensorLike, ...specs: SliceSpec[]): Tensor {
+  const t = asTensor(x);
+  if (specs.length > t.ndim)
+    throw new ArgumentError("slice", `${specs.length} indices for a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
+  const starts: number[] = [], steps: number[] = [], outShape: number[] = [], keptShape: number[] = [];
+  for (let ax = 0; ax < t.ndim; ax++) {
+    const d = t.shape[ax];
+    const s = ax < specs.length ? specs[ax] : null;
+    if (typeof s === "number") {
+      if (!Number.isInteger(s) || s < -d || s >= d)
+        throw new ArgumentError("slice", `index ${s} is out of range for axis ${ax} of size ${d}`);
+      starts.push(s < 0 ? s + d : s);
+      steps.push(1);
+      outShape.push(1);
+    } else {
+      const [b0, e0, st0] = s === null ? [null, null, null] : s;
+      const step = st0 ?? 1;
+      if (!Number.isInteger(step) || step === 0) throw new ArgumentError("slice", `step must be a nonzero integer, got ${step}`);
+      const norm = (v: number | null | undefined, def: number): number => {
+        if (v === null || v === undefined) return def;
+        const w = v < 0 ? v + d : v;
+        return step > 0 ? Math.min(Math.max(w, 0), d) : Math.min(Math.max(w, -1), d - 1);
+      };
+      const begin = norm(b0, step > 0 ? 0 : d - 1);
+      const end = norm(e0, step > 0 ? d : -1);
+      const len = step > 0 ? Math.max(0, Math.ceil((end - begin) / step)) : Math.max(0, Math.ceil((begin - end) / -step));
+      starts.push(len > 0 ? begin : 0);
+      steps.push(step);
+      outShape.push(len);
+      keptShape.push(len);
+    }
+  }
+  const full = starts.every((s) => s === 0) && steps.every((s) => s === 1) && shapesEqual(outShape, t.shape);
+  const sliced = full ? t : apply(rules.slice, [t], { starts, steps, outShape });
+  return reshape(sliced, keptShape);
+}
+
+/** Select entries along `axis` by integer indices (like torch.index_select / NumPy take). */
+export function take(x: TensorLike, indices: readonly number[] | Int32Array, axis = 0): Tensor {
+  const t = asTensor(x);
+  const a = normAxis("take", axis, t.ndim);
+  const n = t.shape[a];
+  const idx = Int32Array.from(indices, (i) => {
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError("take", `index ${i} is out of range for axis ${a} of size ${n}`);
+    return i < 0 ? i + n : i;
+  });
+  return apply(rules.take, [t], { axis: a, indices: idx, n });
+}
+
+export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ArgumentError("concat", "needs at least one tensor");
+  const ts = xs.map(asTensor);
+  const r = ts[0].ndim;
+  if (r === 0) throw new ShapeError("concat", "zero-dimensional tensors cannot be concatenated (use stack)");
+  const a = normAxis("concat", axis, r);
+  for (let i = 1; i < ts.length; i++) {
+    const s = ts[i].shape;
+    if (s.length !== r || s.some((d, j) => j !== a && d !== ts[0].shape[j]))
+      throw new ShapeError("concat", `tensor ${i} has shape ${fmtShape(s)}, incompatible with tensor 0 of shape ${fmtShape(ts[0].shape)} along axis ${a}`);
+  }
+  if (ts.length === 1) return ts[0];
+  return apply(rules.concat, ts, { axis: a });
+}
+
+export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ArgumentError("stack", "needs at least one tensor");
+  const ts = xs.map(asTensor);
+  for (let i = 1; i < ts.length; i++)
+    if (!shapesEqual(ts[i].shape, ts[0].shape))
+      throw new ShapeError("stack", `tensor ${i} has shape ${fmtShape(ts[i].shape)}, tensor 0 has ${fmtShape(ts[0].shape)}`);
+  const a = normAxis("stack", axis, ts[0].ndim + 1);
+  return concat(ts.map((t) => unsqueeze(t, a)), a);
+}
+
+/** Split into pieces of the given sizes along an axis (a number = equal pieces of that size). */
+export function split(x: TensorLike, sizes: number | readonly number[], axis = 0): Tensor[] {
+  const t = asTensor(x);
+  const a = normAxis("split", axis, t.ndim);
+  const d = t.shape[a];
+  const list = typeof sizes === "number" ? Array.from({ length: Math.ceil(d / sizes) }, (_, i) => Math.min(sizes, d - i * sizes)) : sizes;
+  if (list.reduce((p, s) => p + s, 0) !== d)
+    throw new ArgumentError("split", `sizes ${fmtShape(list)} do not add up to ${d} (axis ${a} of shape ${fmtShape(t.shape)})`);
+  const out: Tensor[] = [];
+  let off = 0;
+  for (const s of list) {
+    const spec: SliceSpec[] = t.shape.map(() => null);
+    spec[a] = [off, off + s];
+    out.push(slice(t, ...spec));
+    off += s;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Matrix ops
+
+/** Matrix product with NumPy semantics: batched over leading axes with broadcasting; 1-D operands are vectors. */
+export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  const ta = asTensor(a), tb = asTensor(b);
+  if (ta.ndim === 0 || tb.ndim === 0)
+    throw new ShapeError("matmul", `operands must have at least 1 dimension, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
+  const av = ta.ndim === 1, bv = tb.ndim === 1;
+  const A = av ? reshape(ta, [1, ta.shape[0]]) : ta;
+  const B = bv ? reshape(tb, [tb.shape[0], 1]) : tb;
+  const k1 = A.shape[A.ndim - 1], k2 = B.shape[B.ndim - 2];
+  if (k1 !== k2)
+    throw new ShapeError("matmul", `inner dimensions differ: a has shape ${fmtShape(ta.shape)}, b has shape ${fmtShape(tb.shape)} (${k1} ≠ ${k2})`);
+  let out = apply(rules.matmul, [A, B], null);
+  if (av) out = squeeze(out, -2);
+  if (bv) out = squeeze(out, -1);
+  return out;
+}
+
+/** Inner product of two vectors. */
+export function dot(a: TensorLike, b: TensorLike): Tensor {
+  const ta = asTensor(a), tb = asTensor(b);
+  if (ta.ndim !== 1 || tb.ndim !== 1 || ta.shape[0] !== tb.shape[0])
+    throw new ShapeError("dot", `expects two vectors of equal length, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
+  return sum(mul(ta, tb));
+}
+
+/** Outer product of two vectors. */
+export function outer(a: TensorLike, b: TensorLike): Tensor {
+  const ta = asTensor(a), tb = asTensor(b);
+  if (ta.ndim !== 1 || tb.ndim !== 1) throw new ShapeError("outer", `expects two vectors, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
+  return mul(reshape(ta, [ta.shape[0], 1]), reshape(tb, [1, tb.shape[0]]));
+}
+
+function needMatrix(op: string, t: Tensor): void {
+  if (t.ndim < 2) throw new ShapeError(op, `expects a (batch of) matrices with at least 2 dimensions, got shape ${fmtShape(t.shape)}`);
+}
+
+/** The k-th diagonal of the last two axes (batched). */
+export function diagonal(x: TensorLike, k = 0): Tensor {
+  const t = asTensor(x);
+  needMatrix("diagonal", t);
+  return apply(rules.diagonal, [t], { k });
+}
+
+/** Place the last axis as the k-th diagonal of (batched) square matrices. */
+export function diagEmbed(v: TensorLike, k = 0): Tensor {
+  const t = asTensor(v);
+  if (t.ndim < 1) throw new ShapeError("diagEmbed", `expects at least 1 dimension, got shape ${fmtShape(t.shape)}`);
+  const n = t.shape[t.ndim - 1] + Math.abs(k);
+  return apply(rules.diagEmbed, [t], { k, m: n, n });
+}
+
+/** torch.diag: a vector becomes a diagonal matrix; a matrix gives its diagonal. */
+export function diag(x: TensorLike, k = 0): Tensor {
+  const t = asTensor(x);
+  if (t.ndim === 1) return diagEmbed(t, k);
+  if (t.ndim === 2) return diagonal(t, k);
+  throw new ShapeError("diag", `expects a vector or a matrix, got shape ${fmtShape(t.shape)} (use diagonal / diagEmbed for batches)`);
+}
+
+/** Sum of the diagonal of the last two axes (batched). */
+export function trace(x: TensorLike): Tensor {
+  return sum(diagonal(x), -1);
+}
+
+/** Upper triangle (j − i ≥ k) of the last two axes. */
+export function triu(x: TensorLike, k = 0): Tensor {
+  const t = asTensor(x);
+  needMatrix("triu", t);
+  return apply(rules.triangle, [t], { k, upper: true });
+}
+
+/** Lower triangle (j − i ≤ k) of the last two axes. */
+export function tril(x: TensorLike, k = 0): Tensor {
+  const t = asTensor(x);
+  needMatrix("tril", t);
+  return apply(rules.triangle, [t], { k, upper: false });
+}
+
+/** Kronecker product of the last two axes (batched with broadcasting): (A ⊗ B)[i p + r, j q + s] = A[i, j] B[r, s]. */
+export function kron(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a), B = asTensor(b);
+  needMatrix("kron", A);
+  needMatrix("kron", B);
+  const [m, n] = A.shape.slice(-2), [p, q] = B.shape.slice(-2);
+  const A4 = reshape(A, [...A.shape.slice(0, -2), m, 1, n, 1]);
+  const B4 = reshape(B, [...B.shape.slice(0, -2), 1, p, 1, q]);
+  const prodT = mul(A4, B4);
+  return reshape(prodT, [...prodT.shape.slice(0, -4), m * p, n * q]);
+}
+
+/** Frobenius inner product ⟨A, B⟩ = tr(Aᵀ B) = Σ A∘B over the last two axes (batched). */
+export function frobeniusInner(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a), B = asTensor(b);
+  needMatrix("frobeniusInner", A);
+  needMatrix("frobeniusInner", B);
+  return sum(mul(A, B), [-2, -1]);
+}
+
+/** Σ a∘b over all entries (the Euclidean inner product of flattened tensors). */
+export function vdot(a: TensorLike, b: TensorLike): Tensor {
+  return sum(mul(a, b));
+}

@@ -1,0 +1,121 @@
+/**
+ * Applying a primitive: run its forward, attach forward-mode tangents (one
+ * level at a time, innermost first, so nested jvp levels never confuse their
+ * perturbations) and record the reverse-mode node. This is the only place
+ * where ops meet the autodiff state.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { OpNode, isGradEnabled, isLevelLive, type Rule, type TangentLink } from "../tensor/meta.js";
+import { shapesEqual, broadcastsTo, fmtShape } from "../tensor/shape.js";
+import { ShapeError } from "../errors.js";
+import { broadcastTo } from "./api.js";
+
+/** The innermost live forward level carried by x, or -1. */
+function topLevel(x: Tensor): number {
+  let link: TangentLink | null = x._fw;
+  while (link !== null && !isLevelLive(link.level)) link = link.next;
+  return link === null ? -1 : link.level;
+}
+
+/** x without its tangent at `level` (and without dead levels); shares data and reverse node. */
+export function stripLevel(x: Tensor, level: number): Tensor {
+  if (x._fw === null) return x;
+  const kept: TangentLink[] = [];
+  let found = false;
+  for (let l: TangentLink | null = x._fw; l !== null; l = l.next) {
+    if (l.level === level) found = true;
+    else if (isLevelLive(l.level)) kept.push(l);
+  }
+  if (!found && kept.length === countLinks(x._fw)) return x;
+  const alias = new Tensor(x.data, x.shape);
+  alias._node = x._node;
+  alias._outIdx = x._outIdx;
+  let fw: TangentLink | null = null;
+  for (let i = kept.length - 1; i >= 0; i--) fw = { level: kept[i].level, tangent: kept[i].tangent, next: fw };
+  alias._fw = fw;
+  return alias;
+}
+
+function countLinks(l: TangentLink | null): number {
+  let n = 0;
+  for (; l !== null; l = l.next) n++;
+  return n;
+}
+
+/** The tangent of x at `level`, or null (a symbolic zero). */
+export function tangentAt(x: Tensor, level: number): Tensor | null {
+  for (let l: TangentLink | null = x._fw; l !== null; l = l.next) if (l.level === level) return l.tangent;
+  return null;
+}
+
+/** Attach a tangent at `level` to a freshly created tensor (levels stay sorted, innermost first). */
+export function attachTangent(out: Tensor, level: number, tangent: Tensor): void {
+  out._fw = { level, tangent, next: out._fw };
+}
+
+function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown): Tensor[] {
+  let level = -1;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]._fw !== null) {
+      const l = topLevel(inputs[i]);
+      if (l > level) level = l;
+    }
+  }
+  if (level < 0) {
+    const r = rule.forward(inputs, params);
+    return Array.isArray(r) ? r : [r];
+  }
+  // JVP at the innermost level: primal outputs from the stripped inputs (recursing
+  // for the outer levels), then the tangent from the rule, computed with
+  // differentiable ops on the stripped inputs so outer levels see it.
+  const n = inputs.length;
+  const stripped = new Array<Tensor>(n);
+  const dx = new Array<Tensor | null>(n);
+  for (let i = 0; i < n; i++) {
+    stripped[i] = stripLevel(inputs[i], level);
+    dx[i] = rule.nondiff?.includes(i) ? null : tangentAt(inputs[i], level);
+  }
+  const outs = forwardOnly(rule, stripped, params);
+  const single = (rule.nOut ?? 1) === 1;
+  const dout = rule.jvp(dx, stripped, single ? outs[0] : outs, params);
+  const douts = single ? [dout as Tensor | null] : (dout as (Tensor | null)[]);
+  for (let k = 0; k < outs.length; k++) {
+    const t = douts[k];
+    if (t === null || t === undefined) continue;
+    attachTangent(outs[k], level, fitTangent(rule.name, t, outs[k], k));
+  }
+  return outs;
+}
+
+function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {
+  if (shapesEqual(t.shape, out.shape)) return t;
+  if (broadcastsTo(t.shape, out.shape)) return broadcastTo(t, out.shape);
+  throw new ShapeError(op, `JVP rule returned a tangent of shape ${fmtShape(t.shape)} for output ${k} of shape ${fmtShape(out.shape)}`);
+}
+
+/** Apply a single-output rule. */
+export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
+  return applyMulti(rule, inputs, params)[0];
+}
+
+/** Apply a rule, returning all its outputs. */
+export function applyMulti<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor[] {
+  const outs = forwardOnly(rule, inputs, params);
+  if (isGradEnabled()) {
+    let needs = false;
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i]._node !== null && !(rule.nondiff !== undefined && rule.nondiff.includes(i))) {
+        needs = true;
+        break;
+      }
+    }
+    if (needs) {
+      const node = new OpNode(rule, inputs, outs, params);
+      for (let k = 0; k < outs.length; k++) {
+        outs[k]._node = node;
+        outs[k]._outIdx = k;
+      }
+    }
+  }
+  return outs;
+}

@@ -1,0 +1,45 @@
+/**
+ * The typed registry of primitives. Every primitive has exactly one Rule
+ * (forward + VJP + JVP side by side); `{ [P in Prim]: Rule<PrimParams[P]> }`
+ * makes a missing rule a compile error. Composite ops (mean, softmax, kron, …)
+ * are built from these and have no rule of their own.
+ */
+import type { Rule } from "../tensor/meta.js";
+import { coreRules } from "./rules/core.js";
+
+export interface ReduceParams {
+  axes: number[];
+  keepdims: boolean;
+}
+
+export interface PrimParams {
+  // elementwise binary (broadcasting)
+  add: null; sub: null; mul: null; div: null; pow: null; maximum: null; minimum: null;
+  // elementwise unary
+  neg: null; exp: null; log: null; sqrt: null; abs: null; sin: null; cos: null; tan: null;
+  tanh: null; sigmoid: null; relu: null;
+  powScalar: { p: number };
+  where: null;
+  // reductions
+  sum: ReduceParams; max: ReduceParams; min: ReduceParams; prod: ReduceParams;
+  // layout
+  reshape: { shape: number[] };
+  permute: { perm: number[] };
+  broadcastTo: { shape: number[] };
+  slice: { starts: number[]; steps: number[]; outShape: number[] };
+  unslice: { starts: number[]; steps: number[]; fullShape: number[] };
+  take: { axis: number; indices: Int32Array; n: number };
+  untake: { axis: number; indices: Int32Array; n: number };
+  concat: { axis: number };
+  diagonal: { k: number };
+  diagEmbed: { k: number; m: number; n: number };
+  triangle: { k: number; upper: boolean };
+  // linear algebra core
+  matmul: null;
+  // a distinct tape node with the same value (used by transforms to differentiate with respect to a value)
+  identity: null;
+}
+
+export type Prim = keyof PrimParams;
+
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = coreRules;

@@ -1,0 +1,428 @@
+/**
+ * Rules of the core primitives: forward (kernels), VJP and JVP side by side,
+ * the derivative rules written with differentiable ops so that they can be
+ * differentiated again. Un-broadcasting of cotangents happens in the engine.
+ */
+import { Tensor } from "../../tensor/tensor.js";
+import type { Rule } from "../../tensor/meta.js";
+import { broadcastShapes, fmtShape, reducedShape, sizeOf } from "../../tensor/shape.js";
+import { ShapeError } from "../../errors.js";
+import * as ew from "../../kernels/elementwise.js";
+import { reduce } from "../../kernels/reduce.js";
+import * as lay from "../../kernels/layout.js";
+import { backend } from "../../kernels/backend.js";
+import type { PrimParams, ReduceParams } from "../registry.js";
+import { apply } from "../dispatch.js";
+import {
+  add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, gt, lt, sum, reshape, permute,
+  broadcastTo, sumToShape, matmul, mT, concat, slice, diagonal, type SliceSpec,
+} from "../api.js";
+import { zerosLike } from "../../tensor/create.js";
+
+type R<P extends keyof PrimParams> = Rule<PrimParams[P]>;
+
+// ---------------------------------------------------------------------------
+// helpers for symbolic zeros (null tangents / cotangents)
+
+function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return add(a, b);
+}
+
+function binaryForward(op: ew.BinaryOp, name: string) {
+  return ([a, b]: Tensor[]): Tensor => {
+    const shape = broadcastShapes(name, a.shape, b.shape);
+    return new Tensor(ew.binary(op, a.data, a.shape, b.data, b.shape, shape), shape);
+  };
+}
+
+function unaryForward(op: ew.UnaryOp) {
+  return ([x]: Tensor[]): Tensor => new Tensor(ew.unary(op, x.data), x.shape);
+}
+
+/** A unary rule whose derivative is f'(x, out): VJP ct·f', JVP dx·f'. */
+function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor) => Tensor): Rule<null> {
+  return {
+    name,
+    forward: unaryForward(op),
+    vjp: (ct: Tensor, [x], out: Tensor) => [mul(ct, deriv(x, out))],
+    jvp: ([dx], [x], out: Tensor) => (dx === null ? null : mul(dx, deriv(x, out))),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// matmul kernel driver: batched, broadcasting over leading axes
+
+function matmulForward([a, b]: Tensor[]): Tensor {
+  const ra = a.ndim, rb = b.ndim;
+  const m = a.shape[ra - 2], k = a.shape[ra - 1], n = b.shape[rb - 1];
+  if (b.shape[rb - 2] !== k)
+    throw new ShapeError("matmul", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
+  const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
+  const batch = broadcastShapes("matmul", ba, bb);
+  const nb = sizeOf(batch);
+  const out = new Float64Array(nb * m * n);
+  const gemm = backend().gemm;
+  if (ba.length === bb.length && ba.every((d, i) => d === bb[i])) {
+    for (let t = 0; t < nb; t++) gemm(false, false, m, n, k, 1, a.data, t * m * k, k, b.data, t * k * n, n, 0, out, t * m * n, n);
+  } else {
+    const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
+    const idx = new Array<number>(batch.length).fill(0);
+    for (let t = 0; t < nb; t++) {
+      let oa = 0, ob = 0;
+      for (let i = 0; i < batch.length; i++) {
+        oa += idx[i] * sa[i];
+        ob += idx[i] * sb[i];
+      }
+      gemm(false, false, m, n, k, 1, a.data, oa * m * k, k, b.data, ob * k * n, n, 0, out, t * m * n, n);
+      for (let i = batch.length - 1; i >= 0; i--) {
+        if (++idx[i] < batch[i]) break;
+        idx[i] = 0;
+      }
+    }
+  }
+  return new Tensor(out, [...batch, m, n]);
+}
+
+// ---------------------------------------------------------------------------
+// reductions
+
+function reduceForward(op: "sum" | "max" | "min" | "prod") {
+  return ([x]: Tensor[], p: ReduceParams): Tensor =>
+    new Tensor(reduce(op, x.data, x.shape, p.axes), reducedShape(x.shape, p.axes, p.keepdims));
+}
+
+/** Reshape a reduced tensor back to keepdims form so it broadcasts against the input. */
+function keep(t: Tensor, x: Tensor, p: ReduceParams): Tensor {
+  return p.keepdims ? t : reshape(t, reducedShape(x.shape, p.axes, true));
+}
+
+/** For max/min: the (constant) weights 1/count on the extremal entries, 0 elsewhere (ties share equally). */
+function extremalWeights(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
+  const mask = eq(x, keep(out, x, p));
+  const count = reduce("sum", mask.data, mask.shape, p.axes);
+  const countT = new Tensor(count, reducedShape(x.shape, p.axes, true));
+  return div(mask, countT);
+}
+
+function extremalRule(name: "max" | "min"): Rule<ReduceParams> {
+  return {
+    name,
+    forward: reduceForward(name),
+    vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(keep(ct, x, p), extremalWeights(x, out, p))],
+    jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, extremalWeights(x, out, p)), p.axes, p.keepdims)),
+  };
+}
+
+/**
+ * ∂ prod(x)/∂xᵢ = Πⱼ≠ᵢ xⱼ. Without zeros this is out/xᵢ; with zeros, build the
+ * "product of the others" explicitly: replace xᵢ by 1 along a new axis and take
+ * the product (O(r²) memory, only on inputs that contain zeros; differentiable).
+ */
+function prodOthers(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
+  let hasZero = false;
+  for (let i = 0; i < x.size; i++) if (x.data[i] === 0) { hasZero = true; break; }
+  if (!hasZero) return div(keep(out, x, p), x);
+  // move reduced axes last and flatten them: x2 is [outer…, r]
+  const kept = x.shape.map((_, i) => i).filter((i) => !p.axes.includes(i));
+  const perm = [...kept, ...p.axes];
+  const r = p.axes.reduce((q, a) => q * x.shape[a], 1);
+  const keptShape = kept.map((i) => x.shape[i]);
+  const x2 = reshape(permute(x, perm), [...keptShape, r]);
+  const I = new Float64Array(r * r);
+  for (let i = 0; i < r; i++) I[i * r + i] = 1;
+  const eye = new Tensor(I, [r, r]);
+  // rep[..., i, j] = (i == j) ? 1 : x[..., j]
+  const rep = where(eye, 1, reshape(x2, [...keptShape, 1, r]));
+  const others = reduceProd(rep, keptShape.length + 1); // [..., r]
+  const unflat = reshape(others, [...keptShape, ...p.axes.map((a) => x.shape[a])]);
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, i) => (inv[a] = i));
+  return permute(unflat, inv);
+}
+
+function reduceProd(t: Tensor, axis: number): Tensor {
+  return apply(coreRules.prod, [t], { axes: [axis], keepdims: false });
+}
+
+// ---------------------------------------------------------------------------
+
+export const coreRules: { [P in keyof PrimParams]: R<P> } = {
+  add: {
+    name: "add",
+    forward: binaryForward("add", "add"),
+    vjp: (ct: Tensor) => [ct, ct],
+    jvp: ([da, db]) => plus(da, db),
+  },
+  sub: {
+    name: "sub",
+    forward: binaryForward("sub", "sub"),
+    vjp: (ct: Tensor) => [ct, neg(ct)],
+    jvp: ([da, db]) => (db === null ? da : da === null ? neg(db) : sub(da, db)),
+  },
+  mul: {
+    name: "mul",
+    forward: binaryForward("mul", "mul"),
+    vjp: (ct: Tensor, [a, b]) => [mul(ct, b), mul(ct, a)],
+    jvp: ([da, db], [a, b]) => plus(da && mul(da, b), db && mul(a, db)),
+  },
+  div: {
+    // d(a/b) = da/b − (a/b)·db/b
+    name: "div",
+    forward: binaryForward("div", "div"),
+    vjp: (ct: Tensor, [, b], out: Tensor) => {
+      const ga = div(ct, b);
+      return [ga, neg(mul(ga, out))];
+    },
+    jvp: ([da, db], [, b], out: Tensor) => {
+      const num = db === null ? da : da === null ? neg(mul(out, db)) : sub(da, mul(out, db));
+      return num === null ? null : div(num, b);
+    },
+  },
+  pow: {
+    // d(aᵇ) = b·aᵇ⁻¹ da + aᵇ·log(a) db; the log term is 0 where a = 0 and b ≥ 0 (its limit), as in PyTorch.
+    name: "pow",
+    forward: binaryForward("pow", "pow"),
+    vjp: (ct: Tensor, [a, b], out: Tensor) => [mul(ct, powDerivBase(a, b)), mul(ct, powDerivExp(a, b, out))],
+    jvp: ([da, db], [a, b], out: Tensor) => plus(da && mul(da, powDerivBase(a, b)), db && mul(db, powDerivExp(a, b, out))),
+  },
+  maximum: {
+    // ties split the gradient equally between the two arguments
+    name: "maximum",
+    forward: binaryForward("maximum", "maximum"),
+    vjp: (ct: Tensor, [a, b]) => {
+      const [wa, wb] = tieWeights(a, b, true);
+      return [mul(ct, wa), mul(ct, wb)];
+    },
+    jvp: ([da, db], [a, b]) => {
+      const [wa, wb] = tieWeights(a, b, true);
+      return plus(da && mul(da, wa), db && mul(db, wb));
+    },
+  },
+  minimum: {
+    name: "minimum",
+    forward: binaryForward("minimum", "minimum"),
+    vjp: (ct: Tensor, [a, b]) => {
+      const [wa, wb] = tieWeights(a, b, false);
+      return [mul(ct, wa), mul(ct, wb)];
+    },
+    jvp: ([da, db], [a, b]) => {
+      const [wa, wb] = tieWeights(a, b, false);
+      return plus(da && mul(da, wa), db && mul(db, wb));
+    },
+  },
+  neg: {
+    name: "neg",
+    forward: unaryForward("neg"),
+    vjp: (ct: Tensor) => [neg(ct)],
+    jvp: ([dx]) => (dx === null ? null : neg(dx)),
+  },
+  exp: unaryRule("exp", "exp", (_x, out) => out),
+  log: {
+    name: "log",
+    forward: unaryForward("log"),
+    vjp: (ct: Tensor, [x]) => [div(ct, x)],
+    jvp: ([dx], [x]) => (dx === null ? null : div(dx, x)),
+  },
+  sqrt: {
+    // d√x = dx / (2√x)
+    name: "sqrt",
+    forward: unaryForward("sqrt"),
+    vjp: (ct: Tensor, _x, out: Tensor) => [div(ct, mul(out, 2))],
+    jvp: ([dx], _x, out: Tensor) => (dx === null ? null : div(dx, mul(out, 2))),
+  },
+  abs: unaryRule("abs", "abs", (x) => sign(x)),
+  sin: unaryRule("sin", "sin", (x) => cos(x)),
+  cos: unaryRule("cos", "cos", (x) => neg(sin(x))),
+  tan: unaryRule("tan", "tan", (_x, out) => add(mul(out, out), 1)),
+  tanh: unaryRule("tanh", "tanh", (_x, out) => sub(1, mul(out, out))),
+  sigmoid: unaryRule("sigmoid", "sigmoid", (_x, out) => mul(out, sub(1, out))),
+  relu: unaryRule("relu", "relu", (x) => step(x)),
+  powScalar: {
+    // d(xᵖ) = p·xᵖ⁻¹ dx
+    name: "powScalar",
+    forward: ([x], { p }) => {
+      const o = new Float64Array(x.size);
+      if (p === 2) for (let i = 0; i < o.length; i++) o[i] = x.data[i] * x.data[i];
+      else if (p === -1) for (let i = 0; i < o.length; i++) o[i] = 1 / x.data[i];
+      else if (p === 0.5) for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x.data[i]);
+      else for (let i = 0; i < o.length; i++) o[i] = Math.pow(x.data[i], p);
+      return new Tensor(o, x.shape);
+    },
+    vjp: (ct: Tensor, [x], _out, { p }) => [p === 0 ? null : p === 1 ? ct : mul(ct, mul(pow(x, p - 1), p))],
+    jvp: ([dx], [x], _out, { p }) => (dx === null || p === 0 ? null : p === 1 ? dx : mul(dx, mul(pow(x, p - 1), p))),
+  },
+  where: {
+    name: "where",
+    nondiff: [0],
+    forward: ([c, x, y]) => {
+      const shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
+      return new Tensor(ew.where(c.data, c.shape, x.data, x.shape, y.data, y.shape, shape), shape);
+    },
+    vjp: (ct: Tensor, [c]) => [null, where(c, ct, 0), where(c, 0, ct)],
+    jvp: ([, dx, dy], [c]) => (dx === null && dy === null ? null : where(c, dx ?? 0, dy ?? 0)),
+  },
+
+  sum: {
+    name: "sum",
+    forward: reduceForward("sum"),
+    vjp: (ct: Tensor, [x], _out, p) => [broadcastTo(keep(ct, x, p), x.shape)],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : sum(dx, p.axes, p.keepdims)),
+  },
+  max: extremalRule("max"),
+  min: extremalRule("min"),
+  prod: {
+    name: "prod",
+    forward: reduceForward("prod"),
+    vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(keep(ct, x, p), prodOthers(x, out, p))],
+    jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, prodOthers(x, out, p)), p.axes, p.keepdims)),
+  },
+
+  reshape: {
+    name: "reshape",
+    forward: ([x], { shape }) => new Tensor(x.data, shape),
+    vjp: (ct: Tensor, [x]) => [reshape(ct, x.shape)],
+    jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : reshape(dx, shape)),
+  },
+  permute: {
+    name: "permute",
+    forward: ([x], { perm }) => new Tensor(lay.permute(x.data, x.shape, perm), perm.map((p) => x.shape[p])),
+    vjp: (ct: Tensor, _x, _out, { perm }) => {
+      const inv = new Array<number>(perm.length);
+      perm.forEach((a, i) => (inv[a] = i));
+      return [permute(ct, inv)];
+    },
+    jvp: ([dx], _x, _out, { perm }) => (dx === null ? null : permute(dx, perm)),
+  },
+  broadcastTo: {
+    name: "broadcastTo",
+    forward: ([x], { shape }) => new Tensor(ew.broadcastTo(x.data, x.shape, shape), shape),
+    vjp: (ct: Tensor, [x]) => [sumToShape(ct, x.shape)],
+    jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : broadcastTo(dx, shape)),
+  },
+  slice: {
+    name: "slice",
+    forward: ([x], { starts, steps, outShape }) => new Tensor(lay.sliceCopy(x.data, x.shape, outShape, starts, steps, false), outShape),
+    vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.unslice, [ct], { starts, steps, fullShape: x.shape.slice() })],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.slice, [dx], p)),
+  },
+  unslice: {
+    // the adjoint of slice: write the block into zeros of the full shape
+    name: "unslice",
+    forward: ([x], { starts, steps, fullShape }) => new Tensor(lay.sliceCopy(x.data, fullShape, x.shape, starts, steps, true), fullShape),
+    vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.slice, [ct], { starts, steps, outShape: x.shape.slice() })],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.unslice, [dx], p)),
+  },
+  take: {
+    name: "take",
+    forward: ([x], { axis, indices, n }) => {
+      const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+      const shape = x.shape.slice();
+      shape[axis] = indices.length;
+      return new Tensor(lay.gather(x.data, outer, n, inner, indices, false), shape);
+    },
+    vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.untake, [ct], p)],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.take, [dx], p)),
+  },
+  untake: {
+    // the adjoint of take: scatter-add into zeros (repeated indices accumulate)
+    name: "untake",
+    forward: ([x], { axis, indices, n }) => {
+      const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+      const shape = x.shape.slice();
+      shape[axis] = n;
+      return new Tensor(lay.gather(x.data, outer, n, inner, indices, true), shape);
+    },
+    vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.take, [ct], p)],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.untake, [dx], p)),
+  },
+  concat: {
+    name: "concat",
+    forward: (xs, { axis }) => {
+      const s0 = xs[0].shape;
+      const outer = sizeOf(s0.slice(0, axis)), inner = sizeOf(s0.slice(axis + 1));
+      const lens = xs.map((x) => x.shape[axis]);
+      const shape = s0.slice();
+      shape[axis] = lens.reduce((p, d) => p + d, 0);
+      return new Tensor(lay.concat(xs.map((x) => x.data), lens, outer, inner), shape);
+    },
+    vjp: (ct: Tensor, xs, _out, { axis }) => {
+      let off = 0;
+      return xs.map((x) => {
+        const spec: SliceSpec[] = ct.shape.map(() => null);
+        spec[axis] = [off, off + x.shape[axis]];
+        off += x.shape[axis];
+        return slice(ct, ...spec);
+      });
+    },
+    jvp: (dxs, xs, _out, { axis }) =>
+      dxs.every((d) => d === null) ? null : concat(dxs.map((d, i) => d ?? zerosLike(xs[i])), axis),
+  },
+  diagonal: {
+    name: "diagonal",
+    forward: ([x], { k }) => {
+      const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
+      const batch = x.shape.slice(0, -2);
+      const len = lay.diagLen(m, n, k);
+      return new Tensor(lay.diagonal(x.data, sizeOf(batch), m, n, k), [...batch, len]);
+    },
+    vjp: (ct: Tensor, [x], _out, { k }) => [apply(coreRules.diagEmbed, [ct], { k, m: x.shape[x.ndim - 2], n: x.shape[x.ndim - 1] })],
+    jvp: ([dx], _x, _out, { k }) => (dx === null ? null : diagonal(dx, k)),
+  },
+  diagEmbed: {
+    name: "diagEmbed",
+    forward: ([d], { k, m, n }) => {
+      const batch = d.shape.slice(0, -1);
+      const len = d.shape[d.ndim - 1];
+      return new Tensor(lay.diagEmbed(d.data, sizeOf(batch), len, m, n, k), [...batch, m, n]);
+    },
+    vjp: (ct: Tensor, _d, _out, { k }) => [diagonal(ct, k)],
+    jvp: ([dd], _d, _out, p) => (dd === null ? null : apply(coreRules.diagEmbed, [dd], p)),
+  },
+  triangle: {
+    name: "triangle",
+    forward: ([x], { k, upper }) => {
+      const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
+      return new Tensor(lay.triangle(x.data, sizeOf(x.shape.slice(0, -2)), m, n, k, upper), x.shape);
+    },
+    vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.triangle, [ct], p)],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.triangle, [dx], p)),
+  },
+  identity: {
+    name: "identity",
+    forward: ([x]) => new Tensor(x.data, x.shape),
+    vjp: (ct: Tensor) => [ct],
+    jvp: ([dx]) => dx,
+  },
+  matmul: {
+    // C = A B:  Ā = C̄ Bᵀ, B̄ = Aᵀ C̄;  dC = dA B + A dB
+    name: "matmul",
+    forward: matmulForward,
+    vjp: (ct: Tensor, [a, b]) => [matmul(ct, mT(b)), matmul(mT(a), ct)],
+    jvp: ([da, db], [a, b]) => plus(da && matmul(da, b), db && matmul(a, db)),
+  },
+};
+
+function powDerivBase(a: Tensor, b: Tensor): Tensor {
+  // b·a^(b−1), and 0 where b = 0 (so that 0⁰ has derivative 0 rather than NaN)
+  return where(eq(b, 0), 0, mul(b, pow(a, sub(b, 1))));
+}
+
+function powDerivExp(a: Tensor, b: Tensor, out: Tensor): Tensor {
+  const zeroBase = mul(eq(a, 0), ge0(b));
+  return where(zeroBase, 0, mul(out, log(where(zeroBase, 1, a))));
+}
+
+function ge0(b: Tensor): Tensor {
+  const o = new Float64Array(b.size);
+  for (let i = 0; i < o.length; i++) o[i] = b.data[i] >= 0 ? 1 : 0;
+  return new Tensor(o, b.shape);
+}
+
+function tieWeights(a: Tensor, b: Tensor, isMax: boolean): [Tensor, Tensor] {
+  const win = isMax ? gt(a, b) : lt(a, b);
+  const lose = isMax ? lt(a, b) : gt(a, b);
+  const tie = eq(a, b);
+  return [add(win, mul(tie, 0.5)), add(lose, mul(tie, 0.5))];
+}

@@ -1,0 +1,99 @@
+/**
+ * Autodiff metadata carried by tensors, and the rule contract between the ops
+ * layer (which declares rules) and the engine (which runs them). Data only.
+ */
+import type { Tensor } from "./tensor.js";
+
+/**
+ * A differentiation rule for one primitive: forward, VJP and JVP side by side.
+ *
+ * - `forward(inputs, params)` computes the outputs from the inputs' values with
+ *   kernels (no autodiff inside).
+ * - `vjp(ct, inputs, out, params)` returns one cotangent per input (null = no
+ *   gradient / symbolic zero), written with differentiable ops so that gradients
+ *   of gradients work. The engine un-broadcasts each returned cotangent to its
+ *   input's shape. For multi-output rules `ct` is an array with null for outputs
+ *   that received no cotangent.
+ * - `jvp(dx, inputs, out, params)` returns the output tangent(s) given the input
+ *   tangents (null = zero tangent), also with differentiable ops; a tangent whose
+ *   shape broadcasts to the output's is broadcast by the engine.
+ */
+export interface Rule<P = any> {
+  readonly name: string;
+  /** Number of outputs; 1 when omitted. */
+  readonly nOut?: number;
+  forward(inputs: Tensor[], params: P): Tensor | Tensor[];
+  vjp(ct: any, inputs: Tensor[], out: any, params: P): (Tensor | null)[];
+  jvp(dx: (Tensor | null)[], inputs: Tensor[], out: any, params: P): Tensor | null | (Tensor | null)[];
+  /** Indices of inputs that are never differentiated (masks, indices). */
+  readonly nondiff?: readonly number[];
+  /** Set for rules whose VJP must not be differentiated again (custom onceDifferentiable functions). */
+  readonly onceDifferentiable?: boolean;
+}
+
+export interface GradNode {
+  readonly isLeaf: boolean;
+  readonly name: string;
+}
+
+/** The accumulator at a leaf that requires grad. */
+export class LeafNode implements GradNode {
+  readonly isLeaf = true;
+  readonly name = "AccumulateGrad";
+  constructor(readonly tensor: Tensor) {}
+}
+
+/** A recorded application of a rule: the tape entry. */
+export class OpNode implements GradNode {
+  readonly isLeaf = false;
+  constructor(
+    readonly rule: Rule,
+    /** Saved inputs (null once the graph is freed after backward). */
+    public inputs: Tensor[] | null,
+    public outs: Tensor[] | null,
+    public params: unknown,
+  ) {}
+  get name(): string {
+    return this.rule.name;
+  }
+}
+
+/** Forward-mode tangent at one nesting level (a singly linked list, innermost level first). */
+export interface TangentLink {
+  readonly level: number;
+  readonly tangent: Tensor;
+  readonly next: TangentLink | null;
+}
+
+// ---------------------------------------------------------------------------
+// Global autodiff state.
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export function setGradEnabled(on: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  return prev;
+}
+
+/** Forward-mode levels: a strictly increasing counter; a level is live while its jvp runs. */
+let levelCounter = 0;
+const liveLevels = new Set<number>();
+
+export function enterForwardLevel(): number {
+  const level = ++levelCounter;
+  liveLevels.add(level);
+  return level;
+}
+
+export function exitForwardLevel(level: number): void {
+  liveLevels.delete(level);
+}
+
+export function isLevelLive(level: number): boolean {
+  return liveLevels.has(level);
+}

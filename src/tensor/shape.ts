@@ -1,0 +1,110 @@
+/** Shape arithmetic: pure functions over number[] shapes (no tensors). */
+import { ArgumentError, ShapeError } from "../errors.js";
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let s = 1;
+  for (let i = 0; i < shape.length; i++) s *= shape[i];
+  return s;
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  return st;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function fmtShape(s: Shape): string {
+  return `[${s.join(", ")}]`;
+}
+
+/** NumPy broadcasting of two shapes; throws a ShapeError naming the op. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  if (shapesEqual(a, b)) return a as number[];
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else
+      throw new ShapeError(
+        op,
+        `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (axis ${i - n} has ${da} vs ${db})`,
+      );
+  }
+  return out;
+}
+
+/** True if `from` broadcasts to `to` (NumPy rules, right-aligned). */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const off = to.length - from.length;
+  for (let i = 0; i < from.length; i++) if (from[i] !== 1 && from[i] !== to[i + off]) return false;
+  return true;
+}
+
+/** Normalize an axis (negative counts from the end) against a rank. */
+export function normAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis)) throw new ArgumentError(op, `axis must be an integer, got ${axis}`);
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new ArgumentError(op, `axis ${axis} is out of range for a tensor of rank ${rank}`);
+  return a;
+}
+
+/** Normalize a list of axes (undefined = all), sorted, unique. */
+export function normAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
+  if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === "number" ? [axes] : axes;
+  const out = list.map((a) => normAxis(op, a, rank));
+  out.sort((x, y) => x - y);
+  for (let i = 1; i < out.length; i++)
+    if (out[i] === out[i - 1]) throw new ArgumentError(op, `axis ${out[i]} repeated in ${fmtShape(list)}`);
+  return out;
+}
+
+/** Shape after reducing `axes`; keepdims leaves size-1 axes in place. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepdims) out.push(1);
+    } else out.push(shape[i]);
+  }
+  return out;
+}
+
+/** Infer a -1 entry in a reshape target. */
+export function resolveReshape(op: string, from: Shape, to: readonly number[]): number[] {
+  const size = sizeOf(from);
+  let neg = -1;
+  let known = 1;
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i];
+    if (d === -1) {
+      if (neg >= 0) throw new ArgumentError(op, `only one -1 allowed in shape ${fmtShape(to)}`);
+      neg = i;
+    } else if (!Number.isInteger(d) || d < 0) throw new ArgumentError(op, `invalid dimension ${d} in shape ${fmtShape(to)}`);
+    else known *= d;
+  }
+  const out = to.slice();
+  if (neg >= 0) {
+    if (known === 0 || size % known !== 0)
+      throw new ShapeError(op, `cannot reshape tensor of shape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)}`);
+    out[neg] = size / known;
+  } else if (known !== size)
+    throw new ShapeError(op, `cannot reshape tensor of shape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)} (size ${known})`);
+  return out;
+}
