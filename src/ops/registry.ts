@@ -12,7 +12,8 @@ export interface ReduceParams {
   keepdims: boolean;
 }
 
-export interface PrimParams {
+/** Parameters of the core primitives (elementwise, reductions, layout, matmul). */
+export interface CoreParams {
   // elementwise binary (broadcasting)
   add: null; sub: null; mul: null; div: null; pow: null; maximum: null; minimum: null;
   // elementwise unary
@@ -40,6 +41,9 @@ export interface PrimParams {
   identity: null;
 }
 
+/** Every primitive's parameters: extend with one interface per rule family. */
+export interface PrimParams extends CoreParams {}
+
 export type Prim = keyof PrimParams;
 
-export const rules: { [P in Prim]: Rule<PrimParams[P]> } = coreRules;
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules };

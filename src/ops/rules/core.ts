@@ -11,7 +11,7 @@ import * as ew from "../../kernels/elementwise.js";
 import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend } from "../../kernels/backend.js";
-import type { PrimParams, ReduceParams } from "../registry.js";
+import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import {
   add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, gt, lt, sum, reshape, permute,
@@ -19,7 +19,7 @@ import {
 } from "../api.js";
 import { zerosLike } from "../../tensor/create.js";
 
-type R<P extends keyof PrimParams> = Rule<PrimParams[P]>;
+type R<P extends keyof CoreParams> = Rule<CoreParams[P]>;
 
 // ---------------------------------------------------------------------------
 // helpers for symbolic zeros (null tangents / cotangents)
@@ -148,7 +148,7 @@ function reduceProd(t: Tensor, axis: number): Tensor {
 
 // ---------------------------------------------------------------------------
 
-export const coreRules: { [P in keyof PrimParams]: R<P> } = {
+export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   add: {
     name: "add",
     forward: binaryForward("add", "add"),
