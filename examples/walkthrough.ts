@@ -1,0 +1,10 @@
+/**
+ * `npm start`: a tour of matgrad, one section per capability.
+ * Each section checks its own numbers and throws if something is off.
+ */
+import { coreSection } from "./core.js";
+
+const sections: [string, () => void | Promise<void>][] = [["core", () => coreSection()]];
+
+for (const [, run] of sections) await run();
+console.log("Walkthrough complete.");
