@@ -311,6 +311,49 @@ export function solveSmall(M: Float64Array, k: number, r: Float64Array, smin: nu
 }
 const SMALL_COLP = new Int32Array(4);
 const SMALL_X = new Float64Array(4);
+const SMALL_M = new Float64Array(16);
+
+/**
+ * Solve the tiny Sylvester equation S_kk Y + Y T_ll = R (as LAPACK dlasy2), where
+ * S_kk = s[k0:k0+ksz, k0:k0+ksz] (leading dim lds), T_ll = t[l0:l0+lsz, l0:l0+lsz]
+ * (leading dim ldt), ksz, lsz ∈ {1, 2}. R (ksz×lsz row-major, in r) is overwritten
+ * by Y. Unknown Y[p, c] is entry p·lsz + c of the ≤ 4×4 system
+ *   Σ_j S[p, j] Y[j, c] + Σ_i Y[p, i] T[i, c] = R[p, c].
+ * Returns true if a pivot below smin was perturbed (singular to working precision).
+ */
+export function solveSmallSylvester(
+  s: Float64Array,
+  lds: number,
+  k0: number,
+  ksz: number,
+  t: Float64Array,
+  ldt: number,
+  l0: number,
+  lsz: number,
+  r: Float64Array,
+  smin: number,
+): boolean {
+  if (ksz === 1 && lsz === 1) {
+    let d = s[k0 * lds + k0] + t[l0 * ldt + l0];
+    let perturbed = false;
+    if (!(Math.abs(d) >= smin)) {
+      d = smin;
+      perturbed = true;
+    }
+    r[0] /= d;
+    return perturbed;
+  }
+  const q = ksz * lsz;
+  const M = SMALL_M;
+  M.fill(0, 0, q * q);
+  for (let p = 0; p < ksz; p++)
+    for (let c = 0; c < lsz; c++) {
+      const idx = (p * lsz + c) * q;
+      for (let j = 0; j < ksz; j++) M[idx + j * lsz + c] += s[(k0 + p) * lds + k0 + j];
+      for (let i = 0; i < lsz; i++) M[idx + p * lsz + i] += t[(l0 + i) * ldt + l0 + c];
+    }
+  return solveSmall(M, q, r, smin);
+}
 
 /**
  * Diagonal block structure of an upper quasi-triangular n×n T (real Schur

@@ -17,7 +17,7 @@
  * Aᵀ Y + Y Bᵀ = G (the VJP of A X + X B = C) costs no new Schur decomposition.
  */
 import { realSchur, schurEigenvalues } from "./schur.js";
-import { matmul, normMax, quasiBlocks, solveSmall } from "./matfun-util.js";
+import { matmul, normMax, quasiBlocks, solveSmallSylvester } from "./matfun-util.js";
 
 const EPS = 2.220446049250313e-16;
 const SAFMIN = 2.2250738585072014e-308;
@@ -70,7 +70,6 @@ export function solveQuasiTriangularSylvester(
   const tb = quasiBlocks(t, n);
   const y0 = new Float64Array(m);
   const y1 = new Float64Array(m);
-  const M = new Float64Array(16);
   const r = new Float64Array(4);
   let perturbed = false;
   for (let lb = 0; lb + 1 < tb.length; lb++) {
@@ -101,26 +100,7 @@ export function solveQuasiTriangularSylvester(
           r[rr] = a0;
         }
       }
-      if (ksz === 1 && lsz === 1) {
-        let d = s[k0 * m + k0] + t[l0 * n + l0];
-        if (!(Math.abs(d) >= smin)) {
-          d = smin;
-          perturbed = true;
-        }
-        y0[k0] = r[0] / d;
-        continue;
-      }
-      // small system: unknown Y_kl (ksz×lsz) row-major, equation (rr, c):
-      //   Σ_j S[k0+rr, k0+j] Y[j, c] + Σ_i Y[rr, i] T[l0+i, l0+c] = rhs[rr, c]
-      const q = ksz * lsz;
-      M.fill(0, 0, q * q);
-      for (let rr = 0; rr < ksz; rr++)
-        for (let c = 0; c < lsz; c++) {
-          const idx = (rr * lsz + c) * q;
-          for (let j = 0; j < ksz; j++) M[idx + j * lsz + c] += s[(k0 + rr) * m + k0 + j];
-          for (let i = 0; i < lsz; i++) M[idx + rr * lsz + i] += t[(l0 + i) * n + l0 + c];
-        }
-      if (solveSmall(M, q, r, smin)) perturbed = true;
+      if (solveSmallSylvester(s, m, k0, ksz, t, n, l0, lsz, r, smin)) perturbed = true;
       for (let rr = 0; rr < ksz; rr++) {
         y0[k0 + rr] = r[rr * lsz];
         if (lsz === 2) y1[k0 + rr] = r[rr * lsz + 1];
