@@ -1,0 +1,818 @@
+/**
+ * Symmetric eigendecomposition A = V·diag(w)·Vᵀ, row-major float64, one
+ * matrix per call.
+ *
+ * Algorithm (as LAPACK syevd):
+ *  1. blocked Householder tridiagonalization Q ᵀA Q = T (sytrd/latrd, lower;
+ *     half of the flops in a symmetric rank-2k update through the GEMM);
+ *  2. eigenvectors of T by Cuppen's divide and conquer (stedc/laed0–laed4):
+ *     deflation, a safeguarded rational solver for the secular equation, the
+ *     Gu–Eisenstat recomputation of z (orthogonal eigenvectors without extra
+ *     precision), and GEMM for the eigenvector updates; implicit QL (tql2)
+ *     on small leaves and for eigenvalues only;
+ *  3. back-transformation V = Q·Z with blocked reflectors (ormtr, GEMM).
+ *
+ * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
+ */
+import { checkDim, checkLen, EPS, gemmCM, hypot2, larfg, larft, larfbLeft, type Reflector } from "./util.js";
+
+export interface EighResult {
+  /** Eigenvalues in ascending order (length n). */
+  w: Float64Array;
+  /**
+   * n×n row-major; column j is the unit eigenvector of w[j] (empty when
+   * `wantVectors` is false). Sign gauge: the entry of largest magnitude of
+   * each eigenvector (the first one on exact ties) is positive.
+   */
+  v: Float64Array;
+  /** −1 on success; ≥ 0 if an iteration failed to converge (index of the failing eigenvalue / subproblem). */
+  info: number;
+}
+
+/** Leaf size of divide and conquer (LAPACK's SMLSIZ). */
+const SMLSIZ = 25;
+/** Panel width of the tridiagonalization and the back-transformation. */
+const NB = 32;
+
+/**
+ * Eigenvalues (ascending) and, if `wantVectors`, orthonormal eigenvectors of a
+ * symmetric n×n row-major matrix. Reads only the LOWER triangle (incl. the
+ * diagonal) of `a`, which is not modified.
+ */
+export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult {
+  checkDim("eigh", "n", n);
+  checkLen("eigh", "a", a, n * n);
+  const w = new Float64Array(n);
+  if (n === 0) return { w, v: new Float64Array(0), info: -1 };
+  // Column-major working copy of the lower triangle. Row-major (i, j), i ≥ j,
+  // goes to column-major (i, j): index i + j*n.
+  const A = new Float64Array(n * n);
+  let anrm = 0;
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j <= i; j++) {
+      const v = a[r + j];
+      A[i + j * n] = v;
+      const av = Math.abs(v);
+      if (av > anrm || v !== v) anrm = v !== v ? NaN : av;
+    }
+  }
+  if (anrm !== anrm || anrm === Infinity) {
+    w.fill(NaN);
+    return { w, v: wantVectors ? new Float64Array(n * n).fill(NaN) : new Float64Array(0), info: 0 };
+  }
+  // scale to avoid over/underflow in the tridiagonalization
+  let scale = 1;
+  if (anrm > 0 && (anrm < 1e-150 || anrm > 1e150)) {
+    scale = 2 ** Math.max(-1000, Math.min(1000, -Math.round(Math.log2(anrm)))); // power of two: exact
+    for (let j = 0; j < n; j++) for (let i = j; i < n; i++) A[i + j * n] *= scale;
+  }
+  const d = new Float64Array(n);
+  const e = new Float64Array(Math.max(0, n - 1));
+  const tau = new Float64Array(Math.max(0, n - 1));
+  sytrdLower(A, n, d, e, tau);
+  let info: number;
+  let v: Float64Array;
+  if (!wantVectors) {
+    info = tql2(d, e, 0, n, null, 0, 0);
+    w.set(d);
+    v = new Float64Array(0);
+  } else {
+    const Z = new Float64Array(n * n);
+    info = stedc(d, e, n, Z);
+    // V = Q·Z
+    ormtrLower(A, n, tau, Z);
+    w.set(d);
+    v = new Float64Array(n * n);
+    // sign gauge + transpose to row-major
+    for (let j = 0; j < n; j++) {
+      const c = j * n;
+      let best = 0;
+      let bi = 0;
+      for (let i = 0; i < n; i++) {
+        const av = Math.abs(Z[c + i]);
+        if (av > best) {
+          best = av;
+          bi = i;
+        }
+      }
+      const s = Z[c + bi] < 0 ? -1 : 1;
+      for (let i = 0; i < n; i++) v[i * n + j] = s * Z[c + i];
+    }
+  }
+  if (scale !== 1) for (let i = 0; i < n; i++) w[i] /= scale;
+  return { w, v, info };
+}
+
+// ---------------------------------------------------------------------------
+// 1. Tridiagonalization (column-major, lower triangle)
+// ---------------------------------------------------------------------------
+
+/**
+ * Reduce the symmetric matrix whose lower triangle is in A (n×n column-major)
+ * to tridiagonal form T = Qᵀ·A·Q (LAPACK sytrd, uplo = 'L'). On exit d, e hold
+ * T's diagonal and subdiagonal; the reflectors H_c = I − tau_c·v·vᵀ (v(c+1) = 1,
+ * v(c+2:n) stored in A[c+2:n, c]) give Q = H_0·H_1⋯H_{n−2}.
+ */
+function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+  const nb = Math.min(NB, Math.max(1, n - 1));
+  const W = new Float64Array(n * nb); // panel W, column-major ld n
+  const tmp = new Float64Array(2 * NB);
+  const refl: Reflector = { beta: 0, tau: 0 };
+  for (let i = 0; i < n - 1; i += NB) {
+    const ib = Math.min(NB, n - 1 - i);
+    latrdLower(A, n, i, ib, d, e, tau, W, tmp, refl);
+    const r0 = i + ib;
+    // trailing update A[r0:n, r0:n] −= V·Wᵀ + W·Vᵀ (lower triangle, by block columns)
+    const SB = 64;
+    for (let c0 = r0; c0 < n; c0 += SB) {
+      const c1 = Math.min(n, c0 + SB);
+      const rows = n - c0;
+      const cols = c1 - c0;
+      gemmCM(false, true, rows, cols, ib, -1, A, c0 + i * n, n, W, c0, n, 1, A, c0 + c0 * n, n);
+      gemmCM(false, true, rows, cols, ib, -1, W, c0, n, A, c0 + i * n, n, 1, A, c0 + c0 * n, n);
+    }
+    // restore the subdiagonal (the reflectors' unit entries were stored there)
+    for (let c = i; c < i + ib; c++) A[c + 1 + c * n] = e[c];
+  }
+  d[n - 1] = A[n - 1 + (n - 1) * n];
+}
+
+/**
+ * Panel of the tridiagonalization (LAPACK latrd, lower): reduce columns
+ * i..i+ib−1, leaving the trailing update for the caller. W receives the panel
+ * matrix (column j of the panel in W[:, j], rows c+1..n−1).
+ */
+function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float64Array, e: Float64Array, tau: Float64Array, W: Float64Array, tmp: Float64Array, refl: Reflector): void {
+  for (let j = 0; j < ib; j++) {
+    const c = i + j;
+    const cc = c * n;
+    // A[c:n, c] −= V[c:n, 0:j]·W[c, 0:j]ᵀ + W[c:n, 0:j]·V[c, 0:j]ᵀ
+    let p0 = 0;
+    for (; p0 + 1 < j; p0 += 2) {
+      const vp = (i + p0) * n; // columns of V
+      const vq = vp + n;
+      const wp = p0 * n;
+      const wq = wp + n;
+      const wcp = W[wp + c];
+      const vcp = A[vp + c];
+      const wcq = W[wq + c];
+      const vcq = A[vq + c];
+      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp + A[vq + r] * wcq + W[wq + r] * vcq;
+    }
+    if (p0 < j) {
+      const vp = (i + p0) * n;
+      const wp = p0 * n;
+      const wcp = W[wp + c];
+      const vcp = A[vp + c];
+      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp;
+    }
+    // reflector annihilating A[c+2:n, c]
+    larfg(A[cc + c + 1], A, cc + c + 2, 1, n - c - 2, refl);
+    e[c] = refl.beta;
+    const t = refl.tau;
+    tau[c] = t;
+    A[cc + c + 1] = 1;
+    d[c] = A[cc + c];
+    // w = tau·(A22·v − V·(Wᵀv) − W·(Vᵀv)), rows c+1..n−1
+    const wj = j * n;
+    const r0 = c + 1;
+    if (t === 0) {
+      for (let r = r0; r < n; r++) W[wj + r] = 0;
+      continue;
+    }
+    symvLower(A, n, r0, A, cc, W, wj);
+    for (let p = 0; p < j; p++) {
+      const vp = (i + p) * n;
+      const wp = p * n;
+      let s1 = 0;
+      let s2 = 0;
+      for (let r = r0; r < n; r++) {
+        const vr = A[cc + r];
+        s1 += W[wp + r] * vr;
+        s2 += A[vp + r] * vr;
+      }
+      tmp[p] = s1;
+      tmp[NB + p] = s2;
+    }
+    let q0 = 0;
+    for (; q0 + 1 < j; q0 += 2) {
+      const vp = (i + q0) * n;
+      const vq = vp + n;
+      const wp = q0 * n;
+      const wq = wp + n;
+      const s1 = tmp[q0];
+      const s2 = tmp[NB + q0];
+      const s3 = tmp[q0 + 1];
+      const s4 = tmp[NB + q0 + 1];
+      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2 + A[vq + r] * s3 + W[wq + r] * s4;
+    }
+    if (q0 < j) {
+      const vp = (i + q0) * n;
+      const wp = q0 * n;
+      const s1 = tmp[q0];
+      const s2 = tmp[NB + q0];
+      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2;
+    }
+    let dot = 0;
+    for (let r = r0; r < n; r++) {
+      W[wj + r] *= t;
+      dot += W[wj + r] * A[cc + r];
+    }
+    const alpha = -0.5 * t * dot;
+    for (let r = r0; r < n; r++) W[wj + r] += alpha * A[cc + r];
+  }
+}
+
+/**
+ * y[r0:n] = A[r0:n, r0:n]·x[r0:n] for the symmetric matrix stored in the lower
+ * triangle of A (column-major, ld n); x at xOff + r, y at yOff + r.
+ */
+function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number): void {
+  for (let r = r0; r < n; r++) Y[yOff + r] = 0;
+  let j = r0;
+  // two columns at a time: one pass over x and y serves both
+  for (; j + 1 < n; j += 2) {
+    const c0 = j * n;
+    const c1 = c0 + n;
+    const x0 = X[xOff + j];
+    const x1 = X[xOff + j + 1];
+    const a10 = A[c0 + j + 1];
+    let t0 = A[c0 + j] * x0 + a10 * x1;
+    let t1 = a10 * x0 + A[c1 + j + 1] * x1;
+    for (let r = j + 2; r < n; r++) {
+      const a0 = A[c0 + r];
+      const a1 = A[c1 + r];
+      const xr = X[xOff + r];
+      Y[yOff + r] += a0 * x0 + a1 * x1;
+      t0 += a0 * xr;
+      t1 += a1 * xr;
+    }
+    Y[yOff + j] += t0;
+    Y[yOff + j + 1] += t1;
+  }
+  if (j < n) Y[yOff + j] += A[j * n + j] * X[xOff + j];
+}
+
+/** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */
+function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array): void {
+  const k = n - 1;
+  if (k <= 0) return;
+  const nbm = Math.min(NB, k);
+  const vbuf = new Float64Array(k * nbm);
+  const tbuf = new Float64Array(nbm * nbm);
+  const work = new Float64Array(2 * nbm * n);
+  const lastStart = Math.floor((k - 1) / NB) * NB;
+  for (let i = lastStart; i >= 0; i -= NB) {
+    const ib = Math.min(NB, k - i);
+    const mv = n - 1 - i; // reflectors act on rows i+1..n−1
+    for (let c = 0; c < ib; c++) {
+      const src = (i + c) * n + i + 1; // A[i+1, i+c]
+      const dst = c * mv;
+      for (let r = 0; r < c; r++) vbuf[dst + r] = 0;
+      vbuf[dst + c] = 1;
+      for (let r = c + 1; r < mv; r++) vbuf[dst + r] = A[src + r];
+    }
+    larft(mv, ib, vbuf, 0, mv, tau, i, tbuf, 0, ib);
+    larfbLeft(false, mv, n, ib, vbuf, 0, mv, tbuf, 0, ib, Z, i + 1, n, work);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 2a. Implicit QL for the symmetric tridiagonal problem (tql2)
+// ---------------------------------------------------------------------------
+
+/**
+ * Eigen-decomposition of the tridiagonal block with diagonal d[lo:lo+m] and
+ * off-diagonal e[lo:lo+m−1] by the implicit QL method with Wilkinson shifts.
+ * Eigenvalues are returned sorted ascending in d[lo:lo+m]. If Q is given, the
+ * rotations are applied to its columns lo..lo+m−1 (column-major at qOff, ld
+ * ldq, `rows` rows): pass the identity block to get T's eigenvectors.
+ * Returns −1 on success or the (global) index of an eigenvalue that did not
+ * converge in 60 iterations.
+ */
+function tql2(d: Float64Array, e: Float64Array, lo: number, m: number, Q: Float64Array | null, qOff: number, ldq: number, rows = m): number {
+  if (m <= 1) return -1;
+  const ee = new Float64Array(m);
+  for (let i = 0; i < m - 1; i++) ee[i] = e[lo + i];
+  ee[m - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  for (let l = 0; l < m; l++) {
+    const dl = d[lo + l];
+    tst1 = Math.max(tst1, Math.abs(dl) + Math.abs(ee[l]));
+    let mm = l;
+    while (mm < m) {
+      if (Math.abs(ee[mm]) <= EPS * tst1) break;
+      mm++;
+    }
+    if (mm > l) {
+      let iter = 0;
+      do {
+        if (++iter > 60) return lo + l;
+        // Wilkinson-like shift
+        let g = d[lo + l];
+        let p = (d[lo + l + 1] - g) / (2 * ee[l]);
+        let r = hypot2(p, 1);
+        if (p < 0) r = -r;
+        d[lo + l] = ee[l] / (p + r);
+        d[lo + l + 1] = ee[l] * (p + r);
+        const dl1 = d[lo + l + 1];
+        let h = g - d[lo + l];
+        for (let i = l + 2; i < m; i++) d[lo + i] -= h;
+        f += h;
+        // implicit QL transformation
+        p = d[lo + mm];
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = ee[l + 1];
+        let s = 0;
+        let s2 = 0;
+        for (let i = mm - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * ee[i];
+          h = c * p;
+          r = hypot2(p, ee[i]);
+          ee[i + 1] = s * r;
+          s = ee[i] / r;
+          c = p / r;
+          p = c * d[lo + i] - s * g;
+          d[lo + i + 1] = h + s * (c * g + s * d[lo + i]);
+          if (Q) {
+            const ci = qOff + (lo + i) * ldq;
+            const ci1 = ci + ldq;
+            for (let k = 0; k < rows; k++) {
+              const hk = Q[ci1 + k];
+              const qk = Q[ci + k];
+              Q[ci1 + k] = s * qk + c * hk;
+              Q[ci + k] = c * qk - s * hk;
+            }
+          }
+        }
+        p = (-s * s2 * c3 * el1 * ee[l]) / dl1;
+        ee[l] = s * p;
+        d[lo + l] = c * p;
+      } while (Math.abs(ee[l]) > EPS * tst1);
+    }
+    d[lo + l] = d[lo + l] + f;
+    ee[l] = 0;
+  }
+  // selection sort, ascending
+  for (let i = 0; i < m - 1; i++) {
+    let k = i;
+    let p = d[lo + i];
+    for (let j = i + 1; j < m; j++) {
+      if (d[lo + j] < p) {
+        k = j;
+        p = d[lo + j];
+      }
+    }
+    if (k !== i) {
+      d[lo + k] = d[lo + i];
+      d[lo + i] = p;
+      if (Q) {
+        const ci = qOff + (lo + i) * ldq;
+        const ck = qOff + (lo + k) * ldq;
+        for (let r = 0; r < rows; r++) {
+          const t = Q[ci + r];
+          Q[ci + r] = Q[ck + r];
+          Q[ck + r] = t;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------
+// 2b. Divide and conquer for the symmetric tridiagonal eigenproblem
+// ---------------------------------------------------------------------------
+
+/**
+ * Eigenvalues (ascending, into d) and eigenvectors (into Z, n×n column-major)
+ * of the symmetric tridiagonal matrix (d, e). Returns −1 or a failure index.
+ */
+function stedc(d: Float64Array, e: Float64Array, n: number, Z: Float64Array): number {
+  Z.fill(0);
+  for (let i = 0; i < n; i++) Z[i + i * n] = 1;
+  if (n === 1) return -1;
+  // scale to max-norm 1 (the deflation tolerances assume it)
+  let orgnrm = 0;
+  for (let i = 0; i < n; i++) orgnrm = Math.max(orgnrm, Math.abs(d[i]));
+  for (let i = 0; i < n - 1; i++) orgnrm = Math.max(orgnrm, Math.abs(e[i]));
+  if (orgnrm === 0) return -1;
+  // scale by a power of two (exact)
+  const sc = 2 ** -Math.round(Math.log2(orgnrm));
+  for (let i = 0; i < n; i++) d[i] *= sc;
+  for (let i = 0; i < n - 1; i++) e[i] *= sc;
+  const ws = new DcWorkspace(n);
+  let info = -1;
+  // split into unreduced blocks at negligible off-diagonal entries
+  let start = 0;
+  let blocks = 0;
+  while (start < n) {
+    let end = start;
+    while (end < n - 1) {
+      const tiny = EPS * Math.sqrt(Math.abs(d[end])) * Math.sqrt(Math.abs(d[end + 1]));
+      if (Math.abs(e[end]) <= tiny) {
+        e[end] = 0;
+        break;
+      }
+      end++;
+    }
+    // block [start, end]
+    const r = dcRec(d, e, start, end + 1, Z, n, ws);
+    if (r >= 0 && info < 0) info = r;
+    blocks++;
+    start = end + 1;
+  }
+  if (blocks > 1) sortEigenpairs(d, Z, n, n);
+  for (let i = 0; i < n; i++) d[i] /= sc;
+  return info;
+}
+
+/** Sort eigenvalues ascending and permute the columns of Z (rows × n, column-major, ld rows). */
+function sortEigenpairs(d: Float64Array, Z: Float64Array, n: number, rows: number): void {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((x, y) => d[x] - d[y] || x - y);
+  let sorted = true;
+  for (let i = 0; i < n; i++) if (idx[i] !== i) sorted = false;
+  if (sorted) return;
+  const dd = d.slice(0, n);
+  const zz = Z.slice(0, rows * n);
+  for (let j = 0; j < n; j++) {
+    d[j] = dd[idx[j]];
+    Z.set(zz.subarray(idx[j] * rows, idx[j] * rows + rows), j * rows);
+  }
+}
+
+/** Scratch arrays reused across merges. */
+class DcWorkspace {
+  z: Float64Array;
+  dl: Float64Array;
+  typ: Int8Array;
+  perm: Int32Array;
+  nd: Int32Array;
+  df: Int32Array;
+  dK: Float64Array;
+  zK: Float64Array;
+  orig: Int32Array;
+  tauK: Float64Array;
+  zhat: Float64Array;
+  constructor(n: number) {
+    this.z = new Float64Array(n);
+    this.dl = new Float64Array(n);
+    this.typ = new Int8Array(n);
+    this.perm = new Int32Array(n);
+    this.nd = new Int32Array(n);
+    this.df = new Int32Array(n);
+    this.dK = new Float64Array(n);
+    this.zK = new Float64Array(n);
+    this.orig = new Int32Array(n);
+    this.tauK = new Float64Array(n);
+    this.zhat = new Float64Array(n);
+  }
+}
+
+function dcRec(d: Float64Array, e: Float64Array, lo: number, hi: number, Z: Float64Array, ldz: number, ws: DcWorkspace): number {
+  const size = hi - lo;
+  if (size <= SMLSIZ) {
+    return tql2(d, e, lo, size, Z, lo, ldz);
+  }
+  const mid = lo + (size >> 1);
+  const beta = e[mid - 1];
+  const ab = Math.abs(beta);
+  d[mid - 1] -= ab;
+  d[mid] -= ab;
+  const i1 = dcRec(d, e, lo, mid, Z, ldz, ws);
+  if (i1 >= 0) return i1;
+  const i2 = dcRec(d, e, mid, hi, Z, ldz, ws);
+  if (i2 >= 0) return i2;
+  return mergeRankOne(d, lo, mid, hi, beta, Z, ldz, ws);
+}
+
+/**
+ * Merge step (LAPACK laed1/laed2/laed3): the block Z[lo:hi, lo:hi] is
+ * diag(Q1, Q2) with T1' = Q1·D1·Q1ᵀ, T2' = Q2·D2·Q2ᵀ (eigenvalues ascending in
+ * d[lo:mid], d[mid:hi]); T = diag(T1', T2') + |β|·u·uᵀ, u = e_last + sign(β)·e_first.
+ */
+function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta: number, Z: Float64Array, ldz: number, ws: DcWorkspace): number {
+  const N = hi - lo;
+  const n1 = mid - lo;
+  const qb = lo + lo * ldz; // offset of the block's (0, 0)
+  const { z, dl, typ, perm, nd, df, dK, zK, orig, tauK, zhat } = ws;
+  const sb = beta < 0 ? -1 : 1;
+  const invSqrt2 = Math.SQRT1_2;
+  for (let c = 0; c < n1; c++) z[c] = Z[qb + (n1 - 1) + c * ldz] * invSqrt2;
+  for (let c = n1; c < N; c++) z[c] = sb * Z[qb + n1 + c * ldz] * invSqrt2;
+  const rho = 2 * Math.abs(beta);
+  let dmax = 0;
+  for (let c = 0; c < N; c++) {
+    dl[c] = d[lo + c];
+    typ[c] = c < n1 ? 1 : 3;
+    dmax = Math.max(dmax, Math.abs(dl[c]));
+  }
+  // merge the two sorted lists
+  {
+    let p = 0;
+    let q = n1;
+    for (let k = 0; k < N; k++) {
+      if (q >= N || (p < n1 && dl[p] <= dl[q])) perm[k] = p++;
+      else perm[k] = q++;
+    }
+  }
+  const tol = 8 * EPS * Math.max(dmax, rho);
+  // --- deflation
+  let K = 0;
+  let nDf = 0;
+  let pj = -1;
+  for (let k = 0; k < N; k++) {
+    const nj = perm[k];
+    if (rho * Math.abs(z[nj]) <= tol) {
+      df[nDf++] = nj;
+      continue;
+    }
+    if (pj < 0) {
+      pj = nj;
+      continue;
+    }
+    let s = z[pj];
+    let c = z[nj];
+    const tau = hypot2(c, s);
+    const t = dl[nj] - dl[pj];
+    c /= tau;
+    s = -s / tau;
+    if (Math.abs(t * c * s) <= tol) {
+      // deflate pj after rotating it against nj
+      z[nj] = tau;
+      z[pj] = 0;
+      const cp = qb + pj * ldz;
+      const cn = qb + nj * ldz;
+      for (let r = 0; r < N; r++) {
+        const x = Z[cp + r];
+        const y = Z[cn + r];
+        Z[cp + r] = c * x + s * y;
+        Z[cn + r] = c * y - s * x;
+      }
+      const t2 = dl[pj] * c * c + dl[nj] * s * s;
+      dl[nj] = dl[pj] * s * s + dl[nj] * c * c;
+      dl[pj] = t2;
+      if (typ[pj] !== typ[nj]) {
+        typ[pj] = 2;
+        typ[nj] = 2;
+      }
+      df[nDf++] = pj;
+      pj = nj;
+    } else {
+      nd[K++] = pj;
+      pj = nj;
+    }
+  }
+  if (pj >= 0) nd[K++] = pj;
+
+  // eigenvalues / eigenvectors of the secular problem
+  let vecs: Float64Array | null = null; // N×K column-major: new eigenvectors
+  if (K > 0) {
+    // keep the non-deflated poles sorted (rotations can perturb the order by round-off)
+    insertionSortBy(nd, K, dl);
+    for (let i = 0; i < K; i++) {
+      dK[i] = dl[nd[i]];
+      zK[i] = z[nd[i]];
+    }
+    const res = { orig: 0, tau: 0 };
+    for (let i = 0; i < K; i++) {
+      if (!secularRoot(K, dK, zK, rho, i, res)) return lo + i;
+      orig[i] = res.orig;
+      tauK[i] = res.tau;
+    }
+    // Δ[r, j] = d_r − λ_j (column-major K×K), accurate through the origin shift
+    const delta = new Float64Array(K * K);
+    for (let j = 0; j < K; j++) {
+      const o = dK[orig[j]];
+      const tj = tauK[j];
+      const cj = j * K;
+      for (let r = 0; r < K; r++) delta[cj + r] = dK[r] - o - tj;
+    }
+    // Gu–Eisenstat: ẑ_r² = −Π_j Δ[r,j] / Π_{j≠r} (d_r − d_j) (up to a common factor)
+    for (let r = 0; r < K; r++) {
+      let prod = delta[r + r * K];
+      for (let j = 0; j < K; j++) {
+        if (j === r) continue;
+        prod *= delta[r + j * K] / (dK[r] - dK[j]);
+      }
+      const zr = Math.sqrt(Math.abs(prod));
+      zhat[r] = zK[r] < 0 ? -zr : zr;
+    }
+    // eigenvectors of D + ρ·z·zᵀ: u_j[r] = ẑ_r / Δ[r, j], normalized; rows grouped by column type
+    const order = new Int32Array(K); // gathered position g -> r
+    let c1 = 0;
+    let c2 = 0;
+    for (let r = 0; r < K; r++) {
+      const t = typ[nd[r]];
+      if (t === 1) c1++;
+      else if (t === 2) c2++;
+    }
+    {
+      let p1 = 0;
+      let p2 = c1;
+      let p3 = c1 + c2;
+      for (let r = 0; r < K; r++) {
+        const t = typ[nd[r]];
+        if (t === 1) order[p1++] = r;
+        else if (t === 2) order[p2++] = r;
+        else order[p3++] = r;
+      }
+    }
+    const U = new Float64Array(K * K); // U[g, j], column-major
+    for (let j = 0; j < K; j++) {
+      const cj = j * K;
+      let ss = 0;
+      for (let g = 0; g < K; g++) {
+        const r = order[g];
+        const u = zhat[r] / delta[r + cj];
+        U[cj + g] = u;
+        ss += u * u;
+      }
+      const inv = 1 / Math.sqrt(ss);
+      for (let g = 0; g < K; g++) U[cj + g] *= inv;
+    }
+    // gathered old eigenvectors Qg (N×K)
+    const Qg = new Float64Array(N * K);
+    for (let g = 0; g < K; g++) {
+      const src = qb + nd[order[g]] * ldz;
+      Qg.set(Z.subarray(src, src + N), g * N);
+    }
+    vecs = new Float64Array(N * K);
+    const c12 = c1 + c2;
+    const c23 = K - c1;
+    // rows 0..n1−1: only type 1 and 2 columns are nonzero there
+    if (c12 > 0) gemmCM(false, false, n1, K, c12, 1, Qg, 0, N, U, 0, K, 0, vecs, 0, N);
+    else for (let j = 0; j < K; j++) vecs.fill(0, j * N, j * N + n1);
+    // rows n1..N−1: only type 2 and 3 columns
+    if (c23 > 0) gemmCM(false, false, N - n1, K, c23, 1, Qg, n1 + c1 * N, N, U, c1, K, 0, vecs, n1, N);
+    else for (let j = 0; j < K; j++) vecs.fill(0, j * N + n1, j * N + N);
+  }
+  // --- assemble: all eigenvalues sorted ascending with their vectors
+  const total = K + nDf;
+  const vals = new Float64Array(total);
+  const src = new Int32Array(total); // ≥ 0: new vector index j; < 0: deflated column −1−c
+  for (let j = 0; j < K; j++) {
+    vals[j] = dK[orig[j]] + tauK[j];
+    src[j] = j;
+  }
+  for (let q = 0; q < nDf; q++) {
+    vals[K + q] = dl[df[q]];
+    src[K + q] = -1 - df[q];
+  }
+  const idx = Array.from({ length: total }, (_, i) => i);
+  idx.sort((x, y) => vals[x] - vals[y] || x - y);
+  // copy deflated columns out before overwriting the block
+  const defl = new Float64Array(N * nDf);
+  for (let q = 0; q < nDf; q++) {
+    const cs = qb + df[q] * ldz;
+    for (let r = 0; r < N; r++) defl[q * N + r] = Z[cs + r];
+  }
+  for (let k = 0; k < total; k++) {
+    const s = src[idx[k]];
+    d[lo + k] = vals[idx[k]];
+    const dst = qb + k * ldz;
+    if (s >= 0) {
+      for (let r = 0; r < N; r++) Z[dst + r] = (vecs as Float64Array)[s * N + r];
+    } else {
+      const q = idx[k] - K;
+      for (let r = 0; r < N; r++) Z[dst + r] = defl[q * N + r];
+    }
+  }
+  return -1;
+}
+
+function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
+  for (let i = 1; i < len; i++) {
+    const v = ix[i];
+    const kv = key[v];
+    let j = i - 1;
+    while (j >= 0 && key[ix[j]] > kv) {
+      ix[j + 1] = ix[j];
+      j--;
+    }
+    ix[j + 1] = v;
+  }
+}
+
+/**
+ * The i-th root (ascending) of the secular equation
+ *   f(λ) = 1/ρ + Σ_j z_j² / (d_j − λ) = 0,
+ * d strictly increasing, ρ > 0, z_j ≠ 0 (LAPACK laed4's problem). The root is
+ * returned as λ = d[orig] + tau with orig the nearer pole, so that the
+ * differences d_j − λ = (d_j − d[orig]) − tau are accurate. Safeguarded
+ * iteration: a two-pole rational model (Bunch–Nielsen–Sorensen) fitted to the
+ * parts of f left and right of the root, with bisection of a maintained bracket
+ * as fallback. Returns false if it fails to converge.
+ */
+function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: number, i: number, out: { orig: number; tau: number }): boolean {
+  const rhoinv = 1 / rho;
+  if (K === 1) {
+    out.orig = 0;
+    out.tau = rho * z[0] * z[0];
+    return true;
+  }
+  let orig: number;
+  let lo: number;
+  let hi: number;
+  const last = i === K - 1;
+  if (last) {
+    orig = K - 1;
+    let zz = 0;
+    for (let j = 0; j < K; j++) zz += z[j] * z[j];
+    lo = 0;
+    hi = rho * zz;
+  } else {
+    const gap = d[i + 1] - d[i];
+    const mid = gap / 2;
+    // f at the midpoint, relative to d_i
+    let f = rhoinv;
+    for (let j = 0; j < K; j++) f += (z[j] * z[j]) / (d[j] - d[i] - mid);
+    if (f > 0) {
+      orig = i;
+      lo = 0;
+      hi = mid;
+    } else {
+      orig = i + 1;
+      lo = d[i] - d[i + 1] + mid; // = −mid up to rounding, relative to d_{i+1}
+      hi = 0;
+    }
+  }
+  const dorig = d[orig];
+  // pole positions relative to the origin for the two poles bracketing the root
+  const pL = d[i] - dorig;
+  const pR = last ? 0 : d[i + 1] - dorig;
+  let tau = (lo + hi) / 2;
+  for (let iter = 0; iter < 200; iter++) {
+    let psi = 0;
+    let dpsi = 0;
+    let phi = 0;
+    let dphi = 0;
+    for (let j = 0; j <= i; j++) {
+      const del = d[j] - dorig - tau;
+      const t = z[j] / del;
+      psi += z[j] * t;
+      dpsi += t * t;
+    }
+    for (let j = i + 1; j < K; j++) {
+      const del = d[j] - dorig - tau;
+      const t = z[j] / del;
+      phi += z[j] * t;
+      dphi += t * t;
+    }
+    const sumAbs = phi - psi; // psi ≤ 0 ≤ phi
+    const f = rhoinv + psi + phi;
+    const errBound = EPS * (8 * sumAbs + rhoinv + Math.abs(tau) * (dpsi + dphi));
+    if (Math.abs(f) <= errBound || f === 0) break;
+    if (f < 0) lo = tau;
+    else hi = tau;
+    if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
+    // rational model step
+    let eta = NaN;
+    const D1 = pL - tau;
+    if (last) {
+      const C = rhoinv + psi - D1 * dpsi;
+      if (C > 0) eta = (D1 * f) / C;
+    } else {
+      const D2 = pR - tau;
+      const b = D1 * D1 * dpsi;
+      const dd = D2 * D2 * dphi;
+      const C = rhoinv + (psi - D1 * dpsi) + (phi - D2 * dphi);
+      const B = C * (D1 + D2) + b + dd;
+      const Q0 = D1 * D2 * f;
+      if (C === 0) {
+        if (B !== 0) eta = Q0 / B;
+      } else {
+        let disc = B * B - 4 * C * Q0;
+        if (disc < 0) disc = 0;
+        const sq = Math.sqrt(disc);
+        const den = B >= 0 ? B + sq : B - sq;
+        const e1 = den !== 0 ? (2 * Q0) / den : NaN;
+        const e2 = den / (2 * C);
+        if (e1 > D1 && e1 < D2) eta = e1;
+        else if (e2 > D1 && e2 < D2) eta = e2;
+      }
+    }
+    let tn = tau + eta;
+    if (!(tn > lo && tn < hi)) {
+      // Newton step as a second chance, then bisection
+      const fp = dpsi + dphi;
+      tn = tau - f / fp;
+      if (!(tn > lo && tn < hi)) tn = lo + (hi - lo) / 2;
+    }
+    if (tn === tau) break;
+    tau = tn;
+    if (iter === 199) return false;
+  }
+  if (!(tau === tau)) return false;
+  out.orig = orig;
+  out.tau = tau;
+  return true;
+}
