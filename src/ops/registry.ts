@@ -6,6 +6,7 @@
  */
 import type { Rule } from "../tensor/meta.js";
 import { coreRules } from "./rules/core.js";
+import { linalgRules, type LinalgParams } from "./rules/linalg.js";
 
 export interface ReduceParams {
   axes: number[];
@@ -43,8 +44,8 @@ export interface CoreParams {
 
 /** Every primitive's parameters: extend with one interface per rule family. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- families are added with "extends"
-export interface PrimParams extends CoreParams {}
+export interface PrimParams extends CoreParams, LinalgParams {}
 
 export type Prim = keyof PrimParams;
 
-export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules };
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules };
