@@ -159,20 +159,48 @@ export function luFactor(a: Float64Array, n: number, piv: Int32Array): number {
     }
     if (jend < n) {
       // U12 = L11⁻¹ A12 (unit lower triangular, row-oriented)
-      for (let i = j0 + 1; i < jend; i++) {
-        const ri = i * n;
-        for (let k = j0; k < i; k++) {
-          const l = a[ri + k];
-          if (l === 0) continue;
-          const rk = k * n;
-          for (let c = jend; c < n; c++) a[ri + c] -= l * a[rk + c];
-        }
-      }
+      for (let i = j0 + 1; i < jend; i++) rowUpdate(a, i * n + jend, a, i * n, j0, i, n, n - jend, jend);
       // A22 -= L21 U12
       gemm(false, false, n - jend, n - jend, jb, -1, a, jend * n + j0, n, a, j0 * n + jend, n, 1, a, jend * n + jend, n);
     }
   }
   return info;
+}
+
+/**
+ * x[xo + c] -= Σ_{k=k0}^{k1-1} coef[co + k] · x[k·ld + off + c] for c < len — the
+ * row-oriented triangular-solve update, unrolled by 4 over k (x rows k are the
+ * already-solved rows; `off` is their column offset).
+ */
+function rowUpdate(
+  x: Float64Array,
+  xo: number,
+  coef: Float64Array,
+  co: number,
+  k0: number,
+  k1: number,
+  ld: number,
+  len: number,
+  off = 0,
+): void {
+  let k = k0;
+  for (; k + 3 < k1; k += 4) {
+    const l0 = coef[co + k];
+    const l1 = coef[co + k + 1];
+    const l2 = coef[co + k + 2];
+    const l3 = coef[co + k + 3];
+    const r0 = k * ld + off;
+    const r1 = r0 + ld;
+    const r2 = r1 + ld;
+    const r3 = r2 + ld;
+    for (let c = 0; c < len; c++) x[xo + c] -= l0 * x[r0 + c] + l1 * x[r1 + c] + l2 * x[r2 + c] + l3 * x[r3 + c];
+  }
+  for (; k < k1; k++) {
+    const l = coef[co + k];
+    if (l === 0) continue;
+    const r0 = k * ld + off;
+    for (let c = 0; c < len; c++) x[xo + c] -= l * x[r0 + c];
+  }
 }
 
 /**
@@ -197,15 +225,7 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
   for (let i0 = 0; i0 < n; i0 += LU_NB) {
     const iend = Math.min(i0 + LU_NB, n);
     if (i0 > 0) gemm(false, false, iend - i0, nrhs, i0, -1, lu, i0 * n, n, b, 0, nrhs, 1, b, i0 * nrhs, nrhs);
-    for (let i = i0 + 1; i < iend; i++) {
-      const ri = i * nrhs;
-      for (let k = i0; k < i; k++) {
-        const l = lu[i * n + k];
-        if (l === 0) continue;
-        const rk = k * nrhs;
-        for (let c = 0; c < nrhs; c++) b[ri + c] -= l * b[rk + c];
-      }
-    }
+    for (let i = i0 + 1; i < iend; i++) rowUpdate(b, i * nrhs, lu, i * n, i0, i, nrhs, nrhs);
   }
   // U X = Y
   const nblk = Math.ceil(n / LU_NB);
@@ -216,31 +236,11 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
       gemm(false, false, iend - i0, nrhs, n - iend, -1, lu, i0 * n + iend, n, b, iend * nrhs, nrhs, 1, b, i0 * nrhs, nrhs);
     for (let i = iend - 1; i >= i0; i--) {
       const ri = i * nrhs;
-      for (let k = i + 1; k < iend; k++) {
-        const u = lu[i * n + k];
-        if (u === 0) continue;
-        const rk = k * nrhs;
-        for (let c = 0; c < nrhs; c++) b[ri + c] -= u * b[rk + c];
-      }
+      rowUpdate(b, ri, lu, i * n, i + 1, iend, nrhs, nrhs);
       const inv = 1 / lu[i * n + i];
       for (let c = 0; c < nrhs; c++) b[ri + c] *= inv;
     }
   }
-}
-
-/**
- * Reciprocal condition estimate in the 1-norm is not needed by the matrix
- * functions; instead they report the smallest |pivot| / max |pivot| of the LU.
- */
-export function luPivotRatio(lu: Float64Array, n: number): number {
-  let mn = Infinity;
-  let mx = 0;
-  for (let i = 0; i < n; i++) {
-    const v = Math.abs(lu[i * n + i]);
-    if (v < mn) mn = v;
-    if (v > mx) mx = v;
-  }
-  return n === 0 ? 1 : mx === 0 ? 0 : mn / mx;
 }
 
 /**
