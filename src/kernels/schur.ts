@@ -47,6 +47,7 @@ export function hessenberg(a: Float64Array, n: number): HessenbergResult {
   const q = new Float64Array(n * n);
   const tau = new Float64Array(Math.max(n, 1));
   const w = new Float64Array(n);
+  const vb = new Float64Array(n);
   for (let k = 0; k + 2 < n; k++) {
     // reflector for x = h[k+1:, k]
     const alpha = h[(k + 1) * n + k];
@@ -68,16 +69,19 @@ export function hessenberg(a: Float64Array, n: number): HessenbergResult {
     for (let i = k + 2; i < n; i++) h[i * n + k] *= scal;
     h[(k + 1) * n + k] = beta;
     tau[k] = t;
+    // v = [1, x/(α−β)] in contiguous storage (indices k+1..n−1)
+    vb[k + 1] = 1;
+    for (let i = k + 2; i < n; i++) vb[i] = h[i * n + k];
     // left: rows k+1.., columns k+1..:  h -= τ v (vᵀ h)
     w.fill(0, k + 1, n);
     for (let i = k + 1; i < n; i++) {
-      const vi = i === k + 1 ? 1 : h[i * n + k];
+      const vi = vb[i];
       if (vi === 0) continue;
       const r = i * n;
       for (let j = k + 1; j < n; j++) w[j] += vi * h[r + j];
     }
     for (let i = k + 1; i < n; i++) {
-      const vi = (i === k + 1 ? 1 : h[i * n + k]) * t;
+      const vi = vb[i] * t;
       if (vi === 0) continue;
       const r = i * n;
       for (let j = k + 1; j < n; j++) h[r + j] -= vi * w[j];
@@ -85,12 +89,11 @@ export function hessenberg(a: Float64Array, n: number): HessenbergResult {
     // right: all rows, columns k+1..:  h -= τ (h v) vᵀ
     for (let r = 0; r < n; r++) {
       const ro = r * n;
-      let s = h[ro + k + 1];
-      for (let j = k + 2; j < n; j++) s += h[ro + j] * h[j * n + k];
+      let s = 0;
+      for (let j = k + 1; j < n; j++) s += h[ro + j] * vb[j];
       if (s === 0) continue;
       s *= t;
-      h[ro + k + 1] -= s;
-      for (let j = k + 2; j < n; j++) h[ro + j] -= s * h[j * n + k];
+      for (let j = k + 1; j < n; j++) h[ro + j] -= s * vb[j];
     }
   }
   // Q = H_0 ⋯ H_{n-3}: backward accumulation on the identity (dorg2r style)
