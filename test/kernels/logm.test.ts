@@ -146,6 +146,31 @@ describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
     expect(one.eigenvalue).toBe(-3);
   });
 
+  it("Fréchet derivative for the backward: top-right block of logm([[A, E],[0, A]]) (Mathias) matches finite differences", () => {
+    const rng = mulberry32(45);
+    const n = 4;
+    const A = posSpectrum(rng, n);
+    const E = randMat(rng, n);
+    const N = 2 * n;
+    const big = new Float64Array(N * N);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        big[i * N + j] = big[(i + n) * N + j + n] = A[i * n + j];
+        big[i * N + j + n] = E[i * n + j];
+      }
+    const r = logm(big, N);
+    expect(r.info).toBe(0);
+    const h = 1e-6;
+    const Lp = logm(A.map((v, i) => v + h * E[i]), n).x;
+    const Lm = logm(A.map((v, i) => v - h * E[i]), n).x;
+    const top = logm(A, n).x;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        expect(r.x[i * N + j]).toBeCloseTo(top[i * n + j], 12);
+        expect(r.x[i * N + j + n]).toBeCloseTo((Lp[i * n + j] - Lm[i * n + j]) / (2 * h), 7);
+      }
+  });
+
   it("0×0 and 1×1", () => {
     const e = logm(new Float64Array(0), 0);
     expect(e.x.length).toBe(0);
