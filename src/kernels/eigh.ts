@@ -14,7 +14,7 @@
  *
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
-import { checkDim, checkLen, EPS, gemmCM, hypot2, larfg, larft, larfbLeft, type Reflector } from "./util.js";
+import { checkDim, checkLen, EPS, gemmCM, hypot2, larfg, larft, larfbLeft, secularRoot, type Reflector, type SecularRoot } from "./util.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -462,7 +462,9 @@ class DcWorkspace {
   orig: Int32Array;
   tauK: Float64Array;
   zhat: Float64Array;
+  g: Float64Array;
   constructor(n: number) {
+    this.g = new Float64Array(n);
     this.z = new Float64Array(n);
     this.dl = new Float64Array(n);
     this.typ = new Int8Array(n);
@@ -582,9 +584,9 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
       dK[i] = dl[nd[i]];
       zK[i] = z[nd[i]];
     }
-    const res = { orig: 0, tau: 0 };
+    const res: SecularRoot = { orig: 0, tau: 0 };
     for (let i = 0; i < K; i++) {
-      if (!secularRoot(K, dK, zK, rho, i, res)) return lo + i;
+      if (!secularRoot(K, dK, zK, rho, i, false, ws.g, res)) return lo + i;
       orig[i] = res.orig;
       tauK[i] = res.tau;
     }
@@ -700,119 +702,4 @@ function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
     }
     ix[j + 1] = v;
   }
-}
-
-/**
- * The i-th root (ascending) of the secular equation
- *   f(λ) = 1/ρ + Σ_j z_j² / (d_j − λ) = 0,
- * d strictly increasing, ρ > 0, z_j ≠ 0 (LAPACK laed4's problem). The root is
- * returned as λ = d[orig] + tau with orig the nearer pole, so that the
- * differences d_j − λ = (d_j − d[orig]) − tau are accurate. Safeguarded
- * iteration: a two-pole rational model (Bunch–Nielsen–Sorensen) fitted to the
- * parts of f left and right of the root, with bisection of a maintained bracket
- * as fallback. Returns false if it fails to converge.
- */
-function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: number, i: number, out: { orig: number; tau: number }): boolean {
-  const rhoinv = 1 / rho;
-  if (K === 1) {
-    out.orig = 0;
-    out.tau = rho * z[0] * z[0];
-    return true;
-  }
-  let orig: number;
-  let lo: number;
-  let hi: number;
-  const last = i === K - 1;
-  if (last) {
-    orig = K - 1;
-    let zz = 0;
-    for (let j = 0; j < K; j++) zz += z[j] * z[j];
-    lo = 0;
-    hi = rho * zz;
-  } else {
-    const gap = d[i + 1] - d[i];
-    const mid = gap / 2;
-    // f at the midpoint, relative to d_i
-    let f = rhoinv;
-    for (let j = 0; j < K; j++) f += (z[j] * z[j]) / (d[j] - d[i] - mid);
-    if (f > 0) {
-      orig = i;
-      lo = 0;
-      hi = mid;
-    } else {
-      orig = i + 1;
-      lo = d[i] - d[i + 1] + mid; // = −mid up to rounding, relative to d_{i+1}
-      hi = 0;
-    }
-  }
-  const dorig = d[orig];
-  // pole positions relative to the origin for the two poles bracketing the root
-  const pL = d[i] - dorig;
-  const pR = last ? 0 : d[i + 1] - dorig;
-  let tau = (lo + hi) / 2;
-  for (let iter = 0; iter < 200; iter++) {
-    let psi = 0;
-    let dpsi = 0;
-    let phi = 0;
-    let dphi = 0;
-    for (let j = 0; j <= i; j++) {
-      const del = d[j] - dorig - tau;
-      const t = z[j] / del;
-      psi += z[j] * t;
-      dpsi += t * t;
-    }
-    for (let j = i + 1; j < K; j++) {
-      const del = d[j] - dorig - tau;
-      const t = z[j] / del;
-      phi += z[j] * t;
-      dphi += t * t;
-    }
-    const sumAbs = phi - psi; // psi ≤ 0 ≤ phi
-    const f = rhoinv + psi + phi;
-    const errBound = EPS * (8 * sumAbs + rhoinv + Math.abs(tau) * (dpsi + dphi));
-    if (Math.abs(f) <= errBound || f === 0) break;
-    if (f < 0) lo = tau;
-    else hi = tau;
-    if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
-    // rational model step
-    let eta = NaN;
-    const D1 = pL - tau;
-    if (last) {
-      const C = rhoinv + psi - D1 * dpsi;
-      if (C > 0) eta = (D1 * f) / C;
-    } else {
-      const D2 = pR - tau;
-      const b = D1 * D1 * dpsi;
-      const dd = D2 * D2 * dphi;
-      const C = rhoinv + (psi - D1 * dpsi) + (phi - D2 * dphi);
-      const B = C * (D1 + D2) + b + dd;
-      const Q0 = D1 * D2 * f;
-      if (C === 0) {
-        if (B !== 0) eta = Q0 / B;
-      } else {
-        let disc = B * B - 4 * C * Q0;
-        if (disc < 0) disc = 0;
-        const sq = Math.sqrt(disc);
-        const den = B >= 0 ? B + sq : B - sq;
-        const e1 = den !== 0 ? (2 * Q0) / den : NaN;
-        const e2 = den / (2 * C);
-        if (e1 > D1 && e1 < D2) eta = e1;
-        else if (e2 > D1 && e2 < D2) eta = e2;
-      }
-    }
-    let tn = tau + eta;
-    if (!(tn > lo && tn < hi)) {
-      // Newton step as a second chance, then bisection
-      const fp = dpsi + dphi;
-      tn = tau - f / fp;
-      if (!(tn > lo && tn < hi)) tn = lo + (hi - lo) / 2;
-    }
-    if (tn === tau) break;
-    tau = tn;
-    if (iter === 199) return false;
-  }
-  if (!(tau === tau)) return false;
-  out.orig = orig;
-  out.tau = tau;
-  return true;
 }

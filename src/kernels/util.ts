@@ -231,3 +231,145 @@ export function larfbRight(trans: boolean, mc: number, nc: number, kb: number, V
   gemmCM(false, trans, mc, kb, kb, 1, work, 0, mc, T, tOff, ldt, 0, work, w2, mc);
   gemmCM(false, true, mc, nc, kb, -1, work, w2, mc, V, vOff, ldv, 1, C, cOff, ldc);
 }
+
+/** Result slot of `secularRoot`: the root is pole(orig) + tau (in the solver's variable). */
+export interface SecularRoot {
+  orig: number;
+  tau: number;
+}
+
+/**
+ * The i-th root (ascending) of the rank-one secular equation
+ *
+ *   f(μ) = 1/ρ + Σ_j z_j² / (γ_j − μ) = 0,
+ *
+ * with poles γ_j = d_j (`squared` false: symmetric eigenproblem D + ρ·z·zᵀ,
+ * LAPACK laed4) or γ_j = d_j² (`squared` true: singular values of the
+ * "broken arrow" matrix, MᵀM = D² + z·zᵀ, LAPACK lasd4, roots are σ²).
+ * Requires d strictly increasing (d ≥ 0 when squared), ρ > 0 and z_j ≠ 0.
+ *
+ * The root is returned relative to its nearer pole: μ = γ_orig + tau, so that
+ * every difference γ_j − μ = g_j − tau, g_j = γ_j − γ_orig, is computed to high
+ * relative accuracy (g_j = (d_j − d_o)(d_j + d_o) in the squared case). `g`
+ * (length ≥ K) is scratch space and holds the g_j of the returned origin on exit.
+ *
+ * Iteration: a two-pole rational model (Bunch–Nielsen–Sorensen) fitted to the
+ * parts of f left and right of the root, safeguarded by a maintained bracket
+ * (Newton, then bisection, when the model step leaves it). Converges when |f|
+ * is below its rounding-error bound. Returns false if it fails to converge.
+ */
+export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: number, i: number, squared: boolean, g: Float64Array, out: SecularRoot): boolean {
+  const rhoinv = 1 / rho;
+  if (K === 1) {
+    out.orig = 0;
+    out.tau = rho * z[0] * z[0];
+    g[0] = 0;
+    return true;
+  }
+  const last = i === K - 1;
+  let orig: number;
+  let lo: number;
+  let hi: number;
+  poleOffsets(K, d, last ? K - 1 : i, squared, g);
+  if (last) {
+    orig = K - 1;
+    let zz = 0;
+    for (let j = 0; j < K; j++) zz += z[j] * z[j];
+    lo = 0;
+    hi = rho * zz;
+  } else {
+    const mid = g[i + 1] / 2;
+    let f = rhoinv;
+    for (let j = 0; j < K; j++) f += (z[j] * z[j]) / (g[j] - mid);
+    if (f > 0) {
+      orig = i;
+      lo = 0;
+      hi = mid;
+    } else {
+      orig = i + 1;
+      poleOffsets(K, d, orig, squared, g);
+      lo = g[i] + mid; // ≈ −mid relative to the right pole
+      hi = 0;
+      if (!(lo < hi)) lo = g[i] / 2;
+    }
+  }
+  const pL = g[i];
+  const pR = last ? 0 : g[i + 1];
+  let tau = lo + (hi - lo) / 2;
+  let ok = false;
+  for (let iter = 0; iter < 400; iter++) {
+    let psi = 0;
+    let dpsi = 0;
+    let phi = 0;
+    let dphi = 0;
+    for (let j = 0; j <= i; j++) {
+      const t = z[j] / (g[j] - tau);
+      psi += z[j] * t;
+      dpsi += t * t;
+    }
+    for (let j = i + 1; j < K; j++) {
+      const t = z[j] / (g[j] - tau);
+      phi += z[j] * t;
+      dphi += t * t;
+    }
+    const f = rhoinv + psi + phi;
+    const errBound = EPS * (8 * (phi - psi) + rhoinv + Math.abs(tau) * (dpsi + dphi));
+    if (Math.abs(f) <= errBound) {
+      ok = true;
+      break;
+    }
+    if (f < 0) lo = tau;
+    else hi = tau;
+    if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) {
+      ok = true;
+      break;
+    }
+    // rational model step
+    let eta = NaN;
+    const D1 = pL - tau;
+    if (last) {
+      const C = rhoinv + psi - D1 * dpsi;
+      if (C > 0) eta = (D1 * f) / C;
+    } else {
+      const D2 = pR - tau;
+      const b = D1 * D1 * dpsi;
+      const dd = D2 * D2 * dphi;
+      const C = rhoinv + (psi - D1 * dpsi) + (phi - D2 * dphi);
+      const B = C * (D1 + D2) + b + dd;
+      const Q0 = D1 * D2 * f;
+      if (C === 0) {
+        if (B !== 0) eta = Q0 / B;
+      } else {
+        let disc = B * B - 4 * C * Q0;
+        if (disc < 0) disc = 0;
+        const sq = Math.sqrt(disc);
+        const den = B >= 0 ? B + sq : B - sq;
+        const e1 = den !== 0 ? (2 * Q0) / den : NaN;
+        const e2 = den / (2 * C);
+        if (e1 > D1 && e1 < D2) eta = e1;
+        else if (e2 > D1 && e2 < D2) eta = e2;
+      }
+    }
+    let tn = tau + eta;
+    if (!(tn > lo && tn < hi)) {
+      tn = tau - f / (dpsi + dphi);
+      if (!(tn > lo && tn < hi)) tn = lo + (hi - lo) / 2;
+    }
+    if (tn === tau) {
+      ok = true;
+      break;
+    }
+    tau = tn;
+  }
+  if (!ok || tau !== tau) return false;
+  out.orig = orig;
+  out.tau = tau;
+  return true;
+}
+
+/** g_j = γ_j − γ_o: d_j − d_o, or (d_j − d_o)(d_j + d_o) when squared. */
+function poleOffsets(K: number, d: Float64Array, o: number, squared: boolean, g: Float64Array): void {
+  const dorig = d[o];
+  if (squared) for (let j = 0; j < K; j++) g[j] = (d[j] - dorig) * (d[j] + dorig);
+  else for (let j = 0; j < K; j++) g[j] = d[j] - dorig;
+}
