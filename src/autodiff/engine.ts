@@ -26,8 +26,6 @@ export interface GradOptions extends BackwardOptions {
   allowUnused?: boolean;
 }
 
-type Slot = (Tensor | null)[];
-
 function seedCotangents(op: string, outputs: Tensor[], gradOutputs: GradOptions["gradOutputs"]): Tensor[] {
   const given = gradOutputs === undefined || gradOutputs === null ? [] : Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs];
   return outputs.map((out, i) => {
@@ -45,29 +43,52 @@ function seedCotangents(op: string, outputs: Tensor[], gradOutputs: GradOptions[
   });
 }
 
-/** Nodes reachable from the roots, in post-order (every node after all of its inputs' nodes). */
-function topoSort(roots: GradNode[]): GradNode[] {
+let runStamp = 0;
+let depth = 0;
+
+/** Saved scratch fields of a node touched by a nested backward pass. */
+interface Saved {
+  node: GradNode;
+  stamp: number;
+  needed: boolean;
+  slot: (Tensor | null)[] | null;
+}
+
+/**
+ * Nodes reachable from the roots, in post-order (every node after all of its
+ * inputs' nodes); marks each with `stamp`. With `saved`, records the nodes'
+ * previous scratch fields first (nested backward passes restore them).
+ */
+function topoSort(roots: GradNode[], stamp: number, saved: Saved[] | null): GradNode[] {
   const order: GradNode[] = [];
-  const visited = new Set<GradNode>();
-  const stack: [GradNode, number][] = [];
+  const nodes: GradNode[] = [];
+  const next: number[] = [];
+  const visit = (n: GradNode): void => {
+    if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, slot: n._slot });
+    n._stamp = stamp;
+    n._needed = false;
+    n._slot = null;
+    nodes.push(n);
+    next.push(0);
+  };
   for (const r of roots) {
-    if (visited.has(r)) continue;
-    visited.add(r);
-    stack.push([r, 0]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const node = top[0];
-      const inputs = node instanceof OpNode ? node.inputs : null;
-      if (node instanceof OpNode && inputs === null)
-        throw new AutogradError(node.name, "trying to backward through the graph a second time (or directly access saved tensors after they have already been freed); pass { retainGraph: true } to the first backward if you need to");
-      if (inputs !== null && top[1] < inputs.length) {
-        const child = inputs[top[1]++]._node;
-        if (child !== null && !visited.has(child)) {
-          visited.add(child);
-          stack.push([child, 0]);
-        }
+    if (r._stamp === stamp) continue;
+    visit(r);
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const node = nodes[top];
+      let inputs: Tensor[] | null = null;
+      if (!node.isLeaf) {
+        inputs = (node as OpNode).inputs;
+        if (inputs === null)
+          throw new AutogradError(node.name, "trying to backward through the graph a second time (or directly access saved tensors after they have already been freed); pass { retainGraph: true } to the first backward if you need to");
+      }
+      if (inputs !== null && next[top] < inputs.length) {
+        const child = inputs[next[top]++]._node;
+        if (child !== null && child._stamp !== stamp) visit(child);
       } else {
-        stack.pop();
+        nodes.pop();
+        next.pop();
         order.push(node);
       }
     }
@@ -78,6 +99,8 @@ function topoSort(roots: GradNode[]): GradNode[] {
 /**
  * Core of backward() and autograd.grad(): returns the cotangents arriving at
  * `targets` (for grad) or accumulates into leaves' .grad (for backward).
+ * Per-node state lives in the nodes' scratch fields; a backward pass started
+ * from inside another (a rule that itself differentiates) saves and restores them.
  */
 function run(
   op: string,
@@ -88,54 +111,61 @@ function run(
 ): (Tensor | null)[] {
   const createGraph = opts.createGraph ?? false;
   const retainGraph = opts.retainGraph ?? createGraph;
-  const order = topoSort(outputs.map((o) => o._node as GradNode));
+  const stamp = ++runStamp;
+  const saved: Saved[] | null = depth > 0 ? [] : null;
+  depth++;
+  const prevMode = setGradEnabled(createGraph);
+  try {
+    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, saved);
 
-  // which nodes lead to a target (targets are leaves for backward())
-  const targetNodes = new Set<GradNode>();
-  if (targets !== null) for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
-  const needed = new Set<GradNode>();
-  for (const node of order) {
-    if (targets === null ? node.isLeaf : targetNodes.has(node)) {
-      needed.add(node);
-      continue;
+    // which nodes lead to a target (targets are the leaves for backward())
+    let targetNodes: Set<GradNode> | null = null;
+    if (targets !== null) {
+      targetNodes = new Set<GradNode>();
+      for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
     }
-    if (node instanceof OpNode) {
-      for (const inp of node.inputs!) {
-        if (inp._node !== null && needed.has(inp._node)) {
-          needed.add(node);
-          break;
+    for (let k = 0; k < order.length; k++) {
+      const node = order[k];
+      if (targetNodes === null ? node.isLeaf : targetNodes.has(node)) {
+        node._needed = true;
+        continue;
+      }
+      if (!node.isLeaf) {
+        const inputs = (node as OpNode).inputs!;
+        for (let i = 0; i < inputs.length; i++) {
+          const n = inputs[i]._node;
+          if (n !== null && n._needed) {
+            node._needed = true;
+            break;
+          }
         }
       }
     }
-  }
 
-  const slots = new Map<GradNode, Slot>();
-  const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
-    let slot = slots.get(node);
-    if (slot === undefined) {
-      slot = [];
-      slots.set(node, slot);
-    }
-    const prev = slot[idx];
-    slot[idx] = prev === undefined || prev === null ? g : add(prev, g);
-  };
-  for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
+    const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
+      let slot = node._slot;
+      if (slot === null) {
+        slot = [];
+        node._slot = slot;
+      }
+      const prev = slot[idx];
+      slot[idx] = prev === undefined || prev === null ? g : add(prev, g);
+    };
+    for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
 
-  const results = new Map<GradNode, Slot>();
-  const prevMode = setGradEnabled(createGraph);
-  try {
+    const results = new Map<GradNode, (Tensor | null)[]>();
     for (let oi = order.length - 1; oi >= 0; oi--) {
       const node = order[oi];
-      if (!needed.has(node)) continue;
-      const slot = slots.get(node);
-      if (slot === undefined) continue;
-      slots.delete(node);
-      if (targets !== null && targetNodes.has(node)) results.set(node, slot);
-      if (node instanceof LeafNode) {
+      if (!node._needed) continue;
+      const slot = node._slot;
+      if (slot === null) continue;
+      node._slot = null;
+      if (targetNodes !== null && targetNodes.has(node)) results.set(node, slot);
+      if (node.isLeaf) {
         if (targets === null) {
           const g = slot[0];
           if (g !== null && g !== undefined) {
-            const leaf = node.tensor;
+            const leaf = (node as LeafNode).tensor;
             const gd = createGraph ? g : detachIfNeeded(g);
             leaf.grad = leaf.grad === null ? gd : add(leaf.grad, gd);
           }
@@ -145,33 +175,53 @@ function run(
       const opNode = node as OpNode;
       const rule = opNode.rule;
       const inputs = opNode.inputs!;
-      const single = (rule.nOut ?? 1) === 1;
-      const ctArg = single ? slot[0] : Array.from({ length: rule.nOut! }, (_, k) => slot[k] ?? null);
-      if (single && (ctArg === null || ctArg === undefined)) continue;
-      const grads = rule.vjp(ctArg, inputs, single ? opNode.outs![0] : opNode.outs, opNode.params);
+      const nOut = rule.nOut ?? 1;
+      let ctArg: Tensor | (Tensor | null)[];
+      if (nOut === 1) {
+        const c = slot[0];
+        if (c === null || c === undefined) continue;
+        ctArg = c;
+      } else {
+        ctArg = new Array<Tensor | null>(nOut);
+        for (let k = 0; k < nOut; k++) ctArg[k] = slot[k] ?? null;
+      }
+      const needs = new Array<boolean>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) {
+        const n = inputs[i]._node;
+        needs[i] = n !== null && n._needed;
+      }
+      const grads = rule.vjp(ctArg, inputs, nOut === 1 ? opNode.outs![0] : opNode.outs, opNode.params, needs);
       if (grads.length !== inputs.length)
         throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
       for (let i = 0; i < inputs.length; i++) {
         const g = grads[i];
+        if (g === null || g === undefined || !needs[i]) continue;
         const inp = inputs[i];
-        if (g === null || g === undefined || inp._node === null || !needed.has(inp._node)) continue;
-        accumulate(inp._node, inp._outIdx, fitCotangent(rule.name, g, inp, i));
+        accumulate(inp._node!, inp._outIdx, fitCotangent(rule.name, g, inp, i));
       }
       if (!retainGraph) {
         opNode.inputs = null;
         opNode.outs = null;
       }
     }
+    if (targets === null) return [];
+    return targets.map((t) => {
+      if (t._node === null) return null;
+      const g = results.get(t._node)?.[t._outIdx];
+      return g === undefined ? null : g;
+    });
   } finally {
     setGradEnabled(prevMode);
+    depth--;
+    if (saved !== null) {
+      for (let i = saved.length - 1; i >= 0; i--) {
+        const s = saved[i];
+        s.node._stamp = s.stamp;
+        s.node._needed = s.needed;
+        s.node._slot = s.slot;
+      }
+    }
   }
-  if (targets === null) return [];
-  return targets.map((t) => {
-    if (t._node === null) return null;
-    const slot = results.get(t._node);
-    const g = slot?.[t._outIdx];
-    return g === undefined ? null : g;
-  });
 }
 
 function detachIfNeeded(g: Tensor): Tensor {

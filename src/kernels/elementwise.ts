@@ -1,3 +1,4 @@
+import { alloc } from "./alloc.js";
 /**
  * Elementwise kernels over Float64Array: unary maps and broadcasting binary /
  * ternary maps. Numbers only; shapes are plain number arrays.
@@ -9,7 +10,7 @@ export type UnaryOp =
 
 export function unary(op: UnaryOp, a: Float64Array): Float64Array {
   const n = a.length;
-  const o = new Float64Array(n);
+  const o = alloc(n);
   switch (op) {
     case "neg": for (let i = 0; i < n; i++) o[i] = -a[i]; break;
     case "exp": for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]); break;
@@ -126,17 +127,30 @@ function forEachRow(
   }
 }
 
+type ContigFn = (a: Float64Array, b: Float64Array, o: Float64Array, n: number, bScalar: boolean) => void;
+
+/** Contiguous fast paths (same shape, or b a scalar): one small monomorphic loop per op. */
+const contiguous: Partial<Record<BinaryOp, ContigFn>> = {
+  add: (a, b, o, n, bs) => { if (bs) { const v = b[0]; for (let i = 0; i < n; i++) o[i] = a[i] + v; } else for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; },
+  sub: (a, b, o, n, bs) => { if (bs) { const v = b[0]; for (let i = 0; i < n; i++) o[i] = a[i] - v; } else for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; },
+  mul: (a, b, o, n, bs) => { if (bs) { const v = b[0]; for (let i = 0; i < n; i++) o[i] = a[i] * v; } else for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; },
+  div: (a, b, o, n, bs) => { if (bs) { const v = b[0]; for (let i = 0; i < n; i++) o[i] = a[i] / v; } else for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; },
+};
+
 export function binary(
   op: BinaryOp,
   a: Float64Array, aShape: readonly number[],
   b: Float64Array, bShape: readonly number[],
   outShape: readonly number[],
 ): Float64Array {
-  const size = outShape.reduce((p, d) => p * d, 1);
-  const o = new Float64Array(size);
-  if (a.length === size && b.length === size) binaryRow(op, a, 0, 1, b, 0, 1, o, 0, size);
-  else if (a.length === size && b.length === 1) binaryRow(op, a, 0, 1, b, 0, 0, o, 0, size);
-  else if (a.length === 1 && b.length === size) binaryRow(op, a, 0, 0, b, 0, 1, o, 0, size);
+  let size = 1;
+  for (let i = 0; i < outShape.length; i++) size *= outShape[i];
+  const o = alloc(size);
+  const fast = contiguous[op];
+  if (a.length === size && (b.length === size || b.length === 1)) {
+    if (fast !== undefined) fast(a, b, o, size, b.length !== size || size === 1);
+    else binaryRow(op, a, 0, 1, b, 0, b.length === size ? 1 : 0, o, 0, size);
+  } else if (a.length === 1 && b.length === size) binaryRow(op, a, 0, 0, b, 0, 1, o, 0, size);
   else {
     const sa = broadcastStrides(aShape, outShape);
     const sb = broadcastStrides(bShape, outShape);
@@ -155,7 +169,7 @@ export function where(
   outShape: readonly number[],
 ): Float64Array {
   const size = outShape.reduce((p, d) => p * d, 1);
-  const o = new Float64Array(size);
+  const o = alloc(size);
   const sc = broadcastStrides(cShape, outShape);
   const sx = broadcastStrides(xShape, outShape);
   const sy = broadcastStrides(yShape, outShape);
@@ -170,7 +184,7 @@ export function where(
 /** Materialize a broadcast: copy `a` (shape aShape) into outShape. */
 export function broadcastTo(a: Float64Array, aShape: readonly number[], outShape: readonly number[]): Float64Array {
   const size = outShape.reduce((p, d) => p * d, 1);
-  const o = new Float64Array(size);
+  const o = alloc(size);
   if (a.length === 1) {
     o.fill(a[0]);
     return o;

@@ -1,10 +1,11 @@
+import { alloc } from "./alloc.js";
 /** Data movement kernels: permute, slice, concat, gather/scatter, diagonals, triangles. */
 
 /** out = x permuted: out.shape[i] = shape[perm[i]]. */
 export function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
   const rank = shape.length;
   const size = x.length;
-  const o = new Float64Array(size);
+  const o = alloc(size);
   if (size === 0) return o;
   // fast path: batched transpose of the last two axes
   let lastTwo = rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1;
@@ -58,7 +59,7 @@ export function sliceCopy(
   let s = 1;
   for (let i = rank - 1; i >= 0; i--) { fullStr[i] = s; s *= fullShape[i]; }
   const blockSize = outShape.reduce((p, d) => p * d, 1);
-  const o = new Float64Array(scatter ? s : blockSize);
+  const o = alloc(scatter ? s : blockSize);
   if (blockSize === 0) return o;
   let base = 0;
   for (let i = 0; i < rank; i++) base += starts[i] * fullStr[i];
@@ -88,7 +89,7 @@ export function gather(
   x: Float64Array, outer: number, n: number, inner: number, indices: Int32Array | readonly number[], scatterAdd: boolean,
 ): Float64Array {
   const k = indices.length;
-  const o = new Float64Array(outer * (scatterAdd ? n : k) * inner);
+  const o = alloc(outer * (scatterAdd ? n : k) * inner);
   for (let a = 0; a < outer; a++) {
     for (let t = 0; t < k; t++) {
       const src = (a * n + indices[t]) * inner;
@@ -103,7 +104,7 @@ export function gather(
 /** Diagonal with offset k of each m×n matrix in a batch → batch × len. */
 export function diagonal(x: Float64Array, batch: number, m: number, n: number, k: number): Float64Array {
   const len = diagLen(m, n, k);
-  const o = new Float64Array(batch * len);
+  const o = alloc(batch * len);
   const r0 = k >= 0 ? 0 : -k, c0 = k >= 0 ? k : 0;
   for (let b = 0; b < batch; b++)
     for (let i = 0; i < len; i++) o[b * len + i] = x[b * m * n + (r0 + i) * n + c0 + i];
@@ -116,7 +117,7 @@ export function diagLen(m: number, n: number, k: number): number {
 
 /** Embed batch × len vectors as the k-th diagonal of m×n zero matrices (adjoint of diagonal). */
 export function diagEmbed(d: Float64Array, batch: number, len: number, m: number, n: number, k: number): Float64Array {
-  const o = new Float64Array(batch * m * n);
+  const o = alloc(batch * m * n);
   const r0 = k >= 0 ? 0 : -k, c0 = k >= 0 ? k : 0;
   for (let b = 0; b < batch; b++)
     for (let i = 0; i < len; i++) o[b * m * n + (r0 + i) * n + c0 + i] = d[b * len + i];
@@ -125,7 +126,7 @@ export function diagEmbed(d: Float64Array, batch: number, len: number, m: number
 
 /** Keep the upper (j − i ≥ k) or lower (j − i ≤ k) triangle of each m×n matrix. */
 export function triangle(x: Float64Array, batch: number, m: number, n: number, k: number, upper: boolean): Float64Array {
-  const o = new Float64Array(x.length);
+  const o = alloc(x.length);
   for (let b = 0; b < batch; b++) {
     const off = b * m * n;
     for (let i = 0; i < m; i++)
@@ -140,7 +141,7 @@ export function triangle(x: Float64Array, batch: number, m: number, n: number, k
 /** Concatenate along an axis: each part viewed as [outer, len_p, inner]. */
 export function concat(parts: Float64Array[], lens: readonly number[], outer: number, inner: number): Float64Array {
   const total = lens.reduce((p, d) => p + d, 0);
-  const o = new Float64Array(outer * total * inner);
+  const o = alloc(outer * total * inner);
   for (let a = 0; a < outer; a++) {
     let off = a * total * inner;
     for (let p = 0; p < parts.length; p++) {

@@ -1,3 +1,4 @@
+import { alloc } from "./alloc.js";
 /**
  * Reductions over a set of axes of a row-major array. The output has the
  * reduced shape without kept dims (the caller reshapes for keepdims).
@@ -24,7 +25,7 @@ export function reduce(
     }
   }
   const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
-  const o = new Float64Array(outSize).fill(init);
+  const o = alloc(outSize).fill(init);
   const size = x.length;
   if (size === 0) return o;
   if (outSize === 1) {

@@ -351,10 +351,25 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   const k1 = A.shape[A.ndim - 1], k2 = B.shape[B.ndim - 2];
   if (k1 !== k2)
     throw new ShapeError("matmul", `inner dimensions differ: a has shape ${fmtShape(ta.shape)}, b has shape ${fmtShape(tb.shape)} (${k1} ≠ ${k2})`);
-  let out = apply(rules.matmul, [A, B], null);
+  let out = apply(rules.matmul, [A, B], NN);
   if (av) out = squeeze(out, -2);
   if (bv) out = squeeze(out, -1);
   return out;
+}
+
+const NN = { ta: false, tb: false };
+
+/**
+ * op(a)·op(b) for (batched) matrices with at least 2 dimensions, where op
+ * transposes the last two axes when ta / tb is set; the transposes are GEMM
+ * flags, not copies.
+ */
+export function matmulT(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  const ka = ta ? a.shape[a.ndim - 2] : a.shape[a.ndim - 1];
+  const kb = tb ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
+  if (a.ndim < 2 || b.ndim < 2 || ka !== kb)
+    throw new ShapeError("matmul", `inner dimensions differ: ${ta ? "aᵀ" : "a"} with a of shape ${fmtShape(a.shape)}, ${tb ? "bᵀ" : "b"} with b of shape ${fmtShape(b.shape)}`);
+  return apply(rules.matmul, [a, b], ta || tb ? { ta, tb } : NN);
 }
 
 /** Inner product of two vectors. */

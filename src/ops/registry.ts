@@ -37,13 +37,13 @@ export interface CoreParams {
   diagEmbed: { k: number; m: number; n: number };
   triangle: { k: number; upper: boolean };
   // linear algebra core
-  matmul: null;
+  /** op(A)·op(B), op = transpose of the last two axes when ta / tb (GEMM flags, no copies). */
+  matmul: { ta: boolean; tb: boolean };
   // a distinct tape node with the same value (used by transforms to differentiate with respect to a value)
   identity: null;
 }
 
 /** Every primitive's parameters: extend with one interface per rule family. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- families are added with "extends"
 export interface PrimParams extends CoreParams, LinalgParams {}
 
 export type Prim = keyof PrimParams;

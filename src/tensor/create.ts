@@ -4,6 +4,7 @@ import { LeafNode } from "./meta.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
+import { alloc } from "../kernels/alloc.js";
 
 export interface TensorOptions {
   /** Make the result a leaf that accumulates gradients in `.grad`. */
@@ -79,7 +80,7 @@ export function tensor(
 
 export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor {
   const s = checkShape("full", shape);
-  return finish(new Tensor(new Float64Array(sizeOf(s)).fill(value), s), opts);
+  return finish(new Tensor(alloc(sizeOf(s)).fill(value), s), opts);
 }
 
 export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 0, opts);

@@ -23,7 +23,11 @@ export interface Rule<P = any> {
   /** Number of outputs; 1 when omitted. */
   readonly nOut?: number;
   forward(inputs: Tensor[], params: P): Tensor | Tensor[];
-  vjp(ct: any, inputs: Tensor[], out: any, params: P): (Tensor | null)[];
+  /**
+   * `needs[i]` tells whether input i's cotangent is wanted (it requires grad and
+   * leads to a requested input); a rule may skip computing the others (return null).
+   */
+  vjp(ct: any, inputs: Tensor[], out: any, params: P, needs: readonly boolean[]): (Tensor | null)[];
   jvp(dx: (Tensor | null)[], inputs: Tensor[], out: any, params: P): Tensor | null | (Tensor | null)[];
   /** Indices of inputs that are never differentiated (masks, indices). */
   readonly nondiff?: readonly number[];
@@ -34,18 +38,28 @@ export interface Rule<P = any> {
 export interface GradNode {
   readonly isLeaf: boolean;
   readonly name: string;
+  /** Per-backward scratch used by the engine (saved and restored around nested backward passes). */
+  _stamp: number;
+  _needed: boolean;
+  _slot: (Tensor | null)[] | null;
 }
 
 /** The accumulator at a leaf that requires grad. */
 export class LeafNode implements GradNode {
   readonly isLeaf = true;
   readonly name = "AccumulateGrad";
+  _stamp = 0;
+  _needed = false;
+  _slot: (Tensor | null)[] | null = null;
   constructor(readonly tensor: Tensor) {}
 }
 
 /** A recorded application of a rule: the tape entry. */
 export class OpNode implements GradNode {
   readonly isLeaf = false;
+  _stamp = 0;
+  _needed = false;
+  _slot: (Tensor | null)[] | null = null;
   constructor(
     readonly rule: Rule,
     /** Saved inputs (null once the graph is freed after backward). */

@@ -11,11 +11,12 @@ import * as ew from "../../kernels/elementwise.js";
 import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend } from "../../kernels/backend.js";
+import { alloc } from "../../kernels/alloc.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import {
   add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, gt, lt, sum, reshape, permute,
-  broadcastTo, sumToShape, matmul, mT, concat, slice, diagonal, type SliceSpec,
+  broadcastTo, sumToShape, matmulT, concat, slice, diagonal, type SliceSpec,
 } from "../api.js";
 import { zerosLike } from "../../tensor/create.js";
 
@@ -54,32 +55,34 @@ function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor)
 // ---------------------------------------------------------------------------
 // matmul kernel driver: batched, broadcasting over leading axes
 
-function matmulForward([a, b]: Tensor[]): Tensor {
+function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean }): Tensor {
   const ra = a.ndim, rb = b.ndim;
-  const m = a.shape[ra - 2], k = a.shape[ra - 1], n = b.shape[rb - 1];
-  if (b.shape[rb - 2] !== k)
+  const ar = a.shape[ra - 2], ac = a.shape[ra - 1], br = b.shape[rb - 2], bc = b.shape[rb - 1];
+  const m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+  if ((tb ? bc : br) !== k)
     throw new ShapeError("matmul", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
+  const gemm = backend().gemm;
+  if (ra === 2 && rb === 2) {
+    const out = alloc(m * n);
+    gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
+    return new Tensor(out, [m, n]);
+  }
   const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
   const batch = broadcastShapes("matmul", ba, bb);
   const nb = sizeOf(batch);
-  const out = new Float64Array(nb * m * n);
-  const gemm = backend().gemm;
-  if (ba.length === bb.length && ba.every((d, i) => d === bb[i])) {
-    for (let t = 0; t < nb; t++) gemm(false, false, m, n, k, 1, a.data, t * m * k, k, b.data, t * k * n, n, 0, out, t * m * n, n);
-  } else {
-    const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
-    const idx = new Array<number>(batch.length).fill(0);
-    for (let t = 0; t < nb; t++) {
-      let oa = 0, ob = 0;
-      for (let i = 0; i < batch.length; i++) {
-        oa += idx[i] * sa[i];
-        ob += idx[i] * sb[i];
-      }
-      gemm(false, false, m, n, k, 1, a.data, oa * m * k, k, b.data, ob * k * n, n, 0, out, t * m * n, n);
-      for (let i = batch.length - 1; i >= 0; i--) {
-        if (++idx[i] < batch[i]) break;
-        idx[i] = 0;
-      }
+  const out = alloc(nb * m * n);
+  const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let t = 0; t < nb; t++) {
+    let oa = 0, ob = 0;
+    for (let i = 0; i < batch.length; i++) {
+      oa += idx[i] * sa[i];
+      ob += idx[i] * sb[i];
+    }
+    gemm(ta, tb, m, n, k, 1, a.data, oa * ar * ac, ac, b.data, ob * br * bc, bc, 0, out, t * m * n, n);
+    for (let i = batch.length - 1; i >= 0; i--) {
+      if (++idx[i] < batch[i]) break;
+      idx[i] = 0;
     }
   }
   return new Tensor(out, [...batch, m, n]);
@@ -164,16 +167,16 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   mul: {
     name: "mul",
     forward: binaryForward("mul", "mul"),
-    vjp: (ct: Tensor, [a, b]) => [mul(ct, b), mul(ct, a)],
+    vjp: (ct: Tensor, [a, b], _out, _p, needs) => [needs[0] ? mul(ct, b) : null, needs[1] ? mul(ct, a) : null],
     jvp: ([da, db], [a, b]) => plus(da && mul(da, b), db && mul(a, db)),
   },
   div: {
     // d(a/b) = da/b − (a/b)·db/b
     name: "div",
     forward: binaryForward("div", "div"),
-    vjp: (ct: Tensor, [, b], out: Tensor) => {
+    vjp: (ct: Tensor, [, b], out: Tensor, _p, needs) => {
       const ga = div(ct, b);
-      return [ga, neg(mul(ga, out))];
+      return [ga, needs[1] ? neg(mul(ga, out)) : null];
     },
     jvp: ([da, db], [, b], out: Tensor) => {
       const num = db === null ? da : da === null ? neg(mul(out, db)) : sub(da, mul(out, db));
@@ -184,7 +187,10 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     // d(aᵇ) = b·aᵇ⁻¹ da + aᵇ·log(a) db; the log term is 0 where a = 0 and b ≥ 0 (its limit), as in PyTorch.
     name: "pow",
     forward: binaryForward("pow", "pow"),
-    vjp: (ct: Tensor, [a, b], out: Tensor) => [mul(ct, powDerivBase(a, b)), mul(ct, powDerivExp(a, b, out))],
+    vjp: (ct: Tensor, [a, b], out: Tensor, _p, needs) => [
+      needs[0] ? mul(ct, powDerivBase(a, b)) : null,
+      needs[1] ? mul(ct, powDerivExp(a, b, out)) : null,
+    ],
     jvp: ([da, db], [a, b], out: Tensor) => plus(da && mul(da, powDerivBase(a, b)), db && mul(db, powDerivExp(a, b, out))),
   },
   maximum: {
@@ -243,7 +249,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     // d(xᵖ) = p·xᵖ⁻¹ dx
     name: "powScalar",
     forward: ([x], { p }) => {
-      const o = new Float64Array(x.size);
+      const o = alloc(x.size);
       if (p === 2) for (let i = 0; i < o.length; i++) o[i] = x.data[i] * x.data[i];
       else if (p === -1) for (let i = 0; i < o.length; i++) o[i] = 1 / x.data[i];
       else if (p === 0.5) for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x.data[i]);
@@ -396,11 +402,15 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     jvp: ([dx]) => dx,
   },
   matmul: {
-    // C = A B:  Ā = C̄ Bᵀ, B̄ = Aᵀ C̄;  dC = dA B + A dB
+    // C = op(A) op(B) (op = transpose when ta / tb).  dC = op(dA) op(B) + op(A) op(dB);
+    // Ā = C̄ op(B)ᵀ (or its transpose op(B) C̄ᵀ when ta), B̄ = op(A)ᵀ C̄ (or C̄ᵀ op(A) when tb).
     name: "matmul",
     forward: matmulForward,
-    vjp: (ct: Tensor, [a, b]) => [matmul(ct, mT(b)), matmul(mT(a), ct)],
-    jvp: ([da, db], [a, b]) => plus(da && matmul(da, b), db && matmul(a, db)),
+    vjp: (ct: Tensor, [a, b], _out, { ta, tb }, needs) => [
+      needs[0] ? (ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb)) : null,
+      needs[1] ? (tb ? matmulT(ct, a, true, ta) : matmulT(a, ct, !ta, false)) : null,
+    ],
+    jvp: ([da, db], [a, b], _out, { ta, tb }) => plus(da && matmulT(da, b, ta, tb), db && matmulT(a, db, ta, tb)),
   },
 };
 
