@@ -22,3 +22,8 @@ export {
 } from "./autodiff/transforms.js";
 export * from "./errors.js";
 export { backend, setBackend, type Backend } from "./kernels/backend.js";
+export {
+  gradcheck, gradgradcheck, GradcheckError,
+  type GradcheckOptions, type GradgradcheckOptions, type GradcheckResult, type GradcheckInputResult,
+  type GradcheckEntry, type DotProductResult, type GradcheckStructure,
+} from "./testing/gradcheck.js";
