@@ -186,10 +186,13 @@ function run(
         for (let k = 0; k < nOut; k++) ctArg[k] = slot[k] ?? null;
       }
       const needs = new Array<boolean>(inputs.length);
+      let any = false;
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i]._node;
         needs[i] = n !== null && n._needed;
+        any ||= needs[i];
       }
+      if (!any) continue; // a requested input with nothing requested upstream of it
       const grads = rule.vjp(ctArg, inputs, nOut === 1 ? opNode.outs![0] : opNode.outs, opNode.params, needs);
       if (grads.length !== inputs.length)
         throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
