@@ -3,29 +3,86 @@
  * (WASM SIMD, worker threads, native BLAS) replace the portable TypeScript
  * kernels without touching the differentiable ops. Ops call `backend().gemm(...)`
  * rather than importing a kernel directly for the operations a backend may accelerate.
+ *
+ * Selection: by default the WASM SIMD backend ("wasm-simd") wherever
+ * `WebAssembly.validate` accepts a SIMD128 module (Node ≥ 16, current browsers),
+ * else the portable TypeScript backend ("js"). Force one with
+ * `useBackend("js" | "wasm" | "auto")`, with `setBackend(customBackend)`, or,
+ * in Node, with the environment variable MATGRAD_BACKEND=js|wasm|auto
+ * (read once, when the backend is first needed).
  */
 import { gemm as gemmPortable } from "./gemm.js";
+import {
+  disposeWasm,
+  gemmWasm,
+  getThreads as wasmGetThreads,
+  setThreads as wasmSetThreads,
+  wasmSimdSupported,
+  wasmStatus,
+} from "./wasm/index.js";
 
 export type GemmFn = typeof gemmPortable;
 
 export interface Backend {
   /** Human-readable name, e.g. "js", "wasm-simd", "native-openblas". */
   readonly name: string;
+  /** C = alpha·op(A)·op(B) + beta·C, row-major BLAS semantics (see gemm.ts). */
   gemm: GemmFn;
+  /** Optional: set the number of threads used for large operations (resolves when ready). */
+  setThreads?(n: number): Promise<void>;
+  /** Optional: current thread count. */
+  threads?(): number;
+  /** Optional: diagnostic information. */
+  status?(): Record<string, unknown>;
+  /** Optional: release resources (workers, memory). The backend stays usable. */
+  dispose?(): void;
 }
 
 export const portableBackend: Backend = { name: "js", gemm: gemmPortable };
 
-let current: Backend = portableBackend;
+export const wasmBackend: Backend = {
+  name: "wasm-simd",
+  gemm: gemmWasm,
+  setThreads: wasmSetThreads,
+  threads: wasmGetThreads,
+  status: wasmStatus,
+  dispose: disposeWasm,
+};
+
+export type BackendName = "auto" | "js" | "wasm";
+
+function resolve(name: BackendName): Backend {
+  if (name === "js") return portableBackend;
+  if (name === "wasm") {
+    if (!wasmSimdSupported()) throw new Error("matgrad: the wasm backend needs WebAssembly SIMD128, which this engine lacks");
+    return wasmBackend;
+  }
+  return wasmSimdSupported() ? wasmBackend : portableBackend;
+}
+
+function envBackend(): BackendName {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.MATGRAD_BACKEND;
+  if (v === "js" || v === "wasm" || v === "auto") return v;
+  if (v !== undefined && v !== "") throw new Error(`matgrad: MATGRAD_BACKEND must be js, wasm or auto (got "${v}")`);
+  return "auto";
+}
+
+let current: Backend | null = null;
 
 /** The backend in use. */
 export function backend(): Backend {
+  if (current === null) current = resolve(envBackend());
   return current;
 }
 
 /** Replace the active backend (returns the previous one). */
 export function setBackend(b: Backend): Backend {
-  const prev = current;
+  const prev = backend();
   current = b;
   return prev;
+}
+
+/** Select a built-in backend by name (returns the previous one). */
+export function useBackend(name: BackendName): Backend {
+  return setBackend(resolve(name));
 }

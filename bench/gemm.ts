@@ -1,0 +1,155 @@
+/**
+ * GEMM throughput (float64 C = A·B, square n×n) for every backend, measured in
+ * one process so that the ratios are meaningful on a noisy machine:
+ *   naive   — plain i-k-j triple loop over Float64Arrays (what JS libraries do)
+ *   js      — the portable packed TypeScript kernel (src/kernels/gemm.ts)
+ *   wasm×1  — the WASM SIMD128 kernel on the calling thread
+ *   wasm×T  — the WASM kernel split over T threads (worker_threads), if available
+ *
+ * Library use: `await runGemm()` (called by bench/run.ts) prints the table and
+ * returns the rows; `measureGemm(fn, n)` measures one kernel.
+ * Standalone: `npx tsx bench/gemm.ts [--sizes 64,256,512,1024] [--threads 2]`.
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { gemm as gemmPortable } from "../src/kernels/gemm.js";
+import { gemmWasmOnly, gemmWasm, setThreads, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+
+type Gemm = typeof gemmPortable;
+
+/** The naive baseline: i-k-j loop, no blocking. */
+function naive(
+  _tA: boolean, _tB: boolean, m: number, n: number, k: number, alpha: number,
+  A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number,
+  _beta: number, C: Float64Array, cOff: number, ldc: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const c = cOff + i * ldc;
+    for (let j = 0; j < n; j++) C[c + j] = 0;
+    for (let p = 0; p < k; p++) {
+      const a = alpha * A[aOff + i * lda + p];
+      const b = bOff + p * ldb;
+      for (let j = 0; j < n; j++) C[c + j] += a * B[b + j];
+    }
+  }
+}
+
+function randomMatrix(len: number, seed: number): Float64Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = s / 4294967296 - 0.5;
+  }
+  return out;
+}
+
+/**
+ * GFLOP/s of `fn` on n×n×n (best of several batches, each ≥ minMs long, after a
+ * warm-up that lets the JIT / wasm tier-up settle).
+ */
+export function measureGemm(fn: Gemm, n: number, opts: { minMs?: number; batches?: number } = {}): number {
+  const minMs = opts.minMs ?? 150;
+  const batches = opts.batches ?? 4;
+  const A = randomMatrix(n * n, 1);
+  const B = randomMatrix(n * n, 2);
+  const C = new Float64Array(n * n);
+  const run = () => fn(false, false, n, n, n, 1, A, 0, n, B, 0, n, 0, C, 0, n);
+  // warm-up: at least 3 calls and ~minMs
+  let reps = 0;
+  const w0 = performance.now();
+  while (reps < 3 || performance.now() - w0 < minMs) {
+    run();
+    reps++;
+  }
+  const per = (performance.now() - w0) / reps;
+  const inner = Math.max(1, Math.ceil(minMs / Math.max(per, 1e-3)));
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let r = 0; r < inner; r++) run();
+    best = Math.min(best, (performance.now() - t0) / inner);
+  }
+  return (2 * n * n * n) / (best * 1e6);
+}
+
+export interface GemmRow {
+  n: number;
+  /** GFLOP/s per kernel name */
+  gflops: Record<string, number>;
+}
+
+export async function runGemm(
+  opts: { sizes?: number[]; threads?: number; naiveMax?: number; quiet?: boolean } = {},
+): Promise<GemmRow[]> {
+  const sizes = opts.sizes ?? [64, 256, 512, 1024];
+  const naiveMax = opts.naiveMax ?? 1024;
+  const kernels: [string, Gemm][] = [
+    ["naive", naive],
+    ["js", gemmPortable],
+  ];
+  const simd = wasmSimdSupported();
+  if (simd) kernels.push(["wasm×1", gemmWasmOnly]);
+  let threads = opts.threads ?? 2;
+  let threadNote = "";
+  if (simd && threads > 1) {
+    try {
+      await setThreads(threads);
+      kernels.push([`wasm×${threads}`, gemmWasm]);
+    } catch (e) {
+      threadNote = `(threads unavailable: ${(e as Error).message})`;
+      threads = 1;
+    }
+  }
+  const rows: GemmRow[] = [];
+  for (const n of sizes) {
+    const gflops: Record<string, number> = {};
+    for (const [name, fn] of kernels) {
+      if (name === "naive" && n > naiveMax) continue;
+      // the naive loop at n = 1024 takes seconds per call: one short batch
+      gflops[name] = measureGemm(fn, n, name === "naive" && n >= 512 ? { minMs: 1, batches: 1 } : {});
+    }
+    rows.push({ n, gflops });
+  }
+  if (threads > 1) await setThreads(1);
+
+  if (!opts.quiet) {
+    const names = kernels.map(([k]) => k);
+    const header = ["n", ...names.map((k) => `${k} GF/s`), ...names.filter((k) => k !== "naive" && k !== "js").flatMap((k) => [`${k}/js`, `${k}/naive`])];
+    const table = rows.map((r) => [
+      String(r.n),
+      ...names.map((k) => (r.gflops[k] === undefined ? "—" : r.gflops[k].toFixed(2))),
+      ...names
+        .filter((k) => k !== "naive" && k !== "js")
+        .flatMap((k) => [ratio(r.gflops[k], r.gflops.js), ratio(r.gflops[k], r.gflops.naive)]),
+    ]);
+    const jsRow = rows.map((r) => `n=${r.n}: js/naive ${ratio(r.gflops.js, r.gflops.naive)}`).join(", ");
+    printTable("float64 GEMM, C = A·B (GFLOP/s; ratios measured in this run)", header, table);
+    console.log(jsRow);
+    if (threadNote) console.log(threadNote);
+  }
+  return rows;
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined ? "—" : `${(a / b).toFixed(2)}×`;
+}
+
+function printTable(title: string, header: string[], rows: string[][]): void {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log(title);
+  console.log(header.map((h, i) => h.padStart(w[i])).join("  "));
+  for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join("  "));
+}
+
+// standalone: npx tsx bench/gemm.ts
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (isMain) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const sizes = arg("--sizes")?.split(",").map(Number);
+  const threads = arg("--threads") !== undefined ? Number(arg("--threads")) : undefined;
+  await runGemm({ sizes, threads });
+}

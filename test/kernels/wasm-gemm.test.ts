@@ -1,0 +1,123 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { gemmReference } from "../../src/kernels/gemm.js";
+import { backend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
+import { gemmWasm, gemmWasmOnly, wasmSimdSupported } from "../../src/kernels/wasm/index.js";
+import { Engine, KERNEL_OPTIONS, type KernelOptions } from "../../src/kernels/wasm/engine.js";
+import { buildGemmModule } from "../../src/kernels/wasm/gemm-module.js";
+import { allCases, alphaBetaCases, checkCase, rng, type Gemm } from "./gemm-cases.js";
+
+const BLOCKS = { MR: KERNEL_OPTIONS.MR, NR: 2 * KERNEL_OPTIONS.NV, KC: KERNEL_OPTIONS.KC, MC: KERNEL_OPTIONS.MC, NC: 300 };
+
+/**
+ * A gemm running on a private engine with the given kernel options (no thresholds).
+ * With beta = 0 the staged C region is poisoned with NaN first, so that a kernel
+ * reading C when it must not is caught (staging itself never copies C then).
+ */
+function engineGemm(kernel: KernelOptions): Gemm {
+  const e = new Engine({ shared: false, kernel });
+  return (tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) => {
+    if (m <= 0 || n <= 0) return;
+    if (alpha === 0 || k <= 0) {
+      gemmReference(tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+      return;
+    }
+    const s = e.stage(tA, tB, m, n, k, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    if (beta === 0) e.ensure(0).fill(NaN, s.c >> 3, (s.c >> 3) + m * n);
+    e.kernel(tA ? 1 : 0, tB ? 1 : 0, m, n, k, alpha, s.a, s.lda, s.b, s.ldb, beta, s.c, s.ldc, e.workAddr(0));
+    e.unstage(m, n, s.c, C, cOff, ldc);
+  };
+}
+
+describe.runIf(wasmSimdSupported())("wasm SIMD gemm vs gemmReference", () => {
+  it("detects SIMD support in Node", () => {
+    expect(wasmSimdSupported()).toBe(true);
+  });
+
+  it("module generation is deterministic and validates", () => {
+    const o = { ...KERNEL_OPTIONS, shared: false, minPages: 1 };
+    const a = buildGemmModule(o);
+    const b = buildGemmModule(o);
+    expect(a.length).toBeGreaterThan(100);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(WebAssembly.validate(a)).toBe(true);
+    expect(WebAssembly.validate(buildGemmModule({ ...o, shared: true, maxPages: 1024 }))).toBe(true);
+  });
+
+  it("kernel: all transposes, offsets, padded leading dims, edge and block-crossing sizes", () => {
+    for (const c of allCases(BLOCKS)) checkCase(gemmWasmOnly, c);
+  });
+
+  it("kernel: alpha / beta semantics (beta = 0 with NaN-filled C)", () => {
+    for (const c of alphaBetaCases(7, 9, 5)) checkCase(gemmWasmOnly, c);
+    for (const c of alphaBetaCases(37, 41, 43)) checkCase(gemmWasmOnly, c);
+  });
+
+  it("dispatching gemmWasm (thresholds) on the same cases", () => {
+    for (const c of allCases(BLOCKS)) checkCase(gemmWasm, c, 2);
+  });
+
+  it("kernel on a NaN-poisoned C region, and other generated shapes (broadcast variant, 2×8 tile, small blocks crossing every boundary)", () => {
+    const variants: KernelOptions[] = [
+      KERNEL_OPTIONS,
+      { ...KERNEL_OPTIONS, swap: false },
+      { MR: 2, NV: 4, KC: 16, MC: 6, NC: 24, swap: false },
+      { MR: 4, NV: 2, KC: 7, MC: 8, NC: 12, swap: true },
+      { MR: 6, NV: 1, KC: 5, MC: 12, NC: 6, swap: true },
+    ];
+    for (const v of variants) {
+      const g = engineGemm(v);
+      const blocks = { MR: v.MR, NR: 2 * v.NV, KC: v.KC, MC: v.MC, NC: v.NC };
+      for (const c of allCases(blocks)) if (c.m * c.n * c.k < 3e6) checkCase(g, c, 3);
+    }
+  });
+
+  it("memory grows for large operands and stays correct for later small ones", () => {
+    const r = rng(11);
+    for (const [m, n, k] of [[700, 650, 600], [33, 35, 37]] as const) {
+      const A = Float64Array.from({ length: m * k }, r);
+      const B = Float64Array.from({ length: k * n }, r);
+      const C1 = new Float64Array(m * n);
+      const C2 = new Float64Array(m * n);
+      gemmWasmOnly(false, false, m, n, k, 1, A, 0, k, B, 0, n, 0, C1, 0, n);
+      gemmReference(false, false, m, n, k, 1, A, 0, k, B, 0, n, 0, C2, 0, n);
+      let err = 0;
+      for (let i = 0; i < m * n; i++) err = Math.max(err, Math.abs(C1[i] - C2[i]));
+      expect(err).toBeLessThan(1e-10);
+    }
+  });
+});
+
+describe("backend selection", () => {
+  afterAll(() => {
+    useBackend("auto");
+  });
+
+  it("auto picks wasm-simd where SIMD validates, js otherwise", () => {
+    const prev = useBackend("auto");
+    expect(backend().name).toBe(wasmSimdSupported() ? "wasm-simd" : "js");
+    useBackend(prev.name === "js" ? "js" : "auto");
+  });
+
+  it.runIf(wasmSimdSupported())("forcing each backend gives the same results", () => {
+    const r = rng(5);
+    for (const [tA, tB, m, n, k] of [
+      [false, false, 3, 4, 5],
+      [true, false, 64, 48, 80],
+      [false, true, 130, 97, 259],
+      [true, true, 257, 129, 65],
+    ] as const) {
+      const A = Float64Array.from({ length: m * k }, r);
+      const B = Float64Array.from({ length: k * n }, r);
+      const C0 = Float64Array.from({ length: m * n }, r);
+      const out: Float64Array[] = [];
+      for (const name of ["js", "wasm"] as const) {
+        useBackend(name);
+        expect(backend()).toBe(name === "js" ? portableBackend : wasmBackend);
+        const C = C0.slice();
+        backend().gemm(tA, tB, m, n, k, 0.5, A, 0, tA ? m : k, B, 0, tB ? k : n, -1, C, 0, n);
+        out.push(C);
+      }
+      for (let i = 0; i < m * n; i++) expect(Math.abs(out[0][i] - out[1][i])).toBeLessThan(1e-12 * k);
+    }
+  });
+});
