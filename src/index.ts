@@ -27,3 +27,8 @@ export {
   type GradcheckOptions, type GradgradcheckOptions, type GradcheckResult, type GradcheckInputResult,
   type GradcheckEntry, type DotProductResult, type GradcheckStructure,
 } from "./testing/gradcheck.js";
+export { Function, FunctionCtx, type FunctionClass } from "./custom/function.js";
+export {
+  customVjp, customJvp, type CustomVjpRules, type CustomVjpOptions, type CustomJvpOptions, type CustomOptions, type JvpRule,
+} from "./custom/custom.js";
+export { DEFAULT_MATERIALIZE_LIMIT, MAX_JACOBIAN_ENTRIES, type TransposeMode } from "./custom/core.js";

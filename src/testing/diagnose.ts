@@ -597,7 +597,7 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
     const how = d.kind === "reverse" ? `the VJP for ${d.inputName}` : `the JVP`;
     msgs.push(`central differences are matched by ${how} = ${fitN.expr}${fitA ? `; yours computes ${fitA.expr}` : ""}`);
     if (elementwise) structural = true;
-  } else if (elementwise && d.kind === "reverse") {
+  } else if (!fitN && elementwise && d.kind === "reverse") {
     msgs.push(`for a product Y = P·Q of matrices the VJPs are G·Qᵀ (for P) and Pᵀ·G (for Q); sum one such term per occurrence of ${d.inputName}`);
   }
 

@@ -1,0 +1,158 @@
+/**
+ * PyTorch-style custom differentiable functions:
+ *
+ * ```ts
+ * class MatSquare extends Function {
+ *   static forward(ctx: FunctionCtx, X: Tensor) { ctx.saveForBackward(X); return X.matmul(X); }
+ *   // Y = X·X: dY = dX·X + X·dX, so ⟨G, dY⟩ = ⟨G·Xᵀ + Xᵀ·G, dX⟩
+ *   static backward(ctx: FunctionCtx, G: Tensor) { const [X] = ctx.savedTensors; return G.matmul(X.mT).add(X.mT.matmul(G)); }
+ *   static jvp(ctx: FunctionCtx, dX: Tensor) { const [X] = ctx.savedTensors; return dX.matmul(X).add(X.matmul(dX)); }
+ * }
+ * const Y = MatSquare.apply(X);
+ * ```
+ *
+ * - `forward(ctx, ...args)` runs without recording (like PyTorch); tensor
+ *   arguments are differentiable inputs, anything else (numbers, strings,
+ *   options objects) is passed through. It returns a Tensor or an array of Tensors.
+ * - `backward(ctx, ...grads)` gets one cotangent per output (zeros for outputs
+ *   that received none, unless `ctx.setMaterializeGrads(false)`: then null) and
+ *   returns one gradient per forward argument (null for "no gradient" and for
+ *   non-tensor arguments). Written with matgrad ops it is itself differentiable
+ *   (double backward). Saved inputs and outputs are re-bound to the tensors of
+ *   the graph, so their dependence is seen by higher derivatives; other saved
+ *   tensors are constants.
+ * - `jvp(ctx, ...tangents)` (optional) gets one tangent per argument (zeros for
+ *   tensors without tangent, null for non-tensors) and returns one tangent per output.
+ * - With only one of backward / jvp, the other is derived by transposition
+ *   (see core.ts): a JVP-only function works in reverse mode, a backward-only
+ *   function (written with matgrad ops) in forward mode.
+ * - `static onceDifferentiable = true`: double backward raises an AutogradError.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled } from "../tensor/meta.js";
+import { ArgumentError } from "../errors.js";
+import { applyCustom, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from "./core.js";
+
+/** The context object passed to forward, backward and jvp. Extra fields (ctx.k = 3) may be stored on it. */
+export class FunctionCtx {
+  /** User fields, as in PyTorch (ctx.k = 3). */
+  [key: string]: any;
+  /** Per forward argument: is it a tensor that requires grad (with grad recording enabled)? */
+  readonly needsInputGrad: readonly boolean[];
+  private readonly _saved: (Tensor | null)[] = [];
+  private readonly _nondiff: Tensor[] = [];
+  private _materialize = true;
+  private readonly _binding: Binding;
+  private readonly _name: string;
+
+  constructor(name: string, needsInputGrad: boolean[], binding: Binding) {
+    this._name = name;
+    this.needsInputGrad = needsInputGrad;
+    this._binding = binding;
+  }
+
+  /** Save tensors (inputs, outputs or intermediates) for backward / jvp. */
+  saveForBackward(...tensors: (Tensor | null | undefined)[]): void {
+    tensors.forEach((t, i) => {
+      if (t !== null && t !== undefined && !(t instanceof Tensor))
+        throw new ArgumentError(this._name, `saveForBackward: argument ${i} is not a Tensor (store other values as ctx fields)`);
+    });
+    this._saved.length = 0;
+    for (const t of tensors) this._saved.push(t ?? null);
+  }
+
+  /**
+   * The saved tensors (null where null was saved); inputs and outputs come back
+   * as the graph's tensors, so backward stays differentiable in them.
+   */
+  get savedTensors(): Tensor[] {
+    return this._saved.map((t) => (t === null ? null : this._binding.map(t))) as Tensor[];
+  }
+
+  /** Mark outputs (returned by forward) as non-differentiable: they get no gradient and no tangent. */
+  markNonDifferentiable(...outputs: Tensor[]): void {
+    for (const o of outputs) {
+      if (!(o instanceof Tensor)) throw new ArgumentError(this._name, "markNonDifferentiable expects output Tensors");
+      this._nondiff.push(o);
+    }
+  }
+
+  /** With false, backward receives null (not zeros) for outputs without cotangent, and jvp null for inputs without tangent. */
+  setMaterializeGrads(value: boolean): void {
+    this._materialize = value;
+  }
+
+  /** @internal */
+  _materializeGrads(): boolean {
+    return this._materialize;
+  }
+
+  /** @internal */
+  _nonDifferentiable(): readonly Tensor[] {
+    return this._nondiff;
+  }
+}
+
+/** The static side of a custom Function class. */
+export interface FunctionClass {
+  readonly name: string;
+  forward(ctx: FunctionCtx, ...args: any[]): Tensor | Tensor[];
+  backward?(ctx: FunctionCtx, ...grads: any[]): Tensor | null | undefined | (Tensor | null | undefined)[];
+  jvp?(ctx: FunctionCtx, ...tangents: any[]): Tensor | null | undefined | (Tensor | null | undefined)[];
+  /** Refuse double backward (the backward is not differentiable, e.g. written with raw kernels). */
+  onceDifferentiable?: boolean;
+  /** Input entries above which a JVP-only black-box function's Jacobian is not materialized (default 1024). */
+  materializeLimit?: number;
+}
+
+/**
+ * Base class of custom differentiable functions (PyTorch's torch.autograd.Function).
+ * Subclasses define static `forward` and `backward` and/or `jvp`; call them with
+ * `MyFn.apply(...args)`.
+ */
+export class Function {
+  /** Run the function, recording it for reverse mode and propagating forward-mode tangents. */
+  static apply(this: FunctionClass, ...args: any[]): any {
+    const cls = this;
+    const name = cls.name && cls.name.length > 0 ? cls.name : "Function";
+    if (typeof cls.forward !== "function") throw new ArgumentError(name, "a custom Function needs a static forward(ctx, ...args)");
+    const hasBackward = typeof cls.backward === "function", hasJvp = typeof cls.jvp === "function";
+    if (!hasBackward && !hasJvp) throw new ArgumentError(name, "a custom Function needs a static backward(ctx, ...grads) or a static jvp(ctx, ...tangents)");
+    const tensorPos: number[] = [];
+    args.forEach((a, i) => {
+      if (a instanceof Tensor) tensorPos.push(i);
+    });
+    const binding = new Binding();
+    const grad = isGradEnabled();
+    const ctx = new FunctionCtx(name, args.map((a) => a instanceof Tensor && a.requiresGrad && grad), binding);
+    const withTensors = (ts: readonly (Tensor | null)[], rest: (a: unknown) => unknown): unknown[] => {
+      const a = args.map(rest);
+      tensorPos.forEach((p, k) => (a[p] = ts[k]));
+      return a;
+    };
+    const spec: CustomSpec = {
+      name,
+      args,
+      tensorPos,
+      forward(aliases) {
+        binding.aliases = aliases;
+        const r = cls.forward(ctx, ...withTensors(aliases, (a) => a));
+        binding.rawOuts = Array.isArray(r) ? r : [r];
+        return r;
+      },
+      backward: hasBackward
+        ? (ins, outs, cts) => binding.with(ins, outs, () => cls.backward!(ctx, ...cts))
+        : null,
+      jvp: hasJvp
+        ? (ins, outs, tangents) => binding.with(ins, outs, () => cls.jvp!(ctx, ...withTensors(tangents, () => null)))
+        : null,
+      onceDifferentiable: cls.onceDifferentiable === true,
+      materializeGrads: () => ctx._materializeGrads(),
+      nonDifferentiable: () => ctx._nonDifferentiable(),
+      transpose: "auto",
+      materializeLimit: cls.materializeLimit ?? DEFAULT_MATERIALIZE_LIMIT,
+    };
+    const { outs, single } = applyCustom(spec, tensorPos.map((p) => args[p] as Tensor));
+    return single ? outs[0] : outs;
+  }
+}
