@@ -142,6 +142,9 @@ function run(
       }
     }
 
+    // Sums the engine created itself (not visible to anyone else) are updated in
+    // place when nothing records or differentiates them: fan-in without allocation.
+    const owned = createGraph ? null : new Set<Tensor>();
     const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
       let slot = node._slot;
       if (slot === null) {
@@ -149,7 +152,15 @@ function run(
         node._slot = slot;
       }
       const prev = slot[idx];
-      slot[idx] = prev === undefined || prev === null ? g : add(prev, g);
+      if (prev === undefined || prev === null) slot[idx] = g;
+      else if (owned !== null && owned.has(prev) && g._fw === null) {
+        const a = prev.data, b = g.data;
+        for (let i = 0; i < a.length; i++) a[i] += b[i];
+      } else {
+        const sum = add(prev, g);
+        if (owned !== null && sum._fw === null) owned.add(sum);
+        slot[idx] = sum;
+      }
     };
     for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
 
