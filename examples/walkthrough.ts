@@ -3,8 +3,12 @@
  * Each section checks its own numbers and throws if something is off.
  */
 import { coreSection } from "./core.js";
+import { transformsSection } from "./transforms.js";
 
-const sections: [string, () => void | Promise<void>][] = [["core", () => coreSection()]];
+const sections: [string, () => void | Promise<void>][] = [
+  ["core", () => coreSection()],
+  ["transforms", () => transformsSection()],
+];
 
 for (const [, run] of sections) await run();
 console.log("Walkthrough complete.");
