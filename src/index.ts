@@ -32,3 +32,13 @@ export {
   customVjp, customJvp, type CustomVjpRules, type CustomVjpOptions, type CustomJvpOptions, type CustomOptions, type JvpRule,
 } from "./custom/custom.js";
 export { DEFAULT_MATERIALIZE_LIMIT, MAX_JACOBIAN_ENTRIES, type TransposeMode } from "./custom/core.js";
+export {
+  implicitRoot, fixedPoint, fixedPointIteration, inverseOf, newtonKrylov,
+  type ImplicitRootOptions, type ImplicitOptions, type SolverResult, type FixedPointOptions, type FixedPointIterationOptions,
+  type InverseOfOptions, type NewtonKrylovOptions, type NewtonIterationInfo, type NewtonResult,
+} from "./custom/implicit/index.js";
+export {
+  customLinearSolve, type LinearSolveOptions, type LinearSolveInfo, type LinearSolverName, type CustomLinearSolver,
+} from "./custom/linsolve/index.js";
+export * as linsolve from "./custom/linsolve/index.js";
+export * as linalg from "./linalg/index.js";
