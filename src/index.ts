@@ -41,3 +41,4 @@ export {
   customLinearSolve, type LinearSolveOptions, type LinearSolveInfo, type LinearSolverName, type CustomLinearSolver,
 } from "./custom/linsolve/index.js";
 export * as linsolve from "./custom/linsolve/index.js";
+export * as linalg from "./linalg/index.js";

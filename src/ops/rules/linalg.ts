@@ -1,11 +1,24 @@
 /**
- * Rules of the linear-algebra primitives (the `linalg` family of the registry).
- * The families live in src/ops/rules/linalg/*.ts; this file assembles them.
+ * Rules of the linear-algebra primitives (the `linalg` family of the
+ * registry). Each sub-family lives in src/ops/rules/linalg/*.ts with its
+ * derivation in comments; the public functions are in src/linalg/index.ts.
  */
 import type { Rule } from "../../tensor/meta.js";
+import { luRules, type LuParams } from "./linalg/lu.js";
+import { triangularRules, type TriangularParams } from "./linalg/triangular.js";
+import { spectralRules, type SpectralParams } from "./linalg/spectral.js";
+import { matfunRules, type MatfunParams } from "./linalg/matfun.js";
+import { normRules, type NormParams } from "./linalg/norms.js";
+import { svdRules, type SvdParams } from "./linalg/svd.js";
 
 /** Parameters of the linear-algebra primitives. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled family by family
-export interface LinalgParams {}
+export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams {}
 
-export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {};
+export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {
+  ...luRules,
+  ...triangularRules,
+  ...spectralRules,
+  ...svdRules,
+  ...matfunRules,
+  ...normRules,
+};

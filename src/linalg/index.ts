@@ -1,0 +1,565 @@
+/**
+ * linalg — differentiable linear algebra, batched over leading axes, float64.
+ * Names and semantics follow torch.linalg in camelCase (eigh returns
+ * { eigenvalues, eigenvectors }, svd { U, S, Vh }, qr { Q, R }, slogdet
+ * { sign, logabsdet }). Every function has VJP and JVP rules written with
+ * differentiable ops (so higher derivatives work); see docs/linalg.md for the
+ * rule, the cost and the hazards of each.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled } from "../tensor/meta.js";
+import { fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
+import { eye, onesLike, zeros } from "../tensor/create.js";
+import { ArgumentError, DomainError, ShapeError } from "../errors.js";
+import {
+  abs, add, asTensor, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
+  type TensorLike,
+} from "../ops/api.js";
+import { noGrad } from "../autodiff/engine.js";
+import { jvp } from "../autodiff/transforms.js";
+import { eigh as eighKernel } from "../kernels/eigh.js";
+import { EPS, block, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat } from "../ops/rules/linalg/common.js";
+import {
+  choleskyPrim, detPrim, eighPrim, expmFrechetPrim, expmPrim, invPrim, logmPrim, luPrim, lyapunovPrim, newCache, pinvPrim,
+  qrPrim, slogdetPrim, solvePrim, sqrtmPrim, svdPrim, sylvesterPrim, symMatrixFunctionPrim, triSolvePrim, vectorNormPrim,
+  type ScalarFn,
+} from "../ops/rules/linalg/prims.js";
+import { permutationMatrix, pivotsTensor, type LuEntry } from "../ops/rules/linalg/lu.js";
+import { DEFAULT_DEGENERACY_TOL } from "../ops/rules/linalg/spectral.js";
+import { svdValues } from "../ops/rules/linalg/svd.js";
+
+export { DEFAULT_DEGENERACY_TOL };
+
+/** True when a derivative of x may be requested (reverse recording or a forward tangent). */
+function mayDifferentiate(x: Tensor): boolean {
+  return (isGradEnabled() && x._node !== null) || x._fw !== null;
+}
+
+function sq(op: string, x: TensorLike, arg = "A"): Tensor {
+  const t = asTensor(x);
+  needSquare(op, t, arg);
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// Inverse, solves and the LU factorization
+
+/** A⁻¹ (partial-pivoting LU). Singular (or singular to working precision) A raises SingularMatrixError. */
+export function inv(A: TensorLike): Tensor {
+  return invPrim(sq("linalg.inv", A), newCache<LuEntry[]>(), "linalg.inv");
+}
+
+/** Whether B is a (batch of) vectors for a system with matrix A (torch.linalg.solve rule). */
+function isVectorRhs(a: Tensor, b: Tensor): boolean {
+  return b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((d, i) => d === a.shape[i]));
+}
+
+export interface SolveOptions {
+  /** Solve A X = B (true, default) or X A = B (false). */
+  left?: boolean;
+}
+
+/**
+ * The solution X of A X = B (or X A = B with left: false). B is [..., n, k],
+ * or a vector [..., n] (then X is a vector); batches broadcast. One LU of A
+ * serves the forward and both derivative solves.
+ */
+export function solve(A: TensorLike, B: TensorLike, opts: SolveOptions = {}): Tensor {
+  const op = "linalg.solve";
+  const a = sq(op, A), b = asTensor(B);
+  const n = rows(a);
+  const left = opts.left ?? true;
+  if (isVectorRhs(a, b)) {
+    if (b.shape[b.ndim - 1] !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
+    return squeeze(solvePrim(a, unsqueeze(b, -1), !left, newCache<LuEntry[]>(), op), -1);
+  }
+  needMatrix(op, b, "B");
+  if ((left ? rows(b) : cols(b)) !== n)
+    throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with A of shape ${fmtShape(a.shape)} (${left ? "A X = B" : "X A = B"})`);
+  if (left) return solvePrim(a, b, false, newCache<LuEntry[]>(), op);
+  return mT(solvePrim(a, mT(b), true, newCache<LuEntry[]>(), op));
+}
+
+export interface TriangularSolveOptions {
+  /** A is upper triangular (only that triangle is read). Required, as in torch. */
+  upper: boolean;
+  /** Solve A X = B (default) or X A = B. */
+  left?: boolean;
+  /** Assume a unit diagonal (not read). */
+  unitriangular?: boolean;
+}
+
+/** torch.linalg.solve_triangular: A X = B (or X A = B) for triangular A, reading only one triangle. */
+export function triangularSolve(A: TensorLike, B: TensorLike, opts: TriangularSolveOptions): Tensor {
+  const op = "linalg.triangularSolve";
+  const a = sq(op, A), b = asTensor(B);
+  needMatrix(op, b, "B");
+  if (typeof opts?.upper !== "boolean") throw new ArgumentError(op, "the option upper (true or false) is required");
+  const left = opts.left ?? true;
+  if ((left ? rows(b) : cols(b)) !== rows(a))
+    throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with A of shape ${fmtShape(a.shape)} (${left ? "A X = B" : "X A = B"})`);
+  return triSolvePrim(a, b, { upper: opts.upper, left, unitriangular: opts.unitriangular ?? false, trans: false }, op);
+}
+
+/** A = P L U with P a permutation, L unit lower and U upper triangular (square A). */
+export function lu(A: TensorLike): { P: Tensor; L: Tensor; U: Tensor } {
+  const a = sq("linalg.lu", A);
+  const cache = newCache<LuEntry[]>();
+  const [L, U] = luPrim(a, cache);
+  return { P: permutationMatrix(a, cache), L, U };
+}
+
+/**
+ * Compact LU: LU holds L (strictly lower, unit diagonal implied) and U;
+ * pivots are LAPACK's row interchanges, 0-based (torch's are 1-based): at step
+ * i, row i was swapped with row pivots[i]. Differentiable in LU.
+ */
+export function luFactor(A: TensorLike): { LU: Tensor; pivots: Tensor } {
+  const a = sq("linalg.luFactor", A);
+  const cache = newCache<LuEntry[]>();
+  const [L, U] = luPrim(a, cache);
+  const n = rows(a);
+  return { LU: add(sub(L, eye(n)), U), pivots: pivotsTensor(a, cache) };
+}
+
+export interface LuSolveOptions {
+  left?: boolean;
+  /** Solve with Aᵀ instead of A. */
+  adjoint?: boolean;
+}
+
+function pivotsToPerm(op: string, pivots: Tensor, n: number, nb: number): Int32Array {
+  if (pivots.shape[pivots.ndim - 1] !== n || sizeOf(pivots.shape.slice(0, -1)) !== nb)
+    throw new ShapeError(op, `pivots has shape ${fmtShape(pivots.shape)}, expected ${nb > 1 ? "[..., " : "["}${n}] matching LU`);
+  const perm = new Int32Array(nb * n);
+  for (let b = 0; b < nb; b++) {
+    const p = perm.subarray(b * n, (b + 1) * n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = 0; i < n; i++) {
+      const j = pivots.data[b * n + i];
+      if (!Number.isInteger(j) || j < i || j >= n) throw new ArgumentError(op, `pivots[${i}] = ${j} is not a valid 0-based LAPACK pivot (i ≤ pivot < ${n})`);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+  }
+  return perm;
+}
+
+/**
+ * Solve A X = B from luFactor's output (LU, pivots); differentiable in LU and
+ * B. adjoint solves Aᵀ X = B, left: false solves X A = B.
+ */
+export function luSolve(LU: TensorLike, pivots: TensorLike, B: TensorLike, opts: LuSolveOptions = {}): Tensor {
+  const op = "linalg.luSolve";
+  const f = sq(op, LU, "LU"), pv = asTensor(pivots), b = asTensor(B);
+  needMatrix(op, b, "B");
+  const n = rows(f);
+  const left = opts.left ?? true, adjoint = opts.adjoint ?? false;
+  if (!left) return mT(luSolve(f, pv, mT(b), { adjoint: !adjoint }));
+  if (rows(b) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
+  if (batchShape(b).join() !== batchShape(f).join())
+    throw new ShapeError(op, `B has batch shape ${fmtShape(batchShape(b))}, LU has ${fmtShape(batchShape(f))} (they must match)`);
+  const perm = pivotsToPerm(op, pv, n, sizeOf(batchShape(f)));
+  const unitLower = { upper: false, left: true, unitriangular: true, trans: adjoint };
+  const upperOpts = { upper: true, left: true, unitriangular: false, trans: adjoint };
+  if (!adjoint) {
+    // A = Pᵀ L U:  X = U⁻¹ L⁻¹ (P B)
+    const y = triSolvePrim(f, permuteRows(b, perm, false), unitLower, op);
+    return triSolvePrim(f, y, upperOpts, op);
+  }
+  // Aᵀ = Uᵀ Lᵀ P:  X = Pᵀ L⁻ᵀ U⁻ᵀ B
+  const y = triSolvePrim(f, b, upperOpts, op);
+  return permuteRows(triSolvePrim(f, y, unitLower, op), perm, true);
+}
+
+// ---------------------------------------------------------------------------
+// Determinants
+
+/** det A (LU); its gradient is the cofactor matrix, also at singular A (by the SVD). */
+export function det(A: TensorLike): Tensor {
+  return detPrim(sq("linalg.det", A), newCache<LuEntry[]>());
+}
+
+/** { sign, logabsdet } with det A = sign·exp(logabsdet); sign 0 and logabsdet −∞ for singular A. */
+export function slogdet(A: TensorLike): { sign: Tensor; logabsdet: Tensor } {
+  const [sign, logabsdet] = slogdetPrim(sq("linalg.slogdet", A), newCache<LuEntry[]>());
+  return { sign, logabsdet };
+}
+
+/** log det A; −∞ for singular A; DomainError when det A < 0 (use slogdet). */
+export function logdet(A: TensorLike): Tensor {
+  const { sign, logabsdet } = slogdet(sq("linalg.logdet", A));
+  for (let i = 0; i < sign.size; i++)
+    if (sign.data[i] < 0)
+      throw new DomainError("linalg.logdet", `det(A) < 0${sign.size > 1 ? ` (batch element ${i})` : ""}: the real logarithm is undefined; use linalg.slogdet for log|det A| and the sign`);
+  return logabsdet;
+}
+
+// ---------------------------------------------------------------------------
+// Cholesky and QR
+
+export interface CholeskyOptions {
+  /** Return U = Lᵀ (A = Uᵀ U) instead of L. */
+  upper?: boolean;
+}
+
+/** A = L Lᵀ for symmetric positive definite A (reads the lower triangle); NotPositiveDefiniteError otherwise. */
+export function cholesky(A: TensorLike, opts: CholeskyOptions = {}): Tensor {
+  const L = choleskyPrim(sq("linalg.cholesky", A));
+  return opts.upper ? mT(L) : L;
+}
+
+/** torch.cholesky_solve(B, L): X with A X = B where A = L Lᵀ (or Uᵀ U with upper: true); two triangular solves. */
+export function choleskySolve(B: TensorLike, L: TensorLike, opts: CholeskyOptions = {}): Tensor {
+  const op = "linalg.choleskySolve";
+  const f = sq(op, L, "L"), b = asTensor(B);
+  needMatrix(op, b, "B");
+  if (rows(b) !== rows(f)) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with L of shape ${fmtShape(f.shape)}`);
+  const upper = opts.upper ?? false;
+  // lower: L Y = B, Lᵀ X = Y.  upper: Uᵀ Y = B, U X = Y.
+  const y = triSolvePrim(f, b, { upper, left: true, unitriangular: false, trans: upper }, op);
+  return triSolvePrim(f, y, { upper, left: true, unitriangular: false, trans: !upper }, op);
+}
+
+export interface QrOptions {
+  /** "reduced" (default): Q m×k, R k×n; "complete": Q m×m, R m×n; "r": R only (Q empty). k = min(m, n). */
+  mode?: "reduced" | "complete" | "r";
+}
+
+/** Householder QR with the sign gauge diag(R) ≥ 0. */
+export function qr(A: TensorLike, opts: QrOptions = {}): { Q: Tensor; R: Tensor } {
+  const op = "linalg.qr";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  const mode = opts.mode ?? "reduced";
+  if (mode !== "reduced" && mode !== "complete" && mode !== "r") throw new ArgumentError(op, `mode must be "reduced", "complete" or "r", got ${String(mode)}`);
+  const m = rows(a), n = cols(a);
+  let Q: Tensor, R: Tensor;
+  if (m >= n) [Q, R] = qrPrim(a, mode === "complete" ? "complete" : "reduced");
+  else {
+    // wide: A = [X Y] with X m×m; Q R₁ = X and R₂ = Qᵀ Y (the derivative follows from the composite)
+    const [q, r1] = qrPrim(block(a, null, [0, m]), "reduced");
+    Q = q;
+    R = concat([r1, matmulT(q, block(a, null, [m, n]), true, false)], -1);
+  }
+  return { Q: mode === "r" ? zeros([0]) : Q, R };
+}
+
+// ---------------------------------------------------------------------------
+// Symmetric eigendecomposition and matrix functions
+
+export interface EighOptions {
+  /** Which triangle is read: "L" (default) or "U". */
+  UPLO?: "L" | "U";
+  /**
+   * Relative gap |λᵢ − λⱼ| ≤ tol·max|λ| under which two eigenvalues count as
+   * degenerate in the derivative (default DEFAULT_DEGENERACY_TOL = 1e-12); see docs/linalg.md.
+   */
+  degeneracyTol?: number;
+}
+
+function uplo(op: string, a: Tensor, o: EighOptions): Tensor {
+  const u = o.UPLO ?? "L";
+  if (u !== "L" && u !== "U") throw new ArgumentError(op, `UPLO must be "L" or "U", got ${String(u)}`);
+  return u === "U" ? mT(a) : a;
+}
+
+/**
+ * A = U diag(λ) Uᵀ for symmetric A (reads one triangle): eigenvalues ascending,
+ * eigenvectors as columns. Derivatives are symmetric; a loss depending on the
+ * basis inside a degenerate eigenspace raises NonDifferentiableError.
+ */
+export function eigh(A: TensorLike, opts: EighOptions = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+  const op = "linalg.eigh";
+  const a = uplo(op, sq(op, A), opts);
+  const [eigenvalues, eigenvectors] = eighPrim(a, newCache(), opts.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
+  return { eigenvalues, eigenvectors };
+}
+
+/** Eigenvalues (ascending) of symmetric A; always differentiable (Ā = U diag(λ̄) Uᵀ). */
+export function eigvalsh(A: TensorLike, opts: Pick<EighOptions, "UPLO"> = {}): Tensor {
+  const op = "linalg.eigvalsh";
+  const a = uplo(op, sq(op, A), opts);
+  if (mayDifferentiate(a)) return eighPrim(a, newCache(), DEFAULT_DEGENERACY_TOL)[0];
+  const n = rows(a), nb = sizeOf(batchShape(a));
+  const w = new Float64Array(nb * n);
+  for (let b = 0; b < nb; b++) w.set(eighKernel(mat(a.data, b, n), n, false).w, b * n);
+  return new Tensor(w, [...batchShape(a), n]);
+}
+
+/**
+ * f(A) = U f(Λ) Uᵀ for symmetric A (reads the lower triangle), with the exact
+ * Daleckii–Krein derivative (finite at repeated eigenvalues). f must act
+ * elementwise and be written with matgrad ops; df is its derivative (by
+ * default computed by forward-mode autodiff of f).
+ */
+export function matrixFunction(A: TensorLike, f: ScalarFn, df?: ScalarFn): Tensor {
+  const op = "linalg.matrixFunction";
+  const a = sq(op, A);
+  if (typeof f !== "function") throw new ArgumentError(op, "f must be a function from a tensor to a tensor (elementwise)");
+  const d = df ?? ((x: Tensor) => jvp(f, [x], [onesLike(x)]).tangent as Tensor);
+  return symMatrixFunctionPrim(a, f, d, newCache(), op);
+}
+
+// ---------------------------------------------------------------------------
+// SVD and what is built on it
+
+export interface SvdOptions {
+  /** Full U (m×m) and Vh (n×n) (true, torch's default) or thin (k = min(m, n) columns). */
+  fullMatrices?: boolean;
+  /** Relative gap under which two singular values count as degenerate in the derivative. */
+  degeneracyTol?: number;
+}
+
+/**
+ * A = U diag(S) Vh, S descending. Derivatives of U and Vh are defined for
+ * gauge-invariant losses (see docs/linalg.md); with fullMatrices the extra
+ * columns are an arbitrary completion, differentiable only through quantities
+ * invariant under its rotations.
+ */
+export function svd(A: TensorLike, opts: SvdOptions = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+  const op = "linalg.svd";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  const [U, S, Vh] = svdPrim(a, opts.fullMatrices ?? true, newCache(), opts.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
+  return { U, S, Vh };
+}
+
+/** Singular values, descending; always differentiable (Ā = U diag(S̄) Vᵀ). */
+export function svdvals(A: TensorLike): Tensor {
+  const op = "linalg.svdvals";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  if (mayDifferentiate(a)) return svdPrim(a, false, newCache(), DEFAULT_DEGENERACY_TOL)[1];
+  return svdValues(a);
+}
+
+export interface RankTolOptions {
+  /** Absolute tolerance on singular values. */
+  atol?: number;
+  /** Relative tolerance (times the largest singular value). Default ε·max(m, n) when atol is not given, else 0. */
+  rtol?: number;
+  /** A is symmetric: use |eigenvalues| (reads the lower triangle). */
+  hermitian?: boolean;
+}
+
+function rankTols(a: Tensor, o: RankTolOptions): { atol: number; rtol: number } {
+  const atol = o.atol ?? 0;
+  const rtol = o.rtol ?? (o.atol !== undefined && o.atol > 0 ? 0 : EPS * Math.max(rows(a), cols(a)));
+  return { atol, rtol };
+}
+
+/** Moore–Penrose pseudo-inverse (singular values ≤ max(atol, rtol·σ₁) are treated as zero; the derivative assumes constant rank). */
+export function pinv(A: TensorLike, opts: RankTolOptions = {}): Tensor {
+  const op = "linalg.pinv";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  if (opts.hermitian) needSquare(op, a);
+  const { atol, rtol } = rankTols(a, opts);
+  return pinvPrim(a, atol, rtol, opts.hermitian ?? false);
+}
+
+/** Numerical rank: the number of singular values > max(atol, rtol·σ₁). Not differentiable (a constant). */
+export function matrixRank(A: TensorLike, opts: RankTolOptions = {}): Tensor {
+  const op = "linalg.matrixRank";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  const { atol, rtol } = rankTols(a, opts);
+  const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, new Tensor(a.data, a.shape)))) : svdValues(new Tensor(a.data, a.shape))));
+  const k = s.shape[s.ndim - 1];
+  const nb = sizeOf(s.shape.slice(0, -1));
+  const out = new Float64Array(nb);
+  for (let b = 0; b < nb; b++) {
+    let smax = 0;
+    for (let i = 0; i < k; i++) smax = Math.max(smax, s.data[b * k + i]);
+    const tol = Math.max(atol, rtol * smax);
+    for (let i = 0; i < k; i++) if (s.data[b * k + i] > tol) out[b]++;
+  }
+  return new Tensor(out, s.shape.slice(0, -1));
+}
+
+export interface LstsqOptions {
+  /** Relative cutoff for small singular values in the rank decision (default ε·max(m, n)). */
+  rcond?: number;
+}
+
+/**
+ * Least squares min ‖A X − B‖_F (minimum-norm X when A is wide or rank deficient):
+ * QR for full-rank A (differentiable through qr and triangular solves), the
+ * pseudo-inverse otherwise. residuals = Σ (A X − B)² per column when m > n and
+ * A has full rank (else an empty tensor); rank and singularValues are constants.
+ */
+export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): { solution: Tensor; residuals: Tensor; rank: Tensor; singularValues: Tensor } {
+  const op = "linalg.lstsq";
+  const a = asTensor(A);
+  let b = asTensor(B);
+  needMatrix(op, a);
+  const vec = b.ndim === a.ndim - 1;
+  if (vec) b = unsqueeze(b, -1);
+  needMatrix(op, b, "B");
+  const m = rows(a), n = cols(a);
+  if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(asTensor(B).shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
+  const rtol = opts.rcond ?? EPS * Math.max(m, n);
+  const rank = matrixRank(a, { rtol });
+  const singularValues = svdValues(new Tensor(a.data, a.shape));
+  const k = Math.min(m, n);
+  const full = rank.data.every((r) => r === k);
+  let x: Tensor;
+  if (full && m >= n) {
+    const { Q, R } = qr(a);
+    x = triSolvePrim(R, matmulT(Q, b, true, false), { upper: true, left: true, unitriangular: false, trans: false }, op);
+  } else if (full) {
+    // minimum norm: Aᵀ = Q R, X = Q R⁻ᵀ B
+    const { Q, R } = qr(mT(a));
+    x = matmul(Q, triSolvePrim(R, b, { upper: true, left: true, unitriangular: false, trans: true }, op));
+  } else {
+    x = matmul(pinvPrim(a, 0, rtol, false), b);
+  }
+  const residuals = full && m > n ? sum(pow(sub(matmul(a, x), b), 2), -2) : zeros([0]);
+  return { solution: vec ? squeeze(x, -1) : x, residuals: vec && residuals.size > 0 ? squeeze(residuals, -1) : residuals, rank, singularValues };
+}
+
+// ---------------------------------------------------------------------------
+// Norms and condition numbers
+
+export type VectorOrd = number;
+export type MatrixOrd = "fro" | "nuc" | number;
+
+export interface NormOptions {
+  /** Axes to reduce (vectorNorm: default all; matrixNorm: default [-2, -1]). */
+  dim?: number | readonly number[] | null;
+  keepdim?: boolean;
+}
+
+/** ‖x‖_ord over dim: ord ∈ (0, ∞) (p-norms), ∞, −∞ (max/min |x|), 0 (count of nonzeros, a constant). */
+export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions = {}): Tensor {
+  const op = "linalg.vectorNorm";
+  const t = asTensor(x);
+  const keep = opts.keepdim ?? false;
+  const dims = opts.dim === undefined || opts.dim === null ? t.shape.map((_, i) => i) : (typeof opts.dim === "number" ? [opts.dim] : opts.dim).map((d) => normAxis(op, d, t.ndim));
+  if (new Set(dims).size !== dims.length) throw new ArgumentError(op, `dim ${fmtShape(dims)} has repeated axes`);
+  if (typeof ord !== "number" || Number.isNaN(ord) || ord < 0) throw new ArgumentError(op, `ord must be a number ≥ 0 or ±Infinity, got ${String(ord)}`);
+  if (dims.length === 0) return abs(t);
+  if (ord === Infinity) return max(abs(t), dims, keep);
+  if (ord === -Infinity) return min(abs(t), dims, keep);
+  if (ord === 0) return sum(ne(t, 0), dims, keep);
+  if (ord === 1) return sum(abs(t), dims, keep);
+  return vectorNormPrim(t, ord, dims.slice().sort((p, q) => p - q), keep);
+}
+
+/**
+ * Matrix norms over two axes: "fro", "nuc" (sum of singular values), 2 / −2
+ * (largest / smallest singular value), 1 / −1 (max / min column abs sum),
+ * ∞ / −∞ (max / min row abs sum).
+ */
+export function matrixNorm(A: TensorLike, ord: MatrixOrd = "fro", opts: NormOptions = {}): Tensor {
+  const op = "linalg.matrixNorm";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  const dimIn = opts.dim === undefined || opts.dim === null ? [-2, -1] : typeof opts.dim === "number" ? [opts.dim] : opts.dim;
+  if (dimIn.length !== 2) throw new ArgumentError(op, `dim must name two axes, got ${fmtShape(dimIn)}`);
+  const [d0, d1] = dimIn.map((d) => normAxis(op, d, a.ndim));
+  if (d0 === d1) throw new ArgumentError(op, `dim must name two different axes, got ${fmtShape(dimIn)}`);
+  const keep = opts.keepdim ?? false;
+  // move the two axes last: [..., d0, d1]
+  const rest = a.shape.map((_, i) => i).filter((i) => i !== d0 && i !== d1);
+  const x = permute(a, [...rest, d0, d1]);
+  let out: Tensor;
+  if (ord === "fro") out = vectorNormPrim(x, 2, [x.ndim - 2, x.ndim - 1], false);
+  else if (ord === "nuc") out = sum(svdvals(x), -1);
+  else if (ord === 2) out = max(svdvals(x), -1);
+  else if (ord === -2) out = min(svdvals(x), -1);
+  else if (ord === 1) out = max(sum(abs(x), -2), -1);
+  else if (ord === -1) out = min(sum(abs(x), -2), -1);
+  else if (ord === Infinity) out = max(sum(abs(x), -1), -1);
+  else if (ord === -Infinity) out = min(sum(abs(x), -1), -1);
+  else throw new ArgumentError(op, `ord must be "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity, got ${String(ord)}`);
+  if (!keep) return out;
+  const [lo, hi] = d0 < d1 ? [d0, d1] : [d1, d0];
+  return unsqueeze(unsqueeze(out, lo), hi);
+}
+
+/**
+ * Condition number: σ₁/σₙ for p = 2 (default, any shape) and σₙ/σ₁ for −2;
+ * ‖A‖_p ‖A⁻¹‖_p for "fro", "nuc", 1, −1, ∞, −∞ (square A).
+ */
+export function cond(A: TensorLike, p: MatrixOrd | null = null): Tensor {
+  const op = "linalg.cond";
+  const a = asTensor(A);
+  needMatrix(op, a);
+  if (p === null || p === 2 || p === -2) {
+    const s = svdvals(a);
+    const r = div(max(s, -1), min(s, -1));
+    return p === -2 ? div(1, r) : r;
+  }
+  needSquare(op, a);
+  return mul(matrixNorm(a, p), matrixNorm(invPrim(a, newCache<LuEntry[]>(), op), p));
+}
+
+// ---------------------------------------------------------------------------
+// Matrix powers and functions of general matrices
+
+/** Aᵏ for an integer k (negative: powers of A⁻¹), by repeated squaring (⌈log₂|k|⌉ + popcount products). */
+export function matrixPower(A: TensorLike, k: number): Tensor {
+  const op = "linalg.matrixPower";
+  const a = sq(op, A);
+  if (!Number.isInteger(k)) throw new ArgumentError(op, `k must be an integer, got ${k}`);
+  const n = rows(a);
+  if (k === 0) return add(mul(a, 0), eye(n));
+  let base = k < 0 ? invPrim(a, newCache<LuEntry[]>(), op) : a;
+  let e = Math.abs(k);
+  let result: Tensor | null = null;
+  for (;;) {
+    if (e & 1) result = result === null ? base : matmul(result, base);
+    e = Math.floor(e / 2);
+    if (e === 0) break;
+    base = matmul(base, base);
+  }
+  return result as Tensor;
+}
+
+/** e^A by scaling and squaring (Higham 2005); derivatives by the Al-Mohy–Higham Fréchet algorithm. */
+export function expm(A: TensorLike): Tensor {
+  const a = sq("linalg.expm", A);
+  return expmPrim(a, newCache(), mayDifferentiate(a));
+}
+
+/** torch.linalg.matrix_exp. */
+export const matrixExp = expm;
+
+/** The Fréchet derivative L(A, E) = d/dt e^{A + tE} at t = 0 (Al-Mohy & Higham 2009); differentiable in A and E. */
+export function expmFrechet(A: TensorLike, E: TensorLike): Tensor {
+  const op = "linalg.expmFrechet";
+  const a = sq(op, A), e = sq(op, E, "E");
+  if (rows(e) !== rows(a)) throw new ShapeError(op, `E has shape ${fmtShape(e.shape)}, A has shape ${fmtShape(a.shape)}`);
+  return expmFrechetPrim(a, e, false, newCache());
+}
+
+/** Principal logarithm (inverse scaling and squaring); DomainError for eigenvalues on the closed negative real axis. */
+export function logm(A: TensorLike): Tensor {
+  return logmPrim(sq("linalg.logm", A));
+}
+
+/** Principal square root (real Schur method); DomainError for negative real eigenvalues. */
+export function sqrtm(A: TensorLike): Tensor {
+  return sqrtmPrim(sq("linalg.sqrtm", A), newCache());
+}
+
+/** X with A X + X B = C (Bartels–Stewart); SingularMatrixError when A and −B share an eigenvalue. */
+export function solveSylvester(A: TensorLike, B: TensorLike, C: TensorLike): Tensor {
+  const op = "linalg.solveSylvester";
+  const a = sq(op, A), b = sq(op, B, "B"), c = asTensor(C);
+  needMatrix(op, c, "C");
+  if (rows(c) !== rows(a) || cols(c) !== rows(b))
+    throw new ShapeError(op, `C has shape ${fmtShape(c.shape)}, expected [..., ${rows(a)}, ${rows(b)}] for A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)}`);
+  return sylvesterPrim(a, b, c, false, newCache(), op);
+}
+
+/** X with A X + X Aᵀ = Q (continuous Lyapunov equation, scipy's solve_continuous_lyapunov). */
+export function solveLyapunov(A: TensorLike, Q: TensorLike): Tensor {
+  const op = "linalg.solveLyapunov";
+  const a = sq(op, A), q = sq(op, Q, "Q");
+  if (rows(q) !== rows(a)) throw new ShapeError(op, `Q has shape ${fmtShape(q.shape)}, A has shape ${fmtShape(a.shape)}`);
+  return lyapunovPrim(a, q, false, newCache());
+}

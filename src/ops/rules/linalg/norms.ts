@@ -1,0 +1,49 @@
+/**
+ * The p-norm of vectors (0 < p < ∞, p ≠ 1), a primitive so that its
+ * derivative at 0 is the subgradient 0 instead of NaN (the composite
+ * (Σ|x|ᵖ)^{1/p} would give 0·∞ there).
+ */
+import { Tensor } from "../../../tensor/tensor.js";
+import type { Rule } from "../../../tensor/meta.js";
+import { reducedShape } from "../../../tensor/shape.js";
+import { reduce } from "../../../kernels/reduce.js";
+import { abs, broadcastTo, div, eq, mul, pow, reshape, sign, sum, where } from "../../api.js";
+
+export interface NormParams {
+  /** (Σ |x|ᵖ)^{1/p} over `axes`. */
+  vectorNorm: { ord: number; axes: number[]; keepdims: boolean };
+}
+
+/** ∂‖x‖ₚ/∂x = sign(x) (|x|/‖x‖)^{p−1}, 0 where x = 0 (and everywhere when ‖x‖ = 0). */
+function normGrad(x: Tensor, out: Tensor, p: NormParams["vectorNorm"]): Tensor {
+  const o = p.keepdims ? out : reshape(out, reducedShape(x.shape, p.axes, true));
+  const safeOut = where(eq(o, 0), 1, o);
+  if (p.ord === 2) return div(x, safeOut);
+  const zero = eq(x, 0);
+  const r = div(where(zero, 1, abs(x)), safeOut);
+  return where(zero, 0, mul(sign(x), pow(r, p.ord - 1)));
+}
+
+export const normRules: { [P in keyof NormParams]: Rule<NormParams[P]> } = {
+  vectorNorm: {
+    // n = (Σ|xᵢ|ᵖ)^{1/p}:  ∂n/∂xᵢ = sign(xᵢ) |xᵢ|^{p−1} / n^{p−1}  (0 at xᵢ = 0 and at n = 0).
+    name: "linalg.vectorNorm",
+    forward: ([x], p) => {
+      // scale by max|x| against overflow/underflow
+      const ax = x.data.map(Math.abs);
+      const mx = reduce("max", ax, x.shape, p.axes);
+      const shapeK = reducedShape(x.shape, p.axes, true);
+      const mxB = broadcastTo(new Tensor(mx, shapeK), x.shape).data;
+      const scaled = new Float64Array(x.size);
+      for (let i = 0; i < x.size; i++) scaled[i] = mxB[i] === 0 ? 0 : Math.pow(ax[i] / mxB[i], p.ord);
+      const s = reduce("sum", scaled, x.shape, p.axes);
+      for (let i = 0; i < s.length; i++) s[i] = mx[i] === 0 || !Number.isFinite(mx[i]) ? mx[i] : mx[i] * Math.pow(s[i], 1 / p.ord);
+      return new Tensor(s, reducedShape(x.shape, p.axes, p.keepdims));
+    },
+    vjp: (ct: Tensor, [x], out: Tensor, p) => {
+      const c = p.keepdims ? ct : reshape(ct, reducedShape(x.shape, p.axes, true));
+      return [mul(c, normGrad(x, out, p))];
+    },
+    jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, normGrad(x, out, p)), p.axes, p.keepdims)),
+  },
+};

@@ -1,0 +1,202 @@
+/**
+ * Triangular family: triangular solve, Cholesky and Householder QR.
+ */
+import { Tensor } from "../../../tensor/tensor.js";
+import type { Rule } from "../../../tensor/meta.js";
+import { sizeOf } from "../../../tensor/shape.js";
+import { NonDifferentiableError, NotPositiveDefiniteError, SingularMatrixError } from "../../../errors.js";
+import { triangularSolve as triSolveKernel } from "../../../kernels/triangular.js";
+import { choleskyFactor } from "../../../kernels/cholesky.js";
+import { qr as qrKernel } from "../../../kernels/qr.js";
+import { add, concat, diagEmbed, diagonal, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
+import { zerosLike } from "../../../tensor/create.js";
+import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, sym } from "./common.js";
+import { triSolvePrim, type TriOpts } from "./prims.js";
+
+export interface TriangularParams {
+  /**
+   * left: op(T) X = B, B [..., n, k]; right: X op(T) = B, B [..., k, n]; op(T) = Tᵀ when trans.
+   * Only the `upper` (or lower) triangle of T is read (its diagonal too unless unitriangular).
+   */
+  triangularSolve: TriOpts & { op: string };
+  /** A = L Lᵀ, reading the lower triangle of A; the derivative is that of the symmetric part. */
+  cholesky: null;
+  /** A = Q R for m ≥ n (reduced: Q m×n; complete: Q m×m), diag(R) ≥ 0. */
+  qr: { mode: "reduced" | "complete" };
+}
+
+/** The triangle of a matrix that a triangular solve reads (strict when the diagonal is implied). */
+function triPart(x: Tensor, o: TriOpts): Tensor {
+  return o.upper ? triu(x, o.unitriangular ? 1 : 0) : tril(x, o.unitriangular ? -1 : 0);
+}
+
+/** Φ(M): the lower triangle with the diagonal halved. */
+function phi(m: Tensor): Tensor {
+  const l = tril(m);
+  return sub(l, mul(diagEmbed(diagonal(l)), 0.5));
+}
+
+const LOWER_LEFT: TriOpts = { upper: false, left: true, unitriangular: false, trans: false };
+
+export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularParams[P]> } = {
+  triangularSolve: {
+    // left  op(T) X = B:  B̄ = op(T)⁻ᵀ X̄, op(T)‾ = −B̄ Xᵀ;  dX = op(T)⁻¹(dB − op(dT) X)
+    // right X op(T) = B:  B̄ = X̄ op(T)⁻ᵀ, op(T)‾ = −Xᵀ B̄;  dX = (dB − X op(dT)) op(T)⁻¹
+    // T̄ is projected onto the triangle that is read.  (Giles 2008 §3.2)
+    name: "linalg.triangularSolve",
+    forward: ([t, b], p) => {
+      const n = t.shape[t.ndim - 1];
+      const k = p.left ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
+      const batch = broadcastBatch(p.op, t, b);
+      const out = new Float64Array(sizeOf(batch) * n * k);
+      const checked = new Set<number>();
+      forEachBatch(batch, [batchShape(t), batchShape(b)], (i, [it, ib]) => {
+        const tm = mat(t.data, it, n);
+        if (!p.unitriangular && !checked.has(it)) {
+          for (let j = 0; j < n; j++)
+            if (tm[j * n + j] === 0)
+              throw new SingularMatrixError(p.op, `the triangular matrix${sizeOf(batchShape(t)) > 1 ? ` (batch element ${it})` : ""} is singular: its diagonal entry ${j} is 0 (rcond = 0)`, 0, j);
+          checked.add(it);
+        }
+        const x = triSolveKernel(tm, n, mat(b.data, ib, n, k), k, { lower: !p.upper, trans: p.trans, unitDiagonal: p.unitriangular, left: p.left });
+        out.set(x, i * n * k);
+      });
+      return new Tensor(out, p.left ? [...batch, n, k] : [...batch, k, n]);
+    },
+    vjp: (ct: Tensor, [t], x: Tensor, p, needs) => {
+      const gb = triSolvePrim(t, ct, { ...p, trans: !p.trans }, p.op);
+      if (!needs[0]) return [null, gb];
+      let gop: Tensor; // cotangent of op(T)
+      if (p.left) gop = p.trans ? neg(matmulT(x, gb, false, true)) : neg(matmulT(gb, x, false, true));
+      else gop = p.trans ? neg(matmulT(gb, x, true, false)) : neg(matmulT(x, gb, true, false));
+      return [triPart(gop, p), gb];
+    },
+    jvp: ([dt, db], [t], x: Tensor, p) => {
+      let rhs: Tensor | null = db;
+      if (dt !== null) {
+        const d = triPart(dt, p);
+        rhs = minus(db, p.left ? matmulT(d, x, p.trans, false) : matmulT(x, d, false, p.trans));
+      }
+      return rhs === null ? null : triSolvePrim(t, rhs, p, p.op);
+    },
+  },
+
+  cholesky: {
+    // A = L Lᵀ.  With Φ = lower triangle, diagonal halved (Murray 2016; Giles 2008 §3.3):
+    //   dL = L Φ(L⁻¹ sym(dA) L⁻ᵀ);   Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹).
+    name: "linalg.cholesky",
+    forward: ([a]) => {
+      const n = a.shape[a.ndim - 1];
+      const nb = sizeOf(batchShape(a));
+      const out = new Float64Array(a.size);
+      for (let b = 0; b < nb; b++) {
+        const r = choleskyFactor(mat(a.data, b, n), n);
+        if (r.info >= 0)
+          throw new NotPositiveDefiniteError(
+            "linalg.cholesky",
+            `the matrix${nb > 1 ? ` (batch element ${b})` : ""} is not positive definite: the leading minor of order ${r.info + 1} is not positive (pivot ${r.info} = ${r.pivotValue})`,
+            r.info,
+            r.pivotValue,
+          );
+        out.set(r.l, b * n * n);
+      }
+      return new Tensor(out, a.shape);
+    },
+    vjp: (ct: Tensor, _a, l: Tensor) => {
+      const p = phi(matmulT(l, ct, true, false));
+      const y = triSolvePrim(l, p, { ...LOWER_LEFT, trans: true }, "linalg.cholesky"); // L⁻ᵀ P
+      const s = triSolvePrim(l, y, { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // (L⁻ᵀ P) L⁻¹
+      return [sym(s)];
+    },
+    jvp: ([da], _a, l: Tensor) => {
+      if (da === null) return null;
+      const y = triSolvePrim(l, sym(da), LOWER_LEFT, "linalg.cholesky"); // L⁻¹ dA
+      const z = triSolvePrim(l, y, { ...LOWER_LEFT, left: false, trans: true }, "linalg.cholesky"); // L⁻¹ dA L⁻ᵀ
+      return matmul(l, phi(z));
+    },
+  },
+
+  qr: {
+    // Reduced A = Q R (m ≥ n), C = Qᵀ dA R⁻¹, C⁺ = triu(C) + tril(C, −1)ᵀ:
+    //   dR = C⁺ R,  dQ = dA R⁻¹ − Q C⁺;
+    //   M = R R̄ᵀ − Q̄ᵀ Q,  Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ,  copyltu(M) = tril(M) + tril(M, −1)ᵀ
+    //   (Walter & Lehmann 2018; PyTorch linalg_qr_backward).
+    // Complete mode, m > n: Q = [Q₁ Q₂] with Q₂ any orthonormal completion; fixing the gauge by
+    // Q₂ᵀ dQ₂ = 0 gives dQ₂ = −Q₁ dQ₁ᵀ Q₂, so Q̄₁ gains −Q₂ Q̄₂ᵀ Q₁. A loss that is not invariant
+    // under Q₂ → Q₂ O (i.e. Q₂ᵀ Q̄₂ not symmetric) has no gradient: NonDifferentiableError.
+    name: "linalg.qr",
+    nOut: 2,
+    forward: ([a], { mode }) => {
+      const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
+      const nb = sizeOf(batchShape(a));
+      const qc = mode === "complete" ? m : n;
+      const q = new Float64Array(nb * m * qc), r = new Float64Array(nb * qc * n);
+      for (let b = 0; b < nb; b++) {
+        const res = qrKernel(mat(a.data, b, m, n), m, n, mode);
+        q.set(res.q, b * m * qc);
+        r.set(res.r, b * qc * n);
+      }
+      const bs = batchShape(a);
+      return [new Tensor(q, [...bs, m, qc]), new Tensor(r, [...bs, qc, n])];
+    },
+    vjp: ([gq, gr]: (Tensor | null)[], [a], [q, r]: Tensor[], { mode }) => {
+      const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
+      let q1 = q, r1 = r, gq1 = gq, gr1 = gr;
+      if (mode === "complete" && m > n) {
+        q1 = block(q, null, [0, n]);
+        r1 = block(r, [0, n], null);
+        gr1 = gr === null ? null : block(gr, [0, n], null);
+        if (gq !== null) {
+          const q2 = block(q, null, [n, m]);
+          const gq2 = block(gq, null, [n, m]);
+          checkGauge(matmulT(q2, gq2, true, false));
+          gq1 = sub(block(gq, null, [0, n]), matmul(matmulT(q2, gq2, false, true), q1));
+        }
+      }
+      return [qrBackward(q1, r1, gq1, gr1)];
+    },
+    jvp: ([da], [a], [q, r]: Tensor[], { mode }) => {
+      if (da === null) return [null, null];
+      const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
+      const split = mode === "complete" && m > n;
+      const q1 = split ? block(q, null, [0, n]) : q;
+      const r1 = split ? block(r, [0, n], null) : r;
+      const dar = triSolvePrim(r1, da, { upper: true, left: false, unitriangular: false, trans: false }, "linalg.qr"); // dA R⁻¹
+      const c = matmulT(q1, dar, true, false);
+      const cp = add(triu(c), mT(tril(c, -1)));
+      const dr1 = matmul(cp, r1);
+      const dq1 = sub(dar, matmul(q1, cp));
+      if (!split) return [dq1, dr1];
+      const q2 = block(q, null, [n, m]);
+      const dq2 = neg(matmul(q1, matmulT(dq1, q2, true, false)));
+      return [concat([dq1, dq2], -1), concat([dr1, zerosLike(block(r, [n, m], null))], -2)];
+    },
+  },
+};
+
+/** Reduced-QR VJP (m ≥ n): Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ − Q̄ᵀ Q. */
+function qrBackward(q: Tensor, r: Tensor, gq: Tensor | null, gr: Tensor | null): Tensor | null {
+  if (gq === null && gr === null) return null;
+  const mm = minus(gr === null ? null : matmulT(r, gr, false, true), gq === null ? null : matmulT(gq, q, true, false)) as Tensor;
+  const g = add(tril(mm), mT(tril(mm, -1)));
+  const b = gq === null ? matmul(q, g) : add(gq, matmul(q, g));
+  return triSolvePrim(r, b, { upper: true, left: false, unitriangular: false, trans: true }, "linalg.qr");
+}
+
+/** Raise unless the symmetric-gauge condition holds: K = Q₂ᵀ Q̄₂ must be symmetric. */
+function checkGauge(k: Tensor): void {
+  const n = k.shape[k.ndim - 1];
+  const nb = sizeOf(batchShape(k));
+  let scale = 0;
+  for (let i = 0; i < k.size; i++) scale = Math.max(scale, Math.abs(k.data[i]));
+  for (let b = 0; b < nb; b++)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < i; j++) {
+        const o = b * n * n;
+        if (Math.abs(k.data[o + i * n + j] - k.data[o + j * n + i]) > 1e-8 * scale)
+          throw new NonDifferentiableError(
+            "linalg.qr",
+            `mode "complete" with m > n: the loss depends on the choice of the orthonormal completion Q[..., n:] (Q₂ᵀ Q̄₂ is not symmetric), which is arbitrary; only losses invariant under Q₂ → Q₂ O (e.g. through Q₂ Q₂ᵀ) are differentiable. Use mode "reduced" otherwise`,
+          );
+      }
+}
