@@ -94,11 +94,10 @@ export function nrm2(x: Float64Array, off: number, inc: number, len: number): nu
   if (amax === 0) return 0;
   if (ss > 1e-290 && ss < 1e290) return Math.sqrt(ss);
   if (amax !== amax || amax === Infinity) return amax;
-  // Rescaled sum (robust path).
-  const inv = 1 / amax;
+  // Rescaled sum (robust path; divide: 1/amax overflows for subnormal amax).
   ss = 0;
   for (let i = 0, p = off; i < len; i++, p += inc) {
-    const v = x[p] * inv;
+    const v = x[p] / amax;
     ss += v * v;
   }
   return amax * Math.sqrt(ss);
