@@ -371,8 +371,9 @@ export function solveProgram(
       // replayed at another right-hand side (inside a traced linear program): solve again
       return new Tensor(solveNumeric(ctx, prog, cs.map(plain), bb.data, xShape, undefined, luAt(cs)).x, xShape);
     },
-    vjp: (ct: Tensor, inputs, out: Tensor) => {
+    vjp: (ct: Tensor, inputs, out: Tensor, _p, needs?: readonly boolean[]) => {
       const cs = inputs.slice(1);
+      const needC = needs === undefined || needs.slice(1).some((x) => x);
       const record = isGradEnabled();
       const grads = enableGrad(() => {
         // w = A⁻ᵀ x̄
@@ -391,7 +392,8 @@ export function solveProgram(
         const luT = lu0 === null || ctx.opts.symmetric ? lu0 : { factors: lu0.factors, trans: !lu0.trans };
         const w = solveProgram(ctxT, progT, capT, ct, prog.outShape, undefined, luT);
         const out_: (Tensor | null)[] = [w];
-        if (cs.length > 0) {
+        if (cs.length > 0 && !needC) for (let i = 0; i < cs.length; i++) out_.push(null);
+        else if (cs.length > 0) {
           // θ̄ = −∂_θ ⟨w, A(θ) x⟩ at x = out (tape-connected, so second order sees x's dependence on θ)
           const { vjpFn } = vjp((...c: Tensor[]) => replay(prog, [out], c), ...cs);
           for (const g of vjpFn(w)) out_.push(neg(g));
