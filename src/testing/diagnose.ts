@@ -98,6 +98,11 @@ export function niceFactor(c: number): string {
   return String(Number(c.toPrecision(4))).replace("-", "−");
 }
 
+function isNice(c: number): boolean {
+  for (let q = 1; q <= 6; q++) if (Math.abs(c - Math.round(c * q) / q) <= 1e-6 * Math.max(1, Math.abs(c))) return true;
+  return false;
+}
+
 function roundNice(c: number): number {
   for (let q = 1; q <= 6; q++) {
     const p = Math.round(c * q);
@@ -281,7 +286,8 @@ const MAX_TERMS = 4;
  * Fit `target` (a map matrix) by a short combination of the basis terms. The
  * basis is pruned in priority order to linearly independent columns, so the
  * representation found is unique; it is accepted when it has at most 4 terms
- * and reproduces the target within the check's tolerance.
+ * and reproduces the target within the check's tolerance, with short
+ * rational coefficients unless it is a single term.
  */
 function symbolicFit(target: Float64Array, terms: Term[], atol: number, rtol: number): Fit | null {
   if (target.length > MAX_SYMBOLIC_ENTRIES || terms.length === 0) return null;
@@ -320,6 +326,9 @@ function symbolicFit(target: Float64Array, terms: Term[], atol: number, rtol: nu
   if (!(big > 0)) return null;
   const chosen = kept.map((t, j) => ({ t, c: coef[j] })).filter(({ c }) => Math.abs(c) > 1e-6 * big);
   if (chosen.length === 0 || chosen.length > MAX_TERMS) return null;
+  // Sums with coefficients that are not short fractions are rejected: for small matrices
+  // Cayley–Hamilton makes such sums exist for anything (e.g. Y² = c₂Y + c₁I + c₀Y⁻¹ for 3×3).
+  if (chosen.length > 1 && chosen.some(({ c }) => !isNice(c))) return null;
   // refit on the chosen terms, round to short fractions, verify
   const fitted = new Float64Array(target.length);
   const final: { coef: number; text: string }[] = [];
@@ -329,7 +338,8 @@ function symbolicFit(target: Float64Array, terms: Term[], atol: number, rtol: nu
     for (let k = 0; k < fitted.length; k++) fitted[k] += cr * t.col[k];
   }
   if (!close(target, fitted, atol, rtol)) {
-    // keep the unrounded coefficients if rounding broke the fit
+    // rounding broke the fit: keep the unrounded coefficients (single terms only, see above)
+    if (chosen.length > 1) return null;
     fitted.fill(0);
     final.length = 0;
     for (const { t, c } of chosen) {
@@ -504,8 +514,8 @@ export function diagnoseBlock(d: DiagnosisInput): string[] {
     msgs.push(`${who} is right at symmetric inputs (the check passes at sym(X) = (X + Xᵀ)/2) but not at this non-symmetric one: some matrix is used where its transpose belongs (e.g. X instead of Xᵀ); tests with symmetric matrices only would miss this`);
     structural = true;
   }
-  if (!structural)
-    msgs.unshift(`no simple pattern (constant factor, transpose, elementwise vs matrix product, missing term, symmetric-only) explains the difference; compare the worst entries`);
+  if (!structural && msgs.length === 0)
+    msgs.push(`no simple pattern (constant factor, transpose, elementwise vs matrix product, missing term, symmetric-only) explains the difference; compare the worst entries`);
   return msgs;
 }
 
@@ -549,11 +559,11 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
     }
   }
 
-  // elementwise where a matrix product belongs
+  // elementwise where a matrix product belongs (not when a transpose already explains A)
   const mats = matCandidates(d.candidates, d.nInputs);
   const sameShape = v.resShape.length === v.argShape.length && v.resShape.every((x, i) => x === v.argShape[i]) && rows > 1;
   let elementwise = false;
-  if (sameShape) {
+  if (sameShape && !structural) {
     let offA = 0, offN = 0;
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++)
@@ -562,24 +572,27 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
           offN = Math.max(offN, Math.abs(v.N[r * cols + c]));
         }
     if (offA <= 1e-12 * Math.max(1, mA) && offN > atol + rtol * mN) {
-      elementwise = true;
       structural = true;
       const W = new Float64Array(rows);
       for (let r = 0; r < rows; r++) W[r] = v.A[r * cols + r];
-      let wDesc = "";
-      for (const c of [...mats.filter((m) => m.rows * m.cols === rows && m.data !== null)]) {
-        const f = fitFactor(W, c.data!, 1e-12, 1e-8);
-        if (f && f.ok) {
-          const cf = niceFactor(f.c);
-          wDesc = cf === "1" ? `${v.arg} ∘ ${c.name}` : `${cf}·(${v.arg} ∘ ${c.name})`;
-          break;
+      const constant = fitFactor(W, new Float64Array(rows).fill(1), 1e-12, 1e-8);
+      if (constant && constant.ok) {
+        // A = c·identity: no product at all, the entries of the argument are passed through unmixed
+        const cf = niceFactor(constant.c);
+        msgs.push(`${v.res} is ${cf === "1" ? "" : `${cf} × `}${v.arg} itself, entry by entry, but the true derivative mixes or moves the entries of ${v.arg}`);
+      } else {
+        elementwise = true;
+        let wDesc = "";
+        for (const c of mats.filter((m) => m.rows * m.cols === rows && m.data !== null)) {
+          const f = fitFactor(W, c.data!, 1e-12, 1e-8);
+          if (f && f.ok) {
+            const cf = niceFactor(f.c);
+            wDesc = cf === "1" ? `${v.arg} ∘ ${c.name}` : `${cf}·(${v.arg} ∘ ${c.name})`;
+            break;
+          }
         }
+        msgs.push(`${v.res} is an elementwise product${wDesc ? ` (≈ ${wDesc})` : ` ${v.arg} ∘ W`}: each entry depends only on the same entry of ${v.arg}, but the true derivative mixes the entries of ${v.arg}. An elementwise product (mul, *) is used where a matrix product (matmul) belongs`);
       }
-      if (wDesc === "") {
-        const f = fitFactor(W, new Float64Array(rows).fill(1), 1e-12, 1e-8);
-        if (f && f.ok) wDesc = `${niceFactor(f.c)}·${v.arg}`;
-      }
-      msgs.push(`${v.res} is an elementwise product${wDesc ? ` (≈ ${wDesc})` : ` ${v.arg} ∘ W`}: each entry depends only on the same entry of ${v.arg}, but the true derivative mixes the entries of ${v.arg}. An elementwise product (mul, *) is used where a matrix product (matmul) belongs`);
     }
   }
 
@@ -590,13 +603,14 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
   let compared = false;
   if (fitN && fitA) {
     const cmp = compareFits(fitA, fitN, v);
-    if (cmp.length > 0) structural = compared = true;
-    msgs.push(...cmp);
+    if (cmp.specific) structural = true;
+    compared = cmp.msgs.length > 0;
+    msgs.push(...cmp.msgs);
   }
+  let expected: string | null = null;
   if (fitN && !compared) {
     const how = d.kind === "reverse" ? `the VJP for ${d.inputName}` : `the JVP`;
-    msgs.push(`central differences are matched by ${how} = ${fitN.expr}${fitA ? `; yours computes ${fitA.expr}` : ""}`);
-    if (elementwise) structural = true;
+    expected = `central differences are matched by ${how} = ${fitN.expr}${fitA ? `; yours computes ${fitA.expr}` : ""}`;
   } else if (!fitN && elementwise && d.kind === "reverse") {
     msgs.push(`for a product Y = P·Q of matrices the VJPs are G·Qᵀ (for P) and Pᵀ·G (for Q); sum one such term per occurrence of ${d.inputName}`);
   }
@@ -613,6 +627,8 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
       structural = true;
     }
   }
+
+  if (expected !== null) msgs.push(expected);
 
   // symmetric-only hypotheses (only when nothing more specific was found)
   if (!structural) {
@@ -638,36 +654,42 @@ function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: st
   return { msgs, structural };
 }
 
-function compareFits(a: Fit, n: Fit, v: MapView): string[] {
+function compareFits(a: Fit, n: Fit, v: MapView): { msgs: string[]; specific: boolean } {
   const key = (t: { coef: number; text: string }): string => `${t.text}@${t.coef}`;
   const nKeys = new Set(n.terms.map(key)), aKeys = new Set(a.terms.map(key));
   const missing = n.terms.filter((t) => !aKeys.has(key(t)));
   const extra = a.terms.filter((t) => !nKeys.has(key(t)));
   const out: string[] = [];
-  if (missing.length === 0 && extra.length === 0) return out;
+  if (missing.length === 0 && extra.length === 0) return { msgs: out, specific: false };
   if (extra.length === 0) {
     out.push(`a term is missing from ${v.res}: the ${v.which} computes ${a.expr} but needs ${n.expr} — add ${formatExpr(missing)}${n.terms.length > 1 ? " (a product rule gives one term per factor: d(P·Q) = dP·Q + P·dQ)" : ""}`);
-    return out;
+    return { msgs: out, specific: true };
   }
   if (missing.length === 0) {
     out.push(`${v.res} has an extra term: the ${v.which} computes ${a.expr} but needs ${n.expr} — remove ${formatExpr(extra)}`);
-    return out;
+    return { msgs: out, specific: true };
   }
   // pair up single differing terms
   if (missing.length === 1 && extra.length === 1) {
     const [x, y] = [extra[0], missing[0]];
-    const desc = relateTerms(x.text, y.text, v.arg);
-    if (Math.abs(x.coef - y.coef) < 1e-9 && desc) out.push(`${desc}: the ${v.which} has ${formatExpr([x])} where ${formatExpr([y])} belongs`);
-    else if (x.text === y.text) out.push(`a coefficient is wrong: ${formatExpr([x])} where ${formatExpr([y])} belongs`);
-    else out.push(`the ${v.which} has the term ${formatExpr([x])} where ${formatExpr([y])} belongs`);
-    return out;
+    const desc = relateTerms(x.text, y.text, v.arg, v.which === "VJP" ? "cotangent" : "tangent");
+    if (Math.abs(x.coef - y.coef) < 1e-9 && desc) {
+      out.push(`${desc}: the ${v.which} has ${formatExpr([x])} where ${formatExpr([y])} belongs`);
+      return { msgs: out, specific: true };
+    }
+    if (x.text === y.text) {
+      out.push(`a coefficient is wrong: ${formatExpr([x])} where ${formatExpr([y])} belongs`);
+      return { msgs: out, specific: true };
+    }
+    out.push(`the ${v.which} has the term ${formatExpr([x])} where ${formatExpr([y])} belongs`);
+    return { msgs: out, specific: false };
   }
   out.push(`the ${v.which} computes ${a.expr}, but central differences are matched by ${n.expr}: use that`);
-  return out;
+  return { msgs: out, specific: false };
 }
 
 /** How two product terms (text like "Xᵀ·G·B") differ: sides swapped, a factor transposed, G transposed. */
-function relateTerms(x: string, y: string, arg: string): string | null {
+function relateTerms(x: string, y: string, arg: string, argKind: string): string | null {
   const parse = (t: string): { left: string[]; right: string[]; argT: boolean; had: boolean } | null => {
     if (t.startsWith("(") || t.startsWith("⟨")) return null;
     const parts = t.split("·");
@@ -682,7 +704,7 @@ function relateTerms(x: string, y: string, arg: string): string | null {
   }
   const tr = (s: string): string => (s.endsWith("ᵀ") ? s.slice(0, -1) : `${s}ᵀ`);
   const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
-  if (px.argT !== py.argT && same(px.left, py.left) && same(px.right, py.right)) return `the cotangent/tangent ${arg} is transposed`;
+  if (px.argT !== py.argT && same(px.left, py.left) && same(px.right, py.right)) return `the ${argKind} ${arg} is transposed`;
   if (px.argT === py.argT) {
     const all = [...px.left, ...px.right], allY = [...py.left, ...py.right];
     if (all.length > 0 && all.length === allY.length && px.left.length !== py.left.length) {
@@ -691,7 +713,7 @@ function relateTerms(x: string, y: string, arg: string): string | null {
     }
     if (px.left.length === py.left.length && px.right.length === py.right.length) {
       const diffs = [...px.left.map((s, i) => [s, py.left[i]]), ...px.right.map((s, i) => [s, py.right[i]])].filter(([s, t]) => s !== t);
-      if (diffs.length > 0 && diffs.every(([s, t]) => tr(s) === t)) return `a transpose is missing (or extra) on ${diffs.map(([, t]) => t).join(", ")}`;
+      if (diffs.length > 0 && diffs.every(([s, t]) => tr(s) === t)) return `a transpose is missing (or extra) on ${[...new Set(diffs.map(([, t]) => t))].join(", ")}`;
     }
   }
   return null;

@@ -531,11 +531,12 @@ export function gradcheck(f: Fn, inputs: TensorLike[], opts: GradcheckOptions = 
   if (mode === "full") {
     const numeric = s.diff.map((i) => numericJacobian(s, s.xs, i));
     const rev = doReverse ? reverseJacobians(s, s.xs) : null;
+    const fwd = doForward ? s.diff.map((i) => forwardJacobian(s, s.xs, i)) : null;
     const symPoint = symmetrizedInputs(s);
     s.diff.forEach((i, k) => {
       const kinds: ["reverse" | "forward", Float64Array][] = [];
       if (rev) kinds.push(["reverse", rev[k]]);
-      if (doForward) kinds.push(["forward", forwardJacobian(s, s.xs, i)]);
+      if (fwd) kinds.push(["forward", fwd[k]]);
       for (const [kind, A] of kinds) {
         const c = compareFull(s, A, numeric[k], s.xs[i].shape);
         const r: GradcheckInputResult = { ...empty(i), ok: c.ok, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, worst: c.worst };
@@ -546,6 +547,14 @@ export function gradcheck(f: Fn, inputs: TensorLike[], opts: GradcheckOptions = 
             return compareFull(s, An, Nn, s.xs[i].shape).ok;
           };
           r.diagnosis = diagnoseInput(s, kind, i, A, numeric[k], s.xs, s.outValues, symPass);
+          // hypothesis: this is another input's derivative (gradients returned in the wrong order)
+          s.diff.forEach((j, l) => {
+            if (l === k || !shapesEqual(s.xs[j].shape, s.xs[i].shape)) return;
+            if (compareFull(s, A, numeric[l], s.xs[i].shape).ok)
+              r.diagnosis.unshift(kind === "reverse"
+                ? `the gradient returned for ${s.names[i]} (input ${i}) is the gradient of ${s.names[j]} (input ${j}): gradients returned in the wrong order?`
+                : `the JVP treats the tangent of ${s.names[i]} (input ${i}) as the tangent of ${s.names[j]} (input ${j}): tangents used in the wrong order?`);
+          });
         }
         (kind === "reverse" ? res.inputs : res.forward!).push(r);
       }
