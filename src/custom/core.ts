@@ -242,7 +242,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     vjp(ct, ins, out, _params, needs) {
       const outs = outList(out);
       const given: (Tensor | null)[] = rule.nOut === 1 ? [ct as Tensor] : (ct as (Tensor | null)[]);
-      const cts = given.map((c, j) => c ?? (materialize() && !nondiff.has(j) ? zerosOf(outs[j].shape) : null));
+      const cts = given.map((c, j) => c ?? (materialize() ? zerosOf(outs[j].shape) : null));
       if (spec.backward !== null) return userVjp(ins, outs, cts);
       return vjpFromJvp(ins, outs, cts, needs ?? ins.map((x) => x._node !== null));
     },
