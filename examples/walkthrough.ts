@@ -4,10 +4,12 @@
  */
 import { coreSection } from "./core.js";
 import { transformsSection } from "./transforms.js";
+import { implicitSection } from "./implicit.js";
 
 const sections: [string, () => void | Promise<void>][] = [
   ["core", () => coreSection()],
   ["transforms", () => transformsSection()],
+  ["implicit", () => implicitSection()],
 ];
 
 for (const [, run] of sections) await run();
