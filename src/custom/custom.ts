@@ -55,7 +55,7 @@ export interface CustomJvpOptions extends CustomOptions {
 }
 
 /** jvpRule(primals, tangents, out): tangents has one entry per argument (zeros for tensors without tangent, null for non-tensors). */
-export type JvpRule = (primals: any[], tangents: any[], out: any) => Tensor | null | (Tensor | null)[];
+export type JvpRule = (primals: any, tangents: any, out: any) => Tensor | null | (Tensor | null)[];
 
 function fnName(f: AnyFn, given: string | undefined, fallback: string): string {
   if (given !== undefined) return given;
