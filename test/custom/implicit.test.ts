@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import {
   Tensor, tensor, scalar, randn, eye, zeros, add, sub, mul, div, matmul, mT, vdot, pow, kron, reshape,
   grad, jvp, hvp, jacobian, gradcheck, gradgradcheck,
-  implicitRoot, inverseOf, newtonKrylov, ConvergenceError, ArgumentError, ShapeError, linalg,
+  implicitRoot, inverseOf, newtonKrylov, customLinearSolve, ConvergenceError, ArgumentError, ShapeError, linalg,
 } from "../../src/index.js";
 import { solveSylvester } from "../../src/kernels/sylvester.js";
 
@@ -229,6 +229,28 @@ describe("inverseOf: X ↦ X·X + X", () => {
     expect(maxDiff(invP(Yp, P).data, Xt.data)).toBeLessThan(1e-11);
     const r = gradcheck(invP, [Yp, P], { raise: false });
     expect(r.ok, r.report).toBe(true);
+  });
+});
+
+describe("implicit functions inside traced linear operators", () => {
+  it("an implicit function linear in θ, used as a matvec, is re-solved at every replayed right-hand side", () => {
+    // x*(θ) = B⁻¹θ via implicitRoot (a plain LU solver); customLinearSolve with A = B⁻¹ gives x = B b
+    const B = nearId(4, 30, 0.5, 2);
+    let solves = 0;
+    const Binv = implicitRoot(
+      (x: Tensor, t: Tensor) => sub(matmul(B, x), t),
+      (t: Tensor) => {
+        solves++;
+        return linalg.solve(B, t);
+      },
+    );
+    const b = randn([4], { seed: 31 });
+    const x = customLinearSolve((v) => Binv(v), b, { solver: "gmres" });
+    expect(maxDiff(x.data, matmul(B, b).data)).toBeLessThan(1e-9);
+    expect(solves).toBeGreaterThan(4); // the rule's forward ran again for each Krylov vector
+    const c = randn([4], { seed: 32 });
+    const g = grad((b: Tensor) => vdot(customLinearSolve((v) => Binv(v), b, { solver: "lu" }), c))(b);
+    expect(maxDiff(g.data, matmul(mT(B), c).data)).toBeLessThan(1e-9);
   });
 });
 
