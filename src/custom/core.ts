@@ -91,8 +91,11 @@ export interface CustomSpec {
   tensorPos: readonly number[];
   /** Run the user forward on plain aliases of the inputs (no tape, no tangents); returns Tensor | Tensor[]. */
   forward(aliases: Tensor[]): unknown;
-  /** The user VJP: one entry per argument, given the (re-bound) inputs, outputs and one cotangent per output. */
-  backward: ((inputs: Tensor[], outs: Tensor[], cts: (Tensor | null)[]) => unknown) | null;
+  /**
+   * The user VJP: one entry per argument, given the (re-bound) inputs, outputs,
+   * one cotangent per output, and which tensor inputs need a gradient in this call.
+   */
+  backward: ((inputs: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]) => unknown) | null;
   /** The user JVP: tangents per output, given the inputs, outputs and one tangent per tensor input. */
   jvp: ((inputs: Tensor[], outs: Tensor[], tangents: (Tensor | null)[]) => unknown) | null;
   onceDifferentiable: boolean;
@@ -243,8 +246,9 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       const outs = outList(out);
       const given: (Tensor | null)[] = rule.nOut === 1 ? [ct as Tensor] : (ct as (Tensor | null)[]);
       const cts = given.map((c, j) => c ?? (materialize() ? zerosOf(outs[j].shape) : null));
-      if (spec.backward !== null) return userVjp(ins, outs, cts);
-      return vjpFromJvp(ins, outs, cts, needs ?? ins.map((x) => x._node !== null));
+      const need = needs ?? ins.map((x) => x._node !== null);
+      if (spec.backward !== null) return userVjp(ins, outs, cts, need);
+      return vjpFromJvp(ins, outs, cts, need);
     },
     jvp(dx, ins, out) {
       const outs = outList(out);
@@ -258,10 +262,10 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     },
   };
 
-  function userVjp(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[]): (Tensor | null)[] {
+  function userVjp(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]): (Tensor | null)[] {
     const once = spec.onceDifferentiable && isGradEnabled();
-    if (!once) return normalizeGrads(spec, spec.backward!(ins, outs, cts), ins);
-    const grads = normalizeGrads(spec, noGrad(() => spec.backward!(ins.map(plain), outs.map(plain), cts.map((c) => (c === null ? null : plain(c))))), ins);
+    if (!once) return normalizeGrads(spec, spec.backward!(ins, outs, cts, needs), ins);
+    const grads = normalizeGrads(spec, noGrad(() => spec.backward!(ins.map(plain), outs.map(plain), cts.map((c) => (c === null ? null : plain(c))), needs)), ins);
     return grads.map((g) => (g === null ? null : guarded(spec.name, "is marked onceDifferentiable", g, [...ins, ...cts])));
   }
 
@@ -345,7 +349,8 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     const leaves = outs.map((o, j) => (nondiff.has(j) ? null : leafZeros(o.shape)));
     const cts = leaves.map((c, j) => c ?? (materialize() ? zerosOf(outs[j].shape) : null));
     const createGraph = isGradEnabled();
-    const grads = enableGrad(() => normalizeGrads(spec, spec.backward!(ins, outs, cts), ins));
+    const needs = dx.map((t) => t !== null);
+    const grads = enableGrad(() => normalizeGrads(spec, spec.backward!(ins, outs, cts, needs), ins));
     const s = enableGrad(() => innerSum(grads, dx));
     const targets = leaves.flatMap((c, j) => (c === null ? [] : [j]));
     const res: (Tensor | null)[] = outs.map(() => null);
@@ -357,7 +362,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       // zero, or a backward that is not written with differentiable ops: probe it
       const g = new Generator(0x7a9);
       const probe = outs.map((o) => randomLike(g, o.shape));
-      const pg = noGrad(() => normalizeGrads(spec, spec.backward!(ins.map(plain), outs.map(plain), probe), ins));
+      const pg = noGrad(() => normalizeGrads(spec, spec.backward!(ins.map(plain), outs.map(plain), probe, needs), ins));
       const v = noGrad(() => innerSum(pg, dx.map((t) => (t === null ? null : plain(t)))));
       if (v !== null && v.data[0] !== 0)
         throw new AutogradError(spec.name, "forward mode needs a static jvp: the backward is not written with differentiable matgrad ops, so it cannot be transposed into a JVP");

@@ -37,8 +37,7 @@ import { applyCustom, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from
 export class FunctionCtx {
   /** User fields, as in PyTorch (ctx.k = 3). */
   [key: string]: any;
-  /** Per forward argument: is it a tensor that requires grad (with grad recording enabled)? */
-  readonly needsInputGrad: readonly boolean[];
+  private _needs: readonly boolean[];
   private readonly _saved: (Tensor | null)[] = [];
   private readonly _nondiff: Tensor[] = [];
   private _materialize = true;
@@ -47,8 +46,29 @@ export class FunctionCtx {
 
   constructor(name: string, needsInputGrad: boolean[], binding: Binding) {
     this._name = name;
-    this.needsInputGrad = needsInputGrad;
+    this._needs = needsInputGrad;
     this._binding = binding;
+  }
+
+  /**
+   * Per forward argument: does it need a gradient? In forward: a tensor that
+   * requires grad (with recording enabled); in backward: an input whose gradient
+   * is wanted by this backward pass (or, when forward mode transposes the
+   * backward, an input with a tangent). Non-tensor arguments: always false.
+   */
+  get needsInputGrad(): readonly boolean[] {
+    return this._needs;
+  }
+
+  /** @internal */
+  _withNeeds<T>(needs: readonly boolean[], fn: () => T): T {
+    const prev = this._needs;
+    this._needs = needs;
+    try {
+      return fn();
+    } finally {
+      this._needs = prev;
+    }
   }
 
   /** Save tensors (inputs, outputs or intermediates) for backward / jvp. */
@@ -141,7 +161,11 @@ export class Function {
         return r;
       },
       backward: hasBackward
-        ? (ins, outs, cts) => binding.with(ins, outs, () => cls.backward!(ctx, ...cts))
+        ? (ins, outs, cts, needs) => {
+          const perArg = args.map(() => false);
+          tensorPos.forEach((p, k) => (perArg[p] = needs[k]));
+          return binding.with(ins, outs, () => ctx._withNeeds(perArg, () => cls.backward!(ctx, ...cts)));
+        }
         : null,
       jvp: hasJvp
         ? (ins, outs, tangents) => binding.with(ins, outs, () => cls.jvp!(ctx, ...withTensors(tangents, () => null)))

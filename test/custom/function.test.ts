@@ -176,12 +176,14 @@ describe("Function: several inputs and outputs, non-tensor arguments", () => {
 describe("Function: null gradients, needsInputGrad, markNonDifferentiable, materialize", () => {
   it("null means no gradient; needsInputGrad reflects requiresGrad and grad mode", () => {
     const seen: boolean[][] = [];
+    const seenBackward: boolean[][] = [];
     class Scale extends Function {
       static forward(ctx: FunctionCtx, x_: Tensor, y_: Tensor, k: number): Tensor {
         seen.push([...ctx.needsInputGrad]);
         return x_.mul(k);
       }
       static backward(ctx: FunctionCtx, G: Tensor) {
+        seenBackward.push([...ctx.needsInputGrad]);
         return [ctx.needsInputGrad[0] ? G.mul(3) : null, null, null];
       }
     }
@@ -193,6 +195,13 @@ describe("Function: null gradients, needsInputGrad, markNonDifferentiable, mater
     Scale.apply(c, a, 3);
     noGrad(() => Scale.apply(a, bb, 3));
     expect(seen).toEqual([[true, true, false], [false, true, false], [false, false, false]]);
+    // in backward: the inputs whose gradient this pass wants
+    expect(seenBackward).toEqual([[true, true, false]]);
+    const y2 = Scale.apply(a, bb, 3) as Tensor;
+    gradients(sum(y2), [bb], { allowUnused: true });
+    expect(seenBackward[1]).toEqual([false, true, false]);
+    // forward mode derived from a backward that skips work by needsInputGrad: tangent inputs count as needed
+    expect(jvp((x_: Tensor) => Scale.apply(x_, c, 3), [c], [tensor([1, 2])]).tangent.toArray()).toEqual([3, 6]);
     expect(noGrad(() => Scale.apply(a, bb, 3) as Tensor).requiresGrad).toBe(false);
   });
 
