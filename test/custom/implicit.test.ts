@@ -308,10 +308,10 @@ describe("implicit functions: loud failures", () => {
   });
 
   it("bad input: typed errors naming the op", () => {
-    expect(() => implicitRoot((x: Tensor) => sum2(x), (t: Tensor) => t)(tensor([1, 2]))).toThrow(ShapeError);
+    expect(() => implicitRoot((x: Tensor, _t: Tensor) => sum2(x), (t: Tensor) => t)(tensor([1, 2]))).toThrow(ShapeError);
     expect(() => implicitRoot((x: Tensor) => x, "nope" as never)).toThrow(/^implicitRoot: solver must be a function/);
-    expect(() => implicitRoot((x: Tensor) => x, (t: Tensor) => t, { tol: -1 })).toThrow(ArgumentError);
-    expect(() => implicitRoot((x: Tensor) => x, (t: Tensor) => t, { linearSolve: { solver: "qr" as never } })).toThrow(/option linearSolve\.solver/);
+    expect(() => implicitRoot((x: Tensor, _t: Tensor) => x, (t: Tensor) => t, { tol: -1 })).toThrow(ArgumentError);
+    expect(() => implicitRoot((x: Tensor, _t: Tensor) => x, (t: Tensor) => t, { linearSolve: { solver: "qr" as never } })).toThrow(/option linearSolve\.solver/);
     expect(() => newtonKrylov((x: Tensor, t: Tensor) => sub(x, t))(tensor([1]), undefined)).toThrow(/^newtonKrylov: needs an initial guess/);
     expect(() => inverseOf((X: Tensor) => reshape(X, [4]))(tensor([[1, 2], [3, 4]]))).toThrow(/^inverseOf: A maps the initial guess/);
     expect(() => implicitRoot((x: Tensor, t: Tensor) => mul(x, t), () => tensor([1]), { name: "myRoot" })(tensor([2]))).toThrow(/^myRoot: the forward solve did not find a root/);
