@@ -10,6 +10,14 @@
  * `useBackend("js" | "wasm" | "auto")`, with `setBackend(customBackend)`, or,
  * in Node, with the environment variable MATGRAD_BACKEND=js|wasm|auto
  * (read once, when the backend is first needed).
+ *
+ * Threads (WASM backend, opt-in): `await backend().setThreads?.(2)` splits
+ * products with m·n·k ≥ 128³ over worker threads sharing one memory (Node
+ * worker_threads; in browsers, Web Workers in cross-origin-isolated pages);
+ * `setThreads(1)` turns them off. In Node, MATGRAD_THREADS=n starts them when
+ * the backend is first needed (products run single-threaded until the workers
+ * are ready). Workers never keep a process alive. `backend().status?.()` tells
+ * which kernel is in use, the thread count and any failure.
  */
 import { gemm as gemmPortable } from "./gemm.js";
 import {
@@ -60,8 +68,11 @@ function resolve(name: BackendName): Backend {
   return wasmSimdSupported() ? wasmBackend : portableBackend;
 }
 
+const env = (name: string): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+
 function envBackend(): BackendName {
-  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.MATGRAD_BACKEND;
+  const v = env("MATGRAD_BACKEND");
   if (v === "js" || v === "wasm" || v === "auto") return v;
   if (v !== undefined && v !== "") throw new Error(`matgrad: MATGRAD_BACKEND must be js, wasm or auto (got "${v}")`);
   return "auto";
@@ -71,7 +82,12 @@ let current: Backend | null = null;
 
 /** The backend in use. */
 export function backend(): Backend {
-  if (current === null) current = resolve(envBackend());
+  if (current === null) {
+    current = resolve(envBackend());
+    const t = Number(env("MATGRAD_THREADS") ?? "");
+    // failures (no SharedArrayBuffer, no workers) show in status().threadError
+    if (t > 1 && current.setThreads) current.setThreads(t).catch(() => {});
+  }
   return current;
 }
 

@@ -1,7 +1,17 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { gemmReference } from "../../src/kernels/gemm.js";
 import { backend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
-import { gemmWasm, gemmWasmOnly, wasmSimdSupported } from "../../src/kernels/wasm/index.js";
+import {
+  gemmWasm,
+  gemmWasmOnly,
+  getThreads,
+  setThreads,
+  wasmSimdSupported,
+  wasmStatus,
+} from "../../src/kernels/wasm/index.js";
+import { THREAD_MIN_WORK } from "../../src/kernels/wasm/pool.js";
 import { Engine, KERNEL_OPTIONS, type KernelOptions } from "../../src/kernels/wasm/engine.js";
 import { buildGemmModule } from "../../src/kernels/wasm/gemm-module.js";
 import { allCases, alphaBetaCases, checkCase, rng, type Gemm } from "./gemm-cases.js";
@@ -119,5 +129,60 @@ describe("backend selection", () => {
       }
       for (let i = 0; i < m * n; i++) expect(Math.abs(out[0][i] - out[1][i])).toBeLessThan(1e-12 * k);
     }
+  });
+});
+
+describe.runIf(wasmSimdSupported() && typeof SharedArrayBuffer !== "undefined")("wasm gemm on worker threads", () => {
+  afterAll(async () => {
+    await setThreads(1);
+  });
+
+  it("setThreads(2): threaded products match the reference (all transposes, both split directions)", async () => {
+    await setThreads(2);
+    expect(getThreads()).toBe(2);
+    const before = wasmStatus().workerChunks;
+    // sizes above the threading threshold; n ≥ m splits columns, m > n splits rows
+    const shapes: [number, number, number][] = [
+      [130, 300, 70],
+      [301, 129, 75],
+      [200, 200, 300],
+      [97, 517, 43],
+    ];
+    for (let rep = 0; rep < 3; rep++)
+      for (const [m, n, k] of shapes) {
+        expect(m * n * k).toBeGreaterThanOrEqual(THREAD_MIN_WORK);
+        for (const [transA, transB] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          checkCase(gemmWasm, { transA, transB, m, n, k, alpha: 1, beta: 0, pad: 0, off: 0 }, 4);
+          checkCase(gemmWasm, { transA, transB, m, n, k, alpha: -0.5, beta: 2, pad: 5, off: 3 }, 5);
+        }
+      }
+    // the workers took part (each job has ≥ 2 chunks; the caller cannot take them all
+    // every time over dozens of jobs unless workers never woke up)
+    expect(wasmStatus().workerChunks).toBeGreaterThan(before);
+    expect(wasmStatus().threadError).toBeNull();
+  });
+
+  it("setThreads(1) stops threading; concurrent setThreads calls settle on the last", async () => {
+    const a = setThreads(2);
+    const b = setThreads(1);
+    await Promise.all([a, b]);
+    expect(getThreads()).toBe(1);
+    await setThreads(2);
+    expect(getThreads()).toBe(2);
+    await setThreads(1);
+    expect(getThreads()).toBe(1);
+  });
+
+  it("a script that turns threads on exits by itself", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/threads-exit.ts", import.meta.url));
+    const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8", timeout: 30_000 });
+    expect(r.error, String(r.error)).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok \d+/);
   });
 });

@@ -30,6 +30,8 @@ type GemmFn = typeof gemmPortable;
 let engine: Engine | null = null;
 let failed: unknown = null;
 let pool: ThreadPool | null = null;
+let poolGeneration = 0;
+let threadError: unknown = null;
 
 function getEngine(): Engine | null {
   if (engine === null && failed === null) {
@@ -76,8 +78,15 @@ export const gemmWasm: GemmFn = (
     return;
   }
   if (pool !== null && pool.accepts(m, n, k)) {
-    pool.gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-    return;
+    try {
+      pool.gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+      return;
+    } catch (e) {
+      // the pool disposed itself; redo the product on this thread (C is untouched:
+      // results are only copied out after every chunk succeeded)
+      threadError = e;
+      pool = null;
+    }
   }
   const e = getEngine();
   if (e === null) {
@@ -101,12 +110,21 @@ export const gemmWasmOnly: GemmFn = (
 };
 
 /** Kernel-level status, for diagnostics (`backend().status?.()`). */
-export function wasmStatus(): { simd: boolean; instantiated: boolean; error: string | null; threads: number } {
+export function wasmStatus(): {
+  simd: boolean;
+  instantiated: boolean;
+  error: string | null;
+  threads: number;
+  workerChunks: number;
+  threadError: string | null;
+} {
   return {
     simd: wasmSimdSupported(),
     instantiated: engine !== null,
     error: failed === null ? null : String(failed),
     threads: pool?.size ?? 1,
+    workerChunks: pool?.workerChunks() ?? 0,
+    threadError: threadError === null ? null : String(threadError),
   };
 }
 
@@ -119,13 +137,28 @@ export function wasmStatus(): { simd: boolean; instantiated: boolean; error: str
  */
 export async function setThreads(n: number): Promise<void> {
   const want = Math.max(1, Math.floor(n));
+  if (!Number.isFinite(want)) throw new RangeError("setThreads: n must be a finite number ≥ 1");
   if (pool !== null && pool.size === want) return;
+  const generation = ++poolGeneration;
   const old = pool;
   pool = null;
   old?.dispose();
   if (want === 1) return;
   const { createThreadPool } = await import("./pool.js");
-  pool = await createThreadPool(want);
+  let p: ThreadPool;
+  try {
+    p = await createThreadPool(want);
+  } catch (e) {
+    threadError = e;
+    throw e;
+  }
+  if (generation !== poolGeneration) {
+    // a later setThreads call superseded this one
+    p.dispose();
+    return;
+  }
+  threadError = null;
+  pool = p;
 }
 
 /** Current thread count (1 when threading is off). */
@@ -135,6 +168,7 @@ export function getThreads(): number {
 
 /** Stop worker threads (if any) and release the engines' memory. */
 export function disposeWasm(): void {
+  poolGeneration++;
   pool?.dispose();
   pool = null;
   engine = null;

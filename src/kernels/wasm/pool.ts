@@ -1,11 +1,40 @@
 /**
- * Worker-thread pool for the WASM GEMM (placeholder: threads land in a later commit).
+ * Worker-thread pool for the WASM GEMM: the calling thread and T − 1 workers
+ * share one WebAssembly.Memory; a large product is cut into column (or row)
+ * chunks that the participants grab from an atomic counter, each packing into
+ * its own scratch area. Workers that are slow to start, or busy machines, are
+ * handled by the same mechanism: whoever is free takes the next chunk, and the
+ * caller alone can finish a job.
+ *
+ * Platforms: Node (worker_threads, loaded by a dynamic import kept out of the
+ * static module graph) and browsers (Web Workers; SharedArrayBuffer needs a
+ * cross-origin-isolated page). Node workers are unref'd: a script that uses
+ * matgrad exits by itself. `dispose()` stops the workers.
+ *
+ * Control block (Int32 words at byte 0 of the shared memory):
+ *   0 seq      job sequence: odd while the caller writes a job, even when ready
+ *   1 active   participants inside the current job
+ *   2 next     next chunk index to grab
+ *   3 done     chunks finished
+ *   4 nChunks
+ *   5 quit
+ *   6..18      tA, tB, m, n, k, a, lda, b, ldb, c, ldc, splitN, chunk
+ *   19         chunks run by workers so far (diagnostics)
+ *   20         error flag: a worker's kernel call threw (the caller redoes the job)
+ *   f64 at byte 128 / 136: alpha, beta
+ * Protocol: the caller sets seq odd, waits for active = 0, writes the job, sets
+ * seq even and notifies. A worker that sees a new even seq increments active,
+ * re-checks seq (backs off if it changed), then takes chunks until none is left.
  */
+import { Engine } from "./engine.js";
+
 export interface ThreadPool {
   /** threads in use, the calling thread included */
   readonly size: number;
   /** should a product of this size be split over the threads? */
   accepts(m: number, n: number, k: number): boolean;
+  /** chunks executed by worker threads since the pool started (diagnostics) */
+  workerChunks(): number;
   gemm(
     transA: boolean,
     transB: boolean,
@@ -27,6 +56,252 @@ export interface ThreadPool {
   dispose(): void;
 }
 
-export async function createThreadPool(_n: number): Promise<ThreadPool> {
-  throw new Error("matgrad: worker threads are not available yet");
+/** m·n·k from which a product is split over threads (below: calling thread only). */
+export const THREAD_MIN_WORK = 128 * 128 * 128;
+
+/** Minimal common interface of Node and Web workers. */
+export interface WorkerLike {
+  postMessage(msg: unknown): void;
+  onMessage(cb: (msg: unknown) => void): void;
+  onError(cb: (err: unknown) => void): void;
+  /** stop the worker from keeping the process alive (Node; no-op elsewhere) */
+  unref(): void;
+  terminate(): void;
+}
+
+const SEQ = 0, ACTIVE = 1, NEXT = 2, DONE = 3, NCHUNKS = 4, QUIT = 5, P = 6;
+const F_ALPHA = 16, F_BETA = 17; // Float64 indices (bytes 128, 136)
+
+/**
+ * The worker program. Self-contained (it is stringified and evaluated in the
+ * worker): receives {module, memory, work}, instantiates, reports "ready", then
+ * serves jobs until quit.
+ */
+function workerMain(io: { onMessage(cb: (d: any) => void): void; post(m: unknown): void }): void {
+  io.onMessage((d: { module: WebAssembly.Module; memory: WebAssembly.Memory; work: number }) => {
+    let gemm: (...args: number[]) => void;
+    try {
+      const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+      gemm = inst.exports.gemm as unknown as (...args: number[]) => void;
+    } catch (e) {
+      io.post({ error: String(e) });
+      return;
+    }
+    const I = new Int32Array(d.memory.buffer, 0, 32);
+    const F = new Float64Array(d.memory.buffer, 0, 32);
+    const work = d.work;
+    io.post("ready");
+    let seen = -1;
+    for (;;) {
+      if (Atomics.load(I, 5) !== 0) return;
+      const s = Atomics.load(I, 0);
+      if (s === seen || (s & 1) !== 0) {
+        Atomics.wait(I, 0, s);
+        continue;
+      }
+      seen = s;
+      Atomics.add(I, 1, 1);
+      if (Atomics.load(I, 0) === s) {
+        const nChunks = I[4];
+        const tA = I[6], tB = I[7], m = I[8], n = I[9], k = I[10], a = I[11], lda = I[12];
+        const b = I[13], ldb = I[14], c = I[15], ldc = I[16], splitN = I[17], chunk = I[18];
+        const alpha = F[16], beta = F[17];
+        for (;;) {
+          const q = Atomics.add(I, 2, 1);
+          if (q >= nChunks) break;
+          try {
+            if (splitN) {
+              const j0 = q * chunk;
+              const nn = Math.min(chunk, n - j0);
+              gemm(tA, tB, m, nn, k, alpha, a, lda, b + (tB ? j0 * ldb : j0) * 8, ldb, beta, c + j0 * 8, ldc, work);
+            } else {
+              const i0 = q * chunk;
+              const mm = Math.min(chunk, m - i0);
+              gemm(tA, tB, mm, n, k, alpha, a + (tA ? i0 : i0 * lda) * 8, lda, b, ldb, beta, c + i0 * ldc * 8, ldc, work);
+            }
+          } catch {
+            Atomics.store(I, 20, 1);
+          }
+          Atomics.add(I, 19, 1);
+          if (Atomics.add(I, 3, 1) + 1 === nChunks) Atomics.notify(I, 3);
+        }
+      }
+      Atomics.sub(I, 1, 1);
+      Atomics.notify(I, 1);
+    }
+  });
+}
+
+/** Source of the worker script for a platform's message API. */
+export function workerSource(platform: "node" | "web"): string {
+  const io =
+    platform === "node"
+      ? `{ onMessage: (cb) => require("node:worker_threads").parentPort.once("message", cb),
+           post: (m) => require("node:worker_threads").parentPort.postMessage(m) }`
+      : `{ onMessage: (cb) => { self.onmessage = (e) => { self.onmessage = null; cb(e.data); }; },
+           post: (m) => self.postMessage(m) }`;
+  // (__name: a no-op stand-in for the helper some transpilers insert to keep function names)
+  return `"use strict";\nvar __name = (f) => f;\n(${workerMain.toString()})(${io});\n`;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
+
+async function spawn(): Promise<WorkerLike> {
+  if (isNode()) {
+    const { spawnNodeWorker } = await import("./worker-node.js");
+    return spawnNodeWorker(workerSource("node"));
+  }
+  const W = (globalThis as { Worker?: new (url: string) => any }).Worker;
+  if (typeof W !== "function") throw new Error("matgrad: no Worker support in this environment");
+  const blob = new Blob([workerSource("web")], { type: "text/javascript" });
+  const url = URL.createObjectURL(blob);
+  const w = new W(url);
+  return {
+    postMessage: (m) => w.postMessage(m),
+    onMessage: (cb) => w.addEventListener("message", (e: { data: unknown }) => cb(e.data)),
+    onError: (cb) => w.addEventListener("error", (e: unknown) => cb(e)),
+    unref: () => {},
+    terminate: () => {
+      w.terminate();
+      URL.revokeObjectURL(url);
+    },
+  };
+}
+
+/** Thrown by a pool whose worker failed; the pool is disposed, the caller retries single-threaded. */
+export class ThreadFailure extends Error {
+  constructor() {
+    super("matgrad: a GEMM worker thread failed; threads were turned off");
+  }
+}
+
+export async function createThreadPool(size: number): Promise<ThreadPool> {
+  if (typeof SharedArrayBuffer === "undefined")
+    throw new Error("matgrad: threads need SharedArrayBuffer (in browsers: a cross-origin-isolated page)");
+  const engine = new Engine({ shared: true, slots: size });
+  const I = new Int32Array(engine.memory.buffer, 0, 32);
+  const F = new Float64Array(engine.memory.buffer, 0, 32);
+  // Can this thread block in Atomics.wait? (Node main thread: yes; browser main thread: no.)
+  let canBlock = true;
+  try {
+    Atomics.wait(I, 31, 1, 0);
+  } catch {
+    canBlock = false;
+  }
+
+  const workers: WorkerLike[] = [];
+  const dispose = () => {
+    Atomics.store(I, QUIT, 1);
+    Atomics.add(I, SEQ, 2);
+    Atomics.notify(I, SEQ);
+    for (const w of workers) w.terminate();
+    workers.length = 0;
+  };
+  try {
+    const ready: Promise<void>[] = [];
+    for (let s = 1; s < size; s++) {
+      const w = await spawn();
+      workers.push(w);
+      ready.push(
+        new Promise<void>((res, rej) => {
+          w.onMessage((msg) => {
+            if (msg === "ready") res();
+            else if (msg && typeof msg === "object" && "error" in msg) rej(new Error(String((msg as { error: unknown }).error)));
+          });
+          w.onError(rej);
+        }),
+      );
+      w.postMessage({ module: engine.module, memory: engine.memory, work: engine.workAddr(s) });
+    }
+    await Promise.all(ready);
+    // Idle workers block in Atomics.wait and must never keep a Node process alive.
+    for (const w of workers) w.unref();
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+
+  const waitWhile = (idx: number, pred: (v: number) => boolean) => {
+    for (;;) {
+      const v = Atomics.load(I, idx);
+      if (!pred(v)) return;
+      if (canBlock) Atomics.wait(I, idx, v, 20);
+    }
+  };
+
+  let disposed = false;
+  return {
+    size,
+    workerChunks: () => Atomics.load(I, 19),
+    accepts: (m, n, k) => !disposed && m * n * k >= THREAD_MIN_WORK && Math.max(m, n) >= 16 * size,
+    gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) {
+      // 1. close the previous job and wait until nobody is inside it
+      const seq = Atomics.load(I, SEQ);
+      Atomics.store(I, SEQ, seq + 1);
+      waitWhile(ACTIVE, (v) => v !== 0);
+      // 2. operands into shared memory (may grow it), then the job descriptor
+      const s = engine.stage(transA, transB, m, n, k, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+      const splitN = n >= m;
+      const dim = splitN ? n : m;
+      // about 2 chunks per thread (dynamic balance on a shared machine), multiples of 8
+      const chunk = Math.max(32, Math.ceil(dim / (2 * size) / 8) * 8);
+      const nChunks = Math.ceil(dim / chunk);
+      I[P + 0] = transA ? 1 : 0;
+      I[P + 1] = transB ? 1 : 0;
+      I[P + 2] = m;
+      I[P + 3] = n;
+      I[P + 4] = k;
+      I[P + 5] = s.a;
+      I[P + 6] = s.lda;
+      I[P + 7] = s.b;
+      I[P + 8] = s.ldb;
+      I[P + 9] = s.c;
+      I[P + 10] = s.ldc;
+      I[P + 11] = splitN ? 1 : 0;
+      I[P + 12] = chunk;
+      F[F_ALPHA] = alpha;
+      F[F_BETA] = beta;
+      Atomics.store(I, NCHUNKS, nChunks);
+      Atomics.store(I, DONE, 0);
+      Atomics.store(I, NEXT, 0);
+      // 3. publish and wake the workers
+      Atomics.store(I, SEQ, seq + 2);
+      Atomics.notify(I, SEQ);
+      // 4. take chunks on this thread too
+      const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+      const work = engine.workAddr(0);
+      for (;;) {
+        const q = Atomics.add(I, NEXT, 1);
+        if (q >= nChunks) break;
+        if (splitN) {
+          const j0 = q * chunk;
+          const nn = Math.min(chunk, n - j0);
+          engine.kernel(tA, tB, m, nn, k, alpha, s.a, s.lda, s.b + (transB ? j0 * s.ldb : j0) * 8, s.ldb, beta, s.c + j0 * 8, s.ldc, work);
+        } else {
+          const i0 = q * chunk;
+          const mm = Math.min(chunk, m - i0);
+          engine.kernel(tA, tB, mm, n, k, alpha, s.a + (transA ? i0 : i0 * s.lda) * 8, s.lda, s.b, s.ldb, beta, s.c + i0 * s.ldc * 8, s.ldc, work);
+        }
+        Atomics.add(I, DONE, 1);
+      }
+      // 5. wait for chunks taken by workers, copy the result out
+      waitWhile(DONE, (v) => v < nChunks);
+      if (Atomics.load(I, 20) !== 0) {
+        // a worker's kernel call failed: never return a partial result; stop
+        // threading and let the caller run the product on its own thread
+        disposed = true;
+        dispose();
+        throw new ThreadFailure();
+      }
+      engine.unstage(m, n, s.c, C, cOff, ldc);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      dispose();
+    },
+  };
 }
