@@ -3,11 +3,13 @@
  * Each section checks its own numbers and throws if something is off.
  */
 import { coreSection } from "./core.js";
+import { customSection } from "./custom.js";
 import { transformsSection } from "./transforms.js";
 import { implicitSection } from "./implicit.js";
 
 const sections: [string, () => void | Promise<void>][] = [
   ["core", () => coreSection()],
+  ["custom", () => customSection()],
   ["transforms", () => transformsSection()],
   ["implicit", () => implicitSection()],
 ];
