@@ -25,13 +25,13 @@ export interface LuResult {
   info: number;
 }
 
-/** Panel width of the blocked factorization. */
-const NB = 32;
+/** Width below which a column panel is factored unblocked. */
+const NB = 16;
 
 /**
  * LU factorization with partial (row) pivoting, P·A = L·U (LAPACK getrf
- * semantics). Right-looking blocked: unblocked panel, trsm for U12, GEMM for
- * the trailing update. A zero pivot does not stop the factorization (like
+ * semantics). Recursive (left half, trsm for U12, one GEMM for A22, right
+ * half), so nearly all the work is in large GEMMs. A zero pivot does not stop the factorization (like
  * getrf); it is reported in `info`. `a` (n×n row-major) is not modified.
  */
 export function luFactor(a: Float64Array, n: number): LuResult {
@@ -39,55 +39,72 @@ export function luFactor(a: Float64Array, n: number): LuResult {
   checkLen("luFactor", "a", a, n * n);
   const lu = a.slice(0, n * n);
   const piv = new Int32Array(n);
-  let info = -1;
-  let swaps = 0;
-  for (let j0 = 0; j0 < n; j0 += NB) {
-    const j1 = Math.min(n, j0 + NB);
-    // --- unblocked panel: columns j0..j1-1, rows j0..n-1 (whole-row swaps)
-    for (let j = j0; j < j1; j++) {
-      let p = j;
-      let amax = Math.abs(lu[j * n + j]);
-      for (let i = j + 1; i < n; i++) {
-        const v = Math.abs(lu[i * n + j]);
-        if (v > amax) {
-          amax = v;
-          p = i;
-        }
-      }
-      piv[j] = p;
-      if (amax !== 0 && amax === amax) {
-        if (p !== j) {
-          swaps++;
-          const rj = j * n;
-          const rp = p * n;
-          for (let c = 0; c < n; c++) {
-            const t = lu[rj + c];
-            lu[rj + c] = lu[rp + c];
-            lu[rp + c] = t;
-          }
-        }
-        const d = lu[j * n + j];
-        for (let i = j + 1; i < n; i++) lu[i * n + j] /= d;
-      } else if (info < 0) {
-        info = j;
-      }
-      // rank-1 update of the rest of the panel
-      const rj = j * n;
-      for (let i = j + 1; i < n; i++) {
-        const ri = i * n;
-        const l = lu[ri + j];
-        if (l === 0) continue;
-        for (let c = j + 1; c < j1; c++) lu[ri + c] -= l * lu[rj + c];
+  const st = { info: -1, swaps: 0 };
+  luRec(lu, n, 0, n, piv, st);
+  return { lu, piv, sign: st.swaps % 2 === 0 ? 1 : -1, info: st.info };
+}
+
+/**
+ * Recursive LU (Toledo / Gustavson) of the column panel [c0, c1) over rows
+ * c0..n−1, in place in the row-major n×n `lu`: factor the left half, solve for
+ * U12, update A22 with one GEMM, factor the right half. Pivoting swaps whole
+ * rows, so no swaps are left to apply afterwards.
+ */
+function luRec(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Array, st: { info: number; swaps: number }): void {
+  const w = c1 - c0;
+  if (w <= NB) {
+    luPanel(lu, n, c0, c1, piv, st);
+    return;
+  }
+  let h = w >> 1;
+  if (h >= 2 * NB) h -= h % NB;
+  const cm = c0 + h;
+  luRec(lu, n, c0, cm, piv, st);
+  // U12 = L11⁻¹·A12
+  trsm(true, true, false, true, h, c1 - cm, 1, lu, c0 * n + c0, n, lu, c0 * n + cm, n);
+  // A22 −= L21·U12
+  gemmRM(false, false, n - cm, c1 - cm, h, -1, lu, cm * n + c0, n, lu, c0 * n + cm, n, 1, lu, cm * n + cm, n);
+  luRec(lu, n, cm, c1, piv, st);
+}
+
+/** Unblocked panel factorization (columns c0..c1−1, rows c0..n−1). */
+function luPanel(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Array, st: { info: number; swaps: number }): void {
+  for (let j = c0; j < c1; j++) {
+    let p = j;
+    let amax = Math.abs(lu[j * n + j]);
+    for (let i = j + 1; i < n; i++) {
+      const v = Math.abs(lu[i * n + j]);
+      if (v > amax) {
+        amax = v;
+        p = i;
       }
     }
-    if (j1 < n) {
-      // U12 = L11⁻¹ A12
-      trsm(true, true, false, true, j1 - j0, n - j1, 1, lu, j0 * n + j0, n, lu, j0 * n + j1, n);
-      // A22 -= L21 · U12
-      gemmRM(false, false, n - j1, n - j1, j1 - j0, -1, lu, j1 * n + j0, n, lu, j0 * n + j1, n, 1, lu, j1 * n + j1, n);
+    piv[j] = p;
+    if (amax !== 0 && amax === amax) {
+      if (p !== j) {
+        st.swaps++;
+        const rj = j * n;
+        const rp = p * n;
+        for (let c = 0; c < n; c++) {
+          const t = lu[rj + c];
+          lu[rj + c] = lu[rp + c];
+          lu[rp + c] = t;
+        }
+      }
+      const d = lu[j * n + j];
+      for (let i = j + 1; i < n; i++) lu[i * n + j] /= d;
+    } else if (st.info < 0) {
+      st.info = j;
+    }
+    // rank-1 update of the rest of the panel
+    const rj = j * n;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      const l = lu[ri + j];
+      if (l === 0) continue;
+      for (let c = j + 1; c < c1; c++) lu[ri + c] -= l * lu[rj + c];
     }
   }
-  return { lu, piv, sign: swaps % 2 === 0 ? 1 : -1, info };
 }
 
 function applyRowSwaps(piv: Int32Array, n: number, x: Float64Array, nrhs: number, forward: boolean): void {
@@ -139,7 +156,7 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
 
 /**
  * A⁻¹ from the factors of `luFactor` (LAPACK getri: invert U, solve X·L = U⁻¹,
- * then undo the pivoting on the columns). Returns a new n×n row-major array.
+ * then undo the pivoting on the columns; 4n³/3 flops, mostly GEMM). Returns a new n×n row-major array.
  * With a zero pivot the result contains ±Infinity/NaN (check `info` first).
  */
 export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64Array {
@@ -148,32 +165,20 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64
   checkLen("luInverse", "piv", piv, n);
   const w = lu.slice(0, n * n);
   if (n === 0) return w;
-  // 1. upper triangle ← U⁻¹ (strictly lower part keeps L)
+  // 1. upper triangle ← U⁻¹ (recursive, GEMM-rich)
   invertUpperInPlace(w, 0, n, n, false);
-  // 2. solve X·L = U⁻¹ for X, block columns right to left
-  const work = new Float64Array(n * NB);
-  for (let j1 = n; j1 > 0; j1 -= NB) {
-    const j0 = Math.max(0, j1 - NB);
-    const jb = j1 - j0;
-    // copy L[j0:n, j0:j1] (strictly lower part, unit diagonal) into work (ld jb), zero it in w
-    for (let i = j0; i < n; i++) {
-      const wr = (i - j0) * jb;
-      for (let c = 0; c < jb; c++) {
-        const col = j0 + c;
-        if (i > col) {
-          work[wr + c] = w[i * n + col];
-          w[i * n + col] = 0;
-        } else {
-          work[wr + c] = i === col ? 1 : 0;
-        }
-      }
+  // 2. move L out (strictly lower part), leaving w = U⁻¹ (upper triangular)
+  const l = new Float64Array(n * n);
+  for (let i = 1; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j < i; j++) {
+      l[r + j] = w[r + j];
+      w[r + j] = 0;
     }
-    // X[:, j0:j1] -= X[:, j1:n] · L[j1:n, j0:j1]
-    if (j1 < n) gemmRM(false, false, n, jb, n - j1, -1, w, j1, n, work, (j1 - j0) * jb, jb, 1, w, j0, n);
-    // X[:, j0:j1] ← X[:, j0:j1] · L[j0:j1, j0:j1]⁻¹
-    trsm(false, true, false, true, n, jb, 1, work, 0, jb, w, j0, n);
   }
-  // 3. A⁻¹ = X·P: swap columns j and piv[j] in reverse order
+  // 3. solve X·L = U⁻¹ (X = U⁻¹·L⁻¹), unit lower, in place
+  trsm(false, true, false, true, n, n, 1, l, 0, n, w, 0, n);
+  // 4. A⁻¹ = X·P: swap columns j and piv[j] in reverse order
   for (let j = n - 2; j >= 0; j--) {
     const p = piv[j];
     if (p === j) continue;

@@ -53,6 +53,8 @@ export interface SvdResult {
 /** Leaf size of divide and conquer (LAPACK's SMLSIZ). */
 const SMLSIZ = 25;
 const NB = 32;
+/** Panel width of the bidiagonalization (its level-2 overhead grows with it). */
+const NB_BRD = 16;
 
 /**
  * SVD of an m×n row-major matrix (not modified). Handles tall, wide, square,
@@ -214,18 +216,19 @@ function negate(x: Float64Array, off: number, len: number): void {
  */
 function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array): void {
   const refl: Reflector = { beta: 0, tau: 0 };
-  const nb = NB;
+  const nb = NB_BRD;
   const X = new Float64Array(M * nb);
-  const Y = new Float64Array(N * nb);
-  const tmp = new Float64Array(2 * nb);
+  const Yt = new Float64Array(N * nb);
+  const tmp = new Float64Array(6 * nb);
   const ucopy = new Float64Array(N);
+  const ytmp = new Float64Array(N);
   let i0 = 0;
   // blocked panels while a trailing matrix of reasonable size remains
   for (; i0 + nb < N - 8; i0 += nb) {
-    labrd(A, M, N, i0, nb, d, e, tauq, taup, X, Y, tmp, ucopy, refl);
+    labrd(A, M, N, i0, nb, d, e, tauq, taup, X, Yt, tmp, ucopy, ytmp, refl);
     const r0 = i0 + nb;
     // A[r0:M, r0:N] −= V·Yᵀ + X·U
-    gemmCM(false, true, M - r0, N - r0, nb, -1, A, r0 + i0 * M, M, Y, r0, N, 1, A, r0 + r0 * M, M);
+    gemmCM(false, false, M - r0, N - r0, nb, -1, A, r0 + i0 * M, M, Yt, r0 * nb, nb, 1, A, r0 + r0 * M, M);
     gemmCM(false, false, M - r0, N - r0, nb, -1, X, r0, M, A, i0 + r0 * M, M, 1, A, r0 + r0 * M, M);
     for (let c = i0; c < r0; c++) {
       A[c + c * M] = d[c];
@@ -285,11 +288,19 @@ function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float6
 
 /**
  * Panel of the bidiagonalization (LAPACK labrd, m ≥ n): reduce rows/columns
- * i0..i0+nb−1 and return X (M×nb) and Y (N×nb) for the trailing update
- * A ← A − V·Yᵀ − X·U. On exit A[c, c] = 1 and A[c, c+1] = 1 (unit entries of
- * the reflectors, restored by the caller).
+ * i0..i0+nb−1 and return X (M×nb, column-major) and Yt = Yᵀ (nb×N,
+ * column-major, i.e. Y(q, p) at Yt[p + q*nb]) for the trailing update
+ * A ← A − V·Yᵀ − X·U. On exit A[c, c] = 1 and A[c, c+1] = 1 (the reflectors'
+ * unit entries, restored by the caller). Row-wise quantities are accessed with
+ * the panel index innermost so that every inner loop is contiguous.
  */
-function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, X: Float64Array, Y: Float64Array, tmp: Float64Array, ucopy: Float64Array, refl: Reflector): void {
+function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, X: Float64Array, Yt: Float64Array, tmp: Float64Array, ucopy: Float64Array, ytmp: Float64Array, refl: Reflector): void {
+  const t1 = tmp; // [0, nb)
+  const t2 = tmp.subarray(nb, 2 * nb);
+  const t3 = tmp.subarray(2 * nb, 3 * nb);
+  const t4 = tmp.subarray(3 * nb, 4 * nb);
+  const ac = tmp.subarray(4 * nb, 5 * nb);
+  const xc = tmp.subarray(5 * nb, 6 * nb);
   for (let j = 0; j < nb; j++) {
     const c = i0 + j;
     const cc = c * M;
@@ -297,7 +308,7 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     for (let p = 0; p < j; p++) {
       const ap = (i0 + p) * M;
       const xp = p * M;
-      const y = Y[c + p * N];
+      const y = Yt[p + c * nb];
       const u = A[cc + i0 + p];
       for (let r = c; r < M; r++) A[cc + r] -= A[ap + r] * y + X[xp + r] * u;
     }
@@ -307,9 +318,9 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     tauq[c] = refl.tau;
     A[cc + c] = 1;
     const tq = refl.tau;
-    // Y[c+1:N, j] = tq·(A[c:M, c+1:N]ᵀ·v − Y[c+1:N, 0:j]·(A[c:M, i0:c]ᵀ·v) − A[i0:c, c+1:N]ᵀ·(X[c:M, 0:j]ᵀ·v))
-    const yj = j * N;
-    gemvT(A, M, c, M, c + 1, N, A, cc, Y, yj);
+    // Y[c+1:N, j] = tq·(A[c:M, c+1:N]ᵀ·v − Y[c+1:N, 0:j]·t1 − A[i0:c, c+1:N]ᵀ·t2),
+    // t1 = A[c:M, i0:c]ᵀ·v, t2 = X[c:M, 0:j]ᵀ·v
+    gemvT(A, M, c, M, c + 1, N, A, cc, ytmp, 0);
     for (let p = 0; p < j; p++) {
       const ap = (i0 + p) * M;
       const xp = p * M;
@@ -320,34 +331,24 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
         s1 += A[ap + r] * vr;
         s2 += X[xp + r] * vr;
       }
-      tmp[p] = s1;
-      tmp[nb + p] = s2;
+      t1[p] = s1;
+      t2[p] = s2;
     }
-    for (let p = 0; p < j; p++) {
-      const yp = p * N;
-      const s1 = tmp[p];
-      for (let q = c + 1; q < N; q++) Y[yj + q] -= Y[yp + q] * s1;
-    }
-    for (let p = 0; p < j; p++) {
-      // A[i0+p, c+1:N] (row, stride M)
-      const s2 = tmp[nb + p];
-      if (s2 === 0) continue;
-      const rowp = i0 + p;
-      for (let q = c + 1; q < N; q++) Y[yj + q] -= A[rowp + q * M] * s2;
-    }
-    for (let q = c + 1; q < N; q++) Y[yj + q] *= tq;
-    // A[c, c+1:N] −= Y[c+1:N, 0:j+1]·A[c, i0:c+1]ᵀ + A[i0:c, c+1:N]ᵀ·X[c, 0:j]ᵀ
     for (let p = 0; p <= j; p++) {
-      const yp = p * N;
-      const acp = A[c + (i0 + p) * M];
-      if (acp === 0) continue;
-      for (let q = c + 1; q < N; q++) A[c + q * M] -= Y[yp + q] * acp;
+      ac[p] = A[c + (i0 + p) * M]; // A[c, i0+p] (= 1 for p = j)
+      xc[p] = p < j ? X[c + p * M] : 0;
     }
-    for (let p = 0; p < j; p++) {
-      const xcp = X[c + p * M];
-      if (xcp === 0) continue;
-      const rowp = i0 + p;
-      for (let q = c + 1; q < N; q++) A[c + q * M] -= A[rowp + q * M] * xcp;
+    for (let q = c + 1; q < N; q++) {
+      const yq = q * nb;
+      const aq = i0 + q * M;
+      let s = ytmp[q];
+      for (let p = 0; p < j; p++) s -= Yt[yq + p] * t1[p] + A[aq + p] * t2[p];
+      const yqj = tq * s;
+      Yt[yq + j] = yqj;
+      // row update A[c, q] −= Y[q, 0:j+1]·A[c, i0:c+1]ᵀ + A[i0:c, q]ᵀ·X[c, 0:j]ᵀ
+      let r2 = yqj; // p = j term: Y[q, j]·A[c, c] with A[c, c] = 1
+      for (let p = 0; p < j; p++) r2 += Yt[yq + p] * ac[p] + A[aq + p] * xc[p];
+      A[c + q * M] -= r2;
     }
     // right reflector on A[c, c+1:N]
     const rowOff = c + (c + 1) * M;
@@ -356,35 +357,35 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     taup[c] = refl.tau;
     A[rowOff] = 1;
     const tp = refl.tau;
-    // u = A[c, c+1:N] (contiguous copy)
     const len = N - c - 1;
-    for (let q = 0; q < len; q++) ucopy[q] = A[rowOff + q * M];
-    // X[c+1:M, j] = tp·(A[c+1:M, c+1:N]·u − A[c+1:M, i0:c+1]·(Y[c+1:N, 0:j+1]ᵀ·u) − X[c+1:M, 0:j]·(A[i0:c, c+1:N]·u))
+    // u = A[c, c+1:N] (contiguous copy); t3 = Y[c+1:N, 0:j+1]ᵀ·u; t4 = A[i0:c, c+1:N]·u
+    for (let p = 0; p <= j; p++) {
+      t3[p] = 0;
+      t4[p] = 0;
+    }
+    for (let q = 0; q < len; q++) {
+      const col = c + 1 + q;
+      const uq = A[c + col * M];
+      ucopy[q] = uq;
+      if (uq === 0) continue;
+      const yq = col * nb;
+      const aq = i0 + col * M;
+      for (let p = 0; p < j; p++) {
+        t3[p] += Yt[yq + p] * uq;
+        t4[p] += A[aq + p] * uq;
+      }
+      t3[j] += Yt[yq + j] * uq;
+    }
+    // X[c+1:M, j] = tp·(A[c+1:M, c+1:N]·u − A[c+1:M, i0:c+1]·t3 − X[c+1:M, 0:j]·t4)
     const xj = j * M;
     gemvN(A, M, c + 1, M, c + 1, N, ucopy, X, xj);
     for (let p = 0; p <= j; p++) {
-      const yp = p * N;
-      let s = 0;
-      for (let q = 0; q < len; q++) s += Y[yp + c + 1 + q] * ucopy[q];
-      tmp[p] = s;
-    }
-    for (let p = 0; p < j; p++) {
-      const rowp = i0 + p;
-      let s = 0;
-      for (let q = 0; q < len; q++) s += A[rowp + (c + 1 + q) * M] * ucopy[q];
-      tmp[nb + p] = s;
-    }
-    for (let p = 0; p <= j; p++) {
       const ap = (i0 + p) * M;
-      const s = tmp[p];
-      if (s === 0) continue;
-      for (let r = c + 1; r < M; r++) X[xj + r] -= A[ap + r] * s;
-    }
-    for (let p = 0; p < j; p++) {
+      const s3 = t3[p];
+      const s4 = p < j ? t4[p] : 0;
       const xp = p * M;
-      const s = tmp[nb + p];
-      if (s === 0) continue;
-      for (let r = c + 1; r < M; r++) X[xj + r] -= X[xp + r] * s;
+      if (p < j) for (let r = c + 1; r < M; r++) X[xj + r] -= A[ap + r] * s3 + X[xp + r] * s4;
+      else for (let r = c + 1; r < M; r++) X[xj + r] -= A[ap + r] * s3;
     }
     for (let r = c + 1; r < M; r++) X[xj + r] *= tp;
   }
@@ -512,10 +513,13 @@ function lartg(f: number, g: number, rot: Float64Array): void {
     rot[1] = 1;
     rot[2] = g;
   } else {
-    let r = hypot2(f, g);
+    const ss = f * f + g * g;
+    // direct formula when f² + g² cannot have over/underflowed, else hypot2
+    let r = ss > 1e-290 && ss < 1e290 ? Math.sqrt(ss) : hypot2(f, g);
     if (f < 0) r = -r;
-    rot[0] = f / r;
-    rot[1] = g / r;
+    const inv = 1 / r;
+    rot[0] = f * inv;
+    rot[1] = g * inv;
     rot[2] = r;
   }
 }

@@ -17,7 +17,9 @@ export interface TriangularSolveOptions {
   left: boolean;
 }
 
-/** Diagonal-block size of the blocked algorithms. */
+/** Base-case size of the recursive solves (unblocked below this). */
+const BASE = 16;
+/** Block size of the triangular inverse. */
 const NB = 32;
 
 /**
@@ -83,48 +85,83 @@ export function trsm(
   }
   // op(T) is lower triangular iff lower XOR trans.
   const lowerEff = lower !== trans;
-  // offset of op(T)(r, c) in T
-  const rs = trans ? 1 : ldt; // stride of op(T) along rows (r)
-  const cs = trans ? ldt : 1; // stride along columns (c)
+  // op(T)(r, c) = T[tOff + r*rs + c*cs]
+  const rs = trans ? 1 : ldt;
+  const cs = trans ? ldt : 1;
   if (left) {
-    if (lowerEff) {
-      for (let j0 = 0; j0 < m; j0 += NB) {
-        const j1 = Math.min(m, j0 + NB);
-        leftLowerBlock(unit, j0, j1, n, T, tOff, rs, cs, B, bOff, ldb);
-        if (j1 < m) {
-          gemmRM(trans, false, m - j1, n, j1 - j0, -1, T, tOff + j1 * rs + j0 * cs, ldt, B, bOff + j0 * ldb, ldb, 1, B, bOff + j1 * ldb, ldb);
-        }
-      }
-    } else {
-      for (let j1 = m; j1 > 0; j1 -= NB) {
-        const j0 = Math.max(0, j1 - NB);
-        leftUpperBlock(unit, j0, j1, n, T, tOff, rs, cs, B, bOff, ldb);
-        if (j0 > 0) {
-          gemmRM(trans, false, j0, n, j1 - j0, -1, T, tOff + j0 * cs, ldt, B, bOff + j0 * ldb, ldb, 1, B, bOff, ldb);
-        }
-      }
+    trsmLeftRec(lowerEff, trans, unit, 0, m, n, T, tOff, rs, cs, ldt, B, bOff, ldb);
+  } else if (m >= RIGHT_VIA_TRANSPOSE && n > BASE) {
+    // X·op(T) = B ⇔ op(T)ᵀ·Xᵀ = Bᵀ: the left solve's base case runs along long
+    // contiguous rows, which pays for the two transposes when B has many rows.
+    const bt = new Float64Array(n * m);
+    for (let i = 0; i < m; i++) {
+      const r = bOff + i * ldb;
+      for (let j = 0; j < n; j++) bt[j * m + i] = B[r + j];
+    }
+    const rs2 = trans ? ldt : 1;
+    const cs2 = trans ? 1 : ldt;
+    trsmLeftRec(!lowerEff, !trans, unit, 0, n, m, T, tOff, rs2, cs2, ldt, bt, 0, m);
+    for (let i = 0; i < m; i++) {
+      const r = bOff + i * ldb;
+      for (let j = 0; j < n; j++) B[r + j] = bt[j * m + i];
     }
   } else {
-    if (!lowerEff) {
-      // X·U = B: columns in increasing order
-      for (let j0 = 0; j0 < n; j0 += NB) {
-        const j1 = Math.min(n, j0 + NB);
-        rightUpperBlock(unit, j0, j1, m, T, tOff, rs, cs, B, bOff, ldb);
-        if (j1 < n) {
-          gemmRM(false, trans, m, n - j1, j1 - j0, -1, B, bOff + j0, ldb, T, tOff + j0 * rs + j1 * cs, ldt, 1, B, bOff + j1, ldb);
-        }
-      }
-    } else {
-      // X·L = B: columns in decreasing order
-      for (let j1 = n; j1 > 0; j1 -= NB) {
-        const j0 = Math.max(0, j1 - NB);
-        rightLowerBlock(unit, j0, j1, m, T, tOff, rs, cs, B, bOff, ldb);
-        if (j0 > 0) {
-          gemmRM(false, trans, m, j0, j1 - j0, -1, B, bOff + j0, ldb, T, tOff + j0 * rs, ldt, 1, B, bOff, ldb);
-        }
-      }
-    }
+    trsmRightRec(lowerEff, trans, unit, 0, n, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
   }
+}
+
+/** Right solves with at least this many rows go through a transposed left solve. */
+const RIGHT_VIA_TRANSPOSE = 64;
+
+/**
+ * Recursive left solve on the triangular index range [i0, i1) (rows of B):
+ * halve the triangle, solve one half, update the other with one GEMM, solve it.
+ * Most of the flops end up in large GEMMs; the base case is a small unblocked solve.
+ */
+function trsmLeftRec(lowerEff: boolean, trans: boolean, unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, ldt: number, B: Float64Array, bOff: number, ldb: number): void {
+  const len = i1 - i0;
+  if (len <= BASE) {
+    if (lowerEff) leftLowerBlock(unit, i0, i1, n, T, tOff, rs, cs, B, bOff, ldb);
+    else leftUpperBlock(unit, i0, i1, n, T, tOff, rs, cs, B, bOff, ldb);
+    return;
+  }
+  const h = i0 + split(len);
+  if (lowerEff) {
+    trsmLeftRec(lowerEff, trans, unit, i0, h, n, T, tOff, rs, cs, ldt, B, bOff, ldb);
+    gemmRM(trans, false, i1 - h, n, h - i0, -1, T, tOff + h * rs + i0 * cs, ldt, B, bOff + i0 * ldb, ldb, 1, B, bOff + h * ldb, ldb);
+    trsmLeftRec(lowerEff, trans, unit, h, i1, n, T, tOff, rs, cs, ldt, B, bOff, ldb);
+  } else {
+    trsmLeftRec(lowerEff, trans, unit, h, i1, n, T, tOff, rs, cs, ldt, B, bOff, ldb);
+    gemmRM(trans, false, h - i0, n, i1 - h, -1, T, tOff + i0 * rs + h * cs, ldt, B, bOff + h * ldb, ldb, 1, B, bOff + i0 * ldb, ldb);
+    trsmLeftRec(lowerEff, trans, unit, i0, h, n, T, tOff, rs, cs, ldt, B, bOff, ldb);
+  }
+}
+
+/** Recursive right solve on the triangular index range [j0, j1) (columns of B, m rows). */
+function trsmRightRec(lowerEff: boolean, trans: boolean, unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, ldt: number, B: Float64Array, bOff: number, ldb: number): void {
+  const len = j1 - j0;
+  if (len <= BASE) {
+    rightBlock(lowerEff, unit, j0, j1, m, T, tOff, rs, cs, B, bOff, ldb);
+    return;
+  }
+  const h = j0 + split(len);
+  if (!lowerEff) {
+    // X·U = B: left columns first
+    trsmRightRec(lowerEff, trans, unit, j0, h, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
+    gemmRM(false, trans, m, j1 - h, h - j0, -1, B, bOff + j0, ldb, T, tOff + j0 * rs + h * cs, ldt, 1, B, bOff + h, ldb);
+    trsmRightRec(lowerEff, trans, unit, h, j1, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
+  } else {
+    // X·L = B: right columns first
+    trsmRightRec(lowerEff, trans, unit, h, j1, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
+    gemmRM(false, trans, m, h - j0, j1 - h, -1, B, bOff + h, ldb, T, tOff + h * rs + j0 * cs, ldt, 1, B, bOff + j0, ldb);
+    trsmRightRec(lowerEff, trans, unit, j0, h, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
+  }
+}
+
+/** Split point of a recursive halving: a multiple of BASE when large (aligned GEMM sizes). */
+function split(len: number): number {
+  const h = len >> 1;
+  return h >= 2 * BASE ? h - (h % BASE) : h;
 }
 
 // ---- unblocked diagonal-block solvers; op(T)(r, c) = T[tOff + r*rs + c*cs] ----
@@ -133,11 +170,18 @@ function leftLowerBlock(unit: boolean, i0: number, i1: number, n: number, T: Flo
   for (let i = i0; i < i1; i++) {
     const ri = bOff + i * ldb;
     const ti = tOff + i * rs;
-    for (let k = i0; k < i; k++) {
+    let k = i0;
+    for (; k + 1 < i; k += 2) {
+      const c0 = T[ti + k * cs];
+      const c1 = T[ti + (k + 1) * cs];
+      const r0 = bOff + k * ldb;
+      const r1 = r0 + ldb;
+      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j];
+    }
+    if (k < i) {
       const c = T[ti + k * cs];
-      if (c === 0) continue;
       const rk = bOff + k * ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
+      if (c !== 0) for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
     }
     if (!unit) {
       const d = T[ti + i * cs];
@@ -150,11 +194,18 @@ function leftUpperBlock(unit: boolean, i0: number, i1: number, n: number, T: Flo
   for (let i = i1 - 1; i >= i0; i--) {
     const ri = bOff + i * ldb;
     const ti = tOff + i * rs;
-    for (let k = i + 1; k < i1; k++) {
+    let k = i + 1;
+    for (; k + 1 < i1; k += 2) {
+      const c0 = T[ti + k * cs];
+      const c1 = T[ti + (k + 1) * cs];
+      const r0 = bOff + k * ldb;
+      const r1 = r0 + ldb;
+      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j];
+    }
+    if (k < i1) {
       const c = T[ti + k * cs];
-      if (c === 0) continue;
       const rk = bOff + k * ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
+      if (c !== 0) for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
     }
     if (!unit) {
       const d = T[ti + i * cs];
@@ -163,26 +214,32 @@ function leftUpperBlock(unit: boolean, i0: number, i1: number, n: number, T: Flo
   }
 }
 
-function rightUpperBlock(unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
-  for (let r = 0; r < m; r++) {
-    const br = bOff + r * ldb;
-    for (let j = j0; j < j1; j++) {
-      const tj = tOff + j * cs;
-      let s = B[br + j];
-      for (let k = j0; k < j; k++) s -= B[br + k] * T[tj + k * rs];
-      B[br + j] = unit ? s : s / T[tj + j * rs];
-    }
-  }
-}
+/** Scratch for the right-side base case (op(T) block copied column-contiguous). */
+const tblk = new Float64Array(BASE * BASE);
 
-function rightLowerBlock(unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+function rightBlock(lowerEff: boolean, unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+  const w = j1 - j0;
+  // tblk[j*w + k] = op(T)(j0+k, j0+j) (column j of the block, contiguous in k)
+  for (let j = 0; j < w; j++) {
+    const src = tOff + (j0 + j) * cs + j0 * rs;
+    for (let k = 0; k < w; k++) tblk[j * w + k] = T[src + k * rs];
+  }
   for (let r = 0; r < m; r++) {
-    const br = bOff + r * ldb;
-    for (let j = j1 - 1; j >= j0; j--) {
-      const tj = tOff + j * cs;
-      let s = B[br + j];
-      for (let k = j + 1; k < j1; k++) s -= B[br + k] * T[tj + k * rs];
-      B[br + j] = unit ? s : s / T[tj + j * rs];
+    const br = bOff + r * ldb + j0;
+    if (!lowerEff) {
+      for (let j = 0; j < w; j++) {
+        const tj = j * w;
+        let s = B[br + j];
+        for (let k = 0; k < j; k++) s -= B[br + k] * tblk[tj + k];
+        B[br + j] = unit ? s : s / tblk[tj + j];
+      }
+    } else {
+      for (let j = w - 1; j >= 0; j--) {
+        const tj = j * w;
+        let s = B[br + j];
+        for (let k = j + 1; k < w; k++) s -= B[br + k] * tblk[tj + k];
+        B[br + j] = unit ? s : s / tblk[tj + j];
+      }
     }
   }
 }
@@ -190,48 +247,38 @@ function rightLowerBlock(unit: boolean, j0: number, j1: number, m: number, T: Fl
 /**
  * In-place inverse of an upper-triangular n×n block (row-major at tOff, leading
  * dimension ld); the strictly lower part is neither read nor written.
- * Blocked (trmm via GEMM + trsm) in the style of LAPACK trtri. A zero diagonal
- * entry produces Infinity/NaN (callers check the pivots first).
+ * Recursive: inv([A B; 0 C]) = [inv(A), −inv(A)·B·inv(C); 0, inv(C)], with the
+ * off-diagonal block computed by two triangular solves against the original A
+ * and C (GEMM-rich), then A and C inverted. A zero diagonal entry produces
+ * Infinity/NaN (callers check the pivots first).
  */
 export function invertUpperInPlace(T: Float64Array, tOff: number, ld: number, n: number, unit: boolean): void {
-  for (let j1 = n; j1 > 0; j1 -= NB) {
-    const j0 = Math.max(0, j1 - NB);
-    const jb = j1 - j0;
-    if (j1 < n) {
-      // R = T[j0:j1, j1:n] ← R · inv(T[j1:n, j1:n]) (the latter already inverted, upper)
-      const rOff = tOff + j0 * ld;
-      for (let c1 = n; c1 > j1; c1 -= NB) {
-        const c0 = Math.max(j1, c1 - NB);
-        // triangular part: R[:, c] = Σ_{c0≤k≤c} R[:, k]·Tinv[k, c], c descending
-        for (let r = 0; r < jb; r++) {
-          const rr = rOff + r * ld;
-          for (let c = c1 - 1; c >= c0; c--) {
-            let s = unit ? T[rr + c] : T[rr + c] * T[tOff + c * ld + c];
-            for (let k = c0; k < c; k++) s += T[rr + k] * T[tOff + k * ld + c];
-            T[rr + c] = s;
-          }
-        }
-        if (c0 > j1) {
-          gemmRM(false, false, jb, c1 - c0, c0 - j1, 1, T, rOff + j1, ld, T, tOff + j1 * ld + c0, ld, 1, T, rOff + c0, ld);
-        }
-      }
-      // R ← −inv(T[j0:j1, j0:j1]) · R
-      trsm(true, false, false, unit, jb, n - j1, -1, T, tOff + j0 * ld + j0, ld, T, rOff + j1, ld);
+  if (n <= NB) {
+    invertUpperSmall(T, tOff, ld, n, unit);
+    return;
+  }
+  const h = split(n);
+  const bOff = tOff + h; // B = T[0:h, h:n]
+  const cOff = tOff + h * ld + h; // C = T[h:n, h:n]
+  trsm(true, false, false, unit, h, n - h, -1, T, tOff, ld, T, bOff, ld);
+  trsm(false, false, false, unit, h, n - h, 1, T, cOff, ld, T, bOff, ld);
+  invertUpperInPlace(T, tOff, ld, h, unit);
+  invertUpperInPlace(T, cOff, ld, n - h, unit);
+}
+
+/** Unblocked upper-triangular inverse, column by column (LAPACK trti2). */
+function invertUpperSmall(T: Float64Array, d0: number, ld: number, n: number, unit: boolean): void {
+  for (let j = 0; j < n; j++) {
+    let ajj = -1;
+    if (!unit) {
+      T[d0 + j * ld + j] = 1 / T[d0 + j * ld + j];
+      ajj = -T[d0 + j * ld + j];
     }
-    // invert the diagonal block (unblocked, column by column)
-    const d0 = tOff + j0 * ld + j0;
-    for (let j = 0; j < jb; j++) {
-      let ajj = -1;
-      if (!unit) {
-        T[d0 + j * ld + j] = 1 / T[d0 + j * ld + j];
-        ajj = -T[d0 + j * ld + j];
-      }
-      // x = T[0:j, j] ← Tinv[0:j, 0:j] · x, then scale by ajj
-      for (let i = 0; i < j; i++) {
-        let s = unit ? T[d0 + i * ld + j] : T[d0 + i * ld + i] * T[d0 + i * ld + j];
-        for (let k = i + 1; k < j; k++) s += T[d0 + i * ld + k] * T[d0 + k * ld + j];
-        T[d0 + i * ld + j] = s * ajj;
-      }
+    // x = T[0:j, j] ← Tinv[0:j, 0:j]·x (rows ascending use the old x below), then scale
+    for (let i = 0; i < j; i++) {
+      let s = unit ? T[d0 + i * ld + j] : T[d0 + i * ld + i] * T[d0 + i * ld + j];
+      for (let k = i + 1; k < j; k++) s += T[d0 + i * ld + k] * T[d0 + k * ld + j];
+      T[d0 + i * ld + j] = s * ajj;
     }
   }
 }
