@@ -24,7 +24,6 @@
  *   only, or at symmetric inputs only (re-checked at sym(X) by the caller).
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { fmtShape } from "../tensor/shape.js";
 
 export interface Candidate {
   name: string;
@@ -505,7 +504,7 @@ export function diagnoseBlock(d: DiagnosisInput): string[] {
     const v = viewsOf(d, k);
     if (close(v.A, v.N, atol, rtol)) continue;
     const prefix = nOut > 1 ? `[output ${d.outNames[k]}] ` : "";
-    const blockMsgs = diagnoseMap(v, d, msgs.length === 0);
+    const blockMsgs = diagnoseMap(v, d);
     if (blockMsgs.structural) structural = true;
     for (const m of blockMsgs.msgs) msgs.push(prefix + m);
   }
@@ -519,7 +518,7 @@ export function diagnoseBlock(d: DiagnosisInput): string[] {
   return msgs;
 }
 
-function diagnoseMap(v: MapView, d: DiagnosisInput, _first: boolean): { msgs: string[]; structural: boolean } {
+function diagnoseMap(v: MapView, d: DiagnosisInput): { msgs: string[]; structural: boolean } {
   const { atol, rtol } = d;
   const msgs: string[] = [];
   const rows = sizeOf(v.resShape), cols = sizeOf(v.argShape);
@@ -729,6 +728,6 @@ export function diagnoseProjections(kind: "reverse" | "forward", name: string, a
   const f = fitFactor(A, N, atol, rtol);
   const out: string[] = [];
   if (f && f.ok && analytic.length >= 2) out.push(factorMessage(f.c, who));
-  else out.push(`no constant factor explains the projections; the input is too large for a structural diagnosis (shape ${fmtShape([analytic.length])} projections): rerun on a smaller input, or with mode: "full"`);
+  else out.push(`no constant factor explains the ${analytic.length} projections, and the Jacobian of this input is too large to diagnose structurally: rerun on a smaller input of the same kind to get a diagnosis`);
   return out;
 }
