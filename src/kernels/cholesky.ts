@@ -24,13 +24,13 @@ export interface CholeskyResult {
   pivotValue: number;
 }
 
-const NB = 32;
+/** Blocks up to this size are factored unblocked. */
+const NB = 16;
 
 /**
  * Cholesky factorization (LAPACK potrf, lower). Reads only the lower triangle
- * (incl. diagonal) of `a` (n×n row-major), which is not modified. Blocked
- * left-looking: GEMM updates of the diagonal block and of the block column,
- * unblocked diagonal factorization, trsm for the block column.
+ * (incl. diagonal) of `a` (n×n row-major), which is not modified. Recursive
+ * (halves; trsm and one GEMM per level), so nearly all flops are in GEMM.
  */
 export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
   checkDim("choleskyFactor", "n", n);
@@ -40,45 +40,58 @@ export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
     const r = i * n;
     for (let j = 0; j <= i; j++) l[r + j] = a[r + j];
   }
-  let info = -1;
-  let pivotValue = 0;
-  outer: for (let j0 = 0; j0 < n; j0 += NB) {
-    const j1 = Math.min(n, j0 + NB);
-    const jb = j1 - j0;
-    // A[J,J] -= L[J,0:j0]·L[J,0:j0]ᵀ (full square block; the upper part is cleared below)
-    if (j0 > 0) gemmRM(false, true, jb, jb, j0, -1, l, j0 * n, n, l, j0 * n, n, 1, l, j0 * n + j0, n);
-    // unblocked factorization of the diagonal block
-    for (let j = j0; j < j1; j++) {
-      const rj = j * n;
-      let d = l[rj + j];
-      for (let k = j0; k < j; k++) d -= l[rj + k] * l[rj + k];
-      if (!(d > 0)) {
-        info = j;
-        pivotValue = d;
-        break outer;
-      }
-      const ljj = Math.sqrt(d);
-      l[rj + j] = ljj;
-      for (let i = j + 1; i < j1; i++) {
-        const ri = i * n;
-        let s = l[ri + j];
-        for (let k = j0; k < j; k++) s -= l[ri + k] * l[rj + k];
-        l[ri + j] = s / ljj;
-      }
-    }
-    if (j1 < n) {
-      // A[j1:n, J] -= L[j1:n, 0:j0]·L[J, 0:j0]ᵀ
-      if (j0 > 0) gemmRM(false, true, n - j1, jb, j0, -1, l, j1 * n, n, l, j0 * n, n, 1, l, j1 * n + j0, n);
-      // L[j1:n, J] = A[j1:n, J]·L[J,J]⁻ᵀ
-      trsm(false, true, true, false, n - j1, jb, 1, l, j0 * n + j0, n, l, j1 * n + j0, n);
-    }
-  }
+  const st = { info: -1, pivotValue: 0 };
+  cholRec(l, n, 0, n, st);
   // clear the strictly upper part (the diagonal-block GEMMs wrote there)
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = i + 1; j < n; j++) l[r + j] = 0;
   }
-  return { l, info, pivotValue };
+  return { l, info: st.info, pivotValue: st.pivotValue };
+}
+
+/**
+ * Recursive Cholesky of the diagonal block [j0, j1) (already updated by the
+ * columns before j0): factor the leading half, L21 = A21·L11⁻ᵀ (trsm),
+ * A22 −= L21·L21ᵀ (one GEMM; it also writes the upper part of the A22 block,
+ * which is cleared at the end), factor the trailing half.
+ */
+function cholRec(l: Float64Array, n: number, j0: number, j1: number, st: { info: number; pivotValue: number }): void {
+  const w = j1 - j0;
+  if (w <= NB) {
+    cholSmall(l, n, j0, j1, st);
+    return;
+  }
+  let h = w >> 1;
+  if (h >= 2 * NB) h -= h % NB;
+  const jm = j0 + h;
+  cholRec(l, n, j0, jm, st);
+  if (st.info >= 0) return;
+  trsm(false, true, true, false, j1 - jm, h, 1, l, j0 * n + j0, n, l, jm * n + j0, n);
+  gemmRM(false, true, j1 - jm, j1 - jm, h, -1, l, jm * n + j0, n, l, jm * n + j0, n, 1, l, jm * n + jm, n);
+  cholRec(l, n, jm, j1, st);
+}
+
+/** Unblocked Cholesky of the (updated) diagonal block [j0, j1): dot-product form on rows. */
+function cholSmall(l: Float64Array, n: number, j0: number, j1: number, st: { info: number; pivotValue: number }): void {
+  for (let j = j0; j < j1; j++) {
+    const rj = j * n;
+    let d = l[rj + j];
+    for (let k = j0; k < j; k++) d -= l[rj + k] * l[rj + k];
+    if (!(d > 0)) {
+      st.info = j;
+      st.pivotValue = d;
+      return;
+    }
+    const ljj = Math.sqrt(d);
+    l[rj + j] = ljj;
+    for (let i = j + 1; i < j1; i++) {
+      const ri = i * n;
+      let s = l[ri + j];
+      for (let k = j0; k < j; k++) s -= l[ri + k] * l[rj + k];
+      l[ri + j] = s / ljj;
+    }
+  }
 }
 
 /**
