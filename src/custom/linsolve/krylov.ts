@@ -12,7 +12,7 @@
  *
  * References: Saad, "Iterative Methods for Sparse Linear Systems" (2003),
  * Alg. 9.1 (PCG), 9.5 (right-preconditioned GMRES), 7.7 (BiCGSTAB);
- * Daniel–Gragg–Kaufman–Stewart re-orthogonalization for the Arnoldi step.
+ * Paige, Rozložník & Strakoš (2006) for the backward stability of MGS-GMRES.
  */
 
 export type MatVec = (v: Float64Array) => Float64Array;
@@ -180,7 +180,7 @@ export function gmres(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovRes
   const A = wrapOp(Aop, n, "the operator");
   const M = o.precond === undefined ? null : wrapOp(o.precond, n, "the preconditioner");
   const { x, bnorm, tol } = setup(b, o);
-  const m = Math.max(1, Math.min(o.restart ?? 50, n));
+  const m = Math.max(1, Math.min(o.restart ?? 30, n));
   let matvecs = 0;
   let r: Float64Array;
   let rnorm: number;
@@ -216,22 +216,27 @@ export function gmres(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovRes
       matvecs++;
       it++;
       const col = k * (m + 1);
-      // modified Gram–Schmidt with one DGKS re-orthogonalization pass when needed
+      // modified Gram–Schmidt; each update w −= hᵢ vᵢ is fused with the next
+      // inner product ⟨w, vᵢ₊₁⟩ (one pass over w per basis vector). MGS-GMRES is
+      // backward stable without re-orthogonalization (Paige, Rozložník &
+      // Strakoš 2006), so there is no second pass.
       const before = nrm2(w);
+      let h = dot(w, V[0]);
       for (let i = 0; i <= k; i++) {
-        const h = dot(w, V[i]);
         H[col + i] = h;
-        axpy(-h, V[i], w);
+        const vi = V[i];
+        if (i < k) {
+          const vn = V[i + 1];
+          let s = 0;
+          for (let t = 0; t < n; t++) {
+            const wt = w[t] - h * vi[t];
+            w[t] = wt;
+            s += wt * vn[t];
+          }
+          h = s;
+        } else axpy(-h, vi, w);
       }
-      let hnext = nrm2(w);
-      if (hnext < 0.7071 * before) {
-        for (let i = 0; i <= k; i++) {
-          const h = dot(w, V[i]);
-          H[col + i] += h;
-          axpy(-h, V[i], w);
-        }
-        hnext = nrm2(w);
-      }
+      const hnext = nrm2(w);
       if (!Number.isFinite(hnext)) {
         rnorm = NaN;
         return result(false, it, "non-finite values in the operator's output");

@@ -63,7 +63,7 @@ export interface LinearSolveOptions {
   atol?: number;
   /** Maximum iterations. Default max(100, min(10·n, 5000)) for n unknowns. */
   maxIter?: number;
-  /** GMRES restart length. Default min(n, 50). */
+  /** GMRES restart length. Default min(n, 30). */
   restart?: number;
   /** Initial guess (warm start) for the forward solve. Not differentiated. */
   x0?: Tensor;
