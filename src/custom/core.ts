@@ -190,6 +190,25 @@ function guarded(name: string, reason: string, g: Tensor, deps: readonly (Tensor
   return apply(rule, ins, null);
 }
 
+/**
+ * A rule whose VJP, when run with createGraph, is computed without recording
+ * and returns guarded results: a further derivative through them raises an
+ * AutogradError naming the rule. For rules whose VJP is not differentiable
+ * (raw kernels, materialized constants); the result has onceDifferentiable set.
+ */
+export function onceDifferentiableRule<P>(rule: Rule<P>): Rule<P> {
+  return {
+    ...rule,
+    onceDifferentiable: true,
+    vjp(ct, inputs, out, params, needs) {
+      if (!isGradEnabled()) return rule.vjp(ct, inputs, out, params, needs);
+      const grads = noGrad(() => rule.vjp(ct, inputs, out, params, needs));
+      const cts: (Tensor | null)[] = Array.isArray(ct) ? ct : [ct];
+      return grads.map((g) => (g === null || g === undefined ? null : guarded(rule.name, "is marked onceDifferentiable", g, [...inputs, ...cts])));
+    },
+  };
+}
+
 /** Σⱼ ⟨aⱼ, bⱼ⟩ over the pairs where both exist (null if none). */
 function innerSum(a: readonly (Tensor | null)[], b: readonly (Tensor | null)[]): Tensor | null {
   let s: Tensor | null = null;

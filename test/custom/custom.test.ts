@@ -180,3 +180,23 @@ describe("customJvp: black-box linear operator", () => {
     expect(vjp(f, tensor([2, 3])).vjpFn(tensor([1, 1]))[0].toArray()).toEqual([3, 8]);
   });
 });
+
+describe("onceDifferentiableRule", () => {
+  it("guards any Rule: first order right, double backward refused with the rule's name", async () => {
+    const { onceDifferentiableRule } = await import("../../src/custom/core.js");
+    const { apply } = await import("../../src/ops/dispatch.js");
+    const rule = onceDifferentiableRule<null>({
+      name: "rawSquare",
+      forward: ([x]) => matmul(x, x),
+      vjp: (g: Tensor, [x]) => [squareVjp(g, x)],
+      jvp: ([dx], [x]) => (dx === null ? null : add(matmul(dx, x), matmul(x, dx))),
+    });
+    expect(rule.onceDifferentiable).toBe(true);
+    const f = (x: Tensor): Tensor => apply(rule, [x], null);
+    expect(gradcheck(f, [X]).ok).toBe(true);
+    const x = X.detach().requiresGrad_();
+    const [g] = gradients(sum(mul(f(x), G)), [x], { createGraph: true });
+    expect(maxDiff(g!, squareVjp(G, X))).toBeLessThan(1e-14);
+    expect(() => sum(g!).backward()).toThrow(/^rawSquare: is marked onceDifferentiable: its backward cannot be differentiated again/);
+  });
+});
