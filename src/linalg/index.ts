@@ -9,14 +9,14 @@
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
-import { eye, onesLike, zeros } from "../tensor/create.js";
+import { eye, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
 import {
   abs, add, asTensor, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
   type TensorLike,
 } from "../ops/api.js";
-import { noGrad } from "../autodiff/engine.js";
-import { jvp } from "../autodiff/transforms.js";
+import { enableGrad, noGrad } from "../autodiff/engine.js";
+import { grad } from "../autodiff/transforms.js";
 import { eigh as eighKernel } from "../kernels/eigh.js";
 import { EPS, block, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat } from "../ops/rules/linalg/common.js";
 import {
@@ -292,14 +292,17 @@ export function eigvalsh(A: TensorLike, opts: Pick<EighOptions, "UPLO"> = {}): T
  * f(A) = U f(Λ) Uᵀ for symmetric A (reads the lower triangle), with the exact
  * Daleckii–Krein derivative (finite at repeated eigenvalues). f must act
  * elementwise and be written with matgrad ops; df is its derivative (by
- * default computed by forward-mode autodiff of f).
+ * default computed by reverse-mode autodiff of f; f″, needed for second
+ * derivatives, always is).
  */
 export function matrixFunction(A: TensorLike, f: ScalarFn, df?: ScalarFn): Tensor {
   const op = "linalg.matrixFunction";
   const a = sq(op, A);
   if (typeof f !== "function") throw new ArgumentError(op, "f must be a function from a tensor to a tensor (elementwise)");
-  const d = df ?? ((x: Tensor) => jvp(f, [x], [onesLike(x)]).tangent as Tensor);
-  return symMatrixFunctionPrim(a, f, d, newCache(), op);
+  // derivatives by reverse mode of Σ g(x) (g acts elementwise), recorded so that they are differentiable again
+  const derivative = (g: ScalarFn): ScalarFn => (x: Tensor) => enableGrad(() => grad((v: Tensor) => sum(g(v)))(x) as Tensor);
+  const d1 = df ?? derivative(f);
+  return symMatrixFunctionPrim(a, { f, df: d1, d2f: derivative(d1) }, newCache(), op);
 }
 
 // ---------------------------------------------------------------------------
@@ -439,7 +442,8 @@ export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions 
   const keep = opts.keepdim ?? false;
   const dims = opts.dim === undefined || opts.dim === null ? t.shape.map((_, i) => i) : (typeof opts.dim === "number" ? [opts.dim] : opts.dim).map((d) => normAxis(op, d, t.ndim));
   if (new Set(dims).size !== dims.length) throw new ArgumentError(op, `dim ${fmtShape(dims)} has repeated axes`);
-  if (typeof ord !== "number" || Number.isNaN(ord) || ord < 0) throw new ArgumentError(op, `ord must be a number ≥ 0 or ±Infinity, got ${String(ord)}`);
+  if (typeof ord !== "number" || Number.isNaN(ord) || (ord < 0 && ord !== -Infinity))
+    throw new ArgumentError(op, `ord must be a number ≥ 0, Infinity or -Infinity, got ${String(ord)}`);
   if (dims.length === 0) return abs(t);
   if (ord === Infinity) return max(abs(t), dims, keep);
   if (ord === -Infinity) return min(abs(t), dims, keep);

@@ -1,6 +1,7 @@
 /** Every OpInfo table; the op test suite runs all of them. */
 import type { OpInfo } from "../opinfo.js";
 import { coreOpInfos } from "./core.js";
+import { linalgOpInfos } from "./linalg.js";
 
-export { coreOpInfos };
-export const allOpInfos: OpInfo[] = [...coreOpInfos];
+export { coreOpInfos, linalgOpInfos };
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...linalgOpInfos];

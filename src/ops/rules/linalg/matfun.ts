@@ -263,8 +263,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     jvp: ([da, dq], [a], x: Tensor, p) => {
       let rhs: Tensor | null = dq;
       if (da !== null) {
-        const dx = matmulT(da, x, p.transposed, false);
-        rhs = minus(rhs, add(dx, mT(dx)));
+        rhs = minus(rhs, add(matmulT(da, x, p.transposed, false), matmulT(x, da, false, !p.transposed)));
       }
       return rhs === null ? null : lyapunovPrim(a, rhs, p.transposed, p.cache);
     },

@@ -62,8 +62,17 @@ export function svdPrim(a: Tensor, full: boolean, cache: SvdCache, tol: number):
   return [u, s, vh];
 }
 export type ScalarFn = (x: Tensor) => Tensor;
-export function symMatrixFunctionPrim(a: Tensor, f: ScalarFn, df: ScalarFn, cache: EighCache, name: string): Tensor {
-  return apply(rules.symMatrixFunction, [a], { f, df, cache, name });
+/** f, its first and second derivatives (elementwise tensor functions written with matgrad ops). */
+export interface ScalarFns {
+  f: ScalarFn;
+  df: ScalarFn;
+  d2f: ScalarFn;
+}
+export function symMatrixFunctionPrim(a: Tensor, fns: ScalarFns, cache: EighCache, name: string): Tensor {
+  return apply(rules.symMatrixFunction, [a], { fns, cache, name });
+}
+export function symFrechetPrim(a: Tensor, e: Tensor, fns: ScalarFns, cache: EighCache, name: string): Tensor {
+  return apply(rules.symFrechet, [a, e], { fns, cache, name });
 }
 export function pinvPrim(a: Tensor, atol: number, rtol: number, hermitian: boolean): Tensor {
   return apply(rules.pinv, [a], { atol, rtol, hermitian });

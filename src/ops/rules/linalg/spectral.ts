@@ -24,9 +24,9 @@ import { fmtShape, shapesEqual, sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../errors.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
-import { add, broadcastTo, diagEmbed, diagonal, div, matmul, mT, mul, sub, unsqueeze, where , matmulT } from "../../api.js";
+import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, sub, sum, unsqueeze, where } from "../../api.js";
 import { FactorCache, batchShape, mat, plus, sym } from "./common.js";
-import { eighPrim, type ScalarFn } from "./prims.js";
+import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
 export interface EighFactors {
   /** Eigenvalues, ascending, [nb·n]. */
@@ -44,6 +44,9 @@ export interface SvdFactors {
 }
 export type SvdCache = FactorCache<SvdFactors>;
 
+/** Relative gap under which divided differences are taken from derivatives (f′, f″) at the midpoint. */
+const CLOSE = 1e-6;
+
 /** Relative tolerance below which two eigenvalues (or singular values) count as degenerate. */
 export const DEFAULT_DEGENERACY_TOL = 1e-12;
 
@@ -51,7 +54,9 @@ export interface SpectralParams {
   /** Outputs [eigenvalues (ascending), eigenvectors (columns)]; reads the lower triangle. */
   eigh: { cache: EighCache; tol: number };
   /** f(A) = U f(Λ) Uᵀ for symmetric A (reads the lower triangle). */
-  symMatrixFunction: { f: ScalarFn; df: ScalarFn; cache: EighCache; name: string };
+  symMatrixFunction: { fns: ScalarFns; cache: EighCache; name: string };
+  /** Its Fréchet derivative L_f(A, E) = U (f^[1] ∘ (Uᵀ E U)) Uᵀ (Daleckii–Krein). */
+  symFrechet: { fns: ScalarFns; cache: EighCache; name: string };
 }
 
 /** Eigendecomposition of every matrix of A's batch (reading the lower triangles), cached per data array. */
@@ -119,6 +124,24 @@ function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: F
   }
 }
 
+/**
+ * A repeated eigenvalue (or singular value) is not differentiable on its own, only symmetric
+ * functions of the repeated values are (their cotangents agree on the cluster). Raise otherwise.
+ */
+export function checkValueTies(op: string, ties: [number, number, number][], g: Tensor, w: Float64Array, n: number, what: string): void {
+  if (ties.length === 0) return;
+  const nb = sizeOf(g.shape.slice(0, -1));
+  for (const [b, i, k] of ties) {
+    let scale = 0;
+    for (let q = 0; q < n; q++) scale = Math.max(scale, Math.abs(g.data[b * n + q]));
+    if (Math.abs(g.data[b * n + i] - g.data[b * n + k]) > 1e-8 * scale)
+      throw new NonDifferentiableError(
+        op,
+        `${what}s ${i} and ${k}${nb > 1 ? ` (batch element ${b})` : ""} are equal (${w[b * n + i]} vs ${w[b * n + k]}) and the loss treats them differently; a repeated ${what} is not differentiable on its own, only symmetric functions of the repeated values (their sum, their product, …) are`,
+      );
+  }
+}
+
 /** V diag(f) Vᵀ for column eigenvectors V, batched (kernel-level, no autodiff). */
 function reconstruct(v: Float64Array, fw: Float64Array, n: number, nb: number): Float64Array {
   const out = new Float64Array(nb * n * n);
@@ -148,7 +171,7 @@ export function dividedDifferences(w: Tensor, f: ScalarFn, df: ScalarFn, name: s
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) {
         const wi = w.data[b * n + i], wj = w.data[b * n + j];
-        if (i === j || Math.abs(wi - wj) <= 1e-6 * Math.max(Math.abs(wi), Math.abs(wj), scale)) close[b * n * n + i * n + j] = 1;
+        if (i === j || Math.abs(wi - wj) <= CLOSE * Math.max(Math.abs(wi), Math.abs(wj), scale)) close[b * n * n + i * n + j] = 1;
       }
   }
   const closeT = new Tensor(close, [...w.shape.slice(0, -1), n, n]);
@@ -181,12 +204,13 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       return [new Tensor(f.w, [...batchShape(a), n]), new Tensor(f.v, a.shape)];
     },
     vjp: ([gw, gv]: (Tensor | null)[], _a, [w, v]: Tensor[], p) => {
+      const n = w.shape[w.ndim - 1];
+      const nb = sizeOf(batchShape(v));
+      const { mask, ties } = separationMask(w.data, n, nb, p.tol);
+      if (gw !== null) checkValueTies("linalg.eigh", ties, gw, w.data, n, "eigenvalue");
       let inner: Tensor | null = gw === null ? null : diagEmbed(gw);
       if (gv !== null) {
-        const n = w.shape[w.ndim - 1];
-        const nb = sizeOf(batchShape(v));
         const j = matmulT(v, gv, true, false);
-        const { mask, ties } = separationMask(w.data, n, nb, p.tol);
         checkTies("linalg.eigh", ties, j, w.data, n, "eigenvalues");
         const fm = gapReciprocal(w, new Tensor(mask, v.shape));
         inner = plus(inner, mul(fm, mul(sub(j, mT(j)), 0.5)));
@@ -214,16 +238,99 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const n = a.shape[a.ndim - 1];
       const nb = sizeOf(batchShape(a));
       const ef = eighFactors(a, p.cache, p.name);
-      const fw = applyScalar(p.f, new Tensor(ef.w, [...batchShape(a), n]), p.name, "f");
+      const fw = applyScalar(p.fns.f, new Tensor(ef.w, [...batchShape(a), n]), p.name, "f");
       return new Tensor(reconstruct(ef.v, fw.data, n, nb), a.shape);
     },
-    vjp: (ct: Tensor, [a], _out, p) => [dkApply(a, sym(ct), p)],
-    jvp: ([da], [a], _out, p) => (da === null ? null : dkApply(a, sym(da), p)),
+    vjp: (ct: Tensor, [a], _out, p) => [symFrechetPrim(a, sym(ct), p.fns, p.cache, p.name)],
+    jvp: ([da], [a], _out, p) => (da === null ? null : symFrechetPrim(a, sym(da), p.fns, p.cache, p.name)),
+  },
+
+  symFrechet: {
+    // L = L_f(A, E) = U (f^[1] ∘ Ẽ) Uᵀ, Ẽ = Uᵀ E U: linear and self-adjoint in E. Its derivative in
+    // A along a symmetric D (second-order Daleckii–Krein; Bhatia, Matrix Analysis, Thm V.3.5):
+    //   dL = U [Σ_k f^[2](λᵢ, λ_k, λⱼ) (Ẽ_ik D̃_kj + D̃_ik Ẽ_kj)] Uᵀ,  D̃ = Uᵀ D U,
+    // with the second divided differences f^[2] (f″/2 on triple ties) — exact at repeated
+    // eigenvalues, so second derivatives of matrixFunction are exact there too. Its adjoint:
+    //   D̄̃_ab = Σ_c f^[2](λ_a, λ_b, λ_c) (Ẽ_ca G̃_cb + G̃_ac Ẽ_bc),  Ā = sym(U D̄̃ Uᵀ),  G̃ = Uᵀ L̄ U.
+    name: "linalg.matrixFunction (Fréchet derivative)",
+    forward: ([a, e], p) => {
+      const ac = new Tensor(a.data, a.shape), ec = new Tensor(e.data, e.shape);
+      return symFrechetValue(ac, ec, p);
+    },
+    vjp: (ct: Tensor, [a, e], _out, p, needs) => {
+      const ge = needs[1] ? symFrechetPrim(a, ct, p.fns, p.cache, p.name) : null;
+      if (!needs[0]) return [null, ge];
+      const [w, v] = eighPrim(a, p.cache, DEFAULT_DEGENERACY_TOL);
+      const t = secondDividedDifferences(w, p.fns, p.name); // [..., a, b, c]
+      const et = matmul(matmulT(v, e, true, false), v), gt = matmul(matmulT(v, ct, true, false), v);
+      // Σ_c T_abc (Ẽ_ca G̃_cb + G̃_ac Ẽ_bc)
+      const x1 = mul(unsqueeze(mT(et), -2), unsqueeze(mT(gt), -3)); // [a, b, c]: Ẽ_ca G̃_cb
+      const x2 = mul(unsqueeze(gt, -2), unsqueeze(et, -3)); // [a, b, c]: G̃_ac Ẽ_bc
+      const db = sum(mul(t, add(x1, x2)), -1);
+      return [sym(matmulT(matmul(v, db), v, false, true)), ge];
+    },
+    jvp: ([da, de], [a, e], _out, p) => {
+      const lin = de === null ? null : symFrechetPrim(a, de, p.fns, p.cache, p.name);
+      if (da === null) return lin;
+      const [w, v] = eighPrim(a, p.cache, DEFAULT_DEGENERACY_TOL);
+      const t = secondDividedDifferences(w, p.fns, p.name); // [..., i, k, j]
+      const et = matmul(matmulT(v, e, true, false), v), dt = matmul(matmulT(v, sym(da), true, false), v);
+      // Σ_k T_ikj (Ẽ_ik D̃_kj + D̃_ik Ẽ_kj)
+      const y = add(mul(unsqueeze(et, -1), unsqueeze(dt, -3)), mul(unsqueeze(dt, -1), unsqueeze(et, -3))); // [i, k, j]
+      const inner = sum(mul(t, y), -2);
+      return plus(lin, matmulT(matmul(v, inner), v, false, true));
+    },
   },
 };
 
-function dkApply(a: Tensor, e: Tensor, p: SpectralParams["symMatrixFunction"]): Tensor {
-  const [w, v] = eighPrim(a, p.cache, DEFAULT_DEGENERACY_TOL);
-  const f1 = dividedDifferences(w, p.f, p.df, p.name);
+/** U (f^[1] ∘ (Uᵀ E U)) Uᵀ from the cached eigenpairs (values only; used by the forward). */
+function symFrechetValue(a: Tensor, e: Tensor, p: SpectralParams["symFrechet"]): Tensor {
+  const ef = eighFactors(a, p.cache, p.name);
+  const n = a.shape[a.ndim - 1];
+  const w = new Tensor(ef.w, [...batchShape(a), n]), v = new Tensor(ef.v, a.shape);
+  const f1 = dividedDifferences(w, p.fns.f, p.fns.df, p.name);
   return matmulT(matmul(v, mul(f1, matmul(matmulT(v, e, true, false), v))), v, false, true);
+}
+
+/**
+ * The second divided differences T_ikj = f^[2](λᵢ, λ_k, λⱼ) [..., n, n, n], symmetric in its
+ * three arguments: (f^[1](p, r) − f^[1](r, q))/(p − q) with (p, q) the most separated pair,
+ * and f″(mean)/2 when all three are within the closeness threshold of dividedDifferences.
+ * Differentiable in w.
+ */
+export function secondDividedDifferences(w: Tensor, fns: ScalarFns, name: string): Tensor {
+  const n = w.shape[w.ndim - 1];
+  const bs = w.shape.slice(0, -1);
+  const nb = sizeOf(bs);
+  const f1 = dividedDifferences(w, fns.f, fns.df, name); // [..., n, n]
+  // case masks: 0 = pair (i, j) extreme, 1 = (i, k), 2 = (k, j), 3 = all close
+  const cIJ = new Float64Array(nb * n * n * n), cIK = new Float64Array(cIJ.length), cKJ = new Float64Array(cIJ.length), cAll = new Float64Array(cIJ.length);
+  for (let b = 0; b < nb; b++) {
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w.data[b * n + i]));
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < n; k++)
+        for (let j = 0; j < n; j++) {
+          const li = w.data[b * n + i], lk = w.data[b * n + k], lj = w.data[b * n + j];
+          const dij = Math.abs(li - lj), dik = Math.abs(li - lk), dkj = Math.abs(lk - lj);
+          const o = ((b * n + i) * n + k) * n + j;
+          const big = Math.max(dij, dik, dkj);
+          if (big <= CLOSE * Math.max(Math.abs(li), Math.abs(lk), Math.abs(lj), scale)) cAll[o] = 1;
+          else if (dij === big) cIJ[o] = 1;
+          else if (dik === big) cIK[o] = 1;
+          else cKJ[o] = 1;
+        }
+  }
+  const shape3 = [...bs, n, n, n];
+  const mIJ = new Tensor(cIJ, shape3), mIK = new Tensor(cIK, shape3), mKJ = new Tensor(cKJ, shape3), mAll = new Tensor(cAll, shape3);
+  const li = unsqueeze(unsqueeze(w, -1), -1), lk = unsqueeze(unsqueeze(w, -1), -3), lj = unsqueeze(unsqueeze(w, -2), -2);
+  const fIK = unsqueeze(f1, -1), fKJ = unsqueeze(f1, -3), fIJ = unsqueeze(f1, -2); // [i,k,1], [1,k,j], [i,1,j]
+  const safe = (m: Tensor, d: Tensor): Tensor => where(m, d, 1);
+  const tIJ = div(sub(fIK, fKJ), safe(mIJ, sub(li, lj)));
+  const tIK = div(sub(fIJ, fKJ), safe(mIK, sub(li, lk))); // f1(λi, λj) − f1(λj, λk), f1 symmetric
+  const tKJ = div(sub(fIK, fIJ), safe(mKJ, sub(lk, lj))); // f1(λk, λi) − f1(λi, λj)
+  const mean = div(add(add(li, lk), lj), 3);
+  const safeMean = where(mAll, mean, broadcastTo(li, shape3));
+  const tAll = mul(applyScalar(fns.d2f, safeMean, name, "f″"), 0.5);
+  return where(mIJ, tIJ, where(mIK, tIK, where(mKJ, tKJ, tAll)));
 }

@@ -27,7 +27,7 @@ import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
 import { batchShape, block, cols, mat, plus, rows, sym } from "./common.js";
-import { gapReciprocal, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
+import { checkValueTies, gapReciprocal, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
 
 export interface SvdParams {
   /** Outputs [U, S, Vh]; full: U m×m and Vh n×n. */
@@ -188,6 +188,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       }
       if (gu1 === null && gs === null && gvh1 === null) return [null];
       const { pair, ties, nonzero, zeros } = svdMasks(s, p.tol);
+      if (gs !== null) checkValueTies("linalg.svd", ties, gs, s.data, k, "singular value");
       const j = gu1 === null ? null : matmulT(u1, gu1, true, false); // Uᵀ Ū
       const kk = gvh1 === null ? null : matmulT(vh1, gvh1, false, true); // Vᵀ V̄ = Vh V̄hᵀ
       checkSvdTies(ties, s, j, kk, p.tol);
