@@ -109,6 +109,25 @@ describe("implicitRoot: several matrix parameters", () => {
   });
 });
 
+describe("implicitRoot: an argmin through its optimality condition (symmetric Jacobian → CG)", () => {
+  it("x*(b) = argmin ½xᵀAx + 0.025 Σx⁴ − bᵀx: F = ∇f, ∂ₓF = A + 0.3 diag(x²) is SPD", () => {
+    const m = 80;
+    const G = randn([m, m], { seed: 40 });
+    const A = add(mul(matmul(G, mT(G)), 1 / m), eye(m));
+    const F = (x: Tensor, b: Tensor) => sub(add(matmul(A, x), mul(pow(x, 3), 0.1)), b);
+    const stages: string[] = [];
+    const lin = { symmetric: true, onInfo: (i: { stage: string; solver: string }) => stages.push(`${i.stage}:${i.solver}`) };
+    const argmin = implicitRoot(F, newtonKrylov(F, { linearSolve: { symmetric: true } }), { x0: zeros([m]), linearSolve: lin });
+    const b = randn([m], { seed: 41 }), c = randn([m], { seed: 42 }), db = randn([m], { seed: 43 });
+    const f = (b: Tensor) => vdot(argmin(b), c);
+    const g = grad(f)(b);
+    expect(stages).toEqual(["adjoint (VJP):cg"]);
+    expect(vdot(g, db).item()).toBeCloseTo(fdDir(f, b, db), 7);
+    // symmetric ∂ₓF: the gradient w.r.t. b is (∂ₓF)⁻¹ c — check against the JVP in direction db
+    expect(vdot(jvp(argmin, [b], [db]).tangent as Tensor, c).item()).toBeCloseTo(vdot(g, db).item(), 8);
+  });
+});
+
 describe("inverseOf: the matrix square root as the inverse of X ↦ X·X", () => {
   const sqrtm = inverseOf((X: Tensor) => matmul(X, X));
 
