@@ -161,7 +161,7 @@ function implicitVjp(
   // adjoint operator v ↦ (∂ₓF)ᵀ v and the final θ̄ = −(∂_θF)ᵀ w
   const { vjpFn } = vjp((x: Tensor, ...rest: Tensor[]) => evalF(F, k, x, rest), out, ...inputs);
   const ctx: SolveContext = { op, stage: "adjoint (VJP)", opts: lin, precond: null };
-  const w = solveLinearFn(ctx, (v) => vjpFn(v)[0], ct, F.outShape);
+  const w = solveLinearFn(ctx, (v) => vjpFn(v)[0], ct, F.outShape, [out, ...inputs]);
   return vjpFn(w).slice(1).map((g) => neg(g));
 }
 
@@ -186,7 +186,7 @@ function implicitJvp(
   ).tangent as Tensor;
   const ctx: SolveContext = { op, stage: "tangent (JVP)", opts: lin, precond: null };
   const matvec = (v: Tensor): Tensor => jvp((x: Tensor) => evalF(F, k, x, inputs), [out], [v]).tangent as Tensor;
-  return solveLinearFn(ctx, matvec, neg(dF), xShape);
+  return solveLinearFn(ctx, matvec, neg(dF), xShape, [out, ...inputs]);
 }
 
 /**

@@ -322,7 +322,7 @@ export function transposeProgram(op: string, prog: Program, captured: readonly T
   const tr = trace(op, (v) => {
     const { vjpFn } = vjp((x: Tensor) => replay(prog, [x], captured), zeros(xShape));
     return vjpFn(v)[0];
-  }, [deterministicProbe(prog.outShape, 11)]);
+  }, [deterministicProbe(prog.outShape, 11)], captured);
   return { prog: tr.program, captured: tr.program.captured };
 }
 
@@ -572,8 +572,8 @@ export function materializeOperator(matvec: (x: Tensor) => Tensor, inShape: read
  * with ops (internal callers: the operator is linear by construction, so the
  * linearity check is skipped).
  */
-export function solveLinearFn(ctx: SolveContext, matvec: (x: Tensor) => Tensor, b: Tensor, xShape: Shape): Tensor {
-  const { program, value } = trace(ctx.op, matvec, [deterministicProbe(xShape, 13)]);
+export function solveLinearFn(ctx: SolveContext, matvec: (x: Tensor) => Tensor, b: Tensor, xShape: Shape, known: readonly Tensor[] = []): Tensor {
+  const { program, value } = trace(ctx.op, matvec, [deterministicProbe(xShape, 13)], known);
   if (!shapesEqual(value.shape, b.shape))
     throw new ShapeError(ctx.op, `${ctx.stage} solve: the operator maps shape ${fmtShape(xShape)} to ${fmtShape(value.shape)}, but the right-hand side has shape ${fmtShape(b.shape)}`);
   return solveProgram(ctx, program, program.captured, b, xShape);

@@ -80,9 +80,11 @@ export function plain(x: Tensor): Tensor {
 
 /**
  * Trace f at the given values of its free inputs. `op` names the caller in
- * errors. f must return a single Tensor.
+ * errors. f must return a single Tensor. `known` lists tensors that existed
+ * before the call (so cannot depend on the probes): the tape walk stops at
+ * them instead of visiting their whole history.
  */
-export function trace(op: string, f: (...free: Tensor[]) => Tensor, values: readonly Tensor[]): Traced {
+export function trace(op: string, f: (...free: Tensor[]) => Tensor, values: readonly Tensor[], known: readonly Tensor[] = []): Traced {
   const probes = values.map(probeOf);
   const value = enableGrad(() => f(...probes));
   if (!(value instanceof Tensor)) throw new ArgumentError(op, `the function must return a Tensor, got ${typeof value}`);
@@ -91,6 +93,7 @@ export function trace(op: string, f: (...free: Tensor[]) => Tensor, values: read
 
   // post-order walk: which recorded nodes depend on a probe
   const dep = new Map<OpNode, boolean>();
+  for (const t of known) if (t._node instanceof OpNode) dep.set(t._node, false);
   const order: OpNode[] = [];
   const nodeDep = (n: GradNode | null): boolean =>
     n !== null && (freeIdx.has(n) || (n instanceof OpNode && dep.get(n) === true));
@@ -178,19 +181,4 @@ export function replay(prog: Program, free: readonly Tensor[], captured: readonl
 /** Replay with the rules' forward kernels only (no tape, no tangents). */
 export function replayNumeric(prog: Program, free: readonly Tensor[], captured: readonly Tensor[] = prog.captured): Tensor {
   return run(prog, free, captured, true);
-}
-
-/** Does the program's output depend on free input i at all? */
-export function dependsOn(prog: Program, i: number): boolean {
-  if (prog.output.kind === "free") return prog.output.i === i;
-  if (prog.output.kind !== "step") return false;
-  const live = new Set<number>([prog.output.s]);
-  for (let s = prog.steps.length - 1; s >= 0; s--) {
-    if (!live.has(s)) continue;
-    for (const r of prog.steps[s].ins) {
-      if (r.kind === "free" && r.i === i) return true;
-      if (r.kind === "step") live.add(r.s);
-    }
-  }
-  return false;
 }
