@@ -14,6 +14,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["transforms", "transforms.ts", "runTransforms"],
   ["linalg", "linalg.ts", "runLinalg"],
   ["implicit", "implicit.ts", "runImplicit"],
+  ["custom", "custom.ts", "runCustom"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {
