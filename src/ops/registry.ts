@@ -20,6 +20,8 @@ export interface CoreParams {
   // elementwise unary
   neg: null; exp: null; log: null; sqrt: null; abs: null; sin: null; cos: null; tan: null;
   tanh: null; sigmoid: null; relu: null;
+  /** Fused backward kernels (one pass instead of three): ct·(1 − y²) and ct·y·(1 − y). */
+  tanhGrad: null; sigmoidGrad: null;
   powScalar: { p: number };
   where: null;
   // reductions

@@ -242,8 +242,50 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   sin: unaryRule("sin", "sin", (x) => cos(x)),
   cos: unaryRule("cos", "cos", (x) => neg(sin(x))),
   tan: unaryRule("tan", "tan", (_x, out) => add(mul(out, out), 1)),
-  tanh: unaryRule("tanh", "tanh", (_x, out) => sub(1, mul(out, out))),
-  sigmoid: unaryRule("sigmoid", "sigmoid", (_x, out) => mul(out, sub(1, out))),
+  tanh: {
+    // d tanh x = (1 − y²) dx, y = tanh x; the VJP is one fused pass (tanhGrad)
+    name: "tanh",
+    forward: unaryForward("tanh"),
+    vjp: (ct: Tensor, _x, out: Tensor) => [apply(coreRules.tanhGrad, [ct, out], null)],
+    jvp: ([dx], _x, out: Tensor) => (dx === null ? null : apply(coreRules.tanhGrad, [dx, out], null)),
+  },
+  tanhGrad: {
+    // g(c, y) = c (1 − y²):  ∂g/∂c = 1 − y²,  ∂g/∂y = −2 c y
+    name: "tanhGrad",
+    forward: ([c, y]) => {
+      const o = alloc(c.size);
+      const cd = c.data, yd = y.data;
+      for (let i = 0; i < o.length; i++) o[i] = cd[i] * (1 - yd[i] * yd[i]);
+      return new Tensor(o, c.shape);
+    },
+    vjp: (ct: Tensor, [c, y], _out, _p, needs) => [
+      needs[0] ? apply(coreRules.tanhGrad, [ct, y], null) : null,
+      needs[1] ? mul(mul(ct, c), mul(y, -2)) : null,
+    ],
+    jvp: ([dc, dy], [c, y]) => plus(dc && apply(coreRules.tanhGrad, [dc, y], null), dy && mul(mul(dy, c), mul(y, -2))),
+  },
+  sigmoid: {
+    // d σ(x) = y (1 − y) dx, y = σ(x); the VJP is one fused pass (sigmoidGrad)
+    name: "sigmoid",
+    forward: unaryForward("sigmoid"),
+    vjp: (ct: Tensor, _x, out: Tensor) => [apply(coreRules.sigmoidGrad, [ct, out], null)],
+    jvp: ([dx], _x, out: Tensor) => (dx === null ? null : apply(coreRules.sigmoidGrad, [dx, out], null)),
+  },
+  sigmoidGrad: {
+    // g(c, y) = c y (1 − y):  ∂g/∂c = y (1 − y),  ∂g/∂y = c (1 − 2y)
+    name: "sigmoidGrad",
+    forward: ([c, y]) => {
+      const o = alloc(c.size);
+      const cd = c.data, yd = y.data;
+      for (let i = 0; i < o.length; i++) o[i] = cd[i] * yd[i] * (1 - yd[i]);
+      return new Tensor(o, c.shape);
+    },
+    vjp: (ct: Tensor, [c, y], _out, _p, needs) => [
+      needs[0] ? apply(coreRules.sigmoidGrad, [ct, y], null) : null,
+      needs[1] ? mul(mul(ct, c), sub(1, mul(y, 2))) : null,
+    ],
+    jvp: ([dc, dy], [c, y]) => plus(dc && apply(coreRules.sigmoidGrad, [dc, y], null), dy && mul(mul(dy, c), sub(1, mul(y, 2)))),
+  },
   relu: unaryRule("relu", "relu", (x) => step(x)),
   powScalar: {
     // d(xᵖ) = p·xᵖ⁻¹ dx

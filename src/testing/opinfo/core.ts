@@ -8,6 +8,8 @@ import { tensor, randn, rand } from "../../tensor/create.js";
 import * as ops from "../../ops/api.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 import type { OpInfo, Sample } from "../opinfo.js";
+import { apply } from "../../ops/dispatch.js";
+import { rules } from "../../ops/registry.js";
 
 let seedCounter = 1000;
 /** Seeded standard-normal sample. */
@@ -82,6 +84,22 @@ export const coreOpInfos: OpInfo[] = [
   unaryInfo("tan", ops.tan, Math.tan, (s) => ru(s, -1.2, 1.2), [[0, Math.PI / 4], [0, 1]]),
   unaryInfo("tanh", ops.tanh, Math.tanh, rn, [[0], [0]]),
   unaryInfo("sigmoid", ops.sigmoid, sigmoid, rn, [[0, 800, -800], [0.5, 1, 0]]),
+  {
+    name: "tanhGrad (fused backward of tanh)",
+    fn: (c, y) => apply(rules.tanhGrad, [c, y], null),
+    samples: () => [
+      { name: "hand-checked", inputs: [tensor([2, 1]), tensor([0.5, 0])], expected: [1.5, 1] },
+      { name: "3×4", inputs: [rn([3, 4]), ru([3, 4], -0.9, 0.9)], expected: mapRef((c, y) => c * (1 - y * y)) },
+    ],
+  },
+  {
+    name: "sigmoidGrad (fused backward of sigmoid)",
+    fn: (c, y) => apply(rules.sigmoidGrad, [c, y], null),
+    samples: () => [
+      { name: "hand-checked", inputs: [tensor([2, 1]), tensor([0.5, 0.25])], expected: [0.5, 0.1875] },
+      { name: "3×4", inputs: [rn([3, 4]), ru([3, 4], 0.05, 0.95)], expected: mapRef((c, y) => c * y * (1 - y)) },
+    ],
+  },
   unaryInfo("relu", ops.relu, (v) => Math.max(v, 0), rnAway, [[-1, 2], [0, 2]]),
   unaryInfo("square", ops.square, (v) => v * v, rn, [[-3, 2], [9, 4]]),
   unaryInfo("reciprocal", ops.reciprocal, (v) => 1 / v, (s) => ru(s, 0.5, 2), [[2, 4], [0.5, 0.25]]),
