@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import {
   Tensor, randn, tensor, matmul, mul, add, sub, neg, exp, sin, cos, mT, tril, div, pow, eye,
-  gradcheck, gradgradcheck, GradcheckError, type GradcheckResult, customJvp,
+  gradcheck, gradgradcheck, GradcheckError, type GradcheckResult, customJvp, linalg,
 } from "../../src/index.js";
 import { binaryFn, inverseFn, makeFunction, unaryFn } from "./helpers.js";
 
@@ -189,6 +189,15 @@ describe("gradcheck: structure and symmetric inputs", () => {
   it("passes with structure: 'symmetric'", () => {
     expect(check(symSquare, [X3], { structure: "symmetric" }).ok).toBe(true);
     expect(gradcheck(symSquare, [X3], { structure: ["symmetric"], mode: "fast", forward: false }).ok).toBe(true);
+  });
+
+  it("points built-in one-triangle ops (Cholesky, eigenvalues) to structure: 'symmetric'", () => {
+    const A = randn([4, 4], { seed: 17 });
+    const S = add(matmul(A, mT(A)), mul(eye(4), 4));
+    for (const f of [(x: Tensor) => linalg.cholesky(x), (x: Tensor) => linalg.eigvalsh(x)]) {
+      expect(diag(check(f, [S]))).toMatch(/right only for symmetric perturbations of X.*structure: "symmetric"/s);
+      expect(gradcheck(f, [S], { structure: "symmetric" }).ok).toBe(true);
+    }
   });
 
   it("rejects structure 'symmetric' for non-square inputs", () => {
