@@ -14,7 +14,7 @@ export { broadcastShapes, type Shape } from "./tensor/shape.js";
 export * from "./ops/api.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
-  backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, type BackwardOptions, type GradOptions,
+  backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, detectAnomaly, type BackwardOptions, type GradOptions,
 } from "./autodiff/engine.js";
 export {
   grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,

@@ -207,6 +207,7 @@ function run(
       const grads = rule.vjp(ctArg, inputs, nOut === 1 ? opNode.outs![0] : opNode.outs, opNode.params, needs);
       if (grads.length !== inputs.length)
         throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
+      if (anomalyMode) checkAnomaly(rule.name, ctArg, inputs, grads);
       for (let i = 0; i < inputs.length; i++) {
         const g = grads[i];
         if (g === null || g === undefined || !needs[i]) continue;
@@ -235,6 +236,42 @@ function run(
         s.node._slot = s.slot;
       }
     }
+  }
+}
+
+let anomalyMode = false;
+
+const hasNonFinite = (t: Tensor | null | undefined): boolean => {
+  if (t === null || t === undefined) return false;
+  for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return true;
+  return false;
+};
+
+/** In anomaly mode: a VJP that turns finite cotangents and inputs into NaN/Inf is named. */
+function checkAnomaly(op: string, ct: Tensor | (Tensor | null)[], inputs: Tensor[], grads: (Tensor | null)[]): void {
+  const cts = Array.isArray(ct) ? ct : [ct];
+  if (cts.some(hasNonFinite)) return; // not this op's doing
+  grads.forEach((g, i) => {
+    if (!hasNonFinite(g)) return;
+    const bad = Array.from(g!.data).findIndex((v) => !Number.isFinite(v));
+    const inputFinite = !hasNonFinite(inputs[i]);
+    throw new AutogradError(op, `the VJP produced ${g!.data[bad]} at flat index ${bad} of the cotangent for input ${i} (shape ${fmtShape(g!.shape)})` +
+      (inputFinite ? " from finite inputs and cotangents: the derivative is undefined or unbounded at this point" : "; the input itself contains non-finite values"));
+  });
+}
+
+/**
+ * Anomaly detection (like torch.autograd.detect_anomaly): while fn runs, every
+ * backward rule's output is checked, and the first op whose VJP turns finite
+ * numbers into NaN or ±Inf raises an AutogradError naming it.
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  const prev = anomalyMode;
+  anomalyMode = true;
+  try {
+    return fn();
+  } finally {
+    anomalyMode = prev;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import {
-  tensor, randn, ones, zeros, Tensor, noGrad, enableGrad, gradients, backward, AutogradError, ShapeError, matmul, sum, mul, add, exp,
+  tensor, randn, ones, zeros, Tensor, noGrad, enableGrad, detectAnomaly, sqrt, gradients, backward, AutogradError, ShapeError, matmul, sum, mul, add, exp,
 } from "../../src/index.js";
 import { applyMulti, apply } from "../../src/ops/dispatch.js";
 import type { Rule } from "../../src/tensor/meta.js";
@@ -145,5 +145,15 @@ describe("reverse-mode engine", () => {
     const x = tensor([1, 2], { requiresGrad: true });
     backward([x.sum(), x.square().sum()]);
     close(x.grad!, [3, 5]);
+  });
+
+  it("detectAnomaly names the op whose VJP turns finite numbers into NaN/Inf", () => {
+    const x = tensor([0, 4], { requiresGrad: true });
+    // d√x/dx = 1/(2√x) is unbounded at 0
+    expect(() => detectAnomaly(() => sqrt(x).sum().backward())).toThrow(/^sqrt: the VJP produced Infinity at flat index 0 of the cotangent for input 0 \(shape \[2\]\) from finite inputs/);
+    // without anomaly mode the infinite gradient is returned, as in PyTorch
+    const y = tensor([0, 4], { requiresGrad: true });
+    sqrt(y).sum().backward();
+    expect(y.grad!.data[0]).toBe(Infinity);
   });
 });
