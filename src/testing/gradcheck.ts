@@ -20,7 +20,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Generator } from "../tensor/random.js";
-import { ArgumentError, MatgradError, ShapeError } from "../errors.js";
+import { ArgumentError, AutogradError, MatgradError, ShapeError } from "../errors.js";
 import { asTensor, type TensorLike } from "../ops/api.js";
 import { enableGrad, noGrad } from "../autodiff/engine.js";
 import { jvp as jvpTransform, vjp as vjpTransform } from "../autodiff/transforms.js";
@@ -333,6 +333,20 @@ function reverseJacobians(s: Setup, xs: Tensor[]): Float64Array[] {
   return Js;
 }
 
+/** Run a forward-mode evaluation; an AutogradError (no JVP available) gets a hint about { forward: false }. */
+function forwardMode<T>(fn: () => T): T {
+  try {
+    return noGrad(fn);
+  } catch (e) {
+    if (e instanceof AutogradError && !e.message.includes("forward: false")) {
+      const prefix = `${e.op}: `;
+      const msg = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+      throw new AutogradError(e.op, `${msg} (gradcheck also checks forward mode; pass { forward: false } to check only the VJP)`);
+    }
+    throw e;
+  }
+}
+
 /** Columns of the Jacobian of input i, one JVP per direction. */
 function forwardJacobian(s: Setup, xs: Tensor[], i: number): Float64Array {
   const dxs = s.diff.map((j) => xs[j]);
@@ -342,7 +356,7 @@ function forwardJacobian(s: Setup, xs: Tensor[], i: number): Float64Array {
   const g = diffFn(s, xs);
   for (const { cols, dir } of directions(x.shape, s.structure[i])) {
     const ts = dxs.map((d, j) => (j === k ? new Tensor(dir, d.shape) : new Tensor(new Float64Array(d.size), d.shape)));
-    const col = flatTangent(s, noGrad(() => jvpTransform(g, dxs, ts)).tangent);
+    const col = flatTangent(s, forwardMode(() => jvpTransform(g, dxs, ts)).tangent);
     for (const c of cols) for (let r = 0; r < s.outTotal; r++) J[r * x.size + c] = col[r];
   }
   return J;
@@ -582,7 +596,7 @@ export function gradcheck(f: Fn, inputs: TensorLike[], opts: GradcheckOptions = 
         if (gs) an[k].push(dotArr(gs[k].data, v[k]));
         if (doForward) {
           const ts = dxs.map((d, j) => (j === k ? new Tensor(v[k], d.shape) : new Tensor(new Float64Array(d.size), d.shape)));
-          fw[k].push(dotArr(u, flatTangent(s, noGrad(() => jvpTransform(fn, dxs, ts)).tangent)));
+          fw[k].push(dotArr(u, flatTangent(s, forwardMode(() => jvpTransform(fn, dxs, ts)).tangent)));
         }
       });
     }
@@ -625,7 +639,7 @@ function dotProductTest(s: Setup): DotProductResult {
   const gs = noGrad(() => vjpFn(splitOutputs(s, u)));
   let rhs = 0;
   gs.forEach((gk, k) => (rhs += dotArr(gk.data, v[k])));
-  const t = noGrad(() => jvpTransform(fn, dxs, v.map((vk, k) => new Tensor(vk, dxs[k].shape)))).tangent;
+  const t = forwardMode(() => jvpTransform(fn, dxs, v.map((vk, k) => new Tensor(vk, dxs[k].shape)))).tangent;
   const lhs = dotArr(u, flatTangent(s, t));
   const absError = Math.abs(lhs - rhs);
   const scale = Math.max(Math.abs(lhs), Math.abs(rhs));

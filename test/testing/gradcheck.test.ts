@@ -332,3 +332,17 @@ describe("gradgradcheck", () => {
     expect(() => gradgradcheck((X: Tensor) => F.apply(X), [X3], { forward: false })).toThrow(/OnceSquare: is marked onceDifferentiable/);
   });
 });
+
+describe("gradcheck: forward mode unavailable", () => {
+  it("says to pass { forward: false } when the function has no JVP", () => {
+    const F = makeFunction("OnceOnly", (ctx, X: Tensor) => {
+      ctx.saveForBackward(X);
+      return matmul(X, X);
+    }, (ctx, G: Tensor) => {
+      const [X] = ctx.savedTensors;
+      return add(matmul(G, mT(X)), matmul(mT(X), G));
+    }, undefined, true);
+    expect(() => gradcheck((X: Tensor) => F.apply(X), [X3])).toThrow(/^OnceOnly: forward mode needs a static jvp.*pass \{ forward: false \} to check only the VJP/);
+    expect(gradcheck((X: Tensor) => F.apply(X), [X3], { forward: false }).ok).toBe(true);
+  });
+});
