@@ -14,7 +14,7 @@
  *
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
-import { checkDim, checkLen, EPS, gemmCM, hypot2, larfg, larft, larfbLeft, secularRoot, type Reflector, type SecularRoot } from "./util.js";
+import { checkDim, checkLen, EPS, fastHypot, gemmCM, hypot2, larfg, larft, larfbLeft, secularRoot, type Reflector, type SecularRoot } from "./util.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -33,6 +33,10 @@ export interface EighResult {
 const SMLSIZ = 25;
 /** Panel width of the tridiagonalization and the back-transformation. */
 const NB = 32;
+/** Panel width of the tridiagonalization (its level-2 overhead grows with it). */
+const NB_TRD = 16;
+/** Column-block width of the blocked symmetric rank-2k trailing update. */
+const SB_TRD = 64;
 
 /**
  * Eigenvalues (ascending) and, if `wantVectors`, orthonormal eigenvectors of a
@@ -115,16 +119,16 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
  * v(c+2:n) stored in A[c+2:n, c]) give Q = H_0·H_1⋯H_{n−2}.
  */
 function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
-  const nb = Math.min(NB, Math.max(1, n - 1));
+  const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const W = new Float64Array(n * nb); // panel W, column-major ld n
   const tmp = new Float64Array(2 * NB);
   const refl: Reflector = { beta: 0, tau: 0 };
-  for (let i = 0; i < n - 1; i += NB) {
-    const ib = Math.min(NB, n - 1 - i);
+  for (let i = 0; i < n - 1; i += NB_TRD) {
+    const ib = Math.min(NB_TRD, n - 1 - i);
     latrdLower(A, n, i, ib, d, e, tau, W, tmp, refl);
     const r0 = i + ib;
     // trailing update A[r0:n, r0:n] −= V·Wᵀ + W·Vᵀ (lower triangle, by block columns)
-    const SB = 64;
+    const SB = SB_TRD;
     for (let c0 = r0; c0 < n; c0 += SB) {
       const c1 = Math.min(n, c0 + SB);
       const rows = n - c0;
@@ -231,27 +235,59 @@ function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float6
 function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number): void {
   for (let r = r0; r < n; r++) Y[yOff + r] = 0;
   let j = r0;
-  // two columns at a time: one pass over x and y serves both
-  for (; j + 1 < n; j += 2) {
+  // four columns at a time: one pass over x and y serves all four
+  for (; j + 3 < n; j += 4) {
     const c0 = j * n;
     const c1 = c0 + n;
+    const c2 = c1 + n;
+    const c3 = c2 + n;
     const x0 = X[xOff + j];
     const x1 = X[xOff + j + 1];
+    const x2 = X[xOff + j + 2];
+    const x3 = X[xOff + j + 3];
+    // the 4×4 diagonal block (lower part stored)
+    const a00 = A[c0 + j];
     const a10 = A[c0 + j + 1];
-    let t0 = A[c0 + j] * x0 + a10 * x1;
-    let t1 = a10 * x0 + A[c1 + j + 1] * x1;
-    for (let r = j + 2; r < n; r++) {
-      const a0 = A[c0 + r];
-      const a1 = A[c1 + r];
+    const a20 = A[c0 + j + 2];
+    const a30 = A[c0 + j + 3];
+    const a11 = A[c1 + j + 1];
+    const a21 = A[c1 + j + 2];
+    const a31 = A[c1 + j + 3];
+    const a22 = A[c2 + j + 2];
+    const a32 = A[c2 + j + 3];
+    const a33 = A[c3 + j + 3];
+    let t0 = a00 * x0 + a10 * x1 + a20 * x2 + a30 * x3;
+    let t1 = a10 * x0 + a11 * x1 + a21 * x2 + a31 * x3;
+    let t2 = a20 * x0 + a21 * x1 + a22 * x2 + a32 * x3;
+    let t3 = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+    for (let r = j + 4; r < n; r++) {
+      const b0 = A[c0 + r];
+      const b1 = A[c1 + r];
+      const b2 = A[c2 + r];
+      const b3 = A[c3 + r];
       const xr = X[xOff + r];
-      Y[yOff + r] += a0 * x0 + a1 * x1;
-      t0 += a0 * xr;
-      t1 += a1 * xr;
+      Y[yOff + r] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+      t0 += b0 * xr;
+      t1 += b1 * xr;
+      t2 += b2 * xr;
+      t3 += b3 * xr;
     }
     Y[yOff + j] += t0;
     Y[yOff + j + 1] += t1;
+    Y[yOff + j + 2] += t2;
+    Y[yOff + j + 3] += t3;
   }
-  if (j < n) Y[yOff + j] += A[j * n + j] * X[xOff + j];
+  for (; j < n; j++) {
+    const cj = j * n;
+    const xj = X[xOff + j];
+    let t = A[cj + j] * xj;
+    for (let r = j + 1; r < n; r++) {
+      const a = A[cj + r];
+      Y[yOff + r] += a * xj;
+      t += a * X[xOff + r];
+    }
+    Y[yOff + j] += t;
+  }
 }
 
 /** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */
@@ -313,7 +349,7 @@ function tql2(d: Float64Array, e: Float64Array, lo: number, m: number, Q: Float6
         // Wilkinson-like shift
         let g = d[lo + l];
         let p = (d[lo + l + 1] - g) / (2 * ee[l]);
-        let r = hypot2(p, 1);
+        let r = fastHypot(p, 1);
         if (p < 0) r = -r;
         d[lo + l] = ee[l] / (p + r);
         d[lo + l + 1] = ee[l] * (p + r);
@@ -335,7 +371,7 @@ function tql2(d: Float64Array, e: Float64Array, lo: number, m: number, Q: Float6
           s2 = s;
           g = c * ee[i];
           h = c * p;
-          r = hypot2(p, ee[i]);
+          r = fastHypot(p, ee[i]);
           ee[i + 1] = s * r;
           s = ee[i] / r;
           c = p / r;
@@ -449,7 +485,7 @@ function sortEigenpairs(d: Float64Array, Z: Float64Array, n: number, rows: numbe
   }
 }
 
-/** Scratch arrays reused across merges. */
+/** Scratch arrays reused across merges (allocated once per decomposition). */
 class DcWorkspace {
   z: Float64Array;
   dl: Float64Array;
@@ -463,8 +499,17 @@ class DcWorkspace {
   tauK: Float64Array;
   zhat: Float64Array;
   g: Float64Array;
+  prod: Float64Array;
+  vals: Float64Array;
+  src: Int32Array;
+  order: Int32Array;
+  dG: Float64Array;
+  zG: Float64Array;
+  Um: Float64Array;
+  Qg: Float64Array;
+  vecs: Float64Array;
+  defl: Float64Array;
   constructor(n: number) {
-    this.g = new Float64Array(n);
     this.z = new Float64Array(n);
     this.dl = new Float64Array(n);
     this.typ = new Int8Array(n);
@@ -476,6 +521,17 @@ class DcWorkspace {
     this.orig = new Int32Array(n);
     this.tauK = new Float64Array(n);
     this.zhat = new Float64Array(n);
+    this.g = new Float64Array(n);
+    this.prod = new Float64Array(n);
+    this.vals = new Float64Array(n);
+    this.src = new Int32Array(n);
+    this.order = new Int32Array(n);
+    this.dG = new Float64Array(n);
+    this.zG = new Float64Array(n);
+    this.Um = new Float64Array(n * n);
+    this.Qg = new Float64Array(n * n);
+    this.vecs = new Float64Array(n * n);
+    this.defl = new Float64Array(n * n);
   }
 }
 
@@ -576,7 +632,7 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
   if (pj >= 0) nd[K++] = pj;
 
   // eigenvalues / eigenvectors of the secular problem
-  let vecs: Float64Array | null = null; // N×K column-major: new eigenvectors
+  const { Um, Qg, vecs, defl, prod, vals, src, order, dG, zG } = ws;
   if (K > 0) {
     // keep the non-deflated poles sorted (rotations can perturb the order by round-off)
     insertionSortBy(nd, K, dl);
@@ -590,26 +646,21 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
       orig[i] = res.orig;
       tauK[i] = res.tau;
     }
-    // Δ[r, j] = d_r − λ_j (column-major K×K), accurate through the origin shift
-    const delta = new Float64Array(K * K);
+    // Gu–Eisenstat: ẑ_r² = −Π_j Δ[r,j] / Π_{j≠r} (d_r − d_j), with Δ[r, j] = d_r − λ_j
+    // computed accurately through the origin shift as (d_r − d_o(j)) − τ_j (never stored)
+    for (let r = 0; r < K; r++) prod[r] = dK[r] - dK[orig[r]] - tauK[r];
     for (let j = 0; j < K; j++) {
       const o = dK[orig[j]];
       const tj = tauK[j];
-      const cj = j * K;
-      for (let r = 0; r < K; r++) delta[cj + r] = dK[r] - o - tj;
+      const dj = dK[j];
+      for (let r = 0; r < j; r++) prod[r] *= (dK[r] - o - tj) / (dK[r] - dj);
+      for (let r = j + 1; r < K; r++) prod[r] *= (dK[r] - o - tj) / (dK[r] - dj);
     }
-    // Gu–Eisenstat: ẑ_r² = −Π_j Δ[r,j] / Π_{j≠r} (d_r − d_j) (up to a common factor)
     for (let r = 0; r < K; r++) {
-      let prod = delta[r + r * K];
-      for (let j = 0; j < K; j++) {
-        if (j === r) continue;
-        prod *= delta[r + j * K] / (dK[r] - dK[j]);
-      }
-      const zr = Math.sqrt(Math.abs(prod));
+      const zr = Math.sqrt(Math.abs(prod[r]));
       zhat[r] = zK[r] < 0 ? -zr : zr;
     }
     // eigenvectors of D + ρ·z·zᵀ: u_j[r] = ẑ_r / Δ[r, j], normalized; rows grouped by column type
-    const order = new Int32Array(K); // gathered position g -> r
     let c1 = 0;
     let c2 = 0;
     for (let r = 0; r < K; r++) {
@@ -628,67 +679,92 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
         else order[p3++] = r;
       }
     }
-    const U = new Float64Array(K * K); // U[g, j], column-major
+    for (let r = 0; r < K; r++) dG[r] = dK[order[r]];
+    for (let r = 0; r < K; r++) zG[r] = zhat[order[r]];
     for (let j = 0; j < K; j++) {
       const cj = j * K;
+      const o = dK[orig[j]];
+      const tj = tauK[j];
       let ss = 0;
-      for (let g = 0; g < K; g++) {
-        const r = order[g];
-        const u = zhat[r] / delta[r + cj];
-        U[cj + g] = u;
+      for (let gi = 0; gi < K; gi++) {
+        const u = zG[gi] / (dG[gi] - o - tj);
+        Um[cj + gi] = u;
         ss += u * u;
       }
       const inv = 1 / Math.sqrt(ss);
-      for (let g = 0; g < K; g++) U[cj + g] *= inv;
+      for (let gi = 0; gi < K; gi++) Um[cj + gi] *= inv;
     }
     // gathered old eigenvectors Qg (N×K)
-    const Qg = new Float64Array(N * K);
-    for (let g = 0; g < K; g++) {
-      const src = qb + nd[order[g]] * ldz;
-      Qg.set(Z.subarray(src, src + N), g * N);
+    for (let gi = 0; gi < K; gi++) {
+      const sc = qb + nd[order[gi]] * ldz;
+      const dc = gi * N;
+      for (let r = 0; r < N; r++) Qg[dc + r] = Z[sc + r];
     }
-    vecs = new Float64Array(N * K);
     const c12 = c1 + c2;
     const c23 = K - c1;
     // rows 0..n1−1: only type 1 and 2 columns are nonzero there
-    if (c12 > 0) gemmCM(false, false, n1, K, c12, 1, Qg, 0, N, U, 0, K, 0, vecs, 0, N);
+    if (c12 > 0) gemmCM(false, false, n1, K, c12, 1, Qg, 0, N, Um, 0, K, 0, vecs, 0, N);
     else for (let j = 0; j < K; j++) vecs.fill(0, j * N, j * N + n1);
     // rows n1..N−1: only type 2 and 3 columns
-    if (c23 > 0) gemmCM(false, false, N - n1, K, c23, 1, Qg, n1 + c1 * N, N, U, c1, K, 0, vecs, n1, N);
+    if (c23 > 0) gemmCM(false, false, N - n1, K, c23, 1, Qg, n1 + c1 * N, N, Um, c1, K, 0, vecs, n1, N);
     else for (let j = 0; j < K; j++) vecs.fill(0, j * N + n1, j * N + N);
   }
-  // --- assemble: all eigenvalues sorted ascending with their vectors
-  const total = K + nDf;
-  const vals = new Float64Array(total);
-  const src = new Int32Array(total); // ≥ 0: new vector index j; < 0: deflated column −1−c
-  for (let j = 0; j < K; j++) {
-    vals[j] = dK[orig[j]] + tauK[j];
-    src[j] = j;
-  }
-  for (let q = 0; q < nDf; q++) {
-    vals[K + q] = dl[df[q]];
-    src[K + q] = -1 - df[q];
-  }
-  const idx = Array.from({ length: total }, (_, i) => i);
-  idx.sort((x, y) => vals[x] - vals[y] || x - y);
-  // copy deflated columns out before overwriting the block
-  const defl = new Float64Array(N * nDf);
+  // --- assemble: all eigenvalues ascending with their vectors. The secular roots
+  // are ascending (one per pole gap); the deflated values are nearly sorted.
+  insertionSortBy(df, nDf, dl);
   for (let q = 0; q < nDf; q++) {
     const cs = qb + df[q] * ldz;
-    for (let r = 0; r < N; r++) defl[q * N + r] = Z[cs + r];
+    const dc = q * N;
+    for (let r = 0; r < N; r++) defl[dc + r] = Z[cs + r];
   }
-  for (let k = 0; k < total; k++) {
-    const s = src[idx[k]];
-    d[lo + k] = vals[idx[k]];
-    const dst = qb + k * ldz;
-    if (s >= 0) {
-      for (let r = 0; r < N; r++) Z[dst + r] = (vecs as Float64Array)[s * N + r];
-    } else {
-      const q = idx[k] - K;
-      for (let r = 0; r < N; r++) Z[dst + r] = defl[q * N + r];
+  const total = K + nDf;
+  {
+    let a = 0;
+    let b = 0;
+    for (let t = 0; t < total; t++) {
+      const va = a < K ? dK[orig[a]] + tauK[a] : Infinity;
+      const vb = b < nDf ? dl[df[b]] : Infinity;
+      if (b >= nDf || (a < K && va <= vb)) {
+        vals[t] = va;
+        src[t] = a++;
+      } else {
+        vals[t] = vb;
+        src[t] = -1 - b++;
+      }
+    }
+    // round-off could in principle break the order of the roots: repair (rare)
+    for (let t = 1; t < total; t++) {
+      if (vals[t] < vals[t - 1]) {
+        sortPairs(vals, src, total);
+        break;
+      }
     }
   }
+  for (let t = 0; t < total; t++) {
+    const sx = src[t];
+    d[lo + t] = vals[t];
+    const dst = qb + t * ldz;
+    const from = sx >= 0 ? vecs : defl;
+    const so = (sx >= 0 ? sx : -1 - sx) * N;
+    for (let r = 0; r < N; r++) Z[dst + r] = from[so + r];
+  }
   return -1;
+}
+
+/** Insertion sort of (vals, src) pairs by vals (used only to repair a rare misorder). */
+function sortPairs(vals: Float64Array, src: Int32Array, len: number): void {
+  for (let i = 1; i < len; i++) {
+    const v = vals[i];
+    const s = src[i];
+    let j = i - 1;
+    while (j >= 0 && vals[j] > v) {
+      vals[j + 1] = vals[j];
+      src[j + 1] = src[j];
+      j--;
+    }
+    vals[j + 1] = v;
+    src[j + 1] = s;
+  }
 }
 
 function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {

@@ -994,6 +994,7 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
   for (let i = 0; i < N; i++) d[i] *= sc;
   for (let i = 0; i < N - 1; i++) e[i] *= sc;
   e[N - 1] = 0;
+  const ws = new SvdWorkspace(N);
   let info = -1;
   let start = 0;
   let blocks = 0;
@@ -1001,7 +1002,7 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
     let end = start;
     while (end < N - 1 && Math.abs(e[end]) >= EPS) end++;
     if (end < N - 1) e[end] = 0;
-    const r = dcRec(d, e, start, end - start + 1, 0, U, V, N);
+    const r = dcRec(d, e, start, end - start + 1, 0, U, V, N, ws);
     if (r >= 0 && info < 0) info = r;
     blocks++;
     start = end + 1;
@@ -1029,15 +1030,15 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
  * the left vectors and V[lo:lo+n+sqre, lo:lo+n+sqre] the right ones (its last
  * column, when sqre = 1, spans the null space). U, V: column-major, ld NN.
  */
-function dcRec(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number): number {
+function dcRec(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number, ws: SvdWorkspace): number {
   if (n <= SMLSIZ) return leaf(d, e, lo, n, sqre, U, V, NN);
   const k = n >> 1; // rows of the left child (k×(k+1))
   const nr = n - k - 1;
-  const r1 = dcRec(d, e, lo, k, 1, U, V, NN);
+  const r1 = dcRec(d, e, lo, k, 1, U, V, NN, ws);
   if (r1 >= 0) return r1;
-  const r2 = dcRec(d, e, lo + k + 1, nr, sqre, U, V, NN);
+  const r2 = dcRec(d, e, lo + k + 1, nr, sqre, U, V, NN, ws);
   if (r2 >= 0) return r2;
-  return mergeSvd(d, e, lo, n, sqre, k, U, V, NN);
+  return mergeSvd(d, e, lo, n, sqre, k, U, V, NN, ws);
 }
 
 function leaf(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number): number {
@@ -1074,8 +1075,85 @@ function leaf(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: num
   return bdsqr(n, d, lo, e, lo, U, vb, NN, n, V, vb, NN, m);
 }
 
+/** Scratch arrays for the merges, allocated once per decomposition (N = order of B). */
+class SvdWorkspace {
+  dK: Float64Array;
+  zK: Float64Array;
+  orig: Int32Array;
+  mu: Float64Array;
+  g: Float64Array;
+  prod: Float64Array;
+  zhat: Float64Array;
+  order: Int32Array;
+  dG: Float64Array;
+  zG: Float64Array;
+  vals: Float64Array;
+  src: Int32Array;
+  UM: Float64Array;
+  VM: Float64Array;
+  Ug: Float64Array;
+  Vg: Float64Array;
+  Un: Float64Array;
+  Vn: Float64Array;
+  Ud: Float64Array;
+  Vd: Float64Array;
+  constructor(N: number) {
+    const n1 = N + 1;
+    this.dK = new Float64Array(n1);
+    this.zK = new Float64Array(n1);
+    this.orig = new Int32Array(n1);
+    this.mu = new Float64Array(n1);
+    this.g = new Float64Array(n1);
+    this.prod = new Float64Array(n1);
+    this.zhat = new Float64Array(n1);
+    this.order = new Int32Array(n1);
+    this.dG = new Float64Array(n1);
+    this.zG = new Float64Array(n1);
+    this.vals = new Float64Array(n1);
+    this.src = new Int32Array(n1);
+    const sq = N * N;
+    const rect = N * n1;
+    this.UM = new Float64Array(sq);
+    this.VM = new Float64Array(sq);
+    this.Ug = new Float64Array(sq);
+    this.Vg = new Float64Array(rect);
+    this.Un = new Float64Array(sq);
+    this.Vn = new Float64Array(rect);
+    this.Ud = new Float64Array(sq);
+    this.Vd = new Float64Array(rect);
+  }
+}
+
+function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
+  for (let i = 1; i < len; i++) {
+    const v = ix[i];
+    const kv = key[v];
+    let j = i - 1;
+    while (j >= 0 && key[ix[j]] > kv) {
+      ix[j + 1] = ix[j];
+      j--;
+    }
+    ix[j + 1] = v;
+  }
+}
+
+function sortPairs(vals: Float64Array, src: Int32Array, len: number): void {
+  for (let i = 1; i < len; i++) {
+    const v = vals[i];
+    const s = src[i];
+    let j = i - 1;
+    while (j >= 0 && vals[j] > v) {
+      vals[j + 1] = vals[j];
+      src[j + 1] = src[j];
+      j--;
+    }
+    vals[j + 1] = v;
+    src[j + 1] = s;
+  }
+}
+
 /** Merge step for the bidiagonal D&C (LAPACK lasd1/lasd2/lasd3). */
-function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, k: number, U: Float64Array, V: Float64Array, NN: number): number {
+function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, k: number, U: Float64Array, V: Float64Array, NN: number, ws: SvdWorkspace): number {
   const m = n + sqre;
   const ub = lo + lo * NN; // block offset (same for U and V)
   const alpha = d[lo + k];
@@ -1188,40 +1266,32 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
   if (prev >= 0) nd[K++] = prev;
 
   // secular equation on the K non-deflated poles (pole 0 first)
-  const dK = new Float64Array(K);
-  const zK = new Float64Array(K);
+  const { dK, zK, orig, mu, g, prod, zhat, order, dG, zG, UM, VM, Ug, Vg, Un, Vn, Ud, Vd, vals, src } = ws;
   for (let i = 0; i < K; i++) {
     dK[i] = i === 0 ? 0 : dd[nd[i]];
     zK[i] = zz[nd[i]];
   }
   if (K > 1 && dK[1] <= tol / 2) dK[1] = tol / 2;
-  const orig = new Int32Array(K);
-  const mu = new Float64Array(K);
-  const g = new Float64Array(K);
   const res: SecularRoot = { orig: 0, tau: 0 };
   for (let i = 0; i < K; i++) {
     if (!secularRoot(K, dK, zK, 1, i, true, g, res)) return lo + i;
     orig[i] = res.orig;
     mu[i] = res.tau;
   }
-  // Δ[r, j] = dK_r² − σ_j² (accurate), column-major K×K
-  const delta = new Float64Array(K * K);
+  // Gu–Eisenstat ẑ, with Δ[r, j] = dK_r² − σ_j² = (dK_r − d_o)(dK_r + d_o) − μ_j (accurate, never stored)
+  for (let r = 0; r < K; r++) {
+    const o = dK[orig[r]];
+    prod[r] = (dK[r] - o) * (dK[r] + o) - mu[r];
+  }
   for (let j = 0; j < K; j++) {
     const o = dK[orig[j]];
     const mj = mu[j];
-    const cj = j * K;
-    for (let r = 0; r < K; r++) delta[cj + r] = (dK[r] - o) * (dK[r] + o) - mj;
+    const dj = dK[j];
+    for (let r = 0; r < j; r++) prod[r] *= ((dK[r] - o) * (dK[r] + o) - mj) / ((dK[r] - dj) * (dK[r] + dj));
+    for (let r = j + 1; r < K; r++) prod[r] *= ((dK[r] - o) * (dK[r] + o) - mj) / ((dK[r] - dj) * (dK[r] + dj));
   }
-  // Gu–Eisenstat ẑ
-  const zhat = new Float64Array(K);
   for (let r = 0; r < K; r++) {
-    let prod = delta[r + r * K];
-    const dr = dK[r];
-    for (let j = 0; j < K; j++) {
-      if (j === r) continue;
-      prod *= delta[r + j * K] / ((dr - dK[j]) * (dr + dK[j]));
-    }
-    const zr = Math.sqrt(Math.abs(prod));
+    const zr = Math.sqrt(Math.abs(prod[r]));
     zhat[r] = zK[r] < 0 ? -zr : zr;
   }
   // group the non-deflated columns by type (rows of the small factors follow)
@@ -1232,7 +1302,6 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     if (t === 1) c1++;
     else if (t === 2) c2++;
   }
-  const order = new Int32Array(K);
   {
     let p1 = 0;
     let p2 = c1;
@@ -1244,18 +1313,22 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
       else order[p3++] = r;
     }
   }
-  // small singular vector matrices (rows in group order)
-  const UM = new Float64Array(K * K);
-  const VM = new Float64Array(K * K);
+  for (let gi = 0; gi < K; gi++) {
+    dG[gi] = dK[order[gi]];
+    zG[gi] = zhat[order[gi]];
+  }
+  // small singular vector matrices (rows in group order): v_j[r] = ẑ_r/Δ[r,j],
+  // u_j[r] = d_r·ẑ_r/Δ[r,j] (u_j[0] = −1), each normalized
   for (let j = 0; j < K; j++) {
     const cj = j * K;
+    const o = dK[orig[j]];
+    const mj = mu[j];
     let su = 0;
     let sv = 0;
     for (let gi = 0; gi < K; gi++) {
-      const r = order[gi];
-      const dl = delta[r + cj];
-      const vv = zhat[r] / dl;
-      const uu = r === 0 ? -1 : dK[r] * vv;
+      const dr = dG[gi];
+      const vv = zG[gi] / ((dr - o) * (dr + o) - mj);
+      const uu = order[gi] === 0 ? -1 : dr * vv;
       VM[cj + gi] = vv;
       UM[cj + gi] = uu;
       su += uu * uu;
@@ -1269,56 +1342,81 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     }
   }
   // gathered bases
-  const Ug = new Float64Array(n * K);
-  const Vg = new Float64Array(m * K);
   for (let gi = 0; gi < K; gi++) {
-    const cl = col[nd[order[gi]]];
-    const su = ub + cl * NN;
-    Ug.set(U.subarray(su, su + n), gi * n);
-    Vg.set(V.subarray(su, su + m), gi * m);
+    const cl = ub + col[nd[order[gi]]] * NN;
+    const du = gi * n;
+    const dv = gi * m;
+    for (let r = 0; r < n; r++) Ug[du + r] = U[cl + r];
+    for (let r = 0; r < m; r++) Vg[dv + r] = V[cl + r];
   }
-  const Un = new Float64Array(n * K);
-  const Vn = new Float64Array(m * K);
   const c12 = c1 + c2;
   const c23 = K - c1;
   const top = k + 1;
   if (c12 > 0) {
     gemmCM(false, false, top, K, c12, 1, Ug, 0, n, UM, 0, K, 0, Un, 0, n);
     gemmCM(false, false, top, K, c12, 1, Vg, 0, m, VM, 0, K, 0, Vn, 0, m);
+  } else {
+    for (let j = 0; j < K; j++) {
+      Un.fill(0, j * n, j * n + top);
+      Vn.fill(0, j * m, j * m + top);
+    }
   }
   if (c23 > 0) {
     gemmCM(false, false, n - top, K, c23, 1, Ug, top + c1 * n, n, UM, c1, K, 0, Un, top, n);
     gemmCM(false, false, m - top, K, c23, 1, Vg, top + c1 * m, m, VM, c1, K, 0, Vn, top, m);
+  } else {
+    for (let j = 0; j < K; j++) {
+      Un.fill(0, j * n + top, j * n + n);
+      Vn.fill(0, j * m + top, j * m + m);
+    }
   }
-  // assemble ascending
-  const total = K + nDf;
-  const vals = new Float64Array(total);
-  for (let j = 0; j < K; j++) {
-    const o = dK[orig[j]];
-    vals[j] = Math.sqrt(o * o + mu[j]);
-  }
-  for (let q = 0; q < nDf; q++) vals[K + q] = dd[df[q]];
-  const idx = Array.from({ length: total }, (_, i) => i);
-  idx.sort((x, y) => vals[x] - vals[y] || x - y);
-  const Ud = new Float64Array(n * nDf);
-  const Vd = new Float64Array(m * nDf);
+  // assemble ascending: the roots are ascending (one per pole gap), the deflated
+  // values nearly sorted; merge the two lists
+  insertionSortBy(df, nDf, dd);
   for (let q = 0; q < nDf; q++) {
     const cl = ub + col[df[q]] * NN;
-    Ud.set(U.subarray(cl, cl + n), q * n);
-    Vd.set(V.subarray(cl, cl + m), q * m);
+    const du = q * n;
+    const dv = q * m;
+    for (let r = 0; r < n; r++) Ud[du + r] = U[cl + r];
+    for (let r = 0; r < m; r++) Vd[dv + r] = V[cl + r];
+  }
+  const total = K + nDf;
+  {
+    let a = 0;
+    let b = 0;
+    for (let t = 0; t < total; t++) {
+      let va = Infinity;
+      if (a < K) {
+        const o = dK[orig[a]];
+        va = Math.sqrt(o * o + mu[a]);
+      }
+      const vb = b < nDf ? dd[df[b]] : Infinity;
+      if (b >= nDf || (a < K && va <= vb)) {
+        vals[t] = va;
+        src[t] = a++;
+      } else {
+        vals[t] = vb;
+        src[t] = -1 - b++;
+      }
+    }
+    for (let t = 1; t < total; t++) {
+      if (vals[t] < vals[t - 1]) {
+        sortPairs(vals, src, total);
+        break;
+      }
+    }
   }
   for (let t = 0; t < total; t++) {
-    const s = idx[t];
-    d[lo + t] = vals[s];
+    const sx = src[t];
+    d[lo + t] = vals[t];
     const dst = ub + t * NN;
-    if (s < K) {
-      U.set(Un.subarray(s * n, s * n + n), dst);
-      V.set(Vn.subarray(s * m, s * m + m), dst);
-    } else {
-      const q = s - K;
-      U.set(Ud.subarray(q * n, q * n + n), dst);
-      V.set(Vd.subarray(q * m, q * m + m), dst);
-    }
+    const fu = sx >= 0 ? Un : Ud;
+    const fv = sx >= 0 ? Vn : Vd;
+    const q = sx >= 0 ? sx : -1 - sx;
+    const su = q * n;
+    const sv = q * m;
+    for (let r = 0; r < n; r++) U[dst + r] = fu[su + r];
+    for (let r = 0; r < m; r++) V[dst + r] = fv[sv + r];
   }
   return -1;
 }

@@ -114,6 +114,12 @@ export function hypot2(a: number, b: number): number {
   return w * Math.sqrt(1 + r * r);
 }
 
+/** sqrt(a² + b²): the direct formula when it cannot over/underflow, else hypot2. */
+export function fastHypot(a: number, b: number): number {
+  const s = a * a + b * b;
+  return s > 1e-290 && s < 1e290 ? Math.sqrt(s) : hypot2(a, b);
+}
+
 /**
  * Scratch record for Householder reflector generation: after `larfg`,
  * `beta` holds the new leading entry and `tau` the reflector scale.
