@@ -8,11 +8,11 @@ import { luRules, type LuParams } from "./linalg/lu.js";
 import { triangularRules, type TriangularParams } from "./linalg/triangular.js";
 import { spectralRules, type SpectralParams } from "./linalg/spectral.js";
 import { matfunRules, type MatfunParams } from "./linalg/matfun.js";
-import { normRules, type NormParams } from "./linalg/norms.js";
+import { normRules, structRules, type NormParams, type StructParams } from "./linalg/norms.js";
 import { svdRules, type SvdParams } from "./linalg/svd.js";
 
 /** Parameters of the linear-algebra primitives. */
-export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams {}
+export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams {}
 
 export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {
   ...luRules,
@@ -21,4 +21,5 @@ export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } =
   ...svdRules,
   ...matfunRules,
   ...normRules,
+  ...structRules,
 };

@@ -8,7 +8,9 @@ import { Tensor } from "../../../tensor/tensor.js";
 import { broadcastShapes, fmtShape, sizeOf } from "../../../tensor/shape.js";
 import { ShapeError } from "../../../errors.js";
 import { broadcastStrides } from "../../../kernels/elementwise.js";
-import { add, mT, mul, neg, reshape, slice, sub, take, type SliceSpec } from "../../api.js";
+import { add, neg, reshape, slice, sub, take, type SliceSpec } from "../../api.js";
+import { apply } from "../../dispatch.js";
+import { rules } from "../../registry.js";
 
 /**
  * A cache for a factorization computed in a primitive's forward and reused by
@@ -108,9 +110,9 @@ export function mat(data: Float64Array, i: number, m: number, n = m): Float64Arr
 // ---------------------------------------------------------------------------
 // Differentiable helpers
 
-/** sym(M) = (M + Mᵀ)/2 over the last two axes. */
+/** sym(M) = (M + Mᵀ)/2 over the last two axes (one fused, differentiable pass; M square). */
 export function sym(m: Tensor): Tensor {
-  return mul(add(m, mT(m)), 0.5);
+  return apply(rules.symPart, [m], null);
 }
 
 /** a + b with null as a symbolic zero. */

@@ -8,6 +8,7 @@ import type { Rule } from "../../../tensor/meta.js";
 import { reducedShape } from "../../../tensor/shape.js";
 import { reduce } from "../../../kernels/reduce.js";
 import { abs, broadcastTo, div, eq, mul, pow, reshape, sign, sum, where } from "../../api.js";
+import { lowerHalfApply, symApply } from "./prims.js";
 
 export interface NormParams {
   /** (Σ |x|ᵖ)^{1/p} over `axes`. */
@@ -45,5 +46,64 @@ export const normRules: { [P in keyof NormParams]: Rule<NormParams[P]> } = {
       return [mul(c, normGrad(x, out, p))];
     },
     jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, normGrad(x, out, p)), p.axes, p.keepdims)),
+  },
+};
+
+/** Linear structural maps used by the rules, fused into one pass each (both self-adjoint). */
+export interface StructParams {
+  /** sym(M) = (M + Mᵀ)/2 over the last two axes. */
+  symPart: null;
+  /** Φ(M): the lower triangle with the diagonal halved (Cholesky's derivative). */
+  lowerHalf: null;
+}
+
+function symForward([x]: Tensor[]): Tensor {
+  const n = x.shape[x.ndim - 1];
+  const nb = x.size / (n * n || 1);
+  const o = new Float64Array(x.size);
+  const d = x.data;
+  for (let b = 0; b < nb; b++) {
+    const off = b * n * n;
+    for (let i = 0; i < n; i++) {
+      o[off + i * n + i] = d[off + i * n + i];
+      for (let j = 0; j < i; j++) {
+        const v = 0.5 * (d[off + i * n + j] + d[off + j * n + i]);
+        o[off + i * n + j] = v;
+        o[off + j * n + i] = v;
+      }
+    }
+  }
+  return new Tensor(o, x.shape);
+}
+
+function lowerHalfForward([x]: Tensor[]): Tensor {
+  const n = x.shape[x.ndim - 1];
+  const nb = x.size / (n * n || 1);
+  const o = new Float64Array(x.size);
+  const d = x.data;
+  for (let b = 0; b < nb; b++) {
+    const off = b * n * n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) o[off + i * n + j] = d[off + i * n + j];
+      o[off + i * n + i] = 0.5 * d[off + i * n + i];
+    }
+  }
+  return new Tensor(o, x.shape);
+}
+
+export const structRules: { [P in keyof StructParams]: Rule<StructParams[P]> } = {
+  symPart: {
+    // linear and self-adjoint: VJP sym(ct), JVP sym(dx)
+    name: "linalg.sym",
+    forward: symForward,
+    vjp: (ct: Tensor) => [symApply(ct)],
+    jvp: ([dx]) => (dx === null ? null : symApply(dx)),
+  },
+  lowerHalf: {
+    // linear and self-adjoint (a diagonal map on the entries): VJP Φ(ct), JVP Φ(dx)
+    name: "linalg.lowerHalf",
+    forward: lowerHalfForward,
+    vjp: (ct: Tensor) => [lowerHalfApply(ct)],
+    jvp: ([dx]) => (dx === null ? null : lowerHalfApply(dx)),
   },
 };

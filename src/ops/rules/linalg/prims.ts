@@ -102,3 +102,11 @@ export function lyapunovPrim(a: Tensor, q: Tensor, transposed: boolean, cache: S
 export function vectorNormPrim(x: Tensor, ord: number, axes: number[], keepdims: boolean): Tensor {
   return apply(rules.vectorNorm, [x], { ord, axes, keepdims });
 }
+
+// --- structural helpers (one pass each)
+export function symApply(x: Tensor): Tensor {
+  return apply(rules.symPart, [x], null);
+}
+export function lowerHalfApply(x: Tensor): Tensor {
+  return apply(rules.lowerHalf, [x], null);
+}

@@ -98,13 +98,9 @@ export function separationMask(w: Float64Array, n: number, nb: number, tol: numb
   return { mask, ties };
 }
 
-/**
- * F_ij = 1/(wⱼ − wᵢ) on the non-degenerate off-diagonal pairs, 0 elsewhere
- * (differentiable in w; `squared` gives 1/(wⱼ² − wᵢ²)).
- */
-export function gapReciprocal(w: Tensor, mask: Tensor, squared = false): Tensor {
-  const x = squared ? mul(w, w) : w;
-  const d = sub(unsqueeze(x, -2), unsqueeze(x, -1));
+/** F_ij = 1/(wⱼ − wᵢ) on the non-degenerate off-diagonal pairs, 0 elsewhere (differentiable in w). */
+export function gapReciprocal(w: Tensor, mask: Tensor): Tensor {
+  const d = sub(unsqueeze(w, -2), unsqueeze(w, -1));
   return where(mask, div(1, where(mask, d, 1)), 0);
 }
 

@@ -9,9 +9,14 @@
  *   dP = Uᵀ dA V,  dS = diag(dP),
  *   dU = U (F∘(dP S + S dPᵀ)) + (I − UUᵀ) dA V S⁻¹,
  *   dV = V (F∘(S dP + dPᵀ S)) + (I − VVᵀ) dAᵀ U S⁻¹.
+ * By partial fractions, with F₋ = 1/(σⱼ − σᵢ), F₊ = 1/(σⱼ + σᵢ), sJ = J − Jᵀ, sK = K − Kᵀ:
+ *   (F∘sJ) S + S (F∘sK) = ½[F₋∘(sJ + sK) + F₊∘(sJ − sK)],
+ *   F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  F∘(S dP + dPᵀ S) = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)],
+ * so only the F₋ part is singular at σᵢ = σⱼ; the F₊ part (e.g. the whole derivative of the polar
+ * factor U Vᵀ) is kept exactly at repeated singular values.
  * Degeneracy (same policy as eigh, see spectral.ts): on a pair with
- * |σᵢ − σⱼ| ≤ tol·σ₁ the rotation term is dropped when the loss is gauge
- * invariant there (σⱼ(J − Jᵀ)ᵢⱼ + σᵢ(K − Kᵀ)ᵢⱼ ≈ 0; for a pair of zero singular
+ * |σᵢ − σⱼ| ≤ tol·σ₁ the F₋ term is dropped when the loss is gauge invariant
+ * under joint rotations there ((sJ + sK)ᵢⱼ ≈ 0; for a pair of zero singular
  * values J and K must each be symmetric there), else NonDifferentiableError.
  * A zero singular value (≤ tol·σ₁) with a non-zero complement term has no
  * derivative either (NonDifferentiableError); otherwise S⁻¹ is taken as 0 there.
@@ -26,7 +31,7 @@ import { ConvergenceError, NonDifferentiableError } from "../../../errors.js";
 import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
-import { batchShape, block, cols, mat, plus, rows, sym } from "./common.js";
+import { batchShape, block, cols, mat, minus, plus, rows, sym } from "./common.js";
 import { checkValueTies, gapReciprocal, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
 
 export interface SvdParams {
@@ -69,12 +74,16 @@ export function svdValues(a: Tensor): Tensor {
   return new Tensor(s, [...batchShape(a), k]);
 }
 
-/** Masks for the singular values: non-degenerate pairs, and the invertible (non-zero) values. */
-function svdMasks(s: Tensor, tol: number): { pair: Tensor; ties: [number, number, number][]; nonzero: Tensor; zeros: [number, number][] } {
+/**
+ * Masks for the singular values: non-degenerate pairs (σᵢ ≠ σⱼ), pairs that are not both zero
+ * (σᵢ + σⱼ ≠ 0), and the invertible (non-zero) values.
+ */
+function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties: [number, number, number][]; nonzero: Tensor; zeros: [number, number][] } {
   const k = s.shape[s.ndim - 1];
   const nb = sizeOf(s.shape.slice(0, -1));
   const { mask, ties } = separationMask(s.data, k, nb, tol);
   const nz = new Float64Array(nb * k);
+  const ps = new Float64Array(nb * k * k);
   const zeros: [number, number][] = [];
   for (let b = 0; b < nb; b++) {
     let smax = 0;
@@ -83,8 +92,16 @@ function svdMasks(s: Tensor, tol: number): { pair: Tensor; ties: [number, number
       if (s.data[b * k + i] > tol * smax) nz[b * k + i] = 1;
       else zeros.push([b, i]);
     }
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++)
+        if (i !== j && s.data[b * k + i] + s.data[b * k + j] > tol * smax) ps[b * k * k + i * k + j] = 1;
   }
-  return { pair: new Tensor(mask, [...s.shape, k]), ties, nonzero: new Tensor(nz, s.shape), zeros };
+  return { pair: new Tensor(mask, [...s.shape, k]), pairSum: new Tensor(ps, [...s.shape, k]), ties, nonzero: new Tensor(nz, s.shape), zeros };
+}
+
+/** 1/(σⱼ + σᵢ) on the masked pairs, 0 elsewhere (differentiable in σ). */
+function sumReciprocal(s: Tensor, mask: Tensor): Tensor {
+  return where(mask, div(1, where(mask, add(unsqueeze(s, -2), unsqueeze(s, -1)), 1)), 0);
 }
 
 /** 1/σ where σ is not (numerically) zero, else 0; differentiable in σ. */
@@ -120,7 +137,7 @@ function checkSvdTies(ties: [number, number, number][], s: Tensor, j: Tensor | n
     const where = `singular values ${i} and ${l}${nb > 1 ? ` (batch element ${b})` : ""} are degenerate (${si} vs ${sl})`;
     if (Math.max(si, sl) <= tol * smax) {
       if (Math.abs(sj) > 1e-8 * mj || Math.abs(sk) > 1e-8 * mk) throw gaugeError(where);
-    } else if (Math.abs(sl * sj + si * sk) > 1e-8 * smax * (mj + mk)) throw gaugeError(where);
+    } else if (Math.abs(sj + sk) > 1e-8 * (mj + mk)) throw gaugeError(where);
   }
 }
 
@@ -187,15 +204,20 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
         }
       }
       if (gu1 === null && gs === null && gvh1 === null) return [null];
-      const { pair, ties, nonzero, zeros } = svdMasks(s, p.tol);
+      const { pair, pairSum, ties, nonzero, zeros } = svdMasks(s, p.tol);
       if (gs !== null) checkValueTies("linalg.svd", ties, gs, s.data, k, "singular value");
       const j = gu1 === null ? null : matmulT(u1, gu1, true, false); // Uᵀ Ū
       const kk = gvh1 === null ? null : matmulT(vh1, gvh1, false, true); // Vᵀ V̄ = Vh V̄hᵀ
       checkSvdTies(ties, s, j, kk, p.tol);
-      const fm = gapReciprocal(s, pair, true);
       let inner: Tensor | null = gs === null ? null : diagEmbed(gs);
-      if (j !== null) inner = plus(inner, mul(mul(fm, sub(j, mT(j))), unsqueeze(s, -2))); // (F∘(J−Jᵀ)) S
-      if (kk !== null) inner = plus(inner, mul(unsqueeze(s, -1), mul(fm, sub(kk, mT(kk))))); // S (F∘(K−Kᵀ))
+      if (j !== null || kk !== null) {
+        // (F∘(J−Jᵀ)) S + S (F∘(K−Kᵀ)) = ½[F₋ ∘ (sJ + sK) + F₊ ∘ (sJ − sK)], F₋ = 1/(σⱼ − σᵢ), F₊ = 1/(σⱼ + σᵢ):
+        // only the F₋ part is singular at σᵢ = σⱼ, and gauge invariance makes sJ + sK vanish there.
+        const sj = j === null ? null : sub(j, mT(j)), sk = kk === null ? null : sub(kk, mT(kk));
+        const fMinus = gapReciprocal(s, pair), fPlus = sumReciprocal(s, pairSum);
+        const off = add(mul(fMinus, plus(sj, sk) as Tensor), mul(fPlus, minus(sj, sk) as Tensor));
+        inner = plus(inner, mul(off, 0.5));
+      }
       let ga: Tensor | null = inner === null ? null : matmul(matmul(u1, inner), vh1);
       const sinv = safeInv(s, nonzero);
       if (gu1 !== null && j !== null && m > k) {
@@ -217,14 +239,14 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const m = rows(a), n = cols(a), k = Math.min(m, n);
       const u1 = p.full && m > k ? block(u, null, [0, k]) : u;
       const vh1 = p.full && n > k ? block(vh, [0, k], null) : vh;
-      const { pair, nonzero } = svdMasks(s, p.tol);
-      const fm = gapReciprocal(s, pair, true);
-      const sr = unsqueeze(s, -2), sc = unsqueeze(s, -1); // ·S (scale columns), S· (scale rows)
+      const { pair, pairSum, nonzero } = svdMasks(s, p.tol);
       const dp = matmulT(matmulT(u1, da, true, false), vh1, false, true); // Uᵀ dA V
       const ds = diagonal(dp);
       const dpt = mT(dp);
-      let du = matmul(u1, mul(fm, add(mul(dp, sr), mul(sc, dpt))));
-      let dv = matmulT(vh1, mul(fm, add(mul(sc, dp), mul(dpt, sr))), true, false); // V (F∘(S dP + dPᵀ S))
+      // Uᵀ dU = F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  Vᵀ dV = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)]
+      const a1 = mul(gapReciprocal(s, pair), add(dp, dpt)), a2 = mul(sumReciprocal(s, pairSum), sub(dp, dpt));
+      let du = matmul(u1, mul(add(a1, a2), 0.5));
+      let dv = matmulT(vh1, mul(sub(a1, a2), 0.5), true, false);
       const sinv = unsqueeze(safeInv(s, nonzero), -2);
       if (m > k) du = add(du, mul(sub(matmulT(da, vh1, false, true), matmul(u1, dp)), sinv));
       if (n > k) dv = add(dv, mul(sub(matmulT(da, u1, true, false), matmulT(vh1, dp, true, true)), sinv));

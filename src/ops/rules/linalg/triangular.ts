@@ -8,10 +8,10 @@ import { NonDifferentiableError, NotPositiveDefiniteError, SingularMatrixError }
 import { triangularSolve as triSolveKernel } from "../../../kernels/triangular.js";
 import { choleskyFactor } from "../../../kernels/cholesky.js";
 import { qr as qrKernel } from "../../../kernels/qr.js";
-import { add, concat, diagEmbed, diagonal, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
+import { add, concat, matmul, mT, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
 import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, sym } from "./common.js";
-import { triSolvePrim, type TriOpts } from "./prims.js";
+import { lowerHalfApply, triSolvePrim, type TriOpts } from "./prims.js";
 
 export interface TriangularParams {
   /**
@@ -30,11 +30,8 @@ function triPart(x: Tensor, o: TriOpts): Tensor {
   return o.upper ? triu(x, o.unitriangular ? 1 : 0) : tril(x, o.unitriangular ? -1 : 0);
 }
 
-/** Φ(M): the lower triangle with the diagonal halved. */
-function phi(m: Tensor): Tensor {
-  const l = tril(m);
-  return sub(l, mul(diagEmbed(diagonal(l)), 0.5));
-}
+/** Φ(M): the lower triangle with the diagonal halved (one fused pass). */
+const phi = lowerHalfApply;
 
 const LOWER_LEFT: TriOpts = { upper: false, left: true, unitriangular: false, trans: false };
 
