@@ -31,14 +31,16 @@ function randTri(rng: () => number, n: number, lower: boolean, unit: boolean): [
 
 describe("triangularSolve", () => {
   const rng = mulberry32(1234);
-  const sizes = [0, 1, 2, 3, 31, 32, 33, 65, 100];
+  // sizes cross the recursion base (16) and the split alignment; right solves with
+  // ≥ 64 rows take the transposed path
+  const sizes = [0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 65, 100, 131];
   for (const lower of [true, false])
     for (const trans of [false, true])
       for (const unitDiagonal of [false, true])
         for (const left of [true, false]) {
           it(`lower=${lower} trans=${trans} unit=${unitDiagonal} left=${left}`, () => {
             for (const n of sizes) {
-              for (const nrhs of [0, 1, 3, 40]) {
+              for (const nrhs of n > 40 ? [0, 1, 3, 40, 70] : [0, 1, 3, 40]) {
                 const [t, tc] = randTri(rng, n, lower, unitDiagonal);
                 const opT = trans ? matmul(tc, eye(n), n, n, n, true, false) : tc;
                 const b = randMat(rng, left ? n : nrhs, left ? nrhs : n);
