@@ -6,46 +6,17 @@
  * fail through the same runner.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { readFileSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SnippetRunner, root, tsBlocks } from "./snippet-runner.js";
 
-const root = resolve(__dirname, "../..");
-const guidePath = join(root, "docs/guide-custom-derivatives.md");
-const outDir = join(root, "test/docs/.guide-snippets");
-const entry = join(root, "src/index.js");
-
-function tsBlocks(md: string): { code: string; line: number }[] {
-  const out: { code: string; line: number }[] = [];
-  const re = /^```(ts|typescript)\s*\n([\s\S]*?)^```/gm;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(md)) !== null) out.push({ code: m[2], line: md.slice(0, m.index).split("\n").length });
-  return out;
-}
-
-let counter = 0;
-async function runSnippet(code: string, tag: string): Promise<void> {
-  const src = "// @ts-nocheck\n" + code.replace(/from\s+["']matgrad["']/g, `from ${JSON.stringify(entry)}`);
-  const path = join(outDir, `${tag}_${counter++}.ts`);
-  writeFileSync(path, src);
-  await import(/* @vite-ignore */ path);
-}
-
-const md = readFileSync(guidePath, "utf8");
+const runner = new SnippetRunner(join(root, "test/docs/.guide-snippets"));
+const runSnippet = (code: string, tag: string): Promise<void> => runner.run(code, tag);
+const md = readFileSync(join(root, "docs/guide-custom-derivatives.md"), "utf8");
 const blocks = tsBlocks(md);
-const origAssert = console.assert, origLog = console.log;
 
-beforeAll(() => {
-  mkdirSync(outDir, { recursive: true });
-  console.assert = (cond?: boolean, ...msg: unknown[]) => {
-    if (!cond) throw new Error(`console.assert failed${msg.length ? ": " + msg.join(" ") : ""}`);
-  };
-  console.log = () => {};
-});
-afterAll(() => {
-  console.assert = origAssert;
-  console.log = origLog;
-  rmSync(outDir, { recursive: true, force: true });
-});
+beforeAll(() => runner.setUp());
+afterAll(() => runner.tearDown());
 
 describe("docs/guide-custom-derivatives.md", () => {
   it("covers the promised topics and imports only from matgrad", () => {
