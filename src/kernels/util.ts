@@ -275,32 +275,56 @@ export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: nu
   let orig: number;
   let lo: number;
   let hi: number;
-  poleOffsets(K, d, last ? K - 1 : i, squared, g);
+  // Initial guess (as LAPACK laed4/lasd4): the root of the two-pole equation
+  // C + z_a²/(γ_a − μ) + z_b²/(γ_b − μ) = 0 for the poles a < b around the root,
+  // with every other term frozen at the midpoint between them.
+  let guess = NaN;
   if (last) {
     orig = K - 1;
+    poleOffsets(K, d, orig, squared, g);
     let zz = 0;
     for (let j = 0; j < K; j++) zz += z[j] * z[j];
     lo = 0;
     hi = rho * zz;
+    // poles K−2 (at −Δ) and K−1 (at 0); others frozen at μ = hi/2
+    const mid = hi / 2;
+    let C = rhoinv;
+    for (let j = 0; j < K - 2; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    const del = -g[K - 2];
+    const za = z[K - 2] * z[K - 2];
+    const zb = z[K - 1] * z[K - 1];
+    guess = rightOriginGuess(C, del, za, zb);
   } else {
-    const mid = g[i + 1] / 2;
-    let f = rhoinv;
-    for (let j = 0; j < K; j++) f += (z[j] * z[j]) / (g[j] - mid);
+    poleOffsets(K, d, i, squared, g);
+    const del = g[i + 1];
+    const mid = del / 2;
+    let C = rhoinv;
+    for (let j = 0; j < i; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    for (let j = i + 2; j < K; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    const za = z[i] * z[i];
+    const zb = z[i + 1] * z[i + 1];
+    const f = C - za / mid + zb / (del - mid);
     if (f > 0) {
+      // root in the left half: origin at pole i; C·τ² − A·τ + B = 0, A = C·Δ + za + zb, B = za·Δ
       orig = i;
       lo = 0;
       hi = mid;
+      const A = C * del + za + zb;
+      const B = za * del;
+      const disc = Math.sqrt(Math.abs(A * A - 4 * B * C));
+      guess = A > 0 ? (2 * B) / (A + disc) : (A - disc) / (2 * C);
     } else {
       orig = i + 1;
       poleOffsets(K, d, orig, squared, g);
       lo = g[i] + mid; // ≈ −mid relative to the right pole
       hi = 0;
       if (!(lo < hi)) lo = g[i] / 2;
+      guess = rightOriginGuess(C, -g[i], za, zb);
     }
   }
   const pL = g[i];
   const pR = last ? 0 : g[i + 1];
-  let tau = lo + (hi - lo) / 2;
+  let tau = guess > lo && guess < hi ? guess : lo + (hi - lo) / 2;
   let ok = false;
   for (let iter = 0; iter < 400; iter++) {
     let psi = 0;
@@ -370,6 +394,18 @@ export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: nu
   out.orig = orig;
   out.tau = tau;
   return true;
+}
+
+/**
+ * Root τ ∈ (−Δ, 0) of C + za/(−Δ − τ) − zb/τ = 0 (origin at the right pole):
+ * C·τ² − A·τ + B = 0 with A = −C·Δ + za + zb, B = −zb·Δ (stable form of the
+ * negative root).
+ */
+function rightOriginGuess(C: number, del: number, za: number, zb: number): number {
+  const A = -C * del + za + zb;
+  const B = -zb * del;
+  const disc = Math.sqrt(Math.abs(A * A - 4 * B * C));
+  return A > 0 ? (2 * B) / (A + disc) : (A - disc) / (2 * C);
 }
 
 /** g_j = γ_j − γ_o: d_j − d_o, or (d_j − d_o)(d_j + d_o) when squared. */
