@@ -187,6 +187,8 @@ function run(
       const rule = opNode.rule;
       const inputs = opNode.inputs!;
       const nOut = rule.nOut ?? 1;
+      // cotangents handed to a rule may be returned for several inputs (add: [ct, ct]): no longer ours to mutate
+      if (owned !== null) for (let k = 0; k < slot.length; k++) if (slot[k]) owned.delete(slot[k]!);
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {
         const c = slot[0];

@@ -53,7 +53,13 @@ export function attachTangent(out: Tensor, level: number, tangent: Tensor): void
   out._fw = { level, tangent, next: out._fw };
 }
 
-function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown): Tensor[] {
+/**
+ * Outputs of `rule` with their forward-mode tangents. When `record` is given
+ * (the original, dual inputs), the reverse-mode node is attached as soon as the
+ * primal outputs exist — before any JVP rule runs — so that tangents computed
+ * from the outputs (exp: dx·out) depend on them on the tape (reverse-over-forward).
+ */
+function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown, record: Tensor[] | null): Tensor[] {
   let level = -1;
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i]._fw !== null) {
@@ -63,7 +69,15 @@ function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown): Tensor[] {
   }
   if (level < 0) {
     const r = rule.forward(inputs, params);
-    return Array.isArray(r) ? r : [r];
+    const outs = Array.isArray(r) ? r : [r];
+    if (record !== null) {
+      const node = new OpNode(rule, record, outs, params);
+      for (let k = 0; k < outs.length; k++) {
+        outs[k]._node = node;
+        outs[k]._outIdx = k;
+      }
+    }
+    return outs;
   }
   // JVP at the innermost level: primal outputs from the stripped inputs (recursing
   // for the outer levels), then the tangent from the rule, computed with
@@ -75,8 +89,9 @@ function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown): Tensor[] {
     stripped[i] = stripLevel(inputs[i], level);
     dx[i] = rule.nondiff?.includes(i) ? null : tangentAt(inputs[i], level);
   }
-  const outs = forwardOnly(rule, stripped, params);
+  const outs = forwardOnly(rule, stripped, params, record);
   const single = (rule.nOut ?? 1) === 1;
+  // the rule sees the outputs without their own level (they carry only outer ones)
   const dout = rule.jvp(dx, stripped, single ? outs[0] : outs, params);
   const douts = single ? [dout as Tensor | null] : (dout as (Tensor | null)[]);
   for (let k = 0; k < outs.length; k++) {
@@ -100,22 +115,14 @@ export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
 
 /** Apply a rule, returning all its outputs. */
 export function applyMulti<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor[] {
-  const outs = forwardOnly(rule, inputs, params);
+  let record: Tensor[] | null = null;
   if (isGradEnabled()) {
-    let needs = false;
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._node !== null && !(rule.nondiff !== undefined && rule.nondiff.includes(i))) {
-        needs = true;
+        record = inputs;
         break;
       }
     }
-    if (needs) {
-      const node = new OpNode(rule, inputs, outs, params);
-      for (let k = 0; k < outs.length; k++) {
-        outs[k]._node = node;
-        outs[k]._outIdx = k;
-      }
-    }
   }
-  return outs;
+  return forwardOnly(rule, inputs, params, record);
 }

@@ -1,8 +1,6 @@
 /**
- * Known issues outside linalg that its derivative checks run into, pinned as
- * expected failures (`it.fails`): when the engine is fixed these flip to
- * "unexpectedly passing", and the corresponding skips in
- * src/testing/opinfo/linalg.ts can be removed.
+ * Engine regressions found by the linear-algebra derivative checks (pinned as
+ * expected failures until the engine was fixed; now they must pass).
  */
 import { describe, it, expect } from "vitest";
 import { Tensor, linalg, vjp, jvp, grad, gradgradcheck, randn, add, eye, matmulT, enableGrad, noGrad, exp, sum, mul, onesLike } from "../../src/index.js";
@@ -11,12 +9,11 @@ const g = randn([3, 3], { seed: 3 });
 const A = add(matmulT(g, g, false, true), eye(3));
 const ct = randn([3, 3], { seed: 4 });
 
-describe("engine issues met by linalg", () => {
-  // autodiff/engine.ts accumulates engine-owned sums in place when createGraph is false; add's VJP
-  // hands the same (owned) cotangent to both of its inputs, and a later in-place accumulation into
-  // one of them changes the other's pending cotangent. Seen in reverse-over-reverse through pinv's
-  // (hermitian) VJP: with the backward run under noGrad the result differs from enableGrad.
-  it.fails("reverse-over-reverse does not depend on the grad mode of the outer backward (in-place accumulation)", () => {
+describe("engine regressions met by linalg", () => {
+  // The engine accumulates engine-owned sums in place when createGraph is false; add's VJP hands
+  // the same cotangent to both of its inputs, so a sum handed to a rule is no longer the engine's to
+  // mutate. Seen in reverse-over-reverse through pinv's (hermitian) VJP (noGrad vs enableGrad differed).
+  it("reverse-over-reverse does not depend on the grad mode of the outer backward (in-place accumulation)", () => {
     const f = (a: Tensor) => linalg.pinv(a, { hermitian: true });
     const h = (a: Tensor, c: Tensor) => enableGrad(() => vjp(f, a).vjpFn(c));
     const { vjpFn } = enableGrad(() => vjp(h as any, A, ct));
@@ -32,10 +29,9 @@ describe("engine issues met by linalg", () => {
     expect(r.ok, r.report).toBe(true);
   });
 
-  // ops/dispatch.ts: JVP rules receive the primal outputs before they are recorded on the reverse
-  // tape, so a tangent computed from `out` (exp: dx·out) is constant for reverse mode:
-  // reverse-over-forward misses that dependence.
-  it.fails("reverse-over-forward through a JVP rule that uses its output", () => {
+  // ops/dispatch.ts used to run JVP rules on primal outputs not yet recorded on the reverse tape, so a
+  // tangent computed from `out` (exp: dx·out) was constant for reverse mode (reverse-over-forward).
+  it("reverse-over-forward through a JVP rule that uses its output", () => {
     const df = (x: Tensor) => jvp(exp, [x], [onesLike(x)]).tangent as Tensor;
     const gr = grad((v: Tensor) => sum(mul(df(v), v)))(new Tensor(new Float64Array([1, 2]), [2]));
     expect(gr.data[0]).toBeCloseTo(2 * Math.E, 10); // d/dv (v e^v) = (1 + v) e^v
