@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gemm as gemmPortable } from "../src/kernels/gemm.js";
 import { gemmWasmOnly, gemmWasm, setThreads, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import { Func, Ty, brIf, encodeModule, f64, f64x2, get, i32, loop, seq, set } from "../src/kernels/wasm/encode.js";
 
 type Gemm = typeof gemmPortable;
 
@@ -73,6 +74,43 @@ export function measureGemm(fn: Gemm, n: number, opts: { minMs?: number; batches
   return (2 * n * n * n) / (best * 1e6);
 }
 
+/**
+ * This machine's f64x2 multiply+add throughput in WebAssembly (one thread, no
+ * FMA): 12 independent chains acc = acc·c + d, enough to cover the latency of
+ * both units. The ceiling for any WASM SIMD128 GEMM here; the kernel's
+ * GFLOP/s divided by this is its efficiency.
+ */
+export function measureWasmPeak(): number {
+  const CH = 12;
+  const f = new Func("run", [Ty.i32], [Ty.f64]);
+  const acc = f.locals_(Ty.v128, CH);
+  const c = f.local(Ty.v128);
+  const d = f.local(Ty.v128);
+  f.body = seq(
+    set(c, f64x2.splat(f64.const(0.999999))),
+    set(d, f64x2.splat(f64.const(1e-7))),
+    ...acc.map((a, i) => set(a, f64x2.splat(f64.const(1 + i)))),
+    loop(
+      ...acc.map((a) => set(a, f64x2.add(f64x2.mul(get(a), get(c)), get(d)))),
+      set(0, i32.sub(get(0), i32.const(1))),
+      brIf(0, get(0)),
+    ),
+    f64x2.extractLane(get(acc[0]), 0),
+  );
+  const mod = new WebAssembly.Module(encodeModule({ memory: { min: 1 }, funcs: [f] }));
+  const inst = new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+  const run = inst.exports.run as (n: number) => number;
+  for (let w = 0; w < 5; w++) run(2e5); // let the function tier up
+  let best = Infinity;
+  const N = 5e6;
+  for (let t = 0; t < 5; t++) {
+    const t0 = performance.now();
+    run(N);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (N * CH * 4) / (best * 1e6);
+}
+
 export interface GemmRow {
   n: number;
   /** GFLOP/s per kernel name */
@@ -126,6 +164,14 @@ export async function runGemm(
     const jsRow = rows.map((r) => `n=${r.n}: js/naive ${ratio(r.gflops.js, r.gflops.naive)}`).join(", ");
     printTable("float64 GEMM, C = A·B (GFLOP/s; ratios measured in this run)", header, table);
     console.log(jsRow);
+    if (simd) {
+      const peak = measureWasmPeak();
+      const best1 = Math.max(...rows.map((r) => r.gflops["wasm×1"] ?? 0));
+      console.log(
+        `wasm f64x2 mul+add peak on this machine, one thread: ${peak.toFixed(2)} GFLOP/s; ` +
+          `best wasm×1 GEMM = ${((100 * best1) / peak).toFixed(0)}% of it`,
+      );
+    }
     if (threadNote) console.log(threadNote);
   }
   return rows;
