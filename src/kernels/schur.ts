@@ -11,6 +11,7 @@
  *
  * Numerical failure is reported through `info`, never thrown.
  */
+import { larfg, type Reflector } from "./util.js";
 import { transpose } from "./matfun-util.js";
 
 const ULP = 2.220446049250313e-16; // dlamch('P') = 2^-52
@@ -48,26 +49,16 @@ export function hessenberg(a: Float64Array, n: number): HessenbergResult {
   const tau = new Float64Array(Math.max(n, 1));
   const w = new Float64Array(n);
   const vb = new Float64Array(n);
+  const refl: Reflector = { beta: 0, tau: 0 };
   for (let k = 0; k + 2 < n; k++) {
-    // reflector for x = h[k+1:, k]
-    const alpha = h[(k + 1) * n + k];
-    let scale = 0;
-    for (let i = k + 2; i < n; i++) scale = Math.max(scale, Math.abs(h[i * n + k]));
-    if (scale === 0) {
+    // reflector for x = h[k+1:, k] (dlarfg, with the safe-minimum rescaling for tiny columns)
+    larfg(h[(k + 1) * n + k], h, (k + 2) * n + k, n, n - k - 2, refl);
+    const t = refl.tau;
+    if (t === 0) {
       tau[k] = 0;
       continue;
     }
-    let ss = 0;
-    for (let i = k + 2; i < n; i++) {
-      const v = h[i * n + k] / scale;
-      ss += v * v;
-    }
-    const xnorm = scale * Math.sqrt(ss);
-    const beta = -(alpha >= 0 ? 1 : -1) * hyp2(alpha, xnorm);
-    const t = (beta - alpha) / beta;
-    const scal = 1 / (alpha - beta);
-    for (let i = k + 2; i < n; i++) h[i * n + k] *= scal;
-    h[(k + 1) * n + k] = beta;
+    h[(k + 1) * n + k] = refl.beta;
     tau[k] = t;
     // v = [1, x/(α−β)] in contiguous storage (indices k+1..n−1)
     vb[k + 1] = 1;
