@@ -64,10 +64,16 @@ function schurOf(op: string, a: Tensor): SchurF[] {
   const out: SchurF[] = [];
   for (let b = 0; b < nb; b++) {
     const s = realSchur(mat(a.data, b, n), n);
-    if (s.info !== 0) throw new ConvergenceError(op, `the real Schur decomposition did not converge${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, s.iterations);
+    if (s.info !== 0 || !allFinite(s.t) || !allFinite(s.z))
+      throw new ConvergenceError(op, `the real Schur decomposition ${s.info !== 0 ? "did not converge" : "produced non-finite values"}${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, s.iterations);
     out.push({ t: s.t, z: s.z });
   }
   return out;
+}
+
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }
 
 /** [[a, e], [0, a]] over the last two axes (a, e broadcast to a common batch). */
@@ -148,7 +154,8 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
         const where = nb > 1 ? ` (batch element ${b})` : "";
         if (r.info === 1 || r.info === 2)
           throw new DomainError("linalg.logm", `the matrix${where} has the eigenvalue ${r.eigenvalue} on the closed negative real axis: it has no real principal logarithm`);
-        if (r.info === 3) throw new ConvergenceError("linalg.logm", `the real Schur decomposition did not converge${where}; is the input finite?`, NaN, 0);
+        if (r.info === 3 || !allFinite(r.x))
+          throw new ConvergenceError("linalg.logm", `the ${r.info === 3 ? "real Schur decomposition did not converge" : "computation produced non-finite values"}${where}; is the input finite?`, NaN, 0);
         out.set(r.x, b * n * n);
       }
       return new Tensor(out, a.shape);
@@ -172,9 +179,10 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
         if (r.info === 1)
           throw new DomainError("linalg.sqrtm", `the matrix${where} has the eigenvalue ${r.eigenvalue} on the negative real axis: it has no real principal square root`);
         if (r.info === 3) throw new ConvergenceError("linalg.sqrtm", `the real Schur decomposition did not converge${where}; is the input finite?`, NaN, 0);
-        for (let i = 0; i < n * n; i++)
-          if (!Number.isFinite(r.x[i]))
-            throw new DomainError("linalg.sqrtm", `the matrix${where} has a defective zero eigenvalue: it has no square root`);
+        if (!allFinite(r.x)) {
+          if (r.info === 2) throw new DomainError("linalg.sqrtm", `the matrix${where} has a defective zero eigenvalue: it has no square root`);
+          throw new ConvergenceError("linalg.sqrtm", `the computation produced non-finite values${where}; is the input finite?`, NaN, 0);
+        }
         out.set(r.x, b * n * n);
         fs.push({ t: r.u, z: r.z, zeroEigenvalue: r.info === 2 });
       }
