@@ -11,7 +11,7 @@ import {
   wasmSimdSupported,
   wasmStatus,
 } from "../../src/kernels/wasm/index.js";
-import { THREAD_MIN_WORK } from "../../src/kernels/wasm/pool.js";
+import { THREAD_MIN_WORK, workerSource } from "../../src/kernels/wasm/pool.js";
 import { Engine, KERNEL_OPTIONS, type KernelOptions } from "../../src/kernels/wasm/engine.js";
 import { buildGemmModule } from "../../src/kernels/wasm/gemm-module.js";
 import { allCases, alphaBetaCases, checkCase, rng, type Gemm } from "./gemm-cases.js";
@@ -165,6 +165,10 @@ describe.runIf(wasmSimdSupported() && typeof SharedArrayBuffer !== "undefined")(
     // every time over dozens of jobs unless workers never woke up)
     expect(wasmStatus().workerChunks).toBeGreaterThan(before);
     expect(wasmStatus().threadError).toBeNull();
+  });
+
+  it("the worker programs for Node and for browsers are valid JavaScript", () => {
+    for (const p of ["node", "web"] as const) expect(() => new Function(workerSource(p))).not.toThrow();
   });
 
   it("setThreads(1) stops threading; concurrent setThreads calls settle on the last", async () => {

@@ -16,8 +16,9 @@ import { Func, Ty, encodeModule, v128 } from "./encode.js";
 export const PAGE = 65536;
 /** bytes reserved at address 0 for the thread-pool control block */
 export const CTRL_BYTES = 256;
-/** maximum memory of a shared (threaded) engine: 2 GiB keeps every address a positive i32 */
-export const SHARED_MAX_PAGES = 32768;
+/** maximum memory of an engine: 2 GiB keeps every address a positive i32 */
+export const MAX_PAGES = 32768;
+export const SHARED_MAX_PAGES = MAX_PAGES;
 
 export type KernelOptions = Omit<GemmModuleOptions, "shared" | "minPages" | "maxPages">;
 
@@ -108,13 +109,17 @@ export class Engine {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
       const pages = Math.ceil((bytes - have) / PAGE);
-      const limit = this.shared ? SHARED_MAX_PAGES : 65536;
-      if (have / PAGE + pages > limit) throw new RangeError("matgrad wasm gemm: operands exceed the WebAssembly memory limit");
+      if (have / PAGE + pages > MAX_PAGES) throw new RangeError("matgrad wasm gemm: operands exceed the WebAssembly memory limit");
       this.memory.grow(pages);
     }
     if (this.f64.buffer !== this.memory.buffer || this.f64.length * 8 !== this.memory.buffer.byteLength)
       this.f64 = new Float64Array(this.memory.buffer);
     return this.f64;
+  }
+
+  /** Do the operands of an m×n×k product fit in the engine's memory (≤ 2 GiB)? */
+  fits(m: number, n: number, k: number): boolean {
+    return this.dataBase + 8 * (m * k + k * n + m * n) + 64 <= MAX_PAGES * PAGE;
   }
 
   /**

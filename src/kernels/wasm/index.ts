@@ -77,21 +77,23 @@ export const gemmWasm: GemmFn = (
     gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
     return;
   }
+  const e = getEngine();
+  if (e === null || !e.fits(m, n, k)) {
+    // no engine, or operands beyond 2 GiB: the portable kernel works in place
+    gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    return;
+  }
   if (pool !== null && pool.accepts(m, n, k)) {
     try {
       pool.gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
       return;
-    } catch (e) {
-      // the pool disposed itself; redo the product on this thread (C is untouched:
-      // results are only copied out after every chunk succeeded)
-      threadError = e;
+    } catch (err) {
+      // a worker failed: stop threading and redo the product on this thread
+      // (C is untouched: results are copied out only after every chunk succeeded)
+      threadError = err;
+      pool.dispose();
       pool = null;
     }
-  }
-  const e = getEngine();
-  if (e === null) {
-    gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-    return;
   }
   gemmSingle(e, transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 };
@@ -105,7 +107,7 @@ export const gemmWasmOnly: GemmFn = (
 ) => {
   if (m <= 0 || n <= 0) return;
   const e = alpha === 0 || k <= 0 ? null : getEngine();
-  if (e === null) gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  if (e === null || !e.fits(m, n, k)) gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
   else gemmSingle(e, transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 };
 

@@ -197,6 +197,7 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
     Atomics.store(I, QUIT, 1);
     Atomics.add(I, SEQ, 2);
     Atomics.notify(I, SEQ);
+    // (workers check QUIT whenever they wake, before looking at SEQ)
     for (const w of workers) w.terminate();
     workers.length = 0;
   };
@@ -233,13 +234,17 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
   };
 
   let disposed = false;
+  let jobSeq = 0;
   return {
     size,
     workerChunks: () => Atomics.load(I, 19),
-    accepts: (m, n, k) => !disposed && m * n * k >= THREAD_MIN_WORK && Math.max(m, n) >= 16 * size,
+    accepts: (m, n, k) =>
+      !disposed && m * n * k >= THREAD_MIN_WORK && Math.max(m, n) >= 16 * size && engine.fits(m, n, k),
     gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) {
       // 1. close the previous job and wait until nobody is inside it
-      const seq = Atomics.load(I, SEQ);
+      // (jobSeq is even; SEQ = jobSeq + 1 while writing, jobSeq + 2 once published)
+      const seq = jobSeq;
+      jobSeq += 2;
       Atomics.store(I, SEQ, seq + 1);
       waitWhile(ACTIVE, (v) => v !== 0);
       // 2. operands into shared memory (may grow it), then the job descriptor
