@@ -62,14 +62,22 @@ function symForward([x]: Tensor[]): Tensor {
   const nb = x.size / (n * n || 1);
   const o = new Float64Array(x.size);
   const d = x.data;
+  const T = 32; // tiles keep the transposed reads in cache
   for (let b = 0; b < nb; b++) {
     const off = b * n * n;
-    for (let i = 0; i < n; i++) {
-      o[off + i * n + i] = d[off + i * n + i];
-      for (let j = 0; j < i; j++) {
-        const v = 0.5 * (d[off + i * n + j] + d[off + j * n + i]);
-        o[off + i * n + j] = v;
-        o[off + j * n + i] = v;
+    for (let i0 = 0; i0 < n; i0 += T) {
+      const i1 = Math.min(n, i0 + T);
+      for (let j0 = 0; j0 <= i0; j0 += T) {
+        const j1 = Math.min(n, j0 + T);
+        for (let i = i0; i < i1; i++) {
+          const ri = off + i * n;
+          const jEnd = Math.min(j1, i + 1);
+          for (let j = j0; j < jEnd; j++) {
+            const v = 0.5 * (d[ri + j] + d[off + j * n + i]);
+            o[ri + j] = v;
+            o[off + j * n + i] = v;
+          }
+        }
       }
     }
   }
