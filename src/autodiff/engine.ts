@@ -52,6 +52,7 @@ interface Saved {
   stamp: number;
   needed: boolean;
   slot: (Tensor | null)[] | null;
+  owned: number;
 }
 
 /**
@@ -64,10 +65,11 @@ function topoSort(roots: GradNode[], stamp: number, saved: Saved[] | null): Grad
   const nodes: GradNode[] = [];
   const next: number[] = [];
   const visit = (n: GradNode): void => {
-    if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, slot: n._slot });
+    if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, slot: n._slot, owned: n._owned });
     n._stamp = stamp;
     n._needed = false;
     n._slot = null;
+    n._owned = 0;
     nodes.push(n);
     next.push(0);
   };
@@ -142,9 +144,8 @@ function run(
       }
     }
 
-    // Sums the engine created itself (not visible to anyone else) are updated in
-    // place when nothing records or differentiates them: fan-in without allocation.
-    const owned = createGraph ? null : new Set<Tensor>();
+    // Sums the engine created itself (not visible to anyone else: bit idx of node._owned)
+    // are updated in place when nothing records or differentiates them: fan-in without allocation.
     const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
       let slot = node._slot;
       if (slot === null) {
@@ -152,13 +153,14 @@ function run(
         node._slot = slot;
       }
       const prev = slot[idx];
+      const bit = idx < 31 ? 1 << idx : 0;
       if (prev === undefined || prev === null) slot[idx] = g;
-      else if (owned !== null && owned.has(prev) && g._fw === null) {
+      else if ((node._owned & bit) !== 0 && g._fw === null) {
         const a = prev.data, b = g.data;
         for (let i = 0; i < a.length; i++) a[i] += b[i];
       } else {
         const sum = add(prev, g);
-        if (owned !== null && sum._fw === null) owned.add(sum);
+        if (!createGraph && sum._fw === null) node._owned |= bit;
         slot[idx] = sum;
       }
     };
@@ -188,7 +190,7 @@ function run(
       const inputs = opNode.inputs!;
       const nOut = rule.nOut ?? 1;
       // cotangents handed to a rule may be returned for several inputs (add: [ct, ct]): no longer ours to mutate
-      if (owned !== null) for (let k = 0; k < slot.length; k++) if (slot[k]) owned.delete(slot[k]!);
+      node._owned = 0;
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {
         const c = slot[0];
@@ -236,6 +238,7 @@ function run(
         s.node._stamp = s.stamp;
         s.node._needed = s.needed;
         s.node._slot = s.slot;
+        s.node._owned = s.owned;
       }
     }
   }

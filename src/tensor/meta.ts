@@ -42,6 +42,8 @@ export interface GradNode {
   _stamp: number;
   _needed: boolean;
   _slot: (Tensor | null)[] | null;
+  /** Bit k set: slot k holds a sum the engine made and nobody else has seen (safe to add into in place). */
+  _owned: number;
 }
 
 /** The accumulator at a leaf that requires grad. */
@@ -51,6 +53,7 @@ export class LeafNode implements GradNode {
   _stamp = 0;
   _needed = false;
   _slot: (Tensor | null)[] | null = null;
+  _owned = 0;
   constructor(readonly tensor: Tensor) {}
 }
 
@@ -60,6 +63,7 @@ export class OpNode implements GradNode {
   _stamp = 0;
   _needed = false;
   _slot: (Tensor | null)[] | null = null;
+  _owned = 0;
   constructor(
     readonly rule: Rule,
     /** Saved inputs (null once the graph is freed after backward). */

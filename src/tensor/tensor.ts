@@ -17,7 +17,6 @@ export class Tensor {
   /** Row-major float64 values. Treat as read-only. */
   readonly data: Float64Array;
   readonly shape: Shape;
-  readonly dtype: DType = "float64";
   /** Reverse-mode node: the op that produced this tensor, or the leaf accumulator. null = no grad. */
   _node: GradNode | null = null;
   /** Which output of `_node` this tensor is. */
@@ -30,6 +29,11 @@ export class Tensor {
   constructor(data: Float64Array, shape: Shape) {
     this.data = data;
     this.shape = shape;
+  }
+
+  /** Element type (float64 only, for now; the field keeps room for float32 later). */
+  get dtype(): DType {
+    return "float64";
   }
 
   get size(): number {
