@@ -3,15 +3,27 @@
  * (one imported memory, a few functions with i32/f64/v128 locals, structured
  * control flow, scalar and SIMD128 loads/stores/arithmetic).
  *
- * Code is built as expression trees flattened to byte arrays: every helper
- * returns the bytes that push its value (or perform its effect), so kernels
- * read like structured pseudo-code, e.g.
+ * Code is built as expression trees: every helper returns a (nested) array of
+ * the bytes that push its value (or perform its effect), so kernels read like
+ * structured pseudo-code, e.g.
  *   set(x, f64.add(get(x), f64.load(get(p), 8)))
+ * Nesting is kept (no copying per level) and flattened once per function.
  * No runtime dependencies, no Node APIs: it runs in browsers too. The output is
  * a pure function of the generator's inputs, so the binary is reproducible.
  */
 
-export type Code = number[];
+/** Bytes as a tree: numbers and nested arrays, in order. */
+export type Code = (number | Code)[];
+
+/** Flatten a code tree into bytes. */
+export function flatten(c: Code, out: number[] = []): number[] {
+  for (let i = 0; i < c.length; i++) {
+    const x = c[i];
+    if (typeof x === "number") out.push(x);
+    else flatten(x, out);
+  }
+  return out;
+}
 
 /** Value types (binary encodings). */
 export const Ty = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
@@ -63,27 +75,27 @@ function vec(items: number[][]): number[] {
   return out;
 }
 
-const cat = (...parts: Code[]): Code => ([] as number[]).concat(...parts);
+const cat = (...parts: Code[]): Code => parts;
 
 // ---------------------------------------------------------------------------
 // Instructions
 // ---------------------------------------------------------------------------
 
-export const get = (l: number): Code => [0x20, ...uleb(l)];
-export const set = (l: number, v: Code): Code => [...v, 0x21, ...uleb(l)];
-export const tee = (l: number, v: Code): Code => [...v, 0x22, ...uleb(l)];
-export const drop = (v: Code): Code => [...v, 0x1a];
+export const get = (l: number): Code => [0x20, uleb(l)];
+export const set = (l: number, v: Code): Code => [v, 0x21, uleb(l)];
+export const tee = (l: number, v: Code): Code => [v, 0x22, uleb(l)];
+export const drop = (v: Code): Code => [v, 0x1a];
 
-const bin = (op: number) => (a: Code, b: Code): Code => [...a, ...b, op];
-const un = (op: number) => (a: Code): Code => [...a, op];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const sbin = (op: number) => (a: Code, b: Code): Code => [...a, ...b, ...simd(op)];
+const bin = (op: number) => (a: Code, b: Code): Code => [a, b, op];
+const un = (op: number) => (a: Code): Code => [a, op];
+const simd = (op: number): Code => [0xfd, uleb(op)];
+const sbin = (op: number) => (a: Code, b: Code): Code => [a, b, simd(op)];
 
 /** memarg: alignment exponent and constant offset (bytes). */
-const mem = (align: number, offset: number) => [align, ...uleb(offset)];
+const mem = (align: number, offset: number): Code => [align, uleb(offset)];
 
 export const i32 = {
-  const: (v: number): Code => [0x41, ...sleb(v)],
+  const: (v: number): Code => [0x41, sleb(v)],
   add: bin(0x6a),
   sub: bin(0x6b),
   mul: bin(0x6c),
@@ -100,56 +112,56 @@ export const i32 = {
   le_s: bin(0x4c),
   ge_s: bin(0x4e),
   /** select(a, b, cond): cond ? a : b */
-  select: (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, 0x1b],
-  load: (addr: Code, offset = 0): Code => [...addr, 0x28, ...mem(2, offset)],
-  store: (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0x36, ...mem(2, offset)],
+  select: (a: Code, b: Code, c: Code): Code => [a, b, c, 0x1b],
+  load: (addr: Code, offset = 0): Code => [addr, 0x28, mem(2, offset)],
+  store: (addr: Code, v: Code, offset = 0): Code => [addr, v, 0x36, mem(2, offset)],
   /** atomic read-modify-write add (shared memory): returns the old value */
-  atomicAdd: (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0xfe, 0x1e, ...mem(2, offset)],
+  atomicAdd: (addr: Code, v: Code, offset = 0): Code => [addr, v, 0xfe, 0x1e, mem(2, offset)],
 };
 
 export const f64 = {
-  const: (v: number): Code => [0x44, ...f64bytes(v)],
+  const: (v: number): Code => [0x44, f64bytes(v)],
   add: bin(0xa0),
   sub: bin(0xa1),
   mul: bin(0xa2),
   eq: bin(0x61),
   ne: bin(0x62),
-  select: (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, 0x1b],
-  load: (addr: Code, offset = 0): Code => [...addr, 0x2b, ...mem(3, offset)],
-  store: (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0x39, ...mem(3, offset)],
+  select: (a: Code, b: Code, c: Code): Code => [a, b, c, 0x1b],
+  load: (addr: Code, offset = 0): Code => [addr, 0x2b, mem(3, offset)],
+  store: (addr: Code, v: Code, offset = 0): Code => [addr, v, 0x39, mem(3, offset)],
 };
 
 export const v128 = {
   /** unaligned-tolerant 16-byte load (alignment hint 8 bytes) */
-  load: (addr: Code, offset = 0): Code => [...addr, ...simd(0x00), ...mem(3, offset)],
-  store: (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, ...simd(0x0b), ...mem(3, offset)],
-  load64Splat: (addr: Code, offset = 0): Code => [...addr, ...simd(0x0a), ...mem(3, offset)],
-  zero: (): Code => [...simd(0x0c), ...new Array(16).fill(0)],
+  load: (addr: Code, offset = 0): Code => [addr, simd(0x00), mem(3, offset)],
+  store: (addr: Code, v: Code, offset = 0): Code => [addr, v, simd(0x0b), mem(3, offset)],
+  load64Splat: (addr: Code, offset = 0): Code => [addr, simd(0x0a), mem(3, offset)],
+  zero: (): Code => [simd(0x0c), new Array<number>(16).fill(0)],
 };
 
 export const i8x16 = {
   /** lanes: 16 byte indices into the concatenation a ‖ b (0..31) */
-  shuffle: (a: Code, b: Code, lanes: number[]): Code => [...a, ...b, ...simd(0x0d), ...lanes],
+  shuffle: (a: Code, b: Code, lanes: number[]): Code => [a, b, simd(0x0d), lanes],
 };
 
 export const f64x2 = {
-  splat: (a: Code): Code => [...a, ...simd(0x14)],
-  extractLane: (a: Code, lane: number): Code => [...a, ...simd(0x21), lane],
+  splat: (a: Code): Code => [a, simd(0x14)],
+  extractLane: (a: Code, lane: number): Code => [a, simd(0x21), lane],
   add: sbin(0xf0),
   sub: sbin(0xf1),
   mul: sbin(0xf2),
 };
 
 // Control flow (block type 0x40 = no result). Branch depths are relative, as in wasm.
-export const block = (...body: Code[]): Code => [0x02, 0x40, ...cat(...body), 0x0b];
-export const loop = (...body: Code[]): Code => [0x03, 0x40, ...cat(...body), 0x0b];
-export const br = (depth: number): Code => [0x0c, ...uleb(depth)];
-export const brIf = (depth: number, cond: Code): Code => [...cond, 0x0d, ...uleb(depth)];
+export const block = (...body: Code[]): Code => [0x02, 0x40, body, 0x0b];
+export const loop = (...body: Code[]): Code => [0x03, 0x40, body, 0x0b];
+export const br = (depth: number): Code => [0x0c, uleb(depth)];
+export const brIf = (depth: number, cond: Code): Code => [cond, 0x0d, uleb(depth)];
 export const if_ = (cond: Code, then: Code, otherwise?: Code): Code =>
-  otherwise && otherwise.length
-    ? [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b]
-    : [...cond, 0x04, 0x40, ...then, 0x0b];
-export const call = (fn: number, ...args: Code[]): Code => [...cat(...args), 0x10, ...uleb(fn)];
+  otherwise !== undefined && flatten(otherwise).length > 0
+    ? [cond, 0x04, 0x40, then, 0x05, otherwise, 0x0b]
+    : [cond, 0x04, 0x40, then, 0x0b];
+export const call = (fn: number, ...args: Code[]): Code => [args, 0x10, uleb(fn)];
 export const ret = (): Code => [0x0f];
 export const seq = cat;
 
@@ -221,7 +233,7 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
       groups.push([...uleb(j - i), f.locals[i]]);
       i = j;
     }
-    const body = [...vec(groups), ...f.body, 0x0b];
+    const body = [...vec(groups), ...flatten(f.body), 0x0b];
     return [...uleb(body.length), ...body];
   });
   const bytes = [
