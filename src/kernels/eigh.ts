@@ -14,7 +14,7 @@
  *
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
-import { checkDim, checkLen, EPS, fastHypot, gemmCM, hypot2, larfg, larft, larfbLeft, secularRoot, type Reflector, type SecularRoot } from "./util.js";
+import { checkDim, checkLen, EPS, fastHypot, gemmCM, hypot2, larfg, larft, larfbLeft, secularRoot, transposeInto, type Reflector, type SecularRoot } from "./util.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -100,9 +100,9 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
           bi = i;
         }
       }
-      const s = Z[c + bi] < 0 ? -1 : 1;
-      for (let i = 0; i < n; i++) v[i * n + j] = s * Z[c + i];
+      if (Z[c + bi] < 0) for (let i = 0; i < n; i++) Z[c + i] = -Z[c + i];
     }
+    transposeInto(Z, 0, n, n, v, 0);
   }
   if (scale !== 1) for (let i = 0; i < n; i++) w[i] /= scale;
   return { w, v, info };

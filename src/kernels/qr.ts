@@ -4,7 +4,7 @@
  * and blocked with the compact WY representation (LAPACK geqrf / orgqr), so
  * most of the work goes through the backend GEMM.
  */
-import { checkDim, checkLen, larfg, larft, larfbLeft, type Reflector } from "./util.js";
+import { checkDim, checkLen, larfg, larft, larfbLeft, transposeInto, type Reflector } from "./util.js";
 
 export type QrMode = "reduced" | "complete";
 
@@ -36,10 +36,7 @@ export function qr(a: Float64Array, m: number, n: number, mode: QrMode = "reduce
   const rr = mode === "reduced" ? k : m; // rows of R
   // column-major working copy
   const w = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    const ar = i * n;
-    for (let j = 0; j < n; j++) w[i + j * m] = a[ar + j];
-  }
+  transposeInto(a, 0, m, n, w, 0);
   const tau = new Float64Array(k);
   geqrf(w, m, n, tau);
   // R (row-major), sign gauge diag(R) ≥ 0
@@ -52,12 +49,13 @@ export function qr(a: Float64Array, m: number, n: number, mode: QrMode = "reduce
   }
   // Q (column-major, m×qc) then row-major with the gauge applied
   const qcm = orgqr(w, m, qc, k, tau);
-  const q = new Float64Array(m * qc);
-  for (let j = 0; j < qc; j++) {
-    const s = j < k && flip[j] ? -1 : 1;
+  for (let j = 0; j < k; j++) {
+    if (!flip[j]) continue;
     const cj = j * m;
-    for (let i = 0; i < m; i++) q[i * qc + j] = s * qcm[cj + i];
+    for (let i = 0; i < m; i++) qcm[cj + i] = -qcm[cj + i];
   }
+  const q = new Float64Array(m * qc);
+  transposeInto(qcm, 0, qc, m, q, 0);
   return { q, r };
 }
 
@@ -72,28 +70,11 @@ export function geqrf(w: Float64Array, m: number, n: number, tau: Float64Array):
   const nbMax = Math.min(NB, k);
   const vbuf = new Float64Array(m * nbMax);
   const tbuf = new Float64Array(nbMax * nbMax);
-  const work = new Float64Array(2 * nbMax * n);
+  const work = new Float64Array(2 * nbMax * Math.max(n, nbMax));
   for (let i = 0; i < k; i += NB) {
     const ib = Math.min(NB, k - i);
-    // unblocked factorization of the panel w[i:m, i:i+ib]
-    for (let j = i; j < i + ib; j++) {
-      const cj = j * m;
-      larfg(w[cj + j], w, cj + j + 1, 1, m - j - 1, refl);
-      tau[j] = refl.tau;
-      w[cj + j] = refl.beta;
-      const t = refl.tau;
-      if (t === 0) continue;
-      // apply H_j to w[j:m, j+1:i+ib] from the left
-      for (let c = j + 1; c < i + ib; c++) {
-        const cc = c * m;
-        let s = w[cc + j];
-        for (let r = j + 1; r < m; r++) s += w[cj + r] * w[cc + r];
-        s *= t;
-        if (s === 0) continue;
-        w[cc + j] -= s;
-        for (let r = j + 1; r < m; r++) w[cc + r] -= s * w[cj + r];
-      }
-    }
+    // factorization of the panel w[i:m, i:i+ib] (recursive halves)
+    panelQR(w, m, i, ib, tau, refl, vbuf, tbuf, work);
     if (i + ib < n) {
       const mv = m - i;
       // explicit V (mv×ib) from the panel
@@ -109,6 +90,52 @@ export function geqrf(w: Float64Array, m: number, n: number, tau: Float64Array):
       larfbLeft(true, mv, n - i - ib, ib, vbuf, 0, mv, tbuf, 0, ib, w, i + (i + ib) * m, m, work);
     }
   }
+}
+
+/** Width below which a panel is factored column by column. */
+const PANEL_BASE = 8;
+
+/**
+ * Householder QR of the column-major panel w[c0:m, c0:c0+pw] in place
+ * (recursive: left half, block-reflector update of the right half through
+ * the GEMM, right half). Buffers: vbuf ≥ m·pw/2, tbuf ≥ (pw/2)², work ≥ pw²/2.
+ */
+function panelQR(w: Float64Array, m: number, c0: number, pw: number, tau: Float64Array, refl: Reflector, vbuf: Float64Array, tbuf: Float64Array, work: Float64Array): void {
+  if (pw <= PANEL_BASE) {
+    for (let j = c0; j < c0 + pw; j++) {
+      const cj = j * m;
+      larfg(w[cj + j], w, cj + j + 1, 1, m - j - 1, refl);
+      tau[j] = refl.tau;
+      w[cj + j] = refl.beta;
+      const t = refl.tau;
+      if (t === 0) continue;
+      // apply H_j to w[j:m, j+1:c0+pw] from the left
+      for (let c = j + 1; c < c0 + pw; c++) {
+        const cc = c * m;
+        let s = w[cc + j];
+        for (let r = j + 1; r < m; r++) s += w[cj + r] * w[cc + r];
+        s *= t;
+        if (s === 0) continue;
+        w[cc + j] -= s;
+        for (let r = j + 1; r < m; r++) w[cc + r] -= s * w[cj + r];
+      }
+    }
+    return;
+  }
+  const h = pw >> 1;
+  panelQR(w, m, c0, h, tau, refl, vbuf, tbuf, work);
+  // right half ← Hᵀ·(right half), H = block reflector of the left half
+  const mv = m - c0;
+  for (let c = 0; c < h; c++) {
+    const src = (c0 + c) * m + c0;
+    const dst = c * mv;
+    for (let r = 0; r < c; r++) vbuf[dst + r] = 0;
+    vbuf[dst + c] = 1;
+    for (let r = c + 1; r < mv; r++) vbuf[dst + r] = w[src + r];
+  }
+  larft(mv, h, vbuf, 0, mv, tau, c0, tbuf, 0, h);
+  larfbLeft(true, mv, pw - h, h, vbuf, 0, mv, tbuf, 0, h, w, c0 + (c0 + h) * m, m, work);
+  panelQR(w, m, c0 + h, pw - h, tau, refl, vbuf, tbuf, work);
 }
 
 /**

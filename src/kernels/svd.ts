@@ -27,9 +27,11 @@ import {
   larft,
   larfbLeft,
   secularRoot,
+  transposeInto,
   type Reflector,
   type SecularRoot,
 } from "./util.js";
+import { geqrf } from "./qr.js";
 
 export type SvdMode = "thin" | "full" | "none";
 
@@ -55,6 +57,8 @@ const SMLSIZ = 25;
 const NB = 32;
 /** Panel width of the bidiagonalization (its level-2 overhead grows with it). */
 const NB_BRD = 16;
+/** Matrices with m ≥ this ratio × n take the QR-first path. */
+const QR_FIRST_RATIO = 2;
 
 /**
  * SVD of an m×n row-major matrix (not modified). Handles tall, wide, square,
@@ -80,10 +84,7 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   const W = new Float64Array(M * N);
   let anrm = 0;
   if (tall) {
-    for (let i = 0; i < m; i++) {
-      const r = i * n;
-      for (let j = 0; j < n; j++) W[i + j * m] = a[r + j];
-    }
+    transposeInto(a, 0, m, n, W, 0);
   } else {
     W.set(a.subarray(0, m * n)); // row-major A = column-major Aᵀ (n×m)
   }
@@ -111,11 +112,23 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
     scale = 2 ** Math.max(-1000, Math.min(1000, -Math.round(Math.log2(anrm))));
     for (let i = 0; i < W.length; i++) W[i] *= scale;
   }
+  // Very tall: QR first (mostly GEMM), then bidiagonalize the N×N factor R
+  // (LAPACK gesdd's path for m ≫ n).
+  let B = W;
+  let MB = M;
+  let tauqr: Float64Array | null = null;
+  if (M >= QR_FIRST_RATIO * N) {
+    tauqr = new Float64Array(N);
+    geqrf(W, M, N, tauqr);
+    B = new Float64Array(N * N);
+    for (let j = 0; j < N; j++) for (let i = 0; i <= j; i++) B[i + j * N] = W[i + j * M];
+    MB = N;
+  }
   const d = new Float64Array(N);
   const e = new Float64Array(N);
   const tauq = new Float64Array(N);
   const taup = new Float64Array(N);
-  gebrd(W, M, N, d, e, tauq, taup);
+  gebrd(B, MB, N, d, e, tauq, taup);
 
   if (!wantU) {
     const info = bdsqr(N, d, 0, e, 0, null, 0, 0, 0, null, 0, 0, 0);
@@ -131,21 +144,28 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
 
   const full = mode === "full";
   // Left vectors of W: Q·[UB (descending); 0], M × (full ? M : N), column-major
+  // (Q = Q_qr·diag(Q_brd, I) on the QR-first path)
   const uc = full ? M : N;
   const UW = new Float64Array(M * uc);
   for (let j = 0; j < N; j++) {
     const src = (N - 1 - j) * N;
-    UW.set(UB.subarray(src, src + N), j * M);
+    for (let i = 0; i < N; i++) UW[j * M + i] = UB[src + i];
   }
   for (let j = N; j < uc; j++) UW[j + j * M] = 1;
-  applyQ(W, M, N, tauq, UW, uc);
+  if (tauqr) {
+    // rows 0..N−1 of the first N columns ← Q_brd·UB (ld M), then everything ← Q_qr·UW
+    applyQ(B, N, N, tauq, UW, N, M);
+    applyQ(W, M, N, tauqr, UW, uc, M);
+  } else {
+    applyQ(W, M, N, tauq, UW, uc, M);
+  }
   // Right vectors of W: P·VB (descending), N×N column-major
   const VW = new Float64Array(N * N);
   for (let j = 0; j < N; j++) {
     const src = (N - 1 - j) * N;
-    VW.set(VB.subarray(src, src + N), j * N);
+    for (let i = 0; i < N; i++) VW[j * N + i] = VB[src + i];
   }
-  applyP(W, M, N, taup, VW);
+  applyP(B, MB, N, taup, VW);
 
   const s = new Float64Array(N);
   for (let i = 0; i < N; i++) s[i] = d[N - 1 - i] / scale;
@@ -168,15 +188,9 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   const ucols = full ? m : k;
   const vcols = full ? n : k;
   const u = new Float64Array(m * ucols);
-  for (let j = 0; j < ucols; j++) {
-    const c = j * m;
-    for (let i = 0; i < m; i++) u[i * ucols + j] = UA[c + i];
-  }
+  transposeInto(UA, 0, ucols, m, u, 0);
   const v = new Float64Array(n * vcols);
-  for (let j = 0; j < vcols; j++) {
-    const c = j * n;
-    for (let i = 0; i < n; i++) v[i * vcols + j] = VA[c + i];
-  }
+  transposeInto(VA, 0, vcols, n, v, 0);
   return { u, s, v, info };
 }
 
@@ -451,8 +465,12 @@ function gemvN(A: Float64Array, lda: number, r0: number, r1: number, q0: number,
   }
 }
 
-/** C (M×nc column-major, ld M) ← Q·C with Q = H_0⋯H_{N−1} from gebrd. */
-function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Float64Array, nc: number): void {
+/**
+ * C (M×nc column-major, leading dimension ldc ≥ M) ← Q·C with Q = H_0⋯H_{N−1}
+ * the left reflectors stored below the diagonal of A (M×N, ld M) with scales
+ * tau (gebrd's, or geqrf's: same storage).
+ */
+function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Float64Array, nc: number, ldc: number): void {
   const k = N;
   const nbm = Math.min(NB, k);
   const vbuf = new Float64Array(M * nbm);
@@ -470,7 +488,7 @@ function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Fl
       for (let r = c + 1; r < mv; r++) vbuf[dst + r] = A[src + r];
     }
     larft(mv, ib, vbuf, 0, mv, tauq, i, tbuf, 0, ib);
-    larfbLeft(false, mv, nc, ib, vbuf, 0, mv, tbuf, 0, ib, C, i, M, work);
+    larfbLeft(false, mv, nc, ib, vbuf, 0, mv, tbuf, 0, ib, C, i, ldc, work);
   }
 }
 

@@ -188,21 +188,18 @@ export function transposeInto(src: Float64Array, srcOff: number, rows: number, c
  * at tOff with leading dimension ldt, including zeros below its diagonal.
  */
 export function larft(mv: number, ib: number, V: Float64Array, vOff: number, ldv: number, tau: Float64Array, tauOff: number, T: Float64Array, tOff: number, ldt: number): void {
+  if (ib === 0) return;
+  // G = VᵀV (only its strict upper part is used): one GEMM instead of ib²/2 dot products
+  const G = ib * ib <= larftScratch.length ? larftScratch : new Float64Array(ib * ib);
+  if (ib > 1) gemmCM(true, false, ib, ib, mv, 1, V, vOff, ldv, V, vOff, ldv, 0, G, 0, ib);
   for (let j = 0; j < ib; j++) {
     const tj = tau[tauOff + j];
     const cj = tOff + j * ldt;
     for (let i = j + 1; i < ib; i++) T[cj + i] = 0;
     T[cj + j] = tj;
     if (j === 0) continue;
-    // z = V[:, 0:j]ᵀ · V[:, j] (V[:, j] is zero above row j)
-    const vj = vOff + j * ldv;
-    for (let i = 0; i < j; i++) {
-      const vi = vOff + i * ldv;
-      let s = 0;
-      if (tj !== 0) for (let r = j; r < mv; r++) s += V[vi + r] * V[vj + r];
-      T[cj + i] = -tj * s;
-    }
-    // T[0:j, j] = T[0:j, 0:j] · z (upper triangular, in place, i ascending)
+    // T[0:j, j] = −tau_j · T[0:j, 0:j] · (V[:, 0:j]ᵀ·V[:, j]); the latter is G[0:j, j]
+    for (let i = 0; i < j; i++) T[cj + i] = tj === 0 ? 0 : -tj * G[i + j * ib];
     for (let i = 0; i < j; i++) {
       let s = 0;
       for (let p = i; p < j; p++) s += T[tOff + p * ldt + i] * T[cj + p];
@@ -210,6 +207,7 @@ export function larft(mv: number, ib: number, V: Float64Array, vOff: number, ldv
     }
   }
 }
+const larftScratch = new Float64Array(64 * 64);
 
 /**
  * Column-major: C ← op(H)·C with H = I − V·T·Vᵀ (op(H) = Hᵀ when trans).

@@ -155,13 +155,14 @@ describe("svd", () => {
   });
 
   it("rank-deficient and zero matrices", () => {
-    for (const [m, n, r] of [[60, 40, 2], [40, 60, 5], [70, 70, 1], [30, 30, 29]] as const) {
+    // (m ≥ 2n and n ≥ 2m take the QR-first path)
+    for (const [m, n, r] of [[60, 40, 2], [40, 60, 5], [70, 70, 1], [30, 30, 29], [120, 40, 3], [25, 90, 4]] as const) {
       const a = matmul(randMat(rng, m, r), randMat(rng, r, n), m, r, n);
       const s = checkSvd(a, m, n);
       for (let i = r; i < Math.min(m, n); i++) expect(s[i]).toBeLessThan(1e-13 * s[0]);
       expect(s[r - 1]).toBeGreaterThan(1e-6 * s[0]);
     }
-    for (const [m, n] of [[5, 3], [3, 5], [50, 50]]) {
+    for (const [m, n] of [[5, 3], [3, 5], [50, 50], [90, 10]]) {
       const s = checkSvd(new Float64Array(m * n), m, n);
       expect(s.every((x) => x === 0)).toBe(true);
     }
