@@ -12,7 +12,7 @@
  * (read once, when the backend is first needed).
  *
  * Threads (WASM backend, opt-in): `await backend().setThreads?.(2)` splits
- * products with m·n·k ≥ 128³ over worker threads sharing one memory (Node
+ * products with m·n·k ≥ 192³ over worker threads sharing one memory (Node
  * worker_threads; in browsers, Web Workers in cross-origin-isolated pages);
  * `setThreads(1)` turns them off. In Node, MATGRAD_THREADS=n starts them when
  * the backend is first needed (products run single-threaded until the workers

@@ -57,7 +57,7 @@ export interface ThreadPool {
 }
 
 /** m·n·k from which a product is split over threads (below: calling thread only). */
-export const THREAD_MIN_WORK = 128 * 128 * 128;
+export const THREAD_MIN_WORK = 192 * 192 * 192;
 
 /** Minimal common interface of Node and Web workers. */
 export interface WorkerLike {
