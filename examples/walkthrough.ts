@@ -6,12 +6,14 @@ import { coreSection } from "./core.js";
 import { customSection } from "./custom.js";
 import { transformsSection } from "./transforms.js";
 import { implicitSection } from "./implicit.js";
+import { linalgSection } from "./linalg.js";
 
 const sections: [string, () => void | Promise<void>][] = [
   ["core", () => coreSection()],
   ["custom", () => customSection()],
   ["transforms", () => transformsSection()],
   ["implicit", () => implicitSection()],
+  ["linalg", () => linalgSection()],
 ];
 
 for (const [, run] of sections) await run();
