@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gemm, gemmReference } from "../../src/kernels/gemm.js";
-import { allCases, alphaBetaCases, checkCase, rng } from "./gemm-cases.js";
+import { allCases, alphaBetaCases, checkCase, checkNonFinite, rng } from "./gemm-cases.js";
 
 // Block sizes of the portable kernel (src/kernels/gemm.ts).
 const BLOCKS = { MR: 4, NR: 2, KC: 256, MC: 128, NC: 384 };
@@ -23,6 +23,10 @@ describe("gemm (portable TypeScript kernel) vs gemmReference", () => {
     expect(Array.from(C)).toEqual(new Array(9).fill(1));
     gemm(false, false, 3, 3, 0, 1, A, 0, 4, B, 0, 3, 0, C, 0, 3);
     expect(Array.from(C)).toEqual(new Array(9).fill(0));
+  });
+
+  it("NaN and Inf propagate exactly as in the reference (small and packed paths)", () => {
+    for (const [m, n, k] of [[3, 5, 7], [37, 41, 43], [130, 9, 259]] as const) checkNonFinite(gemm, m, n, k);
   });
 
   it("repeated calls of different sizes reuse scratch correctly", () => {

@@ -14,7 +14,7 @@ import {
 import { THREAD_MIN_WORK, workerSource } from "../../src/kernels/wasm/pool.js";
 import { Engine, KERNEL_OPTIONS, type KernelOptions } from "../../src/kernels/wasm/engine.js";
 import { buildGemmModule } from "../../src/kernels/wasm/gemm-module.js";
-import { allCases, alphaBetaCases, checkCase, rng, type Gemm } from "./gemm-cases.js";
+import { allCases, alphaBetaCases, checkCase, checkNonFinite, rng, type Gemm } from "./gemm-cases.js";
 
 const BLOCKS = { MR: KERNEL_OPTIONS.MR, NR: 2 * KERNEL_OPTIONS.NV, KC: KERNEL_OPTIONS.KC, MC: KERNEL_OPTIONS.MC, NC: 300 };
 
@@ -66,6 +66,10 @@ describe.runIf(wasmSimdSupported())("wasm SIMD gemm vs gemmReference", () => {
   it("kernel: alpha / beta semantics (beta = 0 with NaN-filled C)", () => {
     for (const c of alphaBetaCases(7, 9, 5)) checkCase(gemmWasmOnly, c);
     for (const c of alphaBetaCases(37, 41, 43)) checkCase(gemmWasmOnly, c);
+  });
+
+  it("kernel: NaN and Inf propagate exactly as in the reference (zero padding does not leak)", () => {
+    for (const [m, n, k] of [[3, 5, 7], [37, 41, 43], [130, 9, 259]] as const) checkNonFinite(gemmWasmOnly, m, n, k);
   });
 
   it("dispatching gemmWasm (thresholds) on the same cases", () => {
