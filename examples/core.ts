@@ -14,7 +14,7 @@ export function energy(X: Tensor): Tensor {
 }
 
 export function coreSection(log: (s: string) => void = console.log): void {
-  log("── 1. Reverse mode through matrix functions ──────────────────────────");
+  log("── Reverse mode through matrix functions ─────────────────────────────");
   const X = tensor([[1, 2], [3, 4]], { requiresGrad: true });
   const Y = X.matmul(X);
   const E = Y.mT.matmul(Y).trace(); // energy(X) = trace((X X)ᵀ (X X))

@@ -8,7 +8,7 @@ import { jvp, vjp, jacobian, hessian, hvp, grad, randn, matmul, add, trace, mT, 
 const maxAbs = (t: Tensor): number => t.abs().max().item();
 
 export function transformsSection(log: (s: string) => void = console.log): void {
-  log("── 2. Forward mode and transforms ─────────────────────────────────────");
+  log("── Forward mode and function transforms ───────────────────────────────");
   const X = randn([3, 3], { seed: 1 }), dX = randn([3, 3], { seed: 2 }), G = randn([3, 3], { seed: 3 });
   const square = (A: Tensor): Tensor => matmul(A, A);
 
