@@ -20,11 +20,12 @@
  */
 import { Tensor } from "../../../tensor/tensor.js";
 import type { Rule } from "../../../tensor/meta.js";
+import { apply } from "../../dispatch.js";
 import { fmtShape, shapesEqual, sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../errors.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
-import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, sub, sum, unsqueeze, where } from "../../api.js";
+import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, sum, unsqueeze, where } from "../../api.js";
 import { FactorCache, batchShape, mat, plus, sym } from "./common.js";
 import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
@@ -57,6 +58,13 @@ export interface SpectralParams {
   symMatrixFunction: { fns: ScalarFns; cache: EighCache; name: string };
   /** Its Fréchet derivative L_f(A, E) = U (f^[1] ∘ (Uᵀ E U)) Uᵀ (Daleckii–Krein). */
   symFrechet: { fns: ScalarFns; cache: EighCache; name: string };
+  /**
+   * The fused inner step of the eigh / svd rules: inputs [w, X] or [w, X, d],
+   * out = S(X) ∘ R (+ diag(d)), R_ij = mask_ij / (w_j ∓ w_i) (− unless `plus`),
+   * S(X) = (X − Xᵀ)/2 when `skew`, else X. `mask` (constant, [..., n, n]) drops the
+   * diagonal and the degenerate pairs.
+   */
+  gapScale: { mask: Float64Array; plus: boolean; skew: boolean };
 }
 
 /** Eigendecomposition of every matrix of A's batch (reading the lower triangles), cached per data array. */
@@ -186,6 +194,23 @@ function applyScalar(f: ScalarFn, x: Tensor, name: string, which: string): Tenso
   return y;
 }
 
+/** R_ij = mask_ij / (w_j ∓ w_i) as a differentiable tensor. */
+function gapTensor(w: Tensor, p: SpectralParams["gapScale"]): Tensor {
+  const m = new Tensor(p.mask, [...w.shape, w.shape[w.ndim - 1]]);
+  const wi = unsqueeze(w, -1), wj = unsqueeze(w, -2);
+  const d = p.plus ? add(wj, wi) : sub(wj, wi);
+  return where(m, div(1, where(m, d, 1)), 0);
+}
+
+function skewOr(x: Tensor, skew: boolean): Tensor {
+  return skew ? mul(sub(x, mT(x)), 0.5) : x;
+}
+
+/** gapScale applied (see SpectralParams). */
+export function gapScaleApply(w: Tensor, x: Tensor, d: Tensor | null, mask: Float64Array, plus: boolean, skew: boolean): Tensor {
+  return apply(spectralRules.gapScale, d === null ? [w, x] : [w, x, d], { mask, plus, skew });
+}
+
 export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P]> } = {
   eigh: {
     // A = U Λ Uᵀ, P = Uᵀ sym(dA) U, F_ij = 1/(λⱼ − λᵢ) (i ≠ j, non-degenerate), 0 otherwise:
@@ -204,13 +229,12 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const nb = sizeOf(batchShape(v));
       const { mask, ties } = separationMask(w.data, n, nb, p.tol);
       if (gw !== null) checkValueTies("linalg.eigh", ties, gw, w.data, n, "eigenvalue");
-      let inner: Tensor | null = gw === null ? null : diagEmbed(gw);
+      let inner: Tensor | null;
       if (gv !== null) {
         const j = matmulT(v, gv, true, false);
         checkTies("linalg.eigh", ties, j, w.data, n, "eigenvalues");
-        const fm = gapReciprocal(w, new Tensor(mask, v.shape));
-        inner = plus(inner, mul(fm, mul(sub(j, mT(j)), 0.5)));
-      }
+        inner = gapScaleApply(w, j, gw, mask, false, true); // F ∘ (J − Jᵀ)/2 + diag(Λ̄), one pass
+      } else inner = gw === null ? null : diagEmbed(gw);
       if (inner === null) return [null];
       return [sym(matmulT(matmul(v, inner), v, false, true))];
     },
@@ -220,8 +244,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const nb = sizeOf(batchShape(v));
       const pm = matmul(matmulT(v, sym(da), true, false), v);
       const { mask } = separationMask(w.data, n, nb, p.tol);
-      const fm = gapReciprocal(w, new Tensor(mask, v.shape));
-      return [diagonal(pm), matmul(v, mul(fm, pm))];
+      return [diagonal(pm), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
     },
   },
 
@@ -275,6 +298,60 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const y = add(mul(unsqueeze(et, -1), unsqueeze(dt, -3)), mul(unsqueeze(dt, -1), unsqueeze(et, -3))); // [i, k, j]
       const inner = sum(mul(t, y), -2);
       return plus(lin, matmulT(matmul(v, inner), v, false, true));
+    },
+  },
+
+  gapScale: {
+    // out = S(X) ∘ R + diag(d), R_ij = 1/(w_j ∓ w_i) on the mask; dR = −R ∘ R ∘ (dw_j ∓ dw_i):
+    //   X̄ = G ∘ R (skew part of it when S is the skew part), d̄ = diag(G),
+    //   w̄_k = ±Σ_j H_kj − Σ_i H_ik with H = G ∘ S(X) ∘ R ∘ R.
+    name: "linalg.gapScale",
+    forward: (inputs, p) => {
+      const [w, x] = inputs;
+      const d = inputs.length > 2 ? inputs[2] : null;
+      const n = w.shape[w.ndim - 1];
+      const nb = sizeOf(w.shape.slice(0, -1));
+      const o = new Float64Array(nb * n * n);
+      const wd = w.data, xd = x.data, m = p.mask;
+      for (let b = 0; b < nb; b++) {
+        const off = b * n * n, wo = b * n;
+        for (let i = 0; i < n; i++) {
+          const wi = wd[wo + i], ri = off + i * n;
+          for (let j = 0; j < n; j++) {
+            if (m[ri + j] === 0) continue;
+            const sx = p.skew ? 0.5 * (xd[ri + j] - xd[off + j * n + i]) : xd[ri + j];
+            o[ri + j] = sx / (p.plus ? wd[wo + j] + wi : wd[wo + j] - wi);
+          }
+          if (d !== null) o[ri + i] += d.data[wo + i];
+        }
+      }
+      return new Tensor(o, x.shape);
+    },
+    vjp: (ct: Tensor, inputs, _out, p, needs) => {
+      const [w, x] = inputs;
+      const r = gapTensor(w, p);
+      const gr = mul(ct, r);
+      const gx = needs[1] ? skewOr(gr, p.skew) : null;
+      let gw: Tensor | null = null;
+      if (needs[0]) {
+        const h = mul(mul(ct, skewOr(x, p.skew)), mul(r, r));
+        gw = p.plus ? neg(add(sum(h, -1), sum(h, -2))) : sub(sum(h, -1), sum(h, -2));
+      }
+      return inputs.length > 2 ? [gw, gx, needs[2] ? diagonal(ct) : null] : [gw, gx];
+    },
+    jvp: (dxs, inputs, _out, p) => {
+      const [dw, dx] = dxs;
+      const dd = dxs.length > 2 ? dxs[2] : null;
+      const [w, x] = inputs;
+      const r = gapTensor(w, p);
+      let t: Tensor | null = dx === null ? null : mul(skewOr(dx, p.skew), r);
+      if (dw !== null) {
+        const dwi = unsqueeze(dw, -1), dwj = unsqueeze(dw, -2);
+        const dr = neg(mul(mul(r, r), p.plus ? add(dwj, dwi) : sub(dwj, dwi)));
+        t = plus(t, mul(skewOr(x, p.skew), dr));
+      }
+      if (dd !== null) t = plus(t, diagEmbed(dd));
+      return t;
     },
   },
 };

@@ -32,7 +32,7 @@ import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
 import { batchShape, block, cols, mat, minus, plus, rows, sym } from "./common.js";
-import { checkValueTies, gapReciprocal, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
+import { checkValueTies, gapScaleApply, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
 
 export interface SvdParams {
   /** Outputs [U, S, Vh]; full: U m×m and Vh n×n. */
@@ -97,11 +97,6 @@ function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties
         if (i !== j && s.data[b * k + i] + s.data[b * k + j] > tol * smax) ps[b * k * k + i * k + j] = 1;
   }
   return { pair: new Tensor(mask, [...s.shape, k]), pairSum: new Tensor(ps, [...s.shape, k]), ties, nonzero: new Tensor(nz, s.shape), zeros };
-}
-
-/** 1/(σⱼ + σᵢ) on the masked pairs, 0 elsewhere (differentiable in σ). */
-function sumReciprocal(s: Tensor, mask: Tensor): Tensor {
-  return where(mask, div(1, where(mask, add(unsqueeze(s, -2), unsqueeze(s, -1)), 1)), 0);
 }
 
 /** 1/σ where σ is not (numerically) zero, else 0; differentiable in σ. */
@@ -213,10 +208,8 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       if (j !== null || kk !== null) {
         // (F∘(J−Jᵀ)) S + S (F∘(K−Kᵀ)) = ½[F₋ ∘ (sJ + sK) + F₊ ∘ (sJ − sK)], F₋ = 1/(σⱼ − σᵢ), F₊ = 1/(σⱼ + σᵢ):
         // only the F₋ part is singular at σᵢ = σⱼ, and gauge invariance makes sJ + sK vanish there.
-        const sj = j === null ? null : sub(j, mT(j)), sk = kk === null ? null : sub(kk, mT(kk));
-        const fMinus = gapReciprocal(s, pair), fPlus = sumReciprocal(s, pairSum);
-        const off = add(mul(fMinus, plus(sj, sk) as Tensor), mul(fPlus, minus(sj, sk) as Tensor));
-        inner = plus(inner, mul(off, 0.5));
+        const jk = plus(j, kk) as Tensor, jmk = minus(j, kk) as Tensor;
+        inner = add(gapScaleApply(s, jk, gs, pair.data, false, true), gapScaleApply(s, jmk, null, pairSum.data, true, true));
       }
       let ga: Tensor | null = inner === null ? null : matmul(matmul(u1, inner), vh1);
       const sinv = safeInv(s, nonzero);
@@ -242,11 +235,10 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const { pair, pairSum, nonzero } = svdMasks(s, p.tol);
       const dp = matmulT(matmulT(u1, da, true, false), vh1, false, true); // Uᵀ dA V
       const ds = diagonal(dp);
-      const dpt = mT(dp);
       // Uᵀ dU = F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  Vᵀ dV = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)]
-      const a1 = mul(gapReciprocal(s, pair), add(dp, dpt)), a2 = mul(sumReciprocal(s, pairSum), sub(dp, dpt));
-      let du = matmul(u1, mul(add(a1, a2), 0.5));
-      let dv = matmulT(vh1, mul(sub(a1, a2), 0.5), true, false);
+      const a1 = gapScaleApply(s, sym(dp), null, pair.data, false, false), a2 = gapScaleApply(s, dp, null, pairSum.data, true, true);
+      let du = matmul(u1, add(a1, a2));
+      let dv = matmulT(vh1, sub(a1, a2), true, false);
       const sinv = unsqueeze(safeInv(s, nonzero), -2);
       if (m > k) du = add(du, mul(sub(matmulT(da, vh1, false, true), matmul(u1, dp)), sinv));
       if (n > k) dv = add(dv, mul(sub(matmulT(da, u1, true, false), matmulT(vh1, dp, true, true)), sinv));
