@@ -33,7 +33,12 @@ let pool: ThreadPool | null = null;
 let poolGeneration = 0;
 let threadError: unknown = null;
 
+/**
+ * The engine for calling-thread work: the thread pool's (shared) engine while
+ * threads are on — so there is one WebAssembly.Memory — else a private one.
+ */
 function getEngine(): Engine | null {
+  if (pool !== null) return pool.engine;
   if (engine === null && failed === null) {
     try {
       engine = new Engine({ shared: false });
@@ -122,7 +127,7 @@ export function wasmStatus(): {
 } {
   return {
     simd: wasmSimdSupported(),
-    instantiated: engine !== null,
+    instantiated: engine !== null || pool !== null,
     error: failed === null ? null : String(failed),
     threads: pool?.size ?? 1,
     workerChunks: pool?.workerChunks() ?? 0,
@@ -161,6 +166,7 @@ export async function setThreads(n: number): Promise<void> {
   }
   threadError = null;
   pool = p;
+  engine = null; // calling-thread work now uses the pool's memory; let the private one go
 }
 
 /** Current thread count (1 when threading is off). */

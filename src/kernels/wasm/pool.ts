@@ -31,6 +31,8 @@ import { Engine } from "./engine.js";
 export interface ThreadPool {
   /** threads in use, the calling thread included */
   readonly size: number;
+  /** the shared-memory engine (slot 0 is the calling thread's scratch) */
+  readonly engine: Engine;
   /** should a product of this size be split over the threads? */
   accepts(m: number, n: number, k: number): boolean;
   /** chunks executed by worker threads since the pool started (diagnostics) */
@@ -237,6 +239,7 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
   let jobSeq = 0;
   return {
     size,
+    engine,
     workerChunks: () => Atomics.load(I, 19),
     accepts: (m, n, k) =>
       !disposed && m * n * k >= THREAD_MIN_WORK && Math.max(m, n) >= 16 * size && engine.fits(m, n, k),
