@@ -78,10 +78,15 @@ export async function runLinalg(opts: { sizes?: number[]; minTime?: number } = {
     const rows: (string | number)[][] = [];
     for (const c of cases) {
       const a = c.input(n), w = weights(n);
-      const minTime = opts.minTime ?? (n >= 256 ? 1.5 : 0.3);
-      const fwd = await timeIt(() => noGrad(() => c.forward(a)), { minTime, batches: 3, warmup: 1 });
+      const minTime = opts.minTime ?? (n >= 256 ? 2 : 0.4);
       const vg = valueAndGrad((x: Tensor) => c.loss(x, w));
-      const fb = await timeIt(() => vg(a), { minTime, batches: 3, warmup: 1 });
+      // warm both paths up (JIT) before timing either
+      for (let i = 0; i < 2; i++) {
+        noGrad(() => c.forward(a));
+        vg(a);
+      }
+      const fwd = await timeIt(() => noGrad(() => c.forward(a)), { minTime, batches: 5, warmup: 1 });
+      const fb = await timeIt(() => vg(a), { minTime, batches: 5, warmup: 1 });
       const t = n === 256 ? c.torch256 : undefined;
       out.push({ name: c.name, n, forwardMs: fwd * 1e3, forwardBackwardMs: fb * 1e3, torchMs: t });
       rows.push([

@@ -370,6 +370,11 @@ export function matrixRank(A: TensorLike, opts: RankTolOptions = {}): Tensor {
   needMatrix(op, a);
   const { atol, rtol } = rankTols(a, opts);
   const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, new Tensor(a.data, a.shape)))) : svdValues(new Tensor(a.data, a.shape))));
+  return countAbove(s, atol, rtol);
+}
+
+/** Per matrix: the number of values s > max(atol, rtol·max s) (a constant tensor). */
+function countAbove(s: Tensor, atol: number, rtol: number): Tensor {
   const k = s.shape[s.ndim - 1];
   const nb = sizeOf(s.shape.slice(0, -1));
   const out = new Float64Array(nb);
@@ -404,8 +409,8 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): { 
   const m = rows(a), n = cols(a);
   if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(asTensor(B).shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
   const rtol = opts.rcond ?? EPS * Math.max(m, n);
-  const rank = matrixRank(a, { rtol });
   const singularValues = svdValues(new Tensor(a.data, a.shape));
+  const rank = countAbove(singularValues, 0, rtol);
   const k = Math.min(m, n);
   const full = rank.data.every((r) => r === k);
   let x: Tensor;
