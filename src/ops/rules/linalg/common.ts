@@ -145,7 +145,8 @@ export const EPS = 2.220446049250313e-16;
  */
 export function permuteRows(x: Tensor, perm: Int32Array, inverse: boolean): Tensor {
   const n = x.shape[x.ndim - 2], k = x.shape[x.ndim - 1];
-  const nb = n === 0 ? 0 : perm.length / n;
+  if (n === 0 || x.size === 0) return x;
+  const nb = perm.length / n;
   if (nb !== sizeOf(batchShape(x))) throw new ShapeError("permuteRows", `internal: ${perm.length} pivots for a batch of shape ${fmtShape(x.shape)}`);
   const idx = new Int32Array(nb * n);
   let identity = true;
