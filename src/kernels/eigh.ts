@@ -444,7 +444,8 @@ function stedc(d: Float64Array, e: Float64Array, n: number, Z: Float64Array): nu
   const sc = 2 ** -Math.round(Math.log2(orgnrm));
   for (let i = 0; i < n; i++) d[i] *= sc;
   for (let i = 0; i < n - 1; i++) e[i] *= sc;
-  const ws = new DcWorkspace(n);
+  // merges happen only above the leaf size; small problems skip the O(n²) workspace
+  const ws = n > SMLSIZ ? new DcWorkspace(n) : null;
   let info = -1;
   // split into unreduced blocks at negligible off-diagonal entries
   let start = 0;
@@ -535,7 +536,7 @@ class DcWorkspace {
   }
 }
 
-function dcRec(d: Float64Array, e: Float64Array, lo: number, hi: number, Z: Float64Array, ldz: number, ws: DcWorkspace): number {
+function dcRec(d: Float64Array, e: Float64Array, lo: number, hi: number, Z: Float64Array, ldz: number, ws: DcWorkspace | null): number {
   const size = hi - lo;
   if (size <= SMLSIZ) {
     return tql2(d, e, lo, size, Z, lo, ldz);
@@ -549,7 +550,7 @@ function dcRec(d: Float64Array, e: Float64Array, lo: number, hi: number, Z: Floa
   if (i1 >= 0) return i1;
   const i2 = dcRec(d, e, mid, hi, Z, ldz, ws);
   if (i2 >= 0) return i2;
-  return mergeRankOne(d, lo, mid, hi, beta, Z, ldz, ws);
+  return mergeRankOne(d, lo, mid, hi, beta, Z, ldz, ws as DcWorkspace);
 }
 
 /**

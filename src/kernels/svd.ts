@@ -1012,7 +1012,8 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
   for (let i = 0; i < N; i++) d[i] *= sc;
   for (let i = 0; i < N - 1; i++) e[i] *= sc;
   e[N - 1] = 0;
-  const ws = new SvdWorkspace(N);
+  // merges happen only above the leaf size; small problems skip the O(N²) workspace
+  const ws = N > SMLSIZ ? new SvdWorkspace(N) : null;
   let info = -1;
   let start = 0;
   let blocks = 0;
@@ -1048,7 +1049,7 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
  * the left vectors and V[lo:lo+n+sqre, lo:lo+n+sqre] the right ones (its last
  * column, when sqre = 1, spans the null space). U, V: column-major, ld NN.
  */
-function dcRec(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number, ws: SvdWorkspace): number {
+function dcRec(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number, ws: SvdWorkspace | null): number {
   if (n <= SMLSIZ) return leaf(d, e, lo, n, sqre, U, V, NN);
   const k = n >> 1; // rows of the left child (k×(k+1))
   const nr = n - k - 1;
@@ -1056,7 +1057,7 @@ function dcRec(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: nu
   if (r1 >= 0) return r1;
   const r2 = dcRec(d, e, lo + k + 1, nr, sqre, U, V, NN, ws);
   if (r2 >= 0) return r2;
-  return mergeSvd(d, e, lo, n, sqre, k, U, V, NN, ws);
+  return mergeSvd(d, e, lo, n, sqre, k, U, V, NN, ws as SvdWorkspace);
 }
 
 function leaf(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, U: Float64Array, V: Float64Array, NN: number): number {
