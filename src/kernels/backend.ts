@@ -19,9 +19,10 @@
  * are ready). Workers never keep a process alive. `backend().status?.()` tells
  * which kernel is in use, the thread count and any failure.
  */
-import { gemm as gemmPortable } from "./gemm.js";
+import { gemm as gemmPortable, gemmBatch as gemmBatchPortable } from "./gemm.js";
 import {
   disposeWasm,
+  gemmBatchWasm,
   gemmWasm,
   getThreads as wasmGetThreads,
   setThreads as wasmSetThreads,
@@ -30,12 +31,19 @@ import {
 } from "./wasm/index.js";
 
 export type GemmFn = typeof gemmPortable;
+export type GemmBatchFn = typeof gemmBatchPortable;
 
 export interface Backend {
   /** Human-readable name, e.g. "js", "wasm-simd", "native-openblas". */
   readonly name: string;
   /** C = alpha·op(A)·op(B) + beta·C, row-major BLAS semantics (see gemm.ts). */
   gemm: GemmFn;
+  /**
+   * Optional: strided batched GEMM, C_t = alpha·op(A_t)·op(B_t) + beta·C_t for
+   * t < batch, operand t at offset + t·stride (stride 0: shared operand). Use
+   * `gemmBatched(backend(), ...)` to fall back to a loop when absent.
+   */
+  gemmBatch?: GemmBatchFn;
   /** Optional: set the number of threads used for large operations (resolves when ready). */
   setThreads?(n: number): Promise<void>;
   /** Optional: current thread count. */
@@ -46,11 +54,12 @@ export interface Backend {
   dispose?(): void;
 }
 
-export const portableBackend: Backend = { name: "js", gemm: gemmPortable };
+export const portableBackend: Backend = { name: "js", gemm: gemmPortable, gemmBatch: gemmBatchPortable };
 
 export const wasmBackend: Backend = {
   name: "wasm-simd",
   gemm: gemmWasm,
+  gemmBatch: gemmBatchWasm,
   setThreads: wasmSetThreads,
   threads: wasmGetThreads,
   status: wasmStatus,
@@ -101,4 +110,36 @@ export function setBackend(b: Backend): Backend {
 /** Select a built-in backend by name (returns the previous one). */
 export function useBackend(name: BackendName): Backend {
   return setBackend(resolve(name));
+}
+
+/** Strided batched GEMM through `b` (its gemmBatch if it has one, else a loop over b.gemm). */
+export function gemmBatched(
+  b: Backend,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  strideA: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  strideB: number,
+  beta: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  strideC: number,
+  batch: number,
+): void {
+  if (b.gemmBatch) {
+    b.gemmBatch(transA, transB, m, n, k, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch);
+    return;
+  }
+  for (let t = 0; t < batch; t++)
+    b.gemm(transA, transB, m, n, k, alpha, A, aOff + t * strideA, lda, B, bOff + t * strideB, ldb, beta, C, cOff + t * strideC, ldc);
 }

@@ -421,6 +421,38 @@ function dots(
 }
 
 /**
+ * Strided batched GEMM: for t = 0..batch-1,
+ *   C_t = alpha · op(A_t) · op(B_t) + beta · C_t
+ * with A_t at aOff + t·strideA (strideA = 0: the same A for every t), likewise
+ * B_t and C_t. The portable version loops over `gemm`.
+ */
+export function gemmBatch(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  strideA: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  strideB: number,
+  beta: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  strideC: number,
+  batch: number,
+): void {
+  for (let t = 0; t < batch; t++)
+    gemm(transA, transB, m, n, k, alpha, A, aOff + t * strideA, lda, B, bOff + t * strideB, ldb, beta, C, cOff + t * strideC, ldc);
+}
+
+/**
  * Naive reference GEMM (same contract as `gemm`): the oracle for tests of every
  * backend. Not used on any hot path.
  */

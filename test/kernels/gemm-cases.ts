@@ -170,3 +170,38 @@ export function checkNonFinite(gemm: Gemm, m: number, n: number, k: number): voi
     expect(bad, `non-finite pattern differs for ${m}×${n}×${k} transA=${transA} transB=${transB}`).toBe(0);
   }
 }
+
+export type GemmBatch = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  A: Float64Array, aOff: number, lda: number, strideA: number,
+  B: Float64Array, bOff: number, ldb: number, strideB: number,
+  beta: number, C: Float64Array, cOff: number, ldc: number, strideC: number, batch: number,
+) => void;
+
+/**
+ * Strided batched GEMM against per-product gemmReference: padded leading
+ * dimensions, gaps between batch items, shared (stride 0) A or B, all transposes.
+ */
+export function checkBatch(fn: GemmBatch, m: number, n: number, k: number, batch: number, seed = 1): void {
+  for (const [transA, transB] of TRANS)
+    for (const [shareA, shareB] of [[false, false], [true, false], [false, true]] as const) {
+      const r = rng(seed + m * 7 + n * 13 + k * 17 + batch);
+      const [ar, ac] = transA ? [k, m] : [m, k];
+      const [br, bc] = transB ? [n, k] : [k, n];
+      const lda = ac + 1, ldb = bc + 2, ldc = n + 3;
+      const sA = shareA ? 0 : ar * lda + 5;
+      const sB = shareB ? 0 : br * ldb + 3;
+      const sC = m * ldc + 7;
+      const A = Float64Array.from({ length: 2 + (shareA ? 1 : batch) * (ar * lda + 5) }, r);
+      const B = Float64Array.from({ length: 1 + (shareB ? 1 : batch) * (br * ldb + 3) }, r);
+      const C0 = Float64Array.from({ length: 4 + batch * sC }, r);
+      const C1 = C0.slice();
+      const C2 = C0.slice();
+      fn(transA, transB, m, n, k, 0.75, A, 2, lda, sA, B, 1, ldb, sB, -0.5, C1, 4, ldc, sC, batch);
+      for (let t = 0; t < batch; t++)
+        gemmReference(transA, transB, m, n, k, 0.75, A, 2 + t * sA, lda, B, 1 + t * sB, ldb, -0.5, C2, 4 + t * sC, ldc);
+      let bad = 0;
+      for (let i = 0; i < C0.length; i++) if (!(Math.abs(C1[i] - C2[i]) <= 1e-12 * k * (1 + Math.abs(C2[i])))) bad++;
+      expect(bad, `batch ${batch} of ${m}×${n}×${k} transA=${transA} transB=${transB} shareA=${shareA} shareB=${shareB}`).toBe(0);
+    }
+}

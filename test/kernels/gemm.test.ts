@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gemm, gemmReference } from "../../src/kernels/gemm.js";
-import { allCases, alphaBetaCases, checkCase, checkNonFinite, rng } from "./gemm-cases.js";
+import { gemm, gemmBatch, gemmReference } from "../../src/kernels/gemm.js";
+import { allCases, alphaBetaCases, checkBatch, checkCase, checkNonFinite, rng } from "./gemm-cases.js";
 
 // Block sizes of the portable kernel (src/kernels/gemm.ts).
 const BLOCKS = { MR: 4, NR: 2, KC: 256, MC: 128, NC: 384 };
@@ -23,6 +23,11 @@ describe("gemm (portable TypeScript kernel) vs gemmReference", () => {
     expect(Array.from(C)).toEqual(new Array(9).fill(1));
     gemm(false, false, 3, 3, 0, 1, A, 0, 4, B, 0, 3, 0, C, 0, 3);
     expect(Array.from(C)).toEqual(new Array(9).fill(0));
+  });
+
+  it("strided batched GEMM (shared operands, gaps, padded leading dims)", () => {
+    checkBatch(gemmBatch, 3, 4, 5, 3);
+    checkBatch(gemmBatch, 33, 20, 40, 4);
   });
 
   it("NaN and Inf propagate exactly as in the reference (small and packed paths)", () => {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { gemmReference } from "../../src/kernels/gemm.js";
 import { backend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
 import {
+  gemmBatchWasm,
   gemmWasm,
   gemmWasmOnly,
   getThreads,
@@ -14,7 +15,7 @@ import {
 import { THREAD_MIN_WORK, workerSource } from "../../src/kernels/wasm/pool.js";
 import { Engine, KERNEL_OPTIONS, type KernelOptions } from "../../src/kernels/wasm/engine.js";
 import { buildGemmModule } from "../../src/kernels/wasm/gemm-module.js";
-import { allCases, alphaBetaCases, checkCase, checkNonFinite, rng, type Gemm } from "./gemm-cases.js";
+import { allCases, alphaBetaCases, checkBatch, checkCase, checkNonFinite, rng, type Gemm } from "./gemm-cases.js";
 
 const BLOCKS = { MR: KERNEL_OPTIONS.MR, NR: 2 * KERNEL_OPTIONS.NV, KC: KERNEL_OPTIONS.KC, MC: KERNEL_OPTIONS.MC, NC: 300 };
 
@@ -70,6 +71,11 @@ describe.runIf(wasmSimdSupported())("wasm SIMD gemm vs gemmReference", () => {
 
   it("kernel: NaN and Inf propagate exactly as in the reference (zero padding does not leak)", () => {
     for (const [m, n, k] of [[3, 5, 7], [37, 41, 43], [130, 9, 259]] as const) checkNonFinite(gemmWasmOnly, m, n, k);
+  });
+
+  it("strided batched GEMM on the wasm backend", () => {
+    checkBatch(gemmBatchWasm, 3, 4, 5, 3);
+    checkBatch(gemmBatchWasm, 33, 20, 40, 4);
   });
 
   it("dispatching gemmWasm (thresholds) on the same cases", () => {
@@ -173,6 +179,16 @@ describe.runIf(wasmSimdSupported() && typeof SharedArrayBuffer !== "undefined")(
       }
     // the workers took part (each job has ≥ 2 chunks; the caller cannot take them all
     // every time over dozens of jobs unless workers never woke up)
+    expect(wasmStatus().workerChunks).toBeGreaterThan(before);
+    expect(wasmStatus().threadError).toBeNull();
+  });
+
+  it("batched products too small to split are spread over the threads by product", async () => {
+    await setThreads(2);
+    const before = wasmStatus().workerChunks;
+    // per product 48·40·56 ≪ THREAD_MIN_WORK, the whole batch above it
+    expect(48 * 40 * 56 * 80).toBeGreaterThanOrEqual(THREAD_MIN_WORK);
+    checkBatch(gemmBatchWasm, 48, 40, 56, 80, 6);
     expect(wasmStatus().workerChunks).toBeGreaterThan(before);
     expect(wasmStatus().threadError).toBeNull();
   });

@@ -174,6 +174,58 @@ export class Engine {
     return { a, lda: ac, b, ldb: bc, c, ldc: n };
   }
 
+  /** Do `batch` products (A and B shared when their stride is 0) fit in memory? */
+  fitsBatch(m: number, n: number, k: number, batch: number, sharedA: boolean, sharedB: boolean): boolean {
+    const per = (sharedA ? 0 : m * k) + (sharedB ? 0 : k * n) + m * n;
+    const once = (sharedA ? m * k : 0) + (sharedB ? k * n : 0);
+    return this.dataBase + 8 * (batch * per + once) + 64 * 3 <= MAX_PAGES * PAGE;
+  }
+
+  /**
+   * Stage a strided batch: product t uses A at aOff + t·strideA (strideA = 0:
+   * the same A for all), likewise B and C. Returns byte addresses of the compact
+   * copies and their byte strides (0 for a shared operand).
+   */
+  stageBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    strideA: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+    strideC: number,
+    batch: number,
+  ): { a: number; lda: number; sA: number; b: number; ldb: number; sB: number; c: number; ldc: number; sC: number } {
+    const ar = transA ? k : m;
+    const ac = transA ? m : k;
+    const br = transB ? n : k;
+    const bc = transB ? k : n;
+    const nA = strideA === 0 ? 1 : batch;
+    const nB = strideB === 0 ? 1 : batch;
+    const sA = strideA === 0 ? 0 : ar * ac * 8;
+    const sB = strideB === 0 ? 0 : br * bc * 8;
+    const sC = m * n * 8;
+    const a = this.dataBase;
+    const b = align16(a + nA * ar * ac * 8);
+    const c = align16(b + nB * br * bc * 8);
+    const F = this.ensure(c + batch * sC);
+    for (let t = 0; t < nA; t++) copyIn(F, (a + t * sA) >> 3, A, aOff + t * strideA, ar, ac, lda);
+    for (let t = 0; t < nB; t++) copyIn(F, (b + t * sB) >> 3, B, bOff + t * strideB, br, bc, ldb);
+    if (beta !== 0) for (let t = 0; t < batch; t++) copyIn(F, (c + t * sC) >> 3, C, cOff + t * strideC, m, n, ldc);
+    return { a, lda: ac, sA, b, ldb: bc, sB, c, ldc: n, sC };
+  }
+
   /** Copy the compact m×n result at byte address c back into C. */
   unstage(m: number, n: number, c: number, C: Float64Array, cOff: number, ldc: number): void {
     const F = this.f64;

@@ -11,7 +11,7 @@
  * The engine is instantiated on first use; if instantiation fails the backend
  * falls back to the portable kernel for good (and says so in `status()`).
  */
-import { gemm as gemmPortable } from "../gemm.js";
+import { gemm as gemmPortable, gemmBatch as gemmBatchPortable } from "../gemm.js";
 import { Engine, wasmSimdSupported } from "./engine.js";
 import type { ThreadPool } from "./pool.js";
 
@@ -26,6 +26,7 @@ export const WASM_MIN_WORK = 1024;
 export const WASM_MIN_DIM = 4;
 
 type GemmFn = typeof gemmPortable;
+type GemmBatchFn = typeof gemmBatchPortable;
 
 let engine: Engine | null = null;
 let failed: unknown = null;
@@ -101,6 +102,37 @@ export const gemmWasm: GemmFn = (
     }
   }
   gemmSingle(e, transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+};
+
+/**
+ * Strided batched GEMM (see gemmBatch in ../gemm.ts). With threads on, a batch
+ * of products each too small to be split is spread over the threads by product;
+ * otherwise each product goes through `gemmWasm`.
+ */
+export const gemmBatchWasm: GemmBatchFn = (
+  transA, transB, m, n, k, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch,
+) => {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const tiny = alpha === 0 || m * n * k < WASM_MIN_WORK || m < WASM_MIN_DIM || n < WASM_MIN_DIM || k < WASM_MIN_DIM;
+  if (
+    !tiny &&
+    pool !== null &&
+    !pool.accepts(m, n, k) &&
+    pool.acceptsBatch(m, n, k, batch, strideA === 0, strideB === 0)
+  ) {
+    try {
+      pool.gemmBatch(
+        transA, transB, m, n, k, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch,
+      );
+      return;
+    } catch (err) {
+      threadError = err;
+      pool.dispose();
+      pool = null;
+    }
+  }
+  for (let t = 0; t < batch; t++)
+    gemmWasm(transA, transB, m, n, k, alpha, A, aOff + t * strideA, lda, B, bOff + t * strideB, ldb, beta, C, cOff + t * strideC, ldc);
 };
 
 /**

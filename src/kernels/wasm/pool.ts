@@ -18,9 +18,11 @@
  *   3 done     chunks finished
  *   4 nChunks
  *   5 quit
- *   6..18      tA, tB, m, n, k, a, lda, b, ldb, c, ldc, splitN, chunk
+ *   6..18      tA, tB, m, n, k, a, lda, b, ldb, c, ldc, mode, chunk
+ *              (mode 0: chunks of rows of C, 1: chunks of columns, 2: chunks of a batch)
  *   19         chunks run by workers so far (diagnostics)
  *   20         error flag: a worker's kernel call threw (the caller redoes the job)
+ *   21..24     batch mode: byte strides sA, sB, sC and the batch size
  *   f64 at byte 128 / 136: alpha, beta
  * Protocol: the caller sets seq odd, waits for active = 0, writes the job, sets
  * seq even and notifies. A worker that sees a new even seq increments active,
@@ -37,6 +39,31 @@ export interface ThreadPool {
   accepts(m: number, n: number, k: number): boolean;
   /** chunks executed by worker threads since the pool started (diagnostics) */
   workerChunks(): number;
+  /** should a batch of products of this size be spread over the threads? */
+  acceptsBatch(m: number, n: number, k: number, batch: number, sharedA: boolean, sharedB: boolean): boolean;
+  /** strided batched GEMM (see Backend.gemmBatch) */
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    strideA: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+    strideC: number,
+    batch: number,
+  ): void;
   gemm(
     transA: boolean,
     transB: boolean,
@@ -74,6 +101,32 @@ export interface WorkerLike {
 const SEQ = 0, ACTIVE = 1, NEXT = 2, DONE = 3, NCHUNKS = 4, QUIT = 5, P = 6;
 const F_ALPHA = 16, F_BETA = 17; // Float64 indices (bytes 128, 136)
 
+type KernelFn = (...args: number[]) => void;
+
+/**
+ * Run chunk q of the published job (self-contained: also shipped to workers as
+ * source text, see workerSource).
+ */
+function runChunk(gemm: KernelFn, I: Int32Array, F: Float64Array, q: number, work: number): void {
+  const tA = I[6], tB = I[7], m = I[8], n = I[9], k = I[10], a = I[11], lda = I[12];
+  const b = I[13], ldb = I[14], c = I[15], ldc = I[16], mode = I[17], chunk = I[18];
+  const alpha = F[16], beta = F[17];
+  if (mode === 1) {
+    const j0 = q * chunk;
+    const nn = Math.min(chunk, n - j0);
+    gemm(tA, tB, m, nn, k, alpha, a, lda, b + (tB ? j0 * ldb : j0) * 8, ldb, beta, c + j0 * 8, ldc, work);
+  } else if (mode === 0) {
+    const i0 = q * chunk;
+    const mm = Math.min(chunk, m - i0);
+    gemm(tA, tB, mm, n, k, alpha, a + (tA ? i0 : i0 * lda) * 8, lda, b, ldb, beta, c + i0 * ldc * 8, ldc, work);
+  } else {
+    const sA = I[21], sB = I[22], sC = I[23], batch = I[24];
+    const t1 = Math.min(batch, (q + 1) * chunk);
+    for (let t = q * chunk; t < t1; t++)
+      gemm(tA, tB, m, n, k, alpha, a + t * sA, lda, b + t * sB, ldb, beta, c + t * sC, ldc, work);
+  }
+}
+
 /**
  * The worker program. Self-contained (it is stringified and evaluated in the
  * worker): receives {module, memory, work}, instantiates, reports "ready", then
@@ -105,22 +158,11 @@ function workerMain(io: { onMessage(cb: (d: any) => void): void; post(m: unknown
       Atomics.add(I, 1, 1);
       if (Atomics.load(I, 0) === s) {
         const nChunks = I[4];
-        const tA = I[6], tB = I[7], m = I[8], n = I[9], k = I[10], a = I[11], lda = I[12];
-        const b = I[13], ldb = I[14], c = I[15], ldc = I[16], splitN = I[17], chunk = I[18];
-        const alpha = F[16], beta = F[17];
         for (;;) {
           const q = Atomics.add(I, 2, 1);
           if (q >= nChunks) break;
           try {
-            if (splitN) {
-              const j0 = q * chunk;
-              const nn = Math.min(chunk, n - j0);
-              gemm(tA, tB, m, nn, k, alpha, a, lda, b + (tB ? j0 * ldb : j0) * 8, ldb, beta, c + j0 * 8, ldc, work);
-            } else {
-              const i0 = q * chunk;
-              const mm = Math.min(chunk, m - i0);
-              gemm(tA, tB, mm, n, k, alpha, a + (tA ? i0 : i0 * lda) * 8, lda, b, ldb, beta, c + i0 * ldc * 8, ldc, work);
-            }
+            runChunk(gemm, I, F, q, work);
           } catch {
             Atomics.store(I, 20, 1);
           }
@@ -143,7 +185,7 @@ export function workerSource(platform: "node" | "web"): string {
       : `{ onMessage: (cb) => { self.onmessage = (e) => { self.onmessage = null; cb(e.data); }; },
            post: (m) => self.postMessage(m) }`;
   // (__name: a no-op stand-in for the helper some transpilers insert to keep function names)
-  return `"use strict";\nvar __name = (f) => f;\n(${workerMain.toString()})(${io});\n`;
+  return `"use strict";\nvar __name = (f) => f;\nvar runChunk = ${runChunk.toString()};\n(${workerMain.toString()})(${io});\n`;
 }
 
 function isNode(): boolean {
@@ -237,74 +279,103 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
 
   let disposed = false;
   let jobSeq = 0;
+  let seqNow = 0;
+
+  /** Close the previous job and wait until nobody is inside it, so the caller may write. */
+  const open = () => {
+    // jobSeq is even; SEQ = jobSeq + 1 while writing, jobSeq + 2 once published
+    seqNow = jobSeq;
+    jobSeq += 2;
+    Atomics.store(I, SEQ, seqNow + 1);
+    waitWhile(ACTIVE, (v) => v !== 0);
+  };
+
+  /** Write the job descriptor, publish it, take chunks here too, wait for the rest. */
+  const run = (
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    s: { a: number; lda: number; b: number; ldb: number; c: number; ldc: number },
+    beta: number,
+    mode: number,
+    chunk: number,
+    nChunks: number,
+  ) => {
+    I[P + 0] = transA ? 1 : 0;
+    I[P + 1] = transB ? 1 : 0;
+    I[P + 2] = m;
+    I[P + 3] = n;
+    I[P + 4] = k;
+    I[P + 5] = s.a;
+    I[P + 6] = s.lda;
+    I[P + 7] = s.b;
+    I[P + 8] = s.ldb;
+    I[P + 9] = s.c;
+    I[P + 10] = s.ldc;
+    I[P + 11] = mode;
+    I[P + 12] = chunk;
+    F[F_ALPHA] = alpha;
+    F[F_BETA] = beta;
+    Atomics.store(I, NCHUNKS, nChunks);
+    Atomics.store(I, DONE, 0);
+    Atomics.store(I, NEXT, 0);
+    // publish and wake the workers
+    Atomics.store(I, SEQ, seqNow + 2);
+    Atomics.notify(I, SEQ);
+    // take chunks on this thread too
+    const work = engine.workAddr(0);
+    const kernel = engine.kernel as unknown as KernelFn;
+    for (;;) {
+      const q = Atomics.add(I, NEXT, 1);
+      if (q >= nChunks) break;
+      runChunk(kernel, I, F, q, work);
+      Atomics.add(I, DONE, 1);
+    }
+    // wait for chunks taken by workers
+    waitWhile(DONE, (v) => v < nChunks);
+    if (Atomics.load(I, 20) !== 0) {
+      // a worker's kernel call failed: never return a partial result; stop
+      // threading and let the caller redo the work on its own thread
+      disposed = true;
+      dispose();
+      throw new ThreadFailure();
+    }
+  };
+
   return {
     size,
     engine,
     workerChunks: () => Atomics.load(I, 19),
+    acceptsBatch: (m, n, k, batch, sharedA, sharedB) =>
+      !disposed && batch >= 2 && m * n * k * batch >= THREAD_MIN_WORK && engine.fitsBatch(m, n, k, batch, sharedA, sharedB),
     accepts: (m, n, k) =>
       !disposed && m * n * k >= THREAD_MIN_WORK && Math.max(m, n) >= 16 * size && engine.fits(m, n, k),
     gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) {
-      // 1. close the previous job and wait until nobody is inside it
-      // (jobSeq is even; SEQ = jobSeq + 1 while writing, jobSeq + 2 once published)
-      const seq = jobSeq;
-      jobSeq += 2;
-      Atomics.store(I, SEQ, seq + 1);
-      waitWhile(ACTIVE, (v) => v !== 0);
-      // 2. operands into shared memory (may grow it), then the job descriptor
+      open();
       const s = engine.stage(transA, transB, m, n, k, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
       const splitN = n >= m;
       const dim = splitN ? n : m;
       // about 2 chunks per thread (dynamic balance on a shared machine), multiples of 8
       const chunk = Math.max(32, Math.ceil(dim / (2 * size) / 8) * 8);
-      const nChunks = Math.ceil(dim / chunk);
-      I[P + 0] = transA ? 1 : 0;
-      I[P + 1] = transB ? 1 : 0;
-      I[P + 2] = m;
-      I[P + 3] = n;
-      I[P + 4] = k;
-      I[P + 5] = s.a;
-      I[P + 6] = s.lda;
-      I[P + 7] = s.b;
-      I[P + 8] = s.ldb;
-      I[P + 9] = s.c;
-      I[P + 10] = s.ldc;
-      I[P + 11] = splitN ? 1 : 0;
-      I[P + 12] = chunk;
-      F[F_ALPHA] = alpha;
-      F[F_BETA] = beta;
-      Atomics.store(I, NCHUNKS, nChunks);
-      Atomics.store(I, DONE, 0);
-      Atomics.store(I, NEXT, 0);
-      // 3. publish and wake the workers
-      Atomics.store(I, SEQ, seq + 2);
-      Atomics.notify(I, SEQ);
-      // 4. take chunks on this thread too
-      const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
-      const work = engine.workAddr(0);
-      for (;;) {
-        const q = Atomics.add(I, NEXT, 1);
-        if (q >= nChunks) break;
-        if (splitN) {
-          const j0 = q * chunk;
-          const nn = Math.min(chunk, n - j0);
-          engine.kernel(tA, tB, m, nn, k, alpha, s.a, s.lda, s.b + (transB ? j0 * s.ldb : j0) * 8, s.ldb, beta, s.c + j0 * 8, s.ldc, work);
-        } else {
-          const i0 = q * chunk;
-          const mm = Math.min(chunk, m - i0);
-          engine.kernel(tA, tB, mm, n, k, alpha, s.a + (transA ? i0 : i0 * s.lda) * 8, s.lda, s.b, s.ldb, beta, s.c + i0 * s.ldc * 8, s.ldc, work);
-        }
-        Atomics.add(I, DONE, 1);
-      }
-      // 5. wait for chunks taken by workers, copy the result out
-      waitWhile(DONE, (v) => v < nChunks);
-      if (Atomics.load(I, 20) !== 0) {
-        // a worker's kernel call failed: never return a partial result; stop
-        // threading and let the caller run the product on its own thread
-        disposed = true;
-        dispose();
-        throw new ThreadFailure();
-      }
+      run(transA, transB, m, n, k, alpha, s, beta, splitN ? 1 : 0, chunk, Math.ceil(dim / chunk));
       engine.unstage(m, n, s.c, C, cOff, ldc);
+    },
+    gemmBatch(transA, transB, m, n, k, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch) {
+      open();
+      const s = engine.stageBatch(
+        transA, transB, m, n, k, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch,
+      );
+      I[P + 15] = s.sA;
+      I[P + 16] = s.sB;
+      I[P + 17] = s.sC;
+      I[P + 18] = batch;
+      // chunks of ≥ 1 product, about 4 per thread
+      const chunk = Math.max(1, Math.ceil(batch / (4 * size)));
+      run(transA, transB, m, n, k, alpha, s, beta, 2, chunk, Math.ceil(batch / chunk));
+      for (let t = 0; t < batch; t++) engine.unstage(m, n, s.c + t * s.sC, C, cOff + t * strideC, ldc);
     },
     dispose() {
       if (disposed) return;
