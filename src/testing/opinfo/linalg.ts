@@ -561,6 +561,7 @@ export const linalgOpInfos: OpInfo[] = [
       { name: "SPD 3×3", inputs: [spd(3)], expected: (a) => linalg.matrixFunction(a, ops.sqrt) },
       { name: "complex eigenvalues 3×3", inputs: [nearIdentityRotation(3)] },
       { name: "hand-checked", inputs: [tensor([[4, 0], [0, 9]])], expected: [[2, 0], [0, 3]] },
+      { name: "1×1", inputs: [tensor([[2.25]])], expected: [[1.5]] },
       { name: "batched", inputs: [ops.add(ops.mul(rn([2, 2, 2]), 0.2), eye(2))] },
     ],
     errors: [
@@ -601,6 +602,7 @@ export const linalgOpInfos: OpInfo[] = [
     samples: () => [
       { name: "stable 3×3", inputs: [ops.sub(rn([3, 3]), ops.mul(eye(3), 3)), rn([3, 3])] },
       { name: "hand-checked scalar", inputs: [tensor([[-1]]), tensor([[-4]])], expected: [[2]] },
+      { name: "batched A 2×2×2, Q broadcast", inputs: [ops.sub(rn([2, 2, 2]), ops.mul(eye(2), 3)), rn([2, 2])] },
     ],
   },
 ];

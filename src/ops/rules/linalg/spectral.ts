@@ -106,12 +106,6 @@ export function separationMask(w: Float64Array, n: number, nb: number, tol: numb
   return { mask, ties };
 }
 
-/** F_ij = 1/(wⱼ − wᵢ) on the non-degenerate off-diagonal pairs, 0 elsewhere (differentiable in w). */
-export function gapReciprocal(w: Tensor, mask: Tensor): Tensor {
-  const d = sub(unsqueeze(w, -2), unsqueeze(w, -1));
-  return where(mask, div(1, where(mask, d, 1)), 0);
-}
-
 function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: Float64Array, n: number, what: string): void {
   if (ties.length === 0) return;
   const nb = sizeOf(batchShape(j));
