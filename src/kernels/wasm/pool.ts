@@ -88,6 +88,12 @@ export interface ThreadPool {
 /** m·n·k from which a product is split over threads (below: calling thread only). */
 export const THREAD_MIN_WORK = 192 * 192 * 192;
 
+/** Chunks per thread for a split product (tuning knob; see bench/gemm.ts). */
+export let chunksPerThread = 2;
+export function setChunksPerThread(c: number): void {
+  chunksPerThread = Math.max(1, Math.floor(c));
+}
+
 /** Minimal common interface of Node and Web workers. */
 export interface WorkerLike {
   postMessage(msg: unknown): void;
@@ -359,7 +365,7 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
       const splitN = n >= m;
       const dim = splitN ? n : m;
       // about 2 chunks per thread (dynamic balance on a shared machine), multiples of 8
-      const chunk = Math.max(32, Math.ceil(dim / (2 * size) / 8) * 8);
+      const chunk = Math.max(32, Math.ceil(dim / (chunksPerThread * size) / 8) * 8);
       run(transA, transB, m, n, k, alpha, s, beta, splitN ? 1 : 0, chunk, Math.ceil(dim / chunk));
       engine.unstage(m, n, s.c, C, cOff, ldc);
     },
