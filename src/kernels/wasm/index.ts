@@ -156,6 +156,8 @@ export function wasmStatus(): {
   threads: number;
   workerChunks: number;
   threadError: string | null;
+  /** bytes of WebAssembly memory held (it grows to the largest product seen; `dispose()` releases it) */
+  memoryBytes: number;
 } {
   return {
     simd: wasmSimdSupported(),
@@ -164,6 +166,7 @@ export function wasmStatus(): {
     threads: pool?.size ?? 1,
     workerChunks: pool?.workerChunks() ?? 0,
     threadError: threadError === null ? null : String(threadError),
+    memoryBytes: (pool?.engine ?? engine)?.memory.buffer.byteLength ?? 0,
   };
 }
 
