@@ -88,6 +88,8 @@ describe.runIf(wasmSimdSupported())("wasm SIMD gemm vs gemmReference", () => {
       { ...KERNEL_OPTIONS, swap: false },
       { MR: 2, NV: 4, KC: 16, MC: 6, NC: 24, swap: false },
       { MR: 4, NV: 2, KC: 7, MC: 8, NC: 12, swap: true },
+      { MR: 4, NV: 2, KC: 9, MC: 8, NC: 12, swap: true, KU: 2 },
+      { MR: 2, NV: 2, KC: 11, MC: 6, NC: 8, swap: false, KU: 3 },
       { MR: 6, NV: 1, KC: 5, MC: 12, NC: 6, swap: true },
     ];
     for (const v of variants) {
