@@ -149,6 +149,10 @@ function run(
     const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
       let slot = node._slot;
       if (slot === null) {
+        if (idx === 0) {
+          node._slot = [g];
+          return;
+        }
         slot = [];
         node._slot = slot;
       }
@@ -167,6 +171,7 @@ function run(
     for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
 
     const results = new Map<GradNode, (Tensor | null)[]>();
+    const needsScratch: boolean[] = []; // reused for every node of this pass (rules only read it)
     for (let oi = order.length - 1; oi >= 0; oi--) {
       const node = order[oi];
       if (!node._needed) continue;
@@ -200,7 +205,8 @@ function run(
         ctArg = new Array<Tensor | null>(nOut);
         for (let k = 0; k < nOut; k++) ctArg[k] = slot[k] ?? null;
       }
-      const needs = new Array<boolean>(inputs.length);
+      const needs = needsScratch;
+      needs.length = inputs.length;
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i]._node;

@@ -26,6 +26,7 @@ export interface Rule<P = any> {
   /**
    * `needs[i]` tells whether input i's cotangent is wanted (it requires grad and
    * leads to a requested input); a rule may skip computing the others (return null).
+   * The array is the engine's scratch: read it during the call, do not keep it.
    */
   vjp(ct: any, inputs: Tensor[], out: any, params: P, needs: readonly boolean[]): (Tensor | null)[];
   jvp(dx: (Tensor | null)[], inputs: Tensor[], out: any, params: P): Tensor | null | (Tensor | null)[];
