@@ -21,7 +21,9 @@ export {
   type TensorFn, type MultiFn, type ArgnumsOption, type JacobianOptions,
 } from "./autodiff/transforms.js";
 export * from "./errors.js";
-export { backend, setBackend, type Backend } from "./kernels/backend.js";
+export {
+  backend, setBackend, useBackend, portableBackend, wasmBackend, type Backend, type BackendName,
+} from "./kernels/backend.js";
 export {
   gradcheck, gradgradcheck, GradcheckError,
   type GradcheckOptions, type GradgradcheckOptions, type GradcheckResult, type GradcheckInputResult,

@@ -10,7 +10,7 @@ import { ShapeError } from "../../errors.js";
 import * as ew from "../../kernels/elementwise.js";
 import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
-import { backend } from "../../kernels/backend.js";
+import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc } from "../../kernels/alloc.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
@@ -71,6 +71,12 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   const batch = broadcastShapes("matmul", ba, bb);
   const nb = sizeOf(batch);
   const out = alloc(nb * m * n);
+  const na = sizeOf(ba), nbb = sizeOf(bb);
+  if ((na === nb || na === 1) && (nbb === nb || nbb === 1)) {
+    // one strided batched GEMM (a shared operand has stride 0): backends may spread it over threads
+    gemmBatched(backend(), ta, tb, m, n, k, 1, a.data, 0, ac, na === 1 ? 0 : ar * ac, b.data, 0, bc, nbb === 1 ? 0 : br * bc, 0, out, 0, n, m * n, nb);
+    return new Tensor(out, [...batch, m, n]);
+  }
   const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
   const idx = new Array<number>(batch.length).fill(0);
   for (let t = 0; t < nb; t++) {
