@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import {
   tensor, randn, Tensor, grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,
-  matmul, sum, mul, add, sub, sin, exp, log, trace, mT, ShapeError, ArgumentError, eye,
+  matmul, sum, mul, add, sub, sin, exp, log, trace, mT, ShapeError, ArgumentError, eye, linalg,
 } from "../../src/index.js";
 
 const close = (a: Tensor, b: Tensor | number[] | number[][] | number, tol = 1e-9): void => {
@@ -191,6 +191,22 @@ describe("hessian / hvp / higher order", () => {
       close(hv, sum(mul(H, V), [2, 3]), 1e-9);
     });
   }
+
+  it("hessian and hvp through linalg: logdet(A) and sum(inv(A)) on an SPD point", () => {
+    const G = randn([3, 3], { seed: 31 });
+    const A = add(matmul(G, mT(G)), eye(3).mul(3));
+    const V = randn([3, 3], { seed: 32 });
+    for (const f of [(X: Tensor) => linalg.logdet(X), (X: Tensor) => sum(linalg.inv(X))]) {
+      const H = hessian(f)(A) as Tensor;
+      close(H, fdJac((x) => grad(f)(x) as Tensor, A), 1e-6);
+      const [hv] = hvp(f, [A], [V]);
+      close(hv, fdDir((x) => grad(f)(x) as Tensor, [A], [V]), 1e-6);
+    }
+    // closed form: the Hessian of logdet is dA ↦ −A⁻¹ dA A⁻¹ (as a bilinear form ⟨V, ·⟩ with the A⁻ᵀ convention)
+    const Ai = linalg.inv(A);
+    const [hvLogdet] = hvp((X: Tensor) => linalg.logdet(X), [A], [V]);
+    close(hvLogdet, matmul(matmul(mT(Ai), mT(V)), mT(Ai)).neg(), 1e-10);
+  });
 
   it("grad(grad(f)), jvp of grad and third order on scalar ops", () => {
     const f = (x: Tensor): Tensor => sum(mul(sin(x), exp(x)));
