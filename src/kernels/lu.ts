@@ -236,27 +236,93 @@ export function rcondEstimate(lu: Float64Array, piv: Int32Array, n: number, anor
   return ainv === 0 ? Infinity : 1 / anorm / ainv;
 }
 
+/**
+ * In-place solve with one right-hand side x (length n) from the LU factors:
+ * A x = b, or Aᵀ x = b when `trans`. Plain loops over contiguous rows (dot
+ * products for the no-transpose substitutions, row axpys for the transposed
+ * ones): O(n²) without the GEMM calls of the blocked solve, which do not pay
+ * for a single vector (the condition estimate runs several of these).
+ */
+function luSolveVec(lu: Float64Array, piv: Int32Array, n: number, x: Float64Array, trans: boolean): void {
+  if (!trans) {
+    for (let i = 0; i < n; i++) {
+      const p = piv[i];
+      if (p !== i) {
+        const t = x[i];
+        x[i] = x[p];
+        x[p] = t;
+      }
+    }
+    // L y = P b (unit lower): y_i = b_i − Σ_{k<i} L_ik y_k
+    for (let i = 1; i < n; i++) {
+      const r = i * n;
+      let s0 = 0, s1 = 0;
+      let k = 0;
+      for (; k + 1 < i; k += 2) {
+        s0 += lu[r + k] * x[k];
+        s1 += lu[r + k + 1] * x[k + 1];
+      }
+      if (k < i) s0 += lu[r + k] * x[k];
+      x[i] -= s0 + s1;
+    }
+    // U x = y: x_i = (y_i − Σ_{k>i} U_ik x_k) / U_ii
+    for (let i = n - 1; i >= 0; i--) {
+      const r = i * n;
+      let s0 = 0, s1 = 0;
+      let k = i + 1;
+      for (; k + 1 < n; k += 2) {
+        s0 += lu[r + k] * x[k];
+        s1 += lu[r + k + 1] * x[k + 1];
+      }
+      if (k < n) s0 += lu[r + k] * x[k];
+      x[i] = (x[i] - (s0 + s1)) / lu[r + i];
+    }
+  } else {
+    // Uᵀ y = b: y_i = b_i / U_ii, then b_k −= U_ik y_i for k > i (row i of U)
+    for (let i = 0; i < n; i++) {
+      const r = i * n;
+      const yi = x[i] / lu[r + i];
+      x[i] = yi;
+      if (yi !== 0) for (let k = i + 1; k < n; k++) x[k] -= lu[r + k] * yi;
+    }
+    // Lᵀ z = y (unit): z_i = y_i, then y_k −= L_ik z_i for k < i (row i of L), i descending
+    for (let i = n - 1; i > 0; i--) {
+      const r = i * n;
+      const zi = x[i];
+      if (zi !== 0) for (let k = 0; k < i; k++) x[k] -= lu[r + k] * zi;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const p = piv[i];
+      if (p !== i) {
+        const t = x[i];
+        x[i] = x[p];
+        x[p] = t;
+      }
+    }
+  }
+}
+
 /** Hager–Higham estimate of ‖A⁻¹‖₁ (LAPACK dlacn2 logic). */
 function invNorm1Estimate(lu: Float64Array, piv: Int32Array, n: number): number {
   const x = new Float64Array(n);
   const xi = new Float64Array(n); // sign vector
   const ITMAX = 5;
   x.fill(1 / n);
-  luSolveInPlace(lu, piv, n, x, 1, false);
+  luSolveVec(lu, piv, n, x, false);
   if (n === 1) return Math.abs(x[0]);
   let est = asum(x);
   for (let i = 0; i < n; i++) {
     xi[i] = x[i] >= 0 ? 1 : -1;
     x[i] = xi[i];
   }
-  luSolveInPlace(lu, piv, n, x, 1, true);
+  luSolveVec(lu, piv, n, x, true);
   let j = argmaxAbs(x);
   let iter = 2;
   for (;;) {
     // x = e_j; x ← A⁻¹ x
     x.fill(0);
     x[j] = 1;
-    luSolveInPlace(lu, piv, n, x, 1, false);
+    luSolveVec(lu, piv, n, x, false);
     const estOld = est;
     est = asum(x);
     let same = true;
@@ -272,7 +338,7 @@ function invNorm1Estimate(lu: Float64Array, piv: Int32Array, n: number): number 
       xi[i] = x[i] >= 0 ? 1 : -1;
       x[i] = xi[i];
     }
-    luSolveInPlace(lu, piv, n, x, 1, true);
+    luSolveVec(lu, piv, n, x, true);
     const jlast = j;
     j = argmaxAbs(x);
     if (Math.abs(x[jlast]) === Math.abs(x[j]) || iter >= ITMAX) break;
@@ -284,7 +350,7 @@ function invNorm1Estimate(lu: Float64Array, piv: Int32Array, n: number): number 
     x[i] = altsgn * (1 + i / (n - 1));
     altsgn = -altsgn;
   }
-  luSolveInPlace(lu, piv, n, x, 1, false);
+  luSolveVec(lu, piv, n, x, false);
   const temp = (2 * asum(x)) / (3 * n);
   return temp > est ? temp : est;
 }
