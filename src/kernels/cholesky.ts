@@ -108,3 +108,39 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, nrhs:
   trsm(true, true, true, false, n, nrhs, 1, l, 0, n, x, 0, nrhs);
   return x;
 }
+
+/** Row-block height of `lowerHalfTN`. */
+const NB_TN = 32;
+
+/**
+ * Φ(Lᵀ·G): the lower triangle of Lᵀ·G with its diagonal halved (the inner
+ * step of the Cholesky derivative), for L lower triangular (only its lower
+ * triangle is read) and G n×n. Entry (i, j), i ≥ j, is Σ_{k ≥ i} L[k,i]·G[k,j],
+ * so only G's lower triangle matters. One GEMM per block of NB_TN output rows,
+ * skipping the zero rows of Lᵀ and the (discarded) upper triangle: ≈ n³/3
+ * flops instead of the 2n³ of the full product. Returns a new n×n array.
+ */
+export function lowerHalfTN(l: Float64Array, g: Float64Array, n: number): Float64Array {
+  checkDim("lowerHalfTN", "n", n);
+  checkLen("lowerHalfTN", "l", l, n * n);
+  checkLen("lowerHalfTN", "g", g, n * n);
+  const lc = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j <= i; j++) lc[r + j] = l[r + j];
+  }
+  const out = new Float64Array(n * n);
+  // small n: one full product is as fast as the row blocks
+  const nb = n <= 4 * NB_TN ? Math.max(n, 1) : NB_TN;
+  for (let i0 = 0; i0 < n; i0 += nb) {
+    const i1 = Math.min(n, i0 + nb);
+    // out[i0:i1, 0:i1] = Lc[i0:n, i0:i1]ᵀ · G[i0:n, 0:i1]  (Lc[k, i] = 0 for k < i)
+    gemmRM(true, false, i1 - i0, i1, n - i0, 1, lc, i0 * n + i0, n, g, i0 * n, n, 0, out, i0 * n, n);
+  }
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    out[r + i] *= 0.5;
+    for (let j = i + 1; j < n; j++) out[r + j] = 0;
+  }
+  return out;
+}

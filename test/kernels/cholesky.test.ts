@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { choleskyFactor, choleskySolve } from "../../src/kernels/cholesky.js";
+import { choleskyFactor, choleskySolve, lowerHalfTN } from "../../src/kernels/cholesky.js";
 import { mulberry32, randMat, randSpd, matmul, maxAbsDiff, relDiff, frob } from "./factor-helpers.js";
 
 /** Keep only the lower triangle; fill the strict upper part with NaN (must not be read). */
@@ -97,4 +97,28 @@ describe("choleskySolve", () => {
       });
     }
   }
+});
+
+describe("lowerHalfTN", () => {
+  const rng = mulberry32(7);
+  for (const n of [0, 1, 3, 33, 64, 129, 200]) {
+    it(`n=${n}: Φ(Lᵀ G) reading only tril(L), matches the naive product`, () => {
+      const l = lowerWithNaN(randMat(rng, n, n), n);
+      const g = randMat(rng, n, n);
+      const out = lowerHalfTN(l, g, n);
+      const ref = new Float64Array(n * n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let k = i; k < n; k++) s += l[k * n + i] * g[k * n + j];
+          ref[i * n + j] = i === j ? 0.5 * s : s;
+        }
+      expect(maxAbsDiff(out, ref)).toBeLessThan(1e-12 * Math.max(1, n));
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) expect(out[i * n + j]).toBe(0);
+    });
+  }
+  it("hand-checked 2×2", () => {
+    // L = [[1, ·], [2, 3]], G = [[1, 2], [3, 4]]: LᵀG = [[7, 10], [9, 12]] → [[3.5, 0], [9, 6]]
+    expect(Array.from(lowerHalfTN(new Float64Array([1, NaN, 2, 3]), new Float64Array([1, 2, 3, 4]), 2))).toEqual([3.5, 0, 9, 6]);
+  });
 });

@@ -6,11 +6,12 @@ import type { Rule } from "../../../tensor/meta.js";
 import { sizeOf } from "../../../tensor/shape.js";
 import { NonDifferentiableError, NotPositiveDefiniteError, SingularMatrixError } from "../../../errors.js";
 import { triangularSolve as triSolveKernel } from "../../../kernels/triangular.js";
-import { choleskyFactor } from "../../../kernels/cholesky.js";
+import { choleskyFactor, lowerHalfTN } from "../../../kernels/cholesky.js";
 import { qr as qrKernel } from "../../../kernels/qr.js";
 import { add, concat, matmul, mT, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, sym } from "./common.js";
+import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, plus, sym } from "./common.js";
+import { apply } from "../../dispatch.js";
 import { lowerHalfApply, triSolvePrim, type TriOpts } from "./prims.js";
 
 export interface TriangularParams {
@@ -23,6 +24,8 @@ export interface TriangularParams {
   cholesky: null;
   /** A = Q R for m ≥ n (reduced: Q m×n; complete: Q m×m), diag(R) ≥ 0. */
   qr: { mode: "reduced" | "complete" };
+  /** Φ(tril(L)ᵀ G), L and G square (batches broadcast): the structured inner product of the Cholesky VJP. */
+  lowerHalfTN: null;
 }
 
 /** The triangle of a matrix that a triangular solve reads (strict when the diagonal is implied). */
@@ -100,7 +103,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       return new Tensor(out, a.shape);
     },
     vjp: (ct: Tensor, _a, l: Tensor) => {
-      const p = phi(matmulT(l, ct, true, false));
+      const p = lowerHalfTNApply(l, ct); // Φ(Lᵀ L̄), only the lower triangle computed
       const y = triSolvePrim(l, p, { ...LOWER_LEFT, trans: true }, "linalg.cholesky"); // L⁻ᵀ P
       const s = triSolvePrim(l, y, { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // (L⁻ᵀ P) L⁻¹
       return [sym(s)];
@@ -111,6 +114,27 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const z = triSolvePrim(l, y, { ...LOWER_LEFT, left: false, trans: true }, "linalg.cholesky"); // L⁻¹ dA L⁻ᵀ
       return matmul(l, phi(z));
     },
+  },
+
+  lowerHalfTN: {
+    // M = Φ(tril(L)ᵀ G), bilinear; Φ (lower triangle, diagonal halved) is self-adjoint. With D = Φ(M̄):
+    //   Ḡ = tril(L) D,  L̄ = tril(G Dᵀ);   dM = Φ(tril(dL)ᵀ G) + Φ(tril(L)ᵀ dG).
+    // The forward skips the zero rows of tril(L)ᵀ and the discarded upper triangle (≈ n³/3 flops).
+    name: "linalg.lowerHalfTN",
+    forward: ([l, g]) => {
+      const n = l.shape[l.ndim - 1];
+      const batch = broadcastBatch("linalg.lowerHalfTN", l, g);
+      const out = new Float64Array(sizeOf(batch) * n * n);
+      forEachBatch(batch, [batchShape(l), batchShape(g)], (i, [il, ig]) => {
+        out.set(lowerHalfTN(mat(l.data, il, n), mat(g.data, ig, n), n), i * n * n);
+      });
+      return new Tensor(out, [...batch, n, n]);
+    },
+    vjp: (ct: Tensor, [l, g], _out, _p, needs) => {
+      const d = phi(ct);
+      return [needs[0] ? tril(matmulT(g, d, false, true)) : null, needs[1] ? matmul(tril(l), d) : null];
+    },
+    jvp: ([dl, dg], [l, g]) => plus(dl === null ? null : lowerHalfTNApply(dl, g), dg === null ? null : lowerHalfTNApply(l, dg)),
   },
 
   qr: {
@@ -170,6 +194,11 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     },
   },
 };
+
+/** Φ(tril(L)ᵀ G) as a differentiable primitive (see lowerHalfTN in the rules). */
+function lowerHalfTNApply(l: Tensor, g: Tensor): Tensor {
+  return apply(triangularRules.lowerHalfTN, [l, g], null);
+}
 
 /** Reduced-QR VJP (m ≥ n): Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ − Q̄ᵀ Q. */
 function qrBackward(q: Tensor, r: Tensor, gq: Tensor | null, gr: Tensor | null): Tensor | null {
