@@ -8,31 +8,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
-  Function, FunctionCtx, Tensor, randn, tensor, matmul, add, sum, mul, customVjp, customJvp, gradcheck, gradients,
+  Tensor, randn, tensor, matmul, add, sum, mul, customVjp, customJvp, gradcheck, gradients,
 } from "../src/index.js";
 import { timeIt, printTable, ratio } from "./util.js";
-
-class MatSquare extends Function {
-  static forward(ctx: FunctionCtx, X: Tensor): Tensor {
-    ctx.saveForBackward(X);
-    return X.matmul(X);
-  }
-  static backward(ctx: FunctionCtx, G: Tensor): Tensor {
-    const [X] = ctx.savedTensors;
-    return G.matmul(X.mT).add(X.mT.matmul(G));
-  }
-}
-
-class MatSquareWrong extends Function {
-  static forward(ctx: FunctionCtx, X: Tensor): Tensor {
-    ctx.saveForBackward(X);
-    return X.matmul(X);
-  }
-  static backward(ctx: FunctionCtx, G: Tensor): Tensor {
-    const [X] = ctx.savedTensors;
-    return G.mul(2).mul(X);
-  }
-}
+import { MatSquare, MatSquareWrong } from "../examples/custom.js";
 
 const square = (X: Tensor): Tensor => matmul(X, X);
 const viaVjp = customVjp(square, { bwd: ([X]: Tensor[], G: Tensor) => add(matmul(G, X.mT), matmul(X.mT, G)) });

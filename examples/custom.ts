@@ -16,18 +16,8 @@ import {
   gradcheck, gradgradcheck, customJvp,
 } from "../src/index.js";
 
-class MatSquareWrong extends Function {
-  static forward(ctx: FunctionCtx, X: Tensor): Tensor {
-    ctx.saveForBackward(X);
-    return X.matmul(X);
-  }
-  static backward(ctx: FunctionCtx, G: Tensor): Tensor {
-    const [X] = ctx.savedTensors;
-    return G.mul(2).mul(X); // the scalar rule d(x²) = 2x·dx, entry by entry
-  }
-}
-
-class MatSquare extends Function {
+/** X ↦ X·X with the correct backward G·Xᵀ + Xᵀ·G (exported for the bench and test/custom/function.test.ts). */
+export class MatSquare extends Function {
   static forward(ctx: FunctionCtx, X: Tensor): Tensor {
     ctx.saveForBackward(X);
     return X.matmul(X);
@@ -36,6 +26,14 @@ class MatSquare extends Function {
   static backward(ctx: FunctionCtx, G: Tensor): Tensor {
     const [X] = ctx.savedTensors;
     return G.matmul(X.mT).add(X.mT.matmul(G));
+  }
+}
+
+/** The same forward X ↦ X·X with the scalar rule as backward: wrong for matrices (exported for the bench). */
+export class MatSquareWrong extends MatSquare {
+  static override backward(ctx: FunctionCtx, G: Tensor): Tensor {
+    const [X] = ctx.savedTensors;
+    return G.mul(2).mul(X); // the scalar rule d(x²) = 2x·dx, entry by entry
   }
 }
 

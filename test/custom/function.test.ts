@@ -10,6 +10,7 @@ import {
   gradients, grad, jvp, vjp, hessian, hvp, jacobian, gradcheck, gradgradcheck,
   AutogradError, ShapeError, ArgumentError,
 } from "../../src/index.js";
+import { MatSquare } from "../../examples/custom.js";
 
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
@@ -18,27 +19,11 @@ function maxDiff(a: Tensor, b: Tensor): number {
   return m;
 }
 
-class MatSquare extends Function {
-  static forward(ctx: FunctionCtx, X: Tensor): Tensor {
-    ctx.saveForBackward(X);
-    return X.matmul(X);
-  }
-  static backward(ctx: FunctionCtx, G: Tensor): Tensor {
-    const [X] = ctx.savedTensors;
-    return G.matmul(X.mT).add(X.mT.matmul(G));
-  }
-}
-
+// MatSquare (the corrected class of the custom-derivatives walkthrough):
+//   forward: X ↦ X·X, saving X;  backward: G ↦ G·Xᵀ + Xᵀ·G (written with matgrad ops, so twice differentiable)
+// MatSquareWithJvp adds jvp: dX ↦ dX·X + X·dX, counting its calls.
 let jvpCalls = 0;
-class MatSquareWithJvp extends Function {
-  static forward(ctx: FunctionCtx, X: Tensor): Tensor {
-    ctx.saveForBackward(X);
-    return X.matmul(X);
-  }
-  static backward(ctx: FunctionCtx, G: Tensor): Tensor {
-    const [X] = ctx.savedTensors;
-    return G.matmul(X.mT).add(X.mT.matmul(G));
-  }
+class MatSquareWithJvp extends MatSquare {
   static jvp(ctx: FunctionCtx, dX: Tensor): Tensor {
     jvpCalls++;
     const [X] = ctx.savedTensors;

@@ -1,48 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { expm, expmFactor, expmFrechet, expmFrechetApply, expmFrechetMulti } from "../../src/kernels/expm.js";
 import { realSchur } from "../../src/kernels/schur.js";
+import { mulberry32, randn, randnMat, mul, transpose, frob, relErr } from "./matfun-helpers.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randn(rng: () => number): number {
-  const u = Math.max(rng(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-function randMat(rng: () => number, n: number): Float64Array {
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < a.length; i++) a[i] = randn(rng);
-  return a;
-}
-function mul(a: Float64Array, b: Float64Array, n: number, ta = false, tb = false): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      const x = ta ? a[k * n + i] : a[i * n + k];
-      for (let j = 0; j < n; j++) c[i * n + j] += x * (tb ? b[j * n + k] : b[k * n + j]);
-    }
-  return c;
-}
-function tr(a: Float64Array, n: number): Float64Array {
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
-  return t;
-}
-function fro(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return Math.sqrt(s);
-}
-function relErr(got: Float64Array, want: Float64Array): number {
-  return fro(got.map((v, i) => v - want[i])) / fro(want);
-}
 function norm1(a: Float64Array, n: number): number {
   let mx = 0;
   for (let j = 0; j < n; j++) {
@@ -133,7 +93,7 @@ describe("expm (Higham 2005 scaling and squaring, Padé 3/5/7/9/13)", () => {
   it("symmetric A = Q D Qᵀ: expm(A) = Q exp(D) Qᵀ, every Padé degree and s > 0", () => {
     const rng = mulberry32(5);
     const n = 12;
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     for (const scale of [0.001, 0.02, 0.2, 0.6, 1.5, 4, 40]) {
       const d = Array.from({ length: n }, () => scale * randn(rng));
       const D = new Float64Array(n * n);
@@ -152,12 +112,12 @@ describe("expm (Higham 2005 scaling and squaring, Padé 3/5/7/9/13)", () => {
     const rng = mulberry32(6);
     for (const n of [3, 10, 25]) {
       for (const nrm of [0.5, 3, 20]) {
-        const A = withNorm1(randMat(rng, n), n, nrm);
+        const A = withNorm1(randnMat(rng, n), n, nrm);
         const X = expm(A, n);
         const Y = expm(A.map((v) => -v), n);
         const P = mul(X, Y, n);
         for (let i = 0; i < n; i++) P[i * n + i] -= 1;
-        expect(fro(P) / (fro(X) * fro(Y))).toBeLessThan(1e-13 * n);
+        expect(frob(P) / (frob(X) * frob(Y))).toBeLessThan(1e-13 * n);
         expect(relErr(mul(X, X, n), expm(A.map((v) => 2 * v), n))).toBeLessThan(1e-12 * nrm);
       }
     }
@@ -175,8 +135,8 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
     const rng = mulberry32(7);
     for (const n of [1, 2, 5, 16]) {
       for (const nrm of [0.005, 0.1, 0.5, 1.5, 4, 30]) {
-        const A = withNorm1(randMat(rng, n), n, nrm);
-        const E = randMat(rng, n);
+        const A = withNorm1(randnMat(rng, n), n, nrm);
+        const E = randnMat(rng, n);
         const { expA, L } = expmFrechet(A, E, n);
         const ref = blockFrechet(A, E, n);
         expect(relErr(expA, ref.expA)).toBeLessThan(1e-13 * Math.max(1, nrm));
@@ -186,7 +146,7 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
     // each degree branch was exercised
     const seen = new Set<string>();
     for (const nrm of [0.005, 0.1, 0.5, 1.5, 4, 30]) {
-      const f = expmFactor(withNorm1(randMat(rng, 4), 4, nrm), 4);
+      const f = expmFactor(withNorm1(randnMat(rng, 4), 4, nrm), 4);
       seen.add(`${f.m}/${f.s > 0}`);
     }
     expect([...seen].sort()).toEqual(["13/false", "13/true", "3/false", "5/false", "7/false", "9/false"]);
@@ -199,9 +159,9 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
       [6, 2],
       [6, 12],
     ]) {
-      const A = withNorm1(randMat(rng, n), n, nrm);
-      const E = randMat(rng, n);
-      const h = 1e-5 / fro(E);
+      const A = withNorm1(randnMat(rng, n), n, nrm);
+      const E = randnMat(rng, n);
+      const h = 1e-5 / frob(E);
       const Xp = expm(A.map((v, i) => v + h * E[i]), n);
       const Xm = expm(A.map((v, i) => v - h * E[i]), n);
       const fd = Xp.map((v, i) => (v - Xm[i]) / (2 * h));
@@ -212,13 +172,13 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
   it("commuting direction: L(A, A) = A e^A; diagonal A: L_ij = E_ij (e^{a_i} − e^{a_j})/(a_i − a_j)", () => {
     const rng = mulberry32(9);
     const n = 6;
-    const A = withNorm1(randMat(rng, n), n, 8);
+    const A = withNorm1(randnMat(rng, n), n, 8);
     const { expA, L } = expmFrechet(A, A, n);
     expect(relErr(L, mul(A, expA, n))).toBeLessThan(1e-12);
     const d = [0.3, -2, 5, 5, 1e-9, 0];
     const D = new Float64Array(n * n);
     d.forEach((v, i) => (D[i * n + i] = v));
-    const E = randMat(rng, n);
+    const E = randnMat(rng, n);
     const LD = expmFrechet(D, E, n).L;
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) {
@@ -236,20 +196,20 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
       [7, 1],
       [9, 25],
     ]) {
-      const A = withNorm1(randMat(rng, n), n, nrm);
-      const E = randMat(rng, n);
-      const G = randMat(rng, n);
+      const A = withNorm1(randnMat(rng, n), n, nrm);
+      const E = randnMat(rng, n);
+      const G = randnMat(rng, n);
       const f = expmFactor(A, n);
       const L = expmFrechetApply(f, E);
       const Lt = expmFrechetApply(f, G, true);
-      expect(relErr(Lt, blockFrechet(tr(A, n), G, n).L)).toBeLessThan(1e-12 * Math.max(1, nrm / 4));
+      expect(relErr(Lt, blockFrechet(transpose(A, n, n), G, n).L)).toBeLessThan(1e-12 * Math.max(1, nrm / 4));
       let lhs = 0;
       let rhs = 0;
       for (let i = 0; i < n * n; i++) {
         lhs += G[i] * L[i];
         rhs += Lt[i] * E[i];
       }
-      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-12 * fro(G) * fro(L) * n);
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-12 * frob(G) * frob(L) * n);
       // applying twice gives the same result (the factor is not mutated)
       expect(Array.from(expmFrechetApply(f, E))).toEqual(Array.from(L));
       // linear in E
@@ -262,8 +222,8 @@ describe("expmFrechet (Al-Mohy & Higham 2009, Alg. 6.4)", () => {
   it("expmFrechetMulti matches one-at-a-time calls; 0×0 and 1×1", () => {
     const rng = mulberry32(11);
     const n = 5;
-    const A = withNorm1(randMat(rng, n), n, 7);
-    const Es = [randMat(rng, n), randMat(rng, n), randMat(rng, n)];
+    const A = withNorm1(randnMat(rng, n), n, 7);
+    const Es = [randnMat(rng, n), randnMat(rng, n), randnMat(rng, n)];
     const multi = expmFrechetMulti(A, Es, n);
     Es.forEach((E, k) => {
       const single = expmFrechet(A, E, n);

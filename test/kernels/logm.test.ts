@@ -2,49 +2,8 @@ import { describe, it, expect } from "vitest";
 import { logm } from "../../src/kernels/logm.js";
 import { expm } from "../../src/kernels/expm.js";
 import { realSchur } from "../../src/kernels/schur.js";
+import { mulberry32, randnMat, mul, relErr, posSpectrum } from "./matfun-helpers.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randn(rng: () => number): number {
-  const u = Math.max(rng(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-function randMat(rng: () => number, n: number): Float64Array {
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < a.length; i++) a[i] = randn(rng);
-  return a;
-}
-function mul(a: Float64Array, b: Float64Array, n: number, ta = false, tb = false): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      const x = ta ? a[k * n + i] : a[i * n + k];
-      for (let j = 0; j < n; j++) c[i * n + j] += x * (tb ? b[j * n + k] : b[k * n + j]);
-    }
-  return c;
-}
-function fro(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return Math.sqrt(s);
-}
-function relErr(got: Float64Array, want: Float64Array): number {
-  return fro(got.map((v, i) => v - want[i])) / fro(want);
-}
-/** Well-conditioned random matrix with spectrum in the disk |z − 2| ≤ ~1 (positive real parts). */
-function posSpectrum(rng: () => number, n: number): Float64Array {
-  const a = randMat(rng, n).map((v) => v / Math.sqrt(n));
-  for (let i = 0; i < n; i++) a[i * n + i] += 2;
-  return a;
-}
 
 describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
   it("‖expm(logm(A)) − A‖/‖A‖ ≤ 1e-12 for positive-real-part spectra, n = 1, 2, 3, 5, 16, 50", () => {
@@ -63,7 +22,7 @@ describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
     const rng = mulberry32(42);
     for (const n of [2, 4, 9, 20]) {
       for (const scale of [1e-3, 0.3, 1.5]) {
-        const B = randMat(rng, n).map((v) => (v * scale) / Math.sqrt(n));
+        const B = randnMat(rng, n).map((v) => (v * scale) / Math.sqrt(n));
         const r = logm(expm(B, n), n);
         expect(r.info).toBe(0);
         expect(relErr(r.x, B)).toBeLessThan(1e-11);
@@ -112,7 +71,7 @@ describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
   it("symmetric positive definite with spread spectrum: logm(A) = Q diag(log λ) Qᵀ", () => {
     const rng = mulberry32(43);
     const n = 12;
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     const lam = Array.from({ length: n }, (_, i) => Math.pow(10, -3 + (6 * i) / (n - 1)));
     const D = new Float64Array(n * n);
     const L = new Float64Array(n * n);
@@ -129,7 +88,7 @@ describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
   it("negative real eigenvalue → info = 1 with the eigenvalue; zero eigenvalue → info = 2", () => {
     const rng = mulberry32(44);
     const n = 4;
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     const D = new Float64Array(n * n);
     [2, 1, -0.25, 0.5].forEach((v, i) => (D[i * n + i] = v));
     const A = mul(mul(Q, D, n), Q, n, false, true);
@@ -150,7 +109,7 @@ describe("logm (inverse scaling and squaring, Al-Mohy & Higham 2012)", () => {
     const rng = mulberry32(45);
     const n = 4;
     const A = posSpectrum(rng, n);
-    const E = randMat(rng, n);
+    const E = randnMat(rng, n);
     const N = 2 * n;
     const big = new Float64Array(N * N);
     for (let i = 0; i < n; i++)

@@ -1,39 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { hessenberg, realSchur, schurEigenvalues } from "../../src/kernels/schur.js";
+import { mulberry32, randnMat, mul, frob } from "./matfun-helpers.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randn(rng: () => number): number {
-  const u = Math.max(rng(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-function randMat(rng: () => number, n: number, m = n): Float64Array {
-  const a = new Float64Array(n * m);
-  for (let i = 0; i < a.length; i++) a[i] = randn(rng);
-  return a;
-}
-function mul(a: Float64Array, b: Float64Array, n: number, tb = false): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      const x = a[i * n + k];
-      for (let j = 0; j < n; j++) c[i * n + j] += x * (tb ? b[j * n + k] : b[k * n + j]);
-    }
-  return c;
-}
-function fro(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return Math.sqrt(s);
-}
 function sub(a: Float64Array, b: Float64Array): Float64Array {
   return a.map((v, i) => v - b[i]);
 }
@@ -46,7 +14,7 @@ function orthErr(q: Float64Array, n: number): number {
       for (let k = 0; k < n; k++) s += q[k * n + i] * q[k * n + j];
       qtq[i * n + j] = s - (i === j ? 1 : 0);
     }
-  return fro(qtq);
+  return frob(qtq);
 }
 /** Checks T is upper quasi-triangular with standardized 2×2 blocks (a = d, b·c < 0, no adjacent blocks). */
 function checkQuasiTriangular(t: Float64Array, n: number): void {
@@ -65,12 +33,12 @@ describe("hessenberg", () => {
   it("A = Q H Qᵀ with Q orthogonal and H upper Hessenberg", () => {
     const rng = mulberry32(1);
     for (const n of [0, 1, 2, 3, 7, 30]) {
-      const a = randMat(rng, n);
+      const a = randnMat(rng, n);
       const { h, q } = hessenberg(a, n);
       for (let i = 0; i < n; i++) for (let j = 0; j < i - 1; j++) expect(h[i * n + j]).toBe(0);
       expect(orthErr(q, n)).toBeLessThan(1e-13 * Math.max(1, n));
-      const rec = mul(mul(q, h, n), q, n, true);
-      expect(fro(sub(rec, a))).toBeLessThanOrEqual(1e-14 * n * Math.max(1, fro(a)));
+      const rec = mul(mul(q, h, n), q, n, false, true);
+      expect(frob(sub(rec, a))).toBeLessThanOrEqual(1e-14 * n * Math.max(1, frob(a)));
     }
   });
 });
@@ -90,13 +58,13 @@ describe("realSchur", () => {
     const rng = mulberry32(2);
     for (const n of [2, 3, 4, 5, 8, 16, 33, 80]) {
       for (let rep = 0; rep < 3; rep++) {
-        const a = randMat(rng, n);
+        const a = randnMat(rng, n);
         const { t, z, info } = realSchur(a, n);
         expect(info).toBe(0);
         checkQuasiTriangular(t, n);
         expect(orthErr(z, n)).toBeLessThan(1e-13 * n);
-        const rec = mul(mul(z, t, n), z, n, true);
-        expect(fro(sub(rec, a)) / fro(a)).toBeLessThan(1e-14 * n);
+        const rec = mul(mul(z, t, n), z, n, false, true);
+        expect(frob(sub(rec, a)) / frob(a)).toBeLessThan(1e-14 * n);
         // trace is preserved: sum of eigenvalues = tr A
         const { re, im } = schurEigenvalues(t, n);
         let tr = 0;
@@ -107,8 +75,8 @@ describe("realSchur", () => {
           se += re[i];
           sim += im[i];
         }
-        expect(Math.abs(se - tr)).toBeLessThan(1e-12 * n * fro(a));
-        expect(Math.abs(sim)).toBeLessThan(1e-12 * n * fro(a));
+        expect(Math.abs(se - tr)).toBeLessThan(1e-12 * n * frob(a));
+        expect(Math.abs(sim)).toBeLessThan(1e-12 * n * frob(a));
       }
     }
   });
@@ -131,8 +99,8 @@ describe("realSchur", () => {
     D[4 * n + 4] = 5;
     // S orthogonal (from a Schur of a random matrix) → A = S D Sᵀ
     const rng = mulberry32(3);
-    const S = realSchur(randMat(rng, n), n).z;
-    const A = mul(mul(S, D, n), S, n, true);
+    const S = realSchur(randnMat(rng, n), n).z;
+    const A = mul(mul(S, D, n), S, n, false, true);
     const { t, info } = realSchur(A, n);
     expect(info).toBe(0);
     checkQuasiTriangular(t, n);
@@ -188,15 +156,15 @@ describe("realSchur", () => {
     for (let i = 0; i < n; i++) P[((i + 1) % n) * n + i] = 1;
     const Z0 = new Float64Array(n * n);
     const rng = mulberry32(4);
-    const R = randMat(rng, n);
+    const R = randnMat(rng, n);
     const Sym = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Sym[i * n + j] = R[i * n + j] + R[j * n + i];
     for (const A of [J, P, Z0, Sym]) {
       const { t, z, info } = realSchur(A, n);
       expect(info).toBe(0);
       checkQuasiTriangular(t, n);
-      const rec = mul(mul(z, t, n), z, n, true);
-      expect(fro(sub(rec, A))).toBeLessThan(1e-13 * Math.max(1, fro(A)));
+      const rec = mul(mul(z, t, n), z, n, false, true);
+      expect(frob(sub(rec, A))).toBeLessThan(1e-13 * Math.max(1, frob(A)));
     }
     // the permutation's eigenvalues have modulus one
     const { re, im } = schurEigenvalues(realSchur(P, n).t, n);

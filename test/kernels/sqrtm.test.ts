@@ -2,46 +2,8 @@ import { describe, it, expect } from "vitest";
 import { sqrtm, sqrtmSchur, sqrtmQuasiTriangular } from "../../src/kernels/sqrtm.js";
 import { solveSylvesterSchur } from "../../src/kernels/sylvester.js";
 import { realSchur, schurEigenvalues } from "../../src/kernels/schur.js";
+import { mulberry32, randn, randnMat, mul, frob, posSpectrum } from "./matfun-helpers.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randn(rng: () => number): number {
-  const u = Math.max(rng(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-function randMat(rng: () => number, n: number): Float64Array {
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < a.length; i++) a[i] = randn(rng);
-  return a;
-}
-function mul(a: Float64Array, b: Float64Array, n: number, ta = false, tb = false): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      const x = ta ? a[k * n + i] : a[i * n + k];
-      for (let j = 0; j < n; j++) c[i * n + j] += x * (tb ? b[j * n + k] : b[k * n + j]);
-    }
-  return c;
-}
-function fro(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return Math.sqrt(s);
-}
-/** Well-conditioned random matrix with spectrum in the disk |z − 2| ≤ ~1 (positive real parts). */
-function posSpectrum(rng: () => number, n: number): Float64Array {
-  const a = randMat(rng, n).map((v) => v / Math.sqrt(n));
-  for (let i = 0; i < n; i++) a[i * n + i] += 2;
-  return a;
-}
 
 describe("sqrtm (Higham 1987 real Schur method)", () => {
   it("‖X² − A‖/‖A‖ ≤ 1e-12 for positive-real-part spectra, n = 1, 2, 3, 5, 16, 50", () => {
@@ -52,7 +14,7 @@ describe("sqrtm (Higham 1987 real Schur method)", () => {
         const { x, info } = sqrtm(a, n);
         expect(info).toBe(0);
         const r = mul(x, x, n).map((v, i) => v - a[i]);
-        expect(fro(r) / fro(a)).toBeLessThan(1e-12);
+        expect(frob(r) / frob(a)).toBeLessThan(1e-12);
         // principal: the eigenvalues of X have positive real parts
         const ev = schurEigenvalues(realSchur(x, n).t, n);
         for (let i = 0; i < n; i++) expect(ev.re[i]).toBeGreaterThan(0);
@@ -103,18 +65,18 @@ describe("sqrtm (Higham 1987 real Schur method)", () => {
     for (let i = 0; i < n; i++) for (let j = i + 2; j < n; j++) T[i * n + j] = randn(rng);
     T[1 * n + 2] = randn(rng); // between blocks
     T[3 * n + 4] = randn(rng);
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     const A = mul(mul(Q, T, n), Q, n, false, true);
     const { x, info } = sqrtm(A, n);
     expect(info).toBe(0);
     const r = mul(x, x, n).map((v, i) => v - A[i]);
-    expect(fro(r) / fro(A)).toBeLessThan(1e-12);
+    expect(frob(r) / frob(A)).toBeLessThan(1e-12);
   });
 
   it("symmetric positive definite: X = Q diag(√λ) Qᵀ is symmetric", () => {
     const rng = mulberry32(33);
     const n = 10;
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     const lam = Array.from({ length: n }, (_, i) => 0.1 + i * i);
     const D = new Float64Array(n * n);
     const S = new Float64Array(n * n);
@@ -125,13 +87,13 @@ describe("sqrtm (Higham 1987 real Schur method)", () => {
     const A = mul(mul(Q, D, n), Q, n, false, true);
     const want = mul(mul(Q, S, n), Q, n, false, true);
     const { x } = sqrtm(A, n);
-    expect(fro(x.map((v, i) => v - want[i])) / fro(want)).toBeLessThan(1e-13);
+    expect(frob(x.map((v, i) => v - want[i])) / frob(want)).toBeLessThan(1e-13);
   });
 
   it("negative real eigenvalue → info = 1 with the eigenvalue; zero eigenvalue → info = 2", () => {
     const rng = mulberry32(34);
     const n = 4;
-    const Q = realSchur(randMat(rng, n), n).z;
+    const Q = realSchur(randnMat(rng, n), n).z;
     const D = new Float64Array(n * n);
     [2, 1, -3, 0.5].forEach((v, i) => (D[i * n + i] = v));
     const A = mul(mul(Q, D, n), Q, n, false, true);
@@ -172,14 +134,14 @@ describe("sqrtm (Higham 1987 real Schur method)", () => {
         else expect(u[i * n + j]).toBe(0);
       }
     const r = mul(u, u, n).map((v, i) => v - t[i]);
-    expect(fro(r) / fro(t)).toBeLessThan(1e-14 * n);
+    expect(frob(r) / frob(t)).toBeLessThan(1e-14 * n);
   });
 
   it("backward: Ā from Xᵀ Ā + Ā Xᵀ = X̄ (reusing sqrtmSchur's u, z) matches finite differences", () => {
     const rng = mulberry32(36);
     const n = 5;
     const A = posSpectrum(rng, n);
-    const W = randMat(rng, n);
+    const W = randnMat(rng, n);
     const loss = (a: Float64Array): number => {
       const x = sqrtm(a, n).x;
       let s = 0;

@@ -7,41 +7,8 @@ import {
   solveQuasiTriangularSylvester,
 } from "../../src/kernels/sylvester.js";
 import { realSchur } from "../../src/kernels/schur.js";
+import { mulberry32, randn, randnMat, matmul, frob } from "./matfun-helpers.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randn(rng: () => number): number {
-  const u = Math.max(rng(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-function randMat(rng: () => number, m: number, n = m): Float64Array {
-  const a = new Float64Array(m * n);
-  for (let i = 0; i < a.length; i++) a[i] = randn(rng);
-  return a;
-}
-/** C = op(A) op(B), op(A) m×k, op(B) k×n */
-function mul(a: Float64Array, b: Float64Array, m: number, k: number, n: number, ta = false, tb = false): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let p = 0; p < k; p++) {
-      const x = ta ? a[p * m + i] : a[i * k + p];
-      for (let j = 0; j < n; j++) c[i * n + j] += x * (tb ? b[j * k + p] : b[p * n + j]);
-    }
-  return c;
-}
-function fro(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v * v;
-  return Math.sqrt(s);
-}
 function addShift(a: Float64Array, n: number, s: number): Float64Array {
   const b = a.slice();
   for (let i = 0; i < n; i++) b[i * n + i] += s;
@@ -57,10 +24,10 @@ function relres(
   x: Float64Array,
   trans = false,
 ): number {
-  const ax = mul(a, x, m, m, n, trans, false);
-  const xb = mul(x, b, m, n, n, false, trans);
+  const ax = matmul(a, x, m, m, n, trans, false);
+  const xb = matmul(x, b, m, n, n, false, trans);
   const r = ax.map((v, i) => v + xb[i] - c[i]);
-  return fro(r) / ((fro(a) + fro(b)) * fro(x) + fro(c));
+  return frob(r) / ((frob(a) + frob(b)) * frob(x) + frob(c));
 }
 
 describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
@@ -76,9 +43,9 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
       [16, 16],
       [40, 33],
     ]) {
-      const a = randMat(rng, m);
-      const b = randMat(rng, n);
-      const c = randMat(rng, m, n);
+      const a = randnMat(rng, m);
+      const b = randnMat(rng, n);
+      const c = randnMat(rng, m, n);
       const r = solveSylvester(a, m, b, n, c);
       expect(r.info).toBe(0);
       expect(r.minSep).toBeGreaterThan(0);
@@ -90,9 +57,9 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
     const rng = mulberry32(12);
     const m = 3;
     const n = 2;
-    const a = randMat(rng, m);
-    const b = randMat(rng, n);
-    const c = randMat(rng, m, n);
+    const a = randnMat(rng, m);
+    const b = randnMat(rng, n);
+    const c = randnMat(rng, m, n);
     // build K (mn×mn) acting on column-major vec(X): index(i,j) = j*m + i
     const N = m * n;
     const K = new Float64Array(N * N);
@@ -133,11 +100,11 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
       [6, 4],
       [17, 21],
     ]) {
-      const a = randMat(rng, m);
-      const b = randMat(rng, n);
-      const c = randMat(rng, m, n);
+      const a = randnMat(rng, m);
+      const b = randnMat(rng, n);
+      const c = randnMat(rng, m, n);
       const fwd = solveSylvester(a, m, b, n, c);
-      const g = randMat(rng, m, n);
+      const g = randnMat(rng, m, n);
       const adj = solveSylvesterSchur(fwd.ta, fwd.za, m, fwd.tb, fwd.zb, n, g, true);
       expect(adj.info).toBe(0);
       expect(relres(a, m, b, n, g, adj.x, true)).toBeLessThan(1e-13);
@@ -160,10 +127,10 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
     const rng = mulberry32(14);
     const m = 4;
     const n = 3;
-    const a = addShift(randMat(rng, m), m, 3);
-    const b = addShift(randMat(rng, n), n, 3);
-    const c = randMat(rng, m, n);
-    const w = randMat(rng, m, n);
+    const a = addShift(randnMat(rng, m), m, 3);
+    const b = addShift(randnMat(rng, n), n, 3);
+    const c = randnMat(rng, m, n);
+    const w = randnMat(rng, m, n);
     const loss = (aa: Float64Array, bb: Float64Array): number => {
       const x = solveSylvester(aa, m, bb, n, c).x;
       let s = 0;
@@ -172,8 +139,8 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
     };
     const fwd = solveSylvester(a, m, b, n, c);
     const cbar = solveSylvesterSchur(fwd.ta, fwd.za, m, fwd.tb, fwd.zb, n, w, true).x;
-    const abar = mul(cbar, fwd.x, m, n, m, false, true).map((v) => -v);
-    const bbar = mul(fwd.x, cbar, n, m, n, true, false).map((v) => -v);
+    const abar = matmul(cbar, fwd.x, m, n, m, false, true).map((v) => -v);
+    const bbar = matmul(fwd.x, cbar, n, m, n, true, false).map((v) => -v);
     const h = 1e-6;
     for (let i = 0; i < m * m; i++) {
       const ap = a.slice();
@@ -194,9 +161,9 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
   it("singular equation (B = −A) is flagged with info = 1 and minSep ≈ 0", () => {
     const rng = mulberry32(15);
     const n = 5;
-    const a = randMat(rng, n);
+    const a = randnMat(rng, n);
     const b = a.map((v) => -v);
-    const r = solveSylvester(a, n, b, n, randMat(rng, n));
+    const r = solveSylvester(a, n, b, n, randnMat(rng, n));
     expect(r.minSep).toBeLessThan(1e-12);
     expect(r.info).toBe(1);
     // well separated: minSep matches min |λ + μ| for diagonal A, B
@@ -232,7 +199,7 @@ describe("solveSylvester (Bartels–Stewart): A X + X B = C", () => {
     t[2 * n + 1] = -3;
     t[1 * n + 2] = 1;
     t[1 * n + 1] = t[2 * n + 2] = 0.25;
-    const c = randMat(rng, m, n);
+    const c = randnMat(rng, m, n);
     const y = c.slice();
     expect(solveQuasiTriangularSylvester(s, m, t, n, y)).toBe(false);
     expect(relres(s, m, t, n, c, y)).toBeLessThan(1e-14);
@@ -243,40 +210,40 @@ describe("solveLyapunov: A X + X Aᵀ = Q", () => {
   it("residual ≤ 1e-13; symmetric Q with stable A gives symmetric X", () => {
     const rng = mulberry32(21);
     for (const n of [1, 2, 5, 12, 30]) {
-      const a = addShift(randMat(rng, n), n, -Math.sqrt(n) - 1); // stable: spectrum in the left half plane
-      const g = randMat(rng, n);
-      const q = mul(g, g, n, n, n, false, true); // Q = G Gᵀ symmetric
+      const a = addShift(randnMat(rng, n), n, -Math.sqrt(n) - 1); // stable: spectrum in the left half plane
+      const g = randnMat(rng, n);
+      const q = matmul(g, g, n, n, n, false, true); // Q = G Gᵀ symmetric
       const r = solveLyapunov(a, n, q);
       expect(r.info).toBe(0);
-      const ax = mul(a, r.x, n, n, n);
-      const xat = mul(r.x, a, n, n, n, false, true);
+      const ax = matmul(a, r.x, n, n, n);
+      const xat = matmul(r.x, a, n, n, n, false, true);
       const res = ax.map((v, i) => v + xat[i] - q[i]);
-      expect(fro(res) / (2 * fro(a) * fro(r.x) + fro(q))).toBeLessThan(1e-13);
+      expect(frob(res) / (2 * frob(a) * frob(r.x) + frob(q))).toBeLessThan(1e-13);
       let asym = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) asym = Math.max(asym, Math.abs(r.x[i * n + j] - r.x[j * n + i]));
-      expect(asym).toBeLessThan(1e-12 * fro(r.x));
+      expect(asym).toBeLessThan(1e-12 * frob(r.x));
       // stable A, Q = GGᵀ ⪰ 0 ⇒ X = −∫ e^{At} Q e^{Aᵀt} dt ⪯ 0: diagonal entries ≤ 0
       for (let i = 0; i < n; i++) expect(r.x[i * n + i]).toBeLessThanOrEqual(1e-12);
       // transposed: Aᵀ Y + Y A = Q
       const tr = solveLyapunovSchur(r.t, r.z, n, q, true);
-      const aty = mul(a, tr.x, n, n, n, true, false);
-      const ya = mul(tr.x, a, n, n, n);
+      const aty = matmul(a, tr.x, n, n, n, true, false);
+      const ya = matmul(tr.x, a, n, n, n);
       const res2 = aty.map((v, i) => v + ya[i] - q[i]);
-      expect(fro(res2) / (2 * fro(a) * fro(tr.x) + fro(q))).toBeLessThan(1e-13);
+      expect(frob(res2) / (2 * frob(a) * frob(tr.x) + frob(q))).toBeLessThan(1e-13);
     }
   });
 
   it("agrees with the generic Sylvester solve with B = Aᵀ", () => {
     const rng = mulberry32(22);
     const n = 7;
-    const a = randMat(rng, n);
-    const q = randMat(rng, n);
+    const a = randnMat(rng, n);
+    const q = randnMat(rng, n);
     const at = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) at[i * n + j] = a[j * n + i];
     const x1 = solveLyapunov(a, n, q).x;
     const x2 = solveSylvester(a, n, at, n, q).x;
     const s = realSchur(a, n);
     expect(s.info).toBe(0);
-    expect(fro(x1.map((v, i) => v - x2[i]))).toBeLessThan(1e-11 * fro(x2));
+    expect(frob(x1.map((v, i) => v - x2[i]))).toBeLessThan(1e-11 * frob(x2));
   });
 });

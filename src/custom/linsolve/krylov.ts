@@ -97,21 +97,28 @@ function trueResidual(A: MatVec, b: Float64Array, x: Float64Array): [Float64Arra
   return [r, nrm2(r)];
 }
 
-function setup(b: Float64Array, o: KrylovOptions): { x: Float64Array; bnorm: number; tol: number } {
-  const n = b.length;
-  const x = o.x0 !== undefined ? checkLen(o.x0.slice(), n, "x0") : new Float64Array(n);
-  const bnorm = nrm2(b);
-  return { x, bnorm, tol: Math.max(o.rtol * bnorm, o.atol) };
+/** What every solver starts from: the length-checked operator and preconditioner, x = x0 (or zero), r = b − A x and the tolerance. */
+interface Start {
+  n: number;
+  A: MatVec;
+  M: MatVec | null;
+  x: Float64Array;
+  bnorm: number;
+  tol: number;
+  r: Float64Array;
+  rnorm: number;
+  matvecs: number;
+  /** The result when there is nothing to iterate (x0 already meets the tolerance, or r is not finite); null otherwise. */
+  early: KrylovResult | null;
 }
 
-// ---------------------------------------------------------------------------
-// Conjugate gradients (symmetric positive definite A, SPD preconditioner)
-
-export function cg(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult {
+function start(Aop: MatVec, b: Float64Array, o: KrylovOptions): Start {
   const n = b.length;
   const A = wrapOp(Aop, n, "the operator");
   const M = o.precond === undefined ? null : wrapOp(o.precond, n, "the preconditioner");
-  const { x, bnorm, tol } = setup(b, o);
+  const x = o.x0 !== undefined ? checkLen(o.x0.slice(), n, "x0") : new Float64Array(n);
+  const bnorm = nrm2(b);
+  const tol = Math.max(o.rtol * bnorm, o.atol);
   let matvecs = 0;
   let r: Float64Array;
   let rnorm: number;
@@ -122,10 +129,25 @@ export function cg(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult
     r = b.slice();
     rnorm = bnorm;
   }
+  let early: KrylovResult | null = null;
+  if (rnorm <= tol || !Number.isFinite(rnorm)) {
+    const converged = rnorm <= tol;
+    const reason = converged ? undefined : "the right-hand side or initial residual is not finite";
+    early = { x, converged, iterations: 0, matvecs, residual: rnorm, bnorm, tol, reason };
+  }
+  return { n, A, M, x, bnorm, tol, r, rnorm, matvecs, early };
+}
+
+// ---------------------------------------------------------------------------
+// Conjugate gradients (symmetric positive definite A, SPD preconditioner)
+
+export function cg(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult {
+  const s0 = start(Aop, b, o);
+  if (s0.early !== null) return s0.early;
+  const { n, A, M, x, bnorm, tol } = s0;
+  let { r, rnorm, matvecs } = s0;
   const result = (converged: boolean, it: number, reason?: string): KrylovResult =>
     ({ x, converged, iterations: it, matvecs, residual: rnorm, bnorm, tol, reason });
-  if (rnorm <= tol) return result(true, 0);
-  if (!Number.isFinite(rnorm)) return result(false, 0, "the right-hand side or initial residual is not finite");
 
   let z = M === null ? r.slice() : M(r);
   let p = z.slice();
@@ -176,25 +198,13 @@ export function cg(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult
 // residual in exact arithmetic; the true residual is recomputed per cycle.
 
 export function gmres(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult {
-  const n = b.length;
-  const A = wrapOp(Aop, n, "the operator");
-  const M = o.precond === undefined ? null : wrapOp(o.precond, n, "the preconditioner");
-  const { x, bnorm, tol } = setup(b, o);
+  const s0 = start(Aop, b, o);
+  if (s0.early !== null) return s0.early;
+  const { n, A, M, x, bnorm, tol } = s0;
+  let { r, rnorm, matvecs } = s0;
   const m = Math.max(1, Math.min(o.restart ?? 30, n));
-  let matvecs = 0;
-  let r: Float64Array;
-  let rnorm: number;
-  if (o.x0 !== undefined) {
-    [r, rnorm] = trueResidual(A, b, x);
-    matvecs++;
-  } else {
-    r = b.slice();
-    rnorm = bnorm;
-  }
   const result = (converged: boolean, it: number, reason?: string): KrylovResult =>
     ({ x, converged, iterations: it, matvecs, residual: rnorm, bnorm, tol, reason });
-  if (rnorm <= tol) return result(true, 0);
-  if (!Number.isFinite(rnorm)) return result(false, 0, "the right-hand side or initial residual is not finite");
 
   const V: Float64Array[] = [];
   for (let j = 0; j <= m; j++) V.push(new Float64Array(n));
@@ -302,24 +312,12 @@ export function gmres(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovRes
 // BiCGSTAB, right preconditioned (van der Vorst 1992)
 
 export function bicgstab(Aop: MatVec, b: Float64Array, o: KrylovOptions): KrylovResult {
-  const n = b.length;
-  const A = wrapOp(Aop, n, "the operator");
-  const M = o.precond === undefined ? null : wrapOp(o.precond, n, "the preconditioner");
-  const { x, bnorm, tol } = setup(b, o);
-  let matvecs = 0;
-  let r: Float64Array;
-  let rnorm: number;
-  if (o.x0 !== undefined) {
-    [r, rnorm] = trueResidual(A, b, x);
-    matvecs++;
-  } else {
-    r = b.slice();
-    rnorm = bnorm;
-  }
+  const s0 = start(Aop, b, o);
+  if (s0.early !== null) return s0.early;
+  const { n, A, M, x, bnorm, tol } = s0;
+  let { r, rnorm, matvecs } = s0;
   const result = (converged: boolean, it: number, reason?: string): KrylovResult =>
     ({ x, converged, iterations: it, matvecs, residual: rnorm, bnorm, tol, reason });
-  if (rnorm <= tol) return result(true, 0);
-  if (!Number.isFinite(rnorm)) return result(false, 0, "the right-hand side or initial residual is not finite");
 
   let rhat: Float64Array = r.slice();
   let rho = 1, alpha = 1, omega = 1;
