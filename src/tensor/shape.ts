@@ -32,7 +32,8 @@ export function fmtShape(s: Shape): string {
 
 /** NumPy broadcasting of two shapes; throws a ShapeError naming the op. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  if (shapesEqual(a, b)) return a as number[];
+  if (b.length === 0 || shapesEqual(a, b)) return a as number[];
+  if (a.length === 0) return b as number[];
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
