@@ -352,17 +352,23 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
       ac[p] = A[c + (i0 + p) * M]; // A[c, i0+p] (= 1 for p = j)
       xc[p] = p < j ? X[c + p * M] : 0;
     }
+    // one pass over Y[q, 0:j] and A[i0:c, q] serves both sums (the short inner loops dominate here)
     for (let q = c + 1; q < N; q++) {
       const yq = q * nb;
       const aq = i0 + q * M;
       let s = ytmp[q];
-      for (let p = 0; p < j; p++) s -= Yt[yq + p] * t1[p] + A[aq + p] * t2[p];
+      let r2 = 0;
+      for (let p = 0; p < j; p++) {
+        const yp = Yt[yq + p];
+        const apq = A[aq + p];
+        s -= yp * t1[p] + apq * t2[p];
+        r2 += yp * ac[p] + apq * xc[p];
+      }
       const yqj = tq * s;
       Yt[yq + j] = yqj;
       // row update A[c, q] −= Y[q, 0:j+1]·A[c, i0:c+1]ᵀ + A[i0:c, q]ᵀ·X[c, 0:j]ᵀ
-      let r2 = yqj; // p = j term: Y[q, j]·A[c, c] with A[c, c] = 1
-      for (let p = 0; p < j; p++) r2 += Yt[yq + p] * ac[p] + A[aq + p] * xc[p];
-      A[c + q * M] -= r2;
+      // (the p = j term is Y[q, j]·A[c, c] with A[c, c] = 1)
+      A[c + q * M] -= yqj + r2;
     }
     // right reflector on A[c, c+1:N]
     const rowOff = c + (c + 1) * M;
@@ -373,22 +379,24 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     const tp = refl.tau;
     const len = N - c - 1;
     // u = A[c, c+1:N] (contiguous copy); t3 = Y[c+1:N, 0:j+1]ᵀ·u; t4 = A[i0:c, c+1:N]·u
+    for (let q = 0; q < len; q++) ucopy[q] = A[c + (c + 1 + q) * M];
+    // t3[p] = Σ_q Y[c+1+q, p]·u[q], t4[p] = Σ_q A[i0+p, c+1+q]·u[q]: long loops with scalar accumulators
     for (let p = 0; p <= j; p++) {
-      t3[p] = 0;
-      t4[p] = 0;
-    }
-    for (let q = 0; q < len; q++) {
-      const col = c + 1 + q;
-      const uq = A[c + col * M];
-      ucopy[q] = uq;
-      if (uq === 0) continue;
-      const yq = col * nb;
-      const aq = i0 + col * M;
-      for (let p = 0; p < j; p++) {
-        t3[p] += Yt[yq + p] * uq;
-        t4[p] += A[aq + p] * uq;
+      let s3 = 0;
+      let s4 = 0;
+      let yi = (c + 1) * nb + p;
+      let ai = i0 + p + (c + 1) * M;
+      if (p < j) {
+        for (let q = 0; q < len; q++, yi += nb, ai += M) {
+          const uq = ucopy[q];
+          s3 += Yt[yi] * uq;
+          s4 += A[ai] * uq;
+        }
+      } else {
+        for (let q = 0; q < len; q++, yi += nb) s3 += Yt[yi] * ucopy[q];
       }
-      t3[j] += Yt[yq + j] * uq;
+      t3[p] = s3;
+      t4[p] = s4;
     }
     // X[c+1:M, j] = tp·(A[c+1:M, c+1:N]·u − A[c+1:M, i0:c+1]·t3 − X[c+1:M, 0:j]·t4)
     const xj = j * M;
