@@ -257,13 +257,45 @@ export function invertUpperInPlace(T: Float64Array, tOff: number, ld: number, n:
     invertUpperSmall(T, tOff, ld, n, unit);
     return;
   }
+  if (n < INV_GEMM_MIN) {
+    const h = split(n);
+    const bOff = tOff + h; // B = T[0:h, h:n]
+    const cOff = tOff + h * ld + h; // C = T[h:n, h:n]
+    trsm(true, false, false, unit, h, n - h, -1, T, tOff, ld, T, bOff, ld);
+    trsm(false, false, false, unit, h, n - h, 1, T, cOff, ld, T, bOff, ld);
+    invertUpperInPlace(T, tOff, ld, h, unit);
+    invertUpperInPlace(T, cOff, ld, n - h, unit);
+    return;
+  }
+  // Large blocks: invert A and C first, then B ← −A⁻¹·B·C⁻¹ by two full GEMMs on
+  // zero-filled copies of the triangular inverses (the strict lower part of T may
+  // hold other data). Twice the flops of the two triangular solves, but in large
+  // GEMMs instead of the solves' recursion down to small blocks — ReLAPACK's trtri.
   const h = split(n);
-  const bOff = tOff + h; // B = T[0:h, h:n]
-  const cOff = tOff + h * ld + h; // C = T[h:n, h:n]
-  trsm(true, false, false, unit, h, n - h, -1, T, tOff, ld, T, bOff, ld);
-  trsm(false, false, false, unit, h, n - h, 1, T, cOff, ld, T, bOff, ld);
+  const m2 = n - h;
+  const bOff = tOff + h;
+  const cOff = tOff + h * ld + h;
   invertUpperInPlace(T, tOff, ld, h, unit);
-  invertUpperInPlace(T, cOff, ld, n - h, unit);
+  invertUpperInPlace(T, cOff, ld, m2, unit);
+  const ai = upperCopy(T, tOff, ld, h, unit);
+  const ci = upperCopy(T, cOff, ld, m2, unit);
+  const tmp = new Float64Array(h * m2);
+  gemmRM(false, false, h, m2, h, 1, ai, 0, h, T, bOff, ld, 0, tmp, 0, m2); // A⁻¹·B
+  gemmRM(false, false, h, m2, m2, -1, tmp, 0, m2, ci, 0, m2, 0, T, bOff, ld); // −(A⁻¹B)·C⁻¹
+}
+
+/** Blocks of at least this size are inverted through GEMMs (see invertUpperInPlace). */
+const INV_GEMM_MIN = 128;
+
+/** The upper triangle of the n×n block at T[off] (ld) in a zero-filled n×n array (unit: ones on the diagonal). */
+function upperCopy(T: Float64Array, off: number, ld: number, n: number, unit: boolean): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const r = off + i * ld;
+    for (let j = i; j < n; j++) out[i * n + j] = T[r + j];
+    if (unit) out[i * n + i] = 1;
+  }
+  return out;
 }
 
 /** Unblocked upper-triangular inverse, column by column (LAPACK trti2). */
