@@ -100,7 +100,7 @@ describe("triangularSolve", () => {
 
 describe("invertUpperInPlace", () => {
   const rng = mulberry32(99);
-  for (const n of [0, 1, 2, 5, 32, 33, 64, 97]) {
+  for (const n of [0, 1, 2, 5, 32, 33, 64, 97, 130, 200]) {
     for (const unit of [false, true]) {
       it(`n=${n} unit=${unit}`, () => {
         const [, tc] = randTri(rng, n, false, unit);
