@@ -5,6 +5,8 @@
  *   js      — the portable packed TypeScript kernel (src/kernels/gemm.ts)
  *   wasm×1  — the WASM SIMD128 kernel on the calling thread
  *   wasm×T  — the WASM kernel split over T threads (worker_threads), if available
+ *   native×1, native×T — OpenBLAS through the optional N-API addon (native/) on 1
+ *             and T threads, when it is built (`npm run build:native`)
  *
  * Library use: `await runGemm()` (called by bench/run.ts) prints the table and
  * returns the rows; `measureGemm(fn, n)` measures one kernel.
@@ -14,6 +16,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gemm as gemmPortable } from "../src/kernels/gemm.js";
 import { gemmWasmOnly, gemmWasm, setThreads, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import { loadNativeAsync } from "../src/kernels/native/index.js";
 import { Func, Ty, brIf, encodeModule, f64, f64x2, get, i32, loop, seq, set } from "../src/kernels/wasm/encode.js";
 
 type Gemm = typeof gemmPortable;
@@ -139,6 +142,19 @@ export async function runGemm(
       threads = 1;
     }
   }
+  // the optional native backend: raw addon calls on 1 and T threads
+  const addon = await loadNativeAsync();
+  const nativeThreadsBefore = addon?.getThreads() ?? 1;
+  if (addon) {
+    let cur = -1;
+    const on = (t: number): Gemm => (tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) => {
+      if (cur !== t) addon.setThreads((cur = t));
+      addon.dgemm(tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    };
+    kernels.push(["native×1", on(1)]);
+    const nt = Math.max(opts.threads ?? 2, 1);
+    if (nt > 1) kernels.push([`native×${nt}`, on(nt)]);
+  }
   const rows: GemmRow[] = [];
   for (const n of sizes) {
     const gflops: Record<string, number> = {};
@@ -150,6 +166,7 @@ export async function runGemm(
     rows.push({ n, gflops });
   }
   if (threads > 1) await setThreads(1);
+  addon?.setThreads(nativeThreadsBefore);
 
   if (!opts.quiet) {
     const names = kernels.map(([k]) => k);
@@ -173,6 +190,21 @@ export async function runGemm(
       );
     }
     if (threadNote) console.log(threadNote);
+    if (addon) {
+      const i = addon.info();
+      const vs = (k: string, base: string) => rows.map((r) => `${ratio(r.gflops[k], r.gflops[base])}`).join(" ");
+      const nat = names.filter((k) => k.startsWith("native"));
+      console.log(`native = ${i.config.split(" ").slice(0, 2).join(" ")} (${i.corename} kernels${process.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}` : ""}), n = ${rows.map((r) => r.n).join(", ")}:`);
+      for (const k of nat) {
+        const w = `wasm×${k.slice("native×".length)}`;
+        const parts = [`vs js ${vs(k, "js")}`];
+        if (names.includes(w)) parts.push(`vs ${w} ${vs(k, w)}`);
+        else if (names.includes("wasm×1")) parts.push(`vs wasm×1 ${vs(k, "wasm×1")}`);
+        console.log(`  ${k}: ${parts.join("; ")}`);
+      }
+    } else {
+      console.log("native backend: not built (apt-get install libopenblas-dev && npm run build:native)");
+    }
   }
   return rows;
 }

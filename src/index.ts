@@ -24,6 +24,7 @@ export * from "./errors.js";
 export {
   backend, setBackend, useBackend, portableBackend, wasmBackend, type Backend, type BackendName,
 } from "./kernels/backend.js";
+export { nativeBackend, nativeUnavailableReason, AUTO_NATIVE_MIN_WORK } from "./kernels/backend.js";
 export {
   gradcheck, gradgradcheck, GradcheckError,
   type GradcheckOptions, type GradgradcheckOptions, type GradcheckResult, type GradcheckInputResult,

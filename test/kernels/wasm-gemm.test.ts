@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { gemmReference } from "../../src/kernels/gemm.js";
-import { backend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
+import { backend, nativeBackend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
 import {
   gemmBatchWasm,
   gemmWasm,
@@ -122,7 +122,9 @@ describe("backend selection", () => {
 
   it("auto picks wasm-simd where SIMD validates, js otherwise", () => {
     const prev = useBackend("auto");
-    expect(backend().name).toBe(wasmSimdSupported() ? "wasm-simd" : "js");
+    const inProcess = wasmSimdSupported() ? "wasm-simd" : "js";
+    // with the optional native addon built, auto sends large products to it (test/kernels/native-gemm.test.ts)
+    expect(backend().name).toBe(nativeBackend() ? `native-openblas+${inProcess}` : inProcess);
     useBackend(prev.name === "js" ? "js" : "auto");
   });
 

@@ -1,0 +1,192 @@
+/**
+ * Optional native backend: an N-API addon (native/matgrad_blas.c) calling the
+ * system OpenBLAS `cblas_dgemm`. Node only, and only after
+ * `npm run build:native` found OpenBLAS and built native/build/Release/matgrad_native.node.
+ *
+ * Nothing here touches a Node API at import time, and nothing is imported
+ * statically from Node: the addon is loaded through `createRequire` obtained
+ * from `process.getBuiltinModule("node:module")` (Node ≥ 20.16, synchronous) or,
+ * in `loadNativeAsync`, from a dynamic `import()` of a computed specifier that
+ * bundlers do not follow. In a browser (no `process`) every loader returns null.
+ *
+ * Products below `minWork` = m·n·k go to the fallback backend (WASM or JS):
+ * an N-API call costs ~0.1–0.3 µs plus OpenBLAS's own per-call set-up, which
+ * the small in-process kernels beat on tiny matrices.
+ */
+import type { Backend, GemmBatchFn, GemmFn } from "../backend.js";
+
+/** The addon's exports (see native/matgrad_blas.c). */
+export interface NativeAddon {
+  dgemm: GemmFn;
+  dgemmBatch: GemmBatchFn;
+  getThreads(): number;
+  setThreads(n: number): void;
+  info(): { config: string; corename: string; parallel: string; threads: number; cpus: number };
+}
+
+/** Path of the built addon relative to this module (src/kernels/native or dist/kernels/native). */
+const ADDON_REL = "../../../native/build/Release/matgrad_native.node";
+
+type Proc = {
+  env?: Record<string, string | undefined>;
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+};
+type ModuleMod = { createRequire(from: string): (id: string) => unknown };
+
+const proc = (): Proc | undefined => (globalThis as { process?: Proc }).process;
+
+let addon: NativeAddon | null = null;
+let addonPath = "";
+let loadError: string | null = null;
+let tried = false;
+
+function addonLocation(): string | null {
+  const p = proc();
+  const override = p?.env?.MATGRAD_NATIVE_ADDON;
+  if (override) return override;
+  let here: string | undefined;
+  try {
+    here = (import.meta as { url?: string }).url;
+  } catch {
+    here = undefined;
+  }
+  return here?.startsWith("file:") ? decodeURIComponent(new URL(ADDON_REL, here).pathname) : null;
+}
+
+function finishLoad(mod: ModuleMod | undefined): NativeAddon | null {
+  tried = true;
+  const file = addonLocation();
+  if (!mod || file === null) {
+    loadError = "not running in Node";
+    return null;
+  }
+  const p = proc();
+  try {
+    // resolve relative to the file itself so the override may be any absolute path
+    const req = mod.createRequire(file);
+    const a = req(file) as NativeAddon;
+    if (typeof a?.dgemm !== "function" || typeof a.dgemmBatch !== "function") throw new Error("unexpected exports");
+    // threads are opt-in as for the WASM backend: one OpenBLAS thread unless the
+    // user configured OpenBLAS (or matgrad, through setThreads / MATGRAD_THREADS)
+    const envThreads = p?.env?.OPENBLAS_NUM_THREADS ?? p?.env?.GOTO_NUM_THREADS ?? p?.env?.OMP_NUM_THREADS;
+    if (!envThreads) a.setThreads(1);
+    addon = a;
+    addonPath = file;
+    loadError = null;
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    loadError = /Cannot find module|ENOENT/.test(msg)
+      ? "addon not built (apt-get install libopenblas-dev && npm run build:native)"
+      : `addon failed to load: ${msg.split("\n")[0]}`;
+  }
+  return addon;
+}
+
+/**
+ * The addon, loaded synchronously on first call (null when unavailable: not
+ * Node, Node < 20.16 without a prior `loadNativeAsync()`, or not built).
+ */
+export function loadNative(): NativeAddon | null {
+  if (tried) return addon;
+  const p = proc();
+  if (p?.versions?.node === undefined) {
+    tried = true;
+    loadError = "not running in Node";
+    return null;
+  }
+  if (typeof p.getBuiltinModule !== "function") {
+    // leave `tried` false so that loadNativeAsync() can still succeed
+    loadError = "synchronous loading needs Node ≥ 20.16 (await loadNativeAsync() first)";
+    return null;
+  }
+  return finishLoad(p.getBuiltinModule("node:module") as ModuleMod);
+}
+
+/** Load the addon through a dynamic import of node:module (works on every Node ≥ 20). */
+export async function loadNativeAsync(): Promise<NativeAddon | null> {
+  if (tried) return addon;
+  if (proc()?.versions?.node === undefined) return loadNative();
+  const spec = "node:module";
+  let mod: ModuleMod | undefined;
+  try {
+    mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as ModuleMod;
+  } catch {
+    mod = undefined;
+  }
+  return tried ? addon : finishLoad(mod);
+}
+
+/** Why the addon is not loaded (null when it is). */
+export function nativeLoadError(): string | null {
+  return addon ? null : loadError ?? "not loaded yet";
+}
+
+/**
+ * Default m·n·k from which the "native" backend calls OpenBLAS (below it the
+ * fallback runs): the measured crossover against the WASM kernel (n ≈ 12 on
+ * square products: one call costs ~0.45 µs), see docs/performance.md.
+ */
+export const NATIVE_MIN_WORK = 12 * 12 * 12;
+
+/**
+ * A Backend on the addon: products with m·n·k ≥ minWork run in OpenBLAS, the
+ * others (and the degenerate alpha = 0 / k = 0 cases) in `fallback`.
+ */
+export function makeNativeBackend(
+  a: NativeAddon,
+  fallback: Backend,
+  opts: { minWork?: number; name?: string } = {},
+): Backend {
+  const minWork = opts.minWork ?? NATIVE_MIN_WORK;
+  const fbBatch = fallback.gemmBatch;
+  const gemm: GemmFn = (tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) => {
+    if (m * n * k < minWork || alpha === 0) fallback.gemm(tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    else a.dgemm(tA, tB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  };
+  const gemmBatch: GemmBatchFn = (tA, tB, m, n, k, alpha, A, aOff, lda, sA, B, bOff, ldb, sB, beta, C, cOff, ldc, sC, batch) => {
+    if (m * n * k >= minWork && alpha !== 0) {
+      a.dgemmBatch(tA, tB, m, n, k, alpha, A, aOff, lda, sA, B, bOff, ldb, sB, beta, C, cOff, ldc, sC, batch);
+    } else if (fbBatch) {
+      fbBatch(tA, tB, m, n, k, alpha, A, aOff, lda, sA, B, bOff, ldb, sB, beta, C, cOff, ldc, sC, batch);
+    } else {
+      for (let t = 0; t < batch; t++)
+        fallback.gemm(tA, tB, m, n, k, alpha, A, aOff + t * sA, lda, B, bOff + t * sB, ldb, beta, C, cOff + t * sC, ldc);
+    }
+  };
+  return {
+    name: opts.name ?? "native-openblas",
+    gemm,
+    gemmBatch,
+    async setThreads(n: number): Promise<void> {
+      const want = Math.floor(n);
+      if (!Number.isFinite(want) || want < 1) throw new RangeError(`setThreads: n must be a finite number ≥ 1 (got ${n})`);
+      a.setThreads(want);
+      // products below minWork run in the fallback: give it the same count
+      // (for the WASM backend only products ≥ 192³ use its threads)
+      if (fallback.setThreads && minWork > 192 ** 3) await fallback.setThreads(want);
+    },
+    threads: () => a.getThreads(),
+    status(): Record<string, unknown> {
+      const i = a.info();
+      const version = /OpenBLAS\s+(\S+)/.exec(i.config)?.[1];
+      return {
+        backend: opts.name ?? "native-openblas",
+        library: version ? `OpenBLAS ${version}` : i.config,
+        config: i.config,
+        kernels: i.corename,
+        coretypeEnv: proc()?.env?.OPENBLAS_CORETYPE ?? null,
+        parallel: i.parallel,
+        threads: a.getThreads(),
+        cpus: i.cpus,
+        minWork,
+        addon: addonPath,
+        fallback: fallback.name,
+        fallbackStatus: fallback.status?.() ?? null,
+      };
+    },
+    dispose(): void {
+      fallback.dispose?.();
+    },
+  };
+}
