@@ -171,6 +171,17 @@ function leftLowerBlock(unit: boolean, i0: number, i1: number, n: number, T: Flo
     const ri = bOff + i * ldb;
     const ti = tOff + i * rs;
     let k = i0;
+    for (; k + 3 < i; k += 4) {
+      const c0 = T[ti + k * cs];
+      const c1 = T[ti + (k + 1) * cs];
+      const c2 = T[ti + (k + 2) * cs];
+      const c3 = T[ti + (k + 3) * cs];
+      const r0 = bOff + k * ldb;
+      const r1 = r0 + ldb;
+      const r2 = r1 + ldb;
+      const r3 = r2 + ldb;
+      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j] + (c2 * B[r2 + j] + c3 * B[r3 + j]);
+    }
     for (; k + 1 < i; k += 2) {
       const c0 = T[ti + k * cs];
       const c1 = T[ti + (k + 1) * cs];
@@ -195,6 +206,17 @@ function leftUpperBlock(unit: boolean, i0: number, i1: number, n: number, T: Flo
     const ri = bOff + i * ldb;
     const ti = tOff + i * rs;
     let k = i + 1;
+    for (; k + 3 < i1; k += 4) {
+      const c0 = T[ti + k * cs];
+      const c1 = T[ti + (k + 1) * cs];
+      const c2 = T[ti + (k + 2) * cs];
+      const c3 = T[ti + (k + 3) * cs];
+      const r0 = bOff + k * ldb;
+      const r1 = r0 + ldb;
+      const r2 = r1 + ldb;
+      const r3 = r2 + ldb;
+      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j] + (c2 * B[r2 + j] + c3 * B[r3 + j]);
+    }
     for (; k + 1 < i1; k += 2) {
       const c0 = T[ti + k * cs];
       const c1 = T[ti + (k + 1) * cs];
