@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { eigh } from "../../src/kernels/eigh.js";
+import { eigh, symCongruence } from "../../src/kernels/eigh.js";
 import { qr } from "../../src/kernels/qr.js";
 import { mulberry32, randMat, randSym, matmul, relDiff, orthError, maxAbsDiff, frob } from "./factor-helpers.js";
 
@@ -209,4 +209,19 @@ describe("eigh", () => {
   it("relDiff sanity of the helpers", () => {
     expect(relDiff([1, 2], [1, 2])).toBe(0);
   });
+});
+
+describe("symCongruence", () => {
+  const rng = mulberry32(11);
+  for (const n of [0, 1, 4, 33, 129, 200]) {
+    it(`n=${n}: V·sym(X)·Vᵀ, exactly symmetric, matches the naive product`, () => {
+      const v = randMat(rng, n, n), x = randMat(rng, n, n);
+      const out = symCongruence(v, x, n);
+      const xs = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) xs[i * n + j] = 0.5 * (x[i * n + j] + x[j * n + i]);
+      const ref = matmul(matmul(v, xs, n, n, n), v, n, n, n, false, true);
+      expect(maxAbsDiff(out, ref)).toBeLessThan(1e-12 * Math.max(1, n));
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(out[j * n + i]).toBe(out[i * n + j]);
+    });
+  }
 });

@@ -23,10 +23,10 @@ import type { Rule } from "../../../tensor/meta.js";
 import { apply } from "../../dispatch.js";
 import { fmtShape, shapesEqual, sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../errors.js";
-import { eigh as eighKernel } from "../../../kernels/eigh.js";
+import { eigh as eighKernel, symCongruence } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
 import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, sum, unsqueeze, where } from "../../api.js";
-import { FactorCache, batchShape, mat, plus, sym } from "./common.js";
+import { FactorCache, batchShape, broadcastBatch, forEachBatch, mat, plus, sym } from "./common.js";
 import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
 export interface EighFactors {
@@ -65,6 +65,8 @@ export interface SpectralParams {
    * diagonal and the degenerate pairs.
    */
   gapScale: { mask: Float64Array; plus: boolean; skew: boolean };
+  /** V sym(X) Vᵀ for square V and X (batches broadcast), exactly symmetric: the outer products of the eigh rules. */
+  symCongruence: null;
 }
 
 /** Eigendecomposition of every matrix of A's batch (reading the lower triangles), cached per data array. */
@@ -200,6 +202,11 @@ function skewOr(x: Tensor, skew: boolean): Tensor {
   return skew ? mul(sub(x, mT(x)), 0.5) : x;
 }
 
+/** V sym(X) Vᵀ as a differentiable primitive (see SpectralParams). */
+export function symCongruenceApply(v: Tensor, x: Tensor): Tensor {
+  return apply(spectralRules.symCongruence, [v, x], null);
+}
+
 /** gapScale applied (see SpectralParams). */
 export function gapScaleApply(w: Tensor, x: Tensor, d: Tensor | null, mask: Float64Array, plus: boolean, skew: boolean): Tensor {
   return apply(spectralRules.gapScale, d === null ? [w, x] : [w, x, d], { mask, plus, skew });
@@ -230,13 +237,13 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
         inner = gapScaleApply(w, j, gw, mask, false, true); // F ∘ (J − Jᵀ)/2 + diag(Λ̄), one pass
       } else inner = gw === null ? null : diagEmbed(gw);
       if (inner === null) return [null];
-      return [sym(matmulT(matmul(v, inner), v, false, true))];
+      return [symCongruenceApply(v, inner)]; // U inner Uᵀ (inner is symmetric), lower half computed once
     },
     jvp: ([da], _a, [w, v]: Tensor[], p) => {
       if (da === null) return [null, null];
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(batchShape(v));
-      const pm = matmul(matmulT(v, sym(da), true, false), v);
+      const pm = symCongruenceApply(mT(v), da); // Uᵀ sym(dA) U
       const { mask } = separationMask(w.data, n, nb, p.tol);
       return [diagonal(pm), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
     },
@@ -293,6 +300,27 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const inner = sum(mul(t, y), -2);
       return plus(lin, matmulT(matmul(v, inner), v, false, true));
     },
+  },
+
+  symCongruence: {
+    // C = V Xs Vᵀ, Xs = sym(X):  X̄ = sym(Vᵀ C̄ V) = Vᵀ sym(C̄) V,  V̄ = (C̄ + C̄ᵀ) V Xs = 2 sym(C̄) V Xs;
+    //   dC = V sym(dX) Vᵀ + dV Xs Vᵀ + V Xs dVᵀ = V sym(dX) Vᵀ + 2 sym(dV Xs Vᵀ).
+    name: "linalg.symCongruence",
+    forward: ([v, x]) => {
+      const n = v.shape[v.ndim - 1];
+      const batch = broadcastBatch("linalg.symCongruence", v, x);
+      const out = new Float64Array(sizeOf(batch) * n * n);
+      forEachBatch(batch, [batchShape(v), batchShape(x)], (i, [iv, ix]) => {
+        out.set(symCongruence(mat(v.data, iv, n), mat(x.data, ix, n), n), i * n * n);
+      });
+      return new Tensor(out, [...batch, n, n]);
+    },
+    vjp: (ct: Tensor, [v, x], _out, _p, needs) => [
+      needs[0] ? mul(matmul(matmul(sym(ct), v), sym(x)), 2) : null,
+      needs[1] ? symCongruenceApply(mT(v), ct) : null,
+    ],
+    jvp: ([dv, dx], [v, x]) =>
+      plus(dx === null ? null : symCongruenceApply(v, dx), dv === null ? null : mul(sym(matmulT(matmul(dv, sym(x)), v, false, true)), 2)),
   },
 
   gapScale: {
