@@ -4,6 +4,7 @@
  * libopenblas-dev); built with `npm run build:native`.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { gemmReference } from "../../src/kernels/gemm.js";
@@ -16,7 +17,7 @@ import {
   wasmBackend,
   portableBackend,
 } from "../../src/kernels/backend.js";
-import { loadNative, makeNativeBackend, NATIVE_MIN_WORK } from "../../src/kernels/native/index.js";
+import { chooseCoretype, loadNative, makeNativeBackend, NATIVE_MIN_WORK } from "../../src/kernels/native/index.js";
 import { wasmSimdSupported } from "../../src/kernels/wasm/index.js";
 import { matmul, randn, sum, grad } from "../../src/index.js";
 import { allCases, alphaBetaCases, checkBatch, checkCase, checkNonFinite, rng } from "./gemm-cases.js";
@@ -115,6 +116,17 @@ describe.skipIf(addon === null)("native OpenBLAS gemm vs gemmReference", () => {
       expect(s.minWork).toBe(NATIVE_MIN_WORK);
       expect(s.fallback).toBe(wasmSimdSupported() ? "wasm-simd" : "js");
       expect(String(s.addon)).toMatch(/matgrad_native\.node$/);
+      // the kernel set: SkylakeX requested only on AMD CPUs with AVX-512 (not on this
+      // development machine, whose CPU has no AVX-512 and where it would die with SIGILL)
+      const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
+      const chosen = chooseCoretype(cpuinfo, process.env);
+      if (chosen === "SkylakeX") {
+        expect(s.kernels).toBe("SkylakeX");
+        expect(s.coretype).toBe("SkylakeX (set by matgrad: AMD CPU with AVX-512)");
+      } else {
+        expect(s.coretype).toMatch(/^(OpenBLAS's choice|OPENBLAS_CORETYPE=.* \(set by the user\))$/);
+      }
+      expect(process.env.OPENBLAS_CORETYPE === undefined || s.coretype !== "OpenBLAS's choice").toBe(true);
     } finally {
       await nb.setThreads!(before);
     }
@@ -182,6 +194,35 @@ describe.skipIf(addon === null)("native backend selection and whole ops", () => 
     expect(name).toBe("native-openblas");
     expect(Number(threads)).toBe(Math.min(2, Number(addon!.info().cpus)));
     expect(Number(err)).toBe(0);
+  });
+});
+
+describe("OpenBLAS kernel-set choice (OPENBLAS_CORETYPE while the addon loads)", () => {
+  const cpu = (vendor: string, flags: string) =>
+    `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: 26\nflags\t\t: fpu sse2 avx avx2 fma ${flags}\n\nprocessor\t: 1\n`;
+  const skx = "avx512f avx512dq avx512ifma avx512cd avx512bw avx512vl avx512_bf16";
+
+  it("SkylakeX on AMD with every AVX-512 subset its kernels use (Zen 4 / Zen 5)", () => {
+    expect(chooseCoretype(cpu("AuthenticAMD", skx), {})).toBe("SkylakeX");
+    expect(chooseCoretype(cpu("AuthenticAMD", skx), { OPENBLAS_CORETYPE: "" })).toBe("SkylakeX");
+  });
+
+  it("OpenBLAS's own choice otherwise: no AVX-512 (would be SIGILL), partial AVX-512, Intel, user's setting, no cpuinfo", () => {
+    expect(chooseCoretype(cpu("AuthenticAMD", "sha_ni vaes vpclmulqdq"), {})).toBeNull();
+    expect(chooseCoretype(cpu("AuthenticAMD", "avx512f avx512cd"), {})).toBeNull();
+    expect(chooseCoretype(cpu("GenuineIntel", skx), {})).toBeNull();
+    expect(chooseCoretype(cpu("AuthenticAMD", skx), { OPENBLAS_CORETYPE: "Zen" })).toBeNull();
+    expect(chooseCoretype("", {})).toBeNull();
+  });
+
+  it("this machine: the choice matches /proc/cpuinfo (no AVX-512 flag → null)", () => {
+    if (!existsSync("/proc/cpuinfo")) return;
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const hasAvx512 = /^flags\s*:.*\bavx512f\b/m.test(info);
+    const amd = /^vendor_id\s*:\s*AuthenticAMD/m.test(info);
+    const choice = chooseCoretype(info, {});
+    if (!hasAvx512 || !amd) expect(choice).toBeNull();
+    else expect([null, "SkylakeX"]).toContain(choice);
   });
 });
 

@@ -9,6 +9,12 @@
  * in `loadNativeAsync`, from a dynamic `import()` of a computed specifier that
  * bundlers do not follow. In a browser (no `process`) every loader returns null.
  *
+ * Kernel set: OpenBLAS picks its kernels from CPUID when it loads; on AMD CPUs
+ * with AVX-512 (Zen 4 / Zen 5) that choice is its AVX2 "Zen" kernels, measured
+ * ~40% slower than its AVX-512 "SkylakeX" ones, so unless the user set
+ * OPENBLAS_CORETYPE, matgrad sets it to SkylakeX there for the duration of the
+ * load (see `chooseCoretype`; the variable is restored right after).
+ *
  * Products below `minWork` = m·n·k go to the fallback backend (WASM or JS):
  * an N-API call costs ~0.1–0.3 µs plus OpenBLAS's own per-call set-up, which
  * the small in-process kernels beat on tiny matrices.
@@ -33,12 +39,32 @@ type Proc = {
   getBuiltinModule?: (id: string) => unknown;
 };
 type ModuleMod = { createRequire(from: string): (id: string) => unknown };
+type FsMod = { readFileSync(path: string, enc: "utf8"): string };
+
+/** The AVX-512 subsets OpenBLAS's SkylakeX kernels use. */
+export const SKYLAKEX_FLAGS = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"] as const;
+
+/**
+ * The OpenBLAS kernel set to request through OPENBLAS_CORETYPE while the addon
+ * loads, given /proc/cpuinfo's text and the environment; null leaves the
+ * choice to OpenBLAS. "SkylakeX" on AMD CPUs that have every AVX-512 subset its
+ * kernels need (OpenBLAS's own pick there is AVX2-only); never when the user
+ * set OPENBLAS_CORETYPE, and never without AVX-512 (those kernels would die
+ * with SIGILL).
+ */
+export function chooseCoretype(cpuinfo: string, env: Record<string, string | undefined>): string | null {
+  if (env.OPENBLAS_CORETYPE) return null;
+  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1];
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
+  return vendor === "AuthenticAMD" && SKYLAKEX_FLAGS.every((f) => flags.has(f)) ? "SkylakeX" : null;
+}
 
 const proc = (): Proc | undefined => (globalThis as { process?: Proc }).process;
 
 let addon: NativeAddon | null = null;
 let addonPath = "";
 let loadError: string | null = null;
+let coretypeNote = "OpenBLAS's choice";
 let tried = false;
 
 function addonLocation(): string | null {
@@ -54,7 +80,7 @@ function addonLocation(): string | null {
   return here?.startsWith("file:") ? decodeURIComponent(new URL(ADDON_REL, here).pathname) : null;
 }
 
-function finishLoad(mod: ModuleMod | undefined): NativeAddon | null {
+function finishLoad(mod: ModuleMod | undefined, fs: FsMod | undefined): NativeAddon | null {
   tried = true;
   const file = addonLocation();
   if (!mod || file === null) {
@@ -62,10 +88,27 @@ function finishLoad(mod: ModuleMod | undefined): NativeAddon | null {
     return null;
   }
   const p = proc();
+  const env = p?.env ?? {};
+  if (env.OPENBLAS_CORETYPE) coretypeNote = `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE} (set by the user)`;
+  let cpuinfo = "";
+  try {
+    cpuinfo = fs?.readFileSync("/proc/cpuinfo", "utf8") ?? "";
+  } catch {
+    cpuinfo = ""; // not Linux: leave the choice to OpenBLAS
+  }
+  const coretype = chooseCoretype(cpuinfo, env);
   try {
     // resolve relative to the file itself so the override may be any absolute path
     const req = mod.createRequire(file);
-    const a = req(file) as NativeAddon;
+    // OpenBLAS reads OPENBLAS_CORETYPE once, when the library loads
+    if (coretype !== null) env.OPENBLAS_CORETYPE = coretype;
+    let a: NativeAddon;
+    try {
+      a = req(file) as NativeAddon;
+    } finally {
+      if (coretype !== null) delete env.OPENBLAS_CORETYPE;
+    }
+    if (coretype !== null) coretypeNote = `${coretype} (set by matgrad: AMD CPU with AVX-512)`;
     if (typeof a?.dgemm !== "function" || typeof a.dgemmBatch !== "function") throw new Error("unexpected exports");
     // threads are opt-in as for the WASM backend: one OpenBLAS thread unless the
     // user configured OpenBLAS (or matgrad, through setThreads / MATGRAD_THREADS)
@@ -100,21 +143,23 @@ export function loadNative(): NativeAddon | null {
     loadError = "synchronous loading needs Node ≥ 20.16 (await loadNativeAsync() first)";
     return null;
   }
-  return finishLoad(p.getBuiltinModule("node:module") as ModuleMod);
+  return finishLoad(p.getBuiltinModule("node:module") as ModuleMod, p.getBuiltinModule("node:fs") as FsMod);
 }
 
 /** Load the addon through a dynamic import of node:module (works on every Node ≥ 20). */
 export async function loadNativeAsync(): Promise<NativeAddon | null> {
   if (tried) return addon;
   if (proc()?.versions?.node === undefined) return loadNative();
-  const spec = "node:module";
+  const [moduleSpec, fsSpec] = ["node:module", "node:fs"];
   let mod: ModuleMod | undefined;
+  let fs: FsMod | undefined;
   try {
-    mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as ModuleMod;
+    mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ moduleSpec)) as ModuleMod;
+    fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsSpec)) as FsMod;
   } catch {
-    mod = undefined;
+    // not Node after all: finishLoad reports it
   }
-  return tried ? addon : finishLoad(mod);
+  return tried ? addon : finishLoad(mod, fs);
 }
 
 /** Why the addon is not loaded (null when it is). */
@@ -175,7 +220,7 @@ export function makeNativeBackend(
         library: version ? `OpenBLAS ${version}` : i.config,
         config: i.config,
         kernels: i.corename,
-        coretypeEnv: proc()?.env?.OPENBLAS_CORETYPE ?? null,
+        coretype: coretypeNote,
         parallel: i.parallel,
         threads: a.getThreads(),
         cpus: i.cpus,
