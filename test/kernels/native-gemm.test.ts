@@ -64,6 +64,24 @@ describe.skipIf(addon === null)("native OpenBLAS gemm vs gemmReference", () => {
     const loopOnly = makeNativeBackend(a, { name: "js-loop", gemm: portableBackend.gemm }, { minWork: 1000 });
     checkBatch(loopOnly.gemmBatch!, 3, 4, 5, 2);
     checkBatch(loopOnly.gemmBatch!, 11, 12, 13, 2);
+    // routing: below minWork (and alpha = 0) to the fallback, at or above it to the addon
+    const calls: string[] = [];
+    const spy = {
+      name: "spy",
+      gemm: ((...args: Parameters<typeof gemmReference>) => {
+        calls.push(`${args[2]}x${args[3]}x${args[4]}`);
+        gemmReference(...args);
+      }) as typeof gemmReference,
+    };
+    const routed = makeNativeBackend(a, spy, { minWork: 1000, name: "routed" });
+    for (const [m, n, k, alpha] of [[9, 10, 12, 1], [10, 10, 10, 1], [9, 9, 9, 1], [20, 20, 20, 0]] as const) {
+      const C = new Float64Array(m * n);
+      routed.gemm(false, false, m, n, k, alpha, new Float64Array(m * k).fill(1), 0, k, new Float64Array(k * n).fill(1), 0, n, 0, C, 0, n);
+      expect(C[m * n - 1]).toBe(alpha * k);
+    }
+    expect(calls).toEqual(["9x9x9", "20x20x20"]);
+    expect(routed.name).toBe("routed");
+    expect(routed.status!().fallback).toBe("spy");
   });
 
   it("bad arguments throw typed errors naming the op and the argument instead of touching memory", () => {
