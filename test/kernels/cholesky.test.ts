@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { choleskyFactor, choleskySolve, lowerHalfTN } from "../../src/kernels/cholesky.js";
+import { choleskyBackward, choleskyFactor, choleskySolve, lowerHalfTN } from "../../src/kernels/cholesky.js";
+import { triangularSolve } from "../../src/kernels/triangular.js";
 import { mulberry32, randMat, randSpd, matmul, maxAbsDiff, relDiff, frob } from "./factor-helpers.js";
 
 /** Keep only the lower triangle; fill the strict upper part with NaN (must not be read). */
@@ -120,5 +121,38 @@ describe("lowerHalfTN", () => {
   it("hand-checked 2×2", () => {
     // L = [[1, ·], [2, 3]], G = [[1, 2], [3, 4]]: LᵀG = [[7, 10], [9, 12]] → [[3.5, 0], [9, 6]]
     expect(Array.from(lowerHalfTN(new Float64Array([1, NaN, 2, 3]), new Float64Array([1, 2, 3, 4]), 2))).toEqual([3.5, 0, 9, 6]);
+  });
+});
+
+describe("choleskyBackward", () => {
+  const rng = mulberry32(3);
+  for (const n of [0, 1, 2, 5, 32, 33, 70, 200]) {
+    it(`n=${n}: equals sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹) computed by products and solves; reads only tril(L̄)`, () => {
+      const { l } = choleskyFactor(randSpd(rng, n), n);
+      const g = randMat(rng, n, n);
+      const gNaN = lowerWithNaN(g, n);
+      const out = choleskyBackward(l, gNaN, n);
+      // reference: P = Φ(Lᵀ G) naively, two triangular solves, symmetric part
+      const p = new Float64Array(n * n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let k = i; k < n; k++) s += l[k * n + i] * g[k * n + j];
+          p[i * n + j] = i === j ? 0.5 * s : s;
+        }
+      const y = triangularSolve(l, n, p, n, { lower: true, trans: true, unitDiagonal: false, left: true });
+      const sm = triangularSolve(l, n, y, n, { lower: true, trans: false, unitDiagonal: false, left: false });
+      const ref = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ref[i * n + j] = 0.5 * (sm[i * n + j] + sm[j * n + i]);
+      expect(maxAbsDiff(out, ref)).toBeLessThan(1e-13 * Math.max(1, frob(ref)));
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(out[j * n + i]).toBe(out[i * n + j]);
+    });
+  }
+  it("hand-checked 1×1 and 2×2", () => {
+    // A = l², L̄ = g: Ā = g/(2l)
+    expect(Array.from(choleskyBackward(new Float64Array([3]), new Float64Array([6]), 1))).toEqual([1]);
+    // L = I: Ā = sym(Φ(L̄))
+    const out = choleskyBackward(new Float64Array([1, 0, 0, 1]), new Float64Array([2, NaN, 4, 6]), 2);
+    expect(Array.from(out)).toEqual([1, 2, 2, 3]); // Φ(L̄) = [[1, 0], [4, 3]], sym → [[1, 2], [2, 3]]
   });
 });

@@ -6,7 +6,8 @@ import type { Rule } from "../../../tensor/meta.js";
 import { sizeOf } from "../../../tensor/shape.js";
 import { NonDifferentiableError, NotPositiveDefiniteError, SingularMatrixError } from "../../../errors.js";
 import { triangularSolve as triSolveKernel } from "../../../kernels/triangular.js";
-import { choleskyFactor, lowerHalfTN } from "../../../kernels/cholesky.js";
+import { choleskyBackward, choleskyFactor, lowerHalfTN } from "../../../kernels/cholesky.js";
+import { isGradEnabled } from "../../../tensor/meta.js";
 import { qr as qrKernel } from "../../../kernels/qr.js";
 import { add, concat, matmul, mT, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
@@ -103,6 +104,17 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       return new Tensor(out, a.shape);
     },
     vjp: (ct: Tensor, _a, l: Tensor) => {
+      // First order only (the result will not be differentiated): the same Ā by Murray's blocked
+      // reverse-mode Cholesky (kernels/cholesky.ts), ≈ 2n³/3 flops, no intermediate tensors.
+      if (!mayDifferentiate(ct) && !mayDifferentiate(l)) {
+        const n = l.shape[l.ndim - 1];
+        const batch = broadcastBatch("linalg.cholesky", l, ct);
+        const out = new Float64Array(sizeOf(batch) * n * n);
+        forEachBatch(batch, [batchShape(l), batchShape(ct)], (i, [il, ic]) => {
+          out.set(choleskyBackward(mat(l.data, il, n), mat(ct.data, ic, n), n), i * n * n);
+        });
+        return [new Tensor(out, [...batch, n, n])];
+      }
       const p = lowerHalfTNApply(l, ct); // Φ(Lᵀ L̄), only the lower triangle computed
       const y = triSolvePrim(l, p, { ...LOWER_LEFT, trans: true }, "linalg.cholesky"); // L⁻ᵀ P
       const s = triSolvePrim(l, y, { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // (L⁻ᵀ P) L⁻¹
@@ -194,6 +206,11 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     },
   },
 };
+
+/** Whether x may be differentiated further (recorded on a tape, or carrying forward tangents). */
+function mayDifferentiate(x: Tensor): boolean {
+  return (isGradEnabled() && x._node !== null) || x._fw !== null;
+}
 
 /** Φ(tril(L)ᵀ G) as a differentiable primitive (see lowerHalfTN in the rules). */
 function lowerHalfTNApply(l: Tensor, g: Tensor): Tensor {
