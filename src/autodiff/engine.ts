@@ -56,11 +56,13 @@ interface Saved {
 }
 
 /**
- * Nodes reachable from the roots, in post-order (every node after all of its
- * inputs' nodes); marks each with `stamp`. With `saved`, records the nodes'
- * previous scratch fields first (nested backward passes restore them).
+ * Nodes reachable from the roots that lead to a requested node, in post-order
+ * (every node after all of its inputs' nodes); marks every visited node with
+ * `stamp` and sets its `_needed` flag (requested: `targets`, or the leaves when
+ * `targets` is null). With `saved`, records the nodes' previous scratch fields
+ * first (nested backward passes restore them).
  */
-function topoSort(roots: GradNode[], stamp: number, saved: Saved[] | null): GradNode[] {
+function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null): GradNode[] {
   const order: GradNode[] = [];
   const nodes: GradNode[] = [];
   const next: number[] = [];
@@ -91,7 +93,21 @@ function topoSort(roots: GradNode[], stamp: number, saved: Saved[] | null): Grad
       } else {
         nodes.pop();
         next.pop();
-        order.push(node);
+        // all inputs are done: the node is needed if it is requested or leads to a needed node
+        let need = targets === null ? node.isLeaf : targets.has(node);
+        if (!need && inputs !== null) {
+          for (let i = 0; i < inputs.length; i++) {
+            const c = inputs[i]._node;
+            if (c !== null && c._needed) {
+              need = true;
+              break;
+            }
+          }
+        }
+        if (need) {
+          node._needed = true;
+          order.push(node);
+        }
       }
     }
   }
@@ -118,31 +134,13 @@ function run(
   depth++;
   const prevMode = setGradEnabled(createGraph);
   try {
-    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, saved);
-
-    // which nodes lead to a target (targets are the leaves for backward())
+    // which nodes are requested (the leaves for backward())
     let targetNodes: Set<GradNode> | null = null;
     if (targets !== null) {
       targetNodes = new Set<GradNode>();
       for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
     }
-    for (let k = 0; k < order.length; k++) {
-      const node = order[k];
-      if (targetNodes === null ? node.isLeaf : targetNodes.has(node)) {
-        node._needed = true;
-        continue;
-      }
-      if (!node.isLeaf) {
-        const inputs = (node as OpNode).inputs!;
-        for (let i = 0; i < inputs.length; i++) {
-          const n = inputs[i]._node;
-          if (n !== null && n._needed) {
-            node._needed = true;
-            break;
-          }
-        }
-      }
-    }
+    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, targetNodes, saved);
 
     // Sums the engine created itself (not visible to anyone else: bit idx of node._owned)
     // are updated in place when nothing records or differentiates them: fan-in without allocation.
@@ -171,7 +169,7 @@ function run(
     for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
 
     const results = new Map<GradNode, (Tensor | null)[]>();
-    const needsScratch: boolean[] = []; // reused for every node of this pass (rules only read it)
+    const needsScratch: boolean[][] = []; // by arity, reused for every node of this pass (rules only read it)
     for (let oi = order.length - 1; oi >= 0; oi--) {
       const node = order[oi];
       if (!node._needed) continue;
@@ -205,8 +203,7 @@ function run(
         ctArg = new Array<Tensor | null>(nOut);
         for (let k = 0; k < nOut; k++) ctArg[k] = slot[k] ?? null;
       }
-      const needs = needsScratch;
-      needs.length = inputs.length;
+      const needs = (needsScratch[inputs.length] ??= new Array<boolean>(inputs.length));
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i]._node;
