@@ -7,9 +7,8 @@ import { sizeOf } from "../../../tensor/shape.js";
 import { NonDifferentiableError, NotPositiveDefiniteError, SingularMatrixError } from "../../../errors.js";
 import { triangularSolve as triSolveKernel } from "../../../kernels/triangular.js";
 import { choleskyBackward, choleskyFactor, lowerHalfTN } from "../../../kernels/cholesky.js";
-import { isGradEnabled } from "../../../tensor/meta.js";
 import { qr as qrKernel } from "../../../kernels/qr.js";
-import { add, concat, matmul, mT, neg, sub, tril, triu, matmulT } from "../../api.js";
+import { add, concat, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
 import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, plus, sym } from "./common.js";
 import { apply } from "../../dispatch.js";
@@ -27,6 +26,8 @@ export interface TriangularParams {
   qr: { mode: "reduced" | "complete" };
   /** Φ(tril(L)ᵀ G), L and G square (batches broadcast): the structured inner product of the Cholesky VJP. */
   lowerHalfTN: null;
+  /** The Cholesky VJP as a primitive: sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹) for L lower triangular (reads tril(L) and tril(G)). */
+  choleskyVjp: null;
 }
 
 /** The triangle of a matrix that a triangular solve reads (strict when the diagonal is implied). */
@@ -103,28 +104,55 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       }
       return new Tensor(out, a.shape);
     },
-    vjp: (ct: Tensor, _a, l: Tensor) => {
-      // First order only (the result will not be differentiated): the same Ā by Murray's blocked
-      // reverse-mode Cholesky (kernels/cholesky.ts), ≈ 2n³/3 flops, no intermediate tensors.
-      if (!mayDifferentiate(ct) && !mayDifferentiate(l)) {
-        const n = l.shape[l.ndim - 1];
-        const batch = broadcastBatch("linalg.cholesky", l, ct);
-        const out = new Float64Array(sizeOf(batch) * n * n);
-        forEachBatch(batch, [batchShape(l), batchShape(ct)], (i, [il, ic]) => {
-          out.set(choleskyBackward(mat(l.data, il, n), mat(ct.data, ic, n), n), i * n * n);
-        });
-        return [new Tensor(out, [...batch, n, n])];
-      }
-      const p = lowerHalfTNApply(l, ct); // Φ(Lᵀ L̄), only the lower triangle computed
-      const y = triSolvePrim(l, p, { ...LOWER_LEFT, trans: true }, "linalg.cholesky"); // L⁻ᵀ P
-      const s = triSolvePrim(l, y, { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // (L⁻ᵀ P) L⁻¹
-      return [sym(s)];
-    },
+    vjp: (ct: Tensor, _a, l: Tensor) => [choleskyVjpApply(l, ct)],
     jvp: ([da], _a, l: Tensor) => {
       if (da === null) return null;
       const y = triSolvePrim(l, sym(da), LOWER_LEFT, "linalg.cholesky"); // L⁻¹ dA
       const z = triSolvePrim(l, y, { ...LOWER_LEFT, left: false, trans: true }, "linalg.cholesky"); // L⁻¹ dA L⁻ᵀ
       return matmul(l, phi(z));
+    },
+  },
+
+  choleskyVjp: {
+    // C = f(L, G) = sym(S), S = L⁻ᵀ P L⁻¹, P = Φ(Lᵀ G): the Cholesky VJP (forward: Murray's blocked
+    // reverse-mode Cholesky, ≈ 2n³/3 flops). Its own derivatives, with D = tril(dL) and Cs = sym(C̄):
+    //   linear in G:  f(L, dG), and Ḡ = L Φ(M), M = L⁻¹ Cs L⁻ᵀ  (the Cholesky JVP applied to C̄);
+    //   in L:  dC = sym(L⁻ᵀ Φ(Dᵀ G) L⁻¹) − 2 sym(C D L⁻¹)   (S + Sᵀ = 2C),
+    //          L̄ = tril(G Φ(M)ᵀ − 2 C Cs L⁻ᵀ).
+    name: "linalg.choleskyVjp",
+    forward: ([l, g]) => {
+      const n = l.shape[l.ndim - 1];
+      const batch = broadcastBatch("linalg.cholesky", l, g);
+      const out = new Float64Array(sizeOf(batch) * n * n);
+      forEachBatch(batch, [batchShape(l), batchShape(g)], (i, [il, ig]) => {
+        out.set(choleskyBackward(mat(l.data, il, n), mat(g.data, ig, n), n), i * n * n);
+      });
+      return new Tensor(out, [...batch, n, n]);
+    },
+    vjp: (ct: Tensor, [l, g], c: Tensor, _p, needs) => {
+      const cs = sym(ct);
+      const y = triSolvePrim(l, cs, LOWER_LEFT, "linalg.cholesky"); // L⁻¹ Cs
+      const m = triSolvePrim(l, y, { ...LOWER_LEFT, left: false, trans: true }, "linalg.cholesky"); // L⁻¹ Cs L⁻ᵀ
+      const pm = phi(m);
+      const gg = needs[1] ? matmul(l, pm) : null;
+      let gl: Tensor | null = null;
+      if (needs[0]) {
+        const w = triSolvePrim(l, matmul(c, cs), { ...LOWER_LEFT, left: false, trans: true }, "linalg.cholesky"); // C Cs L⁻ᵀ
+        gl = tril(sub(matmulT(g, pm, false, true), mul(w, 2)));
+      }
+      return [gl, gg];
+    },
+    jvp: ([dl, dg], [l, g], c: Tensor) => {
+      let t: Tensor | null = dg === null ? null : choleskyVjpApply(l, dg);
+      if (dl !== null) {
+        const d = tril(dl);
+        const q = lowerHalfTNApply(d, g); // Φ(Dᵀ G)
+        const y = triSolvePrim(l, q, { ...LOWER_LEFT, trans: true }, "linalg.cholesky"); // L⁻ᵀ Q
+        const sq = triSolvePrim(l, y, { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // L⁻ᵀ Q L⁻¹
+        const cdl = triSolvePrim(l, matmul(c, d), { ...LOWER_LEFT, left: false }, "linalg.cholesky"); // C D L⁻¹
+        t = plus(t, sub(sym(sq), mul(sym(cdl), 2)));
+      }
+      return t;
     },
   },
 
@@ -207,9 +235,9 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
   },
 };
 
-/** Whether x may be differentiated further (recorded on a tape, or carrying forward tangents). */
-function mayDifferentiate(x: Tensor): boolean {
-  return (isGradEnabled() && x._node !== null) || x._fw !== null;
+/** The Cholesky VJP sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹) as a differentiable primitive (see choleskyVjp in the rules). */
+function choleskyVjpApply(l: Tensor, g: Tensor): Tensor {
+  return apply(triangularRules.choleskyVjp, [l, g], null);
 }
 
 /** Φ(tril(L)ᵀ G) as a differentiable primitive (see lowerHalfTN in the rules). */
