@@ -110,7 +110,25 @@ function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {
 
 /** Apply a single-output rule. */
 export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
-  return applyMulti(rule, inputs, params)[0];
+  // fast path (no forward-mode tangents): no intermediate arrays
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]._fw !== null) return applyMulti(rule, inputs, params)[0];
+  const r = rule.forward(inputs, params);
+  const outs = Array.isArray(r) ? r : null;
+  const out = outs === null ? (r as Tensor) : outs[0];
+  if (isGradEnabled()) {
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i]._node !== null && !(rule.nondiff !== undefined && rule.nondiff.includes(i))) {
+        const all = outs ?? [out];
+        const node = new OpNode(rule, inputs, all, params);
+        for (let k = 0; k < all.length; k++) {
+          all[k]._node = node;
+          all[k]._outIdx = k;
+        }
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** Apply a rule, returning all its outputs. */
