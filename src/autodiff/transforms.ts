@@ -11,8 +11,9 @@ import { ArgumentError, ShapeError } from "../errors.js";
 import { apply, stripLevel, tangentAt } from "../ops/dispatch.js";
 import { rules } from "../ops/registry.js";
 import { asTensor, reshape, stack, type TensorLike } from "../ops/api.js";
-import { zerosLike, zeros } from "../tensor/create.js";
+import { zerosLike, zeros, randn } from "../tensor/create.js";
 import { gradients } from "./engine.js";
+import { trace, replay } from "./trace.js";
 
 export type TensorFn = (...args: Tensor[]) => Tensor;
 export type MultiFn = (...args: Tensor[]) => Tensor | Tensor[];
@@ -148,12 +149,42 @@ export function jvp(f: MultiFn, primals: TensorLike[], tangents: TensorLike[]): 
 
 /**
  * linearize(f, ...primals) = { out, jvpFn } where jvpFn(...tangents) = Df(primals)[tangents].
- * Each jvpFn call runs one forward-mode pass.
+ * f and its JVP run once; the tangent computation is recorded as a program
+ * (linear in the tangents) and each jvpFn call replays only that part — the
+ * primal work is not redone. jvpFn is differentiable (linearTranspose(jvpFn)
+ * gives the VJP). For functions with several outputs, each call runs jvp again.
  */
 export function linearize(f: MultiFn, ...primals: TensorLike[]): { out: any; jvpFn: (...tangents: TensorLike[]) => any } {
   const ps = primals.map(asTensor);
-  const out = f(...ps);
-  return { out, jvpFn: (...tangents: TensorLike[]) => jvp(f, ps, tangents).tangent };
+  let out: Tensor | Tensor[] | undefined;
+  let multi = false;
+  const tangentOf = (...ts: Tensor[]): Tensor => {
+    const r = jvp(f, ps, ts);
+    out = r.out;
+    if (Array.isArray(r.tangent)) {
+      multi = true;
+      return ts[0];
+    }
+    return r.tangent as Tensor;
+  };
+  // trace at generic (seeded random) tangents, so that no rule takes a special path for zeros
+  const probes = ps.map((p, i) => randn(p.shape, { seed: 7919 + i }));
+  const traced = trace("linearize", tangentOf, probes, ps);
+  const check = (ts: Tensor[]): void => {
+    if (ts.length !== ps.length) throw new ArgumentError("linearize", `expected ${ps.length} tangents, got ${ts.length}`);
+    ts.forEach((t, i) => {
+      if (!shapesEqual(t.shape, ps[i].shape))
+        throw new ShapeError("linearize", `tangent ${i} has shape ${fmtShape(t.shape)} but primal ${i} has shape ${fmtShape(ps[i].shape)}`);
+    });
+  };
+  const jvpFn = multi
+    ? (...tangents: TensorLike[]) => jvp(f, ps, tangents).tangent
+    : (...tangents: TensorLike[]) => {
+        const ts = tangents.map(asTensor);
+        check(ts);
+        return replay(traced.program, ts);
+      };
+  return { out, jvpFn };
 }
 
 /**

@@ -137,6 +137,33 @@ describe("linearize / linearTranspose", () => {
     close(jvpFn(t), jvp(invLike, [X], [t]).tangent, 1e-12);
   });
 
+  it("linearize runs f once; each jvpFn call replays only the tangent computation", () => {
+    let calls = 0;
+    const f = (X: Tensor, W: Tensor): Tensor => {
+      calls++;
+      return sin(matmul(X, W)).add(matmul(X, X));
+    };
+    const X = randn([3, 3], { seed: 40 }), W = randn([3, 3], { seed: 41 });
+    const { out, jvpFn } = linearize(f, X, W);
+    expect(calls).toBe(1);
+    close(out, f(X, W));
+    calls = 0;
+    for (let k = 0; k < 3; k++) {
+      const tX = randn([3, 3], { seed: 50 + k }), tW = randn([3, 3], { seed: 60 + k });
+      close(jvpFn(tX, tW), jvp(f, [X, W], [tX, tW]).tangent, 1e-12);
+    }
+    expect(calls).toBe(3); // only the three reference jvp calls above
+    expect(() => jvpFn(randn([2, 2]), W)).toThrow(/^linearize: tangent 0 has shape \[2, 2\] but primal 0 has shape \[3, 3\]/);
+  });
+
+  it("linearize of a multi-output function", () => {
+    const X = randn([2, 2], { seed: 42 }), t = randn([2, 2], { seed: 43 });
+    const { jvpFn } = linearize((A: Tensor) => [matmul(A, A), sum(A)], X);
+    const [t1, t2] = jvpFn(t);
+    close(t1, add(matmul(t, X), matmul(X, t)), 1e-12);
+    close(t2, sum(t), 1e-12);
+  });
+
   it("linearTranspose of t ↦ A t B is c ↦ Aᵀ c Bᵀ", () => {
     const A = randn([2, 3], { seed: 19 }), B = randn([4, 5], { seed: 20 });
     const L = (T: Tensor): Tensor => matmul(matmul(A, T), B);

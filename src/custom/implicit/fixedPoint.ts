@@ -18,7 +18,7 @@ import { asTensor, sub, type TensorLike } from "../../ops/api.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
-import { plain } from "../linsolve/trace.js";
+import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
 import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
 

@@ -19,7 +19,7 @@ import { fmtShape, shapesEqual } from "../../tensor/shape.js";
 import { asTensor, sub, type TensorLike } from "../../ops/api.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
-import { plain } from "../linsolve/trace.js";
+import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
 import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
 import { newtonSolve, type NewtonKrylovOptions } from "./newton.js";

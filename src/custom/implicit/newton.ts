@@ -16,7 +16,7 @@ import { jvp } from "../../autodiff/transforms.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
-import { plain, trace } from "../linsolve/trace.js";
+import { plain, trace } from "../../autodiff/trace.js";
 import {
   deterministicProbe, numericMatvec, resolveLinearOptions, runLinearSolver, type LinearSolveOptions,
 } from "../linsolve/solve.js";

@@ -23,7 +23,7 @@ import { enableGrad } from "../../autodiff/engine.js";
 import { jvp, vjp } from "../../autodiff/transforms.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
-import { plain, replay, replayNumeric, trace, type Program } from "../linsolve/trace.js";
+import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
 import {
   resolveLinearOptions, solveLinearFn, type LinearSolveOptions, type ResolvedLinearOptions, type SolveContext,
 } from "../linsolve/solve.js";

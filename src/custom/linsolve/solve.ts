@@ -34,7 +34,7 @@ import { zeros } from "../../tensor/create.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { bicgstab, cg, gmres, nrm2, type KrylovResult, type MatVec } from "./krylov.js";
 import { denseFactor, denseSolve, type DenseFactors } from "./dense.js";
-import { plain, replay, replayNumeric, trace, type Program } from "./trace.js";
+import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
 
 export type LinearSolverName = "auto" | "cg" | "gmres" | "bicgstab" | "lu";
 

@@ -26,12 +26,12 @@
  * that are linear in the probes (JVP and VJP programs, user matvecs — those
  * are checked; see solve.ts).
  */
-import { Tensor } from "../../tensor/tensor.js";
-import { LeafNode, OpNode, isLevelLive, type GradNode, type Rule, type TangentLink } from "../../tensor/meta.js";
-import type { Shape } from "../../tensor/shape.js";
-import { applyMulti } from "../../ops/dispatch.js";
-import { enableGrad } from "../../autodiff/engine.js";
-import { ArgumentError } from "../../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { LeafNode, OpNode, isLevelLive, type GradNode, type Rule, type TangentLink } from "../tensor/meta.js";
+import type { Shape } from "../tensor/shape.js";
+import { applyMulti } from "../ops/dispatch.js";
+import { enableGrad } from "./engine.js";
+import { ArgumentError } from "../errors.js";
 
 /** Where a step input (or the output) comes from. */
 type Ref =
