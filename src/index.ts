@@ -30,6 +30,11 @@ export {
   type GradcheckOptions, type GradgradcheckOptions, type GradcheckResult, type GradcheckInputResult,
   type GradcheckEntry, type DotProductResult, type GradcheckStructure,
 } from "./testing/gradcheck.js";
+export {
+  checkOpInfo, checkSample, checkForward, checkGrad, checkGradGrad, checkErrorSample, compareValues,
+  type OpInfo, type Sample, type ErrorSample, type CheckOutcome, type InputStructure,
+} from "./testing/opinfo.js";
+export { allOpInfos, coreOpInfos, linalgOpInfos } from "./testing/opinfo/index.js";
 export { Function, FunctionCtx, type FunctionClass } from "./custom/function.js";
 export {
   customVjp, customJvp, type CustomVjpRules, type CustomVjpOptions, type CustomJvpOptions, type CustomOptions, type JvpRule,

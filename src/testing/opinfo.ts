@@ -8,6 +8,10 @@
  */
 import type { Tensor, NestedArray } from "../tensor/tensor.js";
 import type { TensorLike } from "../ops/api.js";
+import { Tensor as TensorClass } from "../tensor/tensor.js";
+import { fromNested } from "../tensor/create.js";
+import { asTensor } from "../ops/api.js";
+import { gradcheck, gradgradcheck, type GradcheckResult } from "./gradcheck.js";
 
 /** How gradcheck perturbs an input: freely, or only within symmetric matrices (for ops that read one triangle). */
 export type InputStructure = "general" | "symmetric";
@@ -51,4 +55,94 @@ export interface OpInfo {
   atol?: number;
   rtol?: number;
   errors?: ErrorSample[];
+}
+
+// ---------------------------------------------------------------------------
+// Checking an entry: the same checks the op test suite runs, usable from any test framework.
+
+
+export interface CheckOutcome {
+  /** "forward value", "gradcheck", "gradgradcheck" or "error input". */
+  check: string;
+  /** The sample's (or error sample's) name. */
+  sample: string;
+  ok: boolean;
+  /** What went wrong (a gradcheck report, a value mismatch, the unexpected error). */
+  message: string;
+}
+
+/** Compare `actual` with a reference within atol + rtol·|ref|; returns null when close, else a description. */
+export function compareValues(actual: Tensor, expected: Tensor | NestedArray, atol = 1e-12, rtol = 1e-10): string | null {
+  const e = expected instanceof TensorClass ? expected : fromNested(expected);
+  if (actual.shape.length !== e.shape.length || actual.shape.some((d, i) => d !== e.shape[i]))
+    return `shape [${actual.shape.join(", ")}], expected [${e.shape.join(", ")}]`;
+  for (let i = 0; i < e.size; i++) {
+    const a = actual.data[i], b = e.data[i];
+    if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b)) && !(Number.isNaN(a) && Number.isNaN(b)))
+      return `value mismatch at flat index ${i}: got ${a}, expected ${b} (atol ${atol}, rtol ${rtol})`;
+  }
+  return null;
+}
+
+function outcome(check: string, sample: string, fn: () => string | null): CheckOutcome {
+  try {
+    const msg = fn();
+    return { check, sample, ok: msg === null, message: msg ?? "" };
+  } catch (e) {
+    return { check, sample, ok: false, message: (e as Error).message };
+  }
+}
+
+function gradOptions(info: OpInfo, s: Sample) {
+  return {
+    structure: s.structure, nondiff: info.nondiff, forward: info.forward ?? true,
+    atol: s.atol ?? info.atol, rtol: s.rtol ?? info.rtol, raise: false, name: info.name,
+  };
+}
+
+const reportOf = (r: GradcheckResult): string | null => (r.ok ? null : r.report);
+
+/** The forward value against the sample's reference (null when the sample has none). */
+export function checkForward(info: OpInfo, s: Sample): CheckOutcome | null {
+  if (s.expected === undefined) return null;
+  return outcome("forward value", s.name, () => {
+    const ref = typeof s.expected === "function" ? s.expected(...s.inputs) : s.expected!;
+    return compareValues(info.fn(...s.inputs), ref as Tensor | NestedArray);
+  });
+}
+
+/** gradcheck of the VJP and JVP (and their dot-product test) against central differences. */
+export function checkGrad(info: OpInfo, s: Sample): CheckOutcome {
+  return outcome("gradcheck", s.name, () => reportOf(gradcheck(info.fn, s.inputs, gradOptions(info, s))));
+}
+
+/** gradgradcheck (reverse-over-reverse, forward-over-reverse); null when the entry or sample opts out. */
+export function checkGradGrad(info: OpInfo, s: Sample): CheckOutcome | null {
+  if (!(info.secondOrder ?? true) || s.skipSecondOrder) return null;
+  return outcome("gradgradcheck", s.name, () => reportOf(gradgradcheck(info.fn, s.inputs, gradOptions(info, s))));
+}
+
+/** The checks of one sample: forward value (when a reference is given), gradcheck (VJP, JVP, dot-product test), gradgradcheck. */
+export function checkSample(info: OpInfo, s: Sample): CheckOutcome[] {
+  return [checkForward(info, s), checkGrad(info, s), checkGradGrad(info, s)].filter((o): o is CheckOutcome => o !== null);
+}
+
+/** An error sample must raise the documented error class with a message naming the op. */
+export function checkErrorSample(info: OpInfo, e: ErrorSample): CheckOutcome {
+  let caught: unknown = null;
+  try {
+    info.fn(...e.inputs().map(asTensor));
+  } catch (err) {
+    caught = err;
+  }
+  const fail = (message: string): CheckOutcome => ({ check: "error input", sample: e.name, ok: false, message });
+  if (caught === null) return fail(`expected ${e.error.name}, but nothing was thrown`);
+  if (!(caught instanceof e.error)) return fail(`expected ${e.error.name}, got ${(caught as Error).name}: ${(caught as Error).message}`);
+  if (!e.message.test((caught as Error).message)) return fail(`message "${(caught as Error).message}" does not match ${e.message}`);
+  return { check: "error input", sample: e.name, ok: true, message: "" };
+}
+
+/** Every check of an OpInfo entry (all samples, all error samples). */
+export function checkOpInfo(info: OpInfo): CheckOutcome[] {
+  return [...info.samples().flatMap((s) => checkSample(info, s)), ...(info.errors ?? []).map((e) => checkErrorSample(info, e))];
 }
