@@ -94,16 +94,23 @@ export function separationMask(w: Float64Array, n: number, nb: number, tol: numb
   const mask = new Float64Array(nb * n * n);
   const ties: [number, number, number][] = [];
   for (let b = 0; b < nb; b++) {
+    const wo = b * n;
     let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w[b * n + i]));
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(w[wo + i]);
+      if (a > scale) scale = a;
+    }
     const thr = tol * scale;
-    for (let i = 0; i < n; i++)
+    for (let i = 0; i < n; i++) {
+      const wi = w[wo + i];
+      const row = (wo + i) * n;
       for (let j = 0; j < n; j++) {
-        if (i === j) continue;
-        const wi = w[b * n + i], wj = w[b * n + j];
-        if (Math.abs(wi - wj) > thr) mask[b * n * n + i * n + j] = 1;
+        const d = wi - w[wo + j];
+        if (d > thr || -d > thr) mask[row + j] = 1;
         else if (i < j) ties.push([b, i, j]);
       }
+      mask[row + i] = 0;
+    }
   }
   return { mask, ties };
 }

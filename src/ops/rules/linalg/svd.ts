@@ -85,16 +85,22 @@ function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties
   const nz = new Float64Array(nb * k);
   const ps = new Float64Array(nb * k * k);
   const zeros: [number, number][] = [];
+  const sd = s.data;
   for (let b = 0; b < nb; b++) {
+    const so = b * k;
     let smax = 0;
-    for (let i = 0; i < k; i++) smax = Math.max(smax, s.data[b * k + i]);
+    for (let i = 0; i < k; i++) smax = Math.max(smax, sd[so + i]);
+    const thr = tol * smax;
     for (let i = 0; i < k; i++) {
-      if (s.data[b * k + i] > tol * smax) nz[b * k + i] = 1;
+      if (sd[so + i] > thr) nz[so + i] = 1;
       else zeros.push([b, i]);
     }
-    for (let i = 0; i < k; i++)
-      for (let j = 0; j < k; j++)
-        if (i !== j && s.data[b * k + i] + s.data[b * k + j] > tol * smax) ps[b * k * k + i * k + j] = 1;
+    for (let i = 0; i < k; i++) {
+      const si = sd[so + i];
+      const row = (so + i) * k;
+      for (let j = 0; j < k; j++) if (si + sd[so + j] > thr) ps[row + j] = 1;
+      ps[row + i] = 0;
+    }
   }
   return { pair: new Tensor(mask, [...s.shape, k]), pairSum: new Tensor(ps, [...s.shape, k]), ties, nonzero: new Tensor(nz, s.shape), zeros };
 }
