@@ -152,3 +152,25 @@ export function concat(parts: Float64Array[], lens: readonly number[], outer: nu
   }
   return o;
 }
+
+/**
+ * Products with a diagonal factor, O(m·n) instead of a GEMM:
+ *   out (m×n) = D · op(B), D an m×m diagonal matrix stored densely at dOff (left), or
+ *   out (m×n) = op(A) · D, D an n×n diagonal matrix (right).
+ * op transposes when `trans` is set; `ld` is the stored row length of the other operand.
+ */
+export function diagProduct(
+  left: boolean, D: Float64Array, dOff: number,
+  X: Float64Array, xOff: number, ld: number, trans: boolean,
+  m: number, n: number, out: Float64Array, oOff: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const row = oOff + i * n;
+    if (left) {
+      const d = D[dOff + i * m + i];
+      if (trans) for (let j = 0; j < n; j++) out[row + j] = d * X[xOff + j * ld + i];
+      else for (let j = 0; j < n; j++) out[row + j] = d * X[xOff + i * ld + j];
+    } else if (trans) for (let j = 0; j < n; j++) out[row + j] = X[xOff + j * ld + i] * D[dOff + j * n + j];
+    else for (let j = 0; j < n; j++) out[row + j] = X[xOff + i * ld + j] * D[dOff + j * n + j];
+  }
+}

@@ -5,6 +5,7 @@ import { ArgumentError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { alloc } from "../kernels/alloc.js";
+import { markDiagonal } from "./structure.js";
 
 export interface TensorOptions {
   /** Make the result a leaf that accumulates gradients in `.grad`. */
@@ -96,6 +97,7 @@ export function eye(n: number, m = n, opts: TensorOptions & { batch?: readonly n
   const data = new Float64Array(sizeOf(s));
   const bs = sizeOf(batch);
   for (let b = 0; b < bs; b++) for (let i = 0; i < Math.min(n, m); i++) data[b * n * m + i * m + i] = 1;
+  if (n === m) markDiagonal(data, n);
   return finish(new Tensor(data, s), opts);
 }
 

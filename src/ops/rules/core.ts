@@ -12,6 +12,7 @@ import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc } from "../../kernels/alloc.js";
+import { isKnownDiagonal, markDiagonal } from "../../tensor/structure.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import {
@@ -55,6 +56,11 @@ function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor)
 // ---------------------------------------------------------------------------
 // matmul kernel driver: batched, broadcasting over leading axes
 
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] - x[i] !== 0) return false;
+  return true;
+}
+
 function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean }): Tensor {
   const ra = a.ndim, rb = b.ndim;
   const ar = a.shape[ra - 2], ac = a.shape[ra - 1], br = b.shape[rb - 2], bc = b.shape[rb - 1];
@@ -64,7 +70,11 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   const gemm = backend().gemm;
   if (ra === 2 && rb === 2) {
     const out = alloc(m * n);
-    gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
+    // a factor known to be diagonal (diagEmbed, eye: e.g. the cotangent of a trace) scales rows or columns
+    // (only when the other factor is finite: GEMM's 0·Inf = NaN must not disappear)
+    if (isKnownDiagonal(a.data, a.shape) && allFinite(b.data)) lay.diagProduct(true, a.data, 0, b.data, 0, bc, tb, m, n, out, 0);
+    else if (isKnownDiagonal(b.data, b.shape) && allFinite(a.data)) lay.diagProduct(false, b.data, 0, a.data, 0, ac, ta, m, n, out, 0);
+    else gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
     return new Tensor(out, [m, n]);
   }
   const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
@@ -72,6 +82,16 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   const nb = sizeOf(batch);
   const out = alloc(nb * m * n);
   const na = sizeOf(ba), nbb = sizeOf(bb);
+  const diagA = isKnownDiagonal(a.data, a.shape) && allFinite(b.data);
+  const diagB = !diagA && isKnownDiagonal(b.data, b.shape) && allFinite(a.data);
+  if ((diagA || diagB) && (na === nb || na === 1) && (nbb === nb || nbb === 1)) {
+    const sa = na === 1 ? 0 : ar * ac, sb = nbb === 1 ? 0 : br * bc;
+    for (let t = 0; t < nb; t++) {
+      if (diagA) lay.diagProduct(true, a.data, t * sa, b.data, t * sb, bc, tb, m, n, out, t * m * n);
+      else lay.diagProduct(false, b.data, t * sb, a.data, t * sa, ac, ta, m, n, out, t * m * n);
+    }
+    return new Tensor(out, [...batch, m, n]);
+  }
   if ((na === nb || na === 1) && (nbb === nb || nbb === 1)) {
     // one strided batched GEMM (a shared operand has stride 0): backends may spread it over threads
     gemmBatched(backend(), ta, tb, m, n, k, 1, a.data, 0, ac, na === 1 ? 0 : ar * ac, b.data, 0, bc, nbb === 1 ? 0 : br * bc, 0, out, 0, n, m * n, nb);
@@ -429,7 +449,9 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     forward: ([d], { k, m, n }) => {
       const batch = d.shape.slice(0, -1);
       const len = d.shape[d.ndim - 1];
-      return new Tensor(lay.diagEmbed(d.data, sizeOf(batch), len, m, n, k), [...batch, m, n]);
+      const data = lay.diagEmbed(d.data, sizeOf(batch), len, m, n, k);
+      if (k === 0 && m === n) markDiagonal(data, n);
+      return new Tensor(data, [...batch, m, n]);
     },
     vjp: (ct: Tensor, _d, _out, { k }) => [diagonal(ct, k)],
     jvp: ([dd], _d, _out, p) => (dd === null ? null : apply(coreRules.diagEmbed, [dd], p)),
