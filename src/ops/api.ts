@@ -358,6 +358,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
 }
 
 const NN = { ta: false, tb: false };
+const TRANS_PARAMS = [NN, { ta: false, tb: true }, { ta: true, tb: false }, { ta: true, tb: true }] as const;
 
 /**
  * op(a)·op(b) for (batched) matrices with at least 2 dimensions, where op
@@ -369,7 +370,7 @@ export function matmulT(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor 
   const kb = tb ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
   if (a.ndim < 2 || b.ndim < 2 || ka !== kb)
     throw new ShapeError("matmul", `inner dimensions differ: ${ta ? "aᵀ" : "a"} with a of shape ${fmtShape(a.shape)}, ${tb ? "bᵀ" : "b"} with b of shape ${fmtShape(b.shape)}`);
-  return apply(rules.matmul, [a, b], ta || tb ? { ta, tb } : NN);
+  return apply(rules.matmul, [a, b], TRANS_PARAMS[(ta ? 2 : 0) + (tb ? 1 : 0)]);
 }
 
 /** Inner product of two vectors. */
