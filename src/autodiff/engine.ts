@@ -6,7 +6,7 @@
  * reach a requested input.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { LeafNode, OpNode, setGradEnabled, type GradNode } from "../tensor/meta.js";
+import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode } from "../tensor/meta.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
 import { AutogradError, ShapeError } from "../errors.js";
 import { add, sumToShape } from "../ops/api.js";
@@ -15,8 +15,13 @@ import { onesLike } from "../tensor/create.js";
 export interface BackwardOptions {
   /** Keep the saved tensors so that backward can run through this graph again. Default: createGraph. */
   retainGraph?: boolean;
-  /** Record the backward computation itself so that the gradients can be differentiated again. */
-  createGraph?: boolean;
+  /**
+   * Record the backward computation itself so that the gradients can be
+   * differentiated again. "auto": only when the graph reaches a leaf other than
+   * the requested inputs (a tensor that an enclosing computation may
+   * differentiate with respect to) — what the functional transforms use.
+   */
+  createGraph?: boolean | "auto";
 }
 
 export interface GradOptions extends BackwardOptions {
@@ -62,7 +67,7 @@ interface Saved {
  * `targets` is null). With `saved`, records the nodes' previous scratch fields
  * first (nested backward passes restore them).
  */
-function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null): GradNode[] {
+function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null, seen: { outsideLeaf: boolean }): GradNode[] {
   const order: GradNode[] = [];
   const nodes: GradNode[] = [];
   const next: number[] = [];
@@ -72,6 +77,7 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
     n._needed = false;
     n._slot = null;
     n._owned = 0;
+    if (n.isLeaf && targets !== null && !targets.has(n)) seen.outsideLeaf = true;
     nodes.push(n);
     next.push(0);
   };
@@ -127,12 +133,10 @@ function run(
   targets: Tensor[] | null,
   opts: BackwardOptions,
 ): (Tensor | null)[] {
-  const createGraph = opts.createGraph ?? false;
-  const retainGraph = opts.retainGraph ?? createGraph;
   const stamp = ++runStamp;
   const saved: Saved[] | null = depth > 0 ? [] : null;
   depth++;
-  const prevMode = setGradEnabled(createGraph);
+  let prevMode: boolean | null = null;
   try {
     // which nodes are requested (the leaves for backward())
     let targetNodes: Set<GradNode> | null = null;
@@ -140,7 +144,16 @@ function run(
       targetNodes = new Set<GradNode>();
       for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
     }
-    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, targetNodes, saved);
+    const seen = { outsideLeaf: false };
+    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, targetNodes, saved, seen);
+    // auto: record when something outside may differentiate the result — a leaf other than the
+    // requested inputs is reachable, or this pass runs inside a recording backward pass (a rule's VJP)
+    // (or a cotangent seed is itself on a tape, or a jvp is running: rules keep tangents only while recording)
+    const createGraph = opts.createGraph === "auto"
+      ? seen.outsideLeaf || (saved !== null && isGradEnabled()) || anyForwardLevelLive() || cts.some((c) => c._node !== null)
+      : (opts.createGraph ?? false);
+    const retainGraph = opts.retainGraph ?? createGraph;
+    prevMode = setGradEnabled(createGraph);
 
     // Sums the engine created itself (not visible to anyone else: bit idx of node._owned)
     // are updated in place when nothing records or differentiates them: fan-in without allocation.
@@ -233,7 +246,7 @@ function run(
       return g === undefined ? null : g;
     });
   } finally {
-    setGradEnabled(prevMode);
+    if (prevMode !== null) setGradEnabled(prevMode);
     depth--;
     if (saved !== null) {
       for (let i = saved.length - 1; i >= 0; i--) {

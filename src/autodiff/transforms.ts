@@ -57,7 +57,7 @@ function valueAndGradImpl(op: string, f: (...a: Tensor[]) => Tensor, argnums: nu
     throw new ShapeError(op, `the function must return a scalar (one element), got shape ${fmtShape(value.shape)}; use vjp or jacobian for non-scalar outputs`);
   const targets = argnums.map((i) => aliased[i]);
   if (value._node === null) return { value, grads: targets.map((t) => zerosLike(t)) };
-  const gs = gradients(value, targets, { createGraph: isGradEnabled(), allowUnused: true });
+  const gs = gradients(value, targets, { createGraph: isGradEnabled() ? "auto" : false, allowUnused: true });
   return { value, grads: gs.map((g, k) => g ?? zerosLike(targets[k])) };
 }
 
@@ -106,7 +106,7 @@ export function vjp(f: MultiFn, ...primals: TensorLike[]): { out: any; vjpFn: (c
     const live = outs.map((o, i) => [o, cts[i]] as const).filter(([o]) => o._node !== null);
     if (live.length === 0) return aliased.map((a) => zerosLike(a));
     const gs = gradients(live.map(([o]) => o), aliased, {
-      gradOutputs: live.map(([, c]) => c), createGraph: isGradEnabled(), retainGraph: true, allowUnused: true,
+      gradOutputs: live.map(([, c]) => c), createGraph: isGradEnabled() ? "auto" : false, retainGraph: true, allowUnused: true,
     });
     return gs.map((g, k) => g ?? zerosLike(aliased[k]));
   };

@@ -113,6 +113,11 @@ export function exitForwardLevel(level: number): void {
   liveLevels.delete(level);
 }
 
+/** True while any jvp is running (forward-mode tangents may be flowing). */
+export function anyForwardLevelLive(): boolean {
+  return liveLevels.size > 0;
+}
+
 export function isLevelLive(level: number): boolean {
   return liveLevels.has(level);
 }

@@ -92,6 +92,22 @@ describe("grad / valueAndGrad / vjp", () => {
     close(grad(energy)(X), add(matmul(Y, mT(X)), matmul(mT(X), Y)).mul(2), 1e-12);
   });
 
+  it("records the backward pass only when something outside may differentiate the result", () => {
+    const X = randn([3, 3], { seed: 44 });
+    const g = grad(energy)(X);
+    expect(g.requiresGrad).toBe(false); // nothing outside the call is on a tape: no graph kept
+    // a closed-over tensor that requires grad: the gradient stays differentiable with respect to it
+    const W = randn([3, 3], { seed: 45 }).requiresGrad_();
+    const gw = grad((A: Tensor) => sum(mul(matmul(A, W), A)))(X); // ∇_A = A Wᵀ + A W ... linear in W
+    expect(gw.requiresGrad).toBe(true);
+    sum(gw).backward();
+    // d/dW Σ_ij (X Wᵀ + X W)_ij = d/dW [1ᵀ X Wᵀ 1 + 1ᵀ X W 1] = 1 (Xᵀ1)ᵀ... check against finite differences
+    const h = 1e-6, E = randn([3, 3], { seed: 46 });
+    const fW = (Wv: Tensor) => sum(grad((A: Tensor) => sum(mul(matmul(A, Wv), A)))(X)).item();
+    const fd = (fW(W.detach().add(E.mul(h))) - fW(W.detach().sub(E.mul(h)))) / (2 * h);
+    expect(Math.abs(sum(mul(W.grad!, E)).item() - fd)).toBeLessThan(1e-7);
+  });
+
   it("argnums selects arguments; valueAndGrad returns the value too", () => {
     const f = (a: Tensor, b: Tensor): Tensor => sum(mul(matmul(a, b), matmul(a, b)));
     const A = randn([2, 3], { seed: 10 }), B = randn([3, 2], { seed: 11 });
