@@ -14,7 +14,7 @@
  *
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
-import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, larfg, larft, larfbLeft, secularRoot, transposeInto, type Reflector, type SecularRoot } from "./util.js";
+import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -750,35 +750,6 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
     for (let r = 0; r < N; r++) Z[dst + r] = from[so + r];
   }
   return -1;
-}
-
-/** Insertion sort of (vals, src) pairs by vals (used only to repair a rare misorder). */
-function sortPairs(vals: Float64Array, src: Int32Array, len: number): void {
-  for (let i = 1; i < len; i++) {
-    const v = vals[i];
-    const s = src[i];
-    let j = i - 1;
-    while (j >= 0 && vals[j] > v) {
-      vals[j + 1] = vals[j];
-      src[j + 1] = src[j];
-      j--;
-    }
-    vals[j + 1] = v;
-    src[j + 1] = s;
-  }
-}
-
-function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
-  for (let i = 1; i < len; i++) {
-    const v = ix[i];
-    const kv = key[v];
-    let j = i - 1;
-    while (j >= 0 && key[ix[j]] > kv) {
-      ix[j + 1] = ix[j];
-      j--;
-    }
-    ix[j + 1] = v;
-  }
 }
 
 /** Row-block height of the half product in `symCongruence`. */

@@ -23,10 +23,12 @@ import {
   SAFMIN,
   gemmCM,
   hypot2,
+  insertionSortBy,
   larfg,
   larft,
   larfbLeft,
   secularRoot,
+  sortPairs,
   transposeInto,
   type Reflector,
   type SecularRoot,
@@ -1148,34 +1150,6 @@ class SvdWorkspace {
     this.Vn = new Float64Array(rect);
     this.Ud = new Float64Array(sq);
     this.Vd = new Float64Array(rect);
-  }
-}
-
-function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
-  for (let i = 1; i < len; i++) {
-    const v = ix[i];
-    const kv = key[v];
-    let j = i - 1;
-    while (j >= 0 && key[ix[j]] > kv) {
-      ix[j + 1] = ix[j];
-      j--;
-    }
-    ix[j + 1] = v;
-  }
-}
-
-function sortPairs(vals: Float64Array, src: Int32Array, len: number): void {
-  for (let i = 1; i < len; i++) {
-    const v = vals[i];
-    const s = src[i];
-    let j = i - 1;
-    while (j >= 0 && vals[j] > v) {
-      vals[j + 1] = vals[j];
-      src[j + 1] = src[j];
-      j--;
-    }
-    vals[j + 1] = v;
-    src[j + 1] = s;
   }
 }
 

@@ -166,74 +166,51 @@ function split(len: number): number {
 
 // ---- unblocked diagonal-block solvers; op(T)(r, c) = T[tOff + r*rs + c*cs] ----
 
-function leftLowerBlock(unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
-  for (let i = i0; i < i1; i++) {
-    const ri = bOff + i * ldb;
-    const ti = tOff + i * rs;
-    let k = i0;
-    for (; k + 3 < i; k += 4) {
-      const c0 = T[ti + k * cs];
-      const c1 = T[ti + (k + 1) * cs];
-      const c2 = T[ti + (k + 2) * cs];
-      const c3 = T[ti + (k + 3) * cs];
-      const r0 = bOff + k * ldb;
-      const r1 = r0 + ldb;
-      const r2 = r1 + ldb;
-      const r3 = r2 + ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j] + (c2 * B[r2 + j] + c3 * B[r3 + j]);
-    }
-    for (; k + 1 < i; k += 2) {
-      const c0 = T[ti + k * cs];
-      const c1 = T[ti + (k + 1) * cs];
-      const r0 = bOff + k * ldb;
-      const r1 = r0 + ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j];
-    }
-    if (k < i) {
-      const c = T[ti + k * cs];
-      const rk = bOff + k * ldb;
-      if (c !== 0) for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
-    }
-    if (!unit) {
-      const d = T[ti + i * cs];
-      for (let j = 0; j < n; j++) B[ri + j] /= d;
-    }
+/**
+ * Row i of B ← (B_i − Σ_{k∈[k0,k1)} op(T)(i,k) B_k) / op(T)(i,i): one row of a
+ * substitution, with the already-solved rows k eliminated four at a time.
+ */
+function solveRow(unit: boolean, i: number, k0: number, k1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+  const ri = bOff + i * ldb;
+  const ti = tOff + i * rs;
+  let k = k0;
+  for (; k + 3 < k1; k += 4) {
+    const c0 = T[ti + k * cs];
+    const c1 = T[ti + (k + 1) * cs];
+    const c2 = T[ti + (k + 2) * cs];
+    const c3 = T[ti + (k + 3) * cs];
+    const r0 = bOff + k * ldb;
+    const r1 = r0 + ldb;
+    const r2 = r1 + ldb;
+    const r3 = r2 + ldb;
+    for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j] + (c2 * B[r2 + j] + c3 * B[r3 + j]);
+  }
+  for (; k + 1 < k1; k += 2) {
+    const c0 = T[ti + k * cs];
+    const c1 = T[ti + (k + 1) * cs];
+    const r0 = bOff + k * ldb;
+    const r1 = r0 + ldb;
+    for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j];
+  }
+  if (k < k1) {
+    const c = T[ti + k * cs];
+    const rk = bOff + k * ldb;
+    if (c !== 0) for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
+  }
+  if (!unit) {
+    const d = T[ti + i * cs];
+    for (let j = 0; j < n; j++) B[ri + j] /= d;
   }
 }
 
+/** Forward substitution over rows i0..i1−1 (lower op(T)). */
+function leftLowerBlock(unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+  for (let i = i0; i < i1; i++) solveRow(unit, i, i0, i, n, T, tOff, rs, cs, B, bOff, ldb);
+}
+
+/** Back substitution over rows i1−1..i0 (upper op(T)). */
 function leftUpperBlock(unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
-  for (let i = i1 - 1; i >= i0; i--) {
-    const ri = bOff + i * ldb;
-    const ti = tOff + i * rs;
-    let k = i + 1;
-    for (; k + 3 < i1; k += 4) {
-      const c0 = T[ti + k * cs];
-      const c1 = T[ti + (k + 1) * cs];
-      const c2 = T[ti + (k + 2) * cs];
-      const c3 = T[ti + (k + 3) * cs];
-      const r0 = bOff + k * ldb;
-      const r1 = r0 + ldb;
-      const r2 = r1 + ldb;
-      const r3 = r2 + ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j] + (c2 * B[r2 + j] + c3 * B[r3 + j]);
-    }
-    for (; k + 1 < i1; k += 2) {
-      const c0 = T[ti + k * cs];
-      const c1 = T[ti + (k + 1) * cs];
-      const r0 = bOff + k * ldb;
-      const r1 = r0 + ldb;
-      for (let j = 0; j < n; j++) B[ri + j] -= c0 * B[r0 + j] + c1 * B[r1 + j];
-    }
-    if (k < i1) {
-      const c = T[ti + k * cs];
-      const rk = bOff + k * ldb;
-      if (c !== 0) for (let j = 0; j < n; j++) B[ri + j] -= c * B[rk + j];
-    }
-    if (!unit) {
-      const d = T[ti + i * cs];
-      for (let j = 0; j < n; j++) B[ri + j] /= d;
-    }
-  }
+  for (let i = i1 - 1; i >= i0; i--) solveRow(unit, i, i + 1, i1, n, T, tOff, rs, cs, B, bOff, ldb);
 }
 
 /** Scratch for the right-side base case (op(T) block copied column-contiguous). */

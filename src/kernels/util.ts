@@ -412,3 +412,33 @@ function poleOffsets(K: number, d: Float64Array, o: number, squared: boolean, g:
   if (squared) for (let j = 0; j < K; j++) g[j] = (d[j] - dorig) * (d[j] + dorig);
   else for (let j = 0; j < K; j++) g[j] = d[j] - dorig;
 }
+
+/** Insertion sort of (vals, src) pairs by vals, in place (the lists are short or nearly sorted). */
+export function sortPairs(vals: Float64Array, src: Int32Array, len: number): void {
+  for (let i = 1; i < len; i++) {
+    const v = vals[i];
+    const s = src[i];
+    let j = i - 1;
+    while (j >= 0 && vals[j] > v) {
+      vals[j + 1] = vals[j];
+      src[j + 1] = src[j];
+      j--;
+    }
+    vals[j + 1] = v;
+    src[j + 1] = s;
+  }
+}
+
+/** Insertion sort of the indices ix[0..len) by key[ix[i]], in place. */
+export function insertionSortBy(ix: Int32Array, len: number, key: Float64Array): void {
+  for (let i = 1; i < len; i++) {
+    const v = ix[i];
+    const kv = key[v];
+    let j = i - 1;
+    while (j >= 0 && key[ix[j]] > kv) {
+      ix[j + 1] = ix[j];
+      j--;
+    }
+    ix[j + 1] = v;
+  }
+}
