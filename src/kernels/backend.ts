@@ -33,6 +33,7 @@ import {
   gemmWasm,
   getThreads as wasmGetThreads,
   setThreads as wasmSetThreads,
+  withArena as wasmWithArena,
   wasmSimdSupported,
   wasmStatus,
 } from "./wasm/index.js";
@@ -60,6 +61,31 @@ export interface Backend {
   status?(): Record<string, unknown>;
   /** Optional: release resources (workers, memory). The backend stays usable. */
   dispose?(): void;
+  /**
+   * Optional: a resident work arena (see `withWorkArena`): run `fn` with a
+   * zero-filled Float64Array of `doubles` elements placed where this backend's
+   * kernels use it without copies (WASM: inside the engine's memory; `addr` its
+   * byte address there, −1 for a plain array).
+   */
+  arena?: <T>(doubles: number, fn: (F: Float64Array, addr: number) => T) => T;
+}
+
+/**
+ * Run `fn` with a zero-filled work array of `doubles` float64s from the active
+ * backend's resident arena (WASM: in the engine's memory, so products and
+ * generated kernels on views of it need no copies), or a plain Float64Array
+ * (addr = −1) when the backend has none. The array is valid only inside `fn`;
+ * arenas nest and are released when `fn` returns or throws.
+ */
+export function withWorkArena<T>(doubles: number, fn: (F: Float64Array, addr: number) => T): T {
+  const b = backend();
+  return b.arena ? b.arena(doubles, fn) : fn(new Float64Array(Math.max(0, Math.floor(doubles))), -1);
+}
+
+/** Give a native backend the resident arena of its in-process backend for small work. */
+function withSmallArena(b: Backend, small: Backend): Backend {
+  if (small.arena) b.arena = small.arena;
+  return b;
 }
 
 export const portableBackend: Backend = { name: "js", gemm: gemmPortable, gemmBatch: gemmBatchPortable };
@@ -72,6 +98,7 @@ export const wasmBackend: Backend = {
   threads: wasmGetThreads,
   status: wasmStatus,
   dispose: disposeWasm,
+  arena: wasmWithArena,
 };
 
 export type BackendName = "auto" | "js" | "wasm" | "native";
@@ -94,7 +121,7 @@ const inProcess = (): Backend => (wasmSimdSupported() ? wasmBackend : portableBa
 export function nativeBackend(): Backend | null {
   const a = loadNative();
   if (a === null) return null;
-  nativeForced ??= makeNativeBackend(a, inProcess());
+  nativeForced ??= withSmallArena(makeNativeBackend(a, inProcess()), inProcess());
   return nativeForced;
 }
 
@@ -117,7 +144,10 @@ function resolve(name: BackendName): Backend {
   const a = loadNative();
   if (a === null) return inProcess();
   const small = inProcess();
-  nativeAuto ??= makeNativeBackend(a, small, { minWork: AUTO_NATIVE_MIN_WORK, name: `native-openblas+${small.name}` });
+  nativeAuto ??= withSmallArena(
+    makeNativeBackend(a, small, { minWork: AUTO_NATIVE_MIN_WORK, name: `native-openblas+${small.name}` }),
+    small,
+  );
   return nativeAuto;
 }
 
@@ -139,7 +169,7 @@ export function backend(): Backend {
     current = resolve(envBackend());
     const t = Number(env("MATGRAD_THREADS") ?? "");
     // failures (no SharedArrayBuffer, no workers) show in status().threadError
-    if (t > 1 && current.setThreads) current.setThreads(t).catch(() => {});
+    if (t >= 1 && current.setThreads) current.setThreads(t).catch(() => {});
   }
   return current;
 }

@@ -5,7 +5,16 @@
  * Memory layout (byte addresses):
  *   [0, CTRL_BYTES)                control block (thread-pool job descriptor)
  *   [CTRL_BYTES, +P·work)          one packing scratch area per participant
+ *   then the open resident arenas (a stack, see `openArena`), if any,
  *   then A, B, C (compact copies of the operands, 16-byte aligned)
+ *
+ * Resident arenas: a factorization can keep its work matrices inside the
+ * engine's memory (`openArena`/`closeArena`, used through `withArena` in
+ * index.ts); products whose operands already live there are run in place with
+ * no copies (`gemmResident`). While an arena is open the memory never grows
+ * (growth would detach the arena's views): it is pre-grown with a margin when
+ * the arena opens, and a product whose staging would not fit is refused
+ * (`fits` false) so that the caller runs it with the portable kernel.
  *
  * Browser-safe: no Node APIs. Synchronous instantiation of a module this small
  * (≈3 KiB) is allowed on browsers' main threads too.
@@ -71,6 +80,13 @@ export class Engine {
   /** number of packing scratch areas (participants: caller + workers) */
   readonly slots: number;
   private f64: Float64Array;
+  /** open arenas, innermost last: [start, end) byte ranges */
+  private readonly arenas: { start: number; end: number }[] = [];
+  /** modules instantiated on this memory by `extra` (keyed by the caller) */
+  private readonly extras = new Map<string, WebAssembly.Exports>();
+  /** products run in place on resident operands / with staged copies (diagnostics, tests) */
+  residentCalls = 0;
+  stagedCalls = 0;
 
   constructor(opts: { shared: boolean; slots?: number; kernel?: KernelOptions }) {
     const ko = opts.kernel ?? KERNEL_OPTIONS;
@@ -115,15 +131,73 @@ export class Engine {
     return CTRL_BYTES + slot * this.work;
   }
 
-  /** Byte address where operands start. */
+  /** Byte address where staged operands start (above every open arena). */
   get dataBase(): number {
-    return CTRL_BYTES + this.slots * this.work;
+    const n = this.arenas.length;
+    return n === 0 ? CTRL_BYTES + this.slots * this.work : this.arenas[n - 1].end;
+  }
+
+  /** Number of open arenas. */
+  get arenaDepth(): number {
+    return this.arenas.length;
+  }
+
+  /**
+   * Open a resident arena of `doubles` float64s above the open ones (LIFO) and
+   * return a zero-filled view of it. The memory is grown now, with a margin of
+   * max(1 MiB, the arena's size) for staging other products, and not again
+   * until every arena is closed. Throws RangeError beyond 2 GiB.
+   */
+  openArena(doubles: number): Float64Array {
+    const n = Math.max(0, Math.floor(doubles));
+    const start = align16(this.dataBase);
+    const end = align16(start + 8 * n);
+    const margin = Math.max(1 << 20, 8 * n);
+    if (end + margin > MAX_PAGES * PAGE) throw new RangeError("matgrad wasm arena: the arena exceeds the WebAssembly memory limit");
+    this.ensure(end + margin);
+    this.arenas.push({ start, end });
+    const view = new Float64Array(this.memory.buffer, start, n);
+    view.fill(0);
+    return view;
+  }
+
+  /** Close the innermost arena; `view` must be the one `openArena` returned for it. */
+  closeArena(view: Float64Array): void {
+    const top = this.arenas[this.arenas.length - 1];
+    if (top === undefined || view.byteOffset !== top.start) throw new Error("matgrad wasm arena: arenas must be closed innermost first");
+    this.arenas.pop();
+  }
+
+  /** Is `x` a view of this engine's memory (so a kernel can address it in place)? */
+  holds(x: Float64Array): boolean {
+    return x.buffer === this.memory.buffer;
+  }
+
+  /**
+   * Instantiate another generated module on this engine's memory (once per
+   * key; cached) and return its exports. `build` receives whether the memory is
+   * shared and its maximum page count, which the module's memory import must declare.
+   */
+  extra(key: string, build: (mem: { shared: boolean; maxPages: number | undefined }) => Uint8Array<ArrayBuffer>): WebAssembly.Exports {
+    let ex = this.extras.get(key);
+    if (ex === undefined) {
+      const bytes = build({ shared: this.shared, maxPages: this.shared ? SHARED_MAX_PAGES : undefined });
+      ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } }).exports;
+      this.extras.set(key, ex);
+    }
+    return ex;
+  }
+
+  /** Can the memory hold `bytes` bytes (without growing while an arena is open)? */
+  canHold(bytes: number): boolean {
+    return this.arenas.length === 0 ? bytes <= MAX_PAGES * PAGE : bytes <= this.memory.buffer.byteLength;
   }
 
   /** Make sure memory holds `bytes` bytes; returns a fresh Float64Array view. */
   ensure(bytes: number): Float64Array {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
+      if (this.arenas.length > 0) throw new RangeError("matgrad wasm gemm: memory cannot grow while a resident arena is open");
       const pages = Math.ceil((bytes - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) throw new RangeError("matgrad wasm gemm: operands exceed the WebAssembly memory limit");
       this.memory.grow(pages);
@@ -135,7 +209,76 @@ export class Engine {
 
   /** Do the operands of an m×n×k product fit in the engine's memory (≤ 2 GiB)? */
   fits(m: number, n: number, k: number): boolean {
-    return this.dataBase + 8 * (m * k + k * n + m * n) + 64 <= MAX_PAGES * PAGE;
+    return this.canHold(this.dataBase + 8 * (m * k + k * n + m * n) + 64);
+  }
+
+  /**
+   * One product on this thread; operands that live in this memory (arena
+   * views) are addressed in place, the others are copied in (and C out).
+   * The caller checks `fitsResident` first and handles the degenerate cases.
+   */
+  gemmResident(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+  ): void {
+    const inA = this.holds(A);
+    const inB = this.holds(B);
+    const inC = this.holds(C);
+    const ar = transA ? k : m;
+    const ac = transA ? m : k;
+    const br = transB ? n : k;
+    const bc = transB ? k : n;
+    let next = this.dataBase;
+    let a: number, b: number, c: number;
+    let la = lda;
+    let lb = ldb;
+    let lc = ldc;
+    if (inA) a = A.byteOffset + 8 * aOff;
+    else {
+      a = next;
+      next = align16(a + ar * ac * 8);
+      la = ac;
+    }
+    if (inB) b = B.byteOffset + 8 * bOff;
+    else {
+      b = next;
+      next = align16(b + br * bc * 8);
+      lb = bc;
+    }
+    if (inC) c = C.byteOffset + 8 * cOff;
+    else {
+      c = next;
+      next = c + m * n * 8;
+      lc = n;
+    }
+    const F = this.ensure(next);
+    if (!inA) copyIn(F, a >> 3, A, aOff, ar, ac, lda);
+    if (!inB) copyIn(F, b >> 3, B, bOff, br, bc, ldb);
+    if (!inC && beta !== 0) copyIn(F, c >> 3, C, cOff, m, n, ldc);
+    this.kernel(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, la, b, lb, beta, c, lc, this.workAddr(0));
+    if (!inC) this.unstage(m, n, c, C, cOff, ldc);
+    if (inA && inB && inC) this.residentCalls++;
+    else this.stagedCalls++;
+  }
+
+  /** Does `gemmResident` fit (only the non-resident operands need room)? */
+  fitsResident(m: number, n: number, k: number, A: Float64Array, B: Float64Array, C: Float64Array): boolean {
+    const need = (this.holds(A) ? 0 : m * k) + (this.holds(B) ? 0 : k * n) + (this.holds(C) ? 0 : m * n);
+    return this.canHold(this.dataBase + 8 * need + 64);
   }
 
   /**
@@ -178,7 +321,7 @@ export class Engine {
   fitsBatch(m: number, n: number, k: number, batch: number, sharedA: boolean, sharedB: boolean): boolean {
     const per = (sharedA ? 0 : m * k) + (sharedB ? 0 : k * n) + m * n;
     const once = (sharedA ? m * k : 0) + (sharedB ? k * n : 0);
-    return this.dataBase + 8 * (batch * per + once) + 64 * 3 <= MAX_PAGES * PAGE;
+    return this.canHold(this.dataBase + 8 * (batch * per + once) + 64 * 3);
   }
 
   /**

@@ -13,7 +13,7 @@
  */
 import { gemm as gemmPortable, gemmBatch as gemmBatchPortable } from "../gemm.js";
 import { Engine, wasmSimdSupported } from "./engine.js";
-import type { ThreadPool } from "./pool.js";
+import { canSpawnSync, createThreadPool, startThreadPool, THREAD_MIN_WORK, type ThreadPool } from "./pool.js";
 
 export { wasmSimdSupported } from "./engine.js";
 
@@ -70,9 +70,8 @@ function gemmSingle(
   cOff: number,
   ldc: number,
 ): void {
-  const s = e.stage(transA, transB, m, n, k, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-  e.kernel(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, s.a, s.lda, s.b, s.ldb, beta, s.c, s.ldc, e.workAddr(0));
-  e.unstage(m, n, s.c, C, cOff, ldc);
+  // operands living in the engine's memory (resident arena views) are used in place
+  e.gemmResident(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 }
 
 export const gemmWasm: GemmFn = (
@@ -84,11 +83,13 @@ export const gemmWasm: GemmFn = (
     return;
   }
   const e = getEngine();
-  if (e === null || !e.fits(m, n, k)) {
-    // no engine, or operands beyond 2 GiB: the portable kernel works in place
+  if (e === null || !e.fitsResident(m, n, k, A, B, C)) {
+    // no engine, or operands beyond 2 GiB (or beyond the memory pre-grown for an
+    // open resident arena): the portable kernel works in place
     gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
     return;
   }
+  if (pool === null && threadChoice === null && m * n * k >= THREAD_MIN_WORK) autoThreads();
   if (pool !== null && pool.accepts(m, n, k)) {
     try {
       pool.gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
@@ -114,6 +115,7 @@ export const gemmBatchWasm: GemmBatchFn = (
 ) => {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   const tiny = alpha === 0 || m * n * k < WASM_MIN_WORK || m < WASM_MIN_DIM || n < WASM_MIN_DIM || k < WASM_MIN_DIM;
+  if (!tiny && pool === null && threadChoice === null && batch >= 2 && m * n * k * batch >= THREAD_MIN_WORK) autoThreads();
   if (
     !tiny &&
     pool !== null &&
@@ -144,9 +146,68 @@ export const gemmWasmOnly: GemmFn = (
 ) => {
   if (m <= 0 || n <= 0) return;
   const e = alpha === 0 || k <= 0 ? null : getEngine();
-  if (e === null || !e.fits(m, n, k)) gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  if (e === null || !e.fitsResident(m, n, k, A, B, C))
+    gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
   else gemmSingle(e, transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 };
+
+// ---------------------------------------------------------------------------
+// Resident arenas
+// ---------------------------------------------------------------------------
+
+/**
+ * Run `fn` with a zero-filled work array of `doubles` float64s that lives in
+ * the calling-thread engine's WebAssembly memory: `F` is a Float64Array view of
+ * it and `addr` the byte address of F[0] in that memory (for calling generated
+ * kernels directly, see `wasmExtra`). Products given views of F (any offsets
+ * and leading dimensions) run in place with no copies, and the memory does not
+ * grow (so F stays attached) until `fn` returns or throws. Arenas nest (LIFO).
+ * Without a usable engine, F is a plain Float64Array and addr = −1.
+ * F must not be used after `fn` returns.
+ */
+export function withArena<T>(doubles: number, fn: (F: Float64Array, addr: number) => T): T {
+  const e = getEngine();
+  let F: Float64Array | null = null;
+  if (e !== null) {
+    try {
+      F = e.openArena(doubles);
+    } catch {
+      F = null; // beyond the 2 GiB limit: a plain array, products are staged as usual
+    }
+  }
+  if (F === null || e === null) return fn(new Float64Array(Math.max(0, Math.floor(doubles))), -1);
+  try {
+    return fn(F, F.byteOffset);
+  } finally {
+    e.closeArena(F);
+  }
+}
+
+/**
+ * The exports of a generated module instantiated on the memory of the engine
+ * that owns `F` (an arena view) — or, without `F`, on the calling-thread
+ * engine — built once per engine and key by `build` (which is told whether the
+ * memory is shared and its maximum pages). Null when no engine is usable or `F`
+ * is not in the engine's memory.
+ */
+export function wasmExtra(
+  key: string,
+  build: (mem: { shared: boolean; maxPages: number | undefined }) => Uint8Array<ArrayBuffer>,
+  F?: Float64Array,
+): WebAssembly.Exports | null {
+  const e = getEngine();
+  if (e === null || (F !== undefined && !e.holds(F))) return null;
+  try {
+    return e.extra(key, build);
+  } catch {
+    return null;
+  }
+}
+
+/** The calling-thread engine, if one is usable (tests, diagnostics). */
+export function currentEngine(): Engine | null {
+  return getEngine();
+}
 
 /** Kernel-level status, for diagnostics (`backend().status?.()`). */
 export function wasmStatus(): {
@@ -158,6 +219,11 @@ export function wasmStatus(): {
   threadError: string | null;
   /** bytes of WebAssembly memory held (it grows to the largest product seen; `dispose()` releases it) */
   memoryBytes: number;
+  /** products run in place on resident-arena operands / with staged copies (calling-thread engine) */
+  residentCalls: number;
+  stagedCalls: number;
+  /** resident arenas currently open */
+  arenaDepth: number;
 } {
   return {
     simd: wasmSimdSupported(),
@@ -167,41 +233,111 @@ export function wasmStatus(): {
     workerChunks: pool?.workerChunks() ?? 0,
     threadError: threadError === null ? null : String(threadError),
     memoryBytes: (pool?.engine ?? engine)?.memory.buffer.byteLength ?? 0,
+    residentCalls: (pool?.engine ?? engine)?.residentCalls ?? 0,
+    stagedCalls: (pool?.engine ?? engine)?.stagedCalls ?? 0,
+    arenaDepth: (pool?.engine ?? engine)?.arenaDepth ?? 0,
   };
 }
 
 /**
- * Use `n` threads (the caller plus n − 1 workers sharing one memory) for large
- * products; n = 1 turns threading off and stops the workers. Resolves once the
- * workers are ready (work started before that runs on the calling thread).
- * Workers never keep a Node process alive. Rejects where threads are unavailable
- * (no SharedArrayBuffer / not cross-origin isolated / no worker support).
+ * Threads wanted: null until decided — then the default (`defaultThreads()`)
+ * applies, lazily, at the first product big enough to be split — or the count
+ * set by `setThreads` (MATGRAD_THREADS=n calls it when the backend is chosen).
  */
-export async function setThreads(n: number): Promise<void> {
+let threadChoice: number | null = null;
+
+/**
+ * The default thread count, following PyTorch (intra-op threads = cores): the
+ * available parallelism, at most 8, where workers can share memory — Node, and
+ * cross-origin-isolated browser pages; else 1.
+ */
+export function defaultThreads(): number {
+  const g = globalThis as {
+    process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+    navigator?: { hardwareConcurrency?: number };
+    crossOriginIsolated?: boolean;
+  };
+  if (typeof SharedArrayBuffer === "undefined" || !canSpawnSync()) return 1;
+  let cores = 1;
+  if (typeof g.process?.versions?.node === "string") {
+    const os = g.process.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
+    cores = os?.availableParallelism?.() ?? 1;
+  } else if (g.crossOriginIsolated === true) {
+    cores = g.navigator?.hardwareConcurrency ?? 1;
+  }
+  return Math.max(1, Math.min(8, Math.floor(cores)));
+}
+
+/** First product big enough to split, no explicit choice yet: start the default pool. */
+function autoThreads(): void {
+  threadChoice = defaultThreads();
+  if (threadChoice > 1) void applyThreads(threadChoice).catch(() => {});
+}
+
+/**
+ * Use `n` threads (the caller plus n − 1 workers sharing one memory) for
+ * products with m·n·k ≥ THREAD_MIN_WORK (192³); n = 1 turns threading off and
+ * stops the workers. Where workers start synchronously (browsers, Node ≥ 20.16)
+ * the threads are in use as soon as this returns — until a worker is up the
+ * calling thread does its share — and the promise resolves once every worker
+ * serves; elsewhere they are used from then on. Workers never keep a Node
+ * process alive. Rejects where threads are unavailable (no SharedArrayBuffer /
+ * not cross-origin isolated / no worker support).
+ */
+export function setThreads(n: number): Promise<void> {
   const want = Math.max(1, Math.floor(n));
-  if (!Number.isFinite(want)) throw new RangeError("setThreads: n must be a finite number ≥ 1");
-  if (pool !== null && pool.size === want) return;
+  if (!Number.isFinite(want)) return Promise.reject(new RangeError("setThreads: n must be a finite number ≥ 1"));
+  threadChoice = want;
+  return applyThreads(want);
+}
+
+let pendingReady: Promise<void> = Promise.resolve();
+
+function applyThreads(want: number): Promise<void> {
+  if (pool !== null && pool.size === want) return pendingReady;
   const generation = ++poolGeneration;
   const old = pool;
   pool = null;
   old?.dispose();
-  if (want === 1) return;
-  const { createThreadPool } = await import("./pool.js");
-  let p: ThreadPool;
-  try {
-    p = await createThreadPool(want);
-  } catch (e) {
-    threadError = e;
-    throw e;
+  pendingReady = Promise.resolve();
+  if (want === 1) return pendingReady;
+  if (canSpawnSync()) {
+    let started: ReturnType<typeof startThreadPool>;
+    try {
+      started = startThreadPool(want);
+    } catch (e) {
+      threadError = e;
+      return Promise.reject(e);
+    }
+    const p = started.pool;
+    threadError = null;
+    pool = p;
+    engine = null; // calling-thread work now uses the pool's memory; let the private one go
+    pendingReady = started.ready.catch((e: unknown) => {
+      // a worker failed to start: the pool disposed itself; work stays on this thread
+      threadError = e;
+      if (pool === p) pool = null;
+      throw e;
+    });
+    return pendingReady;
   }
-  if (generation !== poolGeneration) {
-    // a later setThreads call superseded this one
-    p.dispose();
-    return;
-  }
-  threadError = null;
-  pool = p;
-  engine = null; // calling-thread work now uses the pool's memory; let the private one go
+  pendingReady = createThreadPool(want).then(
+    (p) => {
+      if (generation !== poolGeneration) {
+        // a later setThreads call superseded this one
+        p.dispose();
+        return;
+      }
+      threadError = null;
+      pool = p;
+      engine = null;
+    },
+    (e: unknown) => {
+      threadError = e;
+      throw e;
+    },
+  );
+  return pendingReady;
 }
 
 /** Current thread count (1 when threading is off). */
