@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { availableParallelism } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { gemmReference } from "../../src/kernels/gemm.js";
 import { backend, nativeBackend, portableBackend, useBackend, wasmBackend } from "../../src/kernels/backend.js";
@@ -210,6 +211,21 @@ describe.runIf(wasmSimdSupported() && typeof SharedArrayBuffer !== "undefined")(
     expect(getThreads()).toBe(2);
     await setThreads(1);
     expect(getThreads()).toBe(1);
+  });
+
+  it("by default a synchronous script gets one thread per core for big products, and still exits by itself", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/threads-default.ts", import.meta.url));
+    const env = { ...process.env, MATGRAD_THREADS: "" };
+    const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8", timeout: 60_000, env });
+    expect(r.error, String(r.error)).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    const m = /^ok (\d+) (\d+) (\d+)/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    const [threads, chunks, dflt] = m!.slice(1).map(Number);
+    expect(dflt).toBe(Math.min(8, availableParallelism()));
+    expect(threads).toBe(dflt);
+    // with one core there is no pool; with more, workers joined without the script ever yielding
+    if (dflt > 1) expect(chunks).toBeGreaterThan(0);
   });
 
   it("a script that turns threads on exits by itself", () => {

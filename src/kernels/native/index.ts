@@ -20,6 +20,7 @@
  * the small in-process kernels beat on tiny matrices.
  */
 import type { Backend, GemmBatchFn, GemmFn } from "../backend.js";
+import { defaultThreads } from "../wasm/index.js";
 
 /** The addon's exports (see native/matgrad_blas.c). */
 export interface NativeAddon {
@@ -110,10 +111,11 @@ function finishLoad(mod: ModuleMod | undefined, fs: FsMod | undefined): NativeAd
     }
     if (coretype !== null) coretypeNote = `${coretype} (set by matgrad: AMD CPU with AVX-512)`;
     if (typeof a?.dgemm !== "function" || typeof a.dgemmBatch !== "function") throw new Error("unexpected exports");
-    // threads are opt-in as for the WASM backend: one OpenBLAS thread unless the
-    // user configured OpenBLAS (or matgrad, through setThreads / MATGRAD_THREADS)
+    // threads as for the WASM backend (PyTorch's convention: one per core, at
+    // most 8) unless the user configured OpenBLAS; setThreads / MATGRAD_THREADS
+    // override either
     const envThreads = p?.env?.OPENBLAS_NUM_THREADS ?? p?.env?.GOTO_NUM_THREADS ?? p?.env?.OMP_NUM_THREADS;
-    if (!envThreads) a.setThreads(1);
+    if (!envThreads) a.setThreads(defaultThreads());
     addon = a;
     addonPath = file;
     loadError = null;

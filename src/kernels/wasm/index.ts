@@ -89,7 +89,7 @@ export const gemmWasm: GemmFn = (
     gemmPortable(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
     return;
   }
-  if (pool === null && threadChoice === null && m * n * k >= THREAD_MIN_WORK) autoThreads();
+  if (pool === null && threadChoice === null && m * n * k >= THREAD_MIN_WORK && e.arenaDepth === 0) autoThreads();
   if (pool !== null && pool.accepts(m, n, k)) {
     try {
       pool.gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
@@ -115,7 +115,8 @@ export const gemmBatchWasm: GemmBatchFn = (
 ) => {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   const tiny = alpha === 0 || m * n * k < WASM_MIN_WORK || m < WASM_MIN_DIM || n < WASM_MIN_DIM || k < WASM_MIN_DIM;
-  if (!tiny && pool === null && threadChoice === null && batch >= 2 && m * n * k * batch >= THREAD_MIN_WORK) autoThreads();
+  if (!tiny && pool === null && threadChoice === null && batch >= 2 && m * n * k * batch >= THREAD_MIN_WORK && (engine?.arenaDepth ?? 0) === 0)
+    autoThreads();
   if (
     !tiny &&
     pool !== null &&
@@ -195,7 +196,8 @@ export function wasmExtra(
   build: (mem: { shared: boolean; maxPages: number | undefined }) => Uint8Array<ArrayBuffer>,
   F?: Float64Array,
 ): WebAssembly.Exports | null {
-  const e = getEngine();
+  // with F: only an existing engine can hold it (never instantiate one just to find out)
+  const e = F !== undefined ? (pool?.engine ?? engine) : getEngine();
   if (e === null || (F !== undefined && !e.holds(F))) return null;
   try {
     return e.extra(key, build);
@@ -268,7 +270,11 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(cores)));
 }
 
-/** First product big enough to split, no explicit choice yet: start the default pool. */
+/**
+ * First product big enough to split, no explicit choice yet: start the default
+ * pool (never while a resident arena is open on the private engine: its views
+ * must stay in the memory that calling-thread products use).
+ */
 function autoThreads(): void {
   threadChoice = defaultThreads();
   if (threadChoice > 1) void applyThreads(threadChoice).catch(() => {});

@@ -29,6 +29,7 @@
  * re-checks seq (backs off if it changed), then takes chunks until none is left.
  */
 import { Engine } from "./engine.js";
+import { nodeWorkerFrom, spawnNodeWorker, type NodeWorkerModule } from "./worker-node.js";
 
 export interface ThreadPool {
   /** threads in use, the calling thread included */
@@ -199,11 +200,19 @@ function isNode(): boolean {
   return typeof p?.versions?.node === "string";
 }
 
-async function spawn(): Promise<WorkerLike> {
-  if (isNode()) {
-    const { spawnNodeWorker } = await import("./worker-node.js");
-    return spawnNodeWorker(workerSource("node"));
-  }
+/** Node's builtin-module getter (Node ≥ 20.16): synchronous access to worker_threads. */
+type BuiltinGetter = (id: string) => unknown;
+function nodeBuiltins(): BuiltinGetter | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: BuiltinGetter } }).process;
+  return typeof p?.getBuiltinModule === "function" ? p.getBuiltinModule.bind(p) : null;
+}
+
+/** Can workers be spawned synchronously here (browsers' Worker; Node with getBuiltinModule)? */
+export function canSpawnSync(): boolean {
+  return isNode() ? nodeBuiltins() !== null : typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+function spawnWeb(): WorkerLike {
   const W = (globalThis as { Worker?: new (url: string) => any }).Worker;
   if (typeof W !== "function") throw new Error("matgrad: no Worker support in this environment");
   const blob = new Blob([workerSource("web")], { type: "text/javascript" });
@@ -221,6 +230,18 @@ async function spawn(): Promise<WorkerLike> {
   };
 }
 
+function spawnSync(): WorkerLike {
+  if (!isNode()) return spawnWeb();
+  const get = nodeBuiltins();
+  if (get === null) throw new Error("matgrad: synchronous worker start needs Node ≥ 20.16 (process.getBuiltinModule)");
+  return nodeWorkerFrom(get("node:worker_threads") as NodeWorkerModule, workerSource("node"));
+}
+
+async function spawn(): Promise<WorkerLike> {
+  if (canSpawnSync()) return spawnSync();
+  return spawnNodeWorker(workerSource("node"));
+}
+
 /** Thrown by a pool whose worker failed; the pool is disposed, the caller retries single-threaded. */
 export class ThreadFailure extends Error {
   constructor() {
@@ -228,10 +249,49 @@ export class ThreadFailure extends Error {
   }
 }
 
+/**
+ * Start a pool of `size` threads (the caller + size − 1 workers). Where workers
+ * can be spawned synchronously (browsers; Node ≥ 20.16) the pool is usable at
+ * once: until a worker has started, the calling thread simply takes every chunk
+ * itself, so a synchronous script gets its threads without yielding to the event
+ * loop. `ready` resolves when every worker is serving, and rejects (after
+ * disposing the pool) if one fails to start.
+ */
+export function startThreadPool(size: number): { pool: ThreadPool; ready: Promise<void> } {
+  const engine = sharedEngine(size);
+  const spawned: WorkerLike[] = [];
+  for (let s = 1; s < size; s++) spawned.push(spawnSync());
+  return launch(engine, spawned);
+}
+
+/** The pool, resolved once every worker is serving (spawns asynchronously where it must). */
 export async function createThreadPool(size: number): Promise<ThreadPool> {
+  if (canSpawnSync()) {
+    const { pool, ready } = startThreadPool(size);
+    await ready;
+    return pool;
+  }
+  const engine = sharedEngine(size);
+  const spawned: WorkerLike[] = [];
+  try {
+    for (let s = 1; s < size; s++) spawned.push(await spawn());
+  } catch (e) {
+    for (const w of spawned) w.terminate();
+    throw e;
+  }
+  const { pool, ready } = launch(engine, spawned);
+  await ready;
+  return pool;
+}
+
+function sharedEngine(size: number): Engine {
   if (typeof SharedArrayBuffer === "undefined")
     throw new Error("matgrad: threads need SharedArrayBuffer (in browsers: a cross-origin-isolated page)");
-  const engine = new Engine({ shared: true, slots: size });
+  return new Engine({ shared: true, slots: size });
+}
+
+function launch(engine: Engine, spawned: WorkerLike[]): { pool: ThreadPool; ready: Promise<void> } {
+  const size = spawned.length + 1;
   const I = new Int32Array(engine.memory.buffer, 0, 32);
   const F = new Float64Array(engine.memory.buffer, 0, 32);
   // Can this thread block in Atomics.wait? (Node main thread: yes; browser main thread: no.)
@@ -242,8 +302,10 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
     canBlock = false;
   }
 
-  const workers: WorkerLike[] = [];
+  const workers: WorkerLike[] = [...spawned];
+  let disposed = false;
   const dispose = () => {
+    disposed = true;
     Atomics.store(I, QUIT, 1);
     Atomics.add(I, SEQ, 2);
     Atomics.notify(I, SEQ);
@@ -251,29 +313,32 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
     for (const w of workers) w.terminate();
     workers.length = 0;
   };
-  try {
-    const ready: Promise<void>[] = [];
-    for (let s = 1; s < size; s++) {
-      const w = await spawn();
-      workers.push(w);
-      ready.push(
+  const ready = Promise.all(
+    workers.map(
+      (w, i) =>
         new Promise<void>((res, rej) => {
           w.onMessage((msg) => {
-            if (msg === "ready") res();
+            if (msg === "ready") {
+              // Idle workers block in Atomics.wait and must never keep a Node
+              // process alive; until "ready" the pending handshake keeps it up.
+              w.unref();
+              res();
+            }
             else if (msg && typeof msg === "object" && "error" in msg) rej(new Error(String((msg as { error: unknown }).error)));
           });
           w.onError(rej);
+          w.postMessage({ module: engine.module, memory: engine.memory, work: engine.workAddr(i + 1) });
         }),
-      );
-      w.postMessage({ module: engine.module, memory: engine.memory, work: engine.workAddr(s) });
-    }
-    await Promise.all(ready);
-    // Idle workers block in Atomics.wait and must never keep a Node process alive.
-    for (const w of workers) w.unref();
-  } catch (e) {
-    dispose();
-    throw e;
-  }
+    ),
+  ).then(
+    () => undefined,
+    (e: unknown) => {
+      dispose();
+      throw e;
+    },
+  );
+  // a failure is reported through `ready` (and the pool stops accepting work)
+  ready.catch(() => {});
 
   const waitWhile = (idx: number, pred: (v: number) => boolean) => {
     for (;;) {
@@ -283,7 +348,6 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
     }
   };
 
-  let disposed = false;
   let jobSeq = 0;
   let seqNow = 0;
 
@@ -345,13 +409,12 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
     if (Atomics.load(I, 20) !== 0) {
       // a worker's kernel call failed: never return a partial result; stop
       // threading and let the caller redo the work on its own thread
-      disposed = true;
       dispose();
       throw new ThreadFailure();
     }
   };
 
-  return {
+  const pool: ThreadPool = {
     size,
     engine,
     workerChunks: () => Atomics.load(I, 19),
@@ -384,9 +447,8 @@ export async function createThreadPool(size: number): Promise<ThreadPool> {
       for (let t = 0; t < batch; t++) engine.unstage(m, n, s.c + t * s.sC, C, cOff + t * strideC, ldc);
     },
     dispose() {
-      if (disposed) return;
-      disposed = true;
-      dispose();
+      if (!disposed) dispose();
     },
   };
+  return { pool, ready };
 }

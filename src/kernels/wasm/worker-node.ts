@@ -1,30 +1,38 @@
 /**
- * Node-only: spawn a worker thread from source text. Loaded by pool.ts through
- * a dynamic import, and it imports `node:worker_threads` dynamically too (with a
- * non-literal specifier, so browser bundlers leave it alone).
+ * Node-only: spawn a worker thread from source text. pool.ts gets the
+ * `node:worker_threads` module synchronously through process.getBuiltinModule
+ * (Node ≥ 20.16) and passes it to `nodeWorkerFrom`; on older Node it calls
+ * `spawnNodeWorker`, which imports the module dynamically (with a non-literal
+ * specifier, so browser bundlers leave it alone).
  */
 import type { WorkerLike } from "./pool.js";
 
-export async function spawnNodeWorker(source: string): Promise<WorkerLike> {
-  const spec = "node:worker_threads";
-  const { Worker } = (await import(/* @vite-ignore */ spec)) as {
-    Worker: new (src: string, opts: { eval: boolean }) => {
-      postMessage(m: unknown): void;
-      on(ev: string, cb: (x: unknown) => void): void;
-      unref(): void;
-      terminate(): Promise<number>;
-    };
+export interface NodeWorkerModule {
+  Worker: new (src: string, opts: { eval: boolean }) => {
+    postMessage(m: unknown): void;
+    on(ev: string, cb: (x: unknown) => void): void;
+    unref(): void;
+    terminate(): Promise<number>;
   };
-  const w = new Worker(source, { eval: true });
+}
+
+/** Start a worker evaluating `source`, with the WorkerLike interface. */
+export function nodeWorkerFrom(mod: NodeWorkerModule, source: string): WorkerLike {
+  const w = new mod.Worker(source, { eval: true });
   return {
     postMessage: (m) => w.postMessage(m),
     onMessage: (cb) => w.on("message", cb),
     onError: (cb) => w.on("error", cb),
-    // Called by the pool once the worker is ready, after its listeners are attached
+    // Called by the pool once the worker's listeners are attached
     // (adding a "message" listener re-refs the worker's port).
     unref: () => w.unref(),
     terminate: () => {
       void w.terminate();
     },
   };
+}
+
+export async function spawnNodeWorker(source: string): Promise<WorkerLike> {
+  const spec = "node:worker_threads";
+  return nodeWorkerFrom((await import(/* @vite-ignore */ spec)) as NodeWorkerModule, source);
 }
