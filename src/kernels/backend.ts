@@ -11,13 +11,13 @@
  * in Node, with the environment variable MATGRAD_BACKEND=js|wasm|auto
  * (read once, when the backend is first needed).
  *
- * Threads (WASM backend, opt-in): `await backend().setThreads?.(2)` splits
- * products with m·n·k ≥ 192³ over worker threads sharing one memory (Node
- * worker_threads; in browsers, Web Workers in cross-origin-isolated pages);
- * `setThreads(1)` turns them off. In Node, MATGRAD_THREADS=n starts them when
- * the backend is first needed (products run single-threaded until the workers
- * are ready). Workers never keep a process alive. `backend().status?.()` tells
- * which kernel is in use, the thread count and any failure.
+ * Threads (WASM backend): products with m·n·k ≥ 192³ are split over worker
+ * threads sharing one memory (Node worker_threads; in browsers, Web Workers in
+ * cross-origin-isolated pages). As in PyTorch the default is one thread per
+ * core (at most 8), started lazily by the first product that big;
+ * `await backend().setThreads?.(n)` or, in Node, MATGRAD_THREADS=n sets the
+ * count (1: off). Workers never keep a process alive. `backend().status?.()`
+ * tells which kernel is in use, the thread count and any failure.
  *
  * Native (Node, optional): after `npm run build:native` has built the OpenBLAS
  * addon (see native/ and docs/performance.md), `useBackend("native")` or
