@@ -1,0 +1,277 @@
+/**
+ * Generator of the WebAssembly SIMD128 level-2 module (matrix–vector kernels
+ * for the Householder reductions of svd / eigh), built from this source at
+ * run time like gemm-module.ts: `buildLevel2Module(mem)` is a pure function of
+ * its input (deterministic, no toolchain; test/kernels/level2.test.ts checks it).
+ * It is instantiated on the engine's memory with `wasmExtra` and used on
+ * resident-arena views through the dispatchers in ../level2.ts.
+ *
+ * Exported functions (pointers are byte addresses, strides in elements, A row-major):
+ *   gemvN(m, n, alpha, a, lda, x, beta, y, incy)  y_i = α·Σ_j A[i,j]·x_j + β·y_i   (x contiguous)
+ *   gemvT(m, n, alpha, a, lda, x, incx, beta, y)  y_j = α·Σ_i A[i,j]·x_i + β·y_j   (y contiguous)
+ *   symvU(n, a, lda, x, y)                        y = S·x, S symmetric, upper triangle of A read
+ * β = 0 never reads y. Four rows of A per pass, so that each f64x2 pair of x
+ * (gemvN) or y (gemvT, symvU) is loaded once for four rows; odd tails scalar.
+ */
+import { Func, Ty, encodeModule, f64, f64x2, forLt, get, i32, if_, seq, set, v128, type Code } from "./encode.js";
+
+const c32 = i32.const;
+const R = 4;
+
+/** f64 sum of the two lanes of a v128 local */
+const hsum = (v: number): Code => f64.add(f64x2.extractLane(get(v), 0), f64x2.extractLane(get(v), 1));
+
+/** gemvN: R-row (or 1-row) blocks of dot products. */
+function gemvNFunc(): Func {
+  const f = new Func("gemvN", [Ty.i32, Ty.i32, Ty.f64, Ty.i32, Ty.i32, Ty.i32, Ty.f64, Ty.i32, Ty.i32]);
+  const [m, n, alpha, a, lda, x, beta, y, incy] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const i = f.local(Ty.i32);
+  const j = f.local(Ty.i32);
+  const n2B = f.local(Ty.i32);
+  const ldaB = f.local(Ty.i32);
+  const incyB = f.local(Ty.i32);
+  const yp = f.local(Ty.i32);
+  const pr = f.locals_(Ty.i32, R);
+  const acc = f.locals_(Ty.v128, R);
+  const xv = f.local(Ty.v128);
+  const s = f.locals_(Ty.f64, R);
+  const xt = f.local(Ty.f64);
+  const yv = f.local(Ty.f64);
+
+  const rowsBlock = (rows: number): Code =>
+    seq(
+      ...Array.from({ length: rows }, (_, r) =>
+        seq(set(pr[r], i32.add(get(a), i32.mul(i32.add(get(i), c32(r)), get(ldaB)))), set(acc[r], v128.zero())),
+      ),
+      forLt(
+        j,
+        c32(0),
+        get(n2B),
+        c32(16),
+        set(xv, v128.load(i32.add(get(x), get(j)))),
+        ...Array.from({ length: rows }, (_, r) =>
+          set(acc[r], f64x2.add(get(acc[r]), f64x2.mul(v128.load(i32.add(get(pr[r]), get(j))), get(xv)))),
+        ),
+      ),
+      ...Array.from({ length: rows }, (_, r) => set(s[r], hsum(acc[r]))),
+      if_(
+        i32.ne(get(n2B), i32.shl(get(n), c32(3))),
+        seq(
+          set(xt, f64.load(i32.add(get(x), get(n2B)))),
+          ...Array.from({ length: rows }, (_, r) =>
+            set(s[r], f64.add(get(s[r]), f64.mul(f64.load(i32.add(get(pr[r]), get(n2B))), get(xt)))),
+          ),
+        ),
+      ),
+      ...Array.from({ length: rows }, (_, r) =>
+        seq(
+          set(yp, i32.add(get(y), i32.mul(i32.add(get(i), c32(r)), get(incyB)))),
+          set(yv, f64.mul(get(alpha), get(s[r]))),
+          if_(f64.ne(get(beta), f64.const(0)), set(yv, f64.add(get(yv), f64.mul(get(beta), f64.load(get(yp)))))),
+          f64.store(get(yp), get(yv)),
+        ),
+      ),
+    );
+
+  f.body = seq(
+    set(ldaB, i32.shl(get(lda), c32(3))),
+    set(incyB, i32.shl(get(incy), c32(3))),
+    set(n2B, i32.shl(i32.and(get(n), c32(-2)), c32(3))),
+    forLt(i, c32(0), i32.sub(get(m), c32(R - 1)), c32(R), rowsBlock(R)),
+    forLt(i, get(i), get(m), c32(1), rowsBlock(1)),
+  );
+  return f;
+}
+
+/** gemvT: y scaled by β once, then R rows of A accumulated into each pair of y. */
+function gemvTFunc(): Func {
+  const f = new Func("gemvT", [Ty.i32, Ty.i32, Ty.f64, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.f64, Ty.i32]);
+  const [m, n, alpha, a, lda, x, incx, beta, y] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const i = f.local(Ty.i32);
+  const j = f.local(Ty.i32);
+  const n2B = f.local(Ty.i32);
+  const nB = f.local(Ty.i32);
+  const ldaB = f.local(Ty.i32);
+  const incxB = f.local(Ty.i32);
+  const pr = f.locals_(Ty.i32, R);
+  const sv = f.locals_(Ty.v128, R);
+  const sc = f.locals_(Ty.f64, R);
+  const yt = f.local(Ty.f64);
+
+  const rowsBlock = (rows: number): Code => {
+    const sum = (k: number, load: (r: number) => Code, mul: (p: Code, q: Code) => Code, add: (p: Code, q: Code) => Code, init: Code, scal: number[]): Code => {
+      let e = init;
+      for (let r = 0; r < k; r++) e = add(e, mul(get(scal[r]), load(r)));
+      return e;
+    };
+    return seq(
+      ...Array.from({ length: rows }, (_, r) =>
+        seq(
+          set(pr[r], i32.add(get(a), i32.mul(i32.add(get(i), c32(r)), get(ldaB)))),
+          set(sc[r], f64.mul(get(alpha), f64.load(i32.add(get(x), i32.mul(i32.add(get(i), c32(r)), get(incxB)))))),
+          set(sv[r], f64x2.splat(get(sc[r]))),
+        ),
+      ),
+      forLt(
+        j,
+        c32(0),
+        get(n2B),
+        c32(16),
+        v128.store(
+          i32.add(get(y), get(j)),
+          sum(rows, (r) => v128.load(i32.add(get(pr[r]), get(j))), f64x2.mul, f64x2.add, v128.load(i32.add(get(y), get(j))), sv),
+        ),
+      ),
+      if_(
+        i32.ne(get(n2B), get(nB)),
+        seq(
+          set(yt, f64.load(i32.add(get(y), get(n2B)))),
+          f64.store(
+            i32.add(get(y), get(n2B)),
+            sum(rows, (r) => f64.load(i32.add(get(pr[r]), get(n2B))), f64.mul, f64.add, get(yt), sc),
+          ),
+        ),
+      ),
+    );
+  };
+
+  f.body = seq(
+    set(ldaB, i32.shl(get(lda), c32(3))),
+    set(incxB, i32.shl(get(incx), c32(3))),
+    set(nB, i32.shl(get(n), c32(3))),
+    set(n2B, i32.shl(i32.and(get(n), c32(-2)), c32(3))),
+    // y ← β·y (β = 0: zero, never read)
+    if_(
+      f64.eq(get(beta), f64.const(0)),
+      forLt(j, c32(0), get(nB), c32(8), f64.store(i32.add(get(y), get(j)), f64.const(0))),
+      if_(
+        f64.ne(get(beta), f64.const(1)),
+        forLt(j, c32(0), get(nB), c32(8), f64.store(i32.add(get(y), get(j)), f64.mul(get(beta), f64.load(i32.add(get(y), get(j)))))),
+      ),
+    ),
+    if_(
+      f64.ne(get(alpha), f64.const(0)),
+      seq(
+        forLt(i, c32(0), i32.sub(get(m), c32(R - 1)), c32(R), rowsBlock(R)),
+        forLt(i, get(i), get(m), c32(1), rowsBlock(1)),
+      ),
+    ),
+  );
+  return f;
+}
+
+/**
+ * symvU: y = S·x with S symmetric, S[i][j] = A[min(i,j)][max(i,j)] (upper
+ * triangle of row-major A; the lower one is never read). Per block of R rows
+ * j..j+R−1: the R×R diagonal block in scalars, then one pass over columns
+ * r ≥ j+R that both adds A[j.., r]·x_j.. into y_r and accumulates A[j.., r]·x_r.
+ */
+function symvUFunc(): Func {
+  const f = new Func("symvU", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [n, a, lda, x, y] = [0, 1, 2, 3, 4];
+  const j = f.local(Ty.i32);
+  const r = f.local(Ty.i32);
+  const rEnd = f.local(Ty.i32);
+  const nB = f.local(Ty.i32);
+  const ldaB = f.local(Ty.i32);
+  const pr = f.locals_(Ty.i32, R);
+  const xs = f.locals_(Ty.f64, R);
+  const xsv = f.locals_(Ty.v128, R);
+  const tv = f.locals_(Ty.v128, R);
+  const t = f.locals_(Ty.f64, R);
+  const b = f.locals_(Ty.v128, R);
+  const xr = f.local(Ty.v128);
+  const bs = f.local(Ty.f64);
+  const xrs = f.local(Ty.f64);
+  const yAt = (col: Code): Code => i32.add(get(y), col);
+
+  // element (j+u, j+v) of the diagonal block, u ≤ v
+  const aUV = (u: number, v: number): Code => f64.load(i32.add(get(pr[u]), i32.shl(i32.add(get(j), c32(v)), c32(3))));
+
+  const block4: Code[] = [];
+  for (let u = 0; u < R; u++)
+    block4.push(
+      set(pr[u], i32.add(get(a), i32.mul(i32.add(get(j), c32(u)), get(ldaB)))),
+      set(xs[u], f64.load(i32.add(get(x), i32.shl(i32.add(get(j), c32(u)), c32(3))))),
+      set(xsv[u], f64x2.splat(get(xs[u]))),
+      set(tv[u], v128.zero()),
+    );
+  for (let u = 0; u < R; u++) {
+    let e: Code = f64.const(0);
+    for (let v = 0; v < R; v++) e = f64.add(e, f64.mul(u <= v ? aUV(u, v) : aUV(v, u), get(xs[v])));
+    block4.push(set(t[u], e));
+  }
+  // paired columns r in [j+R, rEnd), rEnd = j+R + even count; byte offsets
+  let yUpd: Code = v128.load(yAt(get(r)));
+  for (let u = 0; u < R; u++) yUpd = f64x2.add(yUpd, f64x2.mul(get(b[u]), get(xsv[u])));
+  block4.push(
+    set(rEnd, i32.shl(i32.add(i32.add(get(j), c32(R)), i32.and(i32.sub(get(n), i32.add(get(j), c32(R))), c32(-2))), c32(3))),
+    forLt(
+      r,
+      i32.shl(i32.add(get(j), c32(R)), c32(3)),
+      get(rEnd),
+      c32(16),
+      set(xr, v128.load(i32.add(get(x), get(r)))),
+      ...Array.from({ length: R }, (_, u) => set(b[u], v128.load(i32.add(get(pr[u]), get(r))))),
+      v128.store(yAt(get(r)), yUpd),
+      ...Array.from({ length: R }, (_, u) => set(tv[u], f64x2.add(get(tv[u]), f64x2.mul(get(b[u]), get(xr))))),
+    ),
+    ...Array.from({ length: R }, (_, u) => set(t[u], f64.add(get(t[u]), hsum(tv[u])))),
+    // odd last column
+    if_(
+      i32.ne(get(rEnd), get(nB)),
+      seq(
+        set(xrs, f64.load(i32.add(get(x), get(rEnd)))),
+        ...Array.from({ length: R }, (_, u) =>
+          seq(
+            set(bs, f64.load(i32.add(get(pr[u]), get(rEnd)))),
+            f64.store(yAt(get(rEnd)), f64.add(f64.load(yAt(get(rEnd))), f64.mul(get(bs), get(xs[u])))),
+            set(t[u], f64.add(get(t[u]), f64.mul(get(bs), get(xrs)))),
+          ),
+        ),
+      ),
+    ),
+    ...Array.from({ length: R }, (_, u) => {
+      const at = yAt(i32.shl(i32.add(get(j), c32(u)), c32(3)));
+      return f64.store(at, f64.add(f64.load(yAt(i32.shl(i32.add(get(j), c32(u)), c32(3)))), get(t[u])));
+    }),
+  );
+
+  // single remaining rows (scalar): t = Σ_{r ≥ j} A[j, r]·x_r, y_r += A[j, r]·x_j for r > j
+  const single = seq(
+    set(pr[0], i32.add(get(a), i32.mul(get(j), get(ldaB)))),
+    set(xs[0], f64.load(i32.add(get(x), i32.shl(get(j), c32(3))))),
+    set(t[0], f64.mul(f64.load(i32.add(get(pr[0]), i32.shl(get(j), c32(3)))), get(xs[0]))),
+    forLt(
+      r,
+      i32.shl(i32.add(get(j), c32(1)), c32(3)),
+      get(nB),
+      c32(8),
+      set(bs, f64.load(i32.add(get(pr[0]), get(r)))),
+      f64.store(yAt(get(r)), f64.add(f64.load(yAt(get(r))), f64.mul(get(bs), get(xs[0])))),
+      set(t[0], f64.add(get(t[0]), f64.mul(get(bs), f64.load(i32.add(get(x), get(r)))))),
+    ),
+    f64.store(yAt(i32.shl(get(j), c32(3))), f64.add(f64.load(yAt(i32.shl(get(j), c32(3)))), get(t[0]))),
+  );
+
+  f.body = seq(
+    set(ldaB, i32.shl(get(lda), c32(3))),
+    set(nB, i32.shl(get(n), c32(3))),
+    forLt(r, c32(0), get(nB), c32(8), f64.store(yAt(get(r)), f64.const(0))),
+    forLt(j, c32(0), i32.sub(get(n), c32(R - 1)), c32(R), ...block4),
+    forLt(j, get(j), get(n), c32(1), single),
+  );
+  return f;
+}
+
+/** The level-2 module for a memory with the given sharing / maximum (pure, deterministic). */
+export function buildLevel2Module(mem: { shared: boolean; maxPages?: number | undefined }): Uint8Array<ArrayBuffer> {
+  return encodeModule({
+    memory: { min: 1, max: mem.maxPages, shared: mem.shared },
+    funcs: [gemvNFunc(), gemvTFunc(), symvUFunc()],
+  });
+}
+
+export type GemvNExport = (m: number, n: number, alpha: number, a: number, lda: number, x: number, beta: number, y: number, incy: number) => void;
+export type GemvTExport = (m: number, n: number, alpha: number, a: number, lda: number, x: number, incx: number, beta: number, y: number) => void;
+export type SymvUExport = (n: number, a: number, lda: number, x: number, y: number) => void;
