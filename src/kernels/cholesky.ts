@@ -7,6 +7,7 @@
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
 import { trsm } from "./triangular.js";
+import { residentWanted, scratch, withWorkspace } from "./workspace.js";
 
 export interface CholeskyResult {
   /**
@@ -35,7 +36,15 @@ const NB = 16;
 export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
   checkDim("choleskyFactor", "n", n);
   checkLen("choleskyFactor", "a", a, n * n);
-  const l = new Float64Array(n * n);
+  if (residentWanted(n)) {
+    // WASM backend: factor in a resident workspace (GEMMs in place, SIMD solves)
+    const r = withWorkspace(n * n + (n * n) / 4 + 1024, (ws) => choleskyFactorInto(a, n, ws.alloc(n * n), true));
+    if (r !== undefined) return r;
+  }
+  return choleskyFactorInto(a, n, new Float64Array(n * n), false);
+}
+
+function choleskyFactorInto(a: Float64Array, n: number, l: Float64Array, copyOut: boolean): CholeskyResult {
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j <= i; j++) l[r + j] = a[r + j];
@@ -47,7 +56,7 @@ export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
     const r = i * n;
     for (let j = i + 1; j < n; j++) l[r + j] = 0;
   }
-  return { l, info: st.info, pivotValue: st.pivotValue };
+  return { l: copyOut ? l.slice() : l, info: st.info, pivotValue: st.pivotValue };
 }
 
 /**
@@ -103,9 +112,23 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, nrhs:
   checkDim("choleskySolve", "nrhs", nrhs);
   checkLen("choleskySolve", "l", l, n * n);
   checkLen("choleskySolve", "b", b, n * nrhs);
+  const solve = (f: Float64Array, x: Float64Array): void => {
+    trsm(true, true, false, false, n, nrhs, 1, f, 0, n, x, 0, nrhs);
+    trsm(true, true, true, false, n, nrhs, 1, f, 0, n, x, 0, nrhs);
+  };
+  if (nrhs > 0 && residentWanted(n)) {
+    const r = withWorkspace(n * n + n * nrhs, (ws) => {
+      const f = ws.alloc(n * n);
+      f.set(l.subarray(0, n * n));
+      const x = ws.alloc(n * nrhs);
+      x.set(b.subarray(0, n * nrhs));
+      solve(f, x);
+      return x.slice();
+    });
+    if (r !== undefined) return r;
+  }
   const x = b.slice(0, n * nrhs);
-  trsm(true, true, false, false, n, nrhs, 1, l, 0, n, x, 0, nrhs);
-  trsm(true, true, true, false, n, nrhs, 1, l, 0, n, x, 0, nrhs);
+  solve(l, x);
   return x;
 }
 
@@ -124,12 +147,22 @@ export function lowerHalfTN(l: Float64Array, g: Float64Array, n: number): Float6
   checkDim("lowerHalfTN", "n", n);
   checkLen("lowerHalfTN", "l", l, n * n);
   checkLen("lowerHalfTN", "g", g, n * n);
-  const lc = new Float64Array(n * n);
+  if (residentWanted(n)) {
+    const r = withWorkspace(3 * n * n, (ws) => {
+      const gr = ws.alloc(n * n);
+      gr.set(g.subarray(0, n * n));
+      return lowerHalfTNInto(l, gr, n, ws.alloc(n * n), ws.alloc(n * n)).slice();
+    });
+    if (r !== undefined) return r;
+  }
+  return lowerHalfTNInto(l, g, n, new Float64Array(n * n), new Float64Array(n * n));
+}
+
+function lowerHalfTNInto(l: Float64Array, g: Float64Array, n: number, lc: Float64Array, out: Float64Array): Float64Array {
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j <= i; j++) lc[r + j] = l[r + j];
   }
-  const out = new Float64Array(n * n);
   // small n: one full product is as fast as the row blocks
   const nb = n <= 4 * NB_TN ? Math.max(n, 1) : NB_TN;
   for (let i0 = 0; i0 < n; i0 += nb) {
@@ -166,12 +199,24 @@ export function choleskyBackward(l: Float64Array, gl: Float64Array, n: number): 
   checkDim("choleskyBackward", "n", n);
   checkLen("choleskyBackward", "l", l, n * n);
   checkLen("choleskyBackward", "gl", gl, n * n);
-  const ab = new Float64Array(n * n);
+  if (residentWanted(n)) {
+    // WASM backend: in a resident workspace (GEMMs in place, SIMD solves)
+    const r = withWorkspace(2 * n * n + 32 * n + 2048, (ws) => {
+      const lr = ws.alloc(n * n);
+      lr.set(l.subarray(0, n * n));
+      return choleskyBackwardInto(lr, gl, n, ws.alloc(n * n)).slice();
+    });
+    if (r !== undefined) return r;
+  }
+  return choleskyBackwardInto(l, gl, n, new Float64Array(n * n));
+}
+
+function choleskyBackwardInto(l: Float64Array, gl: Float64Array, n: number, ab: Float64Array): Float64Array {
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j <= i; j++) ab[r + j] = gl[r + j];
   }
-  const tmp = new Float64Array(NB_REV * NB_REV);
+  const tmp = scratch(NB_REV * NB_REV);
   for (let k = n; k > 0; k -= NB_REV) {
     const j = Math.max(0, k - NB_REV);
     const w = k - j;

@@ -7,6 +7,7 @@
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
 import { trsm, invertUpperInPlace } from "./triangular.js";
+import { activeFor, residentWanted, withWorkspace } from "./workspace.js";
 
 export interface LuResult {
   /**
@@ -37,6 +38,18 @@ const NB = 16;
 export function luFactor(a: Float64Array, n: number): LuResult {
   checkDim("luFactor", "n", n);
   checkLen("luFactor", "a", a, n * n);
+  if (residentWanted(n)) {
+    // WASM backend: factor in a resident workspace (GEMMs in place, SIMD panel and solves)
+    const r = withWorkspace(n * n + n, (ws) => {
+      const lu = ws.alloc(n * n);
+      lu.set(a.subarray(0, n * n));
+      const piv = ws.allocI32(n);
+      const st = { info: -1, swaps: 0 };
+      luRec(lu, n, 0, n, piv, st);
+      return { lu: lu.slice(), piv: piv.slice(), sign: st.swaps % 2 === 0 ? 1 : -1, info: st.info };
+    });
+    if (r !== undefined) return r;
+  }
   const lu = a.slice(0, n * n);
   const piv = new Int32Array(n);
   const st = { info: -1, swaps: 0 };
@@ -69,6 +82,19 @@ function luRec(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Ar
 
 /** Unblocked panel factorization (columns c0..c1−1, rows c0..n−1). */
 function luPanel(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Array, st: { info: number; swaps: number }): void {
+  const ws = activeFor(lu, piv);
+  if (ws !== null) {
+    // the same operations in the SIMD module; info / swaps pass through two i32s
+    const mark = ws.mark();
+    const s = ws.allocI32(2);
+    s[0] = st.info;
+    s[1] = st.swaps;
+    ws.k.luPanel(ws.addr(lu), n, c0, c1, ws.addr(piv), ws.addr(s));
+    st.info = s[0];
+    st.swaps = s[1];
+    ws.release(mark);
+    return;
+  }
   for (let j = c0; j < c1; j++) {
     let p = j;
     let amax = Math.abs(lu[j * n + j]);
@@ -149,6 +175,17 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
   checkLen("luSolve", "lu", lu, n * n);
   checkLen("luSolve", "piv", piv, n);
   checkLen("luSolve", "b", b, n * nrhs);
+  if (nrhs > 0 && residentWanted(n)) {
+    const r = withWorkspace(n * n + n * nrhs, (ws) => {
+      const f = ws.alloc(n * n);
+      f.set(lu.subarray(0, n * n));
+      const x = ws.alloc(n * nrhs);
+      x.set(b.subarray(0, n * nrhs));
+      luSolveInPlace(f, piv, n, x, nrhs, trans);
+      return x.slice();
+    });
+    if (r !== undefined) return r;
+  }
   const x = b.slice(0, n * nrhs);
   luSolveInPlace(lu, piv, n, x, nrhs, trans);
   return x;
@@ -163,12 +200,30 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64
   checkDim("luInverse", "n", n);
   checkLen("luInverse", "lu", lu, n * n);
   checkLen("luInverse", "piv", piv, n);
+  if (residentWanted(n)) {
+    // WASM backend: invert in a resident workspace (GEMMs in place, SIMD solves)
+    const r = withWorkspace(3 * n * n + n + 1024, (ws) => {
+      const w = ws.alloc(n * n);
+      w.set(lu.subarray(0, n * n));
+      const l = ws.alloc(n * n);
+      const p = ws.allocI32(n);
+      p.set(piv.subarray(0, n));
+      luInverseInPlace(w, l, p, n);
+      return w.slice();
+    });
+    if (r !== undefined) return r;
+  }
   const w = lu.slice(0, n * n);
   if (n === 0) return w;
+  luInverseInPlace(w, new Float64Array(n * n), piv, n);
+  return w;
+}
+
+/** getri on w (holding the LU factors; overwritten with A⁻¹), with l an n×n zero-filled work array. */
+function luInverseInPlace(w: Float64Array, l: Float64Array, piv: Int32Array, n: number): void {
   // 1. upper triangle ← U⁻¹ (recursive, GEMM-rich)
   invertUpperInPlace(w, 0, n, n, false);
   // 2. move L out (strictly lower part), leaving w = U⁻¹ (upper triangular)
-  const l = new Float64Array(n * n);
   for (let i = 1; i < n; i++) {
     const r = i * n;
     for (let j = 0; j < i; j++) {
@@ -179,6 +234,11 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64
   // 3. solve X·L = U⁻¹ (X = U⁻¹·L⁻¹), unit lower, in place
   trsm(false, true, false, true, n, n, 1, l, 0, n, w, 0, n);
   // 4. A⁻¹ = X·P: swap columns j and piv[j] in reverse order
+  const ws = activeFor(w, piv);
+  if (ws !== null) {
+    ws.k.colSwapsReverse(ws.addr(w), n, n, n, ws.addr(piv));
+    return;
+  }
   for (let j = n - 2; j >= 0; j--) {
     const p = piv[j];
     if (p === j) continue;
@@ -189,7 +249,6 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64
       w[r + p] = t;
     }
   }
-  return w;
 }
 
 /** ‖A‖₁ = max column abs sum of an m×n row-major matrix. */

@@ -5,6 +5,7 @@
  * (O(n²·nrhs) for large n) goes through the backend GEMM.
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
+import { activeFor, residentWanted, scratch, scratchMark, scratchRelease, withWorkspace } from "./workspace.js";
 
 export interface TriangularSolveOptions {
   /** T is lower triangular (otherwise upper). Only that triangle of `t` is read. */
@@ -45,9 +46,24 @@ export function triangularSolve(
   checkDim("triangularSolve", "nrhs", nrhs);
   checkLen("triangularSolve", "t", t, n * n);
   checkLen("triangularSolve", "b", b, n * nrhs);
+  const solve = (tt: Float64Array, x: Float64Array): void => {
+    if (opts.left) trsm(true, opts.lower, opts.trans, opts.unitDiagonal, n, nrhs, 1, tt, 0, n, x, 0, nrhs);
+    else trsm(false, opts.lower, opts.trans, opts.unitDiagonal, nrhs, n, 1, tt, 0, n, x, 0, n);
+  };
+  if (nrhs > 0 && residentWanted(n)) {
+    // WASM backend: solve in a resident workspace (GEMMs in place, SIMD base cases)
+    const r = withWorkspace(n * n + 2 * n * nrhs + 1024, (ws) => {
+      const tt = ws.alloc(n * n);
+      tt.set(t.subarray(0, n * n));
+      const x = ws.alloc(n * nrhs);
+      x.set(b.subarray(0, n * nrhs));
+      solve(tt, x);
+      return x.slice();
+    });
+    if (r !== undefined) return r;
+  }
   const x = b.slice(0, n * nrhs);
-  if (opts.left) trsm(true, opts.lower, opts.trans, opts.unitDiagonal, n, nrhs, 1, t, 0, n, x, 0, nrhs);
-  else trsm(false, opts.lower, opts.trans, opts.unitDiagonal, nrhs, n, 1, t, 0, n, x, 0, n);
+  solve(t, x);
   return x;
 }
 
@@ -93,18 +109,25 @@ export function trsm(
   } else if (m >= RIGHT_VIA_TRANSPOSE && n > BASE) {
     // X·op(T) = B ⇔ op(T)ᵀ·Xᵀ = Bᵀ: the left solve's base case runs along long
     // contiguous rows, which pays for the two transposes when B has many rows.
-    const bt = new Float64Array(n * m);
-    for (let i = 0; i < m; i++) {
-      const r = bOff + i * ldb;
-      for (let j = 0; j < n; j++) bt[j * m + i] = B[r + j];
-    }
+    const mark = scratchMark();
+    const bt = scratch(n * m);
+    const ws = activeFor(B, bt);
+    if (ws !== null) ws.k.transpose(ws.addr(B, bOff), ldb, ws.addr(bt), m, m, n);
+    else
+      for (let i = 0; i < m; i++) {
+        const r = bOff + i * ldb;
+        for (let j = 0; j < n; j++) bt[j * m + i] = B[r + j];
+      }
     const rs2 = trans ? ldt : 1;
     const cs2 = trans ? 1 : ldt;
     trsmLeftRec(!lowerEff, !trans, unit, 0, n, m, T, tOff, rs2, cs2, ldt, bt, 0, m);
-    for (let i = 0; i < m; i++) {
-      const r = bOff + i * ldb;
-      for (let j = 0; j < n; j++) B[r + j] = bt[j * m + i];
-    }
+    if (ws !== null) ws.k.transpose(ws.addr(bt), m, ws.addr(B, bOff), ldb, n, m);
+    else
+      for (let i = 0; i < m; i++) {
+        const r = bOff + i * ldb;
+        for (let j = 0; j < n; j++) B[r + j] = bt[j * m + i];
+      }
+    scratchRelease(mark);
   } else {
     trsmRightRec(lowerEff, trans, unit, 0, n, m, T, tOff, rs, cs, ldt, B, bOff, ldb);
   }
@@ -205,11 +228,21 @@ function solveRow(unit: boolean, i: number, k0: number, k1: number, n: number, T
 
 /** Forward substitution over rows i0..i1−1 (lower op(T)). */
 function leftLowerBlock(unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+  const ws = activeFor(T, B);
+  if (ws !== null) {
+    ws.k.trsmLeft(1, unit ? 1 : 0, i0, i1, n, ws.addr(T, tOff), rs, cs, ws.addr(B, bOff), ldb);
+    return;
+  }
   for (let i = i0; i < i1; i++) solveRow(unit, i, i0, i, n, T, tOff, rs, cs, B, bOff, ldb);
 }
 
 /** Back substitution over rows i1−1..i0 (upper op(T)). */
 function leftUpperBlock(unit: boolean, i0: number, i1: number, n: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
+  const ws = activeFor(T, B);
+  if (ws !== null) {
+    ws.k.trsmLeft(0, unit ? 1 : 0, i0, i1, n, ws.addr(T, tOff), rs, cs, ws.addr(B, bOff), ldb);
+    return;
+  }
   for (let i = i1 - 1; i >= i0; i--) solveRow(unit, i, i + 1, i1, n, T, tOff, rs, cs, B, bOff, ldb);
 }
 
@@ -218,6 +251,14 @@ const tblk = new Float64Array(BASE * BASE);
 
 function rightBlock(lowerEff: boolean, unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
   const w = j1 - j0;
+  const ws = activeFor(T, B);
+  if (ws !== null && ws.free >= 2 * w * (w + 1) + 2) {
+    const mark = ws.mark();
+    const scr = ws.alloc(2 * w * (w + 1));
+    ws.k.trsmRight(lowerEff ? 1 : 0, unit ? 1 : 0, j0, j1, m, ws.addr(T, tOff), rs, cs, ws.addr(B, bOff), ldb, ws.addr(scr));
+    ws.release(mark);
+    return;
+  }
   // tblk[j*w + k] = op(T)(j0+k, j0+j) (column j of the block, contiguous in k)
   for (let j = 0; j < w; j++) {
     const src = tOff + (j0 + j) * cs + j0 * rs;
@@ -276,11 +317,13 @@ export function invertUpperInPlace(T: Float64Array, tOff: number, ld: number, n:
   const cOff = tOff + h * ld + h;
   invertUpperInPlace(T, tOff, ld, h, unit);
   invertUpperInPlace(T, cOff, ld, m2, unit);
+  const mark = scratchMark();
   const ai = upperCopy(T, tOff, ld, h, unit);
   const ci = upperCopy(T, cOff, ld, m2, unit);
-  const tmp = new Float64Array(h * m2);
+  const tmp = scratch(h * m2);
   gemmRM(false, false, h, m2, h, 1, ai, 0, h, T, bOff, ld, 0, tmp, 0, m2); // A⁻¹·B
   gemmRM(false, false, h, m2, m2, -1, tmp, 0, m2, ci, 0, m2, 0, T, bOff, ld); // −(A⁻¹B)·C⁻¹
+  scratchRelease(mark);
 }
 
 /** Blocks of at least this size are inverted through GEMMs (see invertUpperInPlace). */
@@ -288,7 +331,7 @@ const INV_GEMM_MIN = 128;
 
 /** The upper triangle of the n×n block at T[off] (ld) in a zero-filled n×n array (unit: ones on the diagonal). */
 function upperCopy(T: Float64Array, off: number, ld: number, n: number, unit: boolean): Float64Array {
-  const out = new Float64Array(n * n);
+  const out = scratch(n * n);
   for (let i = 0; i < n; i++) {
     const r = off + i * ld;
     for (let j = i; j < n; j++) out[i * n + j] = T[r + j];

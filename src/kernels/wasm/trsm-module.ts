@@ -1,0 +1,442 @@
+/**
+ * Generator of the WebAssembly SIMD128 module with the level-3 base cases of
+ * the factorizations (triangular solves, LU panel, transposition, column
+ * interchanges). Like gemm-module.ts it is produced from this source at run
+ * time (≈2 KiB, deterministic: `buildTrsmModule(opts)` is a pure function of
+ * its options), so no binary is committed; test/kernels/wasm-trsm.test.ts checks
+ * that it is deterministic, validates, and agrees bit for bit with the
+ * TypeScript base cases it replaces.
+ *
+ * The module imports the memory of the WASM GEMM engine, so the blocked
+ * drivers in lu.ts / triangular.ts / cholesky.ts keep their work matrices in a
+ * resident arena: the GEMM updates address them in place and these kernels do
+ * the small diagonal-block work without leaving WebAssembly memory.
+ *
+ * Every kernel performs the same floating-point operations in the same order
+ * as its TypeScript counterpart (SIMD lanes are independent IEEE operations),
+ * so results — and the pivots of the LU — are identical to the portable path.
+ *
+ * Exports (pointers are byte addresses, strides / leading dimensions elements):
+ *   trsmLeft(lower, unit, i0, i1, n, t, rs, cs, b, ldb)
+ *     rows i0..i1−1 of B (n columns) ← op(T)⁻¹ restricted to the diagonal block:
+ *     forward substitution (lower) or back substitution (upper), op(T)(r, c) at
+ *     t + 8·(r·rs + c·cs); the triangle's other half and (unit) the diagonal are never read.
+ *   trsmRight(lower, unit, j0, j1, m, t, rs, cs, b, ldb, scratch)
+ *     columns j0..j1−1 of the m rows of B ← B·op(T)⁻¹ on the diagonal block; scratch: 16·w·(w+1) bytes.
+ *   luPanel(a, n, c0, c1, piv, st)
+ *     unblocked partial-pivoting LU of columns c0..c1−1 (rows c0..n−1) of the
+ *     row-major n×n matrix at a, swapping whole rows; piv: i32[n]; st: i32 info, i32 swaps.
+ *   transpose(src, lds, dst, ldd, rows, cols)    dst[j, i] = src[i, j]
+ *   colSwapsReverse(a, ld, rows, n, piv)   for j = n−2 … 0: swap columns j and piv[j]
+ */
+import { block, brIf, f64, f64x2, forLt, Func, get, i32, if_, loop, seq, set, tee, Ty, v128, encodeModule, uleb, type Code } from "./encode.js";
+
+export interface TrsmModuleOptions {
+  /** import a shared memory (the thread pool's engine) */
+  shared: boolean;
+  minPages: number;
+  maxPages?: number;
+}
+
+const c32 = i32.const;
+// SIMD / scalar opcodes encode.ts does not name
+const simdOp = (op: number): Code => [0xfd, uleb(op)];
+const f64x2Div = (a: Code, b: Code): Code => [a, b, simdOp(0xf3)];
+const f64x2ReplaceLane = (v: Code, lane: number, x: Code): Code => [v, x, simdOp(0x22), lane];
+const f64Div = (a: Code, b: Code): Code => [a, b, 0xa3];
+const f64Abs = (a: Code): Code => [a, 0x99];
+const f64Gt = (a: Code, b: Code): Code => [a, b, 0x64];
+const or = (a: Code, b: Code): Code => [a, b, 0x72];
+/** element address: base + 8·index */
+const at = (base: Code, index: Code): Code => i32.add(base, i32.shl(index, c32(3)));
+
+/**
+ * dst[0:len] ← f(dst, srcs…) over a contiguous row segment: f64x2 pairs, then a
+ * scalar tail. `body(load, isVec)` returns the new value from loads of the
+ * destination (k = −1) and the sources (k ≥ 0) at the current offset.
+ */
+function rowLoop(
+  f: Func,
+  dst: number,
+  srcs: number[],
+  len: Code,
+  body: (load: (k: number) => Code, vec: boolean) => Code,
+): Code {
+  const o = f.local(Ty.i32);
+  const end = f.local(Ty.i32);
+  const ld = (vec: boolean) => (k: number): Code => {
+    const p = i32.add(get(k < 0 ? dst : srcs[k]), get(o));
+    return vec ? v128.load(p) : f64.load(p);
+  };
+  const dAddr = i32.add(get(dst), get(o));
+  return seq(
+    set(end, i32.shl(len, c32(3))),
+    set(o, c32(0)),
+    block(
+      brIf(0, i32.gt_s(i32.add(get(o), c32(16)), get(end))),
+      loop(
+        v128.store(dAddr, body(ld(true), true)),
+        set(o, i32.add(get(o), c32(16))),
+        brIf(0, i32.le_s(i32.add(get(o), c32(16)), get(end))),
+      ),
+    ),
+    if_(i32.lt_s(get(o), get(end)), f64.store(dAddr, body(ld(false), false))),
+  );
+}
+
+const vsub = (vec: boolean) => (vec ? f64x2.sub : f64.sub);
+const vadd = (vec: boolean) => (vec ? f64x2.add : f64.add);
+const vmul = (vec: boolean) => (vec ? f64x2.mul : f64.mul);
+
+function trsmLeftFunc(): Func {
+  const f = new Func("trsmLeft", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [lower, unit, i0, i1, n, t, rs, cs, b, ldb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const s = f.local(Ty.i32); // step counter
+  const i = f.local(Ty.i32);
+  const k = f.local(Ty.i32);
+  const k1 = f.local(Ty.i32);
+  const ri = f.local(Ty.i32);
+  const ti = f.local(Ty.i32);
+  const rows = f.locals_(Ty.i32, 4);
+  const cf = f.locals_(Ty.f64, 4);
+  const cv = f.locals_(Ty.v128, 4);
+  const d = f.local(Ty.f64);
+  const dv = f.local(Ty.v128);
+  const ldb8 = f.local(Ty.i32);
+  const tElem = (kk: Code) => f64.load(at(get(ti), i32.mul(kk, get(cs))));
+  const coef = (q: number, vec: boolean) => get(vec ? cv[q] : cf[q]);
+  const loadCoefs = (cnt: number) => {
+    const out: Code[] = [];
+    for (let q = 0; q < cnt; q++) {
+      out.push(set(cf[q], tElem(i32.add(get(k), c32(q)))));
+      out.push(set(cv[q], f64x2.splat(get(cf[q]))));
+      out.push(set(rows[q], q === 0 ? i32.add(get(b), i32.mul(get(k), get(ldb8))) : i32.add(get(rows[q - 1]), get(ldb8))));
+    }
+    return out;
+  };
+  // B_i −= c0 B_k0 + c1 B_k1 + (c2 B_k2 + c3 B_k3)  (the TypeScript expression order)
+  const four = rowLoop(f, ri, rows, get(n), (ld, vec) => {
+    const [mul, add] = [vmul(vec), vadd(vec)];
+    const p = (q: number) => mul(coef(q, vec), ld(q));
+    return vsub(vec)(ld(-1), add(add(p(0), p(1)), add(p(2), p(3))));
+  });
+  const two = rowLoop(f, ri, rows, get(n), (ld, vec) =>
+    vsub(vec)(ld(-1), vadd(vec)(vmul(vec)(coef(0, vec), ld(0)), vmul(vec)(coef(1, vec), ld(1)))),
+  );
+  const one = rowLoop(f, ri, rows, get(n), (ld, vec) => vsub(vec)(ld(-1), vmul(vec)(coef(0, vec), ld(0))));
+  const divide = rowLoop(f, ri, [], get(n), (ld, vec) => (vec ? f64x2Div(ld(-1), get(dv)) : f64Div(ld(-1), get(d))));
+  f.body = seq(
+    set(ldb8, i32.shl(get(ldb), c32(3))),
+    forLt(
+      s,
+      c32(0),
+      i32.sub(get(i1), get(i0)),
+      c32(1),
+      // lower: i = i0 + s, k ∈ [i0, i); upper: i = i1 − 1 − s, k ∈ [i + 1, i1)
+      set(i, i32.select(i32.add(get(i0), get(s)), i32.sub(i32.sub(get(i1), c32(1)), get(s)), get(lower))),
+      set(k, i32.select(get(i0), i32.add(get(i), c32(1)), get(lower))),
+      set(k1, i32.select(get(i), get(i1), get(lower))),
+      set(ri, i32.add(get(b), i32.mul(get(i), get(ldb8)))),
+      set(ti, at(get(t), i32.mul(get(i), get(rs)))),
+      block(
+        brIf(0, i32.ge_s(i32.add(get(k), c32(3)), get(k1))),
+        loop(...loadCoefs(4), four, set(k, i32.add(get(k), c32(4))), brIf(0, i32.lt_s(i32.add(get(k), c32(3)), get(k1)))),
+      ),
+      if_(i32.lt_s(i32.add(get(k), c32(1)), get(k1)), seq(...loadCoefs(2), two, set(k, i32.add(get(k), c32(2))))),
+      if_(
+        i32.lt_s(get(k), get(k1)),
+        seq(...loadCoefs(1), if_(f64.ne(get(cf[0]), f64.const(0)), one)),
+      ),
+      if_(i32.eqz(get(unit)), seq(set(d, tElem(get(i))), set(dv, f64x2.splat(get(d))), divide)),
+    ),
+  );
+  return f;
+}
+
+/**
+ * Right base case, two rows of B at a time (lane 0: row r, lane 1: row r + 1):
+ * the op(T) block is copied column-contiguous and splatted (scratch[j·w + k] =
+ * [op(T)(j0+k, j0+j)] × 2), solved values of the two rows are kept as pairs in
+ * scratch after it; the sequential `s −= x_k·t` order of the TypeScript kernel is kept.
+ */
+function trsmRightFunc(): Func {
+  const f = new Func("trsmRight", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [lower, unit, j0, j1, m, t, rs, cs, b, ldb, scr] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const w = f.local(Ty.i32);
+  const j = f.local(Ty.i32);
+  const k = f.local(Ty.i32);
+  const q = f.local(Ty.i32);
+  const r = f.local(Ty.i32);
+  const br0 = f.local(Ty.i32);
+  const br1 = f.local(Ty.i32);
+  const xs = f.local(Ty.i32);
+  const tj = f.local(Ty.i32);
+  const sv = f.local(Ty.v128);
+  const sf = f.local(Ty.f64);
+  const kLo = f.local(Ty.i32);
+  const kHi = f.local(Ty.i32);
+  const two = f.local(Ty.i32);
+  const pairAddr = (base: number, idx: Code) => i32.add(get(base), i32.shl(idx, c32(4)));
+  // j = j-th column in solve order: ascending for upper op(T), descending for lower
+  const jOf = i32.select(get(q), i32.sub(i32.sub(get(w), c32(1)), get(q)), i32.eqz(get(lower)));
+  const rowAt = (row: number, col: Code) => at(get(row), i32.add(get(j0), col));
+  const solveCols = (pair: boolean) =>
+    forLt(
+      q,
+      c32(0),
+      get(w),
+      c32(1),
+      set(j, jOf),
+      set(tj, i32.mul(get(j), get(w))),
+      set(kLo, i32.select(c32(0), i32.add(get(j), c32(1)), i32.eqz(get(lower)))),
+      set(kHi, i32.select(get(j), get(w), i32.eqz(get(lower)))),
+      pair
+        ? seq(
+            set(sv, f64x2ReplaceLane(f64x2.splat(f64.load(rowAt(br0, get(j)))), 1, f64.load(rowAt(br1, get(j))))),
+            forLt(k, get(kLo), get(kHi), c32(1), set(sv, f64x2.sub(get(sv), f64x2.mul(v128.load(pairAddr(xs, get(k))), v128.load(pairAddr(scr, i32.add(get(tj), get(k)))))))),
+            if_(i32.eqz(get(unit)), set(sv, f64x2Div(get(sv), v128.load(pairAddr(scr, i32.add(get(tj), get(j))))))),
+            v128.store(pairAddr(xs, get(j)), get(sv)),
+            f64.store(rowAt(br0, get(j)), f64x2.extractLane(get(sv), 0)),
+            f64.store(rowAt(br1, get(j)), f64x2.extractLane(get(sv), 1)),
+          )
+        : seq(
+            set(sf, f64.load(rowAt(br0, get(j)))),
+            forLt(k, get(kLo), get(kHi), c32(1), set(sf, f64.sub(get(sf), f64.mul(f64.load(rowAt(br0, get(k))), f64.load(pairAddr(scr, i32.add(get(tj), get(k)))))))),
+            if_(i32.eqz(get(unit)), set(sf, f64Div(get(sf), f64.load(pairAddr(scr, i32.add(get(tj), get(j))))))),
+            f64.store(rowAt(br0, get(j)), get(sf)),
+          ),
+    );
+  f.body = seq(
+    set(w, i32.sub(get(j1), get(j0))),
+    set(xs, i32.add(get(scr), i32.shl(i32.mul(get(w), get(w)), c32(4)))),
+    // scratch[j·w + k] = splat(op(T)(j0 + k, j0 + j)); the unit diagonal is never read
+    forLt(
+      j,
+      c32(0),
+      get(w),
+      c32(1),
+      forLt(
+        k,
+        c32(0),
+        get(w),
+        c32(1),
+        if_(
+          or(i32.ne(get(j), get(k)), i32.eqz(get(unit))),
+          v128.store(
+            pairAddr(scr, i32.add(i32.mul(get(j), get(w)), get(k))),
+            f64x2.splat(f64.load(at(get(t), i32.add(i32.mul(i32.add(get(j0), get(j)), get(cs)), i32.mul(i32.add(get(j0), get(k)), get(rs)))))),
+          ),
+        ),
+      ),
+    ),
+    set(two, i32.and(get(m), c32(-2))),
+    forLt(
+      r,
+      c32(0),
+      get(two),
+      c32(2),
+      set(br0, at(get(b), i32.mul(get(r), get(ldb)))),
+      set(br1, at(get(br0), get(ldb))),
+      solveCols(true),
+    ),
+    if_(i32.lt_s(get(two), get(m)), seq(set(br0, at(get(b), i32.mul(get(two), get(ldb)))), solveCols(false))),
+  );
+  return f;
+}
+
+function luPanelFunc(): Func {
+  const f = new Func("luPanel", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [a, n, c0, c1, piv, st] = [0, 1, 2, 3, 4, 5];
+  const j = f.local(Ty.i32);
+  const i = f.local(Ty.i32);
+  const p = f.local(Ty.i32);
+  const n8 = f.local(Ty.i32);
+  const rj = f.local(Ty.i32);
+  const rp = f.local(Ty.i32);
+  const ri = f.local(Ty.i32);
+  const len = f.local(Ty.i32);
+  const amax = f.local(Ty.f64);
+  const v = f.local(Ty.f64);
+  const d = f.local(Ty.f64);
+  const l = f.local(Ty.f64);
+  const lv = f.local(Ty.v128);
+  const tmp = f.local(Ty.v128);
+  const o = f.local(Ty.i32);
+  const col = (row: Code) => i32.add(i32.mul(row, get(n8)), i32.shl(get(j), c32(3))); // byte offset of (row, j)
+  // whole-row swap of rows rj and rp (byte addresses), n elements
+  const swap = seq(
+    set(o, c32(0)),
+    block(
+      brIf(0, i32.gt_s(i32.add(get(o), c32(16)), get(n8))),
+      loop(
+        set(tmp, v128.load(i32.add(get(rj), get(o)))),
+        v128.store(i32.add(get(rj), get(o)), v128.load(i32.add(get(rp), get(o)))),
+        v128.store(i32.add(get(rp), get(o)), get(tmp)),
+        set(o, i32.add(get(o), c32(16))),
+        brIf(0, i32.le_s(i32.add(get(o), c32(16)), get(n8))),
+      ),
+    ),
+    if_(
+      i32.lt_s(get(o), get(n8)),
+      seq(
+        set(v, f64.load(i32.add(get(rj), get(o)))),
+        f64.store(i32.add(get(rj), get(o)), f64.load(i32.add(get(rp), get(o)))),
+        f64.store(i32.add(get(rp), get(o)), get(v)),
+      ),
+    ),
+  );
+  // row i (from column j+1, len elements) −= l · row j
+  const rowI = f.local(Ty.i32);
+  const rowJ = f.local(Ty.i32);
+  const update = rowLoop(f, rowI, [rowJ], get(len), (ld, vec) => vsub(vec)(ld(-1), vmul(vec)(get(vec ? lv : l), ld(0))));
+  // piv is i32: element j at piv + 4·j
+  const pivStore = i32.store(i32.add(get(piv), i32.shl(get(j), c32(2))), get(p));
+  f.body = seq(
+    set(n8, i32.shl(get(n), c32(3))),
+    forLt(
+      j,
+      get(c0),
+      get(c1),
+      c32(1),
+      set(p, get(j)),
+      set(amax, f64Abs(f64.load(i32.add(get(a), col(get(j)))))),
+      forLt(
+        i,
+        i32.add(get(j), c32(1)),
+        get(n),
+        c32(1),
+        set(v, f64Abs(f64.load(i32.add(get(a), col(get(i)))))),
+        if_(f64Gt(get(v), get(amax)), seq(set(amax, get(v)), set(p, get(i)))),
+      ),
+      pivStore,
+      set(rj, i32.add(get(a), i32.mul(get(j), get(n8)))),
+      if_(
+        i32.and(f64.ne(get(amax), f64.const(0)), f64.eq(get(amax), get(amax))),
+        seq(
+          if_(
+            i32.ne(get(p), get(j)),
+            seq(
+              i32.store(get(st), i32.add(i32.load(get(st), 4), c32(1)), 4),
+              set(rp, i32.add(get(a), i32.mul(get(p), get(n8)))),
+              swap,
+            ),
+          ),
+          set(d, f64.load(at(get(rj), get(j)))),
+          forLt(i, i32.add(get(j), c32(1)), get(n), c32(1), set(ri, i32.add(get(a), col(get(i)))), f64.store(get(ri), f64Div(f64.load(get(ri)), get(d)))),
+        ),
+        if_(i32.lt_s(i32.load(get(st)), c32(0)), i32.store(get(st), get(j))),
+      ),
+      // rank-1 update of the rest of the panel
+      set(len, i32.sub(i32.sub(get(c1), get(j)), c32(1))),
+      set(rowJ, at(get(rj), i32.add(get(j), c32(1)))),
+      forLt(
+        i,
+        i32.add(get(j), c32(1)),
+        get(n),
+        c32(1),
+        set(l, f64.load(i32.add(get(a), col(get(i))))),
+        if_(
+          f64.ne(get(l), f64.const(0)),
+          seq(set(lv, f64x2.splat(get(l))), set(rowI, i32.add(i32.add(get(a), col(get(i))), c32(8))), update),
+        ),
+      ),
+    ),
+  );
+  return f;
+}
+
+function transposeFunc(): Func {
+  const f = new Func("transpose", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [src, lds, dst, ldd, rows, cols] = [0, 1, 2, 3, 4, 5];
+  const i0 = f.local(Ty.i32);
+  const j0 = f.local(Ty.i32);
+  const i = f.local(Ty.i32);
+  const j = f.local(Ty.i32);
+  const iEnd = f.local(Ty.i32);
+  const jEnd = f.local(Ty.i32);
+  const B = 16; // tile (cache blocking)
+  const minI = (a: Code, b: Code) => i32.select(a, b, i32.lt_s(a, b));
+  f.body = forLt(
+    i0,
+    c32(0),
+    get(rows),
+    c32(B),
+    set(iEnd, minI(i32.add(get(i0), c32(B)), get(rows))),
+    forLt(
+      j0,
+      c32(0),
+      get(cols),
+      c32(B),
+      set(jEnd, minI(i32.add(get(j0), c32(B)), get(cols))),
+      forLt(
+        i,
+        get(i0),
+        get(iEnd),
+        c32(1),
+        forLt(
+          j,
+          get(j0),
+          get(jEnd),
+          c32(1),
+          f64.store(at(get(dst), i32.add(i32.mul(get(j), get(ldd)), get(i))), f64.load(at(get(src), i32.add(i32.mul(get(i), get(lds)), get(j))))),
+        ),
+      ),
+    ),
+  );
+  return f;
+}
+
+function colSwapsFunc(): Func {
+  const f = new Func("colSwapsReverse", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [a, ld, rows, n, piv] = [0, 1, 2, 3, 4];
+  const i = f.local(Ty.i32);
+  const j = f.local(Ty.i32);
+  const p = f.local(Ty.i32);
+  const r = f.local(Ty.i32);
+  const x = f.local(Ty.f64);
+  f.body = forLt(
+    i,
+    c32(0),
+    get(rows),
+    c32(1),
+    set(r, at(get(a), i32.mul(get(i), get(ld)))),
+    set(j, i32.sub(get(n), c32(2))),
+    block(
+      brIf(0, i32.lt_s(get(j), c32(0))),
+      loop(
+        set(p, i32.load(i32.add(get(piv), i32.shl(get(j), c32(2))))),
+        if_(
+          i32.ne(get(p), get(j)),
+          seq(
+            set(x, f64.load(at(get(r), get(j)))),
+            f64.store(at(get(r), get(j)), f64.load(at(get(r), get(p)))),
+            f64.store(at(get(r), get(p)), get(x)),
+          ),
+        ),
+        brIf(0, i32.ge_s(tee(j, i32.sub(get(j), c32(1))), c32(0))),
+      ),
+    ),
+  );
+  return f;
+}
+
+/** Build the module bytes. Deterministic: same options, same bytes. */
+export function buildTrsmModule(o: TrsmModuleOptions): Uint8Array<ArrayBuffer> {
+  return encodeModule({
+    memory: { min: o.minPages, max: o.maxPages, shared: o.shared },
+    funcs: [trsmLeftFunc(), trsmRightFunc(), luPanelFunc(), transposeFunc(), colSwapsFunc()],
+  });
+}
+
+/** The module's exports (see the header). */
+export interface TrsmKernels {
+  trsmLeft(lower: number, unit: number, i0: number, i1: number, n: number, t: number, rs: number, cs: number, b: number, ldb: number): void;
+  trsmRight(lower: number, unit: number, j0: number, j1: number, m: number, t: number, rs: number, cs: number, b: number, ldb: number, scratch: number): void;
+  luPanel(a: number, n: number, c0: number, c1: number, piv: number, st: number): void;
+  transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
+  colSwapsReverse(a: number, ld: number, rows: number, n: number, piv: number): void;
+}
+
+/** Scratch bytes trsmRight needs for a diagonal block of width w. */
+export const trsmRightScratchBytes = (w: number): number => 16 * w * (w + 1);
+
