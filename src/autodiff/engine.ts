@@ -6,7 +6,7 @@
  * reach a requested input.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode } from "../tensor/meta.js";
+import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode, type Rule } from "../tensor/meta.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
 import { AutogradError, ShapeError } from "../errors.js";
 import { add, sumToShape } from "../ops/api.js";
@@ -56,8 +56,29 @@ interface Saved {
   node: GradNode;
   stamp: number;
   needed: boolean;
+  ct: Tensor | null;
   slot: (Tensor | null)[] | null;
   owned: number;
+}
+
+/** Mark a node as visited by the pass `stamp` and clear its scratch fields (saving them first when nested). */
+function enter(n: GradNode, stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null, seen: { outsideLeaf: boolean }): void {
+  if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, ct: n._ct, slot: n._slot, owned: n._owned });
+  n._stamp = stamp;
+  n._needed = false;
+  n._ct = null;
+  n._slot = null;
+  n._owned = 0;
+  if (n.isLeaf && targets !== null && !targets.has(n)) seen.outsideLeaf = true;
+}
+
+/** The saved inputs of a node (null for leaves); throws if a previous backward freed them. */
+function savedInputs(node: GradNode): Tensor[] | null {
+  if (node.isLeaf) return null;
+  const inputs = (node as OpNode).inputs;
+  if (inputs === null)
+    throw new AutogradError(node.name, "trying to backward through the graph a second time (or directly access saved tensors after they have already been freed); pass { retainGraph: true } to the first backward if you need to");
+  return inputs;
 }
 
 /**
@@ -65,59 +86,98 @@ interface Saved {
  * (every node after all of its inputs' nodes); marks every visited node with
  * `stamp` and sets its `_needed` flag (requested: `targets`, or the leaves when
  * `targets` is null). With `saved`, records the nodes' previous scratch fields
- * first (nested backward passes restore them).
+ * first (nested backward passes restore them). Iterative depth-first search:
+ * each node is looked at twice at most — when descending into its next
+ * unvisited input, and when all of them are done.
  */
 function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null, seen: { outsideLeaf: boolean }): GradNode[] {
   const order: GradNode[] = [];
-  const nodes: GradNode[] = [];
-  const next: number[] = [];
-  const visit = (n: GradNode): void => {
-    if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, slot: n._slot, owned: n._owned });
-    n._stamp = stamp;
-    n._needed = false;
-    n._slot = null;
-    n._owned = 0;
-    if (n.isLeaf && targets !== null && !targets.has(n)) seen.outsideLeaf = true;
-    nodes.push(n);
-    next.push(0);
-  };
+  const stack: GradNode[] = [];
+  const next: number[] = []; // per stack entry: the index of its next input to look at
   for (const r of roots) {
     if (r._stamp === stamp) continue;
-    visit(r);
-    while (nodes.length > 0) {
-      const top = nodes.length - 1;
-      const node = nodes[top];
-      let inputs: Tensor[] | null = null;
-      if (!node.isLeaf) {
-        inputs = (node as OpNode).inputs;
-        if (inputs === null)
-          throw new AutogradError(node.name, "trying to backward through the graph a second time (or directly access saved tensors after they have already been freed); pass { retainGraph: true } to the first backward if you need to");
-      }
-      if (inputs !== null && next[top] < inputs.length) {
-        const child = inputs[next[top]++]._node;
-        if (child !== null && child._stamp !== stamp) visit(child);
-      } else {
-        nodes.pop();
-        next.pop();
-        // all inputs are done: the node is needed if it is requested or leads to a needed node
-        let need = targets === null ? node.isLeaf : targets.has(node);
-        if (!need && inputs !== null) {
-          for (let i = 0; i < inputs.length; i++) {
-            const c = inputs[i]._node;
-            if (c !== null && c._needed) {
-              need = true;
-              break;
-            }
+    enter(r, stamp, targets, saved, seen);
+    stack.push(r);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const node = stack[top];
+      const inputs = savedInputs(node);
+      if (inputs !== null) {
+        let i = next[top];
+        let child: GradNode | null = null;
+        while (i < inputs.length) {
+          const c = inputs[i++]._node;
+          if (c !== null && c._stamp !== stamp) {
+            child = c;
+            break;
           }
         }
-        if (need) {
-          node._needed = true;
-          order.push(node);
+        if (child !== null) {
+          next[top] = i;
+          enter(child, stamp, targets, saved, seen);
+          stack.push(child);
+          next.push(0);
+          continue;
         }
+      }
+      stack.pop();
+      next.pop();
+      // all inputs are done: the node is needed if it is requested or leads to a needed node
+      let need = targets === null ? node.isLeaf : targets.has(node);
+      if (!need && inputs !== null) {
+        for (let i = 0; i < inputs.length; i++) {
+          const c = inputs[i]._node;
+          if (c !== null && c._needed) {
+            need = true;
+            break;
+          }
+        }
+      }
+      if (need) {
+        node._needed = true;
+        order.push(node);
       }
     }
   }
   return order;
+}
+
+/**
+ * Add cotangent g into output idx of node. Sums the engine created itself (not
+ * visible to anyone else: bit idx of node._owned) are updated in place when
+ * nothing records or differentiates them: fan-in without allocation.
+ */
+function accumulate(node: GradNode, idx: number, g: Tensor, createGraph: boolean): void {
+  let prev: Tensor | null | undefined;
+  let slot: (Tensor | null)[] | null = null;
+  if (idx === 0) prev = node._ct;
+  else {
+    slot = node._slot;
+    if (slot === null) node._slot = slot = [];
+    prev = slot[idx];
+  }
+  let sum: Tensor;
+  const bit = idx < 31 ? 1 << idx : 0;
+  if (prev === undefined || prev === null) sum = g;
+  else if ((node._owned & bit) !== 0 && g._fw === null) {
+    const a = prev.data, b = g.data;
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+    return;
+  } else {
+    sum = add(prev, g);
+    if (!createGraph && sum._fw === null) node._owned |= bit;
+  }
+  if (slot === null) node._ct = sum;
+  else slot[idx] = sum;
+}
+
+/** The cotangents arriving at a node's outputs (index k), null for none. */
+function cotangentsOf(node: GradNode, nOut: number): (Tensor | null)[] {
+  const cts = new Array<Tensor | null>(nOut);
+  cts[0] = node._ct;
+  for (let k = 1; k < nOut; k++) cts[k] = node._slot?.[k] ?? null;
+  return cts;
 }
 
 /**
@@ -155,49 +215,21 @@ function run(
     const retainGraph = opts.retainGraph ?? createGraph;
     prevMode = setGradEnabled(createGraph);
 
-    // Sums the engine created itself (not visible to anyone else: bit idx of node._owned)
-    // are updated in place when nothing records or differentiates them: fan-in without allocation.
-    const accumulate = (node: GradNode, idx: number, g: Tensor): void => {
-      let slot = node._slot;
-      if (slot === null) {
-        if (idx === 0) {
-          node._slot = [g];
-          return;
-        }
-        slot = [];
-        node._slot = slot;
-      }
-      const prev = slot[idx];
-      const bit = idx < 31 ? 1 << idx : 0;
-      if (prev === undefined || prev === null) slot[idx] = g;
-      else if ((node._owned & bit) !== 0 && g._fw === null) {
-        const a = prev.data, b = g.data;
-        for (let i = 0; i < a.length; i++) a[i] += b[i];
-      } else {
-        const sum = add(prev, g);
-        if (!createGraph && sum._fw === null) node._owned |= bit;
-        slot[idx] = sum;
-      }
-    };
-    for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
+    for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i], createGraph);
 
-    const results = new Map<GradNode, (Tensor | null)[]>();
+    const results = targetNodes === null ? null : new Map<GradNode, (Tensor | null)[]>();
     const needsScratch: boolean[][] = []; // by arity, reused for every node of this pass (rules only read it)
     for (let oi = order.length - 1; oi >= 0; oi--) {
-      const node = order[oi];
-      if (!node._needed) continue;
-      const slot = node._slot;
-      if (slot === null) continue;
-      node._slot = null;
-      if (targetNodes !== null && targetNodes.has(node)) results.set(node, slot);
+      const node = order[oi]; // every node in `order` is needed
+      if (node._ct === null && node._slot === null) continue; // no cotangent arrived
+      if (results !== null && targetNodes!.has(node)) results.set(node, cotangentsOf(node, node.isLeaf ? 1 : ((node as OpNode).rule.nOut ?? 1)));
       if (node.isLeaf) {
-        if (targets === null) {
-          const g = slot[0];
-          if (g !== null && g !== undefined) {
-            const leaf = (node as LeafNode).tensor;
-            const gd = createGraph ? g : detachIfNeeded(g);
-            leaf.grad = leaf.grad === null ? gd : add(leaf.grad, gd);
-          }
+        const g = node._ct;
+        node._ct = null;
+        if (targets === null && g !== null) {
+          const leaf = (node as LeafNode).tensor;
+          const gd = createGraph ? g : detachIfNeeded(g);
+          leaf.grad = leaf.grad === null ? gd : add(leaf.grad, gd);
         }
         continue;
       }
@@ -205,17 +237,20 @@ function run(
       const rule = opNode.rule;
       const inputs = opNode.inputs!;
       const nOut = rule.nOut ?? 1;
-      // cotangents handed to a rule may be returned for several inputs (add: [ct, ct]): no longer ours to mutate
-      node._owned = 0;
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {
-        const c = slot[0];
-        if (c === null || c === undefined) continue;
+        const c = node._ct;
+        node._ct = null;
+        node._slot = null;
+        if (c === null) continue;
         ctArg = c;
       } else {
-        ctArg = new Array<Tensor | null>(nOut);
-        for (let k = 0; k < nOut; k++) ctArg[k] = slot[k] ?? null;
+        ctArg = cotangentsOf(node, nOut);
+        node._ct = null;
+        node._slot = null;
       }
+      // cotangents handed to a rule may be returned for several inputs (add: [ct, ct]): no longer ours to mutate
+      node._owned = 0;
       const needs = (needsScratch[inputs.length] ??= new Array<boolean>(inputs.length));
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
@@ -232,15 +267,15 @@ function run(
         const g = grads[i];
         if (g === null || g === undefined || !needs[i]) continue;
         const inp = inputs[i];
-        accumulate(inp._node!, inp._outIdx, fitCotangent(rule.name, g, inp, i));
+        accumulate(inp._node!, inp._outIdx, fitCotangent(rule, g, inp, i), createGraph);
       }
       if (!retainGraph) {
         opNode.inputs = null;
         opNode.outs = null;
       }
     }
-    if (targets === null) return [];
-    return targets.map((t) => {
+    if (results === null) return [];
+    return targets!.map((t) => {
       if (t._node === null) return null;
       const g = results.get(t._node)?.[t._outIdx];
       return g === undefined ? null : g;
@@ -253,6 +288,7 @@ function run(
         const s = saved[i];
         s.node._stamp = s.stamp;
         s.node._needed = s.needed;
+        s.node._ct = s.ct;
         s.node._slot = s.slot;
         s.node._owned = s.owned;
       }
@@ -304,10 +340,10 @@ function detachIfNeeded(g: Tensor): Tensor {
 }
 
 /** Un-broadcast a cotangent to its input's shape; anything else is a rule bug, reported with the op's name. */
-function fitCotangent(op: string, g: Tensor, inp: Tensor, i: number): Tensor {
+function fitCotangent(rule: Rule, g: Tensor, inp: Tensor, i: number): Tensor {
   if (shapesEqual(g.shape, inp.shape)) return g;
   if (broadcastsTo(inp.shape, g.shape)) return sumToShape(g, inp.shape);
-  throw new ShapeError(op, `VJP rule returned a cotangent of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`);
+  throw new ShapeError(rule.name, `VJP rule returned a cotangent of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`);
 }
 
 /** Accumulate d(Σ ⟨ctᵢ, outputᵢ⟩)/d(leaf) into every leaf's .grad (PyTorch's backward). */

@@ -31,7 +31,9 @@ function checkShape(op: string, shape: Shape): number[] {
 }
 
 export function scalar(v: number, opts?: TensorOptions): Tensor {
-  return finish(new Tensor(Float64Array.of(v), []), opts);
+  const data = new Float64Array(1);
+  data[0] = v;
+  return finish(new Tensor(data, []), opts);
 }
 
 /** Infer the shape of a (rectangular) nested array and flatten it. */

@@ -42,6 +42,9 @@ export interface GradNode {
   /** Per-backward scratch used by the engine (saved and restored around nested backward passes). */
   _stamp: number;
   _needed: boolean;
+  /** Cotangent (sum) arriving at output 0. */
+  _ct: Tensor | null;
+  /** Cotangents arriving at outputs k ≥ 1 (index k; multi-output rules only). */
   _slot: (Tensor | null)[] | null;
   /** Bit k set: slot k holds a sum the engine made and nobody else has seen (safe to add into in place). */
   _owned: number;
@@ -53,6 +56,7 @@ export class LeafNode implements GradNode {
   readonly name = "AccumulateGrad";
   _stamp = 0;
   _needed = false;
+  _ct: Tensor | null = null;
   _slot: (Tensor | null)[] | null = null;
   _owned = 0;
   constructor(readonly tensor: Tensor) {}
@@ -63,6 +67,7 @@ export class OpNode implements GradNode {
   readonly isLeaf = false;
   _stamp = 0;
   _needed = false;
+  _ct: Tensor | null = null;
   _slot: (Tensor | null)[] | null = null;
   _owned = 0;
   constructor(
