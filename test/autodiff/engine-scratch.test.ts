@@ -1,0 +1,105 @@
+/**
+ * The engine's per-node scratch (output-0 cotangent field, slots for outputs
+ * k ≥ 1, in-place accumulation of engine-owned sums, depth-first ordering):
+ * fan-out, shared cotangents, multi-output nodes, retained graphs, and the
+ * small-op chain of the overhead benchmark against finite differences.
+ */
+import { describe, it, expect } from "vitest";
+import { tensor, randn, Tensor, gradients, gradcheck, sum, mul, add, AutogradError } from "../../src/index.js";
+import { applyMulti } from "../../src/ops/dispatch.js";
+import type { Rule } from "../../src/tensor/meta.js";
+
+const close = (a: Tensor, b: number[], tol = 1e-12): void => {
+  expect(a.size).toBe(b.length);
+  a.data.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]))));
+};
+
+/** Two outputs (2a, 3a): the VJP sums the cotangents that arrived (null = none). */
+const twoOut: Rule<null> = {
+  name: "twoOut",
+  nOut: 2,
+  forward: ([a]) => [new Tensor(a.data.map((v) => 2 * v), a.shape), new Tensor(a.data.map((v) => 3 * v), a.shape)],
+  vjp: (cts: (Tensor | null)[]) => {
+    const [c0, c1] = cts;
+    const g0 = c0 === null ? null : mul(c0, 2);
+    const g1 = c1 === null ? null : mul(c1, 3);
+    return [g0 === null ? g1 : g1 === null ? g0 : add(g0, g1)];
+  },
+  jvp: ([da]) => (da === null ? null : [mul(da, 2), mul(da, 3)]),
+};
+
+describe("engine scratch: multi-output nodes", () => {
+  it("a cotangent that reaches only output 1 is used (and output 0's is absent)", () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    const [, b] = applyMulti(twoOut, [x], null);
+    sum(b).backward();
+    close(x.grad!, [3, 3]);
+  });
+
+  it("fan-in at output 1 (three uses: a sum, then in place) and at output 0", () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    const [a, b] = applyMulti(twoOut, [x], null);
+    // f = Σ (b + b·2 + b + a·5) ⇒ df/dx = 3·(1 + 2 + 1) + 2·5 = 22
+    sum(add(add(add(b, mul(b, 2)), b), mul(a, 5))).backward();
+    close(x.grad!, [22, 22]);
+  });
+
+  it("gradients() with respect to output 1 of a multi-output node", () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    const [a, b] = applyMulti(twoOut, [x], null);
+    const f = sum(add(mul(b, b), a)); // df/db = 2b = 6x, df/da = 1
+    const [gb, ga, gx] = gradients(f, [b, a, x]);
+    close(gb!, [6, -12]);
+    close(ga!, [1, 1]);
+    close(gx!, [3 * 6 + 2, 3 * -12 + 2]);
+  });
+});
+
+describe("engine scratch: shared cotangents and in-place accumulation", () => {
+  it("add hands the same cotangent to both inputs; later fan-in does not corrupt it", () => {
+    const x = tensor([0.5, 2], { requiresGrad: true });
+    const a = mul(x, 2);
+    const u = add(a, a); // VJP: [ct, ct] — the same tensor twice
+    const s = add(add(add(u, u), u), a); // u used three times: its cotangent is an engine-owned sum
+    sum(s).backward(undefined, { retainGraph: true });
+    // ds/dx = 3·(2 + 2) + 2 = 14
+    close(x.grad!, [14, 14]);
+    const first = x.grad!;
+    sum(s).backward(); // retained graph: again, accumulated into .grad
+    close(x.grad!, [28, 28]);
+    close(first, [14, 14]); // the first gradient was not mutated by the second pass
+    expect(() => sum(s).backward()).toThrow(AutogradError);
+  });
+
+  it("gradients of gradients through fan-in (createGraph: no in-place sums)", () => {
+    const x = tensor([0.5, -1.5], { requiresGrad: true });
+    const f = sum(add(mul(mul(x, x), x), mul(x, x))); // x³ + x²
+    const [g] = gradients(f, [x], { createGraph: true }); // 3x² + 2x
+    close(g!, [3 * 0.25 + 1, 3 * 2.25 - 3]);
+    const [h] = gradients(sum(g!), [x]); // 6x + 2
+    close(h!, [5, -7]);
+  });
+
+  it("the same seed cotangent for two outputs sharing a node", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = mul(x, 2);
+    const ct = tensor([1, 1, 1]);
+    const [g] = gradients([y, y], [x], { gradOutputs: [ct, ct] });
+    close(g!, [4, 4, 4]);
+    close(ct, [1, 1, 1]); // the seed is not the engine's to mutate
+  });
+});
+
+describe("engine scratch: the small-op chain of the overhead benchmark", () => {
+  it("X ← 0.5·tanh(X·W + B), several steps: W and B gradients match finite differences", () => {
+    const X0 = randn([4, 4], { seed: 3 });
+    const f = (W: Tensor, B: Tensor): Tensor => {
+      let X = X0;
+      for (let i = 0; i < 5; i++) X = X.matmul(W).add(B).tanh().mul(0.5);
+      return X.sum();
+    };
+    const W = randn([4, 4], { seed: 4 }).mul(0.5), B = randn([4, 4], { seed: 5 });
+    const r = gradcheck(f, [W, B], { raise: false });
+    expect(r.ok, r.report).toBe(true);
+  });
+});
