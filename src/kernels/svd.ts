@@ -34,6 +34,8 @@ import {
   type SecularRoot,
 } from "./util.js";
 import { geqrf } from "./qr.js";
+import { withWorkArena } from "./backend.js";
+import { gemvN, gemvT } from "./level2.js";
 
 export type SvdMode = "thin" | "full" | "none";
 
@@ -83,7 +85,32 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   const tall = m >= n;
   const M = tall ? m : n;
   const N = tall ? n : m;
-  const W = new Float64Array(M * N);
+  // All work matrices live in one resident arena (WASM: inside the engine's
+  // memory, so the panel GEMMs and the level-2 kernels run without copies).
+  const uc = mode === "full" ? M : N;
+  const doubles = arenaDoubles(M, N, uc, M >= QR_FIRST_RATIO * N);
+  return withWorkArena(doubles, (F) => svdCore(a, m, n, mode, k, wantU, tall, M, N, new Bump(F)));
+}
+
+/** Bump allocator over an arena view: 16-byte aligned sub-views. */
+class Bump {
+  private p = 0;
+  constructor(readonly F: Float64Array) {}
+  take(len: number): Float64Array {
+    const v = this.F.subarray(this.p, this.p + len);
+    this.p += len + (len & 1);
+    return v;
+  }
+}
+
+/** Arena size for svdCore (matches its `take` calls, plus alignment slack). */
+function arenaDoubles(M: number, N: number, uc: number, qrFirst: boolean): number {
+  const nb = NB_BRD;
+  return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + M * uc + N * N + 32;
+}
+
+function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number, wantU: boolean, tall: boolean, M: number, N: number, ws: Bump): SvdResult {
+  const W = ws.take(M * N);
   let anrm = 0;
   if (tall) {
     transposeInto(a, 0, m, n, W, 0);
@@ -122,7 +149,7 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   if (M >= QR_FIRST_RATIO * N) {
     tauqr = new Float64Array(N);
     geqrf(W, M, N, tauqr);
-    B = new Float64Array(N * N);
+    B = ws.take(N * N);
     for (let j = 0; j < N; j++) for (let i = 0; i <= j; i++) B[i + j * N] = W[i + j * M];
     MB = N;
   }
@@ -130,7 +157,7 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   const e = new Float64Array(N);
   const tauq = new Float64Array(N);
   const taup = new Float64Array(N);
-  gebrd(B, MB, N, d, e, tauq, taup);
+  gebrd(B, MB, N, d, e, tauq, taup, ws);
 
   if (!wantU) {
     const info = bdsqr(N, d, 0, e, 0, null, 0, 0, 0, null, 0, 0, 0);
@@ -140,15 +167,15 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   }
 
   // bidiagonal SVD: B = UB·diag(d)·VBᵀ, d ascending
-  const UB = new Float64Array(N * N);
-  const VB = new Float64Array(N * N);
+  const UB = ws.take(N * N);
+  const VB = ws.take(N * N);
   const info = bdsdc(N, d, e, UB, VB);
 
   const full = mode === "full";
   // Left vectors of W: Q·[UB (descending); 0], M × (full ? M : N), column-major
   // (Q = Q_qr·diag(Q_brd, I) on the QR-first path)
   const uc = full ? M : N;
-  const UW = new Float64Array(M * uc);
+  const UW = ws.take(M * uc);
   for (let j = 0; j < N; j++) {
     const src = (N - 1 - j) * N;
     for (let i = 0; i < N; i++) UW[j * M + i] = UB[src + i];
@@ -162,7 +189,7 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
     applyQ(W, M, N, tauq, UW, uc, M);
   }
   // Right vectors of W: P·VB (descending), N×N column-major
-  const VW = new Float64Array(N * N);
+  const VW = ws.take(N * N);
   for (let j = 0; j < N; j++) {
     const src = (N - 1 - j) * N;
     for (let i = 0; i < N; i++) VW[j * N + i] = VB[src + i];
@@ -230,18 +257,19 @@ function negate(x: Float64Array, off: number, len: number): void {
  * Left reflector c: v = (1, A[c+1:M, c]), scale tauq[c]; right reflector c:
  * u = (1, A[c, c+2:N]) acting on columns c+1.., scale taup[c] (taup[N−1] = 0).
  */
-function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array): void {
+function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, ws: Bump): void {
   const refl: Reflector = { beta: 0, tau: 0 };
   const nb = NB_BRD;
-  const X = new Float64Array(M * nb);
-  const Yt = new Float64Array(N * nb);
-  const tmp = new Float64Array(6 * nb);
-  const ucopy = new Float64Array(N);
-  const ytmp = new Float64Array(N);
+  // workspace next to A (the same arena: level-2 kernels and GEMMs in place)
+  const X = ws.take(M * nb);
+  const Yt = ws.take(N * nb);
+  const tmp = ws.take(6 * nb);
+  const ucopy = ws.take(N);
+  const ytmp = ws.take(N);
   let i0 = 0;
   // blocked panels while a trailing matrix of reasonable size remains
   for (; i0 + nb < N - 8; i0 += nb) {
-    labrd(A, M, N, i0, nb, d, e, tauq, taup, X, Yt, tmp, ucopy, ytmp, refl);
+    labrd(A, M, N, i0, nb, d, e, tauq, taup, X, Yt, tmp, ytmp, refl);
     const r0 = i0 + nb;
     // A[r0:M, r0:N] −= V·Yᵀ + X·U
     gemmCM(false, false, M - r0, N - r0, nb, -1, A, r0 + i0 * M, M, Yt, r0 * nb, nb, 1, A, r0 + r0 * M, M);
@@ -310,23 +338,23 @@ function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float6
  * unit entries, restored by the caller). Row-wise quantities are accessed with
  * the panel index innermost so that every inner loop is contiguous.
  */
-function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, X: Float64Array, Yt: Float64Array, tmp: Float64Array, ucopy: Float64Array, ytmp: Float64Array, refl: Reflector): void {
+function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, X: Float64Array, Yt: Float64Array, tmp: Float64Array, ytmp: Float64Array, refl: Reflector): void {
   const t1 = tmp; // [0, nb)
   const t2 = tmp.subarray(nb, 2 * nb);
   const t3 = tmp.subarray(2 * nb, 3 * nb);
   const t4 = tmp.subarray(3 * nb, 4 * nb);
   const ac = tmp.subarray(4 * nb, 5 * nb);
   const xc = tmp.subarray(5 * nb, 6 * nb);
+  // Column-major matrices are row-major transposes: column q of A (ld M) is
+  // "row" q, so a column-major Aᵀ·x is gemvN and A·x is gemvT (level2.ts;
+  // WASM SIMD in place when the arrays are resident-arena views).
   for (let j = 0; j < nb; j++) {
     const c = i0 + j;
     const cc = c * M;
     // A[c:M, c] −= A[c:M, i0:c]·Y[c, 0:j]ᵀ + X[c:M, 0:j]·A[i0:c, c]
-    for (let p = 0; p < j; p++) {
-      const ap = (i0 + p) * M;
-      const xp = p * M;
-      const y = Yt[p + c * nb];
-      const u = A[cc + i0 + p];
-      for (let r = c; r < M; r++) A[cc + r] -= A[ap + r] * y + X[xp + r] * u;
+    if (j > 0) {
+      gemvT(j, M - c, -1, A, i0 * M + c, M, Yt, c * nb, 1, 1, A, cc + c);
+      gemvT(j, M - c, -1, X, c, M, A, cc + i0, 1, 1, A, cc + c);
     }
     // left reflector
     larfg(A[cc + c], A, cc + c + 1, 1, M - c - 1, refl);
@@ -336,19 +364,10 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     const tq = refl.tau;
     // Y[c+1:N, j] = tq·(A[c:M, c+1:N]ᵀ·v − Y[c+1:N, 0:j]·t1 − A[i0:c, c+1:N]ᵀ·t2),
     // t1 = A[c:M, i0:c]ᵀ·v, t2 = X[c:M, 0:j]ᵀ·v
-    gemvT(A, M, c, M, c + 1, N, A, cc, ytmp, 0);
-    for (let p = 0; p < j; p++) {
-      const ap = (i0 + p) * M;
-      const xp = p * M;
-      let s1 = 0;
-      let s2 = 0;
-      for (let r = c; r < M; r++) {
-        const vr = A[cc + r];
-        s1 += A[ap + r] * vr;
-        s2 += X[xp + r] * vr;
-      }
-      t1[p] = s1;
-      t2[p] = s2;
+    gemvN(N - c - 1, M - c, 1, A, (c + 1) * M + c, M, A, cc + c, 0, ytmp, c + 1);
+    if (j > 0) {
+      gemvN(j, M - c, 1, A, i0 * M + c, M, A, cc + c, 0, t1, 0);
+      gemvN(j, M - c, 1, X, c, M, A, cc + c, 0, t2, 0);
     }
     for (let p = 0; p <= j; p++) {
       ac[p] = A[c + (i0 + p) * M]; // A[c, i0+p] (= 1 for p = j)
@@ -380,98 +399,14 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     A[rowOff] = 1;
     const tp = refl.tau;
     const len = N - c - 1;
-    // u = A[c, c+1:N] (contiguous copy); t3 = Y[c+1:N, 0:j+1]ᵀ·u; t4 = A[i0:c, c+1:N]·u
-    for (let q = 0; q < len; q++) ucopy[q] = A[c + (c + 1 + q) * M];
-    // t3[p] = Σ_q Y[c+1+q, p]·u[q], t4[p] = Σ_q A[i0+p, c+1+q]·u[q]: long loops with scalar accumulators
-    for (let p = 0; p <= j; p++) {
-      let s3 = 0;
-      let s4 = 0;
-      let yi = (c + 1) * nb + p;
-      let ai = i0 + p + (c + 1) * M;
-      if (p < j) {
-        for (let q = 0; q < len; q++, yi += nb, ai += M) {
-          const uq = ucopy[q];
-          s3 += Yt[yi] * uq;
-          s4 += A[ai] * uq;
-        }
-      } else {
-        for (let q = 0; q < len; q++, yi += nb) s3 += Yt[yi] * ucopy[q];
-      }
-      t3[p] = s3;
-      t4[p] = s4;
-    }
+    // u = A[c, c+1:N] (stride M); t3 = Y[c+1:N, 0:j+1]ᵀ·u; t4 = A[i0:c, c+1:N]·u
+    gemvT(len, j + 1, 1, Yt, (c + 1) * nb, nb, A, rowOff, M, 0, t3, 0);
+    gemvT(len, j, 1, A, i0 + (c + 1) * M, M, A, rowOff, M, 0, t4, 0);
     // X[c+1:M, j] = tp·(A[c+1:M, c+1:N]·u − A[c+1:M, i0:c+1]·t3 − X[c+1:M, 0:j]·t4)
     const xj = j * M;
-    gemvN(A, M, c + 1, M, c + 1, N, ucopy, X, xj);
-    for (let p = 0; p <= j; p++) {
-      const ap = (i0 + p) * M;
-      const s3 = t3[p];
-      const s4 = p < j ? t4[p] : 0;
-      const xp = p * M;
-      if (p < j) for (let r = c + 1; r < M; r++) X[xj + r] -= A[ap + r] * s3 + X[xp + r] * s4;
-      else for (let r = c + 1; r < M; r++) X[xj + r] -= A[ap + r] * s3;
-    }
-    for (let r = c + 1; r < M; r++) X[xj + r] *= tp;
-  }
-}
-
-/**
- * y[q] = Σ_{r0 ≤ r < r1} A[r + q*lda]·x[xOff + r] for q in [q0, q1) (column-major
- * Aᵀ·x restricted to a block), written to y[yOff + q]. Four columns per pass.
- */
-function gemvT(A: Float64Array, lda: number, r0: number, r1: number, q0: number, q1: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
-  let q = q0;
-  for (; q + 3 < q1; q += 4) {
-    const c0 = q * lda;
-    const c1 = c0 + lda;
-    const c2 = c1 + lda;
-    const c3 = c2 + lda;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let r = r0; r < r1; r++) {
-      const xr = x[xOff + r];
-      s0 += A[c0 + r] * xr;
-      s1 += A[c1 + r] * xr;
-      s2 += A[c2 + r] * xr;
-      s3 += A[c3 + r] * xr;
-    }
-    y[yOff + q] = s0;
-    y[yOff + q + 1] = s1;
-    y[yOff + q + 2] = s2;
-    y[yOff + q + 3] = s3;
-  }
-  for (; q < q1; q++) {
-    const c0 = q * lda;
-    let s0 = 0;
-    for (let r = r0; r < r1; r++) s0 += A[c0 + r] * x[xOff + r];
-    y[yOff + q] = s0;
-  }
-}
-
-/**
- * y[yOff + r] = Σ_{q0 ≤ q < q1} A[r + q*lda]·u[q − q0] for r in [r0, r1)
- * (column-major A·u on a block). Four columns per pass.
- */
-function gemvN(A: Float64Array, lda: number, r0: number, r1: number, q0: number, q1: number, u: Float64Array, y: Float64Array, yOff: number): void {
-  for (let r = r0; r < r1; r++) y[yOff + r] = 0;
-  let q = q0;
-  for (; q + 3 < q1; q += 4) {
-    const c0 = q * lda;
-    const c1 = c0 + lda;
-    const c2 = c1 + lda;
-    const c3 = c2 + lda;
-    const u0 = u[q - q0];
-    const u1 = u[q - q0 + 1];
-    const u2 = u[q - q0 + 2];
-    const u3 = u[q - q0 + 3];
-    for (let r = r0; r < r1; r++) y[yOff + r] += A[c0 + r] * u0 + A[c1 + r] * u1 + A[c2 + r] * u2 + A[c3 + r] * u3;
-  }
-  for (; q < q1; q++) {
-    const c0 = q * lda;
-    const u0 = u[q - q0];
-    for (let r = r0; r < r1; r++) y[yOff + r] += A[c0 + r] * u0;
+    gemvT(len, M - c - 1, tp, A, (c + 1) * M + c + 1, M, A, rowOff, M, 0, X, xj + c + 1);
+    gemvT(j + 1, M - c - 1, -tp, A, i0 * M + c + 1, M, t3, 0, 1, 1, X, xj + c + 1);
+    if (j > 0) gemvT(j, M - c - 1, -tp, X, c + 1, M, t4, 0, 1, 1, X, xj + c + 1);
   }
 }
 
