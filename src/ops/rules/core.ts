@@ -12,7 +12,8 @@ import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc } from "../../kernels/alloc.js";
-import { isKnownDiagonal, markDiagonal } from "../../tensor/structure.js";
+import { isKnownDiagonal, markDiagonal, markTransposeOf, transposeSource } from "../../tensor/structure.js";
+import { gram, GRAM_BASE } from "../../kernels/syrk.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import {
@@ -61,6 +62,33 @@ function allFinite(x: Float64Array): boolean {
   return true;
 }
 
+/**
+ * If op(A)·op(B) (2-D, n×n) is a Gram product op(X)·op(X)ᵀ of one matrix X —
+ * A and B share their data with opposite transposes, or one was made as the
+ * transpose of the other (see markTransposeOf) — compute it with `gram` into
+ * out and return true.
+ */
+function gramOf(a: Tensor, b: Tensor, ta: boolean, tb: boolean, out: Float64Array, n: number, k: number): boolean {
+  let x: Tensor, trans: boolean;
+  if (a.data === b.data && ta !== tb && a.shape[0] === b.shape[0]) {
+    // op(A)·op(A)ᵀ: AᵀA when ta, AAᵀ when tb
+    x = a;
+    trans = ta;
+  } else if (ta !== tb || a.shape[0] !== b.shape[1] || a.shape[1] !== b.shape[0]) {
+    return false;
+  } else if (transposeSource(a.data) === b.data) {
+    // A = Bᵀ: BᵀB (no flags) or BBᵀ (both flags)
+    x = b;
+    trans = !ta;
+  } else if (transposeSource(b.data) === a.data) {
+    // B = Aᵀ: AAᵀ (no flags) or AᵀA (both flags)
+    x = a;
+    trans = ta;
+  } else return false;
+  gram(trans, n, k, 1, x.data, 0, x.shape[1], out, 0, n);
+  return true;
+}
+
 function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean }): Tensor {
   const ra = a.ndim, rb = b.ndim;
   const ar = a.shape[ra - 2], ac = a.shape[ra - 1], br = b.shape[rb - 2], bc = b.shape[rb - 1];
@@ -74,7 +102,9 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
     // (only when the other factor is finite: GEMM's 0·Inf = NaN must not disappear)
     if (isKnownDiagonal(a.data, a.shape) && allFinite(b.data)) lay.diagProduct(true, a.data, 0, b.data, 0, bc, tb, m, n, out, 0);
     else if (isKnownDiagonal(b.data, b.shape) && allFinite(a.data)) lay.diagProduct(false, b.data, 0, a.data, 0, ac, ta, m, n, out, 0);
-    else gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
+    else if (m === n && m > GRAM_BASE && gramOf(a, b, ta, tb, out, m, k)) {
+      // C = XᵀX or XXᵀ: one triangle, mirrored (≈ half the flops, exactly symmetric)
+    } else gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
     return new Tensor(out, [m, n]);
   }
   const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
@@ -361,7 +391,12 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   permute: {
     name: "permute",
-    forward: ([x], { perm }) => new Tensor(lay.permute(x.data, x.shape, perm), perm.map((p) => x.shape[p])),
+    forward: ([x], { perm }) => {
+      const out = new Tensor(lay.permute(x.data, x.shape, perm), perm.map((p) => x.shape[p]));
+      // a matrix transpose is recorded so that matmul(Xᵀ, X) is recognized as a Gram product
+      if (perm.length === 2 && perm[0] === 1) markTransposeOf(out.data, x.data);
+      return out;
+    },
     vjp: (ct: Tensor, _x, _out, { perm }) => {
       const inv = new Array<number>(perm.length);
       perm.forEach((a, i) => (inv[a] = i));
