@@ -15,6 +15,8 @@
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
 import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
+import { withWorkArena } from "./backend.js";
+import { gemvN, gemvT, symvU } from "./level2.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -48,9 +50,24 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   checkLen("eigh", "a", a, n * n);
   const w = new Float64Array(n);
   if (n === 0) return { w, v: new Float64Array(0), info: -1 };
+  // All work matrices live in one resident arena (WASM: inside the engine's
+  // memory, so the panel GEMMs and the level-2 kernels run without copies).
+  const nb = Math.min(NB_TRD, Math.max(1, n - 1));
+  const nbm = Math.min(NB, Math.max(1, n - 1));
+  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + nbm * nbm + 2 * nbm * n : 0) + 16;
+  return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
+}
+
+function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Array, F: Float64Array): EighResult {
+  let p = 0;
+  const take = (len: number): Float64Array => {
+    const v = F.subarray(p, p + len);
+    p += len + (len & 1);
+    return v;
+  };
   // Column-major working copy of the lower triangle. Row-major (i, j), i ≥ j,
   // goes to column-major (i, j): index i + j*n.
-  const A = new Float64Array(n * n);
+  const A = take(n * n);
   let anrm = 0;
   for (let i = 0; i < n; i++) {
     const r = i * n;
@@ -74,7 +91,7 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
   const tau = new Float64Array(Math.max(0, n - 1));
-  sytrdLower(A, n, d, e, tau);
+  sytrdLower(A, n, d, e, tau, take);
   let info: number;
   let v: Float64Array;
   if (!wantVectors) {
@@ -82,10 +99,10 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
     w.set(d);
     v = new Float64Array(0);
   } else {
-    const Z = new Float64Array(n * n);
+    const Z = take(n * n);
     info = stedc(d, e, n, Z);
     // V = Q·Z
-    ormtrLower(A, n, tau, Z);
+    ormtrLower(A, n, tau, Z, take);
     w.set(d);
     v = new Float64Array(n * n);
     // sign gauge + transpose to row-major
@@ -118,10 +135,10 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
  * T's diagonal and subdiagonal; the reflectors H_c = I − tau_c·v·vᵀ (v(c+1) = 1,
  * v(c+2:n) stored in A[c+2:n, c]) give Q = H_0·H_1⋯H_{n−2}.
  */
-function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, take: (len: number) => Float64Array): void {
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
-  const W = new Float64Array(n * nb); // panel W, column-major ld n
-  const tmp = new Float64Array(2 * NB);
+  const W = take(n * nb); // panel W, column-major ld n (next to A: level-2 kernels in place)
+  const tmp = take(2 * NB);
   const refl: Reflector = { beta: 0, tau: 0 };
   for (let i = 0; i < n - 1; i += NB_TRD) {
     const ib = Math.min(NB_TRD, n - 1 - i);
@@ -148,28 +165,16 @@ function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array
  * matrix (column j of the panel in W[:, j], rows c+1..n−1).
  */
 function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float64Array, e: Float64Array, tau: Float64Array, W: Float64Array, tmp: Float64Array, refl: Reflector): void {
+  // Column-major matrices are row-major transposes (column q = "row" q): a
+  // column-major Aᵀ·x is gemvN, A·x is gemvT, and the lower-triangle symv is
+  // symvU (level2.ts; WASM SIMD in place on resident-arena views).
   for (let j = 0; j < ib; j++) {
     const c = i + j;
     const cc = c * n;
     // A[c:n, c] −= V[c:n, 0:j]·W[c, 0:j]ᵀ + W[c:n, 0:j]·V[c, 0:j]ᵀ
-    let p0 = 0;
-    for (; p0 + 1 < j; p0 += 2) {
-      const vp = (i + p0) * n; // columns of V
-      const vq = vp + n;
-      const wp = p0 * n;
-      const wq = wp + n;
-      const wcp = W[wp + c];
-      const vcp = A[vp + c];
-      const wcq = W[wq + c];
-      const vcq = A[vq + c];
-      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp + A[vq + r] * wcq + W[wq + r] * vcq;
-    }
-    if (p0 < j) {
-      const vp = (i + p0) * n;
-      const wp = p0 * n;
-      const wcp = W[wp + c];
-      const vcp = A[vp + c];
-      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp;
+    if (j > 0) {
+      gemvT(j, n - c, -1, A, i * n + c, n, W, c, n, 1, A, cc + c);
+      gemvT(j, n - c, -1, W, c, n, A, i * n + c, n, 1, A, cc + c);
     }
     // reflector annihilating A[c+2:n, c]
     larfg(A[cc + c + 1], A, cc + c + 2, 1, n - c - 2, refl);
@@ -185,38 +190,12 @@ function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float6
       for (let r = r0; r < n; r++) W[wj + r] = 0;
       continue;
     }
-    symvLower(A, n, r0, A, cc, W, wj);
-    for (let p = 0; p < j; p++) {
-      const vp = (i + p) * n;
-      const wp = p * n;
-      let s1 = 0;
-      let s2 = 0;
-      for (let r = r0; r < n; r++) {
-        const vr = A[cc + r];
-        s1 += W[wp + r] * vr;
-        s2 += A[vp + r] * vr;
-      }
-      tmp[p] = s1;
-      tmp[NB + p] = s2;
-    }
-    let q0 = 0;
-    for (; q0 + 1 < j; q0 += 2) {
-      const vp = (i + q0) * n;
-      const vq = vp + n;
-      const wp = q0 * n;
-      const wq = wp + n;
-      const s1 = tmp[q0];
-      const s2 = tmp[NB + q0];
-      const s3 = tmp[q0 + 1];
-      const s4 = tmp[NB + q0 + 1];
-      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2 + A[vq + r] * s3 + W[wq + r] * s4;
-    }
-    if (q0 < j) {
-      const vp = (i + q0) * n;
-      const wp = q0 * n;
-      const s1 = tmp[q0];
-      const s2 = tmp[NB + q0];
-      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2;
+    symvU(n - r0, A, r0 * n + r0, n, A, cc + r0, W, wj + r0);
+    if (j > 0) {
+      gemvN(j, n - r0, 1, W, r0, n, A, cc + r0, 0, tmp, 0);
+      gemvN(j, n - r0, 1, A, i * n + r0, n, A, cc + r0, 0, tmp, NB);
+      gemvT(j, n - r0, -1, A, i * n + r0, n, tmp, 0, 1, 1, W, wj + r0);
+      gemvT(j, n - r0, -1, W, r0, n, tmp, NB, 1, 1, W, wj + r0);
     }
     let dot = 0;
     for (let r = r0; r < n; r++) {
@@ -228,76 +207,14 @@ function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float6
   }
 }
 
-/**
- * y[r0:n] = A[r0:n, r0:n]·x[r0:n] for the symmetric matrix stored in the lower
- * triangle of A (column-major, ld n); x at xOff + r, y at yOff + r.
- */
-function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number): void {
-  for (let r = r0; r < n; r++) Y[yOff + r] = 0;
-  let j = r0;
-  // four columns at a time: one pass over x and y serves all four
-  for (; j + 3 < n; j += 4) {
-    const c0 = j * n;
-    const c1 = c0 + n;
-    const c2 = c1 + n;
-    const c3 = c2 + n;
-    const x0 = X[xOff + j];
-    const x1 = X[xOff + j + 1];
-    const x2 = X[xOff + j + 2];
-    const x3 = X[xOff + j + 3];
-    // the 4×4 diagonal block (lower part stored)
-    const a00 = A[c0 + j];
-    const a10 = A[c0 + j + 1];
-    const a20 = A[c0 + j + 2];
-    const a30 = A[c0 + j + 3];
-    const a11 = A[c1 + j + 1];
-    const a21 = A[c1 + j + 2];
-    const a31 = A[c1 + j + 3];
-    const a22 = A[c2 + j + 2];
-    const a32 = A[c2 + j + 3];
-    const a33 = A[c3 + j + 3];
-    let t0 = a00 * x0 + a10 * x1 + a20 * x2 + a30 * x3;
-    let t1 = a10 * x0 + a11 * x1 + a21 * x2 + a31 * x3;
-    let t2 = a20 * x0 + a21 * x1 + a22 * x2 + a32 * x3;
-    let t3 = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
-    for (let r = j + 4; r < n; r++) {
-      const b0 = A[c0 + r];
-      const b1 = A[c1 + r];
-      const b2 = A[c2 + r];
-      const b3 = A[c3 + r];
-      const xr = X[xOff + r];
-      Y[yOff + r] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
-      t0 += b0 * xr;
-      t1 += b1 * xr;
-      t2 += b2 * xr;
-      t3 += b3 * xr;
-    }
-    Y[yOff + j] += t0;
-    Y[yOff + j + 1] += t1;
-    Y[yOff + j + 2] += t2;
-    Y[yOff + j + 3] += t3;
-  }
-  for (; j < n; j++) {
-    const cj = j * n;
-    const xj = X[xOff + j];
-    let t = A[cj + j] * xj;
-    for (let r = j + 1; r < n; r++) {
-      const a = A[cj + r];
-      Y[yOff + r] += a * xj;
-      t += a * X[xOff + r];
-    }
-    Y[yOff + j] += t;
-  }
-}
-
 /** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */
-function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array): void {
+function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array, take: (len: number) => Float64Array): void {
   const k = n - 1;
   if (k <= 0) return;
   const nbm = Math.min(NB, k);
-  const vbuf = new Float64Array(k * nbm);
-  const tbuf = new Float64Array(nbm * nbm);
-  const work = new Float64Array(2 * nbm * n);
+  const vbuf = take(k * nbm);
+  const tbuf = take(nbm * nbm);
+  const work = take(2 * nbm * n);
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
     const ib = Math.min(NB, k - i);
