@@ -7,6 +7,7 @@
  *   dgemmBatch(transA, transB, m, n, k, alpha, A, aOff, lda, strideA,
  *              B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC, batch)
  *   getThreads() -> number, setThreads(n), info() -> { config, corename, parallel, threads, cpus }
+ *   dgetrf, dgetri, dpotrf, dsyevd, dgesdd: LAPACK on column-major matrices (see below)
  *
  * Every addressed element is bounds-checked against its typed array before the
  * BLAS call (a bad offset or leading dimension throws a RangeError instead of
@@ -18,6 +19,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* OpenBLAS extensions (declared in OpenBLAS's cblas.h; repeated here so the
@@ -269,6 +271,228 @@ static napi_value get_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* LAPACK (OpenBLAS bundles it): factorizations on COLUMN-MAJOR matrices.     */
+/*                                                                           */
+/*   dgetrf(m, n, A, aOff, lda, ipiv) -> info          (ipiv: Int32Array, 1-based)
+ *   dgetri(n, A, aOff, lda, ipiv) -> info
+ *   dpotrf(lower, n, A, aOff, lda) -> info
+ *   dsyevd(wantV, lower, n, A, aOff, lda, W) -> info  (eigenvectors overwrite A)
+ *   dgesdd(job, m, n, A, aOff, lda, S, U, ldu, VT, ldvt) -> info
+ *          job: 0 = values only ('N'), 1 = thin ('S'), 2 = full ('A'); A is destroyed
+ * Every region is bounds-checked like the GEMM arguments (a row-major r×c block
+ * with leading dimension ld is the column-major c×r block with the same ld).
+ * Workspace is queried (lwork = -1) and allocated here. Character arguments
+ * get the hidden Fortran length arguments (1), harmless for C implementations. */
+
+extern void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+extern void dgetri_(const int *n, double *a, const int *lda, const int *ipiv, double *work, const int *lwork,
+                    int *info);
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+                    double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t, size_t);
+extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s, double *u,
+                    const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork, int *iwork,
+                    int *info, size_t);
+
+#undef OP
+#define OP "lapack (native)"
+
+typedef struct {
+  int32_t *data;
+  size_t length;
+} i32view;
+
+static int get_i32(napi_env env, napi_value v, const char *name, i32view *out) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    char msg[128];
+    snprintf(msg, sizeof msg, OP ": %s must be an Int32Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  out->data = (int32_t *)data;
+  out->length = length;
+  return 1;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = MAX_ARGS;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, OP ": internal N-API failure");
+    return 0;
+  }
+  if (argc < want) {
+    char msg[96];
+    snprintf(msg, sizeof msg, OP ": expected %zu arguments, got %zu", want, argc);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static int check_len(napi_env env, const char *name, size_t have, int64_t need) {
+  if ((int64_t)have < need) {
+    char msg[160];
+    snprintf(msg, sizeof msg, OP ": %s has %zu elements, needs %lld", name, have, (long long)need);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value ret_int(napi_env env, int x) {
+  napi_value out;
+  CHECK_NAPI(env, napi_create_int32(env, x, &out));
+  return out;
+}
+
+static napi_value oom(napi_env env) {
+  napi_throw_error(env, NULL, OP ": out of memory for the LAPACK workspace");
+  return NULL;
+}
+
+/* column-major m×n at off with leading dimension ld >= max(1, m) inside a */
+static int check_cm(napi_env env, const char *name, const f64view *a, int64_t off, int64_t m, int64_t n, int64_t ld) {
+  if (ld < (m > 1 ? m : 1)) {
+    char msg[128];
+    snprintf(msg, sizeof msg, OP ": leading dimension of %s (%lld) is less than %lld", name, (long long)ld,
+             (long long)m);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  return check_region(env, name, a, off, n, m, ld, 0, 1);
+}
+
+static napi_value lp_dgetrf(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t m, n, off, lda;
+  f64view A;
+  i32view piv;
+  if (!get_args(env, info, 6, argv) || !get_index(env, argv[0], "m", &m) || !get_index(env, argv[1], "n", &n) ||
+      !get_f64(env, argv[2], "A", &A) || !get_index(env, argv[3], "aOff", &off) ||
+      !get_index(env, argv[4], "lda", &lda) || !get_i32(env, argv[5], "ipiv", &piv) ||
+      !check_cm(env, "A", &A, off, m, n, lda) || !check_len(env, "ipiv", piv.length, m < n ? m : n))
+    return NULL;
+  int im = (int)m, in = (int)n, ild = (int)(lda > 0 ? lda : 1), inf = 0;
+  if (m > 0 && n > 0) dgetrf_(&im, &in, A.data + off, &ild, piv.data, &inf);
+  return ret_int(env, inf);
+}
+
+static napi_value lp_dgetri(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t n, off, lda;
+  f64view A;
+  i32view piv;
+  if (!get_args(env, info, 5, argv) || !get_index(env, argv[0], "n", &n) || !get_f64(env, argv[1], "A", &A) ||
+      !get_index(env, argv[2], "aOff", &off) || !get_index(env, argv[3], "lda", &lda) ||
+      !get_i32(env, argv[4], "ipiv", &piv) || !check_cm(env, "A", &A, off, n, n, lda) ||
+      !check_len(env, "ipiv", piv.length, n))
+    return NULL;
+  if (n == 0) return ret_int(env, 0);
+  int in = (int)n, ild = (int)lda, inf = 0, lwork = -1;
+  double q = 0;
+  dgetri_(&in, A.data + off, &ild, piv.data, &q, &lwork, &inf);
+  lwork = (int)q > in ? (int)q : in;
+  double *work = malloc((size_t)lwork * sizeof(double));
+  if (!work) return oom(env);
+  dgetri_(&in, A.data + off, &ild, piv.data, work, &lwork, &inf);
+  free(work);
+  return ret_int(env, inf);
+}
+
+static napi_value lp_dpotrf(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int lower;
+  int64_t n, off, lda;
+  f64view A;
+  if (!get_args(env, info, 5, argv) || !get_bool(env, argv[0], "lower", &lower) ||
+      !get_index(env, argv[1], "n", &n) || !get_f64(env, argv[2], "A", &A) ||
+      !get_index(env, argv[3], "aOff", &off) || !get_index(env, argv[4], "lda", &lda) ||
+      !check_cm(env, "A", &A, off, n, n, lda))
+    return NULL;
+  if (n == 0) return ret_int(env, 0);
+  int in = (int)n, ild = (int)lda, inf = 0;
+  dpotrf_(lower ? "L" : "U", &in, A.data + off, &ild, &inf, 1);
+  return ret_int(env, inf);
+}
+
+static napi_value lp_dsyevd(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int wantV, lower;
+  int64_t n, off, lda;
+  f64view A, W;
+  if (!get_args(env, info, 7, argv) || !get_bool(env, argv[0], "wantV", &wantV) ||
+      !get_bool(env, argv[1], "lower", &lower) || !get_index(env, argv[2], "n", &n) ||
+      !get_f64(env, argv[3], "A", &A) || !get_index(env, argv[4], "aOff", &off) ||
+      !get_index(env, argv[5], "lda", &lda) || !get_f64(env, argv[6], "W", &W) ||
+      !check_cm(env, "A", &A, off, n, n, lda) || !check_len(env, "W", W.length, n))
+    return NULL;
+  if (n == 0) return ret_int(env, 0);
+  int in = (int)n, ild = (int)lda, inf = 0, lwork = -1, liwork = -1, iq = 0;
+  double q = 0;
+  const char *jobz = wantV ? "V" : "N", *uplo = lower ? "L" : "U";
+  dsyevd_(jobz, uplo, &in, A.data + off, &ild, W.data, &q, &lwork, &iq, &liwork, &inf, 1, 1);
+  lwork = (int)q;
+  liwork = iq > 1 ? iq : 1;
+  double *work = malloc((size_t)(lwork > 1 ? lwork : 1) * sizeof(double));
+  int *iwork = malloc((size_t)liwork * sizeof(int));
+  if (!work || !iwork) {
+    free(work);
+    free(iwork);
+    return oom(env);
+  }
+  dsyevd_(jobz, uplo, &in, A.data + off, &ild, W.data, work, &lwork, iwork, &liwork, &inf, 1, 1);
+  free(work);
+  free(iwork);
+  return ret_int(env, inf);
+}
+
+static napi_value lp_dgesdd(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int64_t job, m, n, off, lda, ldu, ldvt;
+  f64view A, S, U, VT;
+  if (!get_args(env, info, 11, argv) || !get_index(env, argv[0], "job", &job) ||
+      !get_index(env, argv[1], "m", &m) || !get_index(env, argv[2], "n", &n) || !get_f64(env, argv[3], "A", &A) ||
+      !get_index(env, argv[4], "aOff", &off) || !get_index(env, argv[5], "lda", &lda) ||
+      !get_f64(env, argv[6], "S", &S) || !get_f64(env, argv[7], "U", &U) || !get_index(env, argv[8], "ldu", &ldu) ||
+      !get_f64(env, argv[9], "VT", &VT) || !get_index(env, argv[10], "ldvt", &ldvt))
+    return NULL;
+  if (job > 2) {
+    napi_throw_range_error(env, NULL, OP ": dgesdd job must be 0 (values), 1 (thin) or 2 (full)");
+    return NULL;
+  }
+  int64_t k = m < n ? m : n;
+  int64_t ucols = job == 2 ? m : k, vtrows = job == 2 ? n : k;
+  if (!check_cm(env, "A", &A, off, m, n, lda) || !check_len(env, "S", S.length, k)) return NULL;
+  if (job > 0 && (!check_cm(env, "U", &U, 0, m, ucols, ldu) || !check_cm(env, "VT", &VT, 0, vtrows, n, ldvt)))
+    return NULL;
+  if (k == 0) return ret_int(env, 0);
+  const char *jobz = job == 0 ? "N" : job == 1 ? "S" : "A";
+  int im = (int)m, in = (int)n, ild = (int)lda, ildu = (int)(ldu > 0 ? ldu : 1), ildvt = (int)(ldvt > 0 ? ldvt : 1);
+  int inf = 0, lwork = -1;
+  double q = 0, dummy = 0;
+  int *iwork = malloc((size_t)(8 * k) * sizeof(int));
+  if (!iwork) return oom(env);
+  double *u = job > 0 ? U.data : &dummy, *vt = job > 0 ? VT.data : &dummy;
+  dgesdd_(jobz, &im, &in, A.data + off, &ild, S.data, u, &ildu, vt, &ildvt, &q, &lwork, iwork, &inf, 1);
+  lwork = (int)q > 1 ? (int)q : 1;
+  double *work = malloc((size_t)lwork * sizeof(double));
+  if (!work) {
+    free(iwork);
+    return oom(env);
+  }
+  dgesdd_(jobz, &im, &in, A.data + off, &ild, S.data, u, &ildu, vt, &ildvt, work, &lwork, iwork, &inf, 1);
+  free(work);
+  free(iwork);
+  return ret_int(env, inf);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"dgemm", NULL, dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -276,6 +500,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, get_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dgetrf", NULL, lp_dgetrf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dgetri", NULL, lp_dgetri, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dpotrf", NULL, lp_dpotrf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dsyevd", NULL, lp_dsyevd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dgesdd", NULL, lp_dgesdd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -38,6 +38,7 @@ import {
   wasmStatus,
 } from "./wasm/index.js";
 import { loadNative, makeNativeBackend, nativeLoadError } from "./native/index.js";
+import type { Lapack } from "./native/lapack.js";
 
 export type GemmFn = typeof gemmPortable;
 export type GemmBatchFn = typeof gemmBatchPortable;
@@ -53,6 +54,12 @@ export interface Backend {
    * `gemmBatched(backend(), ...)` to fall back to a loop when absent.
    */
   gemmBatch?: GemmBatchFn;
+  /**
+   * Optional: factorizations (LU, inverse, Cholesky, eigh, SVD) with the same
+   * row-major contracts as matgrad's kernels — the native backend's LAPACK.
+   * Kernels offer it matrices of order ≥ `lapack.minN`; it may decline (null).
+   */
+  lapack?: Lapack;
   /** Optional: set the number of threads used for large operations (resolves when ready). */
   setThreads?(n: number): Promise<void>;
   /** Optional: current thread count. */

@@ -8,6 +8,7 @@
 import { checkDim, checkLen, gemmRM } from "./util.js";
 import { trsm } from "./triangular.js";
 import { residentWanted, scratch, withWorkspace } from "./workspace.js";
+import { backend } from "./backend.js";
 
 export interface CholeskyResult {
   /**
@@ -36,6 +37,13 @@ const NB = 16;
 export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
   checkDim("choleskyFactor", "n", n);
   checkLen("choleskyFactor", "a", a, n * n);
+  // native backend: LAPACK's potrf (declines non-SPD and non-finite input: the
+  // failing pivot is then reported by the kernel below)
+  const lp = backend().lapack;
+  if (lp !== undefined && n >= lp.minN) {
+    const r = lp.cholesky(a, n);
+    if (r !== null) return r;
+  }
   if (residentWanted(n)) {
     // WASM backend: factor in a resident workspace (GEMMs in place, SIMD solves)
     const r = withWorkspace(n * n + (n * n) / 4 + 1024, (ws) => choleskyFactorInto(a, n, ws.alloc(n * n), true));

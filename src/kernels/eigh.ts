@@ -15,7 +15,7 @@
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
 import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
-import { withWorkArena } from "./backend.js";
+import { backend, withWorkArena } from "./backend.js";
 import { gemvN, gemvT, symvU } from "./level2.js";
 
 export interface EighResult {
@@ -48,13 +48,19 @@ const SB_TRD = 64;
 export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult {
   checkDim("eigh", "n", n);
   checkLen("eigh", "a", a, n * n);
+  // native backend: LAPACK's syevd, same contract and gauge (declines non-finite input)
+  const lp = backend().lapack;
+  if (lp !== undefined && n >= lp.minN) {
+    const r = lp.eigh(a, n, wantVectors);
+    if (r !== null) return r;
+  }
   const w = new Float64Array(n);
   if (n === 0) return { w, v: new Float64Array(0), info: -1 };
   // All work matrices live in one resident arena (WASM: inside the engine's
   // memory, so the panel GEMMs and the level-2 kernels run without copies).
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const nbm = Math.min(NB, Math.max(1, n - 1));
-  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + nbm * nbm + 2 * nbm * n : 0) + 16;
+  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n : 0) + 16;
   return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
 }
 
@@ -214,6 +220,7 @@ function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Arr
   const nbm = Math.min(NB, k);
   const vbuf = take(k * nbm);
   const tbuf = take(nbm * nbm);
+  const gbuf = take(nbm * nbm);
   const work = take(2 * nbm * n);
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
@@ -226,7 +233,7 @@ function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Arr
       vbuf[dst + c] = 1;
       for (let r = c + 1; r < mv; r++) vbuf[dst + r] = A[src + r];
     }
-    larft(mv, ib, vbuf, 0, mv, tau, i, tbuf, 0, ib);
+    larft(mv, ib, vbuf, 0, mv, tau, i, tbuf, 0, ib, gbuf);
     larfbLeft(false, mv, n, ib, vbuf, 0, mv, tbuf, 0, ib, Z, i + 1, n, work);
   }
 }

@@ -34,7 +34,7 @@ import {
   type SecularRoot,
 } from "./util.js";
 import { geqrf } from "./qr.js";
-import { withWorkArena } from "./backend.js";
+import { backend, withWorkArena } from "./backend.js";
 import { gemvN, gemvT } from "./level2.js";
 
 export type SvdMode = "thin" | "full" | "none";
@@ -75,6 +75,12 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   checkLen("svd", "a", a, m * n);
   if (mode !== "thin" && mode !== "full" && mode !== "none") throw new RangeError(`svd: unknown mode ${String(mode)}`);
   const k = Math.min(m, n);
+  // native backend: LAPACK's gesdd, same contract and gauge (declines non-finite input)
+  const lp = backend().lapack;
+  if (lp !== undefined && k >= lp.minN) {
+    const r = lp.svd(a, m, n, mode);
+    if (r !== null) return r;
+  }
   const wantU = mode !== "none";
   if (k === 0) {
     const u = mode === "full" ? identity(m) : new Float64Array(0);
@@ -106,7 +112,13 @@ class Bump {
 /** Arena size for svdCore (matches its `take` calls, plus alignment slack). */
 function arenaDoubles(M: number, N: number, uc: number, qrFirst: boolean): number {
   const nb = NB_BRD;
-  return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + M * uc + N * N + 32;
+  return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + M * uc + N * N + backScratch(M, N, uc) + 32;
+}
+
+/** Scratch of the back-transformations (applyQ / applyP, one at a time): V, T, G and GEMM work. */
+function backScratch(M: number, N: number, uc: number): number {
+  const nbm = Math.min(NB, N);
+  return M * nbm + 2 * nbm * nbm + 2 * nbm * Math.max(uc, N) + 8;
 }
 
 function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number, wantU: boolean, tall: boolean, M: number, N: number, ws: Bump): SvdResult {
@@ -176,6 +188,7 @@ function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number
   // (Q = Q_qr·diag(Q_brd, I) on the QR-first path)
   const uc = full ? M : N;
   const UW = ws.take(M * uc);
+  const back = ws.take(backScratch(M, N, uc));
   for (let j = 0; j < N; j++) {
     const src = (N - 1 - j) * N;
     for (let i = 0; i < N; i++) UW[j * M + i] = UB[src + i];
@@ -183,10 +196,10 @@ function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number
   for (let j = N; j < uc; j++) UW[j + j * M] = 1;
   if (tauqr) {
     // rows 0..N−1 of the first N columns ← Q_brd·UB (ld M), then everything ← Q_qr·UW
-    applyQ(B, N, N, tauq, UW, N, M);
-    applyQ(W, M, N, tauqr, UW, uc, M);
+    applyQ(B, N, N, tauq, UW, N, M, back);
+    applyQ(W, M, N, tauqr, UW, uc, M, back);
   } else {
-    applyQ(W, M, N, tauq, UW, uc, M);
+    applyQ(W, M, N, tauq, UW, uc, M, back);
   }
   // Right vectors of W: P·VB (descending), N×N column-major
   const VW = ws.take(N * N);
@@ -194,7 +207,7 @@ function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number
     const src = (N - 1 - j) * N;
     for (let i = 0; i < N; i++) VW[j * N + i] = VB[src + i];
   }
-  applyP(B, MB, N, taup, VW);
+  applyP(B, MB, N, taup, VW, back);
 
   const s = new Float64Array(N);
   for (let i = 0; i < N; i++) s[i] = d[N - 1 - i] / scale;
@@ -415,12 +428,14 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
  * the left reflectors stored below the diagonal of A (M×N, ld M) with scales
  * tau (gebrd's, or geqrf's: same storage).
  */
-function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Float64Array, nc: number, ldc: number): void {
+function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Float64Array, nc: number, ldc: number, scratch: Float64Array): void {
   const k = N;
   const nbm = Math.min(NB, k);
-  const vbuf = new Float64Array(M * nbm);
-  const tbuf = new Float64Array(nbm * nbm);
-  const work = new Float64Array(2 * nbm * nc);
+  // V, T, G and the GEMM work in the caller's scratch (its resident arena: no copies)
+  const vbuf = scratch.subarray(0, M * nbm);
+  const tbuf = scratch.subarray(M * nbm, M * nbm + nbm * nbm);
+  const gbuf = scratch.subarray(M * nbm + nbm * nbm, M * nbm + 2 * nbm * nbm);
+  const work = scratch.subarray(M * nbm + 2 * nbm * nbm, M * nbm + 2 * nbm * nbm + 2 * nbm * nc);
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
     const ib = Math.min(NB, k - i);
@@ -432,19 +447,20 @@ function applyQ(A: Float64Array, M: number, N: number, tauq: Float64Array, C: Fl
       vbuf[dst + c] = 1;
       for (let r = c + 1; r < mv; r++) vbuf[dst + r] = A[src + r];
     }
-    larft(mv, ib, vbuf, 0, mv, tauq, i, tbuf, 0, ib);
+    larft(mv, ib, vbuf, 0, mv, tauq, i, tbuf, 0, ib, gbuf);
     larfbLeft(false, mv, nc, ib, vbuf, 0, mv, tbuf, 0, ib, C, i, ldc, work);
   }
 }
 
 /** C (N×N column-major) ← P·C with P = G_0⋯G_{N−2} from gebrd. */
-function applyP(A: Float64Array, M: number, N: number, taup: Float64Array, C: Float64Array): void {
+function applyP(A: Float64Array, M: number, N: number, taup: Float64Array, C: Float64Array, scratch: Float64Array): void {
   const k = N - 1;
   if (k <= 0) return;
   const nbm = Math.min(NB, k);
-  const vbuf = new Float64Array(N * nbm);
-  const tbuf = new Float64Array(nbm * nbm);
-  const work = new Float64Array(2 * nbm * N);
+  const vbuf = scratch.subarray(0, N * nbm);
+  const tbuf = scratch.subarray(N * nbm, N * nbm + nbm * nbm);
+  const gbuf = scratch.subarray(N * nbm + nbm * nbm, N * nbm + 2 * nbm * nbm);
+  const work = scratch.subarray(N * nbm + 2 * nbm * nbm, N * nbm + 2 * nbm * nbm + 2 * nbm * N);
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
     const ib = Math.min(NB, k - i);
@@ -456,7 +472,7 @@ function applyP(A: Float64Array, M: number, N: number, taup: Float64Array, C: Fl
       vbuf[dst + c] = 1;
       for (let r = c + 1; r < mv; r++) vbuf[dst + r] = A[row + (i + 1 + r) * M];
     }
-    larft(mv, ib, vbuf, 0, mv, taup, i, tbuf, 0, ib);
+    larft(mv, ib, vbuf, 0, mv, taup, i, tbuf, 0, ib, gbuf);
     larfbLeft(false, mv, N, ib, vbuf, 0, mv, tbuf, 0, ib, C, i + 1, N, work);
   }
 }

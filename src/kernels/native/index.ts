@@ -21,9 +21,10 @@
  */
 import type { Backend, GemmBatchFn, GemmFn } from "../backend.js";
 import { defaultThreads } from "../wasm/index.js";
+import { makeLapack, type LapackAddon } from "./lapack.js";
 
-/** The addon's exports (see native/matgrad_blas.c). */
-export interface NativeAddon {
+/** The addon's exports (see native/matgrad_blas.c); the LAPACK ones are absent in builds that predate them. */
+export interface NativeAddon extends Partial<LapackAddon> {
   dgemm: GemmFn;
   dgemmBatch: GemmBatchFn;
   getThreads(): number;
@@ -180,6 +181,10 @@ export const NATIVE_MIN_WORK = 12 * 12 * 12;
  * A Backend on the addon: products with m·n·k ≥ minWork run in OpenBLAS, the
  * others (and the degenerate alpha = 0 / k = 0 cases) in `fallback`.
  */
+function hasLapack(a: NativeAddon): a is NativeAddon & LapackAddon {
+  return (["dgetrf", "dgetri", "dpotrf", "dsyevd", "dgesdd"] as const).every((f) => typeof a[f] === "function");
+}
+
 export function makeNativeBackend(
   a: NativeAddon,
   fallback: Backend,
@@ -205,6 +210,7 @@ export function makeNativeBackend(
     name: opts.name ?? "native-openblas",
     gemm,
     gemmBatch,
+    lapack: hasLapack(a) ? makeLapack(a) : undefined,
     async setThreads(n: number): Promise<void> {
       const want = Math.floor(n);
       if (!Number.isFinite(want) || want < 1) throw new RangeError(`setThreads: n must be a finite number ≥ 1 (got ${n})`);
