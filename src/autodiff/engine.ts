@@ -62,14 +62,13 @@ interface Saved {
 }
 
 /** Mark a node as visited by the pass `stamp` and clear its scratch fields (saving them first when nested). */
-function enter(n: GradNode, stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null, seen: { outsideLeaf: boolean }): void {
+function enter(n: GradNode, stamp: number, saved: Saved[] | null): void {
   if (saved !== null) saved.push({ node: n, stamp: n._stamp, needed: n._needed, ct: n._ct, slot: n._slot, owned: n._owned });
   n._stamp = stamp;
   n._needed = false;
   n._ct = null;
   n._slot = null;
   n._owned = 0;
-  if (n.isLeaf && targets !== null && !targets.has(n)) seen.outsideLeaf = true;
 }
 
 /** The saved inputs of a node (null for leaves); throws if a previous backward freed them. */
@@ -96,7 +95,8 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
   const next: number[] = []; // per stack entry: the index of its next input to look at
   for (const r of roots) {
     if (r._stamp === stamp) continue;
-    enter(r, stamp, targets, saved, seen);
+    enter(r, stamp, saved);
+    if (r.isLeaf && targets !== null && !targets.has(r)) seen.outsideLeaf = true;
     stack.push(r);
     next.push(0);
     while (stack.length > 0) {
@@ -115,7 +115,8 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
         }
         if (child !== null) {
           next[top] = i;
-          enter(child, stamp, targets, saved, seen);
+          enter(child, stamp, saved);
+          if (child.isLeaf && targets !== null && !targets.has(child)) seen.outsideLeaf = true;
           stack.push(child);
           next.push(0);
           continue;
@@ -144,32 +145,107 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
 }
 
 /**
- * Add cotangent g into output idx of node. Sums the engine created itself (not
- * visible to anyone else: bit idx of node._owned) are updated in place when
- * nothing records or differentiates them: fan-in without allocation.
+ * Nodes that have received a cotangent and wait to be processed, largest
+ * creation number first (a binary max-heap on GradNode._seq). Every consumer of
+ * a node was created after it, so when a node is taken out, all cotangents
+ * that will ever reach it have arrived.
  */
-function accumulate(node: GradNode, idx: number, g: Tensor, createGraph: boolean): void {
-  let prev: Tensor | null | undefined;
-  let slot: (Tensor | null)[] | null = null;
-  if (idx === 0) prev = node._ct;
-  else {
-    slot = node._slot;
-    if (slot === null) node._slot = slot = [];
-    prev = slot[idx];
+class ReadyHeap {
+  private readonly items: GradNode[] = [];
+
+  get size(): number {
+    return this.items.length;
   }
-  let sum: Tensor;
-  const bit = idx < 31 ? 1 << idx : 0;
-  if (prev === undefined || prev === null) sum = g;
-  else if ((node._owned & bit) !== 0 && g._fw === null) {
-    const a = prev.data, b = g.data;
-    for (let i = 0; i < a.length; i++) a[i] += b[i];
-    return;
-  } else {
-    sum = add(prev, g);
-    if (!createGraph && sum._fw === null) node._owned |= bit;
+
+  push(n: GradNode): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(n);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]._seq >= n._seq) break;
+      a[i] = a[parent];
+      i = parent;
+    }
+    a[i] = n;
   }
-  if (slot === null) node._ct = sum;
-  else slot[idx] = sum;
+
+  pop(): GradNode {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    const size = a.length;
+    if (size > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= size) break;
+        if (c + 1 < size && a[c + 1]._seq > a[c]._seq) c++;
+        if (a[c]._seq <= last._seq) break;
+        a[i] = a[c];
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/**
+ * One backward pass: its stamp, saved scratch (nested passes), recording mode,
+ * and for backward() the ready heap of op nodes and the list of reached leaves
+ * (processed last: a leaf has no inputs, and requiresGrad_ may have given a
+ * tensor its leaf after ops had already used it, so its creation number says
+ * nothing about its consumers).
+ */
+class Pass {
+  readonly leaves: GradNode[] = [];
+
+  constructor(
+    readonly stamp: number,
+    readonly saved: Saved[] | null,
+    readonly createGraph: boolean,
+    readonly heap: ReadyHeap | null,
+  ) {}
+
+  /**
+   * Add cotangent g into output idx of node (entering the node into this pass
+   * and the ready heap when it is reached for the first time). Sums the engine
+   * created itself (not visible to anyone else: bit idx of node._owned) are
+   * updated in place when nothing records or differentiates them: fan-in
+   * without allocation.
+   */
+  accumulate(node: GradNode, idx: number, g: Tensor): void {
+    if (node._stamp !== this.stamp) {
+      // only in heap order: the depth-first search has entered every node it can reach
+      enter(node, this.stamp, this.saved);
+      if (this.heap !== null) {
+        if (node.isLeaf) this.leaves.push(node);
+        else this.heap.push(node);
+      }
+    }
+    let prev: Tensor | null | undefined;
+    let slot: (Tensor | null)[] | null = null;
+    if (idx === 0) prev = node._ct;
+    else {
+      slot = node._slot;
+      if (slot === null) node._slot = slot = [];
+      prev = slot[idx];
+    }
+    let sum: Tensor;
+    const bit = idx < 31 ? 1 << idx : 0;
+    if (prev === undefined || prev === null) sum = g;
+    else if ((node._owned & bit) !== 0 && g._fw === null) {
+      const a = prev.data, b = g.data;
+      for (let i = 0; i < a.length; i++) a[i] += b[i];
+      return;
+    } else {
+      sum = add(prev, g);
+      if (!this.createGraph && sum._fw === null) node._owned |= bit;
+    }
+    if (slot === null) node._ct = sum;
+    else slot[idx] = sum;
+  }
 }
 
 /** The cotangents arriving at a node's outputs (index k), null for none. */
@@ -204,8 +280,12 @@ function run(
       targetNodes = new Set<GradNode>();
       for (const t of targets) if (t._node !== null) targetNodes.add(t._node);
     }
+    // Order. backward(): every recorded node leads to a leaf that requires grad (a node is recorded only
+    // when one of its inputs has a node), so no search is needed: nodes are processed by decreasing
+    // creation number as cotangents reach them (ReadyHeap). gradients(): a depth-first search finds
+    // the nodes that lead to the requested inputs, in post-order.
     const seen = { outsideLeaf: false };
-    const order = topoSort(outputs.map((o) => o._node as GradNode), stamp, targetNodes, saved, seen);
+    const order = targetNodes === null ? null : topoSort(outputs.map((o) => o._node as GradNode), stamp, targetNodes, saved, seen);
     // auto: record when something outside may differentiate the result — a leaf other than the
     // requested inputs is reachable, or this pass runs inside a recording backward pass (a rule's VJP)
     // (or a cotangent seed is itself on a tape, or a jvp is running: rules keep tangents only while recording)
@@ -215,12 +295,24 @@ function run(
     const retainGraph = opts.retainGraph ?? createGraph;
     prevMode = setGradEnabled(createGraph);
 
-    for (let i = 0; i < outputs.length; i++) accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i], createGraph);
+    const pass = new Pass(stamp, saved, createGraph, order === null ? new ReadyHeap() : null);
+    for (let i = 0; i < outputs.length; i++) pass.accumulate(outputs[i]._node!, outputs[i]._outIdx, cts[i]);
 
     const results = targetNodes === null ? null : new Map<GradNode, (Tensor | null)[]>();
     const needsScratch: boolean[][] = []; // by arity, reused for every node of this pass (rules only read it)
-    for (let oi = order.length - 1; oi >= 0; oi--) {
-      const node = order[oi]; // every node in `order` is needed
+    const heap = pass.heap;
+    let oi = order === null ? 0 : order.length;
+    let leafIdx = 0;
+    for (;;) {
+      let node: GradNode;
+      if (heap !== null) {
+        if (heap.size > 0) node = heap.pop();
+        else if (leafIdx < pass.leaves.length) node = pass.leaves[leafIdx++];
+        else break;
+      } else {
+        if (oi === 0) break;
+        node = order![--oi]; // every node in `order` is needed
+      }
       if (node._ct === null && node._slot === null) continue; // no cotangent arrived
       if (results !== null && targetNodes!.has(node)) results.set(node, cotangentsOf(node, node.isLeaf ? 1 : ((node as OpNode).rule.nOut ?? 1)));
       if (node.isLeaf) {
@@ -235,7 +327,7 @@ function run(
       }
       const opNode = node as OpNode;
       const rule = opNode.rule;
-      const inputs = opNode.inputs!;
+      const inputs = savedInputs(opNode)!;
       const nOut = rule.nOut ?? 1;
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {
@@ -255,7 +347,7 @@ function run(
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i]._node;
-        needs[i] = n !== null && n._needed;
+        needs[i] = n !== null && (heap !== null || n._needed);
         any ||= needs[i];
       }
       if (!any) continue; // a requested input with nothing requested upstream of it
@@ -267,7 +359,7 @@ function run(
         const g = grads[i];
         if (g === null || g === undefined || !needs[i]) continue;
         const inp = inputs[i];
-        accumulate(inp._node!, inp._outIdx, fitCotangent(rule, g, inp, i), createGraph);
+        pass.accumulate(inp._node!, inp._outIdx, fitCotangent(rule, g, inp, i));
       }
       if (!retainGraph) {
         opNode.inputs = null;

@@ -36,9 +36,18 @@ export interface Rule<P = any> {
   readonly onceDifferentiable?: boolean;
 }
 
+/**
+ * Creation counter of graph nodes. A node is created after the nodes of its
+ * inputs, so a larger sequence number never feeds a smaller one: processing
+ * nodes by decreasing sequence number is a reverse topological order.
+ */
+let nodeCounter = 0;
+
 export interface GradNode {
   readonly isLeaf: boolean;
   readonly name: string;
+  /** Creation order (see nodeCounter). */
+  readonly _seq: number;
   /** Per-backward scratch used by the engine (saved and restored around nested backward passes). */
   _stamp: number;
   _needed: boolean;
@@ -54,6 +63,7 @@ export interface GradNode {
 export class LeafNode implements GradNode {
   readonly isLeaf = true;
   readonly name = "AccumulateGrad";
+  readonly _seq = ++nodeCounter;
   _stamp = 0;
   _needed = false;
   _ct: Tensor | null = null;
@@ -65,6 +75,7 @@ export class LeafNode implements GradNode {
 /** A recorded application of a rule: the tape entry. */
 export class OpNode implements GradNode {
   readonly isLeaf = false;
+  readonly _seq = ++nodeCounter;
   _stamp = 0;
   _needed = false;
   _ct: Tensor | null = null;
