@@ -187,10 +187,17 @@ export function transposeInto(src: Float64Array, srcOff: number, rows: number, c
  * leading dimension ldv; tau[tauOff + j] are the reflector scales. T is written
  * at tOff with leading dimension ldt, including zeros below its diagonal.
  */
-export function larft(mv: number, ib: number, V: Float64Array, vOff: number, ldv: number, tau: Float64Array, tauOff: number, T: Float64Array, tOff: number, ldt: number): void {
+export function larft(mv: number, ib: number, V: Float64Array, vOff: number, ldv: number, tau: Float64Array, tauOff: number, T: Float64Array, tOff: number, ldt: number, scratch?: Float64Array): void {
   if (ib === 0) return;
-  // G = VᵀV (only its strict upper part is used): one GEMM instead of ib²/2 dot products
-  const G = ib * ib <= larftScratch.length ? larftScratch : new Float64Array(ib * ib);
+  // G = VᵀV (only its strict upper part is used): one GEMM instead of ib²/2 dot
+  // products. `scratch` (≥ ib² entries; e.g. in the caller's resident arena, so
+  // that the GEMM needs no copies) holds it when given.
+  const G =
+    scratch !== undefined && scratch.length >= ib * ib
+      ? scratch
+      : ib * ib <= larftScratch.length
+        ? larftScratch
+        : new Float64Array(ib * ib);
   if (ib > 1) gemmCM(true, false, ib, ib, mv, 1, V, vOff, ldv, V, vOff, ldv, 0, G, 0, ib);
   for (let j = 0; j < ib; j++) {
     const tj = tau[tauOff + j];
