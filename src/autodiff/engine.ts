@@ -351,7 +351,7 @@ function run(
         any ||= needs[i];
       }
       if (!any) continue; // a requested input with nothing requested upstream of it
-      const grads = rule.vjp(ctArg, inputs, nOut === 1 ? opNode.outs![0] : opNode.outs, opNode.params, needs);
+      const grads = rule.vjp(ctArg, inputs, opNode.out, opNode.params, needs);
       if (grads.length !== inputs.length)
         throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
       if (anomalyMode) checkAnomaly(rule.name, ctArg, inputs, grads);
@@ -363,7 +363,7 @@ function run(
       }
       if (!retainGraph) {
         opNode.inputs = null;
-        opNode.outs = null;
+        opNode.out = null;
       }
     }
     if (results === null) return [];

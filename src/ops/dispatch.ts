@@ -71,7 +71,7 @@ function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown, record: Tens
     const r = rule.forward(inputs, params);
     const outs = Array.isArray(r) ? r : [r];
     if (record !== null) {
-      const node = new OpNode(rule, record, outs, params);
+      const node = new OpNode(rule, record, (rule.nOut ?? 1) === 1 ? outs[0] : outs, params);
       for (let k = 0; k < outs.length; k++) {
         outs[k]._node = node;
         outs[k]._outIdx = k;
@@ -118,11 +118,15 @@ export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._node !== null && !(rule.nondiff !== undefined && rule.nondiff.includes(i))) {
-        const all = outs ?? [out];
-        const node = new OpNode(rule, inputs, all, params);
-        for (let k = 0; k < all.length; k++) {
-          all[k]._node = node;
-          all[k]._outIdx = k;
+        if (outs === null || (rule.nOut ?? 1) === 1) {
+          out._node = new OpNode(rule, inputs, out, params);
+          out._outIdx = 0;
+        } else {
+          const node = new OpNode(rule, inputs, outs, params);
+          for (let k = 0; k < outs.length; k++) {
+            outs[k]._node = node;
+            outs[k]._outIdx = k;
+          }
         }
         break;
       }

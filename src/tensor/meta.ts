@@ -85,7 +85,8 @@ export class OpNode implements GradNode {
     readonly rule: Rule,
     /** Saved inputs (null once the graph is freed after backward). */
     public inputs: Tensor[] | null,
-    public outs: Tensor[] | null,
+    /** The output (single-output rules) or the outputs, as the VJP rule receives them; null once freed. */
+    public out: Tensor | Tensor[] | null,
     public params: unknown,
   ) {}
   get name(): string {
