@@ -112,7 +112,9 @@ class Bump {
 /** Arena size for svdCore (matches its `take` calls, plus alignment slack). */
 function arenaDoubles(M: number, N: number, uc: number, qrFirst: boolean): number {
   const nb = NB_BRD;
-  return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + M * uc + N * N + backScratch(M, N, uc) + 32;
+  // + the D&C merges' GEMM operands (3·N² + 3·N·(N+1), see SvdWorkspace)
+  const merge = N > SMLSIZ ? 3 * N * N + 3 * N * (N + 1) : 0;
+  return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + merge + M * uc + N * N + backScratch(M, N, uc) + 32;
 }
 
 /** Scratch of the back-transformations (applyQ / applyP, one at a time): V, T, G and GEMM work. */
@@ -181,7 +183,7 @@ function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number
   // bidiagonal SVD: B = UB·diag(d)·VBᵀ, d ascending
   const UB = ws.take(N * N);
   const VB = ws.take(N * N);
-  const info = bdsdc(N, d, e, UB, VB);
+  const info = bdsdc(N, d, e, UB, VB, (len) => ws.take(len));
 
   const full = mode === "full";
   // Left vectors of W: Q·[UB (descending); 0], M × (full ? M : N), column-major
@@ -382,28 +384,20 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
       gemvN(j, M - c, 1, A, i0 * M + c, M, A, cc + c, 0, t1, 0);
       gemvN(j, M - c, 1, X, c, M, A, cc + c, 0, t2, 0);
     }
+    const len = N - c - 1;
+    if (j > 0) {
+      gemvN(len, j, -1, Yt, (c + 1) * nb, nb, t1, 0, 1, ytmp, c + 1);
+      gemvN(len, j, -1, A, i0 + (c + 1) * M, M, t2, 0, 1, ytmp, c + 1);
+    }
+    for (let q = c + 1; q < N; q++) Yt[q * nb + j] = tq * ytmp[q];
+    // row update A[c, c+1:N] −= Y[c+1:N, 0:j+1]·A[c, i0:c+1]ᵀ + A[i0:c, c+1:N]ᵀ·X[c, 0:j]ᵀ
+    // (the p = j term is Y[q, j]·A[c, c] with A[c, c] = 1)
     for (let p = 0; p <= j; p++) {
       ac[p] = A[c + (i0 + p) * M]; // A[c, i0+p] (= 1 for p = j)
       xc[p] = p < j ? X[c + p * M] : 0;
     }
-    // one pass over Y[q, 0:j] and A[i0:c, q] serves both sums (the short inner loops dominate here)
-    for (let q = c + 1; q < N; q++) {
-      const yq = q * nb;
-      const aq = i0 + q * M;
-      let s = ytmp[q];
-      let r2 = 0;
-      for (let p = 0; p < j; p++) {
-        const yp = Yt[yq + p];
-        const apq = A[aq + p];
-        s -= yp * t1[p] + apq * t2[p];
-        r2 += yp * ac[p] + apq * xc[p];
-      }
-      const yqj = tq * s;
-      Yt[yq + j] = yqj;
-      // row update A[c, q] −= Y[q, 0:j+1]·A[c, i0:c+1]ᵀ + A[i0:c, q]ᵀ·X[c, 0:j]ᵀ
-      // (the p = j term is Y[q, j]·A[c, c] with A[c, c] = 1)
-      A[c + q * M] -= yqj + r2;
-    }
+    gemvN(len, j + 1, -1, Yt, (c + 1) * nb, nb, ac, 0, 1, A, c + (c + 1) * M, M);
+    if (j > 0) gemvN(len, j, -1, A, i0 + (c + 1) * M, M, xc, 0, 1, A, c + (c + 1) * M, M);
     // right reflector on A[c, c+1:N]
     const rowOff = c + (c + 1) * M;
     larfg(A[rowOff], A, rowOff + M, M, N - c - 2, refl);
@@ -411,7 +405,6 @@ function labrd(A: Float64Array, M: number, N: number, i0: number, nb: number, d:
     taup[c] = refl.tau;
     A[rowOff] = 1;
     const tp = refl.tau;
-    const len = N - c - 1;
     // u = A[c, c+1:N] (stride M); t3 = Y[c+1:N, 0:j+1]ᵀ·u; t4 = A[i0:c, c+1:N]·u
     gemvT(len, j + 1, 1, Yt, (c + 1) * nb, nb, A, rowOff, M, 0, t3, 0);
     gemvT(len, j, 1, A, i0 + (c + 1) * M, M, A, rowOff, M, 0, t4, 0);
@@ -955,7 +948,7 @@ function swapCols(X: Float64Array, off: number, ld: number, rows: number, a: num
  * SVD of the N×N upper bidiagonal (d, e): B = U·diag(d)·Vᵀ with d ascending,
  * U and V N×N column-major (zeroed here). d and e are overwritten.
  */
-function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: Float64Array): number {
+function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: Float64Array, take?: (len: number) => Float64Array): number {
   U.fill(0);
   V.fill(0);
   let orgnrm = 0;
@@ -974,7 +967,7 @@ function bdsdc(N: number, d: Float64Array, e: Float64Array, U: Float64Array, V: 
   for (let i = 0; i < N - 1; i++) e[i] *= sc;
   e[N - 1] = 0;
   // merges happen only above the leaf size; small problems skip the O(N²) workspace
-  const ws = N > SMLSIZ ? new SvdWorkspace(N) : null;
+  const ws = N > SMLSIZ ? new SvdWorkspace(N, take) : null;
   let info = -1;
   let start = 0;
   let blocks = 0;
@@ -1077,7 +1070,8 @@ class SvdWorkspace {
   Vn: Float64Array;
   Ud: Float64Array;
   Vd: Float64Array;
-  constructor(N: number) {
+  /** `take` allocates the merge GEMMs' operands (UM, VM, Ug, Vg, Un, Vn), e.g. from a resident arena. */
+  constructor(N: number, take: (len: number) => Float64Array = (len) => new Float64Array(len)) {
     const n1 = N + 1;
     this.dK = new Float64Array(n1);
     this.zK = new Float64Array(n1);
@@ -1093,12 +1087,12 @@ class SvdWorkspace {
     this.src = new Int32Array(n1);
     const sq = N * N;
     const rect = N * n1;
-    this.UM = new Float64Array(sq);
-    this.VM = new Float64Array(sq);
-    this.Ug = new Float64Array(sq);
-    this.Vg = new Float64Array(rect);
-    this.Un = new Float64Array(sq);
-    this.Vn = new Float64Array(rect);
+    this.UM = take(sq);
+    this.VM = take(sq);
+    this.Ug = take(sq);
+    this.Vg = take(rect);
+    this.Un = take(sq);
+    this.Vn = take(rect);
     this.Ud = new Float64Array(sq);
     this.Vd = new Float64Array(rect);
   }
