@@ -7,7 +7,7 @@
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
 import { trsm } from "./triangular.js";
-import { residentWanted, scratch, withWorkspace } from "./workspace.js";
+import { RESIDENT_MIN_RHS, residentGemmWanted, residentWanted, scratch, withWorkspace } from "./workspace.js";
 import { backend } from "./backend.js";
 
 export interface CholeskyResult {
@@ -124,7 +124,7 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, nrhs:
     trsm(true, true, false, false, n, nrhs, 1, f, 0, n, x, 0, nrhs);
     trsm(true, true, true, false, n, nrhs, 1, f, 0, n, x, 0, nrhs);
   };
-  if (nrhs > 0 && residentWanted(n)) {
+  if (nrhs >= RESIDENT_MIN_RHS && residentWanted(n)) {
     const r = withWorkspace(n * n + n * nrhs, (ws) => {
       const f = ws.alloc(n * n);
       f.set(l.subarray(0, n * n));
@@ -155,7 +155,7 @@ export function lowerHalfTN(l: Float64Array, g: Float64Array, n: number): Float6
   checkDim("lowerHalfTN", "n", n);
   checkLen("lowerHalfTN", "l", l, n * n);
   checkLen("lowerHalfTN", "g", g, n * n);
-  if (residentWanted(n)) {
+  if (residentGemmWanted(n)) {
     const r = withWorkspace(3 * n * n, (ws) => {
       const gr = ws.alloc(n * n);
       gr.set(g.subarray(0, n * n));

@@ -7,7 +7,7 @@
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
 import { trsm, invertUpperInPlace } from "./triangular.js";
-import { activeFor, residentWanted, withWorkspace } from "./workspace.js";
+import { activeFor, RESIDENT_MIN_RHS, residentWanted, withWorkspace } from "./workspace.js";
 
 export interface LuResult {
   /**
@@ -175,7 +175,7 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
   checkLen("luSolve", "lu", lu, n * n);
   checkLen("luSolve", "piv", piv, n);
   checkLen("luSolve", "b", b, n * nrhs);
-  if (nrhs > 0 && residentWanted(n)) {
+  if (nrhs >= RESIDENT_MIN_RHS && residentWanted(n)) {
     const r = withWorkspace(n * n + n * nrhs, (ws) => {
       const f = ws.alloc(n * n);
       f.set(lu.subarray(0, n * n));
@@ -257,7 +257,13 @@ export function matrixNorm1(a: Float64Array, m: number, n: number): number {
   checkDim("matrixNorm1", "n", n);
   checkLen("matrixNorm1", "a", a, m * n);
   const s = new Float64Array(n);
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  // four rows per pass: a quarter of the loads and stores of the column sums
+  for (; i + 3 < m; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let j = 0; j < n; j++) s[j] += Math.abs(a[r0 + j]) + Math.abs(a[r1 + j]) + (Math.abs(a[r2 + j]) + Math.abs(a[r3 + j]));
+  }
+  for (; i < m; i++) {
     const r = i * n;
     for (let j = 0; j < n; j++) s[j] += Math.abs(a[r + j]);
   }

@@ -5,7 +5,7 @@
  * (O(n²·nrhs) for large n) goes through the backend GEMM.
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
-import { activeFor, residentWanted, scratch, scratchMark, scratchRelease, withWorkspace } from "./workspace.js";
+import { activeFor, RESIDENT_MIN_RHS, residentWanted, scratch, scratchMark, scratchRelease, withWorkspace } from "./workspace.js";
 
 export interface TriangularSolveOptions {
   /** T is lower triangular (otherwise upper). Only that triangle of `t` is read. */
@@ -50,7 +50,7 @@ export function triangularSolve(
     if (opts.left) trsm(true, opts.lower, opts.trans, opts.unitDiagonal, n, nrhs, 1, tt, 0, n, x, 0, nrhs);
     else trsm(false, opts.lower, opts.trans, opts.unitDiagonal, nrhs, n, 1, tt, 0, n, x, 0, n);
   };
-  if (nrhs > 0 && residentWanted(n)) {
+  if (nrhs >= RESIDENT_MIN_RHS && residentWanted(n)) {
     // WASM backend: solve in a resident workspace (GEMMs in place, SIMD base cases)
     const r = withWorkspace(n * n + 2 * n * nrhs + 1024, (ws) => {
       const tt = ws.alloc(n * n);

@@ -17,7 +17,7 @@
  *
  * Browser-safe (no Node APIs).
  */
-import { backend, withWorkArena } from "./backend.js";
+import { backend, wasmBackend, withWorkArena } from "./backend.js";
 import { buildTrsmModule, type TrsmKernels } from "./wasm/trsm-module.js";
 import { wasmExtra, wasmSimdSupported, withArena } from "./wasm/index.js";
 
@@ -117,12 +117,26 @@ function kernelsFor(F: Float64Array): TrsmKernels | null {
  */
 export const RESIDENT_MIN_N = 32;
 
+/**
+ * Solves with fewer right-hand sides than this stay on the portable path (for
+ * them the copy of the n×n factor into the workspace costs more than it saves).
+ */
+export const RESIDENT_MIN_RHS = 8;
+
 /** Switch for the resident path (A/B measurements and tests; on by default). */
 export const residentOptions = { enabled: true };
 
 /** Should a factorization of order n run in a resident workspace (a backend with a WASM arena)? */
 export function residentWanted(n: number): boolean {
   return residentOptions.enabled && n >= RESIDENT_MIN_N && active === null && backend().arena !== undefined && wasmSimdSupported();
+}
+
+/**
+ * For drivers whose only gain is the copy-free GEMM (no base cases): only when
+ * the products run in the WASM engine (a native backend reads the arrays in place anyway).
+ */
+export function residentGemmWanted(n: number): boolean {
+  return residentWanted(n) && backend() === wasmBackend;
 }
 
 /**

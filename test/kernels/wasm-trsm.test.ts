@@ -125,7 +125,7 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
   it("luFactor / luSolve / luInverse: identical factors, pivots, sign and info; products run in place", () => {
     for (const n of sizes) {
       const a = randMat(rng, n, n);
-      const b = randMat(rng, n, 5);
+      const b = randMat(rng, n, 9);
       const staged0 = wasmStatus().stagedCalls;
       const resident0 = wasmStatus().residentCalls;
       const [p, r] = both(() => luFactor(a, n));
@@ -138,7 +138,7 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
       expect(wasmStatus().stagedCalls).toBe(staged1); // no copies in the resident factorization
       expect(staged1).toBeGreaterThanOrEqual(staged0);
       for (const trans of [false, true]) {
-        const [xp, xr] = both(() => luSolve(p.lu, p.piv, n, b, 5, trans));
+        const [xp, xr] = both(() => luSolve(p.lu, p.piv, n, b, 9, trans));
         expect(bits(xr)).toEqual(bits(xp));
       }
       const [ip, ir] = both(() => luInverse(p.lu, p.piv, n));
@@ -204,8 +204,8 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
       const [p, r] = both(() => choleskyFactor(a, n));
       expect(bits(r.l)).toEqual(bits(p.l));
       expect([r.info, r.pivotValue]).toEqual([p.info, p.pivotValue]);
-      const b = randMat(rng, n, 3);
-      const [sp, sr] = both(() => choleskySolve(p.l, n, b, 3));
+      const b = randMat(rng, n, 12);
+      const [sp, sr] = both(() => choleskySolve(p.l, n, b, 12));
       expect(bits(sr)).toEqual(bits(sp));
       const g = randMat(rng, n, n);
       const [bp, br] = both(() => choleskyBackward(p.l, g, n));
