@@ -43,6 +43,14 @@ export function unary(op: UnaryOp, a: Float64Array): Float64Array {
   return o;
 }
 
+/** a·s for a number s. */
+export function scale(a: Float64Array, s: number): Float64Array {
+  const n = a.length;
+  const o = alloc(n);
+  for (let i = 0; i < n; i++) o[i] = a[i] * s;
+  return o;
+}
+
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "gt" | "ge" | "lt" | "le" | "eq" | "ne" | "atan2";

@@ -25,7 +25,12 @@ export function asTensor(x: TensorLike): Tensor {
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => apply(rules.add, [asTensor(a), asTensor(b)], null);
 export const sub = (a: TensorLike, b: TensorLike): Tensor => apply(rules.sub, [asTensor(a), asTensor(b)], null);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => apply(rules.mul, [asTensor(a), asTensor(b)], null);
+/** a·b (broadcasting); a number factor is a parameter of the op rather than a constant tensor. */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number") return apply(rules.mulScalar, [asTensor(a)], { s: b });
+  if (typeof a === "number") return apply(rules.mulScalar, [asTensor(b)], { s: a });
+  return apply(rules.mul, [asTensor(a), asTensor(b)], null);
+}
 export const div = (a: TensorLike, b: TensorLike): Tensor => apply(rules.div, [asTensor(a), asTensor(b)], null);
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.maximum, [asTensor(a), asTensor(b)], null);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.minimum, [asTensor(a), asTensor(b)], null);

@@ -23,6 +23,8 @@ export interface CoreParams {
   /** Fused backward kernels (one pass instead of three): ct·(1 − y²) and ct·y·(1 − y). */
   tanhGrad: null; sigmoidGrad: null;
   powScalar: { p: number };
+  /** x·s for a number s (no constant tensor per call). */
+  mulScalar: { s: number };
   where: null;
   // reductions
   sum: ReduceParams; max: ReduceParams; min: ReduceParams; prod: ReduceParams;

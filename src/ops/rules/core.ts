@@ -343,6 +343,13 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     jvp: ([dc, dy], [c, y]) => plus(dc && apply(coreRules.sigmoidGrad, [dc, y], null), dy && mul(mul(dy, c), sub(1, mul(y, 2)))),
   },
   relu: unaryRule("relu", "relu", (x) => step(x)),
+  mulScalar: {
+    // x·s for a number s: d(x·s) = s·dx. Named "mul": it is mul with a constant that needs no tensor.
+    name: "mul",
+    forward: ([x], { s }) => new Tensor(ew.scale(x.data, s), x.shape),
+    vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.mulScalar, [ct], p)],
+    jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.mulScalar, [dx], p)),
+  },
   powScalar: {
     // d(xᵖ) = p·xᵖ⁻¹ dx
     name: "powScalar",
