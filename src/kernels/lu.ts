@@ -40,7 +40,7 @@ export function luFactor(a: Float64Array, n: number): LuResult {
   checkLen("luFactor", "a", a, n * n);
   if (residentWanted(n)) {
     // WASM backend: factor in a resident workspace (GEMMs in place, SIMD panel and solves)
-    const r = withWorkspace(n * n + n, (ws) => {
+    const r = withWorkspace(n * n + n + n * NB + 64, (ws) => {
       const lu = ws.alloc(n * n);
       lu.set(a.subarray(0, n * n));
       const piv = ws.allocI32(n);
@@ -83,13 +83,23 @@ function luRec(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Ar
 /** Unblocked panel factorization (columns c0..c1−1, rows c0..n−1). */
 function luPanel(lu: Float64Array, n: number, c0: number, c1: number, piv: Int32Array, st: { info: number; swaps: number }): void {
   const ws = activeFor(lu, piv);
-  if (ws !== null) {
-    // the same operations in the SIMD module; info / swaps pass through two i32s
+  if (ws !== null && ws.free >= (n - c0) * (c1 - c0) + 8) {
+    // The same operations in the SIMD module, on a column-major copy of the
+    // panel (contiguous columns); the interchanges are then applied to the
+    // other columns (they commute with the panel's arithmetic). info / swaps
+    // pass through two i32s.
+    const m = n - c0;
+    const w = c1 - c0;
     const mark = ws.mark();
     const s = ws.allocI32(2);
+    const pt = ws.alloc(m * w);
     s[0] = st.info;
     s[1] = st.swaps;
-    ws.k.luPanel(ws.addr(lu), n, c0, c1, ws.addr(piv), ws.addr(s));
+    const at = ws.addr(lu, c0 * n + c0);
+    ws.k.transpose(at, n, ws.addr(pt), m, m, w);
+    ws.k.luPanel(ws.addr(pt), m, w, c0, ws.addr(piv), ws.addr(s));
+    ws.k.transpose(ws.addr(pt), m, at, n, w, m);
+    ws.k.rowSwapsOutside(ws.addr(lu), n, c0, c1, ws.addr(piv));
     st.info = s[0];
     st.swaps = s[1];
     ws.release(mark);

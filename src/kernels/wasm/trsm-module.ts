@@ -23,9 +23,11 @@
  *     t + 8·(r·rs + c·cs); the triangle's other half and (unit) the diagonal are never read.
  *   trsmRight(lower, unit, j0, j1, m, t, rs, cs, b, ldb, scratch)
  *     columns j0..j1−1 of the m rows of B ← B·op(T)⁻¹ on the diagonal block; scratch: 16·w·(w+1) bytes.
- *   luPanel(a, n, c0, c1, piv, st)
- *     unblocked partial-pivoting LU of columns c0..c1−1 (rows c0..n−1) of the
- *     row-major n×n matrix at a, swapping whole rows; piv: i32[n]; st: i32 info, i32 swaps.
+ *   luPanel(pt, m, w, c0, piv, st)
+ *     unblocked partial-pivoting LU of a column panel (columns c0..c0+w−1, rows
+ *     c0..c0+m−1) held column-major at pt; piv: i32[n] (absolute indices);
+ *     st: i32 info, i32 swaps. rowSwapsOutside(a, n, c0, c1, piv) then applies
+ *     the panel's interchanges to the other columns of the row-major matrix.
  *   transpose(src, lds, dst, ldd, rows, cols)    dst[j, i] = src[i, j]
  *   colSwapsReverse(a, ld, rows, n, piv)   for j = n−2 … 0: swap columns j and piv[j]
  */
@@ -46,6 +48,9 @@ const f64x2ReplaceLane = (v: Code, lane: number, x: Code): Code => [v, x, simdOp
 const f64Div = (a: Code, b: Code): Code => [a, b, 0xa3];
 const f64Abs = (a: Code): Code => [a, 0x99];
 const f64Gt = (a: Code, b: Code): Code => [a, b, 0x64];
+const f64x2Eq = (a: Code, b: Code): Code => [a, b, simdOp(0x47)];
+/** bitselect(a, b, mask): a where the mask bits are set, else b */
+const v128Bitselect = (a: Code, b: Code, mask: Code): Code => [a, b, mask, simdOp(0x52)];
 const or = (a: Code, b: Code): Code => [a, b, 0x72];
 /** element address: base + 8·index */
 const at = (base: Code, index: Code): Code => i32.add(base, i32.shl(index, c32(3)));
@@ -244,72 +249,66 @@ function trsmRightFunc(): Func {
   return f;
 }
 
+/**
+ * luPanel(pt, m, w, c0, piv, st): the panel of columns c0..c0+w−1, rows
+ * c0..c0+m−1, stored column-major at pt (element (i, c) at pt + 8·(c·m + i)),
+ * so that the pivot search, the scaling and the rank-1 updates run along
+ * contiguous columns (row-major panels of a large matrix stride by its row
+ * length and thrash the cache's sets). Row interchanges swap the w panel entries
+ * only (see rowSwapsOutside for the rest). Same operations as the TypeScript
+ * luPanel: first maximal |entry| as pivot, division by it, and the update
+ * a − l·u skipped (old value kept, bitselect) where l = 0.
+ */
 function luPanelFunc(): Func {
   const f = new Func("luPanel", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
-  const [a, n, c0, c1, piv, st] = [0, 1, 2, 3, 4, 5];
+  const [pt, m, w, c0, piv, st] = [0, 1, 2, 3, 4, 5];
   const j = f.local(Ty.i32);
   const i = f.local(Ty.i32);
+  const c = f.local(Ty.i32);
   const p = f.local(Ty.i32);
-  const n8 = f.local(Ty.i32);
-  const rj = f.local(Ty.i32);
-  const rp = f.local(Ty.i32);
-  const ri = f.local(Ty.i32);
-  const len = f.local(Ty.i32);
+  const m8 = f.local(Ty.i32);
+  const colJ = f.local(Ty.i32);
+  const colC = f.local(Ty.i32);
   const amax = f.local(Ty.f64);
   const v = f.local(Ty.f64);
   const d = f.local(Ty.f64);
-  const l = f.local(Ty.f64);
-  const lv = f.local(Ty.v128);
-  const tmp = f.local(Ty.v128);
-  const o = f.local(Ty.i32);
-  const col = (row: Code) => i32.add(i32.mul(row, get(n8)), i32.shl(get(j), c32(3))); // byte offset of (row, j)
-  // whole-row swap of rows rj and rp (byte addresses), n elements
-  const swap = seq(
-    set(o, c32(0)),
-    block(
-      brIf(0, i32.gt_s(i32.add(get(o), c32(16)), get(n8))),
-      loop(
-        set(tmp, v128.load(i32.add(get(rj), get(o)))),
-        v128.store(i32.add(get(rj), get(o)), v128.load(i32.add(get(rp), get(o)))),
-        v128.store(i32.add(get(rp), get(o)), get(tmp)),
-        set(o, i32.add(get(o), c32(16))),
-        brIf(0, i32.le_s(i32.add(get(o), c32(16)), get(n8))),
-      ),
-    ),
-    if_(
-      i32.lt_s(get(o), get(n8)),
-      seq(
-        set(v, f64.load(i32.add(get(rj), get(o)))),
-        f64.store(i32.add(get(rj), get(o)), f64.load(i32.add(get(rp), get(o)))),
-        f64.store(i32.add(get(rp), get(o)), get(v)),
-      ),
-    ),
+  const u = f.local(Ty.f64);
+  const dv = f.local(Ty.v128);
+  const uv = f.local(Ty.v128);
+  const zero = f.local(Ty.v128);
+  const len = f.local(Ty.i32);
+  const dst = f.local(Ty.i32);
+  const src = f.local(Ty.i32);
+  const t = f.local(Ty.f64);
+  // column segment rows j+1..m−1: dst ← dst / d
+  const scale = rowLoop(f, dst, [], get(len), (ld, vec) => (vec ? f64x2Div(ld(-1), get(dv)) : f64Div(ld(-1), get(d))));
+  // dst ← (src = 0) ? dst : dst − src·u
+  const upd = rowLoop(f, dst, [src], get(len), (ld, vec) =>
+    vec
+      ? v128Bitselect(ld(-1), f64x2.sub(ld(-1), f64x2.mul(ld(0), get(uv))), f64x2Eq(ld(0), get(zero)))
+      : f64.select(ld(-1), f64.sub(ld(-1), f64.mul(ld(0), get(u))), f64.eq(ld(0), f64.const(0))),
   );
-  // row i (from column j+1, len elements) −= l · row j
-  const rowI = f.local(Ty.i32);
-  const rowJ = f.local(Ty.i32);
-  const update = rowLoop(f, rowI, [rowJ], get(len), (ld, vec) => vsub(vec)(ld(-1), vmul(vec)(get(vec ? lv : l), ld(0))));
-  // piv is i32: element j at piv + 4·j
-  const pivStore = i32.store(i32.add(get(piv), i32.shl(get(j), c32(2))), get(p));
   f.body = seq(
-    set(n8, i32.shl(get(n), c32(3))),
+    set(m8, i32.shl(get(m), c32(3))),
+    set(zero, v128.zero()),
     forLt(
       j,
-      get(c0),
-      get(c1),
+      c32(0),
+      get(w),
       c32(1),
+      set(colJ, i32.add(get(pt), i32.mul(get(j), get(m8)))),
       set(p, get(j)),
-      set(amax, f64Abs(f64.load(i32.add(get(a), col(get(j)))))),
+      set(amax, f64Abs(f64.load(at(get(colJ), get(j))))),
       forLt(
         i,
         i32.add(get(j), c32(1)),
-        get(n),
+        get(m),
         c32(1),
-        set(v, f64Abs(f64.load(i32.add(get(a), col(get(i)))))),
+        set(v, f64Abs(f64.load(at(get(colJ), get(i))))),
         if_(f64Gt(get(v), get(amax)), seq(set(amax, get(v)), set(p, get(i)))),
       ),
-      pivStore,
-      set(rj, i32.add(get(a), i32.mul(get(j), get(n8)))),
+      i32.store(i32.add(get(piv), i32.shl(i32.add(get(c0), get(j)), c32(2))), i32.add(get(c0), get(p))),
+      set(len, i32.sub(i32.sub(get(m), get(j)), c32(1))),
       if_(
         i32.and(f64.ne(get(amax), f64.const(0)), f64.eq(get(amax), get(amax))),
         seq(
@@ -317,28 +316,101 @@ function luPanelFunc(): Func {
             i32.ne(get(p), get(j)),
             seq(
               i32.store(get(st), i32.add(i32.load(get(st), 4), c32(1)), 4),
-              set(rp, i32.add(get(a), i32.mul(get(p), get(n8)))),
-              swap,
+              forLt(
+                c,
+                c32(0),
+                get(w),
+                c32(1),
+                set(colC, i32.add(get(pt), i32.mul(get(c), get(m8)))),
+                set(t, f64.load(at(get(colC), get(j)))),
+                f64.store(at(get(colC), get(j)), f64.load(at(get(colC), get(p)))),
+                f64.store(at(get(colC), get(p)), get(t)),
+              ),
             ),
           ),
-          set(d, f64.load(at(get(rj), get(j)))),
-          forLt(i, i32.add(get(j), c32(1)), get(n), c32(1), set(ri, i32.add(get(a), col(get(i)))), f64.store(get(ri), f64Div(f64.load(get(ri)), get(d)))),
+          set(d, f64.load(at(get(colJ), get(j)))),
+          set(dv, f64x2.splat(get(d))),
+          set(dst, at(get(colJ), i32.add(get(j), c32(1)))),
+          scale,
         ),
-        if_(i32.lt_s(i32.load(get(st)), c32(0)), i32.store(get(st), get(j))),
+        if_(i32.lt_s(i32.load(get(st)), c32(0)), i32.store(get(st), i32.add(get(c0), get(j)))),
       ),
-      // rank-1 update of the rest of the panel
-      set(len, i32.sub(i32.sub(get(c1), get(j)), c32(1))),
-      set(rowJ, at(get(rj), i32.add(get(j), c32(1)))),
+      // rank-1 update of the columns right of j
+      set(src, at(get(colJ), i32.add(get(j), c32(1)))),
       forLt(
-        i,
+        c,
         i32.add(get(j), c32(1)),
-        get(n),
+        get(w),
         c32(1),
-        set(l, f64.load(i32.add(get(a), col(get(i))))),
-        if_(
-          f64.ne(get(l), f64.const(0)),
-          seq(set(lv, f64x2.splat(get(l))), set(rowI, i32.add(i32.add(get(a), col(get(i))), c32(8))), update),
-        ),
+        set(colC, i32.add(get(pt), i32.mul(get(c), get(m8)))),
+        set(u, f64.load(at(get(colC), get(j)))),
+        set(uv, f64x2.splat(get(u))),
+        set(dst, at(get(colC), i32.add(get(j), c32(1)))),
+        upd,
+      ),
+    ),
+  );
+  return f;
+}
+
+/**
+ * rowSwapsOutside(a, n, c0, c1, piv): for j = c0 … c1−1 (in order) swap rows j
+ * and piv[j] of the row-major n×n matrix at a in the columns outside [c0, c1).
+ */
+function rowSwapsOutsideFunc(): Func {
+  const f = new Func("rowSwapsOutside", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [a, n, c0, c1, piv] = [0, 1, 2, 3, 4];
+  const j = f.local(Ty.i32);
+  const p = f.local(Ty.i32);
+  const rj = f.local(Ty.i32);
+  const rp = f.local(Ty.i32);
+  const len = f.local(Ty.i32);
+  const x = f.local(Ty.v128);
+  const y = f.local(Ty.f64);
+  const o = f.local(Ty.i32);
+  const end = f.local(Ty.i32);
+  // swap len elements at rj and rp (v128 pairs, then a scalar tail)
+  const swap = seq(
+    set(end, i32.shl(get(len), c32(3))),
+    set(o, c32(0)),
+    block(
+      brIf(0, i32.gt_s(i32.add(get(o), c32(16)), get(end))),
+      loop(
+        set(x, v128.load(i32.add(get(rj), get(o)))),
+        v128.store(i32.add(get(rj), get(o)), v128.load(i32.add(get(rp), get(o)))),
+        v128.store(i32.add(get(rp), get(o)), get(x)),
+        set(o, i32.add(get(o), c32(16))),
+        brIf(0, i32.le_s(i32.add(get(o), c32(16)), get(end))),
+      ),
+    ),
+    if_(
+      i32.lt_s(get(o), get(end)),
+      seq(
+        set(y, f64.load(i32.add(get(rj), get(o)))),
+        f64.store(i32.add(get(rj), get(o)), f64.load(i32.add(get(rp), get(o)))),
+        f64.store(i32.add(get(rp), get(o)), get(y)),
+      ),
+    ),
+  );
+  f.body = forLt(
+    j,
+    get(c0),
+    get(c1),
+    c32(1),
+    set(p, i32.load(i32.add(get(piv), i32.shl(get(j), c32(2))))),
+    if_(
+      i32.ne(get(p), get(j)),
+      seq(
+        // columns [0, c0)
+        set(rj, at(get(a), i32.mul(get(j), get(n)))),
+        set(rp, at(get(a), i32.mul(get(p), get(n)))),
+        set(len, get(c0)),
+        swap,
+        // columns [c1, n)
+        set(rj, at(get(rj), get(c1))),
+        set(rp, at(get(rp), get(c1))),
+        set(len, i32.sub(get(n), get(c1))),
+        swap,
       ),
     ),
   );
@@ -424,7 +496,7 @@ function colSwapsFunc(): Func {
 export function buildTrsmModule(o: TrsmModuleOptions): Uint8Array<ArrayBuffer> {
   return encodeModule({
     memory: { min: o.minPages, max: o.maxPages, shared: o.shared },
-    funcs: [trsmLeftFunc(), trsmRightFunc(), luPanelFunc(), transposeFunc(), colSwapsFunc()],
+    funcs: [trsmLeftFunc(), trsmRightFunc(), luPanelFunc(), rowSwapsOutsideFunc(), transposeFunc(), colSwapsFunc()],
   });
 }
 
@@ -432,7 +504,8 @@ export function buildTrsmModule(o: TrsmModuleOptions): Uint8Array<ArrayBuffer> {
 export interface TrsmKernels {
   trsmLeft(lower: number, unit: number, i0: number, i1: number, n: number, t: number, rs: number, cs: number, b: number, ldb: number): void;
   trsmRight(lower: number, unit: number, j0: number, j1: number, m: number, t: number, rs: number, cs: number, b: number, ldb: number, scratch: number): void;
-  luPanel(a: number, n: number, c0: number, c1: number, piv: number, st: number): void;
+  luPanel(pt: number, m: number, w: number, c0: number, piv: number, st: number): void;
+  rowSwapsOutside(a: number, n: number, c0: number, c1: number, piv: number): void;
   transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
   colSwapsReverse(a: number, ld: number, rows: number, n: number, piv: number): void;
 }
