@@ -297,7 +297,8 @@ export function invertUpperInPlace(T: Float64Array, tOff: number, ld: number, n:
     invertUpperSmall(T, tOff, ld, n, unit);
     return;
   }
-  if (n < INV_GEMM_MIN) {
+  // in a resident workspace the solves' base cases are SIMD and the products copy-free: the half-flop variant wins
+  if (n < INV_GEMM_MIN || activeFor(T) !== null) {
     const h = split(n);
     const bOff = tOff + h; // B = T[0:h, h:n]
     const cOff = tOff + h * ld + h; // C = T[h:n, h:n]

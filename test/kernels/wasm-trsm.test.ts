@@ -8,7 +8,7 @@ import { luFactor, luInverse, luSolve } from "../../src/kernels/lu.js";
 import { choleskyBackward, choleskyFactor, choleskySolve, lowerHalfTN } from "../../src/kernels/cholesky.js";
 import { SingularMatrixError, NotPositiveDefiniteError } from "../../src/errors.js";
 import { linalg, tensor } from "../../src/index.js";
-import { mulberry32, randMat, randSpd } from "./factor-helpers.js";
+import { maxAbsDiff, mulberry32, randMat, randSpd } from "./factor-helpers.js";
 
 /** Copy `x` into a workspace array placed at an odd offset (so views are not 16-byte aligned). */
 function inWs(ws: Workspace, x: Float64Array, pad = 1): [Float64Array, number] {
@@ -122,7 +122,7 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
   const rng = mulberry32(5);
   const sizes = [33, 47, 64, 100, 131];
 
-  it("luFactor / luSolve / luInverse: identical factors, pivots, sign and info; products run in place", () => {
+  it("luFactor / luSolve / luInverse: identical factors, pivots, sign and info; products run in place; the inverse agrees", () => {
     for (const n of sizes) {
       const a = randMat(rng, n, n);
       const b = randMat(rng, n, 9);
@@ -142,7 +142,9 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
         expect(bits(xr)).toEqual(bits(xp));
       }
       const [ip, ir] = both(() => luInverse(p.lu, p.piv, n));
-      expect(bits(ir)).toEqual(bits(ip));
+      // identical below 128; from 128 on the resident triangular inverse takes the solve variant
+      if (n < 128) expect(bits(ir)).toEqual(bits(ip));
+      else expect(maxAbsDiff(ir, ip)).toBeLessThan(1e-13 * Math.max(...Array.from(ip, Math.abs)));
     }
   });
 
@@ -183,7 +185,7 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
     }
   });
 
-  it("invertUpperInPlace inside a workspace (GEMM variant ≥ 128) = portable", () => {
+  it("invertUpperInPlace inside a workspace (solve variant also ≥ 128, at an offset) agrees with the portable GEMM variant", () => {
     const n = 150;
     const t = randMat(rng, n, n);
     for (let i = 0; i < n; i++) t[i * n + i] = 2 + rng();
@@ -191,11 +193,20 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
     invertUpperInPlace(ref, 0, n, n, false);
     const got = withWasmWorkspace(3 * n * n, (ws) => {
       const [v, o] = inWs(ws, t, 1);
-      // ld = n at offset 1: the drivers address the view in place
       invertUpperInPlace(v, o, n, n, false);
       return v.slice(o);
-    });
-    expect(bits(got as Float64Array)).toEqual(bits(ref));
+    }) as Float64Array;
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (j < i) expect(got[i * n + j]).toBe(t[i * n + j]); // strictly lower part untouched
+        else {
+          err = Math.max(err, Math.abs(got[i * n + j] - ref[i * n + j]));
+          scale = Math.max(scale, Math.abs(ref[i * n + j]));
+        }
+      }
+    expect(err).toBeLessThan(1e-13 * scale);
   });
 
   it("choleskyFactor / choleskySolve / choleskyBackward / lowerHalfTN: identical results", () => {
