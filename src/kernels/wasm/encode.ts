@@ -124,6 +124,7 @@ export const f64 = {
   add: bin(0xa0),
   sub: bin(0xa1),
   mul: bin(0xa2),
+  div: bin(0xa3),
   eq: bin(0x61),
   ne: bin(0x62),
   select: (a: Code, b: Code, c: Code): Code => [a, b, c, 0x1b],
@@ -150,6 +151,7 @@ export const f64x2 = {
   add: sbin(0xf0),
   sub: sbin(0xf1),
   mul: sbin(0xf2),
+  div: sbin(0xf3),
 };
 
 // Control flow (block type 0x40 = no result). Branch depths are relative, as in wasm.
