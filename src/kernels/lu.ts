@@ -203,13 +203,15 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
 
 /**
  * A⁻¹ from the factors of `luFactor` (LAPACK getri: invert U, solve X·L = U⁻¹,
- * then undo the pivoting on the columns; 4n³/3 flops, mostly GEMM). Returns a new n×n row-major array.
+ * then undo the pivoting on the columns; 4n³/3 flops, mostly GEMM). Returns a new n×n row-major array,
+ * or `out` (its first n² entries overwritten) when given — no intermediate copy.
  * With a zero pivot the result contains ±Infinity/NaN (check `info` first).
  */
-export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64Array {
+export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Float64Array): Float64Array {
   checkDim("luInverse", "n", n);
   checkLen("luInverse", "lu", lu, n * n);
   checkLen("luInverse", "piv", piv, n);
+  if (out !== undefined) checkLen("luInverse", "out", out, n * n);
   if (residentWanted(n)) {
     // WASM backend: invert in a resident workspace (GEMMs in place, SIMD solves)
     const r = withWorkspace(3 * n * n + n + 1024, (ws) => {
@@ -219,11 +221,18 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number): Float64
       const p = ws.allocI32(n);
       p.set(piv.subarray(0, n));
       luInverseInPlace(w, l, p, n);
-      return w.slice();
+      if (out === undefined) return w.slice();
+      out.set(w);
+      return out;
     });
     if (r !== undefined) return r;
   }
-  const w = lu.slice(0, n * n);
+  let w: Float64Array;
+  if (out === undefined) w = lu.slice(0, n * n);
+  else {
+    w = out;
+    w.set(lu.subarray(0, n * n));
+  }
   if (n === 0) return w;
   luInverseInPlace(w, new Float64Array(n * n), piv, n);
   return w;

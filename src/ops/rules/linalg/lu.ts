@@ -160,15 +160,16 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       const out = new Float64Array(a.size);
       entries.forEach((e, b) => {
         let inv: Float64Array | null = null;
+        const dst = out.subarray(b * n * n, (b + 1) * n * n); // the inverse is written in place
         if (e.info < 0 && Number.isNaN(e.rcond) && n > 0) {
           // The inverse gives ‖A⁻¹‖₁ exactly in O(n²): rcond = 1/(‖A‖₁‖A⁻¹‖₁) without the estimator's solves.
-          inv = luInverse(e.lu, e.piv, n);
+          inv = luInverse(e.lu, e.piv, n, dst);
           const ni = matrixNorm1(inv, n, n);
           if (ni === Infinity) e.rcond = 0;
           else if (ni > 0 && e.anorm > 0 && Number.isFinite(ni)) e.rcond = 1 / (e.anorm * ni);
         }
         ensureInvertible(p.op, e, entries.length, b);
-        out.set(inv ?? luInverse(e.lu, e.piv, n), b * n * n);
+        if (inv === null) luInverse(e.lu, e.piv, n, dst);
       });
       return new Tensor(out, a.shape);
     },
