@@ -6,9 +6,21 @@
  * backward): inv 2.6 ms, cholesky 2.4 ms, eigh 9.4 ms, svd 13.4 ms,
  * matrix_exp 81.5 ms (74 ms of it backward). The losses are gauge invariant
  * (eigenvalues plus U∘U), weighted by a fixed random matrix W.
+ *
+ * When the active backend is not the portable WASM one (e.g. native OpenBLAS
+ * + WASM), the n = 256 cases are timed again with MATGRAD_BACKEND=wasm's
+ * backend and printed side by side (issue 7: ratios for both backends).
+ * Subsets: LINALG_OPS=svd,eigh and LINALG_SIZES=256 (environment).
  */
 import { linalg, randn, valueAndGrad, matmulT, add, eye, mul, sum, noGrad, type Tensor } from "../src/index.js";
 import { timeIt, printTable, ratio } from "./util.js";
+import { backend, setBackend, wasmBackend } from "../src/kernels/backend.js";
+import { wasmSimdSupported } from "../src/kernels/wasm/index.js";
+
+const envList = (name: string): string[] | undefined => {
+  const v = process.env[name];
+  return v === undefined || v === "" ? undefined : v.split(",").map((x) => x.trim());
+};
 
 interface Case {
   name: string;
@@ -72,11 +84,13 @@ export interface LinalgBenchRow {
 
 /** Runs the linalg benchmark, prints a table and returns the measured rows. */
 export async function runLinalg(opts: { sizes?: number[]; minTime?: number } = {}): Promise<LinalgBenchRow[]> {
-  const sizes = opts.sizes ?? [64, 256];
+  const sizes = opts.sizes ?? envList("LINALG_SIZES")?.map(Number) ?? [64, 256];
+  const only = envList("LINALG_OPS");
+  const selected = cases.filter((c) => only === undefined || only.includes(c.name));
   const out: LinalgBenchRow[] = [];
   for (const n of sizes) {
     const rows: (string | number)[][] = [];
-    for (const c of cases) {
+    for (const c of selected) {
       const a = c.input(n), w = weights(n);
       const minTime = opts.minTime ?? (n >= 256 ? 2 : 0.4);
       const vg = valueAndGrad((x: Tensor) => c.loss(x, w));
@@ -99,7 +113,37 @@ export async function runLinalg(opts: { sizes?: number[]; minTime?: number } = {
         n === 256 && c.torchBwd256 !== undefined ? `${ratio((fb - fwd) * 1e3, c.torchBwd256)} of torch's bwd ${c.torchBwd256} ms` : "",
       ]);
     }
-    printTable(`linalg, n = ${n} (ms; torch: CPU float64, 1 thread, fwd + bwd)`, ["op", "forward", "fwd+bwd", "≈ bwd", "torch", "ratio", "note"], rows);
+    printTable(`linalg, n = ${n}, backend ${backend().name} (ms; torch: CPU float64, 1 thread, fwd + bwd)`, ["op", "forward", "fwd+bwd", "≈ bwd", "torch", "ratio", "note"], rows);
+  }
+  if (sizes.includes(256) && backend().name !== wasmBackend.name && wasmSimdSupported()) {
+    // the same n = 256 cases with the portable WASM backend, beside the active one's
+    const prev = setBackend(wasmBackend);
+    const rows: (string | number)[][] = [];
+    try {
+      for (const c of selected) {
+        const a = c.input(256), w = weights(256);
+        const vg = valueAndGrad((x: Tensor) => c.loss(x, w));
+        for (let i = 0; i < 2; i++) vg(a);
+        const fb = (await timeIt(() => vg(a), { minTime: opts.minTime ?? 2, batches: 5, warmup: 1 })) * 1e3;
+        const active = out.find((r) => r.n === 256 && r.name === c.name);
+        out.push({ name: `${c.name} (${wasmBackend.name})`, n: 256, forwardMs: NaN, forwardBackwardMs: fb, torchMs: c.torch256 });
+        rows.push([
+          c.name,
+          active?.forwardBackwardMs ?? "—",
+          fb,
+          c.torch256 ?? "—",
+          c.torch256 === undefined ? "—" : ratio(fb, c.torch256),
+          active === undefined ? "—" : ratio(fb, active.forwardBackwardMs),
+        ]);
+      }
+    } finally {
+      setBackend(prev);
+    }
+    printTable(
+      `linalg, n = 256, fwd + bwd: ${prev.name} vs portable ${wasmBackend.name} (ms)`,
+      ["op", prev.name, wasmBackend.name, "torch", "wasm / torch", "wasm / active"],
+      rows,
+    );
   }
   return out;
 }

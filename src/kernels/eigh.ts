@@ -60,7 +60,8 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   // memory, so the panel GEMMs and the level-2 kernels run without copies).
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const nbm = Math.min(NB, Math.max(1, n - 1));
-  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n : 0) + 16;
+  // (+ the D&C secular solver's 2·n + 2 entries)
+  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n + 2 * n + 8 : 0) + 16;
   return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
 }
 
@@ -106,7 +107,7 @@ function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Ar
     v = new Float64Array(0);
   } else {
     const Z = take(n * n);
-    info = stedc(d, e, n, Z);
+    info = stedc(d, e, n, Z, take);
     // V = Q·Z
     ormtrLower(A, n, tau, Z, take);
     w.set(d);
@@ -355,7 +356,7 @@ function tql2(d: Float64Array, e: Float64Array, lo: number, m: number, Q: Float6
  * Eigenvalues (ascending, into d) and eigenvectors (into Z, n×n column-major)
  * of the symmetric tridiagonal matrix (d, e). Returns −1 or a failure index.
  */
-function stedc(d: Float64Array, e: Float64Array, n: number, Z: Float64Array): number {
+function stedc(d: Float64Array, e: Float64Array, n: number, Z: Float64Array, take?: (len: number) => Float64Array): number {
   Z.fill(0);
   for (let i = 0; i < n; i++) Z[i + i * n] = 1;
   if (n === 1) return -1;
@@ -369,7 +370,7 @@ function stedc(d: Float64Array, e: Float64Array, n: number, Z: Float64Array): nu
   for (let i = 0; i < n; i++) d[i] *= sc;
   for (let i = 0; i < n - 1; i++) e[i] *= sc;
   // merges happen only above the leaf size; small problems skip the O(n²) workspace
-  const ws = n > SMLSIZ ? new DcWorkspace(n) : null;
+  const ws = n > SMLSIZ ? new DcWorkspace(n, take) : null;
   let info = -1;
   // split into unreduced blocks at negligible off-diagonal entries
   let start = 0;
@@ -434,7 +435,11 @@ class DcWorkspace {
   Qg: Float64Array;
   vecs: Float64Array;
   defl: Float64Array;
-  constructor(n: number) {
+  /** the secular solver's operands (pole weights, offsets, 2-entry sums) */
+  secOut: Float64Array;
+  /** `take` places zK, g and secOut (the secular solver's WASM operands), e.g. in a resident arena. */
+  constructor(n: number, take: (len: number) => Float64Array = (len) => new Float64Array(len)) {
+    this.secOut = take(2);
     this.z = new Float64Array(n);
     this.dl = new Float64Array(n);
     this.typ = new Int8Array(n);
@@ -442,11 +447,11 @@ class DcWorkspace {
     this.nd = new Int32Array(n);
     this.df = new Int32Array(n);
     this.dK = new Float64Array(n);
-    this.zK = new Float64Array(n);
+    this.zK = take(n);
     this.orig = new Int32Array(n);
     this.tauK = new Float64Array(n);
     this.zhat = new Float64Array(n);
-    this.g = new Float64Array(n);
+    this.g = take(n);
     this.prod = new Float64Array(n);
     this.vals = new Float64Array(n);
     this.src = new Int32Array(n);
@@ -567,7 +572,7 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
     }
     const res: SecularRoot = { orig: 0, tau: 0 };
     for (let i = 0; i < K; i++) {
-      if (!secularRoot(K, dK, zK, rho, i, false, ws.g, res)) return lo + i;
+      if (!secularRoot(K, dK, zK, rho, i, false, ws.g, res, ws.secOut)) return lo + i;
       orig[i] = res.orig;
       tauK[i] = res.tau;
     }

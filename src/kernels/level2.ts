@@ -13,12 +13,13 @@
  * below (four rows per pass, the reference in tests) do.
  */
 import { wasmExtra } from "./wasm/index.js";
-import { buildLevel2Module, type GemvNExport, type GemvTExport, type SymvUExport } from "./wasm/level2-module.js";
+import { buildLevel2Module, type GemvNExport, type GemvTExport, type SecSumsExport, type SymvUExport } from "./wasm/level2-module.js";
 
 interface Level2Exports {
   gemvN: GemvNExport;
   gemvT: GemvTExport;
   symvU: SymvUExport;
+  secSums: SecSumsExport;
 }
 
 /** Exports per memory buffer (null: not WASM memory, or no engine). */
@@ -33,6 +34,14 @@ function wasmFor(A: Float64Array, x: Float64Array, y: Float64Array): Level2Expor
     byBuffer.set(buf, ex);
   }
   return ex;
+}
+
+/**
+ * The generated secular-equation sums (see secularRoot in util.ts) when z, g
+ * and the 2-entry `out` all live in the WASM engine's memory, else null.
+ */
+export function secSumsFor(z: Float64Array, g: Float64Array, out: Float64Array): SecSumsExport | null {
+  return out.buffer === z.buffer ? (wasmFor(z, g, out)?.secSums ?? null) : null;
 }
 
 /** Which implementation the last dispatched call used (tests). */

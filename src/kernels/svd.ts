@@ -113,7 +113,7 @@ class Bump {
 function arenaDoubles(M: number, N: number, uc: number, qrFirst: boolean): number {
   const nb = NB_BRD;
   // + the D&C merges' GEMM operands (3·N² + 3·N·(N+1), see SvdWorkspace)
-  const merge = N > SMLSIZ ? 3 * N * N + 3 * N * (N + 1) : 0;
+  const merge = N > SMLSIZ ? 3 * N * N + 3 * N * (N + 1) + 2 * (N + 1) + 8 : 0;
   return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + merge + M * uc + N * N + backScratch(M, N, uc) + 32;
 }
 
@@ -1070,14 +1070,17 @@ class SvdWorkspace {
   Vn: Float64Array;
   Ud: Float64Array;
   Vd: Float64Array;
-  /** `take` allocates the merge GEMMs' operands (UM, VM, Ug, Vg, Un, Vn), e.g. from a resident arena. */
+  /** 2-entry output of the secular solver's WASM sums */
+  secOut: Float64Array;
+  /** `take` allocates the merge GEMMs' operands (UM, VM, Ug, Vg, Un, Vn) and the secular solver's (zK, g, secOut), e.g. from a resident arena. */
   constructor(N: number, take: (len: number) => Float64Array = (len) => new Float64Array(len)) {
     const n1 = N + 1;
     this.dK = new Float64Array(n1);
-    this.zK = new Float64Array(n1);
+    this.zK = take(n1);
     this.orig = new Int32Array(n1);
     this.mu = new Float64Array(n1);
-    this.g = new Float64Array(n1);
+    this.g = take(n1);
+    this.secOut = take(2);
     this.prod = new Float64Array(n1);
     this.zhat = new Float64Array(n1);
     this.order = new Int32Array(n1);
@@ -1220,7 +1223,7 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
   if (K > 1 && dK[1] <= tol / 2) dK[1] = tol / 2;
   const res: SecularRoot = { orig: 0, tau: 0 };
   for (let i = 0; i < K; i++) {
-    if (!secularRoot(K, dK, zK, 1, i, true, g, res)) return lo + i;
+    if (!secularRoot(K, dK, zK, 1, i, true, g, res, ws.secOut)) return lo + i;
     orig[i] = res.orig;
     mu[i] = res.tau;
   }

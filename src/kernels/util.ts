@@ -3,6 +3,7 @@
  * triangular, qr, eigh, svd). Not part of the public kernel interface.
  */
 import { backend } from "./backend.js";
+import { secSumsFor } from "./level2.js";
 
 /** Machine epsilon for float64 as LAPACK's dlamch('E'): 2^-53 (unit round-off). */
 export const EPS = 1.1102230246251565e-16;
@@ -268,8 +269,14 @@ export interface SecularRoot {
  * (Newton, then bisection, when the model step leaves it). Converges when |f|
  * is below its rounding-error bound. Returns false if it fails to converge.
  */
-export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: number, i: number, squared: boolean, g: Float64Array, out: SecularRoot): boolean {
+export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: number, i: number, squared: boolean, g: Float64Array, out: SecularRoot, scratch?: Float64Array): boolean {
   const rhoinv = 1 / rho;
+  // the sums over poles by the generated WASM SIMD kernel when z, g and `scratch`
+  // (2 entries) live in the engine's memory (a resident arena), else in JS
+  const ex = scratch === undefined ? null : secSumsFor(z, g, scratch);
+  const zA = z.byteOffset;
+  const gA = g.byteOffset;
+  const sA = scratch === undefined ? 0 : scratch.byteOffset;
   if (K === 1) {
     out.orig = 0;
     out.tau = rho * z[0] * z[0];
@@ -294,7 +301,10 @@ export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: nu
     // poles K−2 (at −Δ) and K−1 (at 0); others frozen at μ = hi/2
     const mid = hi / 2;
     let C = rhoinv;
-    for (let j = 0; j < K - 2; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    if (ex !== null && scratch !== undefined) {
+      ex(0, K - 2, zA, gA, mid, sA);
+      C += scratch[0];
+    } else for (let j = 0; j < K - 2; j++) C += (z[j] * z[j]) / (g[j] - mid);
     const del = -g[K - 2];
     const za = z[K - 2] * z[K - 2];
     const zb = z[K - 1] * z[K - 1];
@@ -304,8 +314,15 @@ export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: nu
     const del = g[i + 1];
     const mid = del / 2;
     let C = rhoinv;
-    for (let j = 0; j < i; j++) C += (z[j] * z[j]) / (g[j] - mid);
-    for (let j = i + 2; j < K; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    if (ex !== null && scratch !== undefined) {
+      ex(0, i, zA, gA, mid, sA);
+      C += scratch[0];
+      ex(i + 2, K, zA, gA, mid, sA);
+      C += scratch[0];
+    } else {
+      for (let j = 0; j < i; j++) C += (z[j] * z[j]) / (g[j] - mid);
+      for (let j = i + 2; j < K; j++) C += (z[j] * z[j]) / (g[j] - mid);
+    }
     const za = z[i] * z[i];
     const zb = z[i + 1] * z[i + 1];
     const f = C - za / mid + zb / (del - mid);
@@ -332,20 +349,60 @@ export function secularRoot(K: number, d: Float64Array, z: Float64Array, rho: nu
   let tau = guess > lo && guess < hi ? guess : lo + (hi - lo) / 2;
   let ok = false;
   for (let iter = 0; iter < 400; iter++) {
+    // two accumulators per sum (the divisions are independent; the sums' add chains are not)
     let psi = 0;
     let dpsi = 0;
     let phi = 0;
     let dphi = 0;
-    for (let j = 0; j <= i; j++) {
+    let psi1 = 0;
+    let dpsi1 = 0;
+    let phi1 = 0;
+    let dphi1 = 0;
+    let j = 0;
+    if (ex !== null && scratch !== undefined) {
+      ex(0, i + 1, zA, gA, tau, sA);
+      psi1 = scratch[0];
+      dpsi1 = scratch[1];
+      ex(i + 1, K, zA, gA, tau, sA);
+      phi1 = scratch[0];
+      dphi1 = scratch[1];
+      j = K; // the JS loops below are skipped
+    }
+    for (; j + 1 <= i; j += 2) {
+      const z0 = z[j];
+      const z1 = z[j + 1];
+      const t0 = z0 / (g[j] - tau);
+      const t1 = z1 / (g[j + 1] - tau);
+      psi += z0 * t0;
+      dpsi += t0 * t0;
+      psi1 += z1 * t1;
+      dpsi1 += t1 * t1;
+    }
+    if (j <= i && j < K) {
       const t = z[j] / (g[j] - tau);
       psi += z[j] * t;
       dpsi += t * t;
+      j++;
     }
-    for (let j = i + 1; j < K; j++) {
+    for (; j + 1 < K; j += 2) {
+      const z0 = z[j];
+      const z1 = z[j + 1];
+      const t0 = z0 / (g[j] - tau);
+      const t1 = z1 / (g[j + 1] - tau);
+      phi += z0 * t0;
+      dphi += t0 * t0;
+      phi1 += z1 * t1;
+      dphi1 += t1 * t1;
+    }
+    if (j < K) {
       const t = z[j] / (g[j] - tau);
       phi += z[j] * t;
       dphi += t * t;
     }
+    psi += psi1;
+    dpsi += dpsi1;
+    phi += phi1;
+    dphi += dphi1;
     const f = rhoinv + psi + phi;
     const errBound = EPS * (8 * (phi - psi) + rhoinv + Math.abs(tau) * (dpsi + dphi));
     if (Math.abs(f) <= errBound) {

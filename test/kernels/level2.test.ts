@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gemvN, gemvNRef, gemvT, gemvTRef, level2Stats, symvU, symvURef } from "../../src/kernels/level2.js";
+import { gemvN, gemvNRef, gemvT, gemvTRef, level2Stats, secSumsFor, symvU, symvURef } from "../../src/kernels/level2.js";
+import { secularRoot, type SecularRoot } from "../../src/kernels/util.js";
 import { buildLevel2Module } from "../../src/kernels/wasm/level2-module.js";
 import { setThreads, wasmSimdSupported, withArena } from "../../src/kernels/wasm/index.js";
 import { rng } from "./gemm-cases.js";
@@ -143,6 +144,50 @@ describe.runIf(wasmSimdSupported())("level-2 kernels: WASM SIMD on resident aren
 
   it("match the naive definitions: odd sizes, offsets, strides, β = 0 with NaN y, empty", () => {
     expect(runAll((len, fn) => withArena(len, (F) => fn(F)), true)).toBeGreaterThan(700);
+  });
+
+  it("secSums matches the naive sums (odd/even ranges, empty), and secularRoot gives the same roots on both paths", () => {
+    const K = 37;
+    withArena(3 * K + 8, (F) => {
+      const z = F.subarray(0, K);
+      const g = F.subarray(K + 1, 2 * K + 1); // odd offset: unaligned pairs
+      const out = F.subarray(2 * K + 2, 2 * K + 4);
+      const r = rng(5);
+      for (let j = 0; j < K; j++) {
+        z[j] = r() + 0.1;
+        g[j] = j * 0.5 + 0.1 * r();
+      }
+      const ex = secSumsFor(z, g, out)!;
+      expect(ex).not.toBeNull();
+      expect(secSumsFor(z, g, new Float64Array(2))).toBeNull();
+      for (const [j0, j1] of [[0, K], [0, 0], [3, 4], [2, 9], [5, 36], [36, 37]]) {
+        const tau = 0.23;
+        ex(j0, j1, z.byteOffset, g.byteOffset, tau, out.byteOffset);
+        let s = 0;
+        let ds = 0;
+        for (let j = j0; j < j1; j++) {
+          const t = z[j] / (g[j] - tau);
+          s += z[j] * t;
+          ds += t * t;
+        }
+        expect(out[0]).toBeCloseTo(s, 12);
+        expect(out[1]).toBeCloseTo(ds, 10);
+      }
+      // secular roots (eigh form and squared svd form) with and without the kernel
+      const d = new Float64Array(K);
+      for (let j = 0; j < K; j++) d[j] = j * 0.5 + 0.1 * r();
+      const zc = z.slice();
+      for (const squared of [false, true]) {
+        for (let i = 0; i < K; i += 5) {
+          const a: SecularRoot = { orig: 0, tau: 0 };
+          const b: SecularRoot = { orig: 0, tau: 0 };
+          expect(secularRoot(K, d, z, 0.7, i, squared, g, a, out)).toBe(true);
+          expect(secularRoot(K, d, zc, 0.7, i, squared, new Float64Array(K), b)).toBe(true);
+          expect(a.orig).toBe(b.orig);
+          expect(Math.abs(a.tau - b.tau)).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(b.tau)));
+        }
+      }
+    });
   });
 
   it("mixed operands (x outside the arena) use the portable kernel", () => {

@@ -10,6 +10,8 @@
  *   gemvN(m, n, alpha, a, lda, x, beta, y, incy)  y_i = α·Σ_j A[i,j]·x_j + β·y_i   (x contiguous)
  *   gemvT(m, n, alpha, a, lda, x, incx, beta, y)  y_j = α·Σ_i A[i,j]·x_i + β·y_j   (y contiguous)
  *   symvU(n, a, lda, x, y)                        y = S·x, S symmetric, upper triangle of A read
+ *   secSums(j0, j1, z, g, tau, out)               out[0] = Σ z_j·t_j, out[1] = Σ t_j², t_j = z_j/(g_j − τ),
+ *                                                 j0 ≤ j < j1 (the secular equation's sums, util.ts secularRoot)
  * β = 0 never reads y. Four rows of A per pass, so that each f64x2 pair of x
  * (gemvN) or y (gemvT, symvU) is loaded once for four rows; odd tails scalar.
  */
@@ -264,14 +266,65 @@ function symvUFunc(): Func {
   return f;
 }
 
+/** secSums: f64x2 pairs (two divisions per instruction), scalar odd tail. */
+function secSumsFunc(): Func {
+  const f = new Func("secSums", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.f64, Ty.i32]);
+  const [j0, j1, z, g, tau, out] = [0, 1, 2, 3, 4, 5];
+  const j = f.local(Ty.i32);
+  const end2 = f.local(Ty.i32);
+  const tv = f.local(Ty.v128);
+  const zv = f.local(Ty.v128);
+  const t = f.local(Ty.v128);
+  const sv = f.local(Ty.v128);
+  const dv = f.local(Ty.v128);
+  const ts = f.local(Ty.f64);
+  const zs = f.local(Ty.f64);
+  const s = f.local(Ty.f64);
+  const ds = f.local(Ty.f64);
+  const at = (base: number): Code => i32.add(get(base), get(j));
+  f.body = seq(
+    set(tv, f64x2.splat(get(tau))),
+    set(sv, v128.zero()),
+    set(dv, v128.zero()),
+    // byte range [8·j0, 8·(j0 + even count))
+    set(end2, i32.shl(i32.add(get(j0), i32.and(i32.sub(get(j1), get(j0)), c32(-2))), c32(3))),
+    forLt(
+      j,
+      i32.shl(get(j0), c32(3)),
+      get(end2),
+      c32(16),
+      set(zv, v128.load(at(z))),
+      set(t, f64x2.div(get(zv), f64x2.sub(v128.load(at(g)), get(tv)))),
+      set(sv, f64x2.add(get(sv), f64x2.mul(get(zv), get(t)))),
+      set(dv, f64x2.add(get(dv), f64x2.mul(get(t), get(t)))),
+    ),
+    set(s, hsum(sv)),
+    set(ds, hsum(dv)),
+    if_(
+      i32.ne(get(end2), i32.shl(get(j1), c32(3))),
+      seq(
+        set(j, get(end2)),
+        set(zs, f64.load(at(z))),
+        set(ts, f64.div(get(zs), f64.sub(f64.load(at(g)), get(tau)))),
+        set(s, f64.add(get(s), f64.mul(get(zs), get(ts)))),
+        set(ds, f64.add(get(ds), f64.mul(get(ts), get(ts)))),
+      ),
+    ),
+    f64.store(get(out), get(s)),
+    f64.store(get(out), get(ds), 8),
+  );
+  return f;
+}
+
 /** The level-2 module for a memory with the given sharing / maximum (pure, deterministic). */
 export function buildLevel2Module(mem: { shared: boolean; maxPages?: number | undefined }): Uint8Array<ArrayBuffer> {
   return encodeModule({
     memory: { min: 1, max: mem.maxPages, shared: mem.shared },
-    funcs: [gemvNFunc(), gemvTFunc(), symvUFunc()],
+    funcs: [gemvNFunc(), gemvTFunc(), symvUFunc(), secSumsFunc()],
   });
 }
 
 export type GemvNExport = (m: number, n: number, alpha: number, a: number, lda: number, x: number, beta: number, y: number, incy: number) => void;
 export type GemvTExport = (m: number, n: number, alpha: number, a: number, lda: number, x: number, incx: number, beta: number, y: number) => void;
 export type SymvUExport = (n: number, a: number, lda: number, x: number, y: number) => void;
+export type SecSumsExport = (j0: number, j1: number, z: number, g: number, tau: number, out: number) => void;
