@@ -90,6 +90,37 @@ describe("engine scratch: shared cotangents and in-place accumulation", () => {
   });
 });
 
+describe("engine order: nodes by decreasing creation number (backward)", () => {
+  it("a node consumed at several depths receives every contribution before its VJP runs", () => {
+    // a feeds b, c and d (created at different times); gradient against finite differences
+    const f = (x: Tensor): Tensor => {
+      const a = x.exp();
+      const b = a.mul(2);
+      const c = b.add(a).tanh();
+      const d = c.mul(a).add(b.mul(c));
+      return d.sum();
+    };
+    const r = gradcheck(f, [randn([3], { seed: 7 })], { raise: false });
+    expect(r.ok, r.report).toBe(true);
+    const x = tensor([0.3, -0.2, 1.1], { requiresGrad: true });
+    f(x).backward();
+    const [g] = gradients(f(x), [x]); // the depth-first path (gradients) agrees with the heap path (backward)
+    close(x.grad!, Array.from(g!.data), 1e-15);
+  });
+
+  it("a leaf given requiresGrad after ops used it still collects every contribution", () => {
+    const w = tensor([2, 3], { requiresGrad: true });
+    const x = tensor([1, 4]);
+    const y1 = mul(x, w); // recorded (w requires grad) before x has a node
+    const c = mul(x, x); // not recorded: no input had a node
+    x.requiresGrad_(); // x's leaf is created after y1's node…
+    const y2 = mul(x, x); // …and before y2's
+    sum(add(add(y1, y2), c)).backward(); // the recorded edges: x·w and x·x ⇒ d/dx = w + 2x
+    close(x.grad!, [2 + 2, 3 + 8]);
+    close(w.grad!, [1, 4]);
+  });
+});
+
 describe("engine scratch: the small-op chain of the overhead benchmark", () => {
   it("X ← 0.5·tanh(X·W + B), several steps: W and B gradients match finite differences", () => {
     const X0 = randn([4, 4], { seed: 3 });
