@@ -105,7 +105,8 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
     else if (m === n && m > GRAM_BASE && gramOf(a, b, ta, tb, out, m, k)) {
       // C = XᵀX or XXᵀ: one triangle, mirrored (≈ half the flops, exactly symmetric)
     } else gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
-    return new Tensor(out, [m, n]);
+    // shape arrays are never mutated: reuse an operand's when it is the output's (square products, chains)
+    return new Tensor(out, ar === m && ac === n ? a.shape : br === m && bc === n ? b.shape : [m, n]);
   }
   const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
   const batch = broadcastShapes("matmul", ba, bb);
