@@ -81,22 +81,23 @@ function savedInputs(node: GradNode): Tensor[] | null {
 }
 
 /**
- * Nodes reachable from the roots that lead to a requested node, in post-order
- * (every node after all of its inputs' nodes); marks every visited node with
- * `stamp` and sets its `_needed` flag (requested: `targets`, or the leaves when
- * `targets` is null). With `saved`, records the nodes' previous scratch fields
- * first (nested backward passes restore them). Iterative depth-first search:
- * each node is looked at twice at most — when descending into its next
- * unvisited input, and when all of them are done.
+ * For autograd.grad: the nodes reachable from the roots that lead to a
+ * requested node (`targets`), in post-order (every node after all of its
+ * inputs' nodes); marks every visited node with `stamp`, sets its `_needed`
+ * flag, and notes in `seen` whether a leaf other than the targets is reachable.
+ * With `saved`, records the nodes' previous scratch fields first (nested
+ * backward passes restore them). Iterative depth-first search: each node is
+ * looked at twice at most — when descending into its next unvisited input, and
+ * when all of them are done.
  */
-function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | null, saved: Saved[] | null, seen: { outsideLeaf: boolean }): GradNode[] {
+function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode>, saved: Saved[] | null, seen: { outsideLeaf: boolean }): GradNode[] {
   const order: GradNode[] = [];
   const stack: GradNode[] = [];
   const next: number[] = []; // per stack entry: the index of its next input to look at
   for (const r of roots) {
     if (r._stamp === stamp) continue;
     enter(r, stamp, saved);
-    if (r.isLeaf && targets !== null && !targets.has(r)) seen.outsideLeaf = true;
+    if (r.isLeaf && !targets.has(r)) seen.outsideLeaf = true;
     stack.push(r);
     next.push(0);
     while (stack.length > 0) {
@@ -116,7 +117,7 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
         if (child !== null) {
           next[top] = i;
           enter(child, stamp, saved);
-          if (child.isLeaf && targets !== null && !targets.has(child)) seen.outsideLeaf = true;
+          if (child.isLeaf && !targets.has(child)) seen.outsideLeaf = true;
           stack.push(child);
           next.push(0);
           continue;
@@ -125,7 +126,7 @@ function topoSort(roots: GradNode[], stamp: number, targets: Set<GradNode> | nul
       stack.pop();
       next.pop();
       // all inputs are done: the node is needed if it is requested or leads to a needed node
-      let need = targets === null ? node.isLeaf : targets.has(node);
+      let need = targets.has(node);
       if (!need && inputs !== null) {
         for (let i = 0; i < inputs.length; i++) {
           const c = inputs[i]._node;
