@@ -16,7 +16,7 @@
  */
 import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
 import { backend, withWorkArena } from "./backend.js";
-import { gemvN, gemvT, symvU } from "./level2.js";
+import { cauchyFor, gemvN, gemvT, symvU } from "./level2.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -60,8 +60,8 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   // memory, so the panel GEMMs and the level-2 kernels run without copies).
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const nbm = Math.min(NB, Math.max(1, n - 1));
-  // (+ the D&C secular solver's 2·n + 2 entries)
-  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n + 2 * n + 8 : 0) + 16;
+  // (+ the D&C workspace's arrays read by generated kernels or GEMMs: 3·n² + 6·n + 2)
+  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n + 3 * n * n + 6 * n + 16 : 0) + 16;
   return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
 }
 
@@ -437,7 +437,11 @@ class DcWorkspace {
   defl: Float64Array;
   /** the secular solver's operands (pole weights, offsets, 2-entry sums) */
   secOut: Float64Array;
-  /** `take` places zK, g and secOut (the secular solver's WASM operands), e.g. in a resident arena. */
+  /**
+   * `take` places the arrays the generated kernels read (the secular solver's
+   * zK, g, secOut; the Cauchy kernels' dK, prod, dG, zG, Um) and the merge
+   * GEMMs' operands (Um, Qg, vecs), e.g. in a resident arena.
+   */
   constructor(n: number, take: (len: number) => Float64Array = (len) => new Float64Array(len)) {
     this.secOut = take(2);
     this.z = new Float64Array(n);
@@ -446,21 +450,21 @@ class DcWorkspace {
     this.perm = new Int32Array(n);
     this.nd = new Int32Array(n);
     this.df = new Int32Array(n);
-    this.dK = new Float64Array(n);
+    this.dK = take(n);
     this.zK = take(n);
     this.orig = new Int32Array(n);
     this.tauK = new Float64Array(n);
     this.zhat = new Float64Array(n);
     this.g = take(n);
-    this.prod = new Float64Array(n);
+    this.prod = take(n);
     this.vals = new Float64Array(n);
     this.src = new Int32Array(n);
     this.order = new Int32Array(n);
-    this.dG = new Float64Array(n);
-    this.zG = new Float64Array(n);
-    this.Um = new Float64Array(n * n);
-    this.Qg = new Float64Array(n * n);
-    this.vecs = new Float64Array(n * n);
+    this.dG = take(n);
+    this.zG = take(n);
+    this.Um = take(n * n);
+    this.Qg = take(n * n);
+    this.vecs = take(n * n);
     this.defl = new Float64Array(n * n);
   }
 }
@@ -579,10 +583,17 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
     // Gu–Eisenstat: ẑ_r² = −Π_j Δ[r,j] / Π_{j≠r} (d_r − d_j), with Δ[r, j] = d_r − λ_j
     // computed accurately through the origin shift as (d_r − d_o(j)) − τ_j (never stored)
     for (let r = 0; r < K; r++) prod[r] = dK[r] - dK[orig[r]] - tauK[r];
+    // the same loops by generated WASM SIMD kernels when the workspace is resident
+    const cx = cauchyFor(dK, prod, dG, zG, Um, ws.secOut);
     for (let j = 0; j < K; j++) {
       const o = dK[orig[j]];
       const tj = tauK[j];
       const dj = dK[j];
+      if (cx !== null) {
+        cx.cauchyProd(0, j, dK.byteOffset, o, tj, dj, 0, prod.byteOffset);
+        cx.cauchyProd(j + 1, K, dK.byteOffset, o, tj, dj, 0, prod.byteOffset);
+        continue;
+      }
       for (let r = 0; r < j; r++) prod[r] *= (dK[r] - o - tj) / (dK[r] - dj);
       for (let r = j + 1; r < K; r++) prod[r] *= (dK[r] - o - tj) / (dK[r] - dj);
     }
@@ -615,6 +626,12 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
       const cj = j * K;
       const o = dK[orig[j]];
       const tj = tauK[j];
+      if (cx !== null) {
+        const col = Um.byteOffset + 8 * cj;
+        cx.cauchyVec(K, zG.byteOffset, dG.byteOffset, o, tj, 0, col, 0, ws.secOut.byteOffset);
+        cx.scal(K, 1 / Math.sqrt(ws.secOut[0]), col);
+        continue;
+      }
       let ss = 0;
       for (let gi = 0; gi < K; gi++) {
         const u = zG[gi] / (dG[gi] - o - tj);

@@ -13,13 +13,40 @@
  * below (four rows per pass, the reference in tests) do.
  */
 import { wasmExtra } from "./wasm/index.js";
-import { buildLevel2Module, type GemvNExport, type GemvTExport, type SecSumsExport, type SymvUExport } from "./wasm/level2-module.js";
+import {
+  buildLevel2Module,
+  type CauchyProdExport,
+  type CauchyVecExport,
+  type GemvNExport,
+  type GemvTExport,
+  type ScalExport,
+  type SecSumsExport,
+  type SymvUExport,
+} from "./wasm/level2-module.js";
 
 interface Level2Exports {
   gemvN: GemvNExport;
   gemvT: GemvTExport;
   symvU: SymvUExport;
   secSums: SecSumsExport;
+  cauchyVec: CauchyVecExport;
+  cauchyProd: CauchyProdExport;
+  scal: ScalExport;
+}
+
+/** The D&C merges' generated kernels (see level2-module.ts). */
+export type CauchyKernels = Pick<Level2Exports, "cauchyVec" | "cauchyProd" | "scal">;
+
+/**
+ * The generated Cauchy-matrix kernels (Gu–Eisenstat vectors and ẑ products of
+ * the divide-and-conquer merges) when every array lives in the WASM engine's
+ * memory (resident-arena views), else null (the caller runs its JS loops).
+ */
+export function cauchyFor(...arrays: Float64Array[]): CauchyKernels | null {
+  if (arrays.length === 0) return null;
+  const buf = arrays[0].buffer;
+  for (const a of arrays) if (a.buffer !== buf) return null;
+  return wasmFor(arrays[0], arrays[0], arrays[0]);
 }
 
 /** Exports per memory buffer (null: not WASM memory, or no engine). */

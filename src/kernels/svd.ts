@@ -35,7 +35,7 @@ import {
 } from "./util.js";
 import { geqrf } from "./qr.js";
 import { backend, withWorkArena } from "./backend.js";
-import { gemvN, gemvT } from "./level2.js";
+import { cauchyFor, gemvN, gemvT } from "./level2.js";
 
 export type SvdMode = "thin" | "full" | "none";
 
@@ -113,7 +113,7 @@ class Bump {
 function arenaDoubles(M: number, N: number, uc: number, qrFirst: boolean): number {
   const nb = NB_BRD;
   // + the D&C merges' GEMM operands (3·N² + 3·N·(N+1), see SvdWorkspace)
-  const merge = N > SMLSIZ ? 3 * N * N + 3 * N * (N + 1) + 2 * (N + 1) + 8 : 0;
+  const merge = N > SMLSIZ ? 3 * N * N + 3 * N * (N + 1) + 6 * (N + 1) + 16 : 0;
   return M * N + (qrFirst ? N * N : 0) + M * nb + N * nb + 6 * nb + 2 * N + 2 * N * N + merge + M * uc + N * N + backScratch(M, N, uc) + 32;
 }
 
@@ -1075,17 +1075,17 @@ class SvdWorkspace {
   /** `take` allocates the merge GEMMs' operands (UM, VM, Ug, Vg, Un, Vn) and the secular solver's (zK, g, secOut), e.g. from a resident arena. */
   constructor(N: number, take: (len: number) => Float64Array = (len) => new Float64Array(len)) {
     const n1 = N + 1;
-    this.dK = new Float64Array(n1);
+    this.dK = take(n1);
     this.zK = take(n1);
     this.orig = new Int32Array(n1);
     this.mu = new Float64Array(n1);
     this.g = take(n1);
     this.secOut = take(2);
-    this.prod = new Float64Array(n1);
+    this.prod = take(n1);
     this.zhat = new Float64Array(n1);
     this.order = new Int32Array(n1);
-    this.dG = new Float64Array(n1);
-    this.zG = new Float64Array(n1);
+    this.dG = take(n1);
+    this.zG = take(n1);
     this.vals = new Float64Array(n1);
     this.src = new Int32Array(n1);
     const sq = N * N;
@@ -1232,10 +1232,17 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     const o = dK[orig[r]];
     prod[r] = (dK[r] - o) * (dK[r] + o) - mu[r];
   }
+  // the same loops by generated WASM SIMD kernels when the workspace is resident
+  const cx = cauchyFor(dK, prod, dG, zG, UM, VM, ws.secOut);
   for (let j = 0; j < K; j++) {
     const o = dK[orig[j]];
     const mj = mu[j];
     const dj = dK[j];
+    if (cx !== null) {
+      cx.cauchyProd(0, j, dK.byteOffset, o, mj, dj, 1, prod.byteOffset);
+      cx.cauchyProd(j + 1, K, dK.byteOffset, o, mj, dj, 1, prod.byteOffset);
+      continue;
+    }
     for (let r = 0; r < j; r++) prod[r] *= ((dK[r] - o) * (dK[r] + o) - mj) / ((dK[r] - dj) * (dK[r] + dj));
     for (let r = j + 1; r < K; r++) prod[r] *= ((dK[r] - o) * (dK[r] + o) - mj) / ((dK[r] - dj) * (dK[r] + dj));
   }
@@ -1268,10 +1275,22 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
   }
   // small singular vector matrices (rows in group order): v_j[r] = ẑ_r/Δ[r,j],
   // u_j[r] = d_r·ẑ_r/Δ[r,j] (u_j[0] = −1), each normalized
+  let gi0 = 0; // group row of the middle row (r = 0): its u entry is −1
+  while (gi0 < K - 1 && order[gi0] !== 0) gi0++;
   for (let j = 0; j < K; j++) {
     const cj = j * K;
     const o = dK[orig[j]];
     const mj = mu[j];
+    if (cx !== null) {
+      const vcol = VM.byteOffset + 8 * cj;
+      const ucol = UM.byteOffset + 8 * cj;
+      cx.cauchyVec(K, zG.byteOffset, dG.byteOffset, o, mj, 1, vcol, ucol, ws.secOut.byteOffset);
+      const uo = UM[cj + gi0]; // dG = 0 there: 0·v
+      UM[cj + gi0] = -1;
+      cx.scal(K, 1 / Math.sqrt(ws.secOut[1] - uo * uo + 1), ucol);
+      cx.scal(K, 1 / Math.sqrt(ws.secOut[0]), vcol);
+      continue;
+    }
     let su = 0;
     let sv = 0;
     for (let gi = 0; gi < K; gi++) {

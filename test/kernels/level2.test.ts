@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gemvN, gemvNRef, gemvT, gemvTRef, level2Stats, secSumsFor, symvU, symvURef } from "../../src/kernels/level2.js";
+import { cauchyFor, gemvN, gemvNRef, gemvT, gemvTRef, level2Stats, secSumsFor, symvU, symvURef } from "../../src/kernels/level2.js";
 import { secularRoot, type SecularRoot } from "../../src/kernels/util.js";
 import { buildLevel2Module } from "../../src/kernels/wasm/level2-module.js";
 import { setThreads, wasmSimdSupported, withArena } from "../../src/kernels/wasm/index.js";
@@ -188,6 +188,60 @@ describe.runIf(wasmSimdSupported())("level-2 kernels: WASM SIMD on resident aren
         }
       }
     });
+  });
+
+  it("Cauchy kernels (vectors, ẑ products, scaling) match the JS loops of the D&C merges, both forms, odd/even K", () => {
+    for (const K of [1, 2, 7, 16, 33]) {
+      withArena(6 * K + 16, (F) => {
+        const z = F.subarray(1, 1 + K); // odd offsets: unaligned pairs
+        const d = F.subarray(2 + K, 2 + 2 * K);
+        const v = F.subarray(3 + 2 * K, 3 + 3 * K);
+        const u = F.subarray(4 + 3 * K, 4 + 4 * K);
+        const p = F.subarray(5 + 4 * K, 5 + 5 * K);
+        const out = F.subarray(6 + 5 * K, 8 + 5 * K);
+        const r = rng(K);
+        for (let i = 0; i < K; i++) {
+          z[i] = r() - 0.5;
+          d[i] = i + 0.3 * r();
+          p[i] = 1 + r();
+        }
+        const cx = cauchyFor(z, d, v, u, p, out)!;
+        expect(cx).not.toBeNull();
+        expect(cauchyFor(z, new Float64Array(K))).toBeNull();
+        const o = d[0] + 0.01;
+        const t = 0.37;
+        for (const sq of [0, 1]) {
+          const den = (x: number) => (sq ? (x - o) * (x + o) - t : x - o - t);
+          cx.cauchyVec(K, z.byteOffset, d.byteOffset, o, t, sq, v.byteOffset, u.byteOffset, out.byteOffset);
+          let sv = 0;
+          let su = 0;
+          for (let i = 0; i < K; i++) {
+            const vv = z[i] / den(d[i]);
+            expect(v[i]).toBe(vv);
+            expect(u[i]).toBe(d[i] * vv);
+            sv += vv * vv;
+            su += d[i] * vv * d[i] * vv;
+          }
+          expect(out[0]).toBeCloseTo(sv, 10);
+          expect(out[1]).toBeCloseTo(su, 8);
+          // without u (address 0): u untouched
+          u.fill(7);
+          cx.cauchyVec(K, z.byteOffset, d.byteOffset, o, t, sq, v.byteOffset, 0, out.byteOffset);
+          expect(u.every((x) => x === 7)).toBe(true);
+          const j = Math.floor(K / 2);
+          const dj = d[j];
+          const ref = p.slice();
+          for (const [j0, j1] of [[0, j], [j + 1, K]]) {
+            cx.cauchyProd(j0, j1, d.byteOffset, o, t, dj, sq, p.byteOffset);
+            for (let i = j0; i < j1; i++) ref[i] *= den(d[i]) / (sq ? (d[i] - dj) * (d[i] + dj) : d[i] - dj);
+          }
+          expect(Array.from(p)).toEqual(Array.from(ref));
+        }
+        const before = v.slice();
+        cx.scal(K, -2.5, v.byteOffset);
+        expect(Array.from(v)).toEqual(Array.from(before, (x) => -2.5 * x));
+      });
+    }
   });
 
   it("mixed operands (x outside the arena) use the portable kernel", () => {

@@ -12,6 +12,11 @@
  *   symvU(n, a, lda, x, y)                        y = S·x, S symmetric, upper triangle of A read
  *   secSums(j0, j1, z, g, tau, out)               out[0] = Σ z_j·t_j, out[1] = Σ t_j², t_j = z_j/(g_j − τ),
  *                                                 j0 ≤ j < j1 (the secular equation's sums, util.ts secularRoot)
+ *   cauchyVec(K, z, d, o, t, sq, v, u, out)       Δ_r = sq ? (d_r − o)(d_r + o) − t : (d_r − o) − t; v_r = z_r/Δ_r,
+ *                                                 u_r = d_r·v_r (u ≠ 0); out[0] = Σ v², out[1] = Σ u²
+ *   cauchyProd(j0, j1, d, o, t, dj, sq, p)        p_r *= Δ_r / (sq ? (d_r − dj)(d_r + dj) : d_r − dj), j0 ≤ r < j1
+ *   scal(K, alpha, x)                             x ← α·x
+ * (the D&C merges' Gu–Eisenstat vectors and ẑ products, eigh.ts / svd.ts)
  * β = 0 never reads y. Four rows of A per pass, so that each f64x2 pair of x
  * (gemvN) or y (gemvT, symvU) is loaded once for four rows; odd tails scalar.
  */
@@ -316,11 +321,154 @@ function secSumsFunc(): Func {
   return f;
 }
 
+function cauchyVecFunc(): Func {
+  const f = new Func("cauchyVec", [Ty.i32, Ty.i32, Ty.i32, Ty.f64, Ty.f64, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
+  const [K, z, d, o, t, sq, v, u, out] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const j = f.local(Ty.i32);
+  const end2 = f.local(Ty.i32);
+  const oV = f.local(Ty.v128);
+  const tV = f.local(Ty.v128);
+  const dv = f.local(Ty.v128);
+  const vv = f.local(Ty.v128);
+  const uu = f.local(Ty.v128);
+  const sv = f.local(Ty.v128);
+  const su = f.local(Ty.v128);
+  const ds = f.local(Ty.f64);
+  const vs = f.local(Ty.f64);
+  const us = f.local(Ty.f64);
+  const sS = f.local(Ty.f64);
+  const uS = f.local(Ty.f64);
+  const at = (base: number): Code => i32.add(get(base), get(j));
+  const vecBody = (squared: boolean): Code =>
+    forLt(
+      j,
+      c32(0),
+      get(end2),
+      c32(16),
+      set(dv, v128.load(at(d))),
+      set(
+        vv,
+        f64x2.div(
+          v128.load(at(z)),
+          f64x2.sub(squared ? f64x2.mul(f64x2.sub(get(dv), get(oV)), f64x2.add(get(dv), get(oV))) : f64x2.sub(get(dv), get(oV)), get(tV)),
+        ),
+      ),
+      v128.store(at(v), get(vv)),
+      set(sv, f64x2.add(get(sv), f64x2.mul(get(vv), get(vv)))),
+      if_(
+        i32.ne(get(u), c32(0)),
+        seq(set(uu, f64x2.mul(get(dv), get(vv))), v128.store(at(u), get(uu)), set(su, f64x2.add(get(su), f64x2.mul(get(uu), get(uu))))),
+      ),
+    );
+  const tail = (squared: boolean): Code =>
+    seq(
+      set(ds, f64.load(at(d))),
+      set(
+        vs,
+        f64.div(
+          f64.load(at(z)),
+          f64.sub(squared ? f64.mul(f64.sub(get(ds), get(o)), f64.add(get(ds), get(o))) : f64.sub(get(ds), get(o)), get(t)),
+        ),
+      ),
+      f64.store(at(v), get(vs)),
+      set(sS, f64.add(get(sS), f64.mul(get(vs), get(vs)))),
+      if_(i32.ne(get(u), c32(0)), seq(set(us, f64.mul(get(ds), get(vs))), f64.store(at(u), get(us)), set(uS, f64.add(get(uS), f64.mul(get(us), get(us)))))),
+    );
+  f.body = seq(
+    set(oV, f64x2.splat(get(o))),
+    set(tV, f64x2.splat(get(t))),
+    set(sv, v128.zero()),
+    set(su, v128.zero()),
+    set(end2, i32.shl(i32.and(get(K), c32(-2)), c32(3))),
+    if_(i32.eqz(get(sq)), vecBody(false), vecBody(true)),
+    set(sS, hsum(sv)),
+    set(uS, hsum(su)),
+    if_(i32.ne(get(end2), i32.shl(get(K), c32(3))), seq(set(j, get(end2)), if_(i32.eqz(get(sq)), tail(false), tail(true)))),
+    f64.store(get(out), get(sS)),
+    f64.store(get(out), get(uS), 8),
+  );
+  return f;
+}
+
+function cauchyProdFunc(): Func {
+  const f = new Func("cauchyProd", [Ty.i32, Ty.i32, Ty.i32, Ty.f64, Ty.f64, Ty.f64, Ty.i32, Ty.i32]);
+  const [j0, j1, d, o, t, dj, sq, p] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const j = f.local(Ty.i32);
+  const end2 = f.local(Ty.i32);
+  const oV = f.local(Ty.v128);
+  const tV = f.local(Ty.v128);
+  const djV = f.local(Ty.v128);
+  const dv = f.local(Ty.v128);
+  const ds = f.local(Ty.f64);
+  const at = (base: number): Code => i32.add(get(base), get(j));
+  const vecBody = (squared: boolean): Code =>
+    forLt(
+      j,
+      i32.shl(get(j0), c32(3)),
+      get(end2),
+      c32(16),
+      set(dv, v128.load(at(d))),
+      v128.store(
+        at(p),
+        f64x2.mul(
+          v128.load(at(p)),
+          squared
+            ? f64x2.div(
+                f64x2.sub(f64x2.mul(f64x2.sub(get(dv), get(oV)), f64x2.add(get(dv), get(oV))), get(tV)),
+                f64x2.mul(f64x2.sub(get(dv), get(djV)), f64x2.add(get(dv), get(djV))),
+              )
+            : f64x2.div(f64x2.sub(f64x2.sub(get(dv), get(oV)), get(tV)), f64x2.sub(get(dv), get(djV))),
+        ),
+      ),
+    );
+  const tail = (squared: boolean): Code =>
+    seq(
+      set(ds, f64.load(at(d))),
+      f64.store(
+        at(p),
+        f64.mul(
+          f64.load(at(p)),
+          squared
+            ? f64.div(
+                f64.sub(f64.mul(f64.sub(get(ds), get(o)), f64.add(get(ds), get(o))), get(t)),
+                f64.mul(f64.sub(get(ds), get(dj)), f64.add(get(ds), get(dj))),
+              )
+            : f64.div(f64.sub(f64.sub(get(ds), get(o)), get(t)), f64.sub(get(ds), get(dj))),
+        ),
+      ),
+    );
+  f.body = seq(
+    set(oV, f64x2.splat(get(o))),
+    set(tV, f64x2.splat(get(t))),
+    set(djV, f64x2.splat(get(dj))),
+    set(end2, i32.shl(i32.add(get(j0), i32.and(i32.sub(get(j1), get(j0)), c32(-2))), c32(3))),
+    if_(i32.eqz(get(sq)), vecBody(false), vecBody(true)),
+    if_(i32.ne(get(end2), i32.shl(get(j1), c32(3))), seq(set(j, get(end2)), if_(i32.eqz(get(sq)), tail(false), tail(true)))),
+  );
+  return f;
+}
+
+function scalFunc(): Func {
+  const f = new Func("scal", [Ty.i32, Ty.f64, Ty.i32]);
+  const [K, alpha, x] = [0, 1, 2];
+  const j = f.local(Ty.i32);
+  const end2 = f.local(Ty.i32);
+  const aV = f.local(Ty.v128);
+  const at = i32.add(get(x), get(j));
+  f.body = seq(
+    set(aV, f64x2.splat(get(alpha))),
+    set(end2, i32.shl(i32.and(get(K), c32(-2)), c32(3))),
+    forLt(j, c32(0), get(end2), c32(16), v128.store(at, f64x2.mul(v128.load(at), get(aV)))),
+    if_(i32.ne(get(end2), i32.shl(get(K), c32(3))), seq(set(j, get(end2)), f64.store(at, f64.mul(f64.load(at), get(alpha))))),
+  );
+  return f;
+}
+
 /** The level-2 module for a memory with the given sharing / maximum (pure, deterministic). */
 export function buildLevel2Module(mem: { shared: boolean; maxPages?: number | undefined }): Uint8Array<ArrayBuffer> {
   return encodeModule({
     memory: { min: 1, max: mem.maxPages, shared: mem.shared },
-    funcs: [gemvNFunc(), gemvTFunc(), symvUFunc(), secSumsFunc()],
+    funcs: [gemvNFunc(), gemvTFunc(), symvUFunc(), secSumsFunc(), cauchyVecFunc(), cauchyProdFunc(), scalFunc()],
   });
 }
 
@@ -328,3 +476,6 @@ export type GemvNExport = (m: number, n: number, alpha: number, a: number, lda: 
 export type GemvTExport = (m: number, n: number, alpha: number, a: number, lda: number, x: number, incx: number, beta: number, y: number) => void;
 export type SymvUExport = (n: number, a: number, lda: number, x: number, y: number) => void;
 export type SecSumsExport = (j0: number, j1: number, z: number, g: number, tau: number, out: number) => void;
+export type CauchyVecExport = (K: number, z: number, d: number, o: number, t: number, sq: number, v: number, u: number, out: number) => void;
+export type CauchyProdExport = (j0: number, j1: number, d: number, o: number, t: number, dj: number, sq: number, p: number) => void;
+export type ScalExport = (K: number, alpha: number, x: number) => void;
