@@ -85,8 +85,31 @@ function cholRec(l: Float64Array, n: number, j0: number, j1: number, st: { info:
   cholRec(l, n, j0, jm, st);
   if (st.info >= 0) return;
   trsm(false, true, true, false, j1 - jm, h, 1, l, j0 * n + j0, n, l, jm * n + j0, n);
-  gemmRM(false, true, j1 - jm, j1 - jm, h, -1, l, jm * n + j0, n, l, jm * n + j0, n, 1, l, jm * n + jm, n);
+  syrkLower(j1 - jm, h, l, jm * n + j0, n, l, jm * n + jm, n);
   cholRec(l, n, jm, j1, st);
+}
+
+/** Diagonal blocks of `syrkLower` up to this order are updated by one (full) GEMM. */
+const SYRK_BASE = 32;
+
+/**
+ * SYRK-like update of the lower triangle: C −= A·Aᵀ for the m×m block C (only
+ * its lower triangle and diagonal are needed) and the m×k block A. Recursive:
+ * the off-diagonal block is one GEMM, the two diagonal blocks recurse, so the
+ * strictly upper part is skipped down to SYRK_BASE-sized blocks (≈ m²k flops
+ * instead of 2m²k). Each entry gets the same single product as from one GEMM.
+ */
+function syrkLower(m: number, k: number, A: Float64Array, aOff: number, lda: number, C: Float64Array, cOff: number, ldc: number): void {
+  if (m <= SYRK_BASE) {
+    gemmRM(false, true, m, m, k, -1, A, aOff, lda, A, aOff, lda, 1, C, cOff, ldc);
+    return;
+  }
+  let h = m >> 1;
+  if (h >= 2 * SYRK_BASE) h -= h % SYRK_BASE;
+  syrkLower(h, k, A, aOff, lda, C, cOff, ldc);
+  // C21 −= A2·A1ᵀ
+  gemmRM(false, true, m - h, h, k, -1, A, aOff + h * lda, lda, A, aOff, lda, 1, C, cOff + h * ldc, ldc);
+  syrkLower(m - h, k, A, aOff + h * lda, lda, C, cOff + h * ldc + h, ldc);
 }
 
 /** Unblocked Cholesky of the (updated) diagonal block [j0, j1): dot-product form on rows. */
