@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backend, setBackend, wasmBackend, type Backend } from "../../src/kernels/backend.js";
-import { wasmSimdSupported, wasmStatus } from "../../src/kernels/wasm/index.js";
+import { currentEngine, setThreads, wasmSimdSupported, wasmStatus } from "../../src/kernels/wasm/index.js";
 import { buildTrsmModule } from "../../src/kernels/wasm/trsm-module.js";
 import { residentOptions, withWasmWorkspace, type Workspace } from "../../src/kernels/workspace.js";
 import { trsm, triangularSolve, invertUpperInPlace } from "../../src/kernels/triangular.js";
@@ -223,6 +223,27 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
       expect(bits(br)).toEqual(bits(bp));
       const [hp, hr] = both(() => lowerHalfTN(p.l, g, n));
       expect(bits(hr)).toEqual(bits(hp));
+    }
+  });
+
+  it("with threads on: the module runs on the pool's shared memory, results identical", async () => {
+    try {
+      await setThreads(2);
+    } catch {
+      return; // no worker support here
+    }
+    try {
+      const n = 300; // products above the thread threshold are split over the workers
+      const a = randMat(rng, n, n);
+      const [p, r] = both(() => luFactor(a, n));
+      expect(currentEngine()?.shared).toBe(true);
+      expect(bits(r.lu)).toEqual(bits(p.lu));
+      expect(Array.from(r.piv)).toEqual(Array.from(p.piv));
+      const s = randSpd(rng, n);
+      const [cp, cr] = both(() => choleskyFactor(s, n));
+      expect(bits(cr.l)).toEqual(bits(cp.l));
+    } finally {
+      await setThreads(1);
     }
   });
 
