@@ -5,6 +5,7 @@
  * (O(n²·nrhs) for large n) goes through the backend GEMM.
  */
 import { checkDim, checkLen, gemmRM } from "./util.js";
+import { trsmRightScratchBytes } from "./wasm/trsm-module.js";
 import { activeFor, RESIDENT_MIN_RHS, residentWanted, scratch, scratchMark, scratchRelease, withWorkspace } from "./workspace.js";
 
 export interface TriangularSolveOptions {
@@ -252,9 +253,10 @@ const tblk = new Float64Array(BASE * BASE);
 function rightBlock(lowerEff: boolean, unit: boolean, j0: number, j1: number, m: number, T: Float64Array, tOff: number, rs: number, cs: number, B: Float64Array, bOff: number, ldb: number): void {
   const w = j1 - j0;
   const ws = activeFor(T, B);
-  if (ws !== null && ws.free >= 2 * w * (w + 1) + 2) {
+  const scrLen = trsmRightScratchBytes(w) / 8;
+  if (ws !== null && ws.free >= scrLen + 2) {
     const mark = ws.mark();
-    const scr = ws.alloc(2 * w * (w + 1));
+    const scr = ws.alloc(scrLen);
     ws.k.trsmRight(lowerEff ? 1 : 0, unit ? 1 : 0, j0, j1, m, ws.addr(T, tOff), rs, cs, ws.addr(B, bOff), ldb, ws.addr(scr));
     ws.release(mark);
     return;

@@ -27,6 +27,11 @@ describe.runIf(wasmSimdSupported())("wasm trsm module", () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(WebAssembly.validate(a)).toBe(true);
     expect(WebAssembly.validate(buildTrsmModule({ shared: true, minPages: 1, maxPages: 1024 }))).toBe(true);
+    // Golden digest (FNV-1a): guards refactors of the generator against unintended
+    // changes to the emitted code; update it when the kernels change on purpose.
+    let h = 0x811c9dc5;
+    for (const x of a) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+    expect([a.length, h.toString(16)]).toEqual([3350, "5579a037"]);
   });
 
   const rng = mulberry32(77);
