@@ -645,7 +645,7 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
     for (let gi = 0; gi < K; gi++) {
       const sc = qb + nd[order[gi]] * ldz;
       const dc = gi * N;
-      for (let r = 0; r < N; r++) Qg[dc + r] = Z[sc + r];
+      Qg.set(Z.subarray(sc, sc + N), dc);
     }
     const c12 = c1 + c2;
     const c23 = K - c1;
@@ -662,7 +662,7 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
   for (let q = 0; q < nDf; q++) {
     const cs = qb + df[q] * ldz;
     const dc = q * N;
-    for (let r = 0; r < N; r++) defl[dc + r] = Z[cs + r];
+    defl.set(Z.subarray(cs, cs + N), dc);
   }
   const total = K + nDf;
   {
@@ -693,7 +693,7 @@ function mergeRankOne(d: Float64Array, lo: number, mid: number, hi: number, beta
     const dst = qb + t * ldz;
     const from = sx >= 0 ? vecs : defl;
     const so = (sx >= 0 ? sx : -1 - sx) * N;
-    for (let r = 0; r < N; r++) Z[dst + r] = from[so + r];
+    Z.set(from.subarray(so, so + N), dst);
   }
   return -1;
 }

@@ -1314,8 +1314,8 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     const cl = ub + col[nd[order[gi]]] * NN;
     const du = gi * n;
     const dv = gi * m;
-    for (let r = 0; r < n; r++) Ug[du + r] = U[cl + r];
-    for (let r = 0; r < m; r++) Vg[dv + r] = V[cl + r];
+    Ug.set(U.subarray(cl, cl + n), du);
+    Vg.set(V.subarray(cl, cl + m), dv);
   }
   const c12 = c1 + c2;
   const c23 = K - c1;
@@ -1345,8 +1345,8 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     const cl = ub + col[df[q]] * NN;
     const du = q * n;
     const dv = q * m;
-    for (let r = 0; r < n; r++) Ud[du + r] = U[cl + r];
-    for (let r = 0; r < m; r++) Vd[dv + r] = V[cl + r];
+    Ud.set(U.subarray(cl, cl + n), du);
+    Vd.set(V.subarray(cl, cl + m), dv);
   }
   const total = K + nDf;
   {
@@ -1383,8 +1383,8 @@ function mergeSvd(d: Float64Array, e: Float64Array, lo: number, n: number, sqre:
     const q = sx >= 0 ? sx : -1 - sx;
     const su = q * n;
     const sv = q * m;
-    for (let r = 0; r < n; r++) U[dst + r] = fu[su + r];
-    for (let r = 0; r < m; r++) V[dst + r] = fv[sv + r];
+    U.set(fu.subarray(su, su + n), dst);
+    V.set(fv.subarray(sv, sv + m), dst);
   }
   return -1;
 }
