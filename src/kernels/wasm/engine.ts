@@ -145,14 +145,14 @@ export class Engine {
   /**
    * Open a resident arena of `doubles` float64s above the open ones (LIFO) and
    * return a zero-filled view of it. The memory is grown now, with a margin of
-   * max(1 MiB, the arena's size) for staging other products, and not again
+   * max(1 MiB, min(the arena's size, 64 MiB)) for staging other products, and not again
    * until every arena is closed. Throws RangeError beyond 2 GiB.
    */
   openArena(doubles: number): Float64Array {
     const n = Math.max(0, Math.floor(doubles));
     const start = align16(this.dataBase);
     const end = align16(start + 8 * n);
-    const margin = Math.max(1 << 20, 8 * n);
+    const margin = Math.max(1 << 20, Math.min(8 * n, 64 << 20));
     if (end + margin > MAX_PAGES * PAGE) throw new RangeError("matgrad wasm arena: the arena exceeds the WebAssembly memory limit");
     this.ensure(end + margin);
     this.arenas.push({ start, end });
