@@ -31,7 +31,10 @@
  *   transpose(src, lds, dst, ldd, rows, cols)    dst[j, i] = src[i, j]
  *   colSwapsReverse(a, ld, rows, n, piv)   for j = n−2 … 0: swap columns j and piv[j]
  */
-import { block, brIf, f64, f64x2, forLt, Func, get, i32, if_, loop, seq, set, tee, Ty, v128, encodeModule, uleb, type Code } from "./encode.js";
+import { block, brIf, f64, f64x2, forLt, Func, get, i32, i8x16, if_, loop, seq, set, tee, Ty, v128, encodeModule, uleb, type Code } from "./encode.js";
+
+const LANES_00 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const LANES_11 = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
 
 export interface TrsmModuleOptions {
   /** import a shared memory (the thread pool's engine) */
@@ -417,6 +420,7 @@ function rowSwapsOutsideFunc(): Func {
   return f;
 }
 
+/** transpose(src, lds, dst, ldd, rows, cols): 16×16 tiles of 2×2 blocks (two v128 loads, two shuffles, two stores). */
 function transposeFunc(): Func {
   const f = new Func("transpose", [Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32, Ty.i32]);
   const [src, lds, dst, ldd, rows, cols] = [0, 1, 2, 3, 4, 5];
@@ -426,8 +430,14 @@ function transposeFunc(): Func {
   const j = f.local(Ty.i32);
   const iEnd = f.local(Ty.i32);
   const jEnd = f.local(Ty.i32);
+  const a = f.local(Ty.v128);
+  const b = f.local(Ty.v128);
   const B = 16; // tile (cache blocking)
-  const minI = (a: Code, b: Code) => i32.select(a, b, i32.lt_s(a, b));
+  const minI = (x: Code, y: Code) => i32.select(x, y, i32.lt_s(x, y));
+  const s = (r: Code, c: Code) => at(get(src), i32.add(i32.mul(r, get(lds)), c));
+  const d = (r: Code, c: Code) => at(get(dst), i32.add(i32.mul(r, get(ldd)), c));
+  const i1 = i32.add(get(i), c32(1));
+  const j1 = i32.add(get(j), c32(1));
   f.body = forLt(
     i0,
     c32(0),
@@ -440,18 +450,33 @@ function transposeFunc(): Func {
       get(cols),
       c32(B),
       set(jEnd, minI(i32.add(get(j0), c32(B)), get(cols))),
-      forLt(
-        i,
-        get(i0),
-        get(iEnd),
-        c32(1),
-        forLt(
-          j,
-          get(j0),
-          get(jEnd),
-          c32(1),
-          f64.store(at(get(dst), i32.add(i32.mul(get(j), get(ldd)), get(i))), f64.load(at(get(src), i32.add(i32.mul(get(i), get(lds)), get(j))))),
+      set(i, get(i0)),
+      block(
+        brIf(0, i32.ge_s(i1, get(iEnd))),
+        loop(
+          set(j, get(j0)),
+          block(
+            brIf(0, i32.ge_s(j1, get(jEnd))),
+            loop(
+              set(a, v128.load(s(get(i), get(j)))),
+              set(b, v128.load(s(i1, get(j)))),
+              v128.store(d(get(j), get(i)), i8x16.shuffle(get(a), get(b), LANES_00)),
+              v128.store(d(j1, get(i)), i8x16.shuffle(get(a), get(b), LANES_11)),
+              set(j, i32.add(get(j), c32(2))),
+              brIf(0, i32.lt_s(j1, get(jEnd))),
+            ),
+          ),
+          if_(
+            i32.lt_s(get(j), get(jEnd)),
+            seq(f64.store(d(get(j), get(i)), f64.load(s(get(i), get(j)))), f64.store(d(get(j), i1), f64.load(s(i1, get(j))))),
+          ),
+          set(i, i32.add(get(i), c32(2))),
+          brIf(0, i32.lt_s(i1, get(iEnd))),
         ),
+      ),
+      if_(
+        i32.lt_s(get(i), get(iEnd)),
+        forLt(j, get(j0), get(jEnd), c32(1), f64.store(d(get(j), get(i)), f64.load(s(get(i), get(j))))),
       ),
     ),
   );
