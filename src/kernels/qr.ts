@@ -5,6 +5,7 @@
  * most of the work goes through the backend GEMM.
  */
 import { checkDim, checkLen, larfg, larft, larfbLeft, transposeInto, type Reflector } from "./util.js";
+import { residentGemmWanted, scratch, scratchMark, scratchRelease, withWorkspace } from "./workspace.js";
 
 export type QrMode = "reduced" | "complete";
 
@@ -34,8 +35,19 @@ export function qr(a: Float64Array, m: number, n: number, mode: QrMode = "reduce
   const k = Math.min(m, n);
   const qc = mode === "reduced" ? k : m; // columns of Q
   const rr = mode === "reduced" ? k : m; // rows of R
+  if (k >= 1 && residentGemmWanted(k)) {
+    // WASM backend: the blocked reflector updates (GEMMs) run in place in a resident workspace
+    const nb = Math.min(NB, k);
+    const need = m * n + m * qc + m * nb + nb * nb + 2 * nb * Math.max(n, qc, nb) + 64;
+    const res = withWorkspace(need, (ws) => qrInto(a, m, n, k, qc, rr, ws.alloc(m * n)));
+    if (res !== undefined) return res;
+  }
+  return qrInto(a, m, n, k, qc, rr, new Float64Array(m * n));
+}
+
+/** qr with the column-major working copy `w` (m×n, zero-filled) given. */
+function qrInto(a: Float64Array, m: number, n: number, k: number, qc: number, rr: number, w: Float64Array): QrResult {
   // column-major working copy
-  const w = new Float64Array(m * n);
   transposeInto(a, 0, m, n, w, 0);
   const tau = new Float64Array(k);
   geqrf(w, m, n, tau);
@@ -68,9 +80,10 @@ export function geqrf(w: Float64Array, m: number, n: number, tau: Float64Array):
   const k = Math.min(m, n);
   const refl: Reflector = { beta: 0, tau: 0 };
   const nbMax = Math.min(NB, k);
-  const vbuf = new Float64Array(m * nbMax);
-  const tbuf = new Float64Array(nbMax * nbMax);
-  const work = new Float64Array(2 * nbMax * Math.max(n, nbMax));
+  const mark = scratchMark();
+  const vbuf = scratch(m * nbMax);
+  const tbuf = scratch(nbMax * nbMax);
+  const work = scratch(2 * nbMax * Math.max(n, nbMax));
   for (let i = 0; i < k; i += NB) {
     const ib = Math.min(NB, k - i);
     // factorization of the panel w[i:m, i:i+ib] (recursive halves)
@@ -90,6 +103,7 @@ export function geqrf(w: Float64Array, m: number, n: number, tau: Float64Array):
       larfbLeft(true, mv, n - i - ib, ib, vbuf, 0, mv, tbuf, 0, ib, w, i + (i + ib) * m, m, work);
     }
   }
+  scratchRelease(mark);
 }
 
 /** Width below which a panel is factored column by column. */
@@ -144,13 +158,14 @@ function panelQR(w: Float64Array, m: number, c0: number, pw: number, tau: Float6
  * (LAPACK orgqr). Requires k ≤ qc ≤ m. Returns a new m×qc column-major array.
  */
 export function orgqr(w: Float64Array, m: number, qc: number, k: number, tau: Float64Array): Float64Array {
-  const q = new Float64Array(m * qc);
+  const q = scratch(m * qc);
   for (let j = 0; j < qc; j++) q[j + j * m] = 1;
   if (k === 0) return q;
   const nbMax = Math.min(NB, k);
-  const vbuf = new Float64Array(m * nbMax);
-  const tbuf = new Float64Array(nbMax * nbMax);
-  const work = new Float64Array(2 * nbMax * qc);
+  const mark = scratchMark();
+  const vbuf = scratch(m * nbMax);
+  const tbuf = scratch(nbMax * nbMax);
+  const work = scratch(2 * nbMax * qc);
   // block start positions, processed last to first
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
@@ -167,5 +182,6 @@ export function orgqr(w: Float64Array, m: number, qc: number, k: number, tau: Fl
     // Q[i:m, i:qc] ← H_block · Q[i:m, i:qc]
     larfbLeft(false, mv, qc - i, ib, vbuf, 0, mv, tbuf, 0, ib, q, i + i * m, m, work);
   }
+  scratchRelease(mark);
   return q;
 }

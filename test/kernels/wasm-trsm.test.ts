@@ -6,6 +6,7 @@ import { residentOptions, withWasmWorkspace, type Workspace } from "../../src/ke
 import { trsm, triangularSolve, invertUpperInPlace } from "../../src/kernels/triangular.js";
 import { luFactor, luInverse, luSolve } from "../../src/kernels/lu.js";
 import { choleskyBackward, choleskyFactor, choleskySolve, lowerHalfTN } from "../../src/kernels/cholesky.js";
+import { qr } from "../../src/kernels/qr.js";
 import { SingularMatrixError, NotPositiveDefiniteError } from "../../src/errors.js";
 import { linalg, tensor } from "../../src/index.js";
 import { maxAbsDiff, mulberry32, randMat, randSpd } from "./factor-helpers.js";
@@ -250,6 +251,18 @@ describe.runIf(wasmSimdSupported())("resident drivers vs the portable path (same
       const [hp, hr] = both(() => lowerHalfTN(p.l, g, n));
       expect(bits(hr)).toEqual(bits(hp));
     }
+  });
+
+  it("qr (reduced and complete; tall, square, wide): identical Q and R in the resident workspace", () => {
+    for (const [m, n] of [[40, 33], [33, 33], [35, 70], [97, 64]])
+      for (const mode of ["reduced", "complete"] as const) {
+        const a = randMat(rng, m, n);
+        const resident0 = wasmStatus().residentCalls;
+        const [p, r] = both(() => qr(a, m, n, mode));
+        expect(wasmStatus().residentCalls).toBeGreaterThan(resident0);
+        expect(bits(r.q)).toEqual(bits(p.q));
+        expect(bits(r.r)).toEqual(bits(p.r));
+      }
   });
 
   it("with threads on: the module runs on the pool's shared memory, results identical", async () => {
