@@ -238,6 +238,24 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Fl
   return w;
 }
 
+/**
+ * The VJP of the inverse, −Cᵀ·G·Cᵀ for C = A⁻¹ and the cotangent G (both n×n
+ * row-major): two GEMMs with the negation folded into the second one's alpha
+ * (no separate pass). Returns `out` (its first n² entries) or a new array.
+ */
+export function invVjp(c: Float64Array, g: Float64Array, n: number, out?: Float64Array): Float64Array {
+  checkDim("invVjp", "n", n);
+  checkLen("invVjp", "c", c, n * n);
+  checkLen("invVjp", "g", g, n * n);
+  if (out !== undefined) checkLen("invVjp", "out", out, n * n);
+  const res = out ?? new Float64Array(n * n);
+  if (n === 0) return res;
+  const tmp = new Float64Array(n * n);
+  gemmRM(true, false, n, n, n, 1, c, 0, n, g, 0, n, 0, tmp, 0, n); // Cᵀ·G
+  gemmRM(false, true, n, n, n, -1, tmp, 0, n, c, 0, n, 0, res, 0, n); // −(Cᵀ·G)·Cᵀ
+  return res;
+}
+
 /** getri on w (holding the LU factors; overwritten with A⁻¹), with l an n×n zero-filled work array. */
 function luInverseInPlace(w: Float64Array, l: Float64Array, piv: Int32Array, n: number): void {
   // 1. upper triangle ← U⁻¹ (recursive, GEMM-rich)

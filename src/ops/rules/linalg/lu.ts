@@ -6,9 +6,10 @@
  */
 import { Tensor } from "../../../tensor/tensor.js";
 import type { Rule } from "../../../tensor/meta.js";
+import { apply } from "../../dispatch.js";
 import { sizeOf } from "../../../tensor/shape.js";
 import { SingularMatrixError } from "../../../errors.js";
-import { luFactor, luInverse, luSolve, matrixNorm1, rcondEstimate } from "../../../kernels/lu.js";
+import { invVjp as invVjpKernel, luFactor, luInverse, luSolve, matrixNorm1, rcondEstimate } from "../../../kernels/lu.js";
 import { add, matmul, matmulT, mT, mul, neg, prod, sum, tril, triu, unsqueeze, where } from "../../api.js";
 import { EPS, FactorCache, batchShape, broadcastBatch, forEachBatch, mat, minus, permuteRows } from "./common.js";
 import { invPrim, newCache, solvePrim, svdPrim, triSolvePrim } from "./prims.js";
@@ -33,6 +34,8 @@ export interface LuParams {
   /** X = A⁻¹ B (or A⁻ᵀ B when adjoint), A [..., n, n], B [..., n, k], batches broadcast. */
   solve: { adjoint: boolean; cache: LuCache; op: string };
   inv: { cache: LuCache; op: string };
+  /** −Cᵀ G Cᵀ: the VJP of C = A⁻¹ with cotangent G, as one primitive (batches broadcast). */
+  invVjp: null;
   det: { cache: LuCache };
   /** Outputs [sign, logabsdet]. */
   slogdet: { cache: LuCache };
@@ -173,8 +176,33 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       });
       return new Tensor(out, a.shape);
     },
-    vjp: (ct: Tensor, _a, c: Tensor) => [neg(matmulT(matmulT(c, ct, true, false), c, false, true))],
+    vjp: (ct: Tensor, _a, c: Tensor) => [invVjpApply(c, ct)],
     jvp: ([da], _a, c: Tensor) => (da === null ? null : neg(matmul(matmul(c, da), c))),
+  },
+
+  invVjp: {
+    // F = f(C, G) = −Cᵀ G Cᵀ (the inverse's VJP; forward: two GEMMs, the sign in the second's alpha).
+    //   dF = −(dCᵀ G Cᵀ + Cᵀ dG Cᵀ + Cᵀ G dCᵀ) = f(C, dG) − dCᵀ G Cᵀ − Cᵀ G dCᵀ;
+    //   with cotangent H:  Ḡ = −C H C,  C̄ = −(G Cᵀ Hᵀ + Hᵀ Cᵀ G)  (⟨H, X dCᵀ Y⟩ = ⟨Y Hᵀ X, dC⟩).
+    name: "linalg.invVjp",
+    forward: ([c, g]) => {
+      const n = c.shape[c.ndim - 1];
+      const batch = broadcastBatch("linalg.inv", c, g);
+      const out = new Float64Array(sizeOf(batch) * n * n);
+      forEachBatch(batch, [batchShape(c), batchShape(g)], (i, [ic, ig]) => {
+        invVjpKernel(mat(c.data, ic, n), mat(g.data, ig, n), n, out.subarray(i * n * n, (i + 1) * n * n));
+      });
+      return new Tensor(out, [...batch, n, n]);
+    },
+    vjp: (h: Tensor, [c, g], _f, _p, needs) => [
+      needs[0] ? neg(add(matmulT(matmulT(g, c, false, true), h, false, true), matmulT(matmulT(h, c, true, true), g, false, false))) : null,
+      needs[1] ? neg(matmul(matmul(c, h), c)) : null,
+    ],
+    jvp: ([dc, dg], [c, g]) => {
+      const t = dg === null ? null : invVjpApply(c, dg);
+      if (dc === null) return t;
+      return minus(t, add(matmulT(matmulT(dc, g, true, false), c, false, true), matmulT(matmulT(c, g, true, false), dc, false, true)));
+    },
   },
 
   det: {
@@ -343,4 +371,9 @@ function cofactorSingular(a: Tensor): Tensor {
   const others = prod(rep, -1);
   const sg = mul(detSigns(u), detSigns(vh));
   return mul(asMat(sg), matmul(mul(u, unsqueeze(others, -2)), vh));
+}
+
+/** −Cᵀ G Cᵀ as a differentiable primitive (the inverse's VJP, see invVjp in the rules). */
+function invVjpApply(c: Tensor, g: Tensor): Tensor {
+  return apply(luRules.invVjp, [c, g], null);
 }
