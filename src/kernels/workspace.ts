@@ -1,6 +1,8 @@
 /**
- * Resident workspaces for the blocked factorizations (LU, inverse, Cholesky,
- * triangular solves) on the WASM backend.
+ * Resident workspaces for the blocked factorizations (LU, inverse, Cholesky
+ * and its reverse mode, triangular solves; QR on the WASM backend only) on
+ * backends with a WASM engine: `wasm-simd`, and `native-openblas+wasm-simd`
+ * (OpenBLAS reads the arena views in place; the base cases run in WASM).
  *
  * A factorization driver opens a workspace sized for its whole computation,
  * copies its inputs into it once, runs the same blocked algorithm as the
