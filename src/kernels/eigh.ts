@@ -17,6 +17,7 @@
 import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
 import { backend, withWorkArena } from "./backend.js";
 import { cauchyFor, gemvN, gemvT, symvU } from "./level2.js";
+import { isResident } from "./wasm/index.js";
 
 export interface EighResult {
   /** Eigenvalues in ascending order (length n). */
@@ -39,6 +40,8 @@ const NB = 32;
 const NB_TRD = 16;
 /** Column-block width of the blocked symmetric rank-2k trailing update. */
 const SB_TRD = 64;
+/** Below this order the work arrays are plain (measured crossover ≈ 24–32 with the WASM kernels). */
+const ARENA_MIN_N = 32;
 
 /**
  * Eigenvalues (ascending) and, if `wantVectors`, orthonormal eigenvectors of a
@@ -61,20 +64,35 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const nbm = Math.min(NB, Math.max(1, n - 1));
   // (+ the D&C workspace's arrays read by generated kernels or GEMMs: 3·n² + 6·n + 2)
-  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n + 3 * n * n + 6 * n + 16 : 0) + 16;
+  const dc = n > SMLSIZ ? 3 * n * n + 6 * n + 16 : 0;
+  const doubles = n * n + n * nb + 2 * NB + (wantVectors ? n * n + n * nbm + 2 * nbm * nbm + 2 * nbm * n + dc : 0) + 16;
+  // small matrices: plain arrays (the arena's set-up and the JS→WASM calls cost more than they save)
+  if (n < ARENA_MIN_N) return eighCore(a, n, wantVectors, w, null);
   return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
 }
 
-function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Array, F: Float64Array): EighResult {
-  let p = 0;
-  const take = (len: number): Float64Array => {
-    const v = F.subarray(p, p + len);
-    p += len + (len & 1);
+/** Work-array allocator: views of an arena (16-byte aligned), or plain arrays (F null). */
+class Work {
+  private p = 0;
+  constructor(private readonly F: Float64Array | null) {}
+  /** are the arrays views of an arena? */
+  get arena(): boolean {
+    return this.F !== null;
+  }
+  take(len: number): Float64Array {
+    if (this.F === null) return new Float64Array(len);
+    const v = this.F.subarray(this.p, this.p + len);
+    this.p += len + (len & 1);
     return v;
-  };
+  }
+}
+
+/** F: the arena (work arrays are views of it), or null: separate plain arrays. */
+function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Array, F: Float64Array | null): EighResult {
+  const ws = new Work(F);
   // Column-major working copy of the lower triangle. Row-major (i, j), i ≥ j,
   // goes to column-major (i, j): index i + j*n.
-  const A = take(n * n);
+  const A = ws.take(n * n);
   let anrm = 0;
   for (let i = 0; i < n; i++) {
     const r = i * n;
@@ -98,7 +116,7 @@ function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Ar
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
   const tau = new Float64Array(Math.max(0, n - 1));
-  sytrdLower(A, n, d, e, tau, take);
+  sytrdLower(A, n, d, e, tau, ws);
   let info: number;
   let v: Float64Array;
   if (!wantVectors) {
@@ -106,10 +124,10 @@ function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Ar
     w.set(d);
     v = new Float64Array(0);
   } else {
-    const Z = take(n * n);
-    info = stedc(d, e, n, Z, take);
+    const Z = ws.take(n * n);
+    info = stedc(d, e, n, Z, n > SMLSIZ ? (len) => ws.take(len) : undefined);
     // V = Q·Z
-    ormtrLower(A, n, tau, Z, take);
+    ormtrLower(A, n, tau, Z, ws);
     w.set(d);
     v = new Float64Array(n * n);
     // sign gauge + transpose to row-major
@@ -142,14 +160,17 @@ function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Ar
  * T's diagonal and subdiagonal; the reflectors H_c = I − tau_c·v·vᵀ (v(c+1) = 1,
  * v(c+2:n) stored in A[c+2:n, c]) give Q = H_0·H_1⋯H_{n−2}.
  */
-function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, take: (len: number) => Float64Array): void {
+function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, ws: Work): void {
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
-  const W = take(n * nb); // panel W, column-major ld n (next to A: level-2 kernels in place)
-  const tmp = take(2 * NB);
+  const W = ws.take(n * nb); // panel W, column-major ld n (next to A: level-2 kernels in place)
+  const tmp = ws.take(2 * NB);
   const refl: Reflector = { beta: 0, tau: 0 };
+  // level-2 kernels when A lives in a resident arena (WASM), else the JS loops
+  const resident = isResident(A);
   for (let i = 0; i < n - 1; i += NB_TRD) {
     const ib = Math.min(NB_TRD, n - 1 - i);
-    latrdLower(A, n, i, ib, d, e, tau, W, tmp, refl);
+    if (resident) latrdLower(A, n, i, ib, d, e, tau, W, tmp, refl);
+    else latrdLowerJs(A, n, i, ib, d, e, tau, W, tmp, refl);
     const r0 = i + ib;
     // trailing update A[r0:n, r0:n] −= V·Wᵀ + W·Vᵀ (lower triangle, by block columns)
     const SB = SB_TRD;
@@ -214,15 +235,166 @@ function latrdLower(A: Float64Array, n: number, i: number, ib: number, d: Float6
   }
 }
 
+/**
+ * latrdLower with plain-JavaScript loops (the original; faster than the
+ * level-2 kernels' calls for small matrices and on plain arrays):
+ * Panel of the tridiagonalization (LAPACK latrd, lower): reduce columns
+ * i..i+ib−1, leaving the trailing update for the caller. W receives the panel
+ * matrix (column j of the panel in W[:, j], rows c+1..n−1).
+ */
+function latrdLowerJs(A: Float64Array, n: number, i: number, ib: number, d: Float64Array, e: Float64Array, tau: Float64Array, W: Float64Array, tmp: Float64Array, refl: Reflector): void {
+  for (let j = 0; j < ib; j++) {
+    const c = i + j;
+    const cc = c * n;
+    // A[c:n, c] −= V[c:n, 0:j]·W[c, 0:j]ᵀ + W[c:n, 0:j]·V[c, 0:j]ᵀ
+    let p0 = 0;
+    for (; p0 + 1 < j; p0 += 2) {
+      const vp = (i + p0) * n; // columns of V
+      const vq = vp + n;
+      const wp = p0 * n;
+      const wq = wp + n;
+      const wcp = W[wp + c];
+      const vcp = A[vp + c];
+      const wcq = W[wq + c];
+      const vcq = A[vq + c];
+      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp + A[vq + r] * wcq + W[wq + r] * vcq;
+    }
+    if (p0 < j) {
+      const vp = (i + p0) * n;
+      const wp = p0 * n;
+      const wcp = W[wp + c];
+      const vcp = A[vp + c];
+      for (let r = c; r < n; r++) A[cc + r] -= A[vp + r] * wcp + W[wp + r] * vcp;
+    }
+    // reflector annihilating A[c+2:n, c]
+    larfg(A[cc + c + 1], A, cc + c + 2, 1, n - c - 2, refl);
+    e[c] = refl.beta;
+    const t = refl.tau;
+    tau[c] = t;
+    A[cc + c + 1] = 1;
+    d[c] = A[cc + c];
+    // w = tau·(A22·v − V·(Wᵀv) − W·(Vᵀv)), rows c+1..n−1
+    const wj = j * n;
+    const r0 = c + 1;
+    if (t === 0) {
+      for (let r = r0; r < n; r++) W[wj + r] = 0;
+      continue;
+    }
+    symvLower(A, n, r0, A, cc, W, wj);
+    for (let p = 0; p < j; p++) {
+      const vp = (i + p) * n;
+      const wp = p * n;
+      let s1 = 0;
+      let s2 = 0;
+      for (let r = r0; r < n; r++) {
+        const vr = A[cc + r];
+        s1 += W[wp + r] * vr;
+        s2 += A[vp + r] * vr;
+      }
+      tmp[p] = s1;
+      tmp[NB + p] = s2;
+    }
+    let q0 = 0;
+    for (; q0 + 1 < j; q0 += 2) {
+      const vp = (i + q0) * n;
+      const vq = vp + n;
+      const wp = q0 * n;
+      const wq = wp + n;
+      const s1 = tmp[q0];
+      const s2 = tmp[NB + q0];
+      const s3 = tmp[q0 + 1];
+      const s4 = tmp[NB + q0 + 1];
+      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2 + A[vq + r] * s3 + W[wq + r] * s4;
+    }
+    if (q0 < j) {
+      const vp = (i + q0) * n;
+      const wp = q0 * n;
+      const s1 = tmp[q0];
+      const s2 = tmp[NB + q0];
+      for (let r = r0; r < n; r++) W[wj + r] -= A[vp + r] * s1 + W[wp + r] * s2;
+    }
+    let dot = 0;
+    for (let r = r0; r < n; r++) {
+      W[wj + r] *= t;
+      dot += W[wj + r] * A[cc + r];
+    }
+    const alpha = -0.5 * t * dot;
+    for (let r = r0; r < n; r++) W[wj + r] += alpha * A[cc + r];
+  }
+}
+
+/**
+ * y[r0:n] = A[r0:n, r0:n]·x[r0:n] for the symmetric matrix stored in the lower
+ * triangle of A (column-major, ld n); x at xOff + r, y at yOff + r.
+ */
+function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number): void {
+  for (let r = r0; r < n; r++) Y[yOff + r] = 0;
+  let j = r0;
+  // four columns at a time: one pass over x and y serves all four
+  for (; j + 3 < n; j += 4) {
+    const c0 = j * n;
+    const c1 = c0 + n;
+    const c2 = c1 + n;
+    const c3 = c2 + n;
+    const x0 = X[xOff + j];
+    const x1 = X[xOff + j + 1];
+    const x2 = X[xOff + j + 2];
+    const x3 = X[xOff + j + 3];
+    // the 4×4 diagonal block (lower part stored)
+    const a00 = A[c0 + j];
+    const a10 = A[c0 + j + 1];
+    const a20 = A[c0 + j + 2];
+    const a30 = A[c0 + j + 3];
+    const a11 = A[c1 + j + 1];
+    const a21 = A[c1 + j + 2];
+    const a31 = A[c1 + j + 3];
+    const a22 = A[c2 + j + 2];
+    const a32 = A[c2 + j + 3];
+    const a33 = A[c3 + j + 3];
+    let t0 = a00 * x0 + a10 * x1 + a20 * x2 + a30 * x3;
+    let t1 = a10 * x0 + a11 * x1 + a21 * x2 + a31 * x3;
+    let t2 = a20 * x0 + a21 * x1 + a22 * x2 + a32 * x3;
+    let t3 = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+    for (let r = j + 4; r < n; r++) {
+      const b0 = A[c0 + r];
+      const b1 = A[c1 + r];
+      const b2 = A[c2 + r];
+      const b3 = A[c3 + r];
+      const xr = X[xOff + r];
+      Y[yOff + r] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+      t0 += b0 * xr;
+      t1 += b1 * xr;
+      t2 += b2 * xr;
+      t3 += b3 * xr;
+    }
+    Y[yOff + j] += t0;
+    Y[yOff + j + 1] += t1;
+    Y[yOff + j + 2] += t2;
+    Y[yOff + j + 3] += t3;
+  }
+  for (; j < n; j++) {
+    const cj = j * n;
+    const xj = X[xOff + j];
+    let t = A[cj + j] * xj;
+    for (let r = j + 1; r < n; r++) {
+      const a = A[cj + r];
+      Y[yOff + r] += a * xj;
+      t += a * X[xOff + r];
+    }
+    Y[yOff + j] += t;
+  }
+}
+
 /** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */
-function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array, take: (len: number) => Float64Array): void {
+function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array, ws: Work): void {
   const k = n - 1;
   if (k <= 0) return;
   const nbm = Math.min(NB, k);
-  const vbuf = take(k * nbm);
-  const tbuf = take(nbm * nbm);
-  const gbuf = take(nbm * nbm);
-  const work = take(2 * nbm * n);
+  const vbuf = ws.take(k * nbm);
+  const tbuf = ws.take(nbm * nbm);
+  // larft's G scratch in the arena (its GEMM then needs no copies); plain: larft's own
+  const gbuf = ws.arena ? ws.take(nbm * nbm) : undefined;
+  const work = ws.take(2 * nbm * n);
   const lastStart = Math.floor((k - 1) / NB) * NB;
   for (let i = lastStart; i >= 0; i -= NB) {
     const ib = Math.min(NB, k - i);

@@ -12,7 +12,7 @@
  * wasm/level2-module.ts run in place; otherwise the portable TypeScript kernels
  * below (four rows per pass, the reference in tests) do.
  */
-import { wasmExtra } from "./wasm/index.js";
+import { arenaState, wasmExtra } from "./wasm/index.js";
 import {
   buildLevel2Module,
   type CauchyProdExport,
@@ -53,6 +53,8 @@ export function cauchyFor(...arrays: Float64Array[]): CauchyKernels | null {
 const byBuffer = new WeakMap<ArrayBufferLike, Level2Exports | null>();
 
 function wasmFor(A: Float64Array, x: Float64Array, y: Float64Array): Level2Exports | null {
+  // only views of an open arena may be handed to the kernels (cheap exit for plain arrays)
+  if (arenaState.open === 0) return null;
   const buf = A.buffer;
   if (x.buffer !== buf || y.buffer !== buf) return null;
   let ex = byBuffer.get(buf);
@@ -155,10 +157,6 @@ export function gemvNRef(
   yOff: number,
   incy = 1,
 ): void {
-  const put = (i: number, s: number) => {
-    const at = yOff + i * incy;
-    y[at] = beta === 0 ? alpha * s : alpha * s + beta * y[at];
-  };
   let i = 0;
   for (; i + 3 < m; i += 4) {
     const p0 = aOff + i * lda;
@@ -176,16 +174,25 @@ export function gemvNRef(
       s2 += A[p2 + j] * xj;
       s3 += A[p3 + j] * xj;
     }
-    put(i, s0);
-    put(i + 1, s1);
-    put(i + 2, s2);
-    put(i + 3, s3);
+    const y0 = yOff + i * incy;
+    if (beta === 0) {
+      y[y0] = alpha * s0;
+      y[y0 + incy] = alpha * s1;
+      y[y0 + 2 * incy] = alpha * s2;
+      y[y0 + 3 * incy] = alpha * s3;
+    } else {
+      y[y0] = alpha * s0 + beta * y[y0];
+      y[y0 + incy] = alpha * s1 + beta * y[y0 + incy];
+      y[y0 + 2 * incy] = alpha * s2 + beta * y[y0 + 2 * incy];
+      y[y0 + 3 * incy] = alpha * s3 + beta * y[y0 + 3 * incy];
+    }
   }
   for (; i < m; i++) {
     const p0 = aOff + i * lda;
     let s0 = 0;
     for (let j = 0; j < n; j++) s0 += A[p0 + j] * x[xOff + j];
-    put(i, s0);
+    const at = yOff + i * incy;
+    y[at] = beta === 0 ? alpha * s0 : alpha * s0 + beta * y[at];
   }
 }
 

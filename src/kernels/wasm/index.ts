@@ -156,6 +156,9 @@ export const gemmWasmOnly: GemmFn = (
 // Resident arenas
 // ---------------------------------------------------------------------------
 
+/** Number of resident arenas open (any engine): kernels hand arrays to WASM only while one is. */
+export const arenaState = { open: 0 };
+
 /**
  * Run `fn` with a zero-filled work array of `doubles` float64s that lives in
  * the calling-thread engine's WebAssembly memory: `F` is a Float64Array view of
@@ -177,9 +180,11 @@ export function withArena<T>(doubles: number, fn: (F: Float64Array, addr: number
     }
   }
   if (F === null || e === null) return fn(new Float64Array(Math.max(0, Math.floor(doubles))), -1);
+  arenaState.open++;
   try {
     return fn(F, F.byteOffset);
   } finally {
+    arenaState.open--;
     e.closeArena(F);
   }
 }
@@ -204,6 +209,13 @@ export function wasmExtra(
   } catch {
     return null;
   }
+}
+
+/** Is `x` a view of an open resident arena of the calling-thread engine? */
+export function isResident(x: Float64Array): boolean {
+  if (arenaState.open === 0) return false;
+  const e = pool?.engine ?? engine;
+  return e !== null && e.holds(x);
 }
 
 /** The calling-thread engine, if one is usable (tests, diagnostics). */
