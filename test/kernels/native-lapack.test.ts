@@ -166,3 +166,17 @@ describe.skipIf(lp === undefined)("native LAPACK factorizations match matgrad's 
     expect(L.cholesky(a, 5)).toBeNull();
   });
 });
+
+describe("MATGRAD_NO_NATIVE", () => {
+  it("keeps a built addon from loading (the in-process backend is used)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const code = `import("./src/kernels/backend.ts").then((m) => console.log(m.backend().name, "|", m.nativeUnavailableReason()))`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
+      encoding: "utf8",
+      env: { ...process.env, MATGRAD_NO_NATIVE: "1", MATGRAD_BACKEND: "" },
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("wasm-simd | disabled by MATGRAD_NO_NATIVE");
+  });
+});

@@ -91,6 +91,10 @@ function finishLoad(mod: ModuleMod | undefined, fs: FsMod | undefined): NativeAd
   }
   const p = proc();
   const env = p?.env ?? {};
+  if (env.MATGRAD_NO_NATIVE) {
+    loadError = "disabled by MATGRAD_NO_NATIVE";
+    return null;
+  }
   if (env.OPENBLAS_CORETYPE) coretypeNote = `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE} (set by the user)`;
   let cpuinfo = "";
   try {
