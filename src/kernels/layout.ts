@@ -14,10 +14,7 @@ export function permute(x: Float64Array, shape: readonly number[], perm: readonl
     const m = shape[rank - 2], n = shape[rank - 1];
     const mn = m * n;
     const batch = size / mn;
-    for (let b = 0; b < batch; b++) {
-      const off = b * mn;
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) o[off + j * m + i] = x[off + i * n + j];
-    }
+    for (let b = 0; b < batch; b++) transposeBlock(x, b * mn, m, n, o, b * mn);
     return o;
   }
   const inStr = new Array<number>(rank);
@@ -159,18 +156,51 @@ export function concat(parts: Float64Array[], lens: readonly number[], outer: nu
  *   out (m×n) = op(A) · D, D an n×n diagonal matrix (right).
  * op transposes when `trans` is set; `ld` is the stored row length of the other operand.
  */
+/** Tile edge of the cache-blocked transposes (32×32 doubles = 8 KiB per tile). */
+const TILE = 32;
+
+/** o[oOff…] (n×m) = transpose of the m×n row-major x[xOff…], tile by tile so both sides stay in cache. */
+export function transposeBlock(x: Float64Array, xOff: number, m: number, n: number, o: Float64Array, oOff: number): void {
+  for (let i0 = 0; i0 < m; i0 += TILE) {
+    const i1 = Math.min(m, i0 + TILE);
+    for (let j0 = 0; j0 < n; j0 += TILE) {
+      const j1 = Math.min(n, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const src = xOff + i * n;
+        for (let j = j0; j < j1; j++) o[oOff + j * m + i] = x[src + j];
+      }
+    }
+  }
+}
+
 export function diagProduct(
   left: boolean, D: Float64Array, dOff: number,
   X: Float64Array, xOff: number, ld: number, trans: boolean,
   m: number, n: number, out: Float64Array, oOff: number,
 ): void {
+  if (trans) {
+    // X is read transposed: tile by tile, so that neither X nor out is walked with a large stride
+    for (let i0 = 0; i0 < m; i0 += TILE) {
+      const i1 = Math.min(m, i0 + TILE);
+      for (let j0 = 0; j0 < n; j0 += TILE) {
+        const j1 = Math.min(n, j0 + TILE);
+        for (let j = j0; j < j1; j++) {
+          const src = xOff + j * ld;
+          if (left) for (let i = i0; i < i1; i++) out[oOff + i * n + j] = D[dOff + i * m + i] * X[src + i];
+          else {
+            const d = D[dOff + j * n + j];
+            for (let i = i0; i < i1; i++) out[oOff + i * n + j] = X[src + i] * d;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const row = oOff + i * n;
     if (left) {
       const d = D[dOff + i * m + i];
-      if (trans) for (let j = 0; j < n; j++) out[row + j] = d * X[xOff + j * ld + i];
-      else for (let j = 0; j < n; j++) out[row + j] = d * X[xOff + i * ld + j];
-    } else if (trans) for (let j = 0; j < n; j++) out[row + j] = X[xOff + j * ld + i] * D[dOff + j * n + j];
-    else for (let j = 0; j < n; j++) out[row + j] = X[xOff + i * ld + j] * D[dOff + j * n + j];
+      for (let j = 0; j < n; j++) out[row + j] = d * X[xOff + i * ld + j];
+    } else for (let j = 0; j < n; j++) out[row + j] = X[xOff + i * ld + j] * D[dOff + j * n + j];
   }
 }
