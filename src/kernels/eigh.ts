@@ -16,7 +16,7 @@
  */
 import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
 import { backend, withWorkArena } from "./backend.js";
-import { cauchyFor, gemvN, gemvT, symvU } from "./level2.js";
+import { cauchyFor, gemvN, gemvT, symvU, symvURef } from "./level2.js";
 import { isResident } from "./wasm/index.js";
 
 export interface EighResult {
@@ -328,61 +328,8 @@ function latrdLowerJs(A: Float64Array, n: number, i: number, ib: number, d: Floa
  * triangle of A (column-major, ld n); x at xOff + r, y at yOff + r.
  */
 function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number): void {
-  for (let r = r0; r < n; r++) Y[yOff + r] = 0;
-  let j = r0;
-  // four columns at a time: one pass over x and y serves all four
-  for (; j + 3 < n; j += 4) {
-    const c0 = j * n;
-    const c1 = c0 + n;
-    const c2 = c1 + n;
-    const c3 = c2 + n;
-    const x0 = X[xOff + j];
-    const x1 = X[xOff + j + 1];
-    const x2 = X[xOff + j + 2];
-    const x3 = X[xOff + j + 3];
-    // the 4×4 diagonal block (lower part stored)
-    const a00 = A[c0 + j];
-    const a10 = A[c0 + j + 1];
-    const a20 = A[c0 + j + 2];
-    const a30 = A[c0 + j + 3];
-    const a11 = A[c1 + j + 1];
-    const a21 = A[c1 + j + 2];
-    const a31 = A[c1 + j + 3];
-    const a22 = A[c2 + j + 2];
-    const a32 = A[c2 + j + 3];
-    const a33 = A[c3 + j + 3];
-    let t0 = a00 * x0 + a10 * x1 + a20 * x2 + a30 * x3;
-    let t1 = a10 * x0 + a11 * x1 + a21 * x2 + a31 * x3;
-    let t2 = a20 * x0 + a21 * x1 + a22 * x2 + a32 * x3;
-    let t3 = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
-    for (let r = j + 4; r < n; r++) {
-      const b0 = A[c0 + r];
-      const b1 = A[c1 + r];
-      const b2 = A[c2 + r];
-      const b3 = A[c3 + r];
-      const xr = X[xOff + r];
-      Y[yOff + r] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
-      t0 += b0 * xr;
-      t1 += b1 * xr;
-      t2 += b2 * xr;
-      t3 += b3 * xr;
-    }
-    Y[yOff + j] += t0;
-    Y[yOff + j + 1] += t1;
-    Y[yOff + j + 2] += t2;
-    Y[yOff + j + 3] += t3;
-  }
-  for (; j < n; j++) {
-    const cj = j * n;
-    const xj = X[xOff + j];
-    let t = A[cj + j] * xj;
-    for (let r = j + 1; r < n; r++) {
-      const a = A[cj + r];
-      Y[yOff + r] += a * xj;
-      t += a * X[xOff + r];
-    }
-    Y[yOff + j] += t;
-  }
+  // column-major lower = row-major upper: the portable four-column kernel on the trailing block
+  symvURef(n - r0, A, r0 * n + r0, n, X, xOff + r0, Y, yOff + r0);
 }
 
 /** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */

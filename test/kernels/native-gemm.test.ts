@@ -247,7 +247,7 @@ describe("OpenBLAS kernel-set choice (OPENBLAS_CORETYPE while the addon loads)",
 describe.runIf(addon === null)("native backend unavailable", () => {
   it('useBackend("native") throws, saying why; "auto" stays in-process', () => {
     expect(nativeBackend()).toBeNull();
-    expect(nativeUnavailableReason()).toMatch(/not built|not running in Node|failed to load|Node ≥ 20\.16/);
+    expect(nativeUnavailableReason()).toMatch(/not built|not running in Node|failed to load|Node ≥ 20\.16|disabled by MATGRAD_NO_NATIVE/);
     expect(() => useBackend("native")).toThrow(/native backend is unavailable/);
     const prev = useBackend("auto");
     expect(backend()).toBe(wasmSimdSupported() ? wasmBackend : portableBackend);
