@@ -14,6 +14,8 @@ import * as ops from "../../ops/api.js";
 import * as linalg from "../../linalg/index.js";
 import { DomainError, NotPositiveDefiniteError, ShapeError, SingularMatrixError } from "../../errors.js";
 import type { OpInfo, Sample } from "../opinfo.js";
+import { apply } from "../../ops/dispatch.js";
+import { rules } from "../../ops/registry.js";
 
 let seed = 52000;
 /** Seeded standard-normal tensor. */
@@ -172,6 +174,20 @@ export const linalgOpInfos: OpInfo[] = [
       { name: "ill-conditioned 4×4 (cond 1e4)", inputs: [withCond(4, 4, 1e4)], rtol: 1e-3, atol: 1e-3, skipSecondOrder: true },
     ],
     errors: [singularErr("linalg.inv"), nonSquareErr("linalg.inv")],
+  },
+  {
+    // the inverse's VJP as its own primitive: (C, G) ↦ −Cᵀ G Cᵀ (bilinear; its rules give inv's higher orders)
+    name: "linalg.invVjp",
+    fn: (c, g) => apply(rules.invVjp, [c, g], null),
+    samples: (): Sample[] => {
+      const ref = (c: Tensor, g: Tensor): Tensor => ops.neg(ops.matmul(ops.matmul(ops.mT(c), g), ops.mT(c)));
+      return [
+        { name: "hand-checked 2×2", inputs: [tensor([[1, 2], [3, 4]]), tensor([[1, 0], [0, 0]])], expected: [[-1, -3], [-2, -6]] },
+        { name: "square 4×4", inputs: [rn([4, 4]), rn([4, 4])], expected: ref },
+        { name: "batched 2×3×3", inputs: [rn([2, 3, 3]), rn([2, 3, 3])], expected: ref },
+        { name: "1×1", inputs: [tensor([[2]]), tensor([[3]])], expected: [[-12]] },
+      ];
+    },
   },
   {
     name: "linalg.solve",
