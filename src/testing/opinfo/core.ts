@@ -74,7 +74,8 @@ export const coreOpInfos: OpInfo[] = [
   binaryInfo("pow", (a, b) => ops.pow(a, b), Math.pow, (s) => ru(s, 0.5, 2), rn, [[2, 9], [3, 0.5], [8, 3]]),
   binaryInfo("maximum", ops.maximum, Math.max, rn, rn, [[1, 5], [3, 2], [3, 5]]),
   binaryInfo("minimum", ops.minimum, Math.min, rn, rn, [[1, 5], [3, 2], [1, 2]]),
-  unaryInfo("mul by a number (mulScalar)", (x) => ops.mul(x, -2.5), (v) => v * -2.5, rn, [[1, -2], [-2.5, 5]]),
+  // (own seeds: the shared counter's sequence, and so every later entry's samples, stay as they were)
+  unaryInfo("mul by a number (mulScalar)", (x) => ops.mul(x, -2.5), (v) => v * -2.5, (s) => randn(s, { seed: 7100 + s.length }), [[1, -2], [-2.5, 5]]),
   unaryInfo("neg", ops.neg, (v) => -v, rn, [[1, -2], [-1, 2]]),
   unaryInfo("exp", ops.exp, Math.exp, rn, [[0, 1], [1, Math.E]]),
   unaryInfo("log", ops.log, Math.log, (s) => ru(s, 0.3, 3), [[1, Math.E], [0, 1]]),
