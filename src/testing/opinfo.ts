@@ -29,6 +29,12 @@ export interface Sample {
   rtol?: number;
   /** Skip second-order checks for this sample (e.g. at a kink). */
   skipSecondOrder?: boolean;
+  /**
+   * Finite-difference step for this sample (default 1e-6). Central differences
+   * err by O(eps²·f‴), which grows like cond(A)² for ill-conditioned inputs:
+   * such samples need a smaller step.
+   */
+  eps?: number;
 }
 
 export interface ErrorSample {
@@ -96,7 +102,7 @@ function outcome(check: string, sample: string, fn: () => string | null): CheckO
 function gradOptions(info: OpInfo, s: Sample) {
   return {
     structure: s.structure, nondiff: info.nondiff, forward: info.forward ?? true,
-    atol: s.atol ?? info.atol, rtol: s.rtol ?? info.rtol, raise: false, name: info.name,
+    atol: s.atol ?? info.atol, rtol: s.rtol ?? info.rtol, eps: s.eps, raise: false, name: info.name,
   };
 }
 
