@@ -14,7 +14,7 @@
  *
  * Layer-1 kernel: non-convergence is reported through `info`, not thrown.
  */
-import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, type Reflector, type SecularRoot } from "./util.js";
+import { checkDim, checkLen, EPS, fastHypot, gemmCM, gemmRM, hypot2, insertionSortBy, larfg, larft, larfbLeft, secularRoot, sortPairs, transposeInto, WorkArrays, type Reflector, type SecularRoot } from "./util.js";
 import { backend, withWorkArena } from "./backend.js";
 import { cauchyFor, gemvN, gemvT, symvU, symvURef } from "./level2.js";
 import { isResident } from "./wasm/index.js";
@@ -71,25 +71,9 @@ export function eigh(a: Float64Array, n: number, wantVectors = true): EighResult
   return withWorkArena(doubles, (F) => eighCore(a, n, wantVectors, w, F));
 }
 
-/** Work-array allocator: views of an arena (16-byte aligned), or plain arrays (F null). */
-class Work {
-  private p = 0;
-  constructor(private readonly F: Float64Array | null) {}
-  /** are the arrays views of an arena? */
-  get arena(): boolean {
-    return this.F !== null;
-  }
-  take(len: number): Float64Array {
-    if (this.F === null) return new Float64Array(len);
-    const v = this.F.subarray(this.p, this.p + len);
-    this.p += len + (len & 1);
-    return v;
-  }
-}
-
 /** F: the arena (work arrays are views of it), or null: separate plain arrays. */
 function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Array, F: Float64Array | null): EighResult {
-  const ws = new Work(F);
+  const ws = new WorkArrays(F);
   // Column-major working copy of the lower triangle. Row-major (i, j), i ≥ j,
   // goes to column-major (i, j): index i + j*n.
   const A = ws.take(n * n);
@@ -160,7 +144,7 @@ function eighCore(a: Float64Array, n: number, wantVectors: boolean, w: Float64Ar
  * T's diagonal and subdiagonal; the reflectors H_c = I − tau_c·v·vᵀ (v(c+1) = 1,
  * v(c+2:n) stored in A[c+2:n, c]) give Q = H_0·H_1⋯H_{n−2}.
  */
-function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, ws: Work): void {
+function sytrdLower(A: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, ws: WorkArrays): void {
   const nb = Math.min(NB_TRD, Math.max(1, n - 1));
   const W = ws.take(n * nb); // panel W, column-major ld n (next to A: level-2 kernels in place)
   const tmp = ws.take(2 * NB);
@@ -333,7 +317,7 @@ function symvLower(A: Float64Array, n: number, r0: number, X: Float64Array, xOff
 }
 
 /** Z ← Q·Z with Q = H_0⋯H_{n−2} from sytrdLower (LAPACK ormtr, blocked). */
-function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array, ws: Work): void {
+function ormtrLower(A: Float64Array, n: number, tau: Float64Array, Z: Float64Array, ws: WorkArrays): void {
   const k = n - 1;
   if (k <= 0) return;
   const nbm = Math.min(NB, k);

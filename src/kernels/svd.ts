@@ -30,6 +30,7 @@ import {
   secularRoot,
   sortPairs,
   transposeInto,
+  WorkArrays,
   type Reflector,
   type SecularRoot,
 } from "./util.js";
@@ -95,18 +96,7 @@ export function svd(a: Float64Array, m: number, n: number, mode: SvdMode = "thin
   // memory, so the panel GEMMs and the level-2 kernels run without copies).
   const uc = mode === "full" ? M : N;
   const doubles = arenaDoubles(M, N, uc, M >= QR_FIRST_RATIO * N);
-  return withWorkArena(doubles, (F) => svdCore(a, m, n, mode, k, wantU, tall, M, N, new Bump(F)));
-}
-
-/** Bump allocator over an arena view: 16-byte aligned sub-views. */
-class Bump {
-  private p = 0;
-  constructor(readonly F: Float64Array) {}
-  take(len: number): Float64Array {
-    const v = this.F.subarray(this.p, this.p + len);
-    this.p += len + (len & 1);
-    return v;
-  }
+  return withWorkArena(doubles, (F) => svdCore(a, m, n, mode, k, wantU, tall, M, N, new WorkArrays(F)));
 }
 
 /** Arena size for svdCore (matches its `take` calls, plus alignment slack). */
@@ -123,7 +113,7 @@ function backScratch(M: number, N: number, uc: number): number {
   return M * nbm + 2 * nbm * nbm + 2 * nbm * Math.max(uc, N) + 8;
 }
 
-function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number, wantU: boolean, tall: boolean, M: number, N: number, ws: Bump): SvdResult {
+function svdCore(a: Float64Array, m: number, n: number, mode: SvdMode, k: number, wantU: boolean, tall: boolean, M: number, N: number, ws: WorkArrays): SvdResult {
   const W = ws.take(M * N);
   let anrm = 0;
   if (tall) {
@@ -272,7 +262,7 @@ function negate(x: Float64Array, off: number, len: number): void {
  * Left reflector c: v = (1, A[c+1:M, c]), scale tauq[c]; right reflector c:
  * u = (1, A[c, c+2:N]) acting on columns c+1.., scale taup[c] (taup[N−1] = 0).
  */
-function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, ws: Bump): void {
+function gebrd(A: Float64Array, M: number, N: number, d: Float64Array, e: Float64Array, tauq: Float64Array, taup: Float64Array, ws: WorkArrays): void {
   const refl: Reflector = { beta: 0, tau: 0 };
   const nb = NB_BRD;
   // workspace next to A (the same arena: level-2 kernels and GEMMs in place)

@@ -506,3 +506,23 @@ export function insertionSortBy(ix: Int32Array, len: number, key: Float64Array):
     ix[j + 1] = v;
   }
 }
+
+/**
+ * Work-array allocator of the factorization drivers: 16-byte aligned views of
+ * one arena (a resident WASM arena: products and level-2 kernels on them run in
+ * place), or, with no arena (F null), separate plain arrays.
+ */
+export class WorkArrays {
+  private p = 0;
+  constructor(private readonly F: Float64Array | null) {}
+  /** are the arrays views of an arena? */
+  get arena(): boolean {
+    return this.F !== null;
+  }
+  take(len: number): Float64Array {
+    if (this.F === null) return new Float64Array(len);
+    const v = this.F.subarray(this.p, this.p + len);
+    this.p += len + (len & 1);
+    return v;
+  }
+}
