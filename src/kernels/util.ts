@@ -2,7 +2,7 @@
  * Small private helpers shared by the factorization kernels (lu, cholesky,
  * triangular, qr, eigh, svd). Not part of the public kernel interface.
  */
-import { backend } from "./backend.js";
+import { backend, type GemmFn } from "./backend.js";
 import { secSumsFor } from "./level2.js";
 
 /** Machine epsilon for float64 as LAPACK's dlamch('E'): 2^-53 (unit round-off). */
@@ -31,50 +31,16 @@ export function checkLen(fn: string, name: string, arr: ArrayLike<number>, need:
  * (A column-major matrix read row-major is its transpose, so this is the
  * row-major product Cᵀ = op(B)ᵀ op(A)ᵀ.)
  */
-export function gemmCM(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: Float64Array,
-  aOff: number,
-  lda: number,
-  B: Float64Array,
-  bOff: number,
-  ldb: number,
-  beta: number,
-  C: Float64Array,
-  cOff: number,
-  ldc: number,
-): void {
+export const gemmCM: GemmFn = (transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) => {
   if (m === 0 || n === 0) return;
   backend().gemm(transB, transA, n, m, k, alpha, B, bOff, ldb, A, aOff, lda, beta, C, cOff, ldc);
-}
+};
 
 /** Row-major GEMM through the backend (skips empty products). */
-export function gemmRM(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: Float64Array,
-  aOff: number,
-  lda: number,
-  B: Float64Array,
-  bOff: number,
-  ldb: number,
-  beta: number,
-  C: Float64Array,
-  cOff: number,
-  ldc: number,
-): void {
+export const gemmRM: GemmFn = (transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) => {
   if (m === 0 || n === 0) return;
   backend().gemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-}
+};
 
 /**
  * Euclidean norm of x[off], x[off+inc], … (len entries) without destructive
