@@ -11,6 +11,10 @@ export {
 } from "./tensor/create.js";
 export { Generator, manualSeed } from "./tensor/random.js";
 export { broadcastShapes, type Shape } from "./tensor/shape.js";
+export {
+  treeFlatten, treeFlattenWithPath, treeUnflatten, treeLeaves, treeMap, treeStructure, formatPath, TreeDef,
+  type Tree, type TensorTree, type PathEntry, type UnflattenOptions,
+} from "./tree/index.js";
 export * from "./ops/api.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
