@@ -24,6 +24,9 @@ export {
   grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,
   type TensorFn, type MultiFn, type ArgnumsOption, type JacobianOptions,
 } from "./autodiff/transforms.js";
+export {
+  autogradGraph, toDot, toMermaid, type AutogradGraph, type GraphNode, type GraphEdge, type GraphNodeKind, type GraphOptions,
+} from "./autodiff/graph.js";
 export * from "./errors.js";
 export {
   backend, setBackend, useBackend, portableBackend, wasmBackend, type Backend, type BackendName,
