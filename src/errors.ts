@@ -70,3 +70,10 @@ export class DomainError extends MatgradError {}
  * gradients at a degenerate spectrum for a loss that is not gauge invariant.
  */
 export class NonDifferentiableError extends MatgradError {}
+
+/**
+ * The environment lacks a capability the call needs, e.g. worker threads in a
+ * browser page that is not cross-origin isolated (no SharedArrayBuffer). The
+ * message says what is missing and how to provide it.
+ */
+export class EnvironmentError extends MatgradError {}

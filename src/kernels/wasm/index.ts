@@ -13,6 +13,7 @@
  */
 import { gemm as gemmPortable, gemmBatch as gemmBatchPortable } from "../gemm.js";
 import { Engine, wasmSimdSupported } from "./engine.js";
+import { ArgumentError, EnvironmentError } from "../../errors.js";
 import { canSpawnSync, createThreadPool, startThreadPool, THREAD_MIN_WORK, type ThreadPool } from "./pool.js";
 
 export { wasmSimdSupported } from "./engine.js";
@@ -304,9 +305,36 @@ function autoThreads(): void {
  */
 export function setThreads(n: number): Promise<void> {
   const want = Math.max(1, Math.floor(n));
-  if (!Number.isFinite(want)) return Promise.reject(new RangeError("setThreads: n must be a finite number ≥ 1"));
+  if (!Number.isFinite(want))
+    return Promise.reject(new ArgumentError("setThreads", `n must be a finite number ≥ 1; got ${String(n)}`));
+  if (want > 1) {
+    const why = threadsUnavailable();
+    if (why !== null) {
+      // nothing changes: the work stays on the calling thread, results as before
+      return Promise.reject(new EnvironmentError("setThreads", `${want} threads are not available here: ${why}; work stays on one thread`));
+    }
+  }
   threadChoice = want;
   return applyThreads(want);
+}
+
+/**
+ * Why worker threads cannot run here (null when they can): the threads share
+ * one WebAssembly.Memory, which needs SharedArrayBuffer — in browsers only
+ * cross-origin-isolated pages have it — and workers that start synchronously.
+ */
+export function threadsUnavailable(): string | null {
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  const inNode = typeof g.process?.versions?.node === "string";
+  if (typeof SharedArrayBuffer === "undefined") {
+    return !inNode && g.crossOriginIsolated !== true
+      ? "the page is not cross-origin isolated, so SharedArrayBuffer (the memory the threads share) is missing; " +
+          "serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp " +
+          "(see docs/browser.md)"
+      : "SharedArrayBuffer (the memory the threads share) is missing in this environment";
+  }
+  if (!inNode && typeof (globalThis as { Worker?: unknown }).Worker !== "function") return "this environment has no Web Workers";
+  return null;
 }
 
 let pendingReady: Promise<void> = Promise.resolve();

@@ -136,10 +136,13 @@ function runChunk(gemm: KernelFn, I: Int32Array, F: Float64Array, q: number, wor
 
 /**
  * The worker program. Self-contained (it is stringified and evaluated in the
- * worker): receives {module, memory, work}, instantiates, reports "ready", then
- * serves jobs until quit.
+ * worker, with `runChunk` passed in): receives {module, memory, work},
+ * instantiates, reports "ready", then serves jobs until quit.
  */
-function workerMain(io: { onMessage(cb: (d: any) => void): void; post(m: unknown): void }): void {
+function workerMain(
+  io: { onMessage(cb: (d: any) => void): void; post(m: unknown): void },
+  runChunk: (gemm: KernelFn, I: Int32Array, F: Float64Array, q: number, work: number) => void,
+): void {
   io.onMessage((d: { module: WebAssembly.Module; memory: WebAssembly.Memory; work: number }) => {
     let gemm: (...args: number[]) => void;
     try {
@@ -191,8 +194,12 @@ export function workerSource(platform: "node" | "web"): string {
            post: (m) => require("node:worker_threads").parentPort.postMessage(m) }`
       : `{ onMessage: (cb) => { self.onmessage = (e) => { self.onmessage = null; cb(e.data); }; },
            post: (m) => self.postMessage(m) }`;
-  // (__name: a no-op stand-in for the helper some transpilers insert to keep function names)
-  return `"use strict";\nvar __name = (f) => f;\nvar runChunk = ${runChunk.toString()};\n(${workerMain.toString()})(${io});\n`;
+  // runChunk is passed as an argument, not referenced by name: a minifier
+  // (the browser bundle, a user's bundler) renames the module-level function
+  // and the references inside workerMain's text, so a name written here would
+  // not match. (__name: a no-op stand-in for the helper some transpilers insert
+  // to keep function names.)
+  return `"use strict";\nvar __name = (f) => f;\n(${workerMain.toString()})(${io}, ${runChunk.toString()});\n`;
 }
 
 function isNode(): boolean {

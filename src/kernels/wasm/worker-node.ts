@@ -8,7 +8,7 @@
 import type { WorkerLike } from "./pool.js";
 
 export interface NodeWorkerModule {
-  Worker: new (src: string, opts: { eval: boolean }) => {
+  Worker: new (src: string, opts: { eval: boolean; execArgv: string[] }) => {
     postMessage(m: unknown): void;
     on(ev: string, cb: (x: unknown) => void): void;
     unref(): void;
@@ -18,7 +18,10 @@ export interface NodeWorkerModule {
 
 /** Start a worker evaluating `source`, with the WorkerLike interface. */
 export function nodeWorkerFrom(mod: NodeWorkerModule, source: string): WorkerLike {
-  const w = new mod.Worker(source, { eval: true });
+  // execArgv []: the worker source is a self-contained CommonJS script, and the
+  // parent's flags would change that (`node --input-type=module` makes eval'd
+  // code ESM, where its `require` is undefined; loaders such as tsx's only slow the start)
+  const w = new mod.Worker(source, { eval: true, execArgv: [] });
   return {
     postMessage: (m) => w.postMessage(m),
     onMessage: (cb) => w.on("message", cb),
