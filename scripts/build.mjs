@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * Build dist/ — what the package ships (run by `npm run build`, and by npm
+ * itself through `prepare` on git / folder installs and `npm ci` in the repo,
+ * and `prepack` before `npm pack` / `npm publish`):
+ *
+ *   dist/index.js, dist/**.js + .d.ts   ESM and declarations (tsc -p tsconfig.build.json)
+ *   dist/cjs/index.cjs                 CommonJS, one file (esbuild), for `require("matgrad")`
+ *                                      on every Node ≥ 20 (require of ESM needs ≥ 20.19)
+ *   dist/cjs/**.d.ts                   the declarations again, under dist/cjs/package.json
+ *                                      {"type": "commonjs"}, so TypeScript reads them as CJS
+ *   dist/browser/matgrad.js (+ .map)   the browser module: one minified ES module, WASM
+ *                                      kernels and worker code included (`matgrad/browser`)
+ *
+ * `--no-tsc` skips the tsc step (when dist/ already has fresh ESM output).
+ */
+/* global process, console */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = join(root, "dist");
+const require = createRequire(import.meta.url);
+const started = Date.now();
+
+function fail(msg) {
+  console.error(`matgrad build: ${msg}`);
+  process.exit(1);
+}
+
+let esbuild;
+try {
+  esbuild = await import("esbuild");
+} catch {
+  fail("esbuild is not installed (it is a devDependency: run `npm install` in the repository first)");
+}
+
+if (!process.argv.includes("--no-tsc")) {
+  rmSync(dist, { recursive: true, force: true });
+  const tsc = require.resolve("typescript/bin/tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+  if (r.status !== 0) fail(`tsc -p tsconfig.build.json failed (exit ${r.status ?? r.signal})`);
+}
+
+// CommonJS: one bundled file. import.meta.url (used to find the optional native
+// addon, ../../../native/build/... from dist/kernels/native/) has no CJS
+// equivalent, so it is defined as the URL that module would have had.
+const cjsDir = join(dist, "cjs");
+rmSync(cjsDir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [join(root, "src/index.ts")],
+  outfile: join(cjsDir, "index.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  sourcemap: true,
+  define: { "import.meta.url": "__matgradModuleUrl" },
+  banner: {
+    js: '"use strict";\nconst __matgradModuleUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "../kernels/native/index.js")).href;',
+  },
+  logLevel: "warning",
+});
+writeFileSync(join(cjsDir, "package.json"), '{ "type": "commonjs" }\n');
+// the declarations, read as CommonJS declarations under dist/cjs
+const copyDecl = (from, to) => {
+  for (const name of readdirSync(from)) {
+    const src = join(from, name);
+    if (src === cjsDir || src === join(dist, "browser")) continue;
+    if (statSync(src).isDirectory()) copyDecl(src, join(to, name));
+    else if (name.endsWith(".d.ts")) {
+      mkdirSync(to, { recursive: true });
+      cpSync(src, join(to, name));
+    }
+  }
+};
+if (!existsSync(join(dist, "index.d.ts"))) fail("dist/index.d.ts is missing (run without --no-tsc)");
+copyDecl(dist, cjsDir);
+
+// The browser module: one minified ES module with its source map.
+const browserDir = join(dist, "browser");
+rmSync(browserDir, { recursive: true, force: true });
+const res = await esbuild.build({
+  entryPoints: [join(root, "src/index.ts")],
+  outfile: join(browserDir, "matgrad.js"),
+  bundle: true,
+  platform: "browser",
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  sourcemap: true,
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+});
+const bytes = statSync(join(browserDir, "matgrad.js")).size;
+const nodeImports = Object.values(res.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.path.startsWith("node:")));
+if (nodeImports.length > 0) fail(`the browser module imports Node built-ins: ${nodeImports.map((x) => x.path).join(", ")}`);
+console.log(
+  `matgrad build: ${relative(root, dist)}/ (ESM + declarations, cjs/index.cjs, browser/matgrad.js ${(bytes / 1024).toFixed(0)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
