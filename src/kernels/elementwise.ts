@@ -32,9 +32,10 @@ export function unary(op: UnaryOp, a: Float64Array): Float64Array {
         }
       }
       break;
-    case "relu": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? a[i] : 0; break;
+    // NaN in, NaN out (as PyTorch): relu(NaN) = NaN, step(NaN) = NaN (so relu's derivative at NaN is NaN, not 0)
+    case "relu": for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x > 0 ? x : x === x ? 0 : NaN; } break;
     case "sign": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? 1 : a[i] < 0 ? -1 : a[i] === 0 ? 0 : NaN; break;
-    case "step": for (let i = 0; i < n; i++) o[i] = a[i] > 0 ? 1 : 0; break;
+    case "step": for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x > 0 ? 1 : x === x ? 0 : NaN; } break;
     case "reciprocal": for (let i = 0; i < n; i++) o[i] = 1 / a[i]; break;
     case "square": for (let i = 0; i < n; i++) o[i] = a[i] * a[i]; break;
     case "expm1": for (let i = 0; i < n; i++) o[i] = Math.expm1(a[i]); break;
@@ -53,7 +54,9 @@ export function scale(a: Float64Array, s: number): Float64Array {
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "gt" | "ge" | "lt" | "le" | "eq" | "ne" | "atan2";
+  | "gt" | "ge" | "lt" | "le" | "eq" | "ne" | "atan2"
+  /** clamp's selection masks: 1 where the bound b replaces x (x beyond it, or b NaN so that NaN propagates). */
+  | "belowOrNaN" | "aboveOrNaN";
 
 /** One strided row of a binary op: o[oi + j] = a[ai + j*as] ∘ b[bi + j*bs], j < n. */
 function binaryRow(
@@ -84,6 +87,8 @@ function binaryRow(
     case "le": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] <= b[bi + j * bs] ? 1 : 0; break;
     case "eq": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] === b[bi + j * bs] ? 1 : 0; break;
     case "ne": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] !== b[bi + j * bs] ? 1 : 0; break;
+    case "belowOrNaN": for (let j = 0; j < n; j++) { const y = b[bi + j * bs]; o[oi + j] = a[ai + j * as] < y || y !== y ? 1 : 0; } break;
+    case "aboveOrNaN": for (let j = 0; j < n; j++) { const y = b[bi + j * bs]; o[oi + j] = a[ai + j * as] > y || y !== y ? 1 : 0; } break;
     case "atan2": for (let j = 0; j < n; j++) o[oi + j] = Math.atan2(a[ai + j * as], b[bi + j * bs]); break;
   }
 }

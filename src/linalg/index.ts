@@ -18,7 +18,7 @@ import {
 import { enableGrad, noGrad } from "../autodiff/engine.js";
 import { grad } from "../autodiff/transforms.js";
 import { eigh as eighKernel } from "../kernels/eigh.js";
-import { EPS, block, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat } from "../ops/rules/linalg/common.js";
+import { EPS, block, isFiniteLower, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat } from "../ops/rules/linalg/common.js";
 import {
   choleskyPrim, detPrim, eighPrim, expmFrechetPrim, expmPrim, invPrim, logmPrim, luPrim, lyapunovPrim, newCache, pinvPrim,
   qrPrim, slogdetPrim, solvePrim, sqrtmPrim, svdPrim, sylvesterPrim, symMatrixFunctionPrim, triSolvePrim, vectorNormPrim,
@@ -284,7 +284,10 @@ export function eigvalsh(A: TensorLike, opts: Pick<EighOptions, "UPLO"> = {}): T
   if (mayDifferentiate(a)) return eighPrim(a, newCache(), DEFAULT_DEGENERACY_TOL)[0];
   const n = rows(a), nb = sizeOf(batchShape(a));
   const w = new Float64Array(nb * n);
-  for (let b = 0; b < nb; b++) w.set(eighKernel(mat(a.data, b, n), n, false).w, b * n);
+  for (let b = 0; b < nb; b++) {
+    if (!isFiniteLower(a.data, b * n * n, n)) w.fill(NaN, b * n, (b + 1) * n); // non-finite policy
+    else w.set(eighKernel(mat(a.data, b, n), n, false).w, b * n);
+  }
   return new Tensor(w, [...batchShape(a), n]);
 }
 
@@ -369,7 +372,7 @@ export function matrixRank(A: TensorLike, opts: RankTolOptions = {}): Tensor {
   const a = asTensor(A);
   needMatrix(op, a);
   const { atol, rtol } = rankTols(a, opts);
-  const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, new Tensor(a.data, a.shape)))) : svdValues(new Tensor(a.data, a.shape))));
+  const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, a._alias()))) : svdValues(a._alias())));
   return countAbove(s, atol, rtol);
 }
 
@@ -382,7 +385,14 @@ function countAbove(s: Tensor, atol: number, rtol: number): Tensor {
     let smax = 0;
     for (let i = 0; i < k; i++) smax = Math.max(smax, s.data[b * k + i]);
     const tol = Math.max(atol, rtol * smax);
-    for (let i = 0; i < k; i++) if (s.data[b * k + i] > tol) out[b]++;
+    let nan = false;
+    for (let i = 0; i < k; i++) {
+      const v = s.data[b * k + i];
+      if (v > tol) out[b]++;
+      else if (v !== v) nan = true;
+    }
+    if (nan) out[b] = NaN; // non-finite input: the rank is NaN, not a count that skipped the NaN values
+
   }
   return new Tensor(out, s.shape.slice(0, -1));
 }
@@ -409,7 +419,7 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): { 
   const m = rows(a), n = cols(a);
   if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(asTensor(B).shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
   const rtol = opts.rcond ?? EPS * Math.max(m, n);
-  const singularValues = svdValues(new Tensor(a.data, a.shape));
+  const singularValues = svdValues(a._alias());
   const rank = countAbove(singularValues, 0, rtol);
   const k = Math.min(m, n);
   const full = rank.data.every((r) => r === k);

@@ -47,6 +47,32 @@ export class FactorCache<T> {
   }
 }
 
+/**
+ * The non-finite policy of linalg (docs/reliability.md): a matrix with a NaN or
+ * ±Infinity entry (in the part the function reads) gives NaN in every entry of
+ * the results computed from it — never a finite number, never "singular". The
+ * scan is O(n²) against the factorization's O(n³).
+ */
+export function isFiniteRange(x: Float64Array, off: number, len: number): boolean {
+  for (let i = off, e = off + len; i < e; i++) if (x[i] - x[i] !== 0) return false;
+  return true;
+}
+
+/** Whether the lower triangle (diagonal included) of the n×n matrix at `off` is finite. */
+export function isFiniteLower(x: Float64Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = 0, r = off + i * n; j <= i; j++) if (x[r + j] - x[r + j] !== 0) return false;
+  return true;
+}
+
+/** Per batch element: 1 when the m×n matrix has a non-finite entry (the lower triangle only when `lower`). */
+export function nonFiniteMatrices(t: Tensor, lower = false): Uint8Array {
+  const m = t.shape[t.ndim - 2], n = t.shape[t.ndim - 1];
+  const nb = sizeOf(t.shape.slice(0, -2));
+  const out = new Uint8Array(nb);
+  for (let b = 0; b < nb; b++) out[b] = (lower ? isFiniteLower(t.data, b * m * n, n) : isFiniteRange(t.data, b * m * n, m * n)) ? 0 : 1;
+  return out;
+}
+
 /** Leading (batch) shape of a matrix tensor. */
 export function batchShape(t: Tensor): number[] {
   return t.shape.slice(0, -2) as number[];

@@ -11,7 +11,7 @@ import { sizeOf } from "../../../tensor/shape.js";
 import { SingularMatrixError } from "../../../errors.js";
 import { invVjp as invVjpKernel, luFactor, luInverse, luSolve, matrixNorm1, rcondEstimate } from "../../../kernels/lu.js";
 import { add, matmul, matmulT, mT, mul, neg, prod, sum, tril, triu, unsqueeze, where } from "../../api.js";
-import { EPS, FactorCache, batchShape, broadcastBatch, forEachBatch, mat, minus, permuteRows } from "./common.js";
+import { EPS, FactorCache, batchShape, broadcastBatch, forEachBatch, isFiniteRange, mat, minus, permuteRows } from "./common.js";
 import { invPrim, newCache, solvePrim, svdPrim, triSolvePrim } from "./prims.js";
 import { luFactor as luKernel } from "../../../kernels/lu.js";
 import { DEFAULT_DEGENERACY_TOL } from "./spectral.js";
@@ -27,6 +27,11 @@ export interface LuEntry {
   rcond: number;
   /** Row permutation: (P A)[i] = A[perm[i]]. */
   perm: Int32Array;
+  /**
+   * A had a NaN or ±Infinity entry: the factors are all NaN (identity pivots), so every result
+   * computed from them (det, slogdet, inv, solve, lu) is NaN — never "singular" (docs/reliability.md).
+   */
+  nonFinite: boolean;
 }
 export type LuCache = FactorCache<LuEntry[]>;
 
@@ -51,16 +56,22 @@ export function luEntries(a: Tensor, cache: LuCache): LuEntry[] {
     const out: LuEntry[] = [];
     for (let b = 0; b < nb; b++) {
       const m = mat(a.data, b, n);
-      const r = luFactor(m, n);
       const perm = new Int32Array(n);
       for (let i = 0; i < n; i++) perm[i] = i;
+      if (!isFiniteRange(m, 0, n * n)) {
+        const piv = new Int32Array(n);
+        for (let i = 0; i < n; i++) piv[i] = i;
+        out.push({ lu: new Float64Array(n * n).fill(NaN), piv, sign: NaN, info: -1, anorm: NaN, rcond: NaN, perm, nonFinite: true });
+        continue;
+      }
+      const r = luFactor(m, n);
       for (let i = 0; i < n; i++) {
         const p = r.piv[i];
         const t = perm[i];
         perm[i] = perm[p];
         perm[p] = t;
       }
-      out.push({ ...r, anorm: matrixNorm1(m, n, n), rcond: NaN, perm });
+      out.push({ ...r, anorm: matrixNorm1(m, n, n), rcond: NaN, perm, nonFinite: false });
     }
     return out;
   });
@@ -72,6 +83,7 @@ function batchNote(nb: number, b: number): string {
 
 /** Raise SingularMatrixError (naming the op, with rcond) unless the LU describes an invertible matrix. */
 export function ensureInvertible(op: string, e: LuEntry, nb: number, b: number): void {
+  if (e.nonFinite) return; // NaN factors: the result is NaN (the non-finite policy), not "singular"
   const n = e.piv.length;
   if (e.info >= 0)
     throw new SingularMatrixError(op, `the matrix${batchNote(nb, b)} is singular: U[${e.info}, ${e.info}] = 0 in its LU factorization (rcond = 0)`, 0, e.info);
@@ -107,6 +119,7 @@ export function cofactor(a: Tensor, d: Tensor, cache: LuCache): Tensor {
   const entries = luEntries(a, cache);
   let ok = true;
   for (const e of entries) {
+    if (e.nonFinite) continue; // det·A⁻ᵀ is NaN there, as it should be
     if (e.info >= 0) {
       ok = false;
       break;
@@ -246,7 +259,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
           if (v < 0) sg = -sg;
           acc += Math.log(Math.abs(v));
         }
-        s[b] = sg;
+        s[b] = e.nonFinite ? NaN : sg;
         l[b] = acc;
       });
       const bs = batchShape(a);

@@ -22,7 +22,7 @@ import { solveSylvesterSchur, solveLyapunovSchur } from "../../../kernels/sylves
 import { normMax } from "../../../kernels/matfun-util.js";
 import { add, broadcastTo, concat, mT, neg, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { FactorCache, batchShape, block, broadcastBatch, forEachBatch, mat, minus } from "./common.js";
+import { FactorCache, batchShape, block, broadcastBatch, forEachBatch, isFiniteRange, mat, minus } from "./common.js";
 import { expmFrechetPrim, logmPrim, lyapunovPrim, newCache, sylvesterPrim } from "./prims.js";
 
 export type ExpmCache = FactorCache<ExpmFactor[]>;
@@ -63,12 +63,32 @@ function schurOf(op: string, a: Tensor): SchurF[] {
   const nb = sizeOf(batchShape(a));
   const out: SchurF[] = [];
   for (let b = 0; b < nb; b++) {
+    if (!isFiniteRange(a.data, b * n * n, n * n)) {
+      // non-finite policy (common.ts): NaN Schur factors, and the solvers give NaN for this matrix
+      out.push({ t: new Float64Array(n * n).fill(NaN), z: new Float64Array(n * n).fill(NaN) });
+      continue;
+    }
     const s = realSchur(mat(a.data, b, n), n);
     if (s.info !== 0 || !allFinite(s.t) || !allFinite(s.z))
       throw new ConvergenceError(op, `the real Schur decomposition ${s.info !== 0 ? "did not converge" : "produced non-finite values"}${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, s.iterations);
     out.push({ t: s.t, z: s.z });
   }
   return out;
+}
+
+/** Whether X² = A to a relative residual ‖X² − A‖_F ≤ 1e-8 ‖A‖_F (X finite). */
+function isSquareRootOf(x: Float64Array, a: Float64Array, n: number): boolean {
+  if (!allFinite(x)) return false;
+  let res = 0, an = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += x[i * n + k] * x[k * n + j];
+      const d = acc - a[i * n + j];
+      res += d * d;
+      an += a[i * n + j] * a[i * n + j];
+    }
+  return Math.sqrt(res) <= 1e-8 * Math.sqrt(an);
 }
 
 function allFinite(x: Float64Array): boolean {
@@ -150,6 +170,10 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const nb = sizeOf(batchShape(a));
       const out = new Float64Array(a.size);
       for (let b = 0; b < nb; b++) {
+        if (!isFiniteRange(a.data, b * n * n, n * n)) {
+          out.fill(NaN, b * n * n, (b + 1) * n * n); // non-finite policy (common.ts)
+          continue;
+        }
         const r = logmKernel(mat(a.data, b, n), n);
         const where = nb > 1 ? ` (batch element ${b})` : "";
         if (r.info === 1 || r.info === 2)
@@ -174,8 +198,19 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const out = new Float64Array(a.size);
       const fs: SchurF[] = [];
       for (let b = 0; b < nb; b++) {
+        if (!isFiniteRange(a.data, b * n * n, n * n)) {
+          // non-finite policy (common.ts): NaN root (and NaN Schur factors for the derivative)
+          out.fill(NaN, b * n * n, (b + 1) * n * n);
+          fs.push({ t: new Float64Array(n * n).fill(NaN), z: new Float64Array(n * n).fill(NaN), zeroEigenvalue: false });
+          continue;
+        }
         const r = sqrtmSchur(mat(a.data, b, n), n);
         const where = nb > 1 ? ` (batch element ${b})` : "";
+        // A zero eigenvalue in a Jordan block of size ≥ 2 (e.g. [[0, 1], [0, 0]]): no square root exists, and
+        // the recurrence's division by u_ii + u_jj = 0 (guarded by a tiny smin) returns a huge "root".
+        // A root must satisfy X² = A: a residual ‖X² − A‖_F > 1e-8 ‖A‖_F means there is none.
+        if (r.info === 2 && !isSquareRootOf(r.x, mat(a.data, b, n), n))
+          throw new DomainError("linalg.sqrtm", `the matrix${where} has a defective zero eigenvalue (a Jordan block of size ≥ 2 at 0): it has no square root`);
         if (r.info === 1)
           throw new DomainError("linalg.sqrtm", `the matrix${where} has the eigenvalue ${r.eigenvalue} on the negative real axis: it has no real principal square root`);
         if (r.info === 3) throw new ConvergenceError("linalg.sqrtm", `the real Schur decomposition did not converge${where}; is the input finite?`, NaN, 0);
@@ -213,6 +248,10 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const out = new Float64Array(sizeOf(batch) * m * n);
       forEachBatch(batch, [batchShape(a), batchShape(b), batchShape(c)], (t, [ia, ib, ic]) => {
         const fa = f.a[ia], fb = f.b[ib];
+        if (!isFiniteRange(fa.t, 0, m * m) || !isFiniteRange(fb.t, 0, n * n)) {
+          out.fill(NaN, t * m * n, (t + 1) * m * n); // non-finite A or B (common.ts)
+          return;
+        }
         const r = solveSylvesterSchur(fa.t, fa.z, m, fb.t, fb.z, n, mat(c.data, ic, m, n), p.transposed);
         if (r.info !== 0) {
           const scale = normMax(fa.t) + normMax(fb.t);
@@ -249,6 +288,10 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const f = p.cache.get([a.data], () => schurOf("linalg.solveLyapunov", a));
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(a), batchShape(q)], (t, [ia, iq]) => {
+        if (!isFiniteRange(f[ia].t, 0, n * n)) {
+          out.fill(NaN, t * n * n, (t + 1) * n * n); // non-finite A (common.ts)
+          return;
+        }
         const r = solveLyapunovSchur(f[ia].t, f[ia].z, n, mat(q.data, iq, n), p.transposed);
         if (r.info !== 0) {
           const scale = 2 * normMax(f[ia].t);

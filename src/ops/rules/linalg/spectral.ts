@@ -26,7 +26,7 @@ import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../e
 import { eigh as eighKernel, symCongruence } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
 import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, sum, unsqueeze, where } from "../../api.js";
-import { FactorCache, batchShape, broadcastBatch, forEachBatch, mat, plus, sym } from "./common.js";
+import { FactorCache, batchShape, broadcastBatch, forEachBatch, isFiniteLower, mat, plus, sym } from "./common.js";
 import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
 export interface EighFactors {
@@ -76,6 +76,12 @@ export function eighFactors(a: Tensor, cache: EighCache, op: string): EighFactor
     const nb = sizeOf(batchShape(a));
     const w = new Float64Array(nb * n), v = new Float64Array(nb * n * n);
     for (let b = 0; b < nb; b++) {
+      if (!isFiniteLower(a.data, b * n * n, n)) {
+        // non-finite policy (common.ts): the triangle read has a NaN/±Inf → NaN values and vectors
+        w.fill(NaN, b * n, (b + 1) * n);
+        v.fill(NaN, b * n * n, (b + 1) * n * n);
+        continue;
+      }
       const r = eighKernel(mat(a.data, b, n), n, true);
       if (r.info >= 0)
         throw new ConvergenceError(op, `the eigenvalue iteration did not converge${nb > 1 ? ` (batch element ${b})` : ""} (failing index ${r.info}); is the input finite?`, NaN, 0);
@@ -281,7 +287,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     //   D̄̃_ab = Σ_c f^[2](λ_a, λ_b, λ_c) (Ẽ_ca G̃_cb + G̃_ac Ẽ_bc),  Ā = sym(U D̄̃ Uᵀ),  G̃ = Uᵀ L̄ U.
     name: "linalg.matrixFunction (Fréchet derivative)",
     forward: ([a, e], p) => {
-      const ac = new Tensor(a.data, a.shape), ec = new Tensor(e.data, e.shape);
+      const ac = a._alias(), ec = e._alias();
       return symFrechetValue(ac, ec, p);
     },
     vjp: (ct: Tensor, [a, e], _out, p, needs) => {

@@ -31,7 +31,7 @@ import { ConvergenceError, NonDifferentiableError } from "../../../errors.js";
 import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
-import { batchShape, block, cols, mat, minus, plus, rows, sym } from "./common.js";
+import { batchShape, block, cols, isFiniteLower, isFiniteRange, mat, minus, plus, rows, sym } from "./common.js";
 import { checkValueTies, gapScaleApply, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
 
 export interface SvdParams {
@@ -48,6 +48,13 @@ function svdFactors(a: Tensor, full: boolean, cache: SvdCache): SvdFactors {
     const cu = full ? m : k, cv = full ? n : k;
     const u = new Float64Array(nb * m * cu), s = new Float64Array(nb * k), vt = new Float64Array(nb * cv * n);
     for (let b = 0; b < nb; b++) {
+      if (!isFiniteRange(a.data, b * m * n, m * n)) {
+        // non-finite policy (common.ts): NaN factors, not a ConvergenceError
+        u.fill(NaN, b * m * cu, (b + 1) * m * cu);
+        s.fill(NaN, b * k, (b + 1) * k);
+        vt.fill(NaN, b * cv * n, (b + 1) * cv * n);
+        continue;
+      }
       const r = svdKernel(mat(a.data, b, m, n), m, n, full ? "full" : "thin");
       if (r.info >= 0)
         throw new ConvergenceError("linalg.svd", `the bidiagonal SVD did not converge${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, 0);
@@ -67,6 +74,10 @@ export function svdValues(a: Tensor): Tensor {
   const nb = sizeOf(batchShape(a));
   const s = new Float64Array(nb * k);
   for (let b = 0; b < nb; b++) {
+    if (!isFiniteRange(a.data, b * m * n, m * n)) {
+      s.fill(NaN, b * k, (b + 1) * k);
+      continue;
+    }
     const r = svdKernel(mat(a.data, b, m, n), m, n, "none");
     if (r.info >= 0) throw new ConvergenceError("linalg.svdvals", `the bidiagonal SVD did not converge${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, 0);
     s.set(r.s, b * k);
@@ -274,6 +285,10 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const out = new Float64Array(nb * n * m);
       for (let b = 0; b < nb; b++) {
         const o = b * n * m;
+        if (p.hermitian ? !isFiniteLower(a.data, b * n * n, n) : !isFiniteRange(a.data, b * m * n, m * n)) {
+          out.fill(NaN, o, o + n * m); // non-finite policy (common.ts)
+          continue;
+        }
         if (p.hermitian) {
           const r = eighKernel(mat(a.data, b, n), n, true);
           if (r.info >= 0) throw new ConvergenceError("linalg.pinv", "the eigenvalue iteration did not converge; is the input finite?", NaN, 0);

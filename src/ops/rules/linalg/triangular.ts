@@ -10,7 +10,7 @@ import { choleskyBackward, choleskyFactor, lowerHalfTN } from "../../../kernels/
 import { qr as qrKernel } from "../../../kernels/qr.js";
 import { add, concat, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { batchShape, block, broadcastBatch, forEachBatch, mat, minus, plus, sym } from "./common.js";
+import { batchShape, block, broadcastBatch, forEachBatch, isFiniteLower, mat, minus, plus, sym } from "./common.js";
 import { apply } from "../../dispatch.js";
 import { lowerHalfApply, triSolvePrim, type TriOpts } from "./prims.js";
 
@@ -92,6 +92,11 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const nb = sizeOf(batchShape(a));
       const out = new Float64Array(a.size);
       for (let b = 0; b < nb; b++) {
+        if (!isFiniteLower(a.data, b * n * n, n)) {
+          // non-finite policy: NaN in the triangle that is read gives a NaN factor, not "not positive definite"
+          for (let i = 0; i < n; i++) out.fill(NaN, b * n * n + i * n, b * n * n + i * n + i + 1);
+          continue;
+        }
         const r = choleskyFactor(mat(a.data, b, n), n);
         if (r.info >= 0)
           throw new NotPositiveDefiniteError(
