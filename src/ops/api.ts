@@ -11,6 +11,7 @@ import { ArgumentError, ShapeError } from "../errors.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
+import { reduce as reduceKernel } from "../kernels/reduce.js";
 
 export type TensorLike = Tensor | number | NestedArray;
 
@@ -60,12 +61,23 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
   return apply(rules.where, [asTensor(cond), asTensor(x), asTensor(y)], null);
 }
 
-/** Clamp into [min, max] (either bound may be omitted). Gradient 1 inside, 0 outside. */
+/**
+ * Clamp into [min, max] (either bound may be omitted; min > max gives max, as in PyTorch).
+ * PyTorch's subgradient: gradient 1 for x inside the closed interval (bounds included),
+ * 0 outside; a tensor bound gets the gradient where it is selected. NaN in x or in a
+ * bound gives NaN. Written as where(x beyond the bound, bound, x) with a constant mask.
+ */
 export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   let out = asTensor(x);
-  if (min !== undefined && min !== null) out = maximum(out, min);
-  if (max !== undefined && max !== null) out = minimum(out, max);
+  if (min !== undefined && min !== null) out = clampSide(out, asTensor(min), "belowOrNaN");
+  if (max !== undefined && max !== null) out = clampSide(out, asTensor(max), "aboveOrNaN");
   return out;
+}
+
+function clampSide(x: Tensor, bound: Tensor, op: "belowOrNaN" | "aboveOrNaN"): Tensor {
+  const shape = broadcastShapes("clamp", x.shape, bound.shape);
+  const mask = new Tensor(ew.binary(op, x.data, x.shape, bound.data, bound.shape, shape), shape);
+  return where(mask, bound, x);
 }
 
 // Non-differentiable elementwise functions: their results are constants.
@@ -99,6 +111,12 @@ function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axes: A
   const t = asTensor(x);
   const ax = normAxes(prim, axes, t.ndim);
   if (ax.length === 0) return t;
+  if ((prim === "max" || prim === "min") && t.size === 0) {
+    // the maximum of no numbers is undefined (PyTorch raises too); ±Infinity would be a silently wrong number
+    const empty = ax.find((a) => t.shape[a] === 0);
+    if (empty !== undefined && sizeOf(reducedShape(t.shape, ax, false)) > 0)
+      throw new ShapeError(prim, `cannot reduce over axis ${empty} of size 0 (input shape ${fmtShape(t.shape)}): the ${prim === "max" ? "maximum" : "minimum"} of no numbers is undefined`);
+  }
   return apply(rules[prim], [t], { axes: ax, keepdims });
 }
 export const sum = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("sum", x, axes, keepdims);
@@ -126,7 +144,8 @@ export function variance(x: TensorLike, axes?: Axes, keepdims = false, correctio
 export function logsumexp(x: TensorLike, axes?: Axes, keepdims = false): Tensor {
   const t = asTensor(x);
   const ax = normAxes("logsumexp", axes, t.ndim);
-  const m = detachConst(max(t, ax, true));
+  // the (constant) maximum from the kernel: over an empty axis it is −∞, and logsumexp of nothing is log 0 = −∞
+  const m = new Tensor(reduceKernel("max", t.data, t.shape, ax), reducedShape(t.shape, ax, true));
   const mFinite = where(isFiniteT(m), m, 0);
   const s = log(sum(exp(sub(t, mFinite)), ax, true));
   const out = add(s, mFinite);
@@ -141,10 +160,6 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x);
   return sub(t, logsumexp(t, axis, true));
-}
-
-function detachConst(t: Tensor): Tensor {
-  return new Tensor(t.data, t.shape);
 }
 
 function isFiniteT(t: Tensor): Tensor {
