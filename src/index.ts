@@ -13,7 +13,7 @@ export { Generator, manualSeed } from "./tensor/random.js";
 export { broadcastShapes, type Shape } from "./tensor/shape.js";
 export {
   treeFlatten, treeFlattenWithPath, treeUnflatten, treeLeaves, treeMap, treeStructure, formatPath, TreeDef,
-  type Tree, type TensorTree, type PathEntry, type UnflattenOptions,
+  treeLeavesLike, type Tree, type TensorTree, type NullArray, type PathEntry, type UnflattenOptions,
 } from "./tree/index.js";
 export * from "./ops/api.js";
 export { isGradEnabled } from "./tensor/meta.js";
@@ -22,7 +22,10 @@ export {
 } from "./autodiff/engine.js";
 export {
   grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,
-  type TensorFn, type MultiFn, type ArgnumsOption, type JacobianOptions,
+  MAX_JACOBIAN_ENTRIES,
+  type TensorFn, type MultiFn, type ArgnumsOption, type JacobianOptions, type HessianOptions, type GradOptions as GradTransformOptions,
+  type AuxOption, type Argnums, type TransformArg, type TransformArgs, type TangentTree, type TangentArgs, type ArgTree, type ArgsTree,
+  type GradResult, type JacobianTree, type VjpResult,
 } from "./autodiff/transforms.js";
 export {
   autogradGraph, toDot, toMermaid, type AutogradGraph, type GraphNode, type GraphEdge, type GraphNodeKind, type GraphOptions,
@@ -42,11 +45,15 @@ export {
   type OpInfo, type Sample, type ErrorSample, type CheckOutcome, type InputStructure,
 } from "./testing/opinfo.js";
 export { allOpInfos, coreOpInfos, linalgOpInfos } from "./testing/opinfo/index.js";
-export { Function, FunctionCtx, type FunctionClass } from "./custom/function.js";
+export {
+  explain, Explanation, printExpr,
+  type ExplainOptions, type ExplainTerm, type ExplainInput, type ExplainDefinition, type ExprNode, type OpNode, type SymRole, type ElementwiseName, type OpName,
+} from "./explain/index.js";
+export { Function, FunctionCtx, type FunctionClass, type ForwardArgs, type ForwardResult } from "./custom/function.js";
 export {
   customVjp, customJvp, type CustomVjpRules, type CustomVjpOptions, type CustomJvpOptions, type CustomOptions, type JvpRule,
 } from "./custom/custom.js";
-export { DEFAULT_MATERIALIZE_LIMIT, MAX_JACOBIAN_ENTRIES, type TransposeMode } from "./custom/core.js";
+export { DEFAULT_MATERIALIZE_LIMIT, type TransposeMode } from "./custom/core.js";
 export {
   implicitRoot, fixedPoint, fixedPointIteration, inverseOf, newtonKrylov,
   type ImplicitRootOptions, type ImplicitOptions, type SolverResult, type FixedPointOptions, type FixedPointIterationOptions,
@@ -57,3 +64,4 @@ export {
 } from "./custom/linsolve/index.js";
 export * as linsolve from "./custom/linsolve/index.js";
 export * as linalg from "./linalg/index.js";
+export * as optim from "./optim/index.js";

@@ -1,0 +1,607 @@
+/**
+ * optim.minimize: SciPy's `scipy.optimize.minimize` over pytrees, with exact
+ * gradients (one reverse pass per evaluation) and exact Hessian–vector products
+ * (forward-over-reverse) instead of finite differences.
+ *
+ * Methods (all stop when the gradient's inf-norm ‖∇f‖∞ ≤ gtol — the projected
+ * gradient's with bounds — as SciPy's L-BFGS-B and BFGS do):
+ * - "lbfgs": limited-memory BFGS (two-loop recursion, m pairs, H₀ = sᵀy/yᵀy·I)
+ *   with the Moré–Thuente line search (ftol 1e-3, gtol 0.9, xtol 0.1) and the
+ *   step conventions of L-BFGS-B (first step 1/‖d‖, then 1; skip a pair when
+ *   sᵀy ≤ ε·(−gᵀs); after a failed line search, drop the memory and retry
+ *   once along −g), so without bounds it takes SciPy's L-BFGS-B's steps.
+ *   With `bounds` it is a *projected* L-BFGS, simpler than Byrd–Lu–Nocedal–Zhu:
+ *   variables at a bound whose gradient pushes outward are held fixed, the
+ *   L-BFGS direction is computed on the free ones, and the step backtracks
+ *   along the projection arc P(x + αd) until the Armijo condition
+ *   f(P(x+αd)) ≤ f(x) + 1e-4·gᵀ(P(x+αd) − x) holds. No generalized Cauchy point,
+ *   no subspace minimization.
+ * - "bfgs": dense inverse-Hessian BFGS, H₀ scaled by sᵀy/yᵀy after the first step
+ *   (Nocedal–Wright 6.20), Moré–Thuente line search (c₁ 1e-4, c₂ 0.9).
+ * - "cg": nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, gₖ₊₁ᵀ(gₖ₊₁−gₖ)/‖gₖ‖²)),
+ *   restarted along −g when the direction is not a descent direction; c₂ = 0.4 as SciPy.
+ * - "newton-cg": truncated Newton: CG on ∇²f p = −∇f with Hessian–vector products,
+ *   stopped at residual min(½, √‖g‖₁)·‖g‖₁ or at negative curvature, then a Wolfe line search.
+ * - "trust-ncg": trust-region Newton with Steihaug's CG (radius 1 → ≤ 1000, accept when ρ > 0.15).
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { ArgumentError } from "../errors.js";
+import { Dcsrch } from "./linesearch.js";
+import { Objective, dot, normInf, allFinite, axpy } from "./problem.js";
+import { flattenLike, packLeaves } from "./tree.js";
+
+export type MinimizeMethod = "lbfgs" | "bfgs" | "cg" | "newton-cg" | "trust-ncg";
+
+/** What the callback sees after each iteration. */
+export interface IterationInfo<P> {
+  nit: number;
+  x: P;
+  fun: number;
+  /** ‖∇f‖∞ (projected with bounds). */
+  gradNorm: number;
+}
+
+export interface MinimizeOptions<P> {
+  /** Default "lbfgs". */
+  method?: MinimizeMethod;
+  /** Sets gtol and (for lbfgs) ftol, as SciPy's `tol`. */
+  tol?: number;
+  /** Stop when ‖∇f‖∞ ≤ gtol (default 1e-5). */
+  gtol?: number;
+  /** lbfgs: stop when (fₖ − fₖ₊₁)/max(|fₖ|, |fₖ₊₁|, 1) ≤ ftol (default 2.22e-9, SciPy's factr·ε). */
+  ftol?: number;
+  /** Maximum iterations (default 15000 for lbfgs, 200·n otherwise, as SciPy). */
+  maxIter?: number;
+  /** lbfgs: number of stored (s, y) pairs (default 10). */
+  memory?: number;
+  /** Called after each iteration; return true to stop (success false, as SciPy's StopIteration). */
+  callback?: (info: IterationInfo<P>) => boolean | void;
+  /**
+   * Box bounds (lbfgs only): a number for every entry or a tree of x0's structure;
+   * ±Infinity for none. x0 is clipped into the box.
+   */
+  bounds?: { lower?: number | P; upper?: number | P };
+}
+
+/** SciPy's OptimizeResult. */
+export interface MinimizeResult<P> {
+  /** The solution, in x0's tree structure. */
+  x: P;
+  fun: number;
+  /** ∇f at x, in x0's structure. */
+  grad: P;
+  nit: number;
+  nfev: number;
+  /** Gradient evaluations (each evaluation computes f and ∇f together, so ngev = nfev). */
+  ngev: number;
+  /** Hessian–vector products (newton-cg, trust-ncg). */
+  nhev: number;
+  success: boolean;
+  /** 0 converged, 1 iteration limit, 2 line-search failure, 3 non-finite value, 99 stopped by the callback. */
+  status: 0 | 1 | 2 | 3 | 99;
+  message: string;
+}
+
+interface State {
+  x: Float64Array;
+  f: number;
+  g: Float64Array;
+  nit: number;
+}
+
+interface Outcome {
+  status: 0 | 1 | 2 | 3 | 99;
+  message: string;
+}
+
+const EPS = 2.220446049250313e-16;
+const fmt = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+function nonFinite(op: string, nit: number, f: number, g: Float64Array, where: string): Outcome {
+  const what = !Number.isFinite(f) ? `the loss is ${f}` : "the gradient has non-finite entries";
+  return { status: 3, message: `${op}: ${what} at iteration ${nit} (${where}); x is the last iterate with finite values` };
+}
+
+/** Minimizes a scalar function of a pytree (scipy.optimize.minimize). */
+export function minimize<P>(fun: (x: P) => Tensor, x0: P, opts: MinimizeOptions<P> = {}): MinimizeResult<P> {
+  const op = "optim.minimize";
+  const method = opts.method ?? "lbfgs";
+  const methods: MinimizeMethod[] = ["lbfgs", "bfgs", "cg", "newton-cg", "trust-ncg"];
+  if (!methods.includes(method)) throw new ArgumentError(op, `option method must be one of ${methods.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(method)}`);
+  const P = new Objective(op, fun as (x: never) => Tensor, x0);
+  const posOpt = (name: string, v: number | undefined, dflt: number, allowZero = true): number => {
+    if (v === undefined) return dflt;
+    if (typeof v !== "number" || !(v >= 0) || (!allowZero && v === 0) || Number.isNaN(v))
+      throw new ArgumentError(op, `option ${name} must be a number ${allowZero ? "≥ 0" : "> 0"}; got ${String(v)}`);
+    return v;
+  };
+  const gtol = posOpt("gtol", opts.gtol ?? opts.tol, 1e-5);
+  const ftol = posOpt("ftol", opts.ftol ?? opts.tol, 2.220446049250313e-9);
+  const maxIter = posOpt("maxIter", opts.maxIter, method === "lbfgs" ? 15000 : 200 * P.n);
+  if (!Number.isInteger(maxIter)) throw new ArgumentError(op, `option maxIter must be an integer; got ${maxIter}`);
+  const memory = posOpt("memory", opts.memory, 10, false);
+  if (!Number.isInteger(memory)) throw new ArgumentError(op, `option memory must be a positive integer; got ${memory}`);
+  if (opts.callback !== undefined && typeof opts.callback !== "function") throw new ArgumentError(op, `option callback must be a function; got ${String(opts.callback)}`);
+  let lower: Float64Array | null = null, upper: Float64Array | null = null;
+  if (opts.bounds !== undefined) {
+    if (method !== "lbfgs") throw new ArgumentError(op, `option bounds is supported by method "lbfgs" only; got method "${method}"`);
+    const side = (v: number | P | undefined, name: string, dflt: number): Float64Array => {
+      if (v === undefined) return new Float64Array(P.n).fill(dflt);
+      if (typeof v === "number") {
+        if (Number.isNaN(v)) throw new ArgumentError(op, `option bounds.${name} is NaN`);
+        return new Float64Array(P.n).fill(v);
+      }
+      return packLeaves(flattenLike(op, `bounds.${name}`, v, P.treedef, P.shapes, "x0"));
+    };
+    lower = side(opts.bounds.lower, "lower", -Infinity);
+    upper = side(opts.bounds.upper, "upper", Infinity);
+    for (let i = 0; i < P.n; i++)
+      if (!(lower[i] <= upper[i])) throw new ArgumentError(op, `bounds: lower ${lower[i]} > upper ${upper[i]} at flat index ${i}`);
+  }
+
+  const x = P.x0.slice();
+  if (lower !== null && upper !== null) for (let i = 0; i < x.length; i++) x[i] = Math.min(Math.max(x[i], lower[i]), upper[i]);
+  const first = P.fg(x);
+  const st: State = { x, f: first.f, g: first.g, nit: 0 };
+  const report = (gn: number): boolean => {
+    if (opts.callback === undefined) return false;
+    return opts.callback({ nit: st.nit, x: P.tree<P>(st.x), fun: st.f, gradNorm: gn }) === true;
+  };
+  let out: Outcome;
+  if (!Number.isFinite(st.f) || !allFinite(st.g)) out = nonFinite(op, 0, st.f, st.g, "at x0");
+  else {
+    const ctx: Ctx = { op, P, st, gtol, ftol, maxIter, memory, report };
+    switch (method) {
+      case "lbfgs":
+        out = lower !== null && upper !== null ? projectedLbfgs(ctx, lower, upper) : lbfgs(ctx);
+        break;
+      case "bfgs":
+        out = bfgs(ctx);
+        break;
+      case "cg":
+        out = cg(ctx);
+        break;
+      case "newton-cg":
+        out = newtonCg(ctx);
+        break;
+      case "trust-ncg":
+        out = trustNcg(ctx);
+        break;
+    }
+  }
+  return {
+    x: P.tree<P>(st.x), fun: st.f, grad: P.tree<P>(st.g), nit: st.nit, nfev: P.nfev, ngev: P.ngev, nhev: P.nhev,
+    success: out.status === 0, status: out.status, message: out.message,
+  };
+}
+
+interface Ctx {
+  op: string;
+  P: Objective;
+  st: State;
+  gtol: number;
+  ftol: number;
+  maxIter: number;
+  memory: number;
+  report: (gradNorm: number) => boolean;
+}
+
+const converged = (gn: number, gtol: number): Outcome => ({ status: 0, message: `converged: ‖∇f‖∞ = ${fmt(gn)} ≤ gtol = ${fmt(gtol)}` });
+const maxIterOut = (n: number): Outcome => ({ status: 1, message: `stopped: the iteration limit maxIter = ${n} was reached` });
+const stopped = (nit: number): Outcome => ({ status: 99, message: `stopped by the callback at iteration ${nit}` });
+
+type LineSearch = { ok: true; x: Float64Array; f: number; g: Float64Array; stp: number } | { ok: false; reason: string; nonFinite?: { f: number; g: Float64Array } };
+
+/** Moré–Thuente search along d from (x, f, g); at most maxEval evaluations. */
+function wolfeSearch(P: Objective, x: Float64Array, f: number, g: Float64Array, d: Float64Array, stp0: number,
+  ftol: number, gtol: number, xtol: number, maxEval: number, stpmax = 1e10): LineSearch {
+  const gd0 = dot(g, d);
+  const ls = new Dcsrch({ ftol, gtol, xtol, stpmin: 0, stpmax });
+  let stp = ls.iterate(stp0, f, gd0);
+  if (ls.task.startsWith("ERROR")) return { ok: false, reason: ls.task };
+  let last: { x: Float64Array; f: number; g: Float64Array } | null = null;
+  let n = 0;
+  while (ls.task === "FG") {
+    if (n >= maxEval) return { ok: false, reason: `no step satisfying the strong Wolfe conditions in ${maxEval} evaluations` };
+    const xt = axpy(x, stp, d);
+    const r = P.fg(xt);
+    n++;
+    if (!Number.isFinite(r.f) || !allFinite(r.g)) return { ok: false, reason: "non-finite", nonFinite: r };
+    last = { x: xt, f: r.f, g: r.g };
+    stp = ls.iterate(stp, r.f, dot(r.g, d));
+  }
+  if (ls.task.startsWith("ERROR") || last === null) return { ok: false, reason: ls.task };
+  // CONVERGENCE or a WARNING: L-BFGS-B accepts the last evaluated point in both cases
+  return { ok: true, ...last, stp };
+}
+
+function lbfgs(c: Ctx): Outcome {
+  const { P, st } = c;
+  const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
+  let gn = normInf(st.g);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    const d = twoLoop(st.g, S, Y, R);
+    const dnorm = Math.sqrt(dot(d, d));
+    const stp0 = st.nit === 0 ? Math.min(1 / dnorm, 1e10) : 1;
+    const ls = dot(st.g, d) >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, stp0, 1e-3, 0.9, 0.1, 20);
+    if (!ls.ok) {
+      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+      if (S.length > 0) {
+        // L-BFGS-B: refresh the memory and retry from the same point along −g
+        S.length = Y.length = R.length = 0;
+        continue;
+      }
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (SciPy: ABNORMAL_TERMINATION_IN_LNSRCH)` };
+    }
+    const s = new Float64Array(st.x.length), y = new Float64Array(st.x.length);
+    for (let i = 0; i < s.length; i++) {
+      s[i] = ls.x[i] - st.x[i];
+      y[i] = ls.g[i] - st.g[i];
+    }
+    const gsOld = -dot(st.g, s);
+    const fold = st.f;
+    st.x = ls.x;
+    st.f = ls.f;
+    st.g = ls.g;
+    st.nit++;
+    gn = normInf(st.g);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+    if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
+      return { status: 0, message: `converged: relative reduction of f ≤ ftol = ${fmt(c.ftol)} (‖∇f‖∞ = ${fmt(gn)})` };
+    const sy = dot(s, y);
+    if (sy > EPS * gsOld) {
+      if (S.length === c.memory) {
+        S.shift();
+        Y.shift();
+        R.shift();
+      }
+      S.push(s);
+      Y.push(y);
+      R.push(1 / sy);
+    }
+  }
+}
+
+/** d = −H g by the two-loop recursion with H₀ = (sᵀy / yᵀy)·I from the newest pair. */
+function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], R: number[], mask: Uint8Array | null = null): Float64Array {
+  const q = g.slice();
+  if (mask !== null) for (let i = 0; i < q.length; i++) if (mask[i]) q[i] = 0;
+  const k = S.length, alpha = new Float64Array(k);
+  for (let j = k - 1; j >= 0; j--) {
+    alpha[j] = R[j] * dot(S[j], q);
+    const y = Y[j];
+    for (let i = 0; i < q.length; i++) q[i] -= alpha[j] * y[i];
+  }
+  if (k > 0) {
+    const y = Y[k - 1];
+    const gamma = 1 / (R[k - 1] * dot(y, y));
+    for (let i = 0; i < q.length; i++) q[i] *= gamma;
+  }
+  for (let j = 0; j < k; j++) {
+    const s = S[j];
+    const b = R[j] * dot(Y[j], q);
+    for (let i = 0; i < q.length; i++) q[i] += (alpha[j] - b) * s[i];
+  }
+  for (let i = 0; i < q.length; i++) q[i] = mask !== null && mask[i] ? 0 : -q[i];
+  return q;
+}
+
+/** Projected-gradient inf-norm ‖P(x − g) − x‖∞. */
+function projGradNorm(x: Float64Array, g: Float64Array, lo: Float64Array, hi: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = Math.min(Math.max(x[i] - g[i], lo[i]), hi[i]) - x[i];
+    m = Math.max(m, Math.abs(p));
+  }
+  return m;
+}
+
+function projectedLbfgs(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
+  let gn = projGradNorm(st.x, st.g, lo, hi);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  const mask = new Uint8Array(n);
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    // hold the variables at a bound whose gradient points out of the box
+    for (let i = 0; i < n; i++) mask[i] = (st.x[i] <= lo[i] && st.g[i] > 0) || (st.x[i] >= hi[i] && st.g[i] < 0) ? 1 : 0;
+    let d = twoLoop(st.g, S, Y, R, mask);
+    if (dot(st.g, d) >= 0) {
+      d = new Float64Array(n);
+      for (let i = 0; i < n; i++) d[i] = mask[i] ? 0 : -st.g[i];
+    }
+    let stp = st.nit === 0 && S.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
+    let accepted: { x: Float64Array; f: number; g: Float64Array } | null = null;
+    for (let k = 0; k < 20; k++) {
+      const xt = new Float64Array(n);
+      let decrease = 0;
+      for (let i = 0; i < n; i++) {
+        xt[i] = Math.min(Math.max(st.x[i] + stp * d[i], lo[i]), hi[i]);
+        decrease += st.g[i] * (xt[i] - st.x[i]);
+      }
+      const r = P.fg(xt);
+      if (!Number.isFinite(r.f) || !allFinite(r.g)) return nonFinite(c.op, st.nit + 1, r.f, r.g, "at a line-search trial point");
+      if (r.f <= st.f + 1e-4 * decrease) {
+        accepted = { x: xt, f: r.f, g: r.g };
+        break;
+      }
+      // quadratic interpolation of φ(α) along the arc, safeguarded to [0.1, 0.5]·α
+      const a = (r.f - st.f - decrease) / (stp * stp);
+      const next = a > 0 ? -decrease / stp / (2 * a) : 0.5 * stp;
+      stp = Math.min(Math.max(next, 0.1 * stp), 0.5 * stp);
+    }
+    if (accepted === null) {
+      if (S.length > 0) {
+        S.length = Y.length = R.length = 0;
+        continue;
+      }
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: no sufficient decrease along the projection arc in 20 evaluations` };
+    }
+    const s = new Float64Array(n), y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = accepted.x[i] - st.x[i];
+      y[i] = accepted.g[i] - st.g[i];
+    }
+    const fold = st.f;
+    st.x = accepted.x;
+    st.f = accepted.f;
+    st.g = accepted.g;
+    st.nit++;
+    gn = projGradNorm(st.x, st.g, lo, hi);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+    if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
+      return { status: 0, message: `converged: relative reduction of f ≤ ftol = ${fmt(c.ftol)} (projected ‖∇f‖∞ = ${fmt(gn)})` };
+    const sy = dot(s, y);
+    if (sy > EPS * dot(y, y)) {
+      if (S.length === c.memory) {
+        S.shift();
+        Y.shift();
+        R.shift();
+      }
+      S.push(s);
+      Y.push(y);
+      R.push(1 / sy);
+    }
+  }
+}
+
+/** SciPy's first trial step for bfgs / cg: min(1, 1.01·2(f − f_old)/gᵀd), with f_old = f + ‖g‖/2 at the start. */
+function initialStep(f: number, fOld: number, gd: number): number {
+  const a = (1.01 * 2 * (f - fOld)) / gd;
+  return Number.isFinite(a) && a > 0 ? Math.min(1, a) : 1;
+}
+
+function bfgs(c: Ctx): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  let H = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  let first = true;
+  let fOld = st.f + Math.sqrt(dot(st.g, st.g)) / 2;
+  let gn = normInf(st.g);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  const d = new Float64Array(n), Hy = new Float64Array(n);
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s -= H[i * n + j] * st.g[j];
+      d[i] = s;
+    }
+    const gd = dot(st.g, d);
+    const ls = gd >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, initialStep(st.f, fOld, gd), 1e-4, 0.9, 1e-14, 50);
+    if (!ls.ok) {
+      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (desired error not necessarily achieved due to precision loss)` };
+    }
+    const s = new Float64Array(n), y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = ls.x[i] - st.x[i];
+      y[i] = ls.g[i] - st.g[i];
+    }
+    fOld = st.f;
+    st.x = ls.x;
+    st.f = ls.f;
+    st.g = ls.g;
+    st.nit++;
+    gn = normInf(st.g);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+    const sy = dot(s, y);
+    if (!(sy > 0)) continue; // curvature condition failed numerically: keep H
+    if (first) {
+      // Nocedal–Wright (6.20): H₀ = sᵀy / yᵀy · I before the first update
+      const scale = sy / dot(y, y);
+      H = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) H[i * n + i] = scale;
+      first = false;
+    }
+    // H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ = H − ρ(Hy sᵀ + s yᵀH) + (ρ²·yᵀHy + ρ) ssᵀ
+    const rho = 1 / sy;
+    for (let i = 0; i < n; i++) {
+      let t = 0;
+      for (let j = 0; j < n; j++) t += H[i * n + j] * y[j];
+      Hy[i] = t;
+    }
+    const coef = rho * rho * dot(y, Hy) + rho;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) H[i * n + j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + coef * s[i] * s[j];
+  }
+}
+
+function cg(c: Ctx): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  let gn = normInf(st.g);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  let d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = -st.g[i];
+  let fOld = st.f + Math.sqrt(dot(st.g, st.g)) / 2;
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    let gd = dot(st.g, d);
+    if (gd >= 0) {
+      d = new Float64Array(n);
+      for (let i = 0; i < n; i++) d[i] = -st.g[i];
+      gd = dot(st.g, d);
+    }
+    const ls = wolfeSearch(P, st.x, st.f, st.g, d, initialStep(st.f, fOld, gd), 1e-4, 0.4, 1e-14, 50);
+    if (!ls.ok) {
+      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (desired error not necessarily achieved due to precision loss)` };
+    }
+    // Polak–Ribière+: β = max(0, gₖ₊₁ᵀ(gₖ₊₁ − gₖ) / gₖᵀgₖ)
+    const g0 = st.g, g1 = ls.g;
+    let num = 0;
+    for (let i = 0; i < n; i++) num += g1[i] * (g1[i] - g0[i]);
+    const beta = Math.max(0, num / dot(g0, g0));
+    const dn = new Float64Array(n);
+    for (let i = 0; i < n; i++) dn[i] = -g1[i] + beta * d[i];
+    d = dn;
+    fOld = st.f;
+    st.x = ls.x;
+    st.f = ls.f;
+    st.g = ls.g;
+    st.nit++;
+    gn = normInf(st.g);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+  }
+}
+
+function newtonCg(c: Ctx): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  let gn = normInf(st.g);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    // truncated CG on H p = −g (SciPy's _minimize_newtoncg): tolerance min(½, √‖g‖₁)·‖g‖₁
+    let g1 = 0;
+    for (let i = 0; i < n; i++) g1 += Math.abs(st.g[i]);
+    const termcond = Math.min(0.5, Math.sqrt(g1)) * g1;
+    const p = new Float64Array(n), r = st.g.slice(), dir = new Float64Array(n);
+    for (let i = 0; i < n; i++) dir[i] = -r[i];
+    let rr = dot(r, r);
+    for (let k = 0; k < 20 * n; k++) {
+      let rsum = 0;
+      for (let i = 0; i < n; i++) rsum += Math.abs(r[i]);
+      if (rsum <= termcond) break;
+      const Hd = P.hv(st.x, dir);
+      if (!allFinite(Hd)) return nonFinite(c.op, st.nit + 1, st.f, Hd, "in a Hessian–vector product");
+      const curv = dot(dir, Hd);
+      if (curv <= 3 * EPS) {
+        if (k === 0) for (let i = 0; i < n; i++) p[i] = -st.g[i]; // negative curvature at once: steepest descent
+        break;
+      }
+      const alpha = rr / curv;
+      for (let i = 0; i < n; i++) {
+        p[i] += alpha * dir[i];
+        r[i] += alpha * Hd[i];
+      }
+      const rr1 = dot(r, r);
+      const beta = rr1 / rr;
+      rr = rr1;
+      for (let i = 0; i < n; i++) dir[i] = -r[i] + beta * dir[i];
+    }
+    const ls = dot(st.g, p) >= 0 ? ({ ok: false, reason: "the Newton direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, p, 1, 1e-4, 0.9, 1e-14, 50);
+    if (!ls.ok) {
+      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (warning: desired error not necessarily achieved due to precision loss)` };
+    }
+    st.x = ls.x;
+    st.f = ls.f;
+    st.g = ls.g;
+    st.nit++;
+    gn = normInf(st.g);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+  }
+}
+
+/**
+ * Steihaug's truncated CG for min gᵀp + ½pᵀBp, ‖p‖ ≤ Δ: stops on the boundary at
+ * negative curvature or when the iterate leaves the region. Returns p, Bp (tracked,
+ * so the model value needs no extra product) and whether p hit the boundary.
+ */
+export function steihaug(g: Float64Array, Bv: (v: Float64Array) => Float64Array, radius: number, tol: number, maxIter: number,
+  inner: (a: Float64Array, b: Float64Array) => number = dot): { p: Float64Array; Bp: Float64Array; boundary: boolean; bad: boolean } {
+  const n = g.length;
+  const z = new Float64Array(n), Bz = new Float64Array(n), r = g.slice(), d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = -r[i];
+  let rr = inner(r, r);
+  if (Math.sqrt(rr) < tol) return { p: z, Bp: Bz, boundary: false, bad: false };
+  const toBoundary = (Bd: Float64Array) => {
+    // τ ≥ 0 with ‖z + τd‖ = Δ: a τ² + b τ + c = 0
+    const a = inner(d, d), b = 2 * inner(z, d), cc = inner(z, z) - radius * radius;
+    const tau = (-b + Math.sqrt(Math.max(0, b * b - 4 * a * cc))) / (2 * a);
+    const p = new Float64Array(n), Bp = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      p[i] = z[i] + tau * d[i];
+      Bp[i] = Bz[i] + tau * Bd[i];
+    }
+    return { p, Bp, boundary: true, bad: false };
+  };
+  for (let k = 0; k < maxIter; k++) {
+    const Bd = Bv(d);
+    if (!allFinite(Bd)) return { p: z, Bp: Bz, boundary: false, bad: true };
+    const dBd = inner(d, Bd);
+    if (dBd <= 0) return toBoundary(Bd);
+    const alpha = rr / dBd;
+    const zn = new Float64Array(n);
+    for (let i = 0; i < n; i++) zn[i] = z[i] + alpha * d[i];
+    if (Math.sqrt(inner(zn, zn)) >= radius) return toBoundary(Bd);
+    z.set(zn);
+    for (let i = 0; i < n; i++) {
+      Bz[i] += alpha * Bd[i];
+      r[i] += alpha * Bd[i];
+    }
+    const rr1 = inner(r, r);
+    if (Math.sqrt(rr1) < tol) break;
+    const beta = rr1 / rr;
+    rr = rr1;
+    for (let i = 0; i < n; i++) d[i] = -r[i] + beta * d[i];
+  }
+  return { p: z, Bp: Bz, boundary: false, bad: false };
+}
+
+function trustNcg(c: Ctx): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  let radius = 1;
+  const maxRadius = 1000, eta = 0.15;
+  let gn = normInf(st.g);
+  if (gn <= c.gtol) return converged(gn, c.gtol);
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    const g2 = Math.sqrt(dot(st.g, st.g));
+    const x = st.x;
+    const sub = steihaug(st.g, (v) => P.hv(x, v), radius, Math.min(0.5, Math.sqrt(g2)) * g2, Math.max(2 * n, 50));
+    if (sub.bad) return nonFinite(c.op, st.nit + 1, st.f, new Float64Array([NaN]), "in a Hessian–vector product");
+    const xt = axpy(st.x, 1, sub.p);
+    const r = P.fg(xt);
+    if (!Number.isFinite(r.f) || !allFinite(r.g)) return nonFinite(c.op, st.nit + 1, r.f, r.g, "at a trial point");
+    const predicted = -(dot(st.g, sub.p) + 0.5 * dot(sub.p, sub.Bp));
+    const actual = st.f - r.f;
+    const rho = predicted > 0 ? actual / predicted : actual >= 0 && actual === predicted ? 1 : -1;
+    if (rho < 0.25) radius *= 0.25;
+    else if (rho > 0.75 && sub.boundary) radius = Math.min(2 * radius, maxRadius);
+    st.nit++;
+    if (rho > eta) {
+      st.x = xt;
+      st.f = r.f;
+      st.g = r.g;
+    }
+    gn = normInf(st.g);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol);
+    if (radius < 1e-15 * Math.max(1, Math.sqrt(dot(st.x, st.x))))
+      return { status: 2, message: `trust region collapsed at iteration ${st.nit} (radius ${fmt(radius)}): no model decrease is realized; ‖∇f‖∞ = ${fmt(gn)}` };
+  }
+}
