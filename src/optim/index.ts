@@ -13,3 +13,4 @@ export {
   type ExponentialDecayOptions, type CosineDecayOptions, type LinearScheduleOptions, type WarmupCosineDecayOptions,
 } from "./schedules.js";
 export { minimize, type MinimizeMethod, type MinimizeOptions, type MinimizeResult, type IterationInfo } from "./minimize.js";
+export { leastSquares, type LeastSquaresOptions, type LeastSquaresResult } from "./leastsq.js";
