@@ -25,7 +25,7 @@ import { fmtShape, shapesEqual, sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../errors.js";
 import { eigh as eighKernel, symCongruence } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
-import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, sum, unsqueeze, where } from "../../api.js";
+import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, squeeze, sub, sum, unsqueeze, where } from "../../api.js";
 import { FactorCache, batchShape, broadcastBatch, forEachBatch, isFiniteLower, mat, plus, sym } from "./common.js";
 import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
@@ -138,21 +138,45 @@ function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: F
 }
 
 /**
- * A repeated eigenvalue (or singular value) is not differentiable on its own, only symmetric
- * functions of the repeated values are (their cotangents agree on the cluster). Raise otherwise.
+ * Derivatives of eigenvalues (or singular values) at ties. With A = U Λ Uᵀ and a
+ * cluster λᵢ = … = λₖ (group G, size k), the perturbed values of the cluster are
+ * the eigenvalues of U_Gᵀ dA U_G — a multiset: symmetric functions of them
+ * (sum, product, the cluster's projector) are differentiable, a single λᵢ is
+ * not (λ_max is convex with subdifferential conv{u uᵀ : u in the eigenspace}).
+ * The convention (as max/min ties, docs/reliability.md): inside a cluster the
+ * cotangents are replaced by their mean, i.e. the gradient of λ_G's mean is
+ * shared evenly —
+ *   VJP  Ā = Σ_G mean_G(λ̄) U_G U_Gᵀ + …,   JVP  dλᵢ = tr(U_Gᵀ dA U_G)/k  (i ∈ G),
+ * basis independent, exact for symmetric functions (their cotangents already
+ * agree on the cluster), the centre of the subdifferential for λ_max/λ_min, and
+ * 0 for cond at an orthogonal matrix (a minimum). `ties` are the pairs found by
+ * separationMask; clusters are their connected components. The map is a
+ * constant linear operator (a block-averaging matrix), so it differentiates.
  */
-export function checkValueTies(op: string, ties: [number, number, number][], g: Tensor, w: Float64Array, n: number, what: string): void {
-  if (ties.length === 0) return;
+export function tieAverage(g: Tensor, ties: [number, number, number][], n: number): Tensor {
+  if (ties.length === 0) return g;
   const nb = sizeOf(g.shape.slice(0, -1));
+  const parent = new Int32Array(nb * n);
+  for (let i = 0; i < parent.length; i++) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
   for (const [b, i, k] of ties) {
-    let scale = 0;
-    for (let q = 0; q < n; q++) scale = Math.max(scale, Math.abs(g.data[b * n + q]));
-    if (Math.abs(g.data[b * n + i] - g.data[b * n + k]) > 1e-8 * scale)
-      throw new NonDifferentiableError(
-        op,
-        `${what}s ${i} and ${k}${nb > 1 ? ` (batch element ${b})` : ""} are equal (${w[b * n + i]} vs ${w[b * n + k]}) and the loss treats them differently; a repeated ${what} is not differentiable on its own, only symmetric functions of the repeated values (their sum, their product, …) are`,
-      );
+    const ri = find(b * n + i), rk = find(b * n + k);
+    if (ri !== rk) parent[Math.max(ri, rk)] = Math.min(ri, rk);
   }
+  const size = new Float64Array(nb * n);
+  for (let i = 0; i < parent.length; i++) size[find(i)]++;
+  // M[b, i, j] = 1/k when i, j lie in the same cluster of size k (1 on the diagonal of untied values)
+  const m = new Float64Array(nb * n * n);
+  for (let b = 0; b < nb; b++)
+    for (let i = 0; i < n; i++) {
+      const ri = find(b * n + i);
+      for (let j = 0; j < n; j++) if (find(b * n + j) === ri) m[(b * n + i) * n + j] = 1 / size[ri];
+    }
+  const avg = new Tensor(m, [...g.shape.slice(0, -1), n, n]);
+  return squeeze(matmul(unsqueeze(g, -2), avg), -2);
 }
 
 /** V diag(f) Vᵀ for column eigenvectors V, batched (kernel-level, no autodiff). */
@@ -242,7 +266,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(batchShape(v));
       const { mask, ties } = separationMask(w.data, n, nb, p.tol);
-      if (gw !== null) checkValueTies("linalg.eigh", ties, gw, w.data, n, "eigenvalue");
+      if (gw !== null) gw = tieAverage(gw, ties, n); // ties share the cotangent evenly (see tieAverage)
       let inner: Tensor | null;
       if (gv !== null) {
         const j = matmulT(v, gv, true, false);
@@ -257,8 +281,8 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(batchShape(v));
       const pm = symCongruenceApply(mT(v), da); // Uᵀ sym(dA) U
-      const { mask } = separationMask(w.data, n, nb, p.tol);
-      return [diagonal(pm), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
+      const { mask, ties } = separationMask(w.data, n, nb, p.tol);
+      return [tieAverage(diagonal(pm), ties, n), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
     },
   },
 

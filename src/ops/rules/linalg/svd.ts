@@ -32,7 +32,7 @@ import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
 import { batchShape, block, cols, isFiniteLower, isFiniteRange, mat, minus, plus, rows, sym } from "./common.js";
-import { checkValueTies, gapScaleApply, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
+import { tieAverage, gapScaleApply, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
 
 export interface SvdParams {
   /** Outputs [U, S, Vh]; full: U m×m and Vh n×n. */
@@ -217,7 +217,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       }
       if (gu1 === null && gs === null && gvh1 === null) return [null];
       const { pair, pairSum, ties, nonzero, zeros } = svdMasks(s, p.tol);
-      if (gs !== null) checkValueTies("linalg.svd", ties, gs, s.data, k, "singular value");
+      if (gs !== null) gs = tieAverage(gs, ties, k); // ties share the cotangent evenly (spectral.ts, tieAverage)
       const j = gu1 === null ? null : matmulT(u1, gu1, true, false); // Uᵀ Ū
       const kk = gvh1 === null ? null : matmulT(vh1, gvh1, false, true); // Vᵀ V̄ = Vh V̄hᵀ
       checkSvdTies(ties, s, j, kk, p.tol);
@@ -249,9 +249,9 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const m = rows(a), n = cols(a), k = Math.min(m, n);
       const u1 = p.full && m > k ? block(u, null, [0, k]) : u;
       const vh1 = p.full && n > k ? block(vh, [0, k], null) : vh;
-      const { pair, pairSum, nonzero } = svdMasks(s, p.tol);
+      const { pair, pairSum, nonzero, ties } = svdMasks(s, p.tol);
       const dp = matmulT(matmulT(u1, da, true, false), vh1, false, true); // Uᵀ dA V
-      const ds = diagonal(dp);
+      const ds = tieAverage(diagonal(dp), ties, k);
       // Uᵀ dU = F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  Vᵀ dV = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)]
       const a1 = gapScaleApply(s, sym(dp), null, pair.data, false, false), a2 = gapScaleApply(s, dp, null, pairSum.data, true, true);
       let du = matmul(u1, add(a1, a2));

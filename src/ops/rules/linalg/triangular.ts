@@ -10,7 +10,7 @@ import { choleskyBackward, choleskyFactor, lowerHalfTN } from "../../../kernels/
 import { qr as qrKernel } from "../../../kernels/qr.js";
 import { add, concat, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { batchShape, block, broadcastBatch, forEachBatch, isFiniteLower, mat, minus, plus, sym } from "./common.js";
+import { EPS, batchShape, block, broadcastBatch, forEachBatch, isFiniteLower, mat, minus, plus, sym } from "./common.js";
 import { apply } from "../../dispatch.js";
 import { lowerHalfApply, triSolvePrim, type TriOpts } from "./prims.js";
 
@@ -219,6 +219,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
           gq1 = sub(block(gq, null, [0, n]), matmul(matmulT(q2, gq2, false, true), q1));
         }
       }
+      checkQrRank(a, r1);
       return [qrBackward(q1, r1, gq1, gr1)];
     },
     jvp: ([da], [a], [q, r]: Tensor[], { mode }) => {
@@ -227,6 +228,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const split = mode === "complete" && m > n;
       const q1 = split ? block(q, null, [0, n]) : q;
       const r1 = split ? block(r, [0, n], null) : r;
+      checkQrRank(a, r1);
       const dar = triSolvePrim(r1, da, { upper: true, left: false, unitriangular: false, trans: false }, "linalg.qr"); // dA R⁻¹
       const c = matmulT(q1, dar, true, false);
       const cp = add(triu(c), mT(tril(c, -1)));
@@ -260,6 +262,33 @@ function qrBackward(q: Tensor, r: Tensor, gq: Tensor | null, gr: Tensor | null):
 }
 
 /** Raise unless the symmetric-gauge condition holds: K = Q₂ᵀ Q̄₂ must be symmetric. */
+/**
+ * QR's derivative divides by the diagonal of R (dQ = dA R⁻¹ − Q C⁺): at a rank-deficient A
+ * the later columns of Q are an arbitrary completion and the derivative does not exist
+ * (R[j, j] = ‖component of aⱼ orthogonal to a₀…aⱼ₋₁‖ has a kink like |x| at 0). Numerically
+ * rank-deficient — |R[j, j]| ≤ max(m, n)·ε·‖A‖_F, the rank tolerance of matrixRank — raises
+ * NonDifferentiableError instead of returning a gradient of size 1/(ε‖A‖) ≈ 1e15.
+ * NaN entries fail the comparison (the gradient is NaN, per the non-finite policy).
+ */
+function checkQrRank(a: Tensor, r: Tensor): void {
+  const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
+  const k = r.shape[r.ndim - 1], rr = r.shape[r.ndim - 2];
+  const nb = sizeOf(batchShape(a));
+  for (let b = 0; b < nb; b++) {
+    let fro = 0;
+    for (let i = b * m * n; i < (b + 1) * m * n; i++) fro += a.data[i] * a.data[i];
+    const tol = Math.max(m, n) * EPS * Math.sqrt(fro);
+    for (let j = 0; j < Math.min(k, rr); j++) {
+      const d = Math.abs(r.data[b * rr * k + j * k + j]);
+      if (d <= tol)
+        throw new NonDifferentiableError(
+          "linalg.qr",
+          `A${nb > 1 ? ` (batch element ${b})` : ""} is numerically rank-deficient: |R[${j}, ${j}]| = ${d.toExponential(2)} ≤ max(m, n)·ε·‖A‖_F = ${tol.toExponential(2)}, where Q and R are not differentiable (their derivative divides by R[${j}, ${j}]); differentiate through a rank-revealing quantity (e.g. linalg.svd's projector U Uᵀ) or perturb A`,
+        );
+    }
+  }
+}
+
 function checkGauge(k: Tensor): void {
   const n = k.shape[k.ndim - 1];
   const nb = sizeOf(batchShape(k));
