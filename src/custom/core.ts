@@ -32,8 +32,8 @@ import { enableGrad, gradients, noGrad } from "../autodiff/engine.js";
 
 /** Input entries above which a black-box linear operator's Jacobian is not materialized (a 32×32 matrix). */
 export const DEFAULT_MATERIALIZE_LIMIT = 1024;
-/** Jacobian entries (output entries × input entries) above which materialization is refused (32 MiB). */
-export const MAX_JACOBIAN_ENTRIES = 1 << 22;
+import { MAX_JACOBIAN_ENTRIES } from "../autodiff/transforms.js";
+export { MAX_JACOBIAN_ENTRIES };
 
 export type TransposeMode = "auto" | "autodiff" | "materialize";
 
@@ -125,7 +125,7 @@ function zerosOf(shape: readonly number[]): Tensor {
 }
 
 function plain(x: Tensor): Tensor {
-  return new Tensor(x.data, x.shape);
+  return x._alias();
 }
 
 function leafZeros(shape: readonly number[]): Tensor {
@@ -180,7 +180,7 @@ function guarded(name: string, reason: string, g: Tensor, deps: readonly (Tensor
   const rule: Rule<null> = {
     name: `${name}Backward`,
     onceDifferentiable: true,
-    forward: ([x]) => new Tensor(x.data, x.shape),
+    forward: ([x]) => x._alias(),
     vjp: refuse,
     jvp: refuse,
   };

@@ -33,10 +33,17 @@ import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
 import { applyCustom, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from "./core.js";
 
-/** The context object passed to forward, backward and jvp. Extra fields (ctx.k = 3) may be stored on it. */
-export class FunctionCtx {
+/**
+ * The context object passed to forward, backward and jvp. `Saved` is the tuple
+ * of tensors saved with saveForBackward, so `const [X] = ctx.savedTensors` is
+ * typed `Tensor` (also under noUncheckedIndexedAccess): annotate
+ * `ctx: FunctionCtx<[Tensor]>` in forward and backward alike. Extra fields
+ * (ctx.k = 3) may be stored on it; type them with an intersection,
+ * `ctx: FunctionCtx<[Tensor]> & { k: number }`.
+ */
+export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
   /** User fields, as in PyTorch (ctx.k = 3). */
-  [key: string]: any;
+  [key: string]: unknown;
   private _needs: readonly boolean[];
   private readonly _saved: (Tensor | null)[] = [];
   private readonly _nondiff: Tensor[] = [];
@@ -72,7 +79,7 @@ export class FunctionCtx {
   }
 
   /** Save tensors (inputs, outputs or intermediates) for backward / jvp. */
-  saveForBackward(...tensors: (Tensor | null | undefined)[]): void {
+  saveForBackward(...tensors: Saved): void {
     tensors.forEach((t, i) => {
       if (t !== null && t !== undefined && !(t instanceof Tensor))
         throw new ArgumentError(this._name, `saveForBackward: argument ${i} is not a Tensor (store other values as ctx fields)`);
@@ -85,8 +92,8 @@ export class FunctionCtx {
    * The saved tensors (null where null was saved); inputs and outputs come back
    * as the graph's tensors, so backward stays differentiable in them.
    */
-  get savedTensors(): Tensor[] {
-    return this._saved.map((t) => (t === null ? null : this._binding.map(t))) as Tensor[];
+  get savedTensors(): Saved {
+    return this._saved.map((t) => (t === null ? null : this._binding.map(t))) as Saved;
   }
 
   /** Mark outputs (returned by forward) as non-differentiable: they get no gradient and no tangent. */
@@ -113,12 +120,16 @@ export class FunctionCtx {
   }
 }
 
-/** The static side of a custom Function class. */
+/**
+ * The static side of a custom Function class. forward returns a Tensor or an
+ * array of Tensors; backward one gradient per forward argument (a Tensor or
+ * null, or an array of them); jvp one tangent per output.
+ */
 export interface FunctionClass {
   readonly name: string;
-  forward(ctx: FunctionCtx, ...args: any[]): Tensor | Tensor[];
-  backward?(ctx: FunctionCtx, ...grads: any[]): Tensor | null | undefined | (Tensor | null | undefined)[];
-  jvp?(ctx: FunctionCtx, ...tangents: any[]): Tensor | null | undefined | (Tensor | null | undefined)[];
+  forward(ctx: FunctionCtx<never>, ...args: never[]): Tensor | Tensor[];
+  backward?(ctx: FunctionCtx<never>, ...grads: never[]): Tensor | null | undefined | readonly (Tensor | null | undefined)[];
+  jvp?(ctx: FunctionCtx<never>, ...tangents: never[]): Tensor | null | undefined | readonly (Tensor | null | undefined)[];
   /** Refuse double backward (the backward is not differentiable, e.g. written with raw kernels). */
   onceDifferentiable?: boolean;
   /** Input entries above which a JVP-only black-box function's Jacobian is not materialized (default 1024). */
@@ -131,9 +142,26 @@ export interface FunctionClass {
  * `MyFn.apply(...args)`.
  */
 export class Function {
-  /** Run the function, recording it for reverse mode and propagating forward-mode tangents. */
-  static apply(this: FunctionClass, ...args: any[]): any {
-    const cls = this;
+  /**
+   * Run the function, recording it for reverse mode and propagating
+   * forward-mode tangents. Typed from the subclass's static forward: the
+   * arguments after ctx, and forward's return type.
+   */
+  static apply<C extends FunctionClass>(this: C, ...args: ForwardArgs<C>): ForwardResult<C> {
+    return applyFunction(this, args) as ForwardResult<C>;
+  }
+}
+
+/** The arguments of a Function subclass's apply: its static forward's parameters after ctx. */
+export type ForwardArgs<C extends FunctionClass> = C["forward"] extends (ctx: never, ...args: infer A) => unknown ? A : never;
+/** What a Function subclass's apply returns: its static forward's return type. */
+export type ForwardResult<C extends FunctionClass> = C["forward"] extends (...args: never[]) => infer R ? R : never;
+
+type LooseForward = (ctx: FunctionCtx<(Tensor | null)[]>, ...args: unknown[]) => unknown;
+type LooseDerivative = (ctx: FunctionCtx<(Tensor | null)[]>, ...args: (Tensor | null)[]) => unknown;
+
+function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
+  {
     const name = cls.name && cls.name.length > 0 ? cls.name : "Function";
     if (typeof cls.forward !== "function") throw new ArgumentError(name, "a custom Function needs a static forward(ctx, ...args)");
     const hasBackward = typeof cls.backward === "function", hasJvp = typeof cls.jvp === "function";
@@ -144,7 +172,7 @@ export class Function {
     });
     const binding = new Binding();
     const grad = isGradEnabled();
-    const ctx = new FunctionCtx(name, args.map((a) => a instanceof Tensor && a.requiresGrad && grad), binding);
+    const ctx = new FunctionCtx<(Tensor | null)[]>(name, args.map((a) => a instanceof Tensor && a.requiresGrad && grad), binding);
     const withTensors = (ts: readonly (Tensor | null)[], rest: (a: unknown) => unknown): unknown[] => {
       const a = args.map(rest);
       tensorPos.forEach((p, k) => (a[p] = ts[k]));
@@ -156,19 +184,19 @@ export class Function {
       tensorPos,
       forward(aliases) {
         binding.aliases = aliases;
-        const r = cls.forward(ctx, ...withTensors(aliases, (a) => a));
-        binding.rawOuts = Array.isArray(r) ? r : [r];
+        const r = (cls.forward as LooseForward)(ctx, ...withTensors(aliases, (a) => a));
+        binding.rawOuts = Array.isArray(r) ? (r as Tensor[]) : [r as Tensor];
         return r;
       },
       backward: hasBackward
         ? (ins, outs, cts, needs) => {
           const perArg = args.map(() => false);
           tensorPos.forEach((p, k) => (perArg[p] = needs[k]));
-          return binding.with(ins, outs, () => ctx._withNeeds(perArg, () => cls.backward!(ctx, ...cts)));
+          return binding.with(ins, outs, () => ctx._withNeeds(perArg, () => (cls.backward as LooseDerivative)(ctx, ...cts)));
         }
         : null,
       jvp: hasJvp
-        ? (ins, outs, tangents) => binding.with(ins, outs, () => cls.jvp!(ctx, ...withTensors(tangents, () => null)))
+        ? (ins, outs, tangents) => binding.with(ins, outs, () => (cls.jvp as LooseDerivative)(ctx, ...(withTensors(tangents, () => null) as (Tensor | null)[])))
         : null,
       onceDifferentiable: cls.onceDifferentiable === true,
       materializeGrads: () => ctx._materializeGrads(),

@@ -14,7 +14,7 @@
  * rules keep seeing flat tensor lists, and rebuild the user's structure on the
  * way out; the TypeScript types below keep that structure too.
  */
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, type NestedArray } from "../tensor/tensor.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 
 /** A pytree: a tensor, a static value, or a plain array / object of pytrees. */
@@ -36,7 +36,11 @@ export type Tree =
  */
 export type TensorTree<T> = T extends Tensor
   ? Tensor
-  : T extends readonly unknown[]
+  : T extends number
+    ? null
+    : T extends NestedArray
+      ? NullArray
+      : T extends readonly unknown[]
     ? { -readonly [K in keyof T]: TensorTree<T[K]> }
     : T extends (...args: never[]) => unknown
       ? null
@@ -45,6 +49,9 @@ export type TensorTree<T> = T extends Tensor
           ? null
           : { -readonly [K in keyof T]: TensorTree<T[K]> }
         : null;
+
+/** Where a tree holds nested number arrays (static leaves), its gradient holds nulls. */
+export type NullArray = (null | NullArray)[];
 
 /** A path step: an object key or an array index. */
 export type PathEntry = string | number;
@@ -289,4 +296,71 @@ export function treeMap<T>(fn: (x: Tensor, ...rest: Tensor[]) => Tensor, tree: T
 /** The structure of a pytree (treeFlatten(tree).treedef). */
 export function treeStructure(tree: unknown): TreeDef {
   return treeFlatten(tree).treedef;
+}
+
+/**
+ * The tensor leaves of `value`, read at the tensor slots of `treedef` (the
+ * structure of a reference tree, e.g. the primals): containers must match,
+ * static slots are skipped (any value is accepted there: a tangent or a
+ * cotangent of a static leaf carries no information). Where `treedef` has a
+ * tensor and `value` has something else, `convert` may turn it into a tensor
+ * (numbers and nested number arrays); otherwise, and on any structural
+ * mismatch, a ShapeError starting with `op` names the path, both sides, and
+ * what `value` and the reference are (`what`, `ref`: "tangents", "primals").
+ */
+export function treeLeavesLike(
+  op: string, what: string, ref: string, treedef: TreeDef, value: unknown,
+  convert: ((x: unknown) => Tensor | null) | null = null,
+): Tensor[] {
+  const out: Tensor[] = [];
+  const path: PathEntry[] = [];
+  const fail = (n: Node, v: unknown): never => {
+    throw new ShapeError(op, `${what} differ from ${ref} at ${formatPath(path)}: ${ref} have ${describeKind(n)}, ${what} have ${describeValue(v)}`);
+  };
+  const walk = (n: Node, v: unknown): void => {
+    switch (n.kind) {
+      case "static":
+        return;
+      case "tensor": {
+        if (v instanceof Tensor) {
+          out.push(v);
+          return;
+        }
+        const c = convert === null ? null : convert(v);
+        if (c === null) fail(n, v);
+        else out.push(c);
+        return;
+      }
+      case "array": {
+        if (!Array.isArray(v) || v.length !== n.children.length) fail(n, v);
+        const a = v as unknown[];
+        for (let i = 0; i < a.length; i++) {
+          path.push(i);
+          walk(n.children[i], a[i]);
+          path.pop();
+        }
+        return;
+      }
+      case "object": {
+        if (!isPlainObject(v)) return fail(n, v);
+        const keys = Object.keys(v).sort();
+        if (keys.length !== n.keys.length || keys.some((k, i) => k !== n.keys[i])) fail(n, v);
+        n.keys.forEach((k, i) => {
+          path.push(k);
+          walk(n.children[i], v[k]);
+          path.pop();
+        });
+        return;
+      }
+    }
+  };
+  walk(treedef._root, value);
+  return out;
+}
+
+function describeValue(v: unknown): string {
+  if (v instanceof Tensor) return "a tensor";
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (isPlainObject(v)) return `an object with keys {${Object.keys(v).sort().join(", ")}}`;
+  return `the value ${describeStatic(v)}`;
 }

@@ -81,7 +81,7 @@ describe("jvp (forward mode)", () => {
 
   it("rejects tangents of the wrong shape", () => {
     expect(() => jvp(matsq, [randn([2, 2])], [randn([3])])).toThrow(ShapeError);
-    expect(() => jvp(matsq, [randn([2, 2])], [randn([3])])).toThrow(/^jvp: tangent 0 has shape \[3\] but primal 0 has shape \[2, 2\]/);
+    expect(() => jvp(matsq, [randn([2, 2])], [randn([3])])).toThrow(/^jvp: the tangent at \[0\] has shape \[3\] but the primal at \[0\] has shape \[2, 2\]/);
   });
 });
 
@@ -169,7 +169,7 @@ describe("linearize / linearTranspose", () => {
       close(jvpFn(tX, tW), jvp(f, [X, W], [tX, tW]).tangent, 1e-12);
     }
     expect(calls).toBe(3); // only the three reference jvp calls above
-    expect(() => jvpFn(randn([2, 2]), W)).toThrow(/^linearize: tangent 0 has shape \[2, 2\] but primal 0 has shape \[3, 3\]/);
+    expect(() => jvpFn(randn([2, 2]), W)).toThrow(/^linearize: the tangent at \[0\] has shape \[2, 2\] but the primal at \[0\] has shape \[3, 3\]/);
   });
 
   it("linearize of a multi-output function", () => {

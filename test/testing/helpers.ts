@@ -38,7 +38,7 @@ export function inverseFn(name: string, vjp: (G: Tensor, Y: Tensor) => Tensor, j
     (ctx, G: Tensor) => vjp(G, ctx.savedTensors[0]),
     jvp ? (ctx, dX: Tensor) => jvp(dX, ctx.savedTensors[0]) : undefined,
   );
-  return (X: Tensor) => cls.apply(X);
+  return (X: Tensor) => cls.apply(X) as Tensor;
 }
 
 /** X ↦ f(X) with a user VJP of (G, X, Y). */
@@ -59,7 +59,7 @@ export function unaryFn(name: string, f: (X: Tensor) => Tensor, vjp: (G: Tensor,
       return jvp(dX, X, Y);
     } : undefined,
   );
-  return (X: Tensor) => cls.apply(X);
+  return (X: Tensor) => cls.apply(X) as Tensor;
 }
 
 /** (A, B) ↦ f(A, B) with a user VJP returning [Ā, B̄]. */
@@ -75,5 +75,5 @@ export function binaryFn(name: string, f: (A: Tensor, B: Tensor) => Tensor, vjp:
       return vjp(G, A, B);
     },
   );
-  return (A: Tensor, B: Tensor) => cls.apply(A, B);
+  return (A: Tensor, B: Tensor) => cls.apply(A, B) as Tensor;
 }
