@@ -8,7 +8,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode, type Rule } from "../tensor/meta.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
-import { AutogradError, ShapeError } from "../errors.js";
+import { ArgumentError, AutogradError, ShapeError } from "../errors.js";
 import { add, sumToShape } from "../ops/api.js";
 import { onesLike } from "../tensor/create.js";
 
@@ -237,7 +237,7 @@ class Pass {
     const bit = idx < 31 ? 1 << idx : 0;
     if (prev === undefined || prev === null) sum = g;
     else if ((node._owned & bit) !== 0 && g._fw === null) {
-      const a = prev.data, b = g.data;
+      const a = prev._data, b = g._data;
       for (let i = 0; i < a.length; i++) a[i] += b[i];
       return;
     } else {
@@ -329,6 +329,7 @@ function run(
       const opNode = node as OpNode;
       const rule = opNode.rule;
       const inputs = savedInputs(opNode)!;
+      checkSaved(opNode, inputs);
       const nOut = rule.nOut ?? 1;
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {
@@ -365,6 +366,7 @@ function run(
       if (!retainGraph) {
         opNode.inputs = null;
         opNode.out = null;
+        opNode._snaps = null;
       }
     }
     if (results === null) return [];
@@ -389,11 +391,55 @@ function run(
   }
 }
 
+/** Same values (NaN matches NaN; 0 and −0 differ). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x === y ? x === 0 && 1 / x !== 1 / y : x === x || y === y) return false;
+  }
+  return true;
+}
+
+/**
+ * Immutability check before a node's VJP runs: the values it saved are the
+ * values its forward saw. A tensor exposed to user code (its `.data` was read)
+ * before the node saved it was snapshotted then (`_snaps`); one exposed after
+ * keeps the private array it had (`_prev`). Reads cost nothing here: only a
+ * change of values raises. O(size) per exposed saved tensor, nothing for the
+ * others.
+ */
+function checkSaved(node: OpNode, inputs: Tensor[]): void {
+  const snaps = node._snaps;
+  if (snaps !== null)
+    for (let i = 0; i < snaps.length; i += 2) {
+      const t = snaps[i] as Tensor;
+      if (!sameValues(t._data, snaps[i + 1] as Float64Array)) throw modifiedError(node, t);
+    }
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t._prev !== null && node._seq <= t._exposedAt && !sameValues(t._data, t._prev)) throw modifiedError(node, t);
+  }
+  const out = node.out;
+  const outs = out === null ? [] : Array.isArray(out) ? out : [out];
+  for (const t of outs) if (t._prev !== null && node._seq <= t._exposedAt && !sameValues(t._data, t._prev)) throw modifiedError(node, t);
+}
+
+function modifiedError(node: OpNode, t: Tensor): AutogradError {
+  const i = node.inputs!.indexOf(t);
+  const out = node.out;
+  const k = out === null ? -1 : Array.isArray(out) ? out.indexOf(t) : out === t ? 0 : -1;
+  const role = i >= 0 ? `input ${i}` : `output ${k}`;
+  return new AutogradError(node.name, `${role} (shape ${fmtShape(t.shape)}), saved for the backward pass, was modified through .data after the forward pass; ` +
+    "tensors are immutable: build a new tensor (e.g. tensor(x.data) copies) instead of writing into .data, or write only after backward");
+}
+
 let anomalyMode = false;
 
 const hasNonFinite = (t: Tensor | null | undefined): boolean => {
   if (t === null || t === undefined) return false;
-  for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return true;
+  const d = t._data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
   return false;
 };
 
@@ -403,9 +449,9 @@ function checkAnomaly(op: string, ct: Tensor | (Tensor | null)[], inputs: Tensor
   if (cts.some(hasNonFinite)) return; // not this op's doing
   grads.forEach((g, i) => {
     if (!hasNonFinite(g)) return;
-    const bad = Array.from(g!.data).findIndex((v) => !Number.isFinite(v));
+    const bad = Array.from(g!._data).findIndex((v) => !Number.isFinite(v));
     const inputFinite = !hasNonFinite(inputs[i]);
-    throw new AutogradError(op, `the VJP produced ${g!.data[bad]} at flat index ${bad} of the cotangent for input ${i} (shape ${fmtShape(g!.shape)})` +
+    throw new AutogradError(op, `the VJP produced ${g!._data[bad]} at flat index ${bad} of the cotangent for input ${i} (shape ${fmtShape(g!.shape)})` +
       (inputFinite ? " from finite inputs and cotangents: the derivative is undefined or unbounded at this point" : "; the input itself contains non-finite values"));
   });
 }
@@ -416,18 +462,47 @@ function checkAnomaly(op: string, ct: Tensor | (Tensor | null)[], inputs: Tensor
  * numbers into NaN or ±Inf raises an AutogradError naming it.
  */
 export function detectAnomaly<T>(fn: () => T): T {
+  refuseAsync("detectAnomaly", fn);
   const prev = anomalyMode;
   anomalyMode = true;
   try {
-    return fn();
+    return refuseAsyncResult("detectAnomaly", fn());
   } finally {
     anomalyMode = prev;
   }
 }
 
+/**
+ * noGrad, enableGrad and detectAnomaly set a mode for the synchronous extent
+ * of their callback. An async callback would leave the mode after its first
+ * `await`, so the ops after it would run in the caller's mode (recorded under
+ * noGrad, unchecked under detectAnomaly): refused. An AsyncFunction is refused
+ * before it runs; a plain function that returns a promise (or any thenable)
+ * is refused when it returns (its synchronous part ran in the mode; its
+ * promise gets a rejection handler so that the abandoned work cannot crash
+ * the process with an unhandled rejection).
+ */
+function refuseAsync(op: string, fn: unknown): void {
+  if (typeof fn !== "function") throw new ArgumentError(op, `expected a function, got ${fn === null ? "null" : typeof fn}`);
+  const ctor = (fn as { constructor?: { name?: string } }).constructor?.name;
+  if (ctor === "AsyncFunction" || ctor === "AsyncGeneratorFunction")
+    throw new AutogradError(op, `the callback is an async function; ${op} applies to synchronous code only (the mode would end at the first await and the ops after it would silently run outside it). ` +
+      `Call ${op} around the synchronous parts instead: await x; const y = ${op}(() => f(x))`);
+}
+
+function refuseAsyncResult<T>(op: string, r: T): T {
+  if (r !== null && (typeof r === "object" || typeof r === "function") && typeof (r as { then?: unknown }).then === "function") {
+    const p = r as unknown as PromiseLike<unknown>;
+    p.then(undefined, () => undefined);
+    throw new AutogradError(op, `the callback returned a promise; ${op} applies to synchronous code only (the mode ended when the callback returned, so the ops after its first await ran outside it). ` +
+      `Call ${op} around the synchronous parts instead: await x; const y = ${op}(() => f(x))`);
+  }
+  return r;
+}
+
 function detachIfNeeded(g: Tensor): Tensor {
   if (g._node === null) return g;
-  const d = new Tensor(g.data, g.shape);
+  const d = g._alias();
   d._fw = g._fw;
   return d;
 }
@@ -467,9 +542,10 @@ export function gradients(outputs: Tensor | Tensor[], inputs: Tensor[], opts: Gr
 
 /** Run fn with gradient recording disabled (no tape is built). */
 export function noGrad<T>(fn: () => T): T {
+  refuseAsync("noGrad", fn);
   const prev = setGradEnabled(false);
   try {
-    return fn();
+    return refuseAsyncResult("noGrad", fn());
   } finally {
     setGradEnabled(prev);
   }
@@ -477,9 +553,10 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Run fn with gradient recording enabled (inside noGrad, for example). */
 export function enableGrad<T>(fn: () => T): T {
+  refuseAsync("enableGrad", fn);
   const prev = setGradEnabled(true);
   try {
-    return fn();
+    return refuseAsyncResult("enableGrad", fn());
   } finally {
     setGradEnabled(prev);
   }
@@ -487,7 +564,7 @@ export function enableGrad<T>(fn: () => T): T {
 
 /** A tensor with the same values that is cut from the tape and carries no forward tangents. */
 export function detach(x: Tensor): Tensor {
-  return new Tensor(x.data, x.shape);
+  return x._alias();
 }
 
 /** Make a leaf tensor require (or stop requiring) grad. Refused on non-leaf tensors. */

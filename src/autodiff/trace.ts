@@ -68,14 +68,14 @@ function hasLiveTangent(t: Tensor): boolean {
 
 /** A fresh leaf with x's values and shape (no tape history, no tangents). */
 export function probeOf(x: Tensor): Tensor {
-  const p = new Tensor(x.data, x.shape);
+  const p = x._alias();
   p._node = new LeafNode(p);
   return p;
 }
 
 /** x's values as a plain tensor: no tape node, no tangents. */
 export function plain(x: Tensor): Tensor {
-  return x._node === null && x._fw === null ? x : new Tensor(x.data, x.shape);
+  return x._node === null && x._fw === null ? x : x._alias();
 }
 
 /**

@@ -76,7 +76,7 @@ export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike |
 
 function clampSide(x: Tensor, bound: Tensor, op: "belowOrNaN" | "aboveOrNaN"): Tensor {
   const shape = broadcastShapes("clamp", x.shape, bound.shape);
-  const mask = new Tensor(ew.binary(op, x.data, x.shape, bound.data, bound.shape, shape), shape);
+  const mask = new Tensor(ew.binary(op, x._data, x.shape, bound._data, bound.shape, shape), shape);
   return where(mask, bound, x);
 }
 
@@ -84,7 +84,7 @@ function clampSide(x: Tensor, bound: Tensor, op: "belowOrNaN" | "aboveOrNaN"): T
 function nondiffBinary(op: ew.BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const ta = asTensor(a), tb = asTensor(b);
   const shape = broadcastShapes(op, ta.shape, tb.shape);
-  return new Tensor(ew.binary(op, ta.data, ta.shape, tb.data, tb.shape, shape), shape);
+  return new Tensor(ew.binary(op, ta._data, ta.shape, tb._data, tb.shape, shape), shape);
 }
 export const gt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("gt", a, b);
 export const ge = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ge", a, b);
@@ -94,12 +94,12 @@ export const eq = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("eq", 
 export const ne = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ne", a, b);
 export function sign(x: TensorLike): Tensor {
   const t = asTensor(x);
-  return new Tensor(ew.unary("sign", t.data), t.shape);
+  return new Tensor(ew.unary("sign", t._data), t.shape);
 }
 /** 1 where x > 0, else 0 (a constant; the derivative of relu). */
 export function step(x: TensorLike): Tensor {
   const t = asTensor(x);
-  return new Tensor(ew.unary("step", t.data), t.shape);
+  return new Tensor(ew.unary("step", t._data), t.shape);
 }
 
 // ---------------------------------------------------------------------------
@@ -145,7 +145,7 @@ export function logsumexp(x: TensorLike, axes?: Axes, keepdims = false): Tensor 
   const t = asTensor(x);
   const ax = normAxes("logsumexp", axes, t.ndim);
   // the (constant) maximum from the kernel: over an empty axis it is −∞, and logsumexp of nothing is log 0 = −∞
-  const m = new Tensor(reduceKernel("max", t.data, t.shape, ax), reducedShape(t.shape, ax, true));
+  const m = new Tensor(reduceKernel("max", t._data, t.shape, ax), reducedShape(t.shape, ax, true));
   const mFinite = where(isFiniteT(m), m, 0);
   const s = log(sum(exp(sub(t, mFinite)), ax, true));
   const out = add(s, mFinite);
@@ -164,7 +164,7 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
 
 function isFiniteT(t: Tensor): Tensor {
   const o = new Float64Array(t.size);
-  for (let i = 0; i < t.size; i++) o[i] = Number.isFinite(t.data[i]) ? 1 : 0;
+  for (let i = 0; i < t.size; i++) o[i] = Number.isFinite(t._data[i]) ? 1 : 0;
   return new Tensor(o, t.shape);
 }
 

@@ -27,7 +27,7 @@ export function stripLevel(x: Tensor, level: number): Tensor {
     else if (isLevelLive(l.level)) kept.push(l);
   }
   if (!found && kept.length === countLinks(x._fw)) return x;
-  const alias = new Tensor(x.data, x.shape);
+  const alias = x._alias();
   alias._node = x._node;
   alias._outIdx = x._outIdx;
   let fw: TangentLink | null = null;

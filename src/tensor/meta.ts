@@ -4,6 +4,9 @@
  */
 import type { Tensor } from "./tensor.js";
 
+// Storage states (tensor.ts; repeated here because tensor.ts imports this module's values).
+const EXPOSED = 1, SAVED = 2;
+
 /**
  * A differentiation rule for one primitive: forward, VJP and JVP side by side.
  *
@@ -43,6 +46,11 @@ export interface Rule<P = any> {
  */
 let nodeCounter = 0;
 
+/** The sequence number of the most recently created node. */
+export function nodeCount(): number {
+  return nodeCounter;
+}
+
 export interface GradNode {
   readonly isLeaf: boolean;
   readonly name: string;
@@ -72,7 +80,11 @@ export class LeafNode implements GradNode {
   constructor(readonly tensor: Tensor) {}
 }
 
-/** A recorded application of a rule: the tape entry. */
+/**
+ * A recorded application of a rule: the tape entry. Saving a tensor marks it
+ * SAVED (a private one) or snapshots it (an exposed one, whose array user code
+ * may hold): backward checks that the saved values are unchanged (engine.ts).
+ */
 export class OpNode implements GradNode {
   readonly isLeaf = false;
   readonly _seq = ++nodeCounter;
@@ -81,6 +93,8 @@ export class OpNode implements GradNode {
   _ct: Tensor | null = null;
   _slot: (Tensor | null)[] | null = null;
   _owned = 0;
+  /** Exposed tensors saved by this node, each followed by its snapshot at save time; null for none (the usual case). */
+  _snaps: (Tensor | Float64Array)[] | null = null;
   constructor(
     readonly rule: Rule,
     /** Saved inputs (null once the graph is freed after backward). */
@@ -88,10 +102,33 @@ export class OpNode implements GradNode {
     /** The output (single-output rules) or the outputs, as the VJP rule receives them; null once freed. */
     public out: Tensor | Tensor[] | null,
     public params: unknown,
-  ) {}
+  ) {
+    if (inputs !== null) for (let i = 0; i < inputs.length; i++) this._save(inputs[i]);
+    if (out !== null) {
+      if (Array.isArray(out)) for (let i = 0; i < out.length; i++) this._save(out[i]);
+      else this._save(out);
+    }
+  }
+  private _save(t: Tensor): void {
+    const x = t._x;
+    if (x === EXPOSED) (this._snaps ??= []).push(t, snapshot(t));
+    else if (x !== SAVED) t._x = SAVED;
+  }
   get name(): string {
     return this.rule.name;
   }
+}
+
+/** A copy of an exposed tensor's values, reusing the previous one while the values are unchanged. */
+function snapshot(t: Tensor): Float64Array {
+  const d = t._data, s = t._snap;
+  if (s !== null && s.length === d.length) {
+    let same = true;
+    // Object.is: NaN matches NaN, and 0 / −0 differ (a sign change is a change)
+    for (let i = 0; i < d.length; i++) if (!Object.is(s[i], d[i])) { same = false; break; }
+    if (same) return s;
+  }
+  return (t._snap = d.slice());
 }
 
 /** Forward-mode tangent at one nesting level (a singly linked list, innermost level first). */

@@ -6,17 +6,41 @@
  */
 import { ArgumentError } from "../errors.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
-import type { GradNode, TangentLink } from "./meta.js";
+import { nodeCount, type GradNode, type TangentLink } from "./meta.js";
 
 export type DType = "float64";
 
 /** Nested number arrays of any depth (a scalar is depth 0). */
 export type NestedArray = number | NestedArray[];
 
+/**
+ * Storage states of a tensor (`_x`). The array in `_data` is *private* while
+ * only matgrad code holds it: kernels read it, the engine may add into sums it
+ * made, and small arrays may be views on a shared allocation chunk
+ * (kernels/alloc.ts). The first read of the public `.data` *exposes* the
+ * tensor: it gets an array of its own (a copy: one ArrayBuffer of exactly
+ * size·8 bytes, shared with no other tensor), which user code may keep,
+ * transfer or mutate. A tensor saved by a graph node while private is marked
+ * SAVED, so that exposing it later keeps the private array to compare against
+ * at backward (see autodiff/engine.ts, checkSaved).
+ */
+export const PRIVATE = 0, EXPOSED = 1, SAVED = 2;
+
 export class Tensor {
-  /** Row-major float64 values. Treat as read-only. */
-  readonly data: Float64Array;
+  /**
+   * Row-major float64 values, as matgrad's own code uses them (never handed
+   * to user code while private; see PRIVATE). Not public API: read `.data`.
+   */
+  _data: Float64Array;
   readonly shape: Shape;
+  /** Storage state: PRIVATE, EXPOSED or SAVED (private and saved by a graph node). */
+  _x: number = PRIVATE;
+  /** The private array that exposure replaced, if the tensor had been saved by a node (backward compares against it). */
+  _prev: Float64Array | null = null;
+  /** nodeCount() when the tensor was exposed: nodes with a smaller sequence number saved `_prev`. */
+  _exposedAt = 0;
+  /** Snapshot of the exposed array taken when a node last saved this tensor (shared by nodes while the values match). */
+  _snap: Float64Array | null = null;
   /** Reverse-mode node: the op that produced this tensor, or the leaf accumulator. null = no grad. */
   _node: GradNode | null = null;
   /** Which output of `_node` this tensor is. */
@@ -27,8 +51,45 @@ export class Tensor {
   grad: Tensor | null = null;
 
   constructor(data: Float64Array, shape: Shape) {
-    this.data = data;
+    this._data = data;
     this.shape = shape;
+  }
+
+  /**
+   * Row-major float64 values: an array owned by this tensor alone
+   * (`data.buffer.byteLength === size * 8`, offset 0), so it can be
+   * transferred to a worker, structured-cloned or serialized without touching
+   * any other tensor. Tensors are immutable: writing into `data` while a
+   * graph node has saved the tensor for backward makes that backward raise
+   * an AutogradError naming the op (reads are free).
+   */
+  get data(): Float64Array {
+    if (this._x !== EXPOSED) this._expose();
+    return this._data;
+  }
+
+  /** Give the tensor an array of its own that user code may hold (see PRIVATE/EXPOSED). */
+  private _expose(): void {
+    const priv = this._data;
+    const own = new Float64Array(priv.length);
+    own.set(priv);
+    if (this._x === SAVED) {
+      this._prev = priv;
+      this._exposedAt = nodeCount();
+    }
+    this._data = own;
+    this._x = EXPOSED;
+  }
+
+  /**
+   * A tensor with another shape (same size) sharing this one's storage, and
+   * its state: an alias of an exposed tensor is exposed too (user code holds
+   * the array), so graph nodes that save the alias snapshot it.
+   */
+  _alias(shape: Shape = this.shape): Tensor {
+    const t = new Tensor(this._data, shape);
+    if (this._x === EXPOSED) t._x = EXPOSED;
+    return t;
   }
 
   /** Element type (float64 only, for now; the field keeps room for float32 later). */
@@ -37,7 +98,7 @@ export class Tensor {
   }
 
   get size(): number {
-    return this.data.length;
+    return this._data.length;
   }
 
   get ndim(): number {
@@ -56,18 +117,18 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new ArgumentError("item", `only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`);
-    return this.data[0];
+    if (this._data.length !== 1) throw new ArgumentError("item", `only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return this._data[0];
   }
 
   /** A flat copy of the values. */
   toArray(): number[] {
-    return Array.from(this.data);
+    return Array.from(this._data);
   }
 
   /** Nested arrays matching the shape (a number for a 0-d tensor). */
   toNested(): NestedArray {
-    return toNested(this.data, this.shape, 0, 0);
+    return toNested(this._data, this.shape, 0, 0);
   }
 
   toString(opts: { precision?: number } = {}): string {
@@ -85,7 +146,7 @@ function toNested(data: Float64Array, shape: Shape, axis: number, off: number): 
 }
 
 function formatTensor(t: Tensor, precision: number): string {
-  const vals = Array.from(t.data);
+  const vals = Array.from(t._data);
   const allInt = vals.every((v) => Number.isInteger(v) && Math.abs(v) < 1e15);
   const maxAbs = vals.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
   const sci = !allInt && maxAbs !== 0 && (maxAbs >= 1e5 || maxAbs < 1e-3);

@@ -149,7 +149,7 @@ function defaultNames(n: number): string[] {
 }
 
 function plainCopy(x: Tensor): Tensor {
-  return new Tensor(x.data, x.shape);
+  return x._alias();
 }
 
 function toList(op: string, r: Tensor | Tensor[]): Tensor[] {

@@ -102,7 +102,7 @@ function sameData(a: Float64Array, b: Float64Array): boolean {
 
 function dropTape(t: Tensor | null): Tensor | null {
   if (t === null || t._node === null) return t;
-  const d = new Tensor(t.data, t.shape);
+  const d = t._alias();
   d._fw = t._fw;
   return d;
 }
@@ -130,7 +130,7 @@ export function implicitSolution(core: ImplicitCore, x: Tensor, iterations: numb
       const r = core.resolve(th.map(plain));
       const fval = replayNumeric(F, [r.x, ...th.map(plain)], cs.map(plain));
       checkRoot(op, fval.data, r.x, tol, r.iterations);
-      return new Tensor(r.x.data, xShape);
+      return r.x._alias(xShape);
     },
     vjp: (ct: Tensor, inputs, out: Tensor) => {
       const record = isGradEnabled();

@@ -300,7 +300,7 @@ function solveNumeric(
 /** t with the same values and forward tangents but no tape node (results of a VJP that is not recorded). */
 function dropTape(t: Tensor | null): Tensor | null {
   if (t === null || t._node === null) return t;
-  const d = new Tensor(t.data, t.shape);
+  const d = t._alias();
   d._fw = t._fw;
   return d;
 }

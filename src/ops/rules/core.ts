@@ -3,7 +3,7 @@
  * the derivative rules written with differentiable ops so that they can be
  * differentiated again. Un-broadcasting of cotangents happens in the engine.
  */
-import { Tensor } from "../../tensor/tensor.js";
+import { EXPOSED, Tensor } from "../../tensor/tensor.js";
 import type { Rule } from "../../tensor/meta.js";
 import { broadcastShapes, fmtShape, reducedShape, sizeOf } from "../../tensor/shape.js";
 import { ShapeError } from "../../errors.js";
@@ -36,12 +36,12 @@ function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
 function binaryForward(op: ew.BinaryOp, name: string) {
   return ([a, b]: Tensor[]): Tensor => {
     const shape = broadcastShapes(name, a.shape, b.shape);
-    return new Tensor(ew.binary(op, a.data, a.shape, b.data, b.shape, shape), shape);
+    return new Tensor(ew.binary(op, a._data, a.shape, b._data, b.shape, shape), shape);
   };
 }
 
 function unaryForward(op: ew.UnaryOp) {
-  return ([x]: Tensor[]): Tensor => new Tensor(ew.unary(op, x.data), x.shape);
+  return ([x]: Tensor[]): Tensor => new Tensor(ew.unary(op, x._data), x.shape);
 }
 
 /** A unary rule whose derivative is f'(x, out): VJP ct·f', JVP dx·f'. */
@@ -70,22 +70,22 @@ function allFinite(x: Float64Array): boolean {
  */
 function gramOf(a: Tensor, b: Tensor, ta: boolean, tb: boolean, out: Float64Array, n: number, k: number): boolean {
   let x: Tensor, trans: boolean;
-  if (a.data === b.data && ta !== tb && a.shape[0] === b.shape[0]) {
+  if (a._data === b._data && ta !== tb && a.shape[0] === b.shape[0]) {
     // op(A)·op(A)ᵀ: AᵀA when ta, AAᵀ when tb
     x = a;
     trans = ta;
   } else if (ta !== tb || a.shape[0] !== b.shape[1] || a.shape[1] !== b.shape[0]) {
     return false;
-  } else if (transposeSource(a.data) === b.data) {
+  } else if (transposeSource(a._data) === b._data) {
     // A = Bᵀ: BᵀB (no flags) or BBᵀ (both flags)
     x = b;
     trans = !ta;
-  } else if (transposeSource(b.data) === a.data) {
+  } else if (transposeSource(b._data) === a._data) {
     // B = Aᵀ: AAᵀ (no flags) or AᵀA (both flags)
     x = a;
     trans = ta;
   } else return false;
-  gram(trans, n, k, 1, x.data, 0, x.shape[1], out, 0, n);
+  gram(trans, n, k, 1, x._data, 0, x.shape[1], out, 0, n);
   return true;
 }
 
@@ -100,11 +100,11 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
     const out = alloc(m * n);
     // a factor known to be diagonal (diagEmbed, eye: e.g. the cotangent of a trace) scales rows or columns
     // (only when the other factor is finite: GEMM's 0·Inf = NaN must not disappear)
-    if (isKnownDiagonal(a.data, a.shape) && allFinite(b.data)) lay.diagProduct(true, a.data, 0, b.data, 0, bc, tb, m, n, out, 0);
-    else if (isKnownDiagonal(b.data, b.shape) && allFinite(a.data)) lay.diagProduct(false, b.data, 0, a.data, 0, ac, ta, m, n, out, 0);
+    if (isKnownDiagonal(a._data, a.shape) && allFinite(b._data)) lay.diagProduct(true, a._data, 0, b._data, 0, bc, tb, m, n, out, 0);
+    else if (isKnownDiagonal(b._data, b.shape) && allFinite(a._data)) lay.diagProduct(false, b._data, 0, a._data, 0, ac, ta, m, n, out, 0);
     else if (m === n && m > GRAM_BASE && gramOf(a, b, ta, tb, out, m, k)) {
       // C = XᵀX or XXᵀ: one triangle, mirrored (≈ half the flops, exactly symmetric)
-    } else gemm(ta, tb, m, n, k, 1, a.data, 0, ac, b.data, 0, bc, 0, out, 0, n);
+    } else gemm(ta, tb, m, n, k, 1, a._data, 0, ac, b._data, 0, bc, 0, out, 0, n);
     // shape arrays are never mutated: reuse an operand's when it is the output's (square products, chains)
     return new Tensor(out, ar === m && ac === n ? a.shape : br === m && bc === n ? b.shape : [m, n]);
   }
@@ -113,19 +113,19 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   const nb = sizeOf(batch);
   const out = alloc(nb * m * n);
   const na = sizeOf(ba), nbb = sizeOf(bb);
-  const diagA = isKnownDiagonal(a.data, a.shape) && allFinite(b.data);
-  const diagB = !diagA && isKnownDiagonal(b.data, b.shape) && allFinite(a.data);
+  const diagA = isKnownDiagonal(a._data, a.shape) && allFinite(b._data);
+  const diagB = !diagA && isKnownDiagonal(b._data, b.shape) && allFinite(a._data);
   if ((diagA || diagB) && (na === nb || na === 1) && (nbb === nb || nbb === 1)) {
     const sa = na === 1 ? 0 : ar * ac, sb = nbb === 1 ? 0 : br * bc;
     for (let t = 0; t < nb; t++) {
-      if (diagA) lay.diagProduct(true, a.data, t * sa, b.data, t * sb, bc, tb, m, n, out, t * m * n);
-      else lay.diagProduct(false, b.data, t * sb, a.data, t * sa, ac, ta, m, n, out, t * m * n);
+      if (diagA) lay.diagProduct(true, a._data, t * sa, b._data, t * sb, bc, tb, m, n, out, t * m * n);
+      else lay.diagProduct(false, b._data, t * sb, a._data, t * sa, ac, ta, m, n, out, t * m * n);
     }
     return new Tensor(out, [...batch, m, n]);
   }
   if ((na === nb || na === 1) && (nbb === nb || nbb === 1)) {
     // one strided batched GEMM (a shared operand has stride 0): backends may spread it over threads
-    gemmBatched(backend(), ta, tb, m, n, k, 1, a.data, 0, ac, na === 1 ? 0 : ar * ac, b.data, 0, bc, nbb === 1 ? 0 : br * bc, 0, out, 0, n, m * n, nb);
+    gemmBatched(backend(), ta, tb, m, n, k, 1, a._data, 0, ac, na === 1 ? 0 : ar * ac, b._data, 0, bc, nbb === 1 ? 0 : br * bc, 0, out, 0, n, m * n, nb);
     return new Tensor(out, [...batch, m, n]);
   }
   const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
@@ -136,7 +136,7 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
       oa += idx[i] * sa[i];
       ob += idx[i] * sb[i];
     }
-    gemm(ta, tb, m, n, k, 1, a.data, oa * ar * ac, ac, b.data, ob * br * bc, bc, 0, out, t * m * n, n);
+    gemm(ta, tb, m, n, k, 1, a._data, oa * ar * ac, ac, b._data, ob * br * bc, bc, 0, out, t * m * n, n);
     for (let i = batch.length - 1; i >= 0; i--) {
       if (++idx[i] < batch[i]) break;
       idx[i] = 0;
@@ -150,7 +150,7 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
 
 function reduceForward(op: "sum" | "max" | "min" | "prod") {
   return ([x]: Tensor[], p: ReduceParams): Tensor =>
-    new Tensor(reduce(op, x.data, x.shape, p.axes), reducedShape(x.shape, p.axes, p.keepdims));
+    new Tensor(reduce(op, x._data, x.shape, p.axes), reducedShape(x.shape, p.axes, p.keepdims));
 }
 
 /** Reshape a reduced tensor back to keepdims form so it broadcasts against the input. */
@@ -161,7 +161,7 @@ function keep(t: Tensor, x: Tensor, p: ReduceParams): Tensor {
 /** For max/min: the (constant) weights 1/count on the extremal entries, 0 elsewhere (ties share equally). */
 function extremalWeights(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
   const mask = eq(x, keep(out, x, p));
-  const count = reduce("sum", mask.data, mask.shape, p.axes);
+  const count = reduce("sum", mask._data, mask.shape, p.axes);
   const countT = new Tensor(count, reducedShape(x.shape, p.axes, true));
   return div(mask, countT);
 }
@@ -182,7 +182,7 @@ function extremalRule(name: "max" | "min"): Rule<ReduceParams> {
  */
 function prodOthers(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
   let hasZero = false;
-  for (let i = 0; i < x.size; i++) if (x.data[i] === 0) { hasZero = true; break; }
+  for (let i = 0; i < x.size; i++) if (x._data[i] === 0) { hasZero = true; break; }
   if (!hasZero) return div(keep(out, x, p), x);
   // move reduced axes last and flatten them: x2 is [outer…, r]
   const kept = x.shape.map((_, i) => i).filter((i) => !p.axes.includes(i));
@@ -311,7 +311,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     name: "tanhGrad",
     forward: ([c, y]) => {
       const o = alloc(c.size);
-      const cd = c.data, yd = y.data;
+      const cd = c._data, yd = y._data;
       for (let i = 0; i < o.length; i++) o[i] = cd[i] * (1 - yd[i] * yd[i]);
       return new Tensor(o, c.shape);
     },
@@ -333,7 +333,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     name: "sigmoidGrad",
     forward: ([c, y]) => {
       const o = alloc(c.size);
-      const cd = c.data, yd = y.data;
+      const cd = c._data, yd = y._data;
       for (let i = 0; i < o.length; i++) o[i] = cd[i] * yd[i] * (1 - yd[i]);
       return new Tensor(o, c.shape);
     },
@@ -347,7 +347,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   mulScalar: {
     // x·s for a number s: d(x·s) = s·dx. Named "mul": it is mul with a constant that needs no tensor.
     name: "mul",
-    forward: ([x], { s }) => new Tensor(ew.scale(x.data, s), x.shape),
+    forward: ([x], { s }) => new Tensor(ew.scale(x._data, s), x.shape),
     vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.mulScalar, [ct], p)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.mulScalar, [dx], p)),
   },
@@ -356,10 +356,10 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     name: "powScalar",
     forward: ([x], { p }) => {
       const o = alloc(x.size);
-      if (p === 2) for (let i = 0; i < o.length; i++) o[i] = x.data[i] * x.data[i];
-      else if (p === -1) for (let i = 0; i < o.length; i++) o[i] = 1 / x.data[i];
-      else if (p === 0.5) for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x.data[i]);
-      else for (let i = 0; i < o.length; i++) o[i] = Math.pow(x.data[i], p);
+      if (p === 2) for (let i = 0; i < o.length; i++) o[i] = x._data[i] * x._data[i];
+      else if (p === -1) for (let i = 0; i < o.length; i++) o[i] = 1 / x._data[i];
+      else if (p === 0.5) for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x._data[i]);
+      else for (let i = 0; i < o.length; i++) o[i] = Math.pow(x._data[i], p);
       return new Tensor(o, x.shape);
     },
     vjp: (ct: Tensor, [x], _out, { p }) => [p === 0 ? null : p === 1 ? ct : mul(ct, mul(pow(x, p - 1), p))],
@@ -370,7 +370,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     nondiff: [0],
     forward: ([c, x, y]) => {
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
-      return new Tensor(ew.where(c.data, c.shape, x.data, x.shape, y.data, y.shape, shape), shape);
+      return new Tensor(ew.where(c._data, c.shape, x._data, x.shape, y._data, y.shape, shape), shape);
     },
     vjp: (ct: Tensor, [c]) => [null, where(c, ct, 0), where(c, 0, ct)],
     jvp: ([, dx, dy], [c]) => (dx === null && dy === null ? null : where(c, dx ?? 0, dy ?? 0)),
@@ -393,16 +393,16 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
 
   reshape: {
     name: "reshape",
-    forward: ([x], { shape }) => new Tensor(x.data, shape),
+    forward: ([x], { shape }) => x._alias(shape),
     vjp: (ct: Tensor, [x]) => [reshape(ct, x.shape)],
     jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : reshape(dx, shape)),
   },
   permute: {
     name: "permute",
     forward: ([x], { perm }) => {
-      const out = new Tensor(lay.permute(x.data, x.shape, perm), perm.map((p) => x.shape[p]));
+      const out = new Tensor(lay.permute(x._data, x.shape, perm), perm.map((p) => x.shape[p]));
       // a matrix transpose is recorded so that matmul(Xᵀ, X) is recognized as a Gram product
-      if (perm.length === 2 && perm[0] === 1) markTransposeOf(out.data, x.data);
+      if (perm.length === 2 && perm[0] === 1 && x._x !== EXPOSED) markTransposeOf(out._data, x._data);
       return out;
     },
     vjp: (ct: Tensor, _x, _out, { perm }) => {
@@ -414,20 +414,20 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   broadcastTo: {
     name: "broadcastTo",
-    forward: ([x], { shape }) => new Tensor(ew.broadcastTo(x.data, x.shape, shape), shape),
+    forward: ([x], { shape }) => new Tensor(ew.broadcastTo(x._data, x.shape, shape), shape),
     vjp: (ct: Tensor, [x]) => [sumToShape(ct, x.shape)],
     jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : broadcastTo(dx, shape)),
   },
   slice: {
     name: "slice",
-    forward: ([x], { starts, steps, outShape }) => new Tensor(lay.sliceCopy(x.data, x.shape, outShape, starts, steps, false), outShape),
+    forward: ([x], { starts, steps, outShape }) => new Tensor(lay.sliceCopy(x._data, x.shape, outShape, starts, steps, false), outShape),
     vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.unslice, [ct], { starts, steps, fullShape: x.shape.slice() })],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.slice, [dx], p)),
   },
   unslice: {
     // the adjoint of slice: write the block into zeros of the full shape
     name: "unslice",
-    forward: ([x], { starts, steps, fullShape }) => new Tensor(lay.sliceCopy(x.data, fullShape, x.shape, starts, steps, true), fullShape),
+    forward: ([x], { starts, steps, fullShape }) => new Tensor(lay.sliceCopy(x._data, fullShape, x.shape, starts, steps, true), fullShape),
     vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.slice, [ct], { starts, steps, outShape: x.shape.slice() })],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.unslice, [dx], p)),
   },
@@ -437,7 +437,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
       const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
       const shape = x.shape.slice();
       shape[axis] = indices.length;
-      return new Tensor(lay.gather(x.data, outer, n, inner, indices, false), shape);
+      return new Tensor(lay.gather(x._data, outer, n, inner, indices, false), shape);
     },
     vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.untake, [ct], p)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.take, [dx], p)),
@@ -449,7 +449,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
       const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
       const shape = x.shape.slice();
       shape[axis] = n;
-      return new Tensor(lay.gather(x.data, outer, n, inner, indices, true), shape);
+      return new Tensor(lay.gather(x._data, outer, n, inner, indices, true), shape);
     },
     vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.take, [ct], p)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.untake, [dx], p)),
@@ -462,7 +462,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
       const lens = xs.map((x) => x.shape[axis]);
       const shape = s0.slice();
       shape[axis] = lens.reduce((p, d) => p + d, 0);
-      return new Tensor(lay.concat(xs.map((x) => x.data), lens, outer, inner), shape);
+      return new Tensor(lay.concat(xs.map((x) => x._data), lens, outer, inner), shape);
     },
     vjp: (ct: Tensor, xs, _out, { axis }) => {
       let off = 0;
@@ -482,7 +482,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
       const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
       const batch = x.shape.slice(0, -2);
       const len = lay.diagLen(m, n, k);
-      return new Tensor(lay.diagonal(x.data, sizeOf(batch), m, n, k), [...batch, len]);
+      return new Tensor(lay.diagonal(x._data, sizeOf(batch), m, n, k), [...batch, len]);
     },
     vjp: (ct: Tensor, [x], _out, { k }) => [apply(coreRules.diagEmbed, [ct], { k, m: x.shape[x.ndim - 2], n: x.shape[x.ndim - 1] })],
     jvp: ([dx], _x, _out, { k }) => (dx === null ? null : diagonal(dx, k)),
@@ -492,7 +492,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     forward: ([d], { k, m, n }) => {
       const batch = d.shape.slice(0, -1);
       const len = d.shape[d.ndim - 1];
-      const data = lay.diagEmbed(d.data, sizeOf(batch), len, m, n, k);
+      const data = lay.diagEmbed(d._data, sizeOf(batch), len, m, n, k);
       if (k === 0 && m === n) markDiagonal(data, n);
       return new Tensor(data, [...batch, m, n]);
     },
@@ -503,14 +503,14 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     name: "triangle",
     forward: ([x], { k, upper }) => {
       const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
-      return new Tensor(lay.triangle(x.data, sizeOf(x.shape.slice(0, -2)), m, n, k, upper), x.shape);
+      return new Tensor(lay.triangle(x._data, sizeOf(x.shape.slice(0, -2)), m, n, k, upper), x.shape);
     },
     vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.triangle, [ct], p)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.triangle, [dx], p)),
   },
   identity: {
     name: "identity",
-    forward: ([x]) => new Tensor(x.data, x.shape),
+    forward: ([x]) => x._alias(),
     vjp: (ct: Tensor) => [ct],
     jvp: ([dx]) => dx,
   },
@@ -539,7 +539,7 @@ function powDerivExp(a: Tensor, b: Tensor, out: Tensor): Tensor {
 
 function ge0(b: Tensor): Tensor {
   const o = new Float64Array(b.size);
-  for (let i = 0; i < o.length; i++) o[i] = b.data[i] >= 0 ? 1 : 0;
+  for (let i = 0; i < o.length; i++) o[i] = b._data[i] >= 0 ? 1 : 0;
   return new Tensor(o, b.shape);
 }
 
