@@ -29,6 +29,7 @@ import { ArgumentError, AutogradError, ShapeError } from "../errors.js";
 import { apply, applyMulti } from "../ops/dispatch.js";
 import { add, broadcastTo, concat, matmul, mul, reshape, sum } from "../ops/api.js";
 import { enableGrad, gradients, noGrad } from "../autodiff/engine.js";
+import { customSpecOf } from "./introspect.js";
 
 /** Input entries above which a black-box linear operator's Jacobian is not materialized (a 32×32 matrix). */
 export const DEFAULT_MATERIALIZE_LIMIT = 1024;
@@ -389,6 +390,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     return res;
   }
 
+  customSpecOf.set(rule, spec);
   const outs = applyMulti(rule, inputs, null);
   for (const j of nondiff) {
     outs[j]._node = null;

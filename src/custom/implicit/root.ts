@@ -24,6 +24,7 @@ import { jvp, vjp } from "../../autodiff/transforms.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
 import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
+import { implicitOf } from "../introspect.js";
 import {
   resolveLinearOptions, solveLinearFn, type LinearSolveOptions, type ResolvedLinearOptions, type SolveContext,
 } from "../linsolve/solve.js";
@@ -139,6 +140,7 @@ export function implicitSolution(core: ImplicitCore, x: Tensor, iterations: numb
     },
     jvp: (dx, inputs, out: Tensor) => implicitJvp(op, F, lin, k, dx, inputs, out, xShape),
   };
+  implicitOf.set(rule, { residual: F, k });
   return applyMulti(rule, [...theta, ...F.captured], null)[0];
 }
 
