@@ -9,6 +9,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode, type Rule } from "../tensor/meta.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, AutogradError, ShapeError } from "../errors.js";
+import { checkBool, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { add, sumToShape } from "../ops/api.js";
 import { onesLike } from "../tensor/create.js";
 
@@ -37,6 +38,8 @@ function seedCotangents(op: string, outputs: Tensor[], gradOutputs: GradOptions[
     if (out._node === null)
       throw new AutogradError(op, `output ${i} (shape ${fmtShape(out.shape)}) does not require grad and has no grad function; did you create the inputs with { requiresGrad: true }, or compute it under noGrad?`);
     const g = given[i];
+    if (g !== undefined && g !== null && !(g instanceof Tensor))
+      throw new ArgumentError(op, `cotangent ${i} (the gradient argument${given.length > 1 ? `, entry ${i}` : ""}) must be a tensor or null; got ${describe(g)}`);
     if (g === undefined || g === null) {
       if (out.size !== 1)
         throw new AutogradError(op, `a cotangent must be given for non-scalar output ${i} of shape ${fmtShape(out.shape)} (grad can be implicitly created only for scalar outputs)`);
@@ -515,18 +518,53 @@ function fitCotangent(rule: Rule, g: Tensor, inp: Tensor, i: number): Tensor {
 }
 
 /** Accumulate d(Σ ⟨ctᵢ, outputᵢ⟩)/d(leaf) into every leaf's .grad (PyTorch's backward). */
-export function backward(outputs: Tensor | Tensor[], gradOutputs?: GradOptions["gradOutputs"], opts: BackwardOptions = {}): void {
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  const cts = seedCotangents("backward", outs, gradOutputs);
-  run("backward", outs, cts, null, opts);
+export function backward(outputs: Tensor | Tensor[], gradOutputs?: GradOptions["gradOutputs"] | BackwardOptions, opts?: BackwardOptions): void {
+  let cts0 = gradOutputs;
+  if (isOptionsObject(gradOutputs)) {
+    // backward(y, { retainGraph: true }): options in the cotangent's place (PyTorch's keyword habit)
+    if (opts !== undefined) throw new ArgumentError("backward", `options given twice: as the second argument (${describe(gradOutputs)}) and as the third`);
+    opts = gradOutputs as BackwardOptions;
+    cts0 = undefined;
+  }
+  const o = checkBackwardOptions("backward", opts, BACKWARD_OPTIONS);
+  const outs = outputList("backward", outputs);
+  const cts = seedCotangents("backward", outs, cts0 as GradOptions["gradOutputs"]);
+  run("backward", outs, cts, null, o);
+}
+
+const BACKWARD_OPTIONS = ["retainGraph", "createGraph"] as const;
+const GRAD_OPTIONS = ["retainGraph", "createGraph", "gradOutputs", "allowUnused"] as const;
+
+/** Check an options object of backward / autograd.grad: known keys, booleans (createGraph may be "auto"). */
+function checkBackwardOptions<T extends GradOptions>(op: string, opts: T | undefined, valid: readonly string[]): T {
+  const o = checkOptions(op, opts, valid);
+  checkBool(op, "option retainGraph", o.retainGraph, false);
+  if (o.createGraph !== undefined && o.createGraph !== "auto") checkBool(op, "option createGraph", o.createGraph, false);
+  checkBool(op, "option allowUnused", o.allowUnused, false);
+  return o;
+}
+
+/** outputs: a tensor or an array of tensors. */
+function outputList(op: string, outputs: unknown): Tensor[] {
+  if (outputs instanceof Tensor) return [outputs];
+  if (!Array.isArray(outputs)) throw new ArgumentError(op, `argument outputs must be a tensor or an array of tensors; got ${describe(outputs)}`);
+  outputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentError(op, `argument outputs[${i}] must be a tensor; got ${describe(t)}`);
+  });
+  return outputs as Tensor[];
 }
 
 /**
  * The gradients of the outputs with respect to `inputs` (any tensors in the
  * graph, leaves or not), returned rather than accumulated (torch.autograd.grad).
  */
-export function gradients(outputs: Tensor | Tensor[], inputs: Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
+export function gradients(outputs: Tensor | Tensor[], inputs: Tensor[], optsArg?: GradOptions): (Tensor | null)[] {
+  const opts = checkBackwardOptions("autograd.grad", optsArg, GRAD_OPTIONS);
+  const outs = outputList("autograd.grad", outputs);
+  if (!Array.isArray(inputs)) throw new ArgumentError("autograd.grad", `argument inputs must be an array of tensors; got ${describe(inputs)}`);
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentError("autograd.grad", `argument inputs[${i}] must be a tensor; got ${describe(t)}`);
+  });
   const cts = seedCotangents("autograd.grad", outs, opts.gradOutputs);
   const res = run("autograd.grad", outs, cts, inputs, opts);
   if (!opts.allowUnused) {

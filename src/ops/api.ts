@@ -3,62 +3,102 @@
  * rule; composites are written in terms of primitives and need no rule.
  */
 import { Tensor, type NestedArray } from "../tensor/tensor.js";
-import { fromNested, scalar } from "../tensor/create.js";
+import { checkShape, fromNested, scalar } from "../tensor/create.js";
 import {
   broadcastShapes, fmtShape, normAxes, normAxis, reducedShape, resolveReshape, shapesEqual, sizeOf, type Shape,
 } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
+import { checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
 import { reduce as reduceKernel } from "../kernels/reduce.js";
 
+/**
+ * What an op accepts where it needs a tensor: a tensor, a number or nested
+ * arrays of numbers. (A typed array is converted too, as a vector or as the
+ * rows of nested arrays, but is not in this type: it would make the transforms'
+ * inferred function types too deep; use tensor(typedArray) in typed code.)
+ */
 export type TensorLike = Tensor | number | NestedArray;
 
+/**
+ * The tensor for an op argument. `op` and `arg` name the call and the argument
+ * in the error for anything that is not tensor-like (`add: argument b must be
+ * a tensor, a number or a nested array of numbers; got the string "a"`); they
+ * are string constants, so a Tensor or a number costs one type test and no
+ * string work.
+ */
+export function tensorArg(x: TensorLike, op: string, arg: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return scalar(x);
+  return fromNested(x, op, arg);
+}
+
+/** tensorArg for internal conversions and `xs.map(asTensor)` (errors name the op "tensor"). */
 export function asTensor(x: TensorLike): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") return scalar(x);
-  return fromNested(x);
+  return fromNested(x, "tensor", "x");
+}
+
+/** A list of tensor-likes (concat, stack): each converted, named `xs[i]` in errors. */
+function tensorList(op: string, xs: readonly TensorLike[]): Tensor[] {
+  if (!Array.isArray(xs)) throw new ArgumentError(op, `argument xs must be an array of tensors; got ${describe(xs)}`);
+  if (xs.length === 0) throw new ArgumentError(op, "argument xs must hold at least one tensor; got an empty array");
+  const out = new Array<Tensor>(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as TensorLike;
+    out[i] = x instanceof Tensor ? x : tensorArg(x, op, `xs[${i}]`);
+  }
+  return out;
+}
+
+/** keepdims: true or false (a number or an axis list here is a misplaced argument). */
+function keepdimsArg(op: string, keepdims: unknown): boolean {
+  if (keepdims === false || keepdims === true) return keepdims;
+  if (keepdims === undefined) return false;
+  throw new ArgumentError(op, `argument keepdims must be true or false; got ${describe(keepdims)}`);
 }
 
 // ---------------------------------------------------------------------------
 // Elementwise
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => apply(rules.add, [asTensor(a), asTensor(b)], null);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => apply(rules.sub, [asTensor(a), asTensor(b)], null);
+export const add = (a: TensorLike, b: TensorLike): Tensor => apply(rules.add, [tensorArg(a, "add", "a"), tensorArg(b, "add", "b")], null);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => apply(rules.sub, [tensorArg(a, "sub", "a"), tensorArg(b, "sub", "b")], null);
 /** a·b (broadcasting); a number factor is a parameter of the op rather than a constant tensor. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  if (typeof b === "number") return apply(rules.mulScalar, [asTensor(a)], { s: b });
-  if (typeof a === "number") return apply(rules.mulScalar, [asTensor(b)], { s: a });
-  return apply(rules.mul, [asTensor(a), asTensor(b)], null);
+  if (typeof b === "number") return apply(rules.mulScalar, [tensorArg(a, "mul", "a")], { s: b });
+  if (typeof a === "number") return apply(rules.mulScalar, [tensorArg(b, "mul", "b")], { s: a });
+  return apply(rules.mul, [tensorArg(a, "mul", "a"), tensorArg(b, "mul", "b")], null);
 }
-export const div = (a: TensorLike, b: TensorLike): Tensor => apply(rules.div, [asTensor(a), asTensor(b)], null);
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.maximum, [asTensor(a), asTensor(b)], null);
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.minimum, [asTensor(a), asTensor(b)], null);
+export const div = (a: TensorLike, b: TensorLike): Tensor => apply(rules.div, [tensorArg(a, "div", "a"), tensorArg(b, "div", "b")], null);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.maximum, [tensorArg(a, "maximum", "a"), tensorArg(b, "maximum", "b")], null);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.minimum, [tensorArg(a, "minimum", "a"), tensorArg(b, "minimum", "b")], null);
 
 /** x ** y; a number exponent uses the scalar-power rule (no gradient for the exponent). */
 export function pow(x: TensorLike, y: TensorLike): Tensor {
-  if (typeof y === "number") return apply(rules.powScalar, [asTensor(x)], { p: y });
-  return apply(rules.pow, [asTensor(x), asTensor(y)], null);
+  if (typeof y === "number") return apply(rules.powScalar, [tensorArg(x, "pow", "x")], { p: y });
+  return apply(rules.pow, [tensorArg(x, "pow", "x"), tensorArg(y, "pow", "y")], null);
 }
 
-export const neg = (x: TensorLike): Tensor => apply(rules.neg, [asTensor(x)], null);
-export const exp = (x: TensorLike): Tensor => apply(rules.exp, [asTensor(x)], null);
-export const log = (x: TensorLike): Tensor => apply(rules.log, [asTensor(x)], null);
-export const sqrt = (x: TensorLike): Tensor => apply(rules.sqrt, [asTensor(x)], null);
-export const abs = (x: TensorLike): Tensor => apply(rules.abs, [asTensor(x)], null);
-export const sin = (x: TensorLike): Tensor => apply(rules.sin, [asTensor(x)], null);
-export const cos = (x: TensorLike): Tensor => apply(rules.cos, [asTensor(x)], null);
-export const tan = (x: TensorLike): Tensor => apply(rules.tan, [asTensor(x)], null);
-export const tanh = (x: TensorLike): Tensor => apply(rules.tanh, [asTensor(x)], null);
-export const sigmoid = (x: TensorLike): Tensor => apply(rules.sigmoid, [asTensor(x)], null);
-export const relu = (x: TensorLike): Tensor => apply(rules.relu, [asTensor(x)], null);
-export const square = (x: TensorLike): Tensor => pow(x, 2);
-export const reciprocal = (x: TensorLike): Tensor => pow(x, -1);
+export const neg = (x: TensorLike): Tensor => apply(rules.neg, [tensorArg(x, "neg", "x")], null);
+export const exp = (x: TensorLike): Tensor => apply(rules.exp, [tensorArg(x, "exp", "x")], null);
+export const log = (x: TensorLike): Tensor => apply(rules.log, [tensorArg(x, "log", "x")], null);
+export const sqrt = (x: TensorLike): Tensor => apply(rules.sqrt, [tensorArg(x, "sqrt", "x")], null);
+export const abs = (x: TensorLike): Tensor => apply(rules.abs, [tensorArg(x, "abs", "x")], null);
+export const sin = (x: TensorLike): Tensor => apply(rules.sin, [tensorArg(x, "sin", "x")], null);
+export const cos = (x: TensorLike): Tensor => apply(rules.cos, [tensorArg(x, "cos", "x")], null);
+export const tan = (x: TensorLike): Tensor => apply(rules.tan, [tensorArg(x, "tan", "x")], null);
+export const tanh = (x: TensorLike): Tensor => apply(rules.tanh, [tensorArg(x, "tanh", "x")], null);
+export const sigmoid = (x: TensorLike): Tensor => apply(rules.sigmoid, [tensorArg(x, "sigmoid", "x")], null);
+export const relu = (x: TensorLike): Tensor => apply(rules.relu, [tensorArg(x, "relu", "x")], null);
+export const square = (x: TensorLike): Tensor => pow(tensorArg(x, "square", "x"), 2);
+export const reciprocal = (x: TensorLike): Tensor => pow(tensorArg(x, "reciprocal", "x"), -1);
 
 /** Elementwise select: cond ≠ 0 picks x, else y (broadcasting). cond is not differentiated. */
 export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
-  return apply(rules.where, [asTensor(cond), asTensor(x), asTensor(y)], null);
+  return apply(rules.where, [tensorArg(cond, "where", "cond"), tensorArg(x, "where", "x"), tensorArg(y, "where", "y")], null);
 }
 
 /**
@@ -68,9 +108,9 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
  * bound gives NaN. Written as where(x beyond the bound, bound, x) with a constant mask.
  */
 export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike | null): Tensor {
-  let out = asTensor(x);
-  if (min !== undefined && min !== null) out = clampSide(out, asTensor(min), "belowOrNaN");
-  if (max !== undefined && max !== null) out = clampSide(out, asTensor(max), "aboveOrNaN");
+  let out = tensorArg(x, "clamp", "x");
+  if (min !== undefined && min !== null) out = clampSide(out, tensorArg(min, "clamp", "min"), "belowOrNaN");
+  if (max !== undefined && max !== null) out = clampSide(out, tensorArg(max, "clamp", "max"), "aboveOrNaN");
   return out;
 }
 
@@ -82,7 +122,7 @@ function clampSide(x: Tensor, bound: Tensor, op: "belowOrNaN" | "aboveOrNaN"): T
 
 // Non-differentiable elementwise functions: their results are constants.
 function nondiffBinary(op: ew.BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  const ta = asTensor(a), tb = asTensor(b);
+  const ta = tensorArg(a, op, "a"), tb = tensorArg(b, op, "b");
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   return new Tensor(ew.binary(op, ta._data, ta.shape, tb._data, tb.shape, shape), shape);
 }
@@ -93,12 +133,12 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("le", 
 export const eq = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("eq", a, b);
 export const ne = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ne", a, b);
 export function sign(x: TensorLike): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "sign", "x");
   return new Tensor(ew.unary("sign", t._data), t.shape);
 }
 /** 1 where x > 0, else 0 (a constant; the derivative of relu). */
 export function step(x: TensorLike): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "step", "x");
   return new Tensor(ew.unary("step", t._data), t.shape);
 }
 
@@ -107,8 +147,32 @@ export function step(x: TensorLike): Tensor {
 
 export type Axes = number | readonly number[] | null | undefined;
 
-function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axes: Axes, keepdims: boolean): Tensor {
-  const t = asTensor(x);
+/** The options form of a reduction's arguments: `sum(x, { axes: 1, keepdims: true })`. */
+export interface ReduceOptions {
+  axes?: Axes;
+  keepdims?: boolean;
+}
+
+const REDUCE_OPTIONS = ["axes", "keepdims"] as const;
+
+/**
+ * A reduction's (axes, keepdims) from either the positional form or an options
+ * object (checked: `{ dim: 1 }` raises with a did-you-mean for axes). The
+ * common cases (undefined, a number, an array) take one type test.
+ */
+function reduceArgs(op: string, axes: Axes | ReduceOptions, keepdims: unknown, extra: readonly string[] = REDUCE_OPTIONS): [Axes, boolean] {
+  if (axes !== null && typeof axes === "object" && !Array.isArray(axes) && isOptionsObject(axes)) {
+    const o = checkOptions(op, axes as ReduceOptions, extra, "axes");
+    if (keepdims !== undefined && keepdims !== false)
+      throw new ArgumentError(op, "give keepdims either in the options object or as the third argument, not both");
+    return [o.axes, keepdimsArg(op, o.keepdims)];
+  }
+  return [axes as Axes, keepdimsArg(op, keepdims)];
+}
+
+function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axesArg: Axes | ReduceOptions, keepdimsArg: unknown): Tensor {
+  const t = tensorArg(x, prim, "x");
+  const [axes, keepdims] = reduceArgs(prim, axesArg, keepdimsArg);
   const ax = normAxes(prim, axes, t.ndim);
   if (ax.length === 0) return t;
   if ((prim === "max" || prim === "min") && t.size === 0) {
@@ -119,21 +183,35 @@ function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axes: A
   }
   return apply(rules[prim], [t], { axes: ax, keepdims });
 }
-export const sum = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("sum", x, axes, keepdims);
-export const max = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("max", x, axes, keepdims);
-export const min = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("min", x, axes, keepdims);
-export const prod = (x: TensorLike, axes?: Axes, keepdims = false): Tensor => reduceWith("prod", x, axes, keepdims);
+export const sum = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("sum", x, axes, keepdims);
+export const max = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("max", x, axes, keepdims);
+export const min = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("min", x, axes, keepdims);
+export const prod = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("prod", x, axes, keepdims);
 
-export function mean(x: TensorLike, axes?: Axes, keepdims = false): Tensor {
-  const t = asTensor(x);
+export function mean(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdimsArg?: boolean): Tensor {
+  const t = tensorArg(x, "mean", "x");
+  const [axes, keepdims] = reduceArgs("mean", axesArg, keepdimsArg);
   const ax = normAxes("mean", axes, t.ndim);
   const count = ax.reduce((p, a) => p * t.shape[a], 1);
   return div(sum(t, ax, keepdims), count);
 }
 
 /** Variance with Bessel's correction by default (correction = 1), as in PyTorch. */
-export function variance(x: TensorLike, axes?: Axes, keepdims = false, correction = 1): Tensor {
-  const t = asTensor(x);
+export interface VarianceOptions extends ReduceOptions {
+  /** Subtracted from the count in the divisor (1: Bessel's correction, the default; 0: the population variance). */
+  correction?: number;
+}
+
+export function variance(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdimsArg?: boolean, correctionArg?: number): Tensor {
+  const t = tensorArg(x, "variance", "x");
+  let correction = correctionArg;
+  if (axesArg !== null && typeof axesArg === "object" && !Array.isArray(axesArg) && isOptionsObject(axesArg)) {
+    if (correction !== undefined) throw new ArgumentError("variance", "give correction either in the options object or as the fourth argument, not both");
+    correction = (axesArg as VarianceOptions).correction;
+  }
+  const [axes, keepdims] = reduceArgs("variance", axesArg, keepdimsArg, ["axes", "keepdims", "correction"]);
+  if (correction === undefined) correction = 1;
+  else checkInt("variance", "correction", correction, 0);
   const ax = normAxes("variance", axes, t.ndim);
   const count = ax.reduce((p, a) => p * t.shape[a], 1);
   const centered = sub(t, mean(t, ax, true));
@@ -141,8 +219,9 @@ export function variance(x: TensorLike, axes?: Axes, keepdims = false, correctio
 }
 
 /** log Σ exp(x), stabilized by the (constant) maximum. */
-export function logsumexp(x: TensorLike, axes?: Axes, keepdims = false): Tensor {
-  const t = asTensor(x);
+export function logsumexp(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdimsArg?: boolean): Tensor {
+  const t = tensorArg(x, "logsumexp", "x");
+  const [axes, keepdims] = reduceArgs("logsumexp", axesArg, keepdimsArg);
   const ax = normAxes("logsumexp", axes, t.ndim);
   // the (constant) maximum from the kernel: over an empty axis it is −∞, and logsumexp of nothing is log 0 = −∞
   const m = new Tensor(reduceKernel("max", t._data, t.shape, ax), reducedShape(t.shape, ax, true));
@@ -153,12 +232,14 @@ export function logsumexp(x: TensorLike, axes?: Axes, keepdims = false): Tensor 
 }
 
 export function softmax(x: TensorLike, axis = -1): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "softmax", "x");
+  normAxis("softmax", axis, t.ndim); // validated here, so that errors name softmax rather than logsumexp
   return exp(sub(t, logsumexp(t, axis, true)));
 }
 
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "logSoftmax", "x");
+  normAxis("logSoftmax", axis, t.ndim);
   return sub(t, logsumexp(t, axis, true));
 }
 
@@ -188,22 +269,30 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 // Layout
 
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "reshape", "x");
+  if (!Array.isArray(shape)) throw new ArgumentError("reshape", `argument shape must be an array of integers; got ${describe(shape)}`);
   const target = resolveReshape("reshape", t.shape, shape);
   if (shapesEqual(target, t.shape)) return t;
   return apply(rules.reshape, [t], { shape: target });
 }
 
 export function flatten(x: TensorLike, startAxis = 0, endAxis = -1): Tensor {
-  const t = asTensor(x);
-  if (t.ndim === 0) return reshape(t, [1]);
+  const t = tensorArg(x, "flatten", "x");
+  if (t.ndim === 0) {
+    // a 0-d tensor has the axes 0 and -1 only (as in PyTorch)
+    for (const [name, a] of [["startAxis", startAxis], ["endAxis", endAxis]] as const)
+      if (a !== 0 && a !== -1) throw new ArgumentError("flatten", `${name} ${describe(a).replace("the number ", "")} is out of range for a tensor of rank 0 (0 or -1)`);
+    return reshape(t, [1]);
+  }
   const s = normAxis("flatten", startAxis, t.ndim), e = normAxis("flatten", endAxis, t.ndim);
+  if (s > e)
+    throw new ArgumentError("flatten", `startAxis ${startAxis} comes after endAxis ${endAxis} for a tensor of rank ${t.ndim} (axes ${s} > ${e})`);
   const shape = [...t.shape.slice(0, s), sizeOf(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
   return reshape(t, shape);
 }
 
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "unsqueeze", "x");
   const a = normAxis("unsqueeze", axis, t.ndim + 1);
   const shape = t.shape.slice();
   shape.splice(a, 0, 1);
@@ -211,7 +300,7 @@ export function unsqueeze(x: TensorLike, axis: number): Tensor {
 }
 
 export function squeeze(x: TensorLike, axes?: Axes): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "squeeze", "x");
   const ax = axes === undefined || axes === null
     ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
     : normAxes("squeeze", axes, t.ndim);
@@ -221,7 +310,8 @@ export function squeeze(x: TensorLike, axes?: Axes): Tensor {
 }
 
 export function permute(x: TensorLike, perm: readonly number[]): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "permute", "x");
+  if (!Array.isArray(perm)) throw new ArgumentError("permute", `argument perm must be an array of axes; got ${describe(perm)}`);
   if (perm.length !== t.ndim)
     throw new ArgumentError("permute", `permutation ${fmtShape(perm)} has ${perm.length} entries for a tensor of rank ${t.ndim}`);
   const p = perm.map((a) => normAxis("permute", a, t.ndim));
@@ -232,7 +322,7 @@ export function permute(x: TensorLike, perm: readonly number[]): Tensor {
 
 /** Swap two axes (default: the last two, i.e. the matrix transpose). */
 export function transpose(x: TensorLike, axis0 = -2, axis1 = -1): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "transpose", "x");
   if (t.ndim < 2) return t;
   const a = normAxis("transpose", axis0, t.ndim), b = normAxis("transpose", axis1, t.ndim);
   const perm = Array.from({ length: t.ndim }, (_, i) => i);
@@ -243,13 +333,14 @@ export function transpose(x: TensorLike, axis0 = -2, axis1 = -1): Tensor {
 
 /** Matrix transpose of the last two axes (batched). */
 export function mT(x: TensorLike): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "mT", "x");
   if (t.ndim < 2) throw new ShapeError("mT", `needs a tensor with at least 2 dimensions, got shape ${fmtShape(t.shape)}`);
   return transpose(t, -2, -1);
 }
 
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "broadcastTo", "x");
+  checkShape("broadcastTo", shape);
   if (shapesEqual(t.shape, shape)) return t;
   const target = broadcastShapes("broadcastTo", t.shape, shape);
   if (!shapesEqual(target, shape))
@@ -265,7 +356,7 @@ export type SliceSpec = number | null | readonly [number | null | undefined, (nu
  * Negative indices count from the end; missing trailing specs mean whole axes.
  */
 export function slice(x: TensorLike, ...specs: SliceSpec[]): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "slice", "x");
   if (specs.length > t.ndim)
     throw new ArgumentError("slice", `${specs.length} indices for a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
   const starts: number[] = [], steps: number[] = [], outShape: number[] = [], keptShape: number[] = [];
@@ -279,7 +370,12 @@ export function slice(x: TensorLike, ...specs: SliceSpec[]): Tensor {
       steps.push(1);
       outShape.push(1);
     } else {
-      const [b0, e0, st0] = s === null ? [null, null, null] : s;
+      if (s !== null && s !== undefined && !Array.isArray(s))
+        throw new ArgumentError("slice", `index ${ax} must be an integer, a [start, end, step] array or null; got ${describe(s)}`);
+      const [b0, e0, st0] = s === null || s === undefined ? [null, null, null] : s;
+      for (const v of [b0, e0, st0])
+        if (v !== null && v !== undefined && (typeof v !== "number" || !Number.isInteger(v)))
+          throw new ArgumentError("slice", `the range for axis ${ax} must hold integers or null; got ${describe(v)} in [${[b0, e0, st0].map(String).join(", ")}]`);
       const step = st0 ?? 1;
       if (!Number.isInteger(step) || step === 0) throw new ArgumentError("slice", `step must be a nonzero integer, got ${step}`);
       const norm = (v: number | null | undefined, def: number): number => {
@@ -303,19 +399,20 @@ export function slice(x: TensorLike, ...specs: SliceSpec[]): Tensor {
 
 /** Select entries along `axis` by integer indices (like torch.index_select / NumPy take). */
 export function take(x: TensorLike, indices: readonly number[] | Int32Array, axis = 0): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "take", "x");
   const a = normAxis("take", axis, t.ndim);
   const n = t.shape[a];
+  if (!Array.isArray(indices) && !ArrayBuffer.isView(indices))
+    throw new ArgumentError("take", `argument indices must be an array of integers; got ${describe(indices)}`);
   const idx = Int32Array.from(indices, (i) => {
-    if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError("take", `index ${i} is out of range for axis ${a} of size ${n}`);
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError("take", `index ${typeof i === "number" ? i : describe(i)} is out of range for axis ${a} of size ${n}`);
     return i < 0 ? i + n : i;
   });
   return apply(rules.take, [t], { axis: a, indices: idx, n });
 }
 
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (xs.length === 0) throw new ArgumentError("concat", "needs at least one tensor");
-  const ts = xs.map(asTensor);
+  const ts = tensorList("concat", xs);
   const r = ts[0].ndim;
   if (r === 0) throw new ShapeError("concat", "zero-dimensional tensors cannot be concatenated (use stack)");
   const a = normAxis("concat", axis, r);
@@ -329,8 +426,7 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
 }
 
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (xs.length === 0) throw new ArgumentError("stack", "needs at least one tensor");
-  const ts = xs.map(asTensor);
+  const ts = tensorList("stack", xs);
   for (let i = 1; i < ts.length; i++)
     if (!shapesEqual(ts[i].shape, ts[0].shape))
       throw new ShapeError("stack", `tensor ${i} has shape ${fmtShape(ts[i].shape)}, tensor 0 has ${fmtShape(ts[0].shape)}`);
@@ -340,9 +436,12 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
 
 /** Split into pieces of the given sizes along an axis (a number = equal pieces of that size). */
 export function split(x: TensorLike, sizes: number | readonly number[], axis = 0): Tensor[] {
-  const t = asTensor(x);
+  const t = tensorArg(x, "split", "x");
   const a = normAxis("split", axis, t.ndim);
   const d = t.shape[a];
+  if (typeof sizes === "number") checkInt("split", "argument sizes", sizes, 1);
+  else if (!Array.isArray(sizes)) throw new ArgumentError("split", `argument sizes must be a positive integer or an array of non-negative integers; got ${describe(sizes)}`);
+  else sizes.forEach((v, i) => checkInt("split", `sizes[${i}]`, v, 0));
   const list = typeof sizes === "number" ? Array.from({ length: Math.ceil(d / sizes) }, (_, i) => Math.min(sizes, d - i * sizes)) : sizes;
   if (list.reduce((p, s) => p + s, 0) !== d)
     throw new ArgumentError("split", `sizes ${fmtShape(list)} do not add up to ${d} (axis ${a} of shape ${fmtShape(t.shape)})`);
@@ -362,7 +461,7 @@ export function split(x: TensorLike, sizes: number | readonly number[], axis = 0
 
 /** Matrix product with NumPy semantics: batched over leading axes with broadcasting; 1-D operands are vectors. */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
-  const ta = asTensor(a), tb = asTensor(b);
+  const ta = tensorArg(a, "matmul", "a"), tb = tensorArg(b, "matmul", "b");
   if (ta.ndim === 0 || tb.ndim === 0)
     throw new ShapeError("matmul", `operands must have at least 1 dimension, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
   const av = ta.ndim === 1, bv = tb.ndim === 1;
@@ -395,7 +494,7 @@ export function matmulT(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor 
 
 /** Inner product of two vectors. */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
-  const ta = asTensor(a), tb = asTensor(b);
+  const ta = tensorArg(a, "dot", "a"), tb = tensorArg(b, "dot", "b");
   if (ta.ndim !== 1 || tb.ndim !== 1 || ta.shape[0] !== tb.shape[0])
     throw new ShapeError("dot", `expects two vectors of equal length, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
   return sum(mul(ta, tb));
@@ -403,7 +502,7 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
 
 /** Outer product of two vectors. */
 export function outer(a: TensorLike, b: TensorLike): Tensor {
-  const ta = asTensor(a), tb = asTensor(b);
+  const ta = tensorArg(a, "outer", "a"), tb = tensorArg(b, "outer", "b");
   if (ta.ndim !== 1 || tb.ndim !== 1) throw new ShapeError("outer", `expects two vectors, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
   return mul(reshape(ta, [ta.shape[0], 1]), reshape(tb, [1, tb.shape[0]]));
 }
@@ -414,22 +513,25 @@ function needMatrix(op: string, t: Tensor): void {
 
 /** The k-th diagonal of the last two axes (batched). */
 export function diagonal(x: TensorLike, k = 0): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "diagonal", "x");
   needMatrix("diagonal", t);
+  checkInt("diagonal", "argument k (the diagonal offset)", k);
   return apply(rules.diagonal, [t], { k });
 }
 
 /** Place the last axis as the k-th diagonal of (batched) square matrices. */
 export function diagEmbed(v: TensorLike, k = 0): Tensor {
-  const t = asTensor(v);
+  const t = tensorArg(v, "diagEmbed", "v");
   if (t.ndim < 1) throw new ShapeError("diagEmbed", `expects at least 1 dimension, got shape ${fmtShape(t.shape)}`);
+  checkInt("diagEmbed", "argument k (the diagonal offset)", k);
   const n = t.shape[t.ndim - 1] + Math.abs(k);
   return apply(rules.diagEmbed, [t], { k, m: n, n });
 }
 
 /** torch.diag: a vector becomes a diagonal matrix; a matrix gives its diagonal. */
 export function diag(x: TensorLike, k = 0): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "diag", "x");
+  checkInt("diag", "argument k (the diagonal offset)", k);
   if (t.ndim === 1) return diagEmbed(t, k);
   if (t.ndim === 2) return diagonal(t, k);
   throw new ShapeError("diag", `expects a vector or a matrix, got shape ${fmtShape(t.shape)} (use diagonal / diagEmbed for batches)`);
@@ -437,26 +539,30 @@ export function diag(x: TensorLike, k = 0): Tensor {
 
 /** Sum of the diagonal of the last two axes (batched). */
 export function trace(x: TensorLike): Tensor {
-  return sum(diagonal(x), -1);
+  const t = tensorArg(x, "trace", "x");
+  needMatrix("trace", t);
+  return sum(diagonal(t), -1);
 }
 
 /** Upper triangle (j − i ≥ k) of the last two axes. */
 export function triu(x: TensorLike, k = 0): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "triu", "x");
   needMatrix("triu", t);
+  checkInt("triu", "argument k (the diagonal offset)", k);
   return apply(rules.triangle, [t], { k, upper: true });
 }
 
 /** Lower triangle (j − i ≤ k) of the last two axes. */
 export function tril(x: TensorLike, k = 0): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, "tril", "x");
   needMatrix("tril", t);
+  checkInt("tril", "argument k (the diagonal offset)", k);
   return apply(rules.triangle, [t], { k, upper: false });
 }
 
 /** Kronecker product of the last two axes (batched with broadcasting): (A ⊗ B)[i p + r, j q + s] = A[i, j] B[r, s]. */
 export function kron(a: TensorLike, b: TensorLike): Tensor {
-  const A = asTensor(a), B = asTensor(b);
+  const A = tensorArg(a, "kron", "a"), B = tensorArg(b, "kron", "b");
   needMatrix("kron", A);
   needMatrix("kron", B);
   const [m, n] = A.shape.slice(-2), [p, q] = B.shape.slice(-2);
@@ -468,7 +574,7 @@ export function kron(a: TensorLike, b: TensorLike): Tensor {
 
 /** Frobenius inner product ⟨A, B⟩ = tr(Aᵀ B) = Σ A∘B over the last two axes (batched). */
 export function frobeniusInner(a: TensorLike, b: TensorLike): Tensor {
-  const A = asTensor(a), B = asTensor(b);
+  const A = tensorArg(a, "frobeniusInner", "a"), B = tensorArg(b, "frobeniusInner", "b");
   needMatrix("frobeniusInner", A);
   needMatrix("frobeniusInner", B);
   return sum(mul(A, B), [-2, -1]);
@@ -476,5 +582,7 @@ export function frobeniusInner(a: TensorLike, b: TensorLike): Tensor {
 
 /** Σ a∘b over all entries (the Euclidean inner product of flattened tensors). */
 export function vdot(a: TensorLike, b: TensorLike): Tensor {
-  return sum(mul(a, b));
+  const ta = tensorArg(a, "vdot", "a"), tb = tensorArg(b, "vdot", "b");
+  broadcastShapes("vdot", ta.shape, tb.shape);
+  return sum(mul(ta, tb));
 }

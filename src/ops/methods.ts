@@ -65,8 +65,12 @@ declare module "../tensor/tensor.js" {
     readonly mT: Tensor;
     /** All axes reversed (NumPy's .T). */
     readonly T: Tensor;
-    /** Reverse mode: accumulate d(self)/d(leaf) into every leaf's .grad. */
+    /**
+     * Reverse mode: accumulate d(self)/d(leaf) into every leaf's .grad. The
+     * options may also come first, as PyTorch's keywords: `y.backward({ retainGraph: true })`.
+     */
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+    backward(opts: BackwardOptions): void;
     detach(): Tensor;
     requiresGrad_(flag?: boolean): Tensor;
     /** Forget the accumulated gradient (sets .grad to null). */
@@ -108,7 +112,7 @@ Object.assign(P, {
   broadcastTo(this: Tensor, shape: readonly number[]) { return ops.broadcastTo(this, shape); },
   slice(this: Tensor, ...specs: SliceSpec[]) { return ops.slice(this, ...specs); },
   take(this: Tensor, indices: readonly number[] | Int32Array, axis?: number) { return ops.take(this, indices, axis); },
-  backward(this: Tensor, gradient?: Tensor | null, opts?: BackwardOptions) { backward(this, gradient ?? null, opts); },
+  backward(this: Tensor, gradient?: Tensor | null | BackwardOptions, opts?: BackwardOptions) { backward(this, gradient, opts); },
   detach(this: Tensor) { return detach(this); },
   requiresGrad_(this: Tensor, flag = true) { return setRequiresGrad(this, flag); },
   zeroGrad(this: Tensor) { this.grad = null; },

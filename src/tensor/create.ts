@@ -2,8 +2,9 @@
 import { Tensor, type NestedArray } from "./tensor.js";
 import { LeafNode } from "./meta.js";
 import { ArgumentError, ShapeError } from "../errors.js";
+import { checkFinite, checkInt, checkOptions, describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
-import { defaultGenerator, type Generator } from "./random.js";
+import { checkSeed, defaultGenerator, Generator } from "./random.js";
 import { alloc } from "../kernels/alloc.js";
 import { markDiagonal } from "./structure.js";
 
@@ -19,136 +20,251 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
-function finish(t: Tensor, opts?: TensorOptions): Tensor {
-  if (opts?.requiresGrad) t._node = new LeafNode(t);
+function finish(op: string, t: Tensor, opts?: TensorOptions): Tensor {
+  const rg = opts?.requiresGrad;
+  if (rg === true) t._node = new LeafNode(t);
+  else if (rg !== undefined && rg !== false) throw new ArgumentError(op, `option requiresGrad must be true or false; got ${describe(rg)}`);
   return t;
 }
 
-function checkShape(op: string, shape: Shape): number[] {
-  for (const d of shape)
-    if (!Number.isInteger(d) || d < 0) throw new ArgumentError(op, `invalid shape ${fmtShape(shape)}`);
-  return shape.slice();
+/**
+ * A shape: an array of non-negative integers. `what` names it in the message
+ * ("argument shape", "option batch").
+ */
+export function checkShape(op: string, shape: unknown, what = "argument shape"): number[] {
+  if (!Array.isArray(shape) && !(ArrayBuffer.isView(shape) && !(shape instanceof DataView)))
+    throw new ArgumentError(op, `${what} must be an array of non-negative integers; got ${describe(shape)}`);
+  const s = Array.from(shape as ArrayLike<unknown>);
+  for (let i = 0; i < s.length; i++) {
+    const d = s[i];
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0)
+      throw new ArgumentError(op, `${what} must be an array of non-negative integers; got [${s.map((x) => (typeof x === "number" ? String(x) : typeof x === "string" ? JSON.stringify(x) : String(x))).join(", ")}] (entry ${i} is ${describe(d)})`);
+  }
+  return s as number[];
 }
 
 export function scalar(v: number, opts?: TensorOptions): Tensor {
   const data = new Float64Array(1);
   data[0] = v;
-  return finish(new Tensor(data, []), opts);
+  return finish("scalar", new Tensor(data, []), opts);
 }
 
-/** Infer the shape of a (rectangular) nested array and flatten it. */
-export function fromNested(x: NestedArray): Tensor {
+/** Any typed array except DataView (Float32Array, Int32Array, BigInt64Array, …). */
+export type TypedArray =
+  | Float64Array | Float32Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array
+  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+function isTypedArray(v: unknown): v is TypedArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/** An array level of nested data: a JS array or a typed array (always the last axis). */
+function isLevel(v: unknown): v is readonly unknown[] | TypedArray {
+  return Array.isArray(v) || isTypedArray(v);
+}
+
+const EXPECTED = "a tensor, a number or a nested array of numbers";
+
+/**
+ * Infer the shape of rectangular nested data (arrays of arrays of numbers, typed
+ * arrays as rows) and flatten it to float64. `op` and `arg` name the call and
+ * the argument in errors: a non-number entry is an ArgumentError giving its
+ * path (`b[0][1]`), a ragged array a ShapeError giving where the lengths differ.
+ */
+export function fromNested(x: unknown, op = "tensor", arg = "data"): Tensor {
   const shape: number[] = [];
-  let cur: NestedArray = x;
-  while (Array.isArray(cur)) {
+  let cur: unknown = x;
+  while (isLevel(cur)) {
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
   }
   const out = new Float64Array(sizeOf(shape));
   let k = 0;
-  const walk = (v: NestedArray, axis: number, path: string): void => {
+  const path = (p: readonly number[]): string => arg + p.map((i) => `[${i}]`).join("");
+  const idx: number[] = [];
+  const bad = (v: unknown): never => {
+    const where = idx.length > 0 ? ` at ${path(idx)}` : "";
+    if (v instanceof Tensor)
+      throw new ArgumentError(op, `argument ${arg} must be ${EXPECTED}; got ${describe(v)}${where} (use stack() to combine tensors)`);
+    throw new ArgumentError(op, `argument ${arg} must be ${EXPECTED}; got ${describe(v)}${where}`);
+  };
+  const ragged = (what: string): never => {
+    const like = idx.slice();
+    like[like.length - 1] = 0;
+    throw new ShapeError(op, `argument ${arg} is a ragged nested array: ${path(idx)} ${what} (like ${path(like)}); every row of an axis must have the same length`);
+  };
+  const walk = (v: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (typeof v !== "number") throw new ShapeError("tensor", `ragged nested array at ${path || "top level"}: expected a number`);
-      out[k++] = v;
+      if (typeof v === "number") out[k++] = v;
+      else if (isLevel(v)) ragged(`is an array, expected a number`);
+      else bad(v);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[axis])
-      throw new ShapeError("tensor", `ragged nested array at ${path || "top level"}: expected length ${shape[axis]}, got ${Array.isArray(v) ? v.length : "a number"}`);
-    for (let i = 0; i < v.length; i++) walk(v[i], axis + 1, `${path}[${i}]`);
+    if (!isLevel(v)) {
+      if (typeof v === "number") ragged(`is the number ${v}, expected an array of length ${shape[axis]}`);
+      bad(v);
+      return;
+    }
+    if (v.length !== shape[axis]) ragged(`has length ${v.length}, expected ${shape[axis]}`);
+    if (isTypedArray(v)) {
+      // typed arrays hold numbers (or bigints, converted) and are always the last axis
+      if (axis !== shape.length - 1) ragged(`is a typed array, expected an array of arrays`);
+      for (let i = 0; i < v.length; i++) out[k++] = Number(v[i]);
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      idx.push(i);
+      walk(v[i], axis + 1);
+      idx.pop();
+    }
   };
-  walk(x, 0, "");
+  if (!isLevel(x)) {
+    if (typeof x === "number") return new Tensor(Float64Array.of(x), []);
+    if (x === undefined) throw new ArgumentError(op, `argument ${arg} is missing (got undefined); expected ${EXPECTED}`);
+    bad(x);
+  }
+  walk(x, 0);
   return new Tensor(out, shape);
 }
 
+/** Everything `tensor()` accepts: nested arrays of numbers, a number, any typed array, or a tensor (copied). */
+export type TensorData = NestedArray | TypedArray | readonly number[] | Tensor;
+
+const TENSOR_OPTIONS = ["requiresGrad", "shape"] as const;
+
 /**
- * Create a tensor from nested arrays, a number, or flat data with a shape:
- * `tensor([[1, 2], [3, 4]])`, `tensor(3)`, `tensor(new Float64Array(6), { shape: [2, 3] })`.
+ * Create a tensor from nested arrays, a number, any typed array (converted to
+ * float64: Float32Array, Int32Array, …), or flat data with a shape:
+ * `tensor([[1, 2], [3, 4]])`, `tensor(3)`, `tensor(new Float32Array(6), { shape: [2, 3] })`.
+ * The data is always copied.
  */
-export function tensor(
-  data: NestedArray | Float64Array | readonly number[],
-  opts: TensorOptions & { shape?: readonly number[] } = {},
-): Tensor {
+export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOptions("tensor", opts, TENSOR_OPTIONS);
   let t: Tensor;
-  if (data instanceof Float64Array || (opts.shape !== undefined && Array.isArray(data))) {
-    const flat = data instanceof Float64Array ? data.slice() : Float64Array.from(data as number[]);
-    const shape = checkShape("tensor", opts.shape ?? [flat.length]);
-    if (sizeOf(shape) !== flat.length)
-      throw new ShapeError("tensor", `${flat.length} values cannot have shape ${fmtShape(shape)}`);
-    t = new Tensor(flat, shape);
-  } else if (typeof data === "number") t = new Tensor(Float64Array.of(data), []);
-  else t = fromNested(data as NestedArray);
-  return finish(t, opts);
+  if (data instanceof Tensor) t = new Tensor(data.data.slice(), data.shape.slice());
+  else if (data instanceof Float64Array && opts.shape === undefined) t = new Tensor(data.slice(), [data.length]);
+  else t = fromNested(data, "tensor", "data");
+  if (opts.shape !== undefined) {
+    const shape = checkShape("tensor", opts.shape, "option shape");
+    if (sizeOf(shape) !== t.size)
+      throw new ShapeError("tensor", `${t.size} values cannot have shape ${fmtShape(shape)} (size ${sizeOf(shape)})`);
+    t = new Tensor(t.data, shape); // t.data is already a fresh copy
+  }
+  return finish("tensor", t, opts);
 }
+
+const CREATE_OPTIONS = ["requiresGrad"] as const;
 
 export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor {
-  const s = checkShape("full", shape);
-  return finish(new Tensor(alloc(sizeOf(s)).fill(value), s), opts);
+  return fullOf("full", shape, value, opts);
 }
 
-export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor => full(t.shape, 0, opts);
-export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => full(t.shape, 1, opts);
-export const fullLike = (t: Tensor, value: number, opts?: TensorOptions): Tensor => full(t.shape, value, opts);
+function fullOf(op: string, shape: Shape, value: number, opts?: TensorOptions): Tensor {
+  checkOptions(op, opts, CREATE_OPTIONS);
+  const s = checkShape(op, shape);
+  if (typeof value !== "number") throw new ArgumentError(op, `argument value must be a number; got ${describe(value)}`);
+  return finish(op, new Tensor(alloc(sizeOf(s)).fill(value), s), opts);
+}
+
+function likeShape(op: string, t: Tensor): Shape {
+  if (!(t instanceof Tensor)) throw new ArgumentError(op, `argument t must be a tensor; got ${describe(t)}`);
+  return t.shape;
+}
+
+export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => fullOf("zeros", shape, 0, opts);
+export const ones = (shape: Shape, opts?: TensorOptions): Tensor => fullOf("ones", shape, 1, opts);
+export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor => fullOf("zerosLike", likeShape("zerosLike", t), 0, opts);
+export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => fullOf("onesLike", likeShape("onesLike", t), 1, opts);
+export const fullLike = (t: Tensor, value: number, opts?: TensorOptions): Tensor => fullOf("fullLike", likeShape("fullLike", t), value, opts);
 
 /** n×m identity (m defaults to n); batch shape optional: eye(3, 3, { batch: [2] }) is 2×3×3. */
 export function eye(n: number, m = n, opts: TensorOptions & { batch?: readonly number[] } = {}): Tensor {
-  const batch = checkShape("eye", opts.batch ?? []);
-  const s = checkShape("eye", [...batch, n, m]);
+  checkOptions("eye", opts, ["requiresGrad", "batch"]);
+  checkInt("eye", "argument n", n, 0);
+  checkInt("eye", "argument m", m, 0);
+  const batch = checkShape("eye", opts.batch ?? [], "option batch");
+  const s = [...batch, n, m];
   const data = new Float64Array(sizeOf(s));
   const bs = sizeOf(batch);
   for (let b = 0; b < bs; b++) for (let i = 0; i < Math.min(n, m); i++) data[b * n * m + i * m + i] = 1;
   if (n === m) markDiagonal(data, n);
-  return finish(new Tensor(data, s), opts);
+  return finish("eye", new Tensor(data, s), opts);
 }
+
+/**
+ * Largest tensor the creation functions make from a count or a range
+ * (2³¹ − 1 entries, 16 GiB of float64): a larger request is a mistake (a
+ * tiny step, a swapped argument), not an allocation to attempt.
+ */
+const MAX_CREATE = 2 ** 31 - 1;
 
 /** Values from start (inclusive) to end (exclusive) by step; arange(n) = [0, …, n−1]. */
 export function arange(start: number, end?: number, step = 1, opts?: TensorOptions): Tensor {
+  checkOptions("arange", opts, CREATE_OPTIONS);
   if (end === undefined) {
+    checkFinite("arange", "argument end", start);
     end = start;
     start = 0;
+  } else {
+    checkFinite("arange", "argument start", start);
+    checkFinite("arange", "argument end", end);
   }
-  if (step === 0) throw new ArgumentError("arange", "step must be nonzero");
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  checkFinite("arange", "argument step", step);
+  if (step === 0) throw new ArgumentError("arange", "argument step must be nonzero; got 0");
+  const count = Math.ceil((end - start) / step);
+  if (!(count <= MAX_CREATE))
+    throw new ArgumentError("arange", `[${start}, ${end}) by step ${step} has ${count} values, more than the limit ${MAX_CREATE}`);
+  const n = Math.max(0, count);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(new Tensor(data, [n]), opts);
+  return finish("arange", new Tensor(data, [n]), opts);
 }
 
 /** `num` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, num: number, opts?: TensorOptions): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ArgumentError("linspace", `num must be a non-negative integer, got ${num}`);
+  checkOptions("linspace", opts, CREATE_OPTIONS);
+  checkFinite("linspace", "argument start", start);
+  checkFinite("linspace", "argument end", end);
+  checkInt("linspace", "argument num", num, 0, MAX_CREATE);
   const data = new Float64Array(num);
   const step = num > 1 ? (end - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;
   if (num > 1) data[num - 1] = end;
-  return finish(new Tensor(data, [num]), opts);
+  return finish("linspace", new Tensor(data, [num]), opts);
 }
 
-function gen(opts?: RandomOptions): Generator {
-  if (opts?.generator) return opts.generator;
+const RANDOM_OPTIONS = ["requiresGrad", "seed", "generator"] as const;
+
+function gen(op: string, opts?: RandomOptions): Generator {
+  checkOptions(op, opts, RANDOM_OPTIONS);
+  if (opts?.generator !== undefined) {
+    if (!(opts.generator instanceof Generator))
+      throw new ArgumentError(op, `option generator must be a Generator; got ${describe(opts.generator)}`);
+    if (opts.seed !== undefined) throw new ArgumentError(op, "give either option seed or option generator, not both");
+    return opts.generator;
+  }
   if (opts?.seed !== undefined) {
-    const G = defaultGenerator.constructor as new (seed: number) => Generator;
-    return new G(opts.seed);
+    checkSeed(op, "option seed", opts.seed);
+    return new Generator(opts.seed);
   }
   return defaultGenerator;
 }
 
 /** Uniform [0, 1) samples. */
 export function rand(shape: Shape, opts?: RandomOptions): Tensor {
+  const g = gen("rand", opts);
   const s = checkShape("rand", shape);
-  const g = gen(opts);
   const data = new Float64Array(sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = g.uniform();
-  return finish(new Tensor(data, s), opts);
+  return finish("rand", new Tensor(data, s), opts);
 }
 
 /** Standard normal samples. */
 export function randn(shape: Shape, opts?: RandomOptions): Tensor {
+  const g = gen("randn", opts);
   const s = checkShape("randn", shape);
-  const g = gen(opts);
   const data = new Float64Array(sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
-  return finish(new Tensor(data, s), opts);
+  return finish("randn", new Tensor(data, s), opts);
 }

@@ -3,6 +3,17 @@
  * across Node and browsers. A global generator (`manualSeed`) and explicit
  * `Generator` objects, as in PyTorch.
  */
+import { checkInt } from "../validate.js";
+
+/**
+ * A seed: an integer in [−2³¹, 2³² − 1] (the generator uses its 32 low bits,
+ * so the signed and unsigned readings of the same bits give the same stream;
+ * anything else — NaN, a fraction, a larger number — would silently collide).
+ */
+export function checkSeed(op: string, what: string, seed: unknown): number {
+  return checkInt(op, what, seed, -(2 ** 31), 2 ** 32 - 1);
+}
+
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -15,6 +26,7 @@ export class Generator {
   }
 
   seed(seed: number): this {
+    checkSeed("Generator.seed", "argument seed", seed);
     let x = (seed >>> 0) ^ 0x9e3779b9;
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
@@ -75,5 +87,6 @@ export const defaultGenerator = new Generator(0);
 
 /** Seed the global generator (like torch.manual_seed). */
 export function manualSeed(seed: number): void {
+  checkSeed("manualSeed", "argument seed", seed);
   defaultGenerator.seed(seed);
 }

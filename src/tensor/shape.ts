@@ -1,5 +1,6 @@
 /** Shape arithmetic: pure functions over number[] shapes (no tensors). */
 import { ArgumentError, ShapeError } from "../errors.js";
+import { describe } from "../validate.js";
 
 export type Shape = readonly number[];
 
@@ -60,7 +61,7 @@ export function broadcastsTo(from: Shape, to: Shape): boolean {
 
 /** Normalize an axis (negative counts from the end) against a rank. */
 export function normAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis)) throw new ArgumentError(op, `axis must be an integer, got ${axis}`);
+  if (!Number.isInteger(axis)) throw new ArgumentError(op, `axis must be an integer; got ${describe(axis)}`);
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new ArgumentError(op, `axis ${axis} is out of range for a tensor of rank ${rank}`);
   return a;
@@ -70,6 +71,8 @@ export function normAxis(op: string, axis: number, rank: number): number {
 export function normAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === "number" ? [axes] : axes;
+  if (!Array.isArray(list))
+    throw new ArgumentError(op, `argument axes must be an integer, an array of integers or null (all axes); got ${describe(axes)}`);
   const out = list.map((a) => normAxis(op, a, rank));
   out.sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++)
@@ -98,7 +101,8 @@ export function resolveReshape(op: string, from: Shape, to: readonly number[]): 
     if (d === -1) {
       if (neg >= 0) throw new ArgumentError(op, `only one -1 allowed in shape ${fmtShape(to)}`);
       neg = i;
-    } else if (!Number.isInteger(d) || d < 0) throw new ArgumentError(op, `invalid dimension ${d} in shape ${fmtShape(to)}`);
+    } else if (!Number.isInteger(d) || d < 0)
+      throw new ArgumentError(op, `invalid dimension ${typeof d === "number" ? d : describe(d)} at index ${i} of shape [${to.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}] (sizes are non-negative integers, one may be -1)`);
     else known *= d;
   }
   const out = to.slice();

@@ -4,7 +4,8 @@
  * attached by the engine; differentiable methods (add, matmul, …) are installed
  * by src/ops/methods.ts.
  */
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, ShapeError } from "../errors.js";
+import { describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { nodeCount, type GradNode, type TangentLink } from "./meta.js";
 
@@ -50,7 +51,21 @@ export class Tensor {
   /** Accumulated gradient of a leaf after backward(). */
   grad: Tensor | null = null;
 
+  /**
+   * A tensor over `data` (row-major, not copied) with `shape`. Checked, since
+   * the constructor is public: data must be a Float64Array whose length is the
+   * product of the shape's sizes (non-negative integers), else ShapeError.
+   * The check is a loop over the shape's few entries (no allocation, no
+   * string work unless it fails), cheap enough for every op's output.
+   */
   constructor(data: Float64Array, shape: Shape) {
+    let n = 1;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
+      if (!(d >= 0 && Math.floor(d) === d)) n = NaN;
+      n *= d;
+    }
+    if (!(data instanceof Float64Array) || data.length !== n) invalidTensor(data, shape);
     this._data = data;
     this.shape = shape;
   }
@@ -131,9 +146,36 @@ export class Tensor {
     return toNested(this._data, this.shape, 0, 0);
   }
 
+  /**
+   * A readable print, as PyTorch's: integers as `3.`, otherwise `precision`
+   * (default 4) decimals, switching to scientific notation when the finite
+   * nonzero magnitudes need it (largest > 1e8, smallest < 1e-4, or a range
+   * wider than 1000×), so small entries stay visible next to large ones.
+   */
   toString(opts: { precision?: number } = {}): string {
-    return formatTensor(this, opts.precision ?? 4);
+    if (typeof opts !== "object" || opts === null)
+      throw new ArgumentError("toString", `argument opts must be an options object {precision}; got ${describe(opts)}`);
+    const p = opts.precision ?? 4;
+    if (!Number.isInteger(p) || p < 0 || p > 20) throw new ArgumentError("toString", `option precision must be an integer in [0, 20]; got ${describe(p)}`);
+    return formatTensor(this, p);
   }
+
+  /** Node's console.log / util.inspect print a tensor as toString() does (no node import: the symbol is global). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/** The ShapeError of a Tensor constructed from mismatched data and shape. */
+function invalidTensor(data: unknown, shape: unknown): never {
+  if (!Array.isArray(shape))
+    throw new ShapeError("Tensor", `argument shape must be an array of non-negative integers; got ${describe(shape)}`);
+  const bad = shape.findIndex((d) => typeof d !== "number" || !(d >= 0 && Math.floor(d) === d));
+  if (bad >= 0)
+    throw new ShapeError("Tensor", `argument shape must be an array of non-negative integers; got ${fmtShape(shape.map((d) => (typeof d === "number" ? d : NaN)))} (entry ${bad} is ${describe(shape[bad])})`);
+  if (!(data instanceof Float64Array))
+    throw new ShapeError("Tensor", `argument data must be a Float64Array; got ${describe(data)} (use tensor() to convert other arrays)`);
+  throw new ShapeError("Tensor", `data has ${data.length} values but shape ${fmtShape(shape as number[])} needs ${sizeOf(shape as number[])}`);
 }
 
 function toNested(data: Float64Array, shape: Shape, axis: number, off: number): NestedArray {
@@ -147,13 +189,28 @@ function toNested(data: Float64Array, shape: Shape, axis: number, off: number): 
 
 function formatTensor(t: Tensor, precision: number): string {
   const vals = Array.from(t._data);
-  const allInt = vals.every((v) => Number.isInteger(v) && Math.abs(v) < 1e15);
-  const maxAbs = vals.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
-  const sci = !allInt && maxAbs !== 0 && (maxAbs >= 1e5 || maxAbs < 1e-3);
+  // PyTorch's _Formatter: over the finite nonzero magnitudes, scientific
+  // notation when max > 1e8 or max/min > 1000, and (non-integers) min < 1e-4.
+  let allInt = true, minAbs = Infinity, maxAbs = 0;
+  for (const v of vals) {
+    if (!Number.isFinite(v)) continue;
+    if (!Number.isInteger(v)) allInt = false;
+    const a = Math.abs(v);
+    if (a === 0) continue;
+    if (a < minAbs) minAbs = a;
+    if (a > maxAbs) maxAbs = a;
+  }
+  const sci = maxAbs > 0 && (maxAbs > 1e8 || maxAbs / minAbs > 1000 || (!allInt && minAbs < 1e-4));
   const fmt = (v: number): string => {
     if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+    if (sci) {
+      // 1.2340e-08 (two exponent digits at least, as NumPy and PyTorch print)
+      const [m, e] = v.toExponential(precision).split("e");
+      const ex = Number(e);
+      return `${m}e${ex < 0 ? "-" : "+"}${String(Math.abs(ex)).padStart(2, "0")}`;
+    }
     if (allInt) return v.toFixed(0) + ".";
-    return sci ? v.toExponential(precision) : v.toFixed(precision);
+    return v.toFixed(precision);
   };
   const strs = vals.map(fmt);
   const width = strs.reduce((m, s) => Math.max(m, s.length), 0);

@@ -346,7 +346,7 @@ export const coreOpInfos: OpInfo[] = [
       { name: "rectangular 3×5", inputs: [rn([3, 5])] },
       { name: "batched 2×3×3", inputs: [rn([2, 3, 3])] },
     ],
-    errors: [{ name: "vector", inputs: () => [rn([3])], error: ShapeError, message: /^diagonal: expects a \(batch of\) matrices/ }],
+    errors: [{ name: "vector", inputs: () => [rn([3])], error: ShapeError, message: /^trace: expects a \(batch of\) matrices/ }],
   },
   {
     name: "diagonal(k=1)",
