@@ -7,6 +7,8 @@ import { customSection } from "./custom.js";
 import { transformsSection } from "./transforms.js";
 import { implicitSection } from "./implicit.js";
 import { linalgSection } from "./linalg.js";
+import { optimizationSection } from "./optimization.js";
+import { manifoldsSection } from "./optimization-manifolds.js";
 
 const sections: [string, () => void | Promise<void>][] = [
   ["core", () => coreSection()],
@@ -14,6 +16,8 @@ const sections: [string, () => void | Promise<void>][] = [
   ["transforms", () => transformsSection()],
   ["implicit", () => implicitSection()],
   ["linalg", () => linalgSection()],
+  ["optimization", () => optimizationSection()],
+  ["manifolds", () => manifoldsSection()],
 ];
 
 for (const [, run] of sections) await run();

@@ -65,3 +65,4 @@ export {
 export * as linsolve from "./custom/linsolve/index.js";
 export * as linalg from "./linalg/index.js";
 export * as optim from "./optim/index.js";
+export * as manifolds from "./manifolds/index.js";
