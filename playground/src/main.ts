@@ -152,7 +152,12 @@ function render(m: WorkerMessage): void {
       body(panels.jacobian).replaceChildren(el("div", { class: "caption" }, m.title),
         ...m.blocks.map((blk) => el("div", { class: "tensor", "data-name": blk.name },
           el("div", { class: "caption" }, `w.r.t. ${blk.name}: ${blk.value.shape.join("×")}`),
-          blk.note === null ? heatmap(blk.value) : el("p", { class: "note" }, blk.note))));
+          ...(blk.value.data.length === 0 ? [] : blk.numeric === null ? [heatmap(blk.value)] : [
+            el("div", { class: "row" },
+              el("figure", {}, heatmap(blk.value, 220), el("figcaption", {}, "autodiff")),
+              el("figure", { "data-testid": "jacobian-numeric" }, heatmap(blk.numeric, 220), el("figcaption", {}, "central differences"))),
+          ]),
+          ...(blk.note === null ? [] : [el("p", { class: blk.numeric === null ? "note" : "note mismatch" }, blk.note)]))));
       return;
     case "explain": {
       const math = el("div", { class: "math", "data-testid": "explain-math" });

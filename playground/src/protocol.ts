@@ -30,12 +30,19 @@ export interface NamedTensor {
   readonly value: TensorView;
 }
 
+export interface JacobianBlock extends NamedTensor {
+  /** Why the block is not drawn, or how it differs from central differences. */
+  readonly note: string | null;
+  /** The central-difference Jacobian, sent only when it differs from autodiff's. */
+  readonly numeric: TensorView | null;
+}
+
 export type Section = "code" | "value" | "gradient" | "jacobian" | "explain" | "gradcheck" | "graph";
 
 export type WorkerMessage =
   | { readonly id: number; readonly kind: "value"; readonly value: TensorView; readonly inputs: NamedTensor[] }
   | { readonly id: number; readonly kind: "gradient"; readonly title: string; readonly grads: NamedTensor[] }
-  | { readonly id: number; readonly kind: "jacobian"; readonly title: string; readonly blocks: (NamedTensor & { readonly note: string | null })[] }
+  | { readonly id: number; readonly kind: "jacobian"; readonly title: string; readonly blocks: JacobianBlock[] }
   | {
       readonly id: number; readonly kind: "explain"; readonly latex: string; readonly text: string;
       readonly verified: boolean; readonly notes: string[];

@@ -77,8 +77,10 @@ export function heatmap(t: TensorView, maxSide = 280): SVGElement {
       r.append(title);
       root.append(r);
       if (withText) {
-        const text = svg("text", { x: j * cell + cell / 2, y: i * cell + cell / 2 + 3, "text-anchor": "middle", class: "cell-text" });
-        text.textContent = fmt(v).length <= 5 ? fmt(v) : "";
+        const dark = Number.isFinite(v) && maxAbs > 0 && Math.abs(v) / maxAbs > 0.6;
+        const text = svg("text", { x: j * cell + cell / 2, y: i * cell + cell / 2 + 3, "text-anchor": "middle", class: dark ? "cell-text dark" : "cell-text" });
+        const short = fmt(Number(v.toPrecision(3)));
+        text.textContent = short.length <= 6 ? short : "";
         root.append(text);
       }
     }

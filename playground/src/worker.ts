@@ -105,6 +105,29 @@ function parameterNames(f: (...xs: Tensor[]) => Tensor, n: number): string[] {
   return names.length === n && names.every((s) => /^[A-Za-z_$][\w$]*$/.test(s)) ? names : fallback;
 }
 
+/**
+ * ∂vec(f)/∂vec(args[i]) by central differences, (f(x + h·eₖ) − f(x − h·eₖ)) / 2h
+ * column by column, h = 1e-6·max(1, |xₖ|): error O(h²) from truncation plus
+ * O(ε/h) from rounding, both ≈ 1e-10 relative for smooth f.
+ */
+function centralJacobian(f: UserModule["f"], args: Tensor[], i: number, outSize: number): number[] {
+  const x = args[i], n = x.size;
+  const J = new Array<number>(outSize * n);
+  const at = (k: number, h: number): Float64Array => {
+    const data = Float64Array.from(x.data);
+    data[k] += h;
+    const xs = args.slice();
+    xs[i] = new Tensor(data, [...x.shape]);
+    return f(...xs).data;
+  };
+  for (let k = 0; k < n; k++) {
+    const h = 1e-6 * Math.max(1, Math.abs(x.data[k]));
+    const plus = at(k, h), minus = at(k, -h);
+    for (let r = 0; r < outSize; r++) J[r * n + k] = (plus[r] - minus[r]) / (2 * h);
+  }
+  return J;
+}
+
 function section(id: number, name: Section, body: () => void): boolean {
   try {
     body();
@@ -148,9 +171,17 @@ function runAll({ id, code }: RunRequest): void {
     const blocks = args.map((a, i) => {
       const rows = scalarOut ? a.size : out.size;
       if (rows * a.size > MAX_JACOBIAN_ENTRIES)
-        return { name: names[i], value: { shape: [0, 0], data: [] }, note: `${rows}×${a.size} is too large to draw (at most ${MAX_JACOBIAN_ENTRIES} entries)` };
+        return { name: names[i], value: { shape: [0, 0], data: [] }, note: `${rows}×${a.size} is too large to draw (at most ${MAX_JACOBIAN_ENTRIES} entries)`, numeric: null };
       const J = (scalarOut ? hessian(f, { argnums: i }) : jacobian(f, { argnums: i }))(...args) as Tensor;
-      return { name: names[i], value: { shape: [rows, a.size], data: Array.from(J.data) }, note: null };
+      const value = { shape: [rows, a.size], data: Array.from(J.data) };
+      if (scalarOut) return { name: names[i], value, note: null, numeric: null };
+      // Beside it, the central-difference Jacobian when the two disagree: a wrong rule shows as a different picture.
+      const numeric = centralJacobian(f, args, i, out.size);
+      const scale = numeric.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const maxDiff = numeric.reduce((m, v, k) => Math.max(m, Math.abs(v - value.data[k])), 0);
+      return maxDiff <= 1e-5 * (1 + scale)
+        ? { name: names[i], value, note: null, numeric: null }
+        : { name: names[i], value, note: `autodiff and central differences differ by up to ${maxDiff.toPrecision(3)}`, numeric: { shape: value.shape, data: numeric } };
     });
     const title = scalarOut
       ? "Hessian ∇²f (the Jacobian of ∇f): rows and columns are the input's entries, row-major"

@@ -135,8 +135,12 @@ describe("playground (built with Vite, headless Chromium)", () => {
         expect(diagnosis).toContain("elementwise product");
         expect(diagnosis).toContain("G·Xᵀ + Xᵀ·G");
         expect(await page.locator("[data-testid=graph-dot]").textContent()).toContain('label="square\\n[3, 3]"');
+        // the Jacobian panel puts the central-difference Jacobian beside autodiff's
+        expect(await page.locator("[data-testid=jacobian-numeric] svg.heatmap rect").count()).toBe(81);
+        expect(await page.locator("[data-testid=panel-jacobian] .mismatch").textContent()).toMatch(/^autodiff and central differences differ by up to /);
       } else {
         expect(verdict, p.id).toBe("PASSED");
+        expect(await page.locator("[data-testid=jacobian-numeric]").count(), p.id).toBe(0);
       }
       await page.screenshot({ path: join(artifacts, `${p.id}.png`), fullPage: true });
     }
