@@ -12,7 +12,9 @@
  *   dist/browser/matgrad.js (+ .map)   the browser module: one minified ES module, WASM
  *                                      kernels and worker code included (`matgrad/browser`)
  *
- * `--no-tsc` skips the tsc step (when dist/ already has fresh ESM output).
+ * `--no-tsc` skips the tsc step (when dist/ already has fresh ESM output);
+ * `--browser-only --out DIR` builds only the browser module, into DIR (the
+ * browser tests use it, leaving dist/ alone).
  */
 /* global process, console */
 import { spawnSync } from "node:child_process";
@@ -38,7 +40,19 @@ try {
   fail("esbuild is not installed (it is a devDependency: run `npm install` in the repository first)");
 }
 
-if (!process.argv.includes("--no-tsc")) {
+const argv = process.argv.slice(2);
+const browserOnly = argv.includes("--browser-only");
+const outArg = argv.indexOf("--out");
+if (outArg >= 0 && !argv[outArg + 1]) fail("--out needs a directory");
+
+if (browserOnly) {
+  const dir = outArg >= 0 ? argv[outArg + 1] : join(dist, "browser");
+  const bytes = await buildBrowser(dir);
+  console.log(`matgrad build: ${dir}/matgrad.js ${(bytes / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exit(0);
+}
+
+if (!argv.includes("--no-tsc")) {
   rmSync(dist, { recursive: true, force: true });
   const tsc = require.resolve("typescript/bin/tsc");
   const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
@@ -80,25 +94,34 @@ const copyDecl = (from, to) => {
 if (!existsSync(join(dist, "index.d.ts"))) fail("dist/index.d.ts is missing (run without --no-tsc)");
 copyDecl(dist, cjsDir);
 
-// The browser module: one minified ES module with its source map.
-const browserDir = join(dist, "browser");
-rmSync(browserDir, { recursive: true, force: true });
-const res = await esbuild.build({
-  entryPoints: [join(root, "src/index.ts")],
-  outfile: join(browserDir, "matgrad.js"),
-  bundle: true,
-  platform: "browser",
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: true,
-  legalComments: "none",
-  metafile: true,
-  logLevel: "warning",
-});
-const bytes = statSync(join(browserDir, "matgrad.js")).size;
-const nodeImports = Object.values(res.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.path.startsWith("node:")));
-if (nodeImports.length > 0) fail(`the browser module imports Node built-ins: ${nodeImports.map((x) => x.path).join(", ")}`);
+const bytes = await buildBrowser(join(dist, "browser"));
 console.log(
   `matgrad build: ${relative(root, dist)}/ (ESM + declarations, cjs/index.cjs, browser/matgrad.js ${(bytes / 1024).toFixed(0)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
+
+/**
+ * The browser module: one minified ES module with its source map, for the
+ * browser platform (a Node built-in import would fail the build; the Node-only
+ * code paths reach Node through process.getBuiltinModule at run time).
+ * Returns the file's size in bytes.
+ */
+async function buildBrowser(browserDir) {
+  rmSync(browserDir, { recursive: true, force: true });
+  const res = await esbuild.build({
+    entryPoints: [join(root, "src/index.ts")],
+    outfile: join(browserDir, "matgrad.js"),
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    sourcemap: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  const bytes = statSync(join(browserDir, "matgrad.js")).size;
+  const nodeImports = Object.values(res.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.path.startsWith("node:")));
+  if (nodeImports.length > 0) fail(`the browser module imports Node built-ins: ${nodeImports.map((x) => x.path).join(", ")}`);
+  return bytes;
+}

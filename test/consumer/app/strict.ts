@@ -68,11 +68,11 @@ const mySquareJ = customJvp((A: Tensor) => matmul(A, A), (primals: Tensor[], tan
 const sqj: Tensor = mySquareJ(X);
 
 class Cube extends Function {
-  static override forward(ctx: FunctionCtx, x: Tensor): Tensor {
+  static forward(ctx: FunctionCtx, x: Tensor): Tensor {
     ctx.saveForBackward(x);
     return mul(mul(x, x), x);
   }
-  static override backward(ctx: FunctionCtx, ct: Tensor): Tensor {
+  static backward(ctx: FunctionCtx, ct: Tensor): Tensor {
     const [x] = ctx.savedTensors;
     if (x === undefined || x === null) throw new Error("nothing saved");
     return mul(ct, mul(mul(x, x), 3));

@@ -1,0 +1,161 @@
+/**
+ * The browser module (`matgrad/browser`, dist/browser/matgrad.js; built here
+ * into a temporary folder by scripts/build.mjs --browser-only) in headless
+ * Chromium, served from 127.0.0.1 as a user's plain page with an import map:
+ * the README's first example, a linear-algebra gradient against its closed
+ * form, a gradcheck report, worker threads in a cross-origin-isolated page
+ * (COOP/COEP), and the fallback without isolation (setThreads rejects with an
+ * EnvironmentError that says why; results stay right).
+ */
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { transformSync } from "esbuild";
+import type { BrowserContext } from "playwright-core";
+import { launchChromium, page, runPage, serve } from "./harness.js";
+import { tsBlocks } from "../docs/snippet-runner.js";
+
+const root = resolve(__dirname, "../..");
+
+/** A doc snippet as the body of the page's async function: types stripped, static imports of "matgrad" made dynamic. */
+export function snippetBody(code: string): string {
+  const js = transformSync(code, { loader: "ts", format: "esm", target: "es2022" }).code;
+  return js.replace(/import\s*\{([^}]*)\}\s*from\s*["']matgrad["'];?/g, (_m, names: string) =>
+    `const {${names.replace(/\s+as\s+/g, ": ")}} = await import("matgrad");`);
+}
+
+// a product big enough to be split over threads (m·n·k ≥ 192³), and its check
+const THREADED = `
+  const { tensor, matmul } = await import("matgrad");
+  const n = 256;
+  const a = new Float64Array(n * n).map((_, i) => Math.sin(i % 97) + (i % 13) / 7);
+  const A = tensor(a).reshape([n, n]);
+  const C = matmul(A, A.mT).toArray();
+  // reference: one row of A·Aᵀ by plain loops
+  let err = 0;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += a[5 * n + k] * a[j * n + k];
+    err = Math.max(err, Math.abs(s - C[5 * n + j]));
+  }
+`;
+
+const pages: Record<string, string> = {
+  "/readme.html": page(snippetBody(tsBlocks(readFileSync(join(root, "README.md"), "utf8"))[0]?.code ?? "throw new Error('README has no ts block')") + "\nreturn 'ok';"),
+  "/linalg.html": page(`
+    const { tensor, grad, linalg } = await import("matgrad");
+    const A = tensor([[4, 1, 2], [0, 3, 1], [1, 2, 5]]);
+    // ∂ log|det A| / ∂A = A⁻ᵀ
+    const g = grad((X) => linalg.slogdet(X).logabsdet)(A);
+    const expected = linalg.inv(A).mT;
+    return { err: g.sub(expected).abs().max().item(), det: linalg.det(A).item() };
+  `),
+  "/gradcheck.html": page(`
+    const { tensor, matmul, add, customVjp, gradcheck } = await import("matgrad");
+    const X = tensor([[1, 2], [3, 4]]);
+    const right = customVjp((A) => matmul(A, A), { bwd: ([A], G) => add(matmul(G, A.mT), matmul(A.mT, G)) });
+    const wrong = customVjp((A) => matmul(A, A), { bwd: ([A], G) => G.mul(A).mul(2) });
+    const good = gradcheck(right, [X], { raise: false });
+    const bad = gradcheck(wrong, [X], { raise: false });
+    return { good: good.ok, bad: bad.ok, report: String(bad.report ?? bad) };
+  `),
+  "/threads.html": page(`
+    const { backend } = await import("matgrad");
+    if (!crossOriginIsolated) throw new Error("the page is not cross-origin isolated");
+    await backend().setThreads(2);
+    ${THREADED}
+    // a woken worker may find every chunk already taken by the calling thread:
+    // repeat products until one has run chunks on a worker (a few suffice)
+    const { randn } = await import("matgrad");
+    const B = randn([384, 384], { seed: 1 });
+    for (let i = 0; i < 50 && backend().status().workerChunks === 0; i++) matmul(B, B);
+    const st = backend().status();
+    return { isolated: crossOriginIsolated, threads: st.threads, workerChunks: st.workerChunks, threadError: st.threadError, err };
+  `),
+  "/fallback.html": page(`
+    const { backend, EnvironmentError } = await import("matgrad");
+    let error = null;
+    try { await backend().setThreads(2); } catch (e) { error = { isEnv: e instanceof EnvironmentError, name: e.name, op: e.op, message: e.message }; }
+    ${THREADED}
+    const st = backend().status();
+    return { isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer, error, threads: st.threads, err };
+  `),
+};
+
+let tmp = "";
+let server: Awaited<ReturnType<typeof serve>> | null = null;
+let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
+let context: BrowserContext;
+let origin = "";
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "matgrad-browser-"));
+  const b = spawnSync(process.execPath, [join(root, "scripts/build.mjs"), "--browser-only", "--out", tmp], { encoding: "utf8" });
+  if (b.status !== 0) throw new Error(`building the browser module failed:\n${b.stdout}\n${b.stderr}`);
+  server = await serve(pages, { "/": tmp });
+  origin = server.origin;
+  browser = await launchChromium();
+  context = browser.context;
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
+  it("the bundle has no Node built-ins and a source map", () => {
+    const js = readFileSync(join(tmp, "matgrad.js"), "utf8");
+    expect(js).not.toMatch(/from\s*["']node:/);
+    expect(js).toMatch(/\/\/# sourceMappingURL=matgrad\.js\.map\s*$/);
+    const map = JSON.parse(readFileSync(join(tmp, "matgrad.js.map"), "utf8")) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith("src/kernels/wasm/pool.ts"))).toBe(true);
+  });
+
+  it("runs the README's first example", async () => {
+    const { result } = await runPage(context, `${origin}/readme.html`);
+    expect(result).toBe("ok");
+  });
+
+  it("computes a linear-algebra gradient (∇ log|det A| = A⁻ᵀ)", async () => {
+    const { result } = await runPage(context, `${origin}/linalg.html`);
+    const r = result as { err: number; det: number };
+    expect(r.err).toBeLessThan(1e-12);
+    expect(r.det).toBeCloseTo(4 * 13 - 1 * (-1) + 2 * (-3), 10);
+  });
+
+  it("reports a wrong VJP with gradcheck", async () => {
+    const { result } = await runPage(context, `${origin}/gradcheck.html`);
+    const r = result as { good: boolean; bad: boolean; report: string };
+    expect(r.good).toBe(true);
+    expect(r.bad).toBe(false);
+    expect(r.report.length).toBeGreaterThan(20);
+  });
+
+  it("runs worker threads in a cross-origin-isolated page", async () => {
+    const { result } = await runPage(context, `${origin}/iso/threads.html`);
+    const r = result as { isolated: boolean; threads: number; workerChunks: number; threadError: string | null; err: number };
+    expect(r.isolated).toBe(true);
+    expect(r.threadError).toBeNull();
+    expect(r.threads).toBe(2);
+    expect(r.workerChunks).toBeGreaterThan(0);
+    expect(r.err).toBeLessThan(1e-9);
+  });
+
+  it("without isolation: setThreads(2) rejects with an EnvironmentError saying why, results stay right", async () => {
+    const { result } = await runPage(context, `${origin}/fallback.html`);
+    const r = result as { isolated: boolean; sab: string; error: { isEnv: boolean; name: string; op: string; message: string } | null; threads: number; err: number };
+    expect(r.isolated).toBe(false);
+    expect(r.sab).toBe("undefined");
+    expect(r.error).not.toBeNull();
+    expect(r.error?.isEnv).toBe(true);
+    expect(r.error?.op).toBe("setThreads");
+    expect(r.error?.message).toMatch(/^setThreads: 2 threads are not available here: the page is not cross-origin isolated/);
+    expect(r.error?.message).toContain("Cross-Origin-Embedder-Policy: require-corp");
+    expect(r.threads).toBe(1);
+    expect(r.err).toBeLessThan(1e-9);
+  });
+});
