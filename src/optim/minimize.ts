@@ -194,7 +194,7 @@ type LineSearch = { ok: true; x: Float64Array; f: number; g: Float64Array; stp: 
 
 /** Moré–Thuente search along d from (x, f, g); at most maxEval evaluations. */
 function wolfeSearch(P: Objective, x: Float64Array, f: number, g: Float64Array, d: Float64Array, stp0: number,
-  ftol: number, gtol: number, xtol: number, maxEval: number, stpmax = 1e10): LineSearch {
+  ftol: number, gtol: number, xtol: number, maxEval: number, acceptWarning = false, stpmax = 1e10): LineSearch {
   const gd0 = dot(g, d);
   const ls = new Dcsrch({ ftol, gtol, xtol, stpmin: 0, stpmax });
   let stp = ls.iterate(stp0, f, gd0);
@@ -211,7 +211,9 @@ function wolfeSearch(P: Objective, x: Float64Array, f: number, g: Float64Array, 
     stp = ls.iterate(stp, r.f, dot(r.g, d));
   }
   if (ls.task.startsWith("ERROR") || last === null) return { ok: false, reason: ls.task };
-  // CONVERGENCE or a WARNING: L-BFGS-B accepts the last evaluated point in both cases
+  // L-BFGS-B accepts the last evaluated point after a WARNING too, unless f did not decrease (then it is a failure here);
+  // SciPy's BFGS / CG / Newton-CG treat a warning as a failed search
+  if (ls.task !== "CONVERGENCE" && (!acceptWarning || !(last.f < f))) return { ok: false, reason: `Moré–Thuente: ${ls.task.toLowerCase()}` };
   return { ok: true, ...last, stp };
 }
 
@@ -225,7 +227,7 @@ function lbfgs(c: Ctx): Outcome {
     const d = twoLoop(st.g, S, Y, R);
     const dnorm = Math.sqrt(dot(d, d));
     const stp0 = st.nit === 0 ? Math.min(1 / dnorm, 1e10) : 1;
-    const ls = dot(st.g, d) >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, stp0, 1e-3, 0.9, 0.1, 20);
+    const ls = dot(st.g, d) >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, stp0, 1e-3, 0.9, 0.1, 20, true);
     if (!ls.ok) {
       if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
       if (S.length > 0) {

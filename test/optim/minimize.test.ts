@@ -1,0 +1,127 @@
+import { describe, it, expect } from "vitest";
+import { tensor, zeros, Tensor, sum, mul, sub, add, matmul, detach, log, ArgumentError, ShapeError, optim } from "../../src/index.js";
+import { rosenbrock } from "../../examples/optimization.js";
+
+const x0For = (n: number) => tensor(Array.from({ length: n }, (_, k) => (k % 2 === 0 ? -1.2 : 1)));
+const maxErr = (t: Tensor, v: number) => Math.max(...Array.from(t.data, (x) => Math.abs(x - v)));
+
+// SciPy 1.17.1 L-BFGS-B on the same problems (bench/scipy_lbfgs.py): gtol 1e-8, ftol 0, m = 10
+const scipy = { 2: { nit: 38, nfev: 46 }, 10: { nit: 78, nfev: 96 } } as const;
+
+describe("optim.minimize", () => {
+  it("lbfgs on Rosenbrock takes L-BFGS-B's steps (iterations and evaluations within 1.2× of SciPy's)", () => {
+    for (const n of [2, 10] as const) {
+      const r = optim.minimize(rosenbrock, x0For(n), { method: "lbfgs", gtol: 1e-8, ftol: 0 });
+      expect(r.success, r.message).toBe(true);
+      expect(maxErr(r.x, 1)).toBeLessThan(1e-7);
+      expect(r.nit).toBeLessThanOrEqual(Math.ceil(1.2 * scipy[n].nit));
+      expect(r.nfev).toBeLessThanOrEqual(Math.ceil(1.2 * scipy[n].nfev));
+      expect(r.ngev).toBe(r.nfev);
+      expect(Math.max(...Array.from(r.grad.data, Math.abs))).toBeLessThanOrEqual(1e-8);
+    }
+  });
+
+  it.each(["bfgs", "cg", "newton-cg", "trust-ncg"] as const)("%s solves Rosenbrock n = 4", (method) => {
+    const r = optim.minimize(rosenbrock, x0For(4), { method, gtol: 1e-8 });
+    expect(r.success, r.message).toBe(true);
+    expect(maxErr(r.x, 1)).toBeLessThan(1e-6);
+    if (method === "newton-cg" || method === "trust-ncg") expect(r.nhev).toBeGreaterThan(0);
+    else expect(r.nhev).toBe(0);
+  });
+
+  it("works over pytrees: x and grad keep x0's structure", () => {
+    const c = tensor([1, -2]);
+    const f = (p: { a: Tensor; rest: [Tensor, number] }) => add(sum(mul(sub(p.a, c), sub(p.a, c))), mul(mul(p.rest[0], p.rest[0]), p.rest[1]));
+    for (const method of ["lbfgs", "bfgs", "cg", "newton-cg", "trust-ncg"] as const) {
+      const r = optim.minimize(f, { a: zeros([2]), rest: [tensor(3), 2] }, { method, gtol: 1e-10 });
+      expect(r.success, `${method}: ${r.message}`).toBe(true);
+      expect(Array.from(r.x.a.data).map((v) => Math.round(v * 1e8) / 1e8)).toEqual([1, -2]);
+      expect(Math.abs(r.x.rest[0].item())).toBeLessThan(1e-8);
+      expect(r.x.rest[1]).toBe(2);
+      expect(r.grad.a.shape).toEqual([2]);
+    }
+  });
+
+  it("bounds (projected L-BFGS): a box-constrained quadratic reaches its KKT point", () => {
+    // f = ½xᵀAx − bᵀx, A SPD; the box solution satisfies: projected gradient = 0
+    const A = tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]]), b = tensor([10, -10, 1]);
+    const f = (x: Tensor) => sub(mul(matmul(x, matmul(A, x)), 0.5), matmul(b, x));
+    const r = optim.minimize(f, zeros([3]), { bounds: { lower: -1, upper: 1 }, gtol: 1e-10 });
+    expect(r.success, r.message).toBe(true);
+    const x = Array.from(r.x.data), g = Array.from(r.grad.data);
+    x.forEach((xi, i) => {
+      expect(xi).toBeGreaterThanOrEqual(-1);
+      expect(xi).toBeLessThanOrEqual(1);
+      const pg = Math.min(Math.max(xi - g[i], -1), 1) - xi;
+      expect(Math.abs(pg)).toBeLessThan(1e-9);
+    });
+    expect(x[0]).toBe(1);
+    expect(x[1]).toBe(-1);
+    // tree-valued bounds, checked against x0's structure
+    expect(() => optim.minimize(f, zeros([3]), { bounds: { lower: { a: zeros([3]) } as unknown as Tensor } })).toThrow(ShapeError);
+  });
+
+  it("a non-finite loss stops with success false, naming the iteration, and finite x", () => {
+    // (x − 2)² with a NaN wall past x = 1.1
+    const f = (x: Tensor) => (x.data[0] > 1.1 ? log(sub(zeros([]), 1)) : sum(mul(sub(x, 2), sub(x, 2))));
+    for (const method of ["lbfgs", "bfgs", "cg", "newton-cg", "trust-ncg"] as const) {
+      const r = optim.minimize(f, tensor([0]), { method });
+      expect(r.success).toBe(false);
+      expect(r.status).toBe(3);
+      expect(r.message).toMatch(/optim\.minimize: the loss is NaN at iteration \d+/);
+      expect(Number.isFinite(r.x.item())).toBe(true);
+      expect(Number.isFinite(r.fun)).toBe(true);
+    }
+    const r0 = optim.minimize(() => log(tensor(-1)), tensor([0]));
+    expect(r0.message).toMatch(/at iteration 0 \(at x0\)/);
+  });
+
+  it("a failed line search returns success false with a message (a wrong gradient)", () => {
+    // value Σx², but the gradient reported is −2x (the detach trick flips it)
+    const f = (x: Tensor) => sub(sum(mul(x, x)), mul(sum(mul(sub(x, detach(x)), detach(x))), 4));
+    for (const method of ["lbfgs", "bfgs", "cg"] as const) {
+      const r = optim.minimize(f, tensor([1, 2]), { method });
+      expect(r.success).toBe(false);
+      expect(r.status).toBe(2);
+      expect(r.message).toMatch(/line search failed at iteration 1/);
+    }
+  });
+
+  it("callback sees each iteration and can stop", () => {
+    const seen: number[] = [];
+    const r = optim.minimize(rosenbrock, x0For(2), { callback: ({ nit }) => (seen.push(nit), nit === 3) });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(r.status).toBe(99);
+    expect(r.success).toBe(false);
+  });
+
+  it("bad arguments raise typed errors naming the option", () => {
+    expect(() => optim.minimize(rosenbrock, x0For(2), { method: "nelder-mead" as "cg" })).toThrow(/optim\.minimize: option method must be one of/);
+    expect(() => optim.minimize(rosenbrock, x0For(2), { method: "bfgs", bounds: { lower: 0 } })).toThrow(ArgumentError);
+    expect(() => optim.minimize((x: Tensor) => x, x0For(2))).toThrow(/optim\.minimize: fun must return a scalar \(one element\); it returned shape \[2\]/);
+    expect(() => optim.minimize(rosenbrock, x0For(2), { bounds: { lower: 1, upper: 0 } })).toThrow(/lower 1 > upper 0/);
+  });
+});
+
+describe("optim.leastSquares", () => {
+  const t = tensor([0, 0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1]);
+  const y = t.mul(-0.7).exp().mul(2.5).add(t.mul(0.1));
+  const resid = (p: { a: Tensor; k: Tensor; c: Tensor }) => sub(add(mul(mul(t, p.k).exp(), p.a), mul(t, p.c)), y);
+  const x0 = { a: tensor(1), k: tensor(0), c: tensor(0) };
+  it.each([["lm", 4096], ["lm", 0], ["trf", 4096], ["trf", 0]] as const)("%s (denseLimit %d) fits a zero-residual model", (method, denseLimit) => {
+    const r = optim.leastSquares(resid, x0, { method, denseLimit, ftol: 1e-15, xtol: 1e-15, gtol: 1e-14 });
+    expect(r.success, r.message).toBe(true);
+    expect(r.x.a.item()).toBeCloseTo(2.5, 8);
+    expect(r.x.k.item()).toBeCloseTo(-0.7, 8);
+    expect(r.x.c.item()).toBeCloseTo(0.1, 8);
+    expect(r.cost).toBeLessThan(1e-16);
+    if (denseLimit > 0) expect(r.jac!.shape).toEqual([8, 3]);
+    else expect(r.jac).toBeNull();
+  });
+  it("non-finite residuals stop with the iteration; bad method is an ArgumentError", () => {
+    const r = optim.leastSquares((p: Tensor) => log(p), tensor([-1]));
+    expect(r.success).toBe(false);
+    expect(r.message).toMatch(/non-finite at iteration 0/);
+    expect(() => optim.leastSquares(resid, x0, { method: "dogbox" as "lm" })).toThrow(/optim\.leastSquares: option method must be "lm" or "trf"/);
+  });
+});
