@@ -11,8 +11,9 @@ import { isGradEnabled } from "../tensor/meta.js";
 import { fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
 import { eye, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
+import { checkBool, checkFinite, checkOptions, describe } from "../validate.js";
 import {
-  abs, add, asTensor, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
+  abs, add, tensorArg, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
   type TensorLike,
 } from "../ops/api.js";
 import { enableGrad, noGrad } from "../autodiff/engine.js";
@@ -36,9 +37,48 @@ function mayDifferentiate(x: Tensor): boolean {
 }
 
 function sq(op: string, x: TensorLike, arg = "A"): Tensor {
-  const t = asTensor(x);
+  const t = tensorArg(x, op, arg);
   needSquare(op, t, arg);
   return t;
+}
+
+// ---------------------------------------------------------------------------
+// Named results: tuples with named fields (PyTorch's named tuples)
+
+/**
+ * The results of factorizations are arrays in PyTorch's order that also carry
+ * named fields, like torch.return_types: `const [w, V] = linalg.eigh(A)` and
+ * `const { eigenvalues, eigenvectors } = linalg.eigh(A)` both work, and the
+ * tuple type types each position.
+ */
+function named<R>(values: Tensor[], fields: Record<string, Tensor>): R {
+  return Object.assign(values, fields) as R;
+}
+
+/** `[P, L, U]` with the named fields. */
+export type LuResult = [P: Tensor, L: Tensor, U: Tensor] & { P: Tensor; L: Tensor; U: Tensor };
+/** `[LU, pivots]` with the named fields. */
+export type LuFactorResult = [LU: Tensor, pivots: Tensor] & { LU: Tensor; pivots: Tensor };
+/** `[sign, logabsdet]` with the named fields. */
+export type SlogdetResult = [sign: Tensor, logabsdet: Tensor] & { sign: Tensor; logabsdet: Tensor };
+/** `[Q, R]` with the named fields. */
+export type QrResult = [Q: Tensor, R: Tensor] & { Q: Tensor; R: Tensor };
+/** `[eigenvalues, eigenvectors]` with the named fields. */
+export type EighResult = [eigenvalues: Tensor, eigenvectors: Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
+/** `[U, S, Vh]` with the named fields. */
+export type SvdResult = [U: Tensor, S: Tensor, Vh: Tensor] & { U: Tensor; S: Tensor; Vh: Tensor };
+/** `[solution, residuals, rank, singularValues]` with the named fields (torch.linalg.lstsq's order). */
+export type LstsqResult = [solution: Tensor, residuals: Tensor, rank: Tensor, singularValues: Tensor] & {
+  solution: Tensor;
+  residuals: Tensor;
+  rank: Tensor;
+  singularValues: Tensor;
+};
+
+/** A non-negative finite tolerance option. */
+function tolOption(op: string, name: string, v: unknown): void {
+  if (v !== undefined && (checkFinite(op, `option ${name}`, v) < 0))
+    throw new ArgumentError(op, `option ${name} must be ≥ 0; got ${String(v)}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -65,10 +105,12 @@ export interface SolveOptions {
  * serves the forward and both derivative solves.
  */
 export function solve(A: TensorLike, B: TensorLike, opts: SolveOptions = {}): Tensor {
+  opts ??= {};
   const op = "linalg.solve";
-  const a = sq(op, A), b = asTensor(B);
+  checkOptions(op, opts, ["left"]);
+  const a = sq(op, A), b = tensorArg(B, op, "B");
   const n = rows(a);
-  const left = opts.left ?? true;
+  const left = checkBool(op, "option left", opts.left, true);
   if (isVectorRhs(a, b)) {
     if (b.shape[b.ndim - 1] !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
     return squeeze(solvePrim(a, unsqueeze(b, -1), !left, newCache<LuEntry[]>(), op), -1);
@@ -92,21 +134,24 @@ export interface TriangularSolveOptions {
 /** torch.linalg.solve_triangular: A X = B (or X A = B) for triangular A, reading only one triangle. */
 export function triangularSolve(A: TensorLike, B: TensorLike, opts: TriangularSolveOptions): Tensor {
   const op = "linalg.triangularSolve";
-  const a = sq(op, A), b = asTensor(B);
+  const a = sq(op, A), b = tensorArg(B, op, "B");
   needMatrix(op, b, "B");
-  if (typeof opts?.upper !== "boolean") throw new ArgumentError(op, "the option upper (true or false) is required");
-  const left = opts.left ?? true;
+  checkOptions(op, opts, ["upper", "left", "unitriangular"]);
+  if (typeof opts?.upper !== "boolean") throw new ArgumentError(op, `the option upper (true or false) is required; got ${describe(opts?.upper)}`);
+  const left = checkBool(op, "option left", opts.left, true);
+  checkBool(op, "option unitriangular", opts.unitriangular, false);
   if ((left ? rows(b) : cols(b)) !== rows(a))
     throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with A of shape ${fmtShape(a.shape)} (${left ? "A X = B" : "X A = B"})`);
   return triSolvePrim(a, b, { upper: opts.upper, left, unitriangular: opts.unitriangular ?? false, trans: false }, op);
 }
 
 /** A = P L U with P a permutation, L unit lower and U upper triangular (square A). */
-export function lu(A: TensorLike): { P: Tensor; L: Tensor; U: Tensor } {
+export function lu(A: TensorLike): LuResult {
   const a = sq("linalg.lu", A);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
-  return { P: permutationMatrix(a, cache), L, U };
+  const P = permutationMatrix(a, cache);
+  return named([P, L, U], { P, L, U });
 }
 
 /**
@@ -114,12 +159,13 @@ export function lu(A: TensorLike): { P: Tensor; L: Tensor; U: Tensor } {
  * pivots are LAPACK's row interchanges, 0-based (torch's are 1-based): at step
  * i, row i was swapped with row pivots[i]. Differentiable in LU.
  */
-export function luFactor(A: TensorLike): { LU: Tensor; pivots: Tensor } {
+export function luFactor(A: TensorLike): LuFactorResult {
   const a = sq("linalg.luFactor", A);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
   const n = rows(a);
-  return { LU: add(sub(L, eye(n)), U), pivots: pivotsTensor(a, cache) };
+  const LU = add(sub(L, eye(n)), U), pivots = pivotsTensor(a, cache);
+  return named([LU, pivots], { LU, pivots });
 }
 
 export interface LuSolveOptions {
@@ -152,10 +198,11 @@ function pivotsToPerm(op: string, pivots: Tensor, n: number, nb: number): Int32A
  */
 export function luSolve(LU: TensorLike, pivots: TensorLike, B: TensorLike, opts: LuSolveOptions = {}): Tensor {
   const op = "linalg.luSolve";
-  const f = sq(op, LU, "LU"), pv = asTensor(pivots), b = asTensor(B);
+  const f = sq(op, LU, "LU"), pv = tensorArg(pivots, op, "pivots"), b = tensorArg(B, op, "B");
   needMatrix(op, b, "B");
+  checkOptions(op, opts, ["left", "adjoint"]);
   const n = rows(f);
-  const left = opts.left ?? true, adjoint = opts.adjoint ?? false;
+  const left = checkBool(op, "option left", opts.left, true), adjoint = checkBool(op, "option adjoint", opts.adjoint, false);
   if (!left) return mT(luSolve(f, pv, mT(b), { adjoint: !adjoint }));
   if (rows(b) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
   if (batchShape(b).join() !== batchShape(f).join())
@@ -182,9 +229,9 @@ export function det(A: TensorLike): Tensor {
 }
 
 /** { sign, logabsdet } with det A = sign·exp(logabsdet); sign 0 and logabsdet −∞ for singular A. */
-export function slogdet(A: TensorLike): { sign: Tensor; logabsdet: Tensor } {
+export function slogdet(A: TensorLike): SlogdetResult {
   const [sign, logabsdet] = slogdetPrim(sq("linalg.slogdet", A), newCache<LuEntry[]>());
-  return { sign, logabsdet };
+  return named([sign, logabsdet], { sign, logabsdet });
 }
 
 /** log det A; −∞ for singular A; DomainError when det A < 0 (use slogdet). */
@@ -206,15 +253,21 @@ export interface CholeskyOptions {
 
 /** A = L Lᵀ for symmetric positive definite A (reads the lower triangle); NotPositiveDefiniteError otherwise. */
 export function cholesky(A: TensorLike, opts: CholeskyOptions = {}): Tensor {
-  const L = choleskyPrim(sq("linalg.cholesky", A));
-  return opts.upper ? mT(L) : L;
+  const op = "linalg.cholesky";
+  checkOptions(op, opts, ["upper"]);
+  const a = sq(op, A);
+  const upper = checkBool(op, "option upper", opts?.upper, false);
+  const L = choleskyPrim(a);
+  return upper ? mT(L) : L;
 }
 
 /** torch.cholesky_solve(B, L): X with A X = B where A = L Lᵀ (or Uᵀ U with upper: true); two triangular solves. */
 export function choleskySolve(B: TensorLike, L: TensorLike, opts: CholeskyOptions = {}): Tensor {
   const op = "linalg.choleskySolve";
-  const f = sq(op, L, "L"), b = asTensor(B);
+  const f = sq(op, L, "L"), b = tensorArg(B, op, "B");
   needMatrix(op, b, "B");
+  checkOptions(op, opts, ["upper"]);
+  checkBool(op, "option upper", opts?.upper, false);
   if (rows(b) !== rows(f)) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with L of shape ${fmtShape(f.shape)}`);
   const upper = opts.upper ?? false;
   // lower: L Y = B, Lᵀ X = Y.  upper: Uᵀ Y = B, U X = Y.
@@ -228,12 +281,13 @@ export interface QrOptions {
 }
 
 /** Householder QR with the sign gauge diag(R) ≥ 0. */
-export function qr(A: TensorLike, opts: QrOptions = {}): { Q: Tensor; R: Tensor } {
+export function qr(A: TensorLike, opts: QrOptions = {}): QrResult {
   const op = "linalg.qr";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
-  const mode = opts.mode ?? "reduced";
-  if (mode !== "reduced" && mode !== "complete" && mode !== "r") throw new ArgumentError(op, `mode must be "reduced", "complete" or "r", got ${String(mode)}`);
+  checkOptions(op, opts, ["mode"]);
+  const mode = opts?.mode ?? "reduced";
+  if (mode !== "reduced" && mode !== "complete" && mode !== "r") throw new ArgumentError(op, `option mode must be "reduced", "complete" or "r"; got ${describe(mode)}`);
   const m = rows(a), n = cols(a);
   let Q: Tensor, R: Tensor;
   if (m >= n) [Q, R] = qrPrim(a, mode === "complete" ? "complete" : "reduced");
@@ -243,7 +297,8 @@ export function qr(A: TensorLike, opts: QrOptions = {}): { Q: Tensor; R: Tensor 
     Q = q;
     R = concat([r1, matmulT(q, block(a, null, [m, n]), true, false)], -1);
   }
-  return { Q: mode === "r" ? zeros([0]) : Q, R };
+  const Qout = mode === "r" ? zeros([0]) : Q;
+  return named([Qout, R], { Q: Qout, R });
 }
 
 // ---------------------------------------------------------------------------
@@ -259,9 +314,11 @@ export interface EighOptions {
   degeneracyTol?: number;
 }
 
-function uplo(op: string, a: Tensor, o: EighOptions): Tensor {
-  const u = o.UPLO ?? "L";
-  if (u !== "L" && u !== "U") throw new ArgumentError(op, `UPLO must be "L" or "U", got ${String(u)}`);
+function uplo(op: string, a: Tensor, o: EighOptions, valid: readonly string[]): Tensor {
+  checkOptions(op, o, valid);
+  const u = o?.UPLO ?? "L";
+  if (u !== "L" && u !== "U") throw new ArgumentError(op, `option UPLO must be "L" or "U"; got ${describe(u)}`);
+  tolOption(op, "degeneracyTol", o?.degeneracyTol);
   return u === "U" ? mT(a) : a;
 }
 
@@ -270,17 +327,17 @@ function uplo(op: string, a: Tensor, o: EighOptions): Tensor {
  * eigenvectors as columns. Derivatives are symmetric; a loss depending on the
  * basis inside a degenerate eigenspace raises NonDifferentiableError.
  */
-export function eigh(A: TensorLike, opts: EighOptions = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+export function eigh(A: TensorLike, opts: EighOptions = {}): EighResult {
   const op = "linalg.eigh";
-  const a = uplo(op, sq(op, A), opts);
-  const [eigenvalues, eigenvectors] = eighPrim(a, newCache(), opts.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
-  return { eigenvalues, eigenvectors };
+  const a = uplo(op, sq(op, A), opts, ["UPLO", "degeneracyTol"]);
+  const [eigenvalues, eigenvectors] = eighPrim(a, newCache(), opts?.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
+  return named([eigenvalues, eigenvectors], { eigenvalues, eigenvectors });
 }
 
 /** Eigenvalues (ascending) of symmetric A; always differentiable (Ā = U diag(λ̄) Uᵀ). */
 export function eigvalsh(A: TensorLike, opts: Pick<EighOptions, "UPLO"> = {}): Tensor {
   const op = "linalg.eigvalsh";
-  const a = uplo(op, sq(op, A), opts);
+  const a = uplo(op, sq(op, A), opts, ["UPLO"]);
   if (mayDifferentiate(a)) return eighPrim(a, newCache(), DEFAULT_DEGENERACY_TOL)[0];
   const n = rows(a), nb = sizeOf(batchShape(a));
   const w = new Float64Array(nb * n);
@@ -324,18 +381,21 @@ export interface SvdOptions {
  * columns are an arbitrary completion, differentiable only through quantities
  * invariant under its rotations.
  */
-export function svd(A: TensorLike, opts: SvdOptions = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+export function svd(A: TensorLike, opts: SvdOptions = {}): SvdResult {
   const op = "linalg.svd";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
-  const [U, S, Vh] = svdPrim(a, opts.fullMatrices ?? true, newCache(), opts.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
-  return { U, S, Vh };
+  checkOptions(op, opts, ["fullMatrices", "degeneracyTol"]);
+  const full = checkBool(op, "option fullMatrices", opts?.fullMatrices, true);
+  tolOption(op, "degeneracyTol", opts?.degeneracyTol);
+  const [U, S, Vh] = svdPrim(a, full, newCache(), opts?.degeneracyTol ?? DEFAULT_DEGENERACY_TOL);
+  return named([U, S, Vh], { U, S, Vh });
 }
 
 /** Singular values, descending; always differentiable (Ā = U diag(S̄) Vᵀ). */
 export function svdvals(A: TensorLike): Tensor {
   const op = "linalg.svdvals";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
   if (mayDifferentiate(a)) return svdPrim(a, false, newCache(), DEFAULT_DEGENERACY_TOL)[1];
   return svdValues(a);
@@ -350,7 +410,11 @@ export interface RankTolOptions {
   hermitian?: boolean;
 }
 
-function rankTols(a: Tensor, o: RankTolOptions): { atol: number; rtol: number } {
+function rankTols(op: string, a: Tensor, o: RankTolOptions): { atol: number; rtol: number } {
+  checkOptions(op, o, ["atol", "rtol", "hermitian"]);
+  tolOption(op, "atol", o.atol);
+  tolOption(op, "rtol", o.rtol);
+  checkBool(op, "option hermitian", o.hermitian, false);
   const atol = o.atol ?? 0;
   const rtol = o.rtol ?? (o.atol !== undefined && o.atol > 0 ? 0 : EPS * Math.max(rows(a), cols(a)));
   return { atol, rtol };
@@ -359,19 +423,20 @@ function rankTols(a: Tensor, o: RankTolOptions): { atol: number; rtol: number } 
 /** Moore–Penrose pseudo-inverse (singular values ≤ max(atol, rtol·σ₁) are treated as zero; the derivative assumes constant rank). */
 export function pinv(A: TensorLike, opts: RankTolOptions = {}): Tensor {
   const op = "linalg.pinv";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
+  const { atol, rtol } = rankTols(op, a, opts ?? {});
   if (opts.hermitian) needSquare(op, a);
-  const { atol, rtol } = rankTols(a, opts);
   return pinvPrim(a, atol, rtol, opts.hermitian ?? false);
 }
 
 /** Numerical rank: the number of singular values > max(atol, rtol·σ₁). Not differentiable (a constant). */
 export function matrixRank(A: TensorLike, opts: RankTolOptions = {}): Tensor {
   const op = "linalg.matrixRank";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
-  const { atol, rtol } = rankTols(a, opts);
+  const { atol, rtol } = rankTols(op, a, opts ?? {});
+  if (opts.hermitian) needSquare(op, a);
   const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, a._alias()))) : svdValues(a._alias())));
   return countAbove(s, atol, rtol);
 }
@@ -408,16 +473,18 @@ export interface LstsqOptions {
  * pseudo-inverse otherwise. residuals = Σ (A X − B)² per column when m > n and
  * A has full rank (else an empty tensor); rank and singularValues are constants.
  */
-export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): { solution: Tensor; residuals: Tensor; rank: Tensor; singularValues: Tensor } {
+export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): LstsqResult {
   const op = "linalg.lstsq";
-  const a = asTensor(A);
-  let b = asTensor(B);
+  const a = tensorArg(A, op, "A");
+  let b = tensorArg(B, op, "B");
   needMatrix(op, a);
   const vec = b.ndim === a.ndim - 1;
   if (vec) b = unsqueeze(b, -1);
   needMatrix(op, b, "B");
+  checkOptions(op, opts, ["rcond"]);
+  tolOption(op, "rcond", opts?.rcond);
   const m = rows(a), n = cols(a);
-  if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(asTensor(B).shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
+  if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(tensorArg(B, op, "B").shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
   const rtol = opts.rcond ?? EPS * Math.max(m, n);
   const singularValues = svdValues(a._alias());
   const rank = countAbove(singularValues, 0, rtol);
@@ -435,7 +502,8 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): { 
     x = matmul(pinvPrim(a, 0, rtol, false), b);
   }
   const residuals = full && m > n ? sum(pow(sub(matmul(a, x), b), 2), -2) : zeros([0]);
-  return { solution: vec ? squeeze(x, -1) : x, residuals: vec && residuals.size > 0 ? squeeze(residuals, -1) : residuals, rank, singularValues };
+  const solution = vec ? squeeze(x, -1) : x, res = vec && residuals.size > 0 ? squeeze(residuals, -1) : residuals;
+  return named([solution, res, rank, singularValues], { solution, residuals: res, rank, singularValues });
 }
 
 // ---------------------------------------------------------------------------
@@ -451,11 +519,23 @@ export interface NormOptions {
 }
 
 /** ‖x‖_ord over dim: ord ∈ (0, ∞) (p-norms), ∞, −∞ (max/min |x|), 0 (count of nonzeros, a constant). */
+const NORM_OPTIONS = ["dim", "keepdim"] as const;
+
+/** The dim option of the norms: null (default axes), or the axes as a list. */
+function dimOption(op: string, dim: unknown): readonly number[] | null {
+  if (dim === undefined || dim === null) return null;
+  if (typeof dim === "number") return [dim];
+  if (Array.isArray(dim)) return dim as number[];
+  throw new ArgumentError(op, `option dim must be an axis, an array of axes or null; got ${describe(dim)}`);
+}
+
 export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions = {}): Tensor {
   const op = "linalg.vectorNorm";
-  const t = asTensor(x);
-  const keep = opts.keepdim ?? false;
-  const dims = opts.dim === undefined || opts.dim === null ? t.shape.map((_, i) => i) : (typeof opts.dim === "number" ? [opts.dim] : opts.dim).map((d) => normAxis(op, d, t.ndim));
+  const t = tensorArg(x, op, "x");
+  checkOptions(op, opts, NORM_OPTIONS);
+  const keep = checkBool(op, "option keepdim", opts?.keepdim, false);
+  const dimOpt = dimOption(op, opts?.dim);
+  const dims = dimOpt === null ? t.shape.map((_, i) => i) : dimOpt.map((d) => normAxis(op, d, t.ndim));
   if (new Set(dims).size !== dims.length) throw new ArgumentError(op, `dim ${fmtShape(dims)} has repeated axes`);
   if (typeof ord !== "number" || Number.isNaN(ord) || (ord < 0 && ord !== -Infinity))
     throw new ArgumentError(op, `ord must be a number ≥ 0, Infinity or -Infinity, got ${String(ord)}`);
@@ -474,13 +554,14 @@ export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions 
  */
 export function matrixNorm(A: TensorLike, ord: MatrixOrd = "fro", opts: NormOptions = {}): Tensor {
   const op = "linalg.matrixNorm";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
-  const dimIn = opts.dim === undefined || opts.dim === null ? [-2, -1] : typeof opts.dim === "number" ? [opts.dim] : opts.dim;
+  checkOptions(op, opts, NORM_OPTIONS);
+  const dimIn = dimOption(op, opts?.dim) ?? [-2, -1];
   if (dimIn.length !== 2) throw new ArgumentError(op, `dim must name two axes, got ${fmtShape(dimIn)}`);
   const [d0, d1] = dimIn.map((d) => normAxis(op, d, a.ndim));
   if (d0 === d1) throw new ArgumentError(op, `dim must name two different axes, got ${fmtShape(dimIn)}`);
-  const keep = opts.keepdim ?? false;
+  const keep = checkBool(op, "option keepdim", opts?.keepdim, false);
   // move the two axes last: [..., d0, d1]
   const rest = a.shape.map((_, i) => i).filter((i) => i !== d0 && i !== d1);
   const x = permute(a, [...rest, d0, d1]);
@@ -505,8 +586,10 @@ export function matrixNorm(A: TensorLike, ord: MatrixOrd = "fro", opts: NormOpti
  */
 export function cond(A: TensorLike, p: MatrixOrd | null = null): Tensor {
   const op = "linalg.cond";
-  const a = asTensor(A);
+  const a = tensorArg(A, op, "A");
   needMatrix(op, a);
+  if (p !== null && p !== "fro" && p !== "nuc" && ![1, -1, 2, -2, Infinity, -Infinity].includes(p as number))
+    throw new ArgumentError(op, `p must be null, "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity; got ${describe(p)}`);
   if (p === null || p === 2 || p === -2) {
     const s = svdvals(a);
     const r = div(max(s, -1), min(s, -1));
@@ -568,7 +651,7 @@ export function sqrtm(A: TensorLike): Tensor {
 /** X with A X + X B = C (Bartels–Stewart); SingularMatrixError when A and −B share an eigenvalue. */
 export function solveSylvester(A: TensorLike, B: TensorLike, C: TensorLike): Tensor {
   const op = "linalg.solveSylvester";
-  const a = sq(op, A), b = sq(op, B, "B"), c = asTensor(C);
+  const a = sq(op, A), b = sq(op, B, "B"), c = tensorArg(C, op, "C");
   needMatrix(op, c, "C");
   if (rows(c) !== rows(a) || cols(c) !== rows(b))
     throw new ShapeError(op, `C has shape ${fmtShape(c.shape)}, expected [..., ${rows(a)}, ${rows(b)}] for A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)}`);

@@ -140,7 +140,7 @@ describe("argument errors name the op and the shape", () => {
     expect(() => linalg.solveLyapunov(eye(2), eye(3))).toThrow(/^linalg\.solveLyapunov: Q must be square|^linalg\.solveLyapunov: Q has shape/);
     expect(() => linalg.solve(randn([2, 3, 3], { seed: 22 }), randn([4, 3, 1], { seed: 23 }))).toThrow(/^linalg\.solve: shapes \[2\] and \[4\] cannot be broadcast/);
     expect(() => linalg.luSolve(eye(3), tensor([0, 1]), eye(3))).toThrow(/^linalg\.luSolve: pivots has shape \[2\]/);
-    expect(() => linalg.qr(eye(2), { mode: "full" as "reduced" })).toThrow(/^linalg\.qr: mode must be/);
+    expect(() => linalg.qr(eye(2), { mode: "full" as "reduced" })).toThrow(/^linalg\.qr: option mode must be/);
   });
 });
 
