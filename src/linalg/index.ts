@@ -236,7 +236,7 @@ export function slogdet(A: TensorLike): SlogdetResult {
 
 /** log det A; −∞ for singular A; DomainError when det A < 0 (use slogdet). */
 export function logdet(A: TensorLike): Tensor {
-  const { sign, logabsdet } = slogdet(sq("linalg.logdet", A));
+  const [sign, logabsdet] = slogdetPrim(sq("linalg.logdet", A), newCache<LuEntry[]>(), "linalg.logdet");
   for (let i = 0; i < sign.size; i++)
     if (sign.data[i] < 0)
       throw new DomainError("linalg.logdet", `det(A) < 0${sign.size > 1 ? ` (batch element ${i})` : ""}: the real logarithm is undefined; use linalg.slogdet for log|det A| and the sign`);
@@ -540,6 +540,9 @@ export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions 
   if (typeof ord !== "number" || Number.isNaN(ord) || (ord < 0 && ord !== -Infinity))
     throw new ArgumentError(op, `ord must be a number ≥ 0, Infinity or -Infinity, got ${String(ord)}`);
   if (dims.length === 0) return abs(t);
+  if ((ord === Infinity || ord === -Infinity) && dims.some((d) => t.shape[d] === 0) && t.size === 0 && sizeOf(t.shape.filter((_, i) => !dims.includes(i))) > 0)
+    // as torch.linalg.vector_norm: max/min |x| over no entries has no value (no identity)
+    throw new ShapeError(op, `cannot compute the ${ord > 0 ? "" : "−"}∞-norm over an empty axis (x has shape ${fmtShape(t.shape)}, dim ${fmtShape(dims)}): max/min |x| of no entries is undefined`);
   if (ord === Infinity) return max(abs(t), dims, keep);
   if (ord === -Infinity) return min(abs(t), dims, keep);
   if (ord === 0) return sum(ne(t, 0), dims, keep);
@@ -566,7 +569,11 @@ export function matrixNorm(A: TensorLike, ord: MatrixOrd = "fro", opts: NormOpti
   const rest = a.shape.map((_, i) => i).filter((i) => i !== d0 && i !== d1);
   const x = permute(a, [...rest, d0, d1]);
   let out: Tensor;
-  if (ord === "fro") out = vectorNormPrim(x, 2, [x.ndim - 2, x.ndim - 1], false);
+  if (ord !== "fro" && ord !== "nuc" && ![1, -1, 2, -2, Infinity, -Infinity].includes(ord))
+    throw new ArgumentError(op, `ord must be "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity, got ${String(ord)}`);
+  // an empty matrix is the zero map R⁰ → Rᵐ or Rⁿ → R⁰: every norm of it is 0 (a differentiable 0 of the batch shape)
+  if (rows(x) * cols(x) === 0) out = sum(x, [-2, -1]);
+  else if (ord === "fro") out = vectorNormPrim(x, 2, [x.ndim - 2, x.ndim - 1], false);
   else if (ord === "nuc") out = sum(svdvals(x), -1);
   else if (ord === 2) out = max(svdvals(x), -1);
   else if (ord === -2) out = min(svdvals(x), -1);
@@ -590,6 +597,8 @@ export function cond(A: TensorLike, p: MatrixOrd | null = null): Tensor {
   needMatrix(op, a);
   if (p !== null && p !== "fro" && p !== "nuc" && ![1, -1, 2, -2, Infinity, -Infinity].includes(p as number))
     throw new ArgumentError(op, `p must be null, "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity; got ${describe(p)}`);
+  if (rows(a) * cols(a) === 0)
+    throw new ShapeError(op, `A has shape ${fmtShape(a.shape)}: the condition number of an empty matrix is undefined (it has no singular values)`);
   if (p === null || p === 2 || p === -2) {
     const s = svdvals(a);
     const r = div(max(s, -1), min(s, -1));

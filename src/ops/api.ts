@@ -566,6 +566,7 @@ export function kron(a: TensorLike, b: TensorLike): Tensor {
   needMatrix("kron", A);
   needMatrix("kron", B);
   const [m, n] = A.shape.slice(-2), [p, q] = B.shape.slice(-2);
+  broadcastShapes("kron", A.shape.slice(0, -2), B.shape.slice(0, -2)); // the batch axes must broadcast
   const A4 = reshape(A, [...A.shape.slice(0, -2), m, 1, n, 1]);
   const B4 = reshape(B, [...B.shape.slice(0, -2), 1, p, 1, q]);
   const prodT = mul(A4, B4);
@@ -577,6 +578,7 @@ export function frobeniusInner(a: TensorLike, b: TensorLike): Tensor {
   const A = tensorArg(a, "frobeniusInner", "a"), B = tensorArg(b, "frobeniusInner", "b");
   needMatrix("frobeniusInner", A);
   needMatrix("frobeniusInner", B);
+  broadcastShapes("frobeniusInner", A.shape, B.shape);
   return sum(mul(A, B), [-2, -1]);
 }
 

@@ -43,7 +43,7 @@ export interface LuParams {
   invVjp: null;
   det: { cache: LuCache };
   /** Outputs [sign, logabsdet]. */
-  slogdet: { cache: LuCache };
+  slogdet: { cache: LuCache; op: string };
   /** Outputs [L, U] with P A = L U (P from the cache's pivots). */
   lu: { cache: LuCache };
 }
@@ -267,13 +267,13 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
     },
     vjp: ([, cl]: (Tensor | null)[], [a], _out, p) => {
       if (cl === null) return [null];
-      checkNonsingular("linalg.slogdet", a, p.cache);
-      return [mul(asMat(cl), invT(a, p.cache, "linalg.slogdet"))];
+      checkNonsingular(p.op, a, p.cache);
+      return [mul(asMat(cl), invT(a, p.cache, p.op))];
     },
     jvp: ([da], [a], _out, p) => {
       if (da === null) return [null, null];
-      checkNonsingular("linalg.slogdet", a, p.cache);
-      return [null, sum(mul(invT(a, p.cache, "linalg.slogdet"), da), [-2, -1])];
+      checkNonsingular(p.op, a, p.cache);
+      return [null, sum(mul(invT(a, p.cache, p.op), da), [-2, -1])];
     },
   },
 

@@ -117,6 +117,8 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const out = new Float64Array(a.size);
       if (p.keep) expmFactors(a, p.cache).forEach((f, b) => out.set(f.expA, b * n * n));
       else for (let b = 0; b < sizeOf(batchShape(a)); b++) out.set(expmKernel(mat(a.data, b, n), n), b * n * n);
+      // non-finite policy (common.ts): NaN for a matrix with a NaN/±Inf entry (the 1×1 path would give e^−∞ = 0)
+      for (let b = 0; b < sizeOf(batchShape(a)); b++) if (!isFiniteRange(a.data, b * n * n, n * n)) out.fill(NaN, b * n * n, (b + 1) * n * n);
       return new Tensor(out, a.shape);
     },
     vjp: (ct: Tensor, [a], _out, p) => [expmFrechetPrim(a, ct, true, p.cache)],
@@ -322,7 +324,9 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
 };
 
 function checkSqrtmDifferentiable(x: Tensor, cache: SchurPairCache): void {
-  const f = cache.peek([x.data, x.data]);
+  // the forward keyed the cache by its private output array; a read of x.data since then gave x an array of its own
+  const d = x._prev ?? x._data;
+  const f = cache.peek([d, d]);
   if (f === null) return;
   f.a.forEach((s, b) => {
     if (s.zeroEigenvalue)

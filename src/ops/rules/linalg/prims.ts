@@ -24,8 +24,8 @@ export function invPrim(a: Tensor, cache: LuCache, op: string): Tensor {
 export function detPrim(a: Tensor, cache: LuCache): Tensor {
   return apply(rules.det, [a], { cache });
 }
-export function slogdetPrim(a: Tensor, cache: LuCache): [Tensor, Tensor] {
-  const [s, l] = applyMulti(rules.slogdet, [a], { cache });
+export function slogdetPrim(a: Tensor, cache: LuCache, op = "linalg.slogdet"): [Tensor, Tensor] {
+  const [s, l] = applyMulti(rules.slogdet, [a], { cache, op });
   return [s, l];
 }
 export function luPrim(a: Tensor, cache: LuCache): [Tensor, Tensor] {
