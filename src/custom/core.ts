@@ -30,6 +30,7 @@ import { apply, applyMulti } from "../ops/dispatch.js";
 import { add, broadcastTo, concat, matmul, mul, reshape, sum } from "../ops/api.js";
 import { enableGrad, gradients, noGrad } from "../autodiff/engine.js";
 import { customSpecOf } from "./introspect.js";
+import { treeFlatten, treeLeavesLikeOrNull, treeUnflatten, type TreeDef } from "../tree/index.js";
 
 /** Input entries above which a black-box linear operator's Jacobian is not materialized (a 32×32 matrix). */
 export const DEFAULT_MATERIALIZE_LIMIT = 1024;
@@ -171,6 +172,62 @@ export function normalizeTangents(spec: CustomSpec, raw: unknown, outs: readonly
     if (broadcastsTo(t.shape, outs[j].shape)) return broadcastTo(t, outs[j].shape);
     throw new ShapeError(spec.name, `jvp returned a tangent of shape ${fmtShape(t.shape)} for output ${j} of shape ${fmtShape(outs[j].shape)}`);
   });
+}
+
+/**
+ * Custom functions over pytree arguments. When some positional argument is a
+ * container (plain object / array) holding tensors, the rule's inputs are the
+ * tensor leaves of all arguments: forward gets the trees rebuilt around the
+ * aliases, and the user's per-argument gradients (trees of the argument's
+ * structure, null for "none") are flattened back to one entry per leaf. With
+ * only tensor and static positional arguments, `tree` is false and the
+ * positional path (one rule input per tensor argument) applies unchanged.
+ */
+export class ArgTrees {
+  readonly tree: boolean;
+  readonly leaves: Tensor[];
+  private readonly defs: TreeDef[];
+  private readonly args: readonly unknown[];
+
+  constructor(args: readonly unknown[]) {
+    this.args = args;
+    const flats = args.map((a) => treeFlatten(a));
+    this.tree = args.some((a, i) => !(a instanceof Tensor) && flats[i].leaves.length > 0);
+    this.defs = flats.map((f) => f.treedef);
+    this.leaves = flats.flatMap((f) => f.leaves);
+  }
+
+  /** The positional arguments with ts in the tensor slots; static leaves kept, or null (for tangents). */
+  rebuild(ts: readonly (Tensor | null)[], staticNull = false): unknown[] {
+    let next = 0;
+    return this.defs.map((d) => treeUnflatten(d, ts.slice(next, (next += d.numLeaves)), { staticLeaves: staticNull ? "null" : "keep" }));
+  }
+
+  /** Per argument: does any of its tensor leaves satisfy `pred`? */
+  perArg(leafFlags: readonly boolean[]): boolean[] {
+    let next = 0;
+    return this.defs.map((d) => leafFlags.slice(next, (next += d.numLeaves)).some((x) => x));
+  }
+
+  /** The user's gradients (one entry per argument; a single argument's entry may be given bare) as one entry per leaf. */
+  gradsToLeaves(name: string, what: string, raw: unknown): (Tensor | null)[] {
+    const n = this.args.length;
+    const list: unknown[] = n === 1 && !(Array.isArray(raw) && raw.length === 1) ? [raw] : Array.isArray(raw) ? raw : [raw];
+    if (list.length !== n)
+      throw new AutogradError(name, `${what} returned ${list.length} gradient${list.length === 1 ? "" : "s"}, but forward took ${n} argument${n === 1 ? "" : "s"}: return one entry per argument (null for an argument without gradient, and for non-tensor arguments)`);
+    const out: (Tensor | null)[] = [];
+    list.forEach((g, p) => {
+      const d = this.defs[p];
+      if (g === null || g === undefined) {
+        for (let k = 0; k < d.numLeaves; k++) out.push(null);
+        return;
+      }
+      if (d.numLeaves === 0)
+        throw new AutogradError(name, `${what} returned ${describe(g)} as the gradient of input ${p}, which holds no tensor (${describe(this.args[p])}); return null for it`);
+      out.push(...treeLeavesLikeOrNull(name, `${what}'s gradients of input ${p}`, "inputs", d, g));
+    });
+    return out;
+  }
 }
 
 /** A node that passes g through but refuses to be differentiated (onceDifferentiable). */

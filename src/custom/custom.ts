@@ -16,20 +16,47 @@
  *   2²² Jacobian entries); above that an AutogradError explains the options.
  *   Such a VJP is once differentiable.
  *
- * Tensor arguments are differentiable; other arguments (numbers, options) pass through.
+ * Tensor arguments are differentiable; other arguments (numbers, options) pass
+ * through. Arguments may be pytrees (plain objects / arrays of tensors): their
+ * tensor leaves are differentiable, bwd returns a tree of the argument's
+ * structure (null where there is no gradient), and the JVP rule gets tangent
+ * trees. Outputs are a Tensor or an array of Tensors.
+ *
+ * Types come from f: the wrapped function has f's signature, `bwd` receives
+ * the residuals' type and a cotangent of f's output type, `jvpRule` the
+ * primals and tangents typed per argument.
  */
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
-import { applyCustom, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec, type TransposeMode } from "./core.js";
+import type { TensorTree } from "../tree/index.js";
+import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec, type TransposeMode } from "./core.js";
 
-type AnyFn = (...args: any[]) => Tensor | Tensor[];
+/** What a custom function may return: a Tensor or an array of Tensors. */
+export type CustomOutput = Tensor | Tensor[];
 
-export interface CustomVjpRules<R = any> {
+/** A gradient for an argument of type T: its tree with tensors at tensor leaves, or null / undefined for none. */
+export type GradEntry<T> = TensorTree<T> | null | undefined;
+
+/**
+ * One gradient per argument (a tuple; a function of one argument may return
+ * the entry itself). Non-tensor arguments take null.
+ */
+export type CustomGrads<A extends readonly unknown[]> = A extends readonly [infer X]
+  ? GradEntry<X> | readonly GradEntry<X>[]
+  : readonly GradEntry<A[number]>[];
+
+/** A tangent (or cotangent) of an output of type R: a Tensor for a Tensor, an array for an array (null entries allowed in user results). */
+export type OutputTangent<R> = R extends Tensor ? Tensor : R extends readonly unknown[] ? { [K in keyof R]: Tensor } : never;
+
+/** What a user JVP returns: one tangent per output (null for zero). */
+export type CustomTangents<R> = R extends Tensor ? Tensor | null | undefined : readonly (Tensor | null | undefined)[];
+
+export interface CustomVjpRules<A extends unknown[], R extends CustomOutput, Res> {
   /** Forward pass returning [output(s), residuals]; default [f(...args), args]. */
-  fwd?: (...args: any[]) => [Tensor | Tensor[], R];
+  fwd?: (...args: A) => readonly [R, Res];
   /** bwd(residuals, ct): ct is a Tensor for a single output, an array for several; one gradient per argument. */
-  bwd: (residuals: R, ct: any) => Tensor | null | undefined | (Tensor | null | undefined)[];
+  bwd: (residuals: Res, ct: OutputTangent<R>) => CustomGrads<A>;
 }
 
 export interface CustomOptions {
@@ -54,17 +81,28 @@ export interface CustomJvpOptions extends CustomOptions {
   materializeLimit?: number;
 }
 
-/** jvpRule(primals, tangents, out): tangents has one entry per argument (zeros for tensors without tangent, null for non-tensors). */
-export type JvpRule = (primals: any, tangents: any, out: any) => Tensor | null | (Tensor | null)[];
+/**
+ * jvpRule(primals, tangents, out): primals are f's arguments, tangents has one
+ * entry per argument (zeros for tensors without tangent, null for non-tensors;
+ * a tree of tangents for a tree argument), out is f's output. Returns one
+ * tangent per output.
+ */
+export type JvpRule<A extends unknown[] = Tensor[], R extends CustomOutput = CustomOutput> = (
+  primals: A,
+  tangents: { [K in keyof A]: TensorTree<A[K]> },
+  out: R,
+) => CustomTangents<R>;
 
-function fnName(f: AnyFn, given: string | undefined, fallback: string): string {
+type LooseFn = (...args: unknown[]) => CustomOutput;
+
+function fnName(f: { name: string }, given: string | undefined, fallback: string): string {
   if (given !== undefined) return given;
   return f.name && f.name !== "anonymous" ? f.name : fallback;
 }
 
-function needsDerivatives(args: readonly unknown[]): boolean {
+function needsDerivatives(leaves: readonly unknown[]): boolean {
   const grad = isGradEnabled();
-  for (const a of args) if (a instanceof Tensor && ((grad && a._node !== null) || a._fw !== null)) return true;
+  for (const a of leaves) if (a instanceof Tensor && ((grad && a._node !== null) || a._fw !== null)) return true;
   return false;
 }
 
@@ -82,30 +120,81 @@ function substitute(args: readonly unknown[], pos: readonly number[], ts: readon
   return a;
 }
 
+/**
+ * How a call's arguments become rule inputs: positional tensors (the classic
+ * path), or the tensor leaves of pytree arguments.
+ */
+interface CallArgs {
+  /** The rule's inputs. */
+  inputs: Tensor[];
+  /** CustomSpec.args / tensorPos for the core (leaves when the call has trees). */
+  specArgs: readonly unknown[];
+  tensorPos: number[];
+  /** Positional arguments with ts at the inputs' places; non-tensor arguments and static leaves kept, or null for `tangents`. */
+  rebuild(ts: readonly (Tensor | null)[], tangents: boolean): unknown[];
+  /** The user's per-argument gradients, one per rule input (the tree path flattens; the positional path passes through). */
+  grads(name: string, what: string, raw: unknown): unknown;
+}
+
+function callArgs(args: readonly unknown[]): CallArgs {
+  const trees = new ArgTrees(args);
+  if (trees.tree) {
+    return {
+      inputs: trees.leaves,
+      specArgs: trees.leaves,
+      tensorPos: trees.leaves.map((_, k) => k),
+      rebuild: (ts, tangents) => trees.rebuild(ts, tangents),
+      grads: (name, what, raw) => trees.gradsToLeaves(name, what, raw),
+    };
+  }
+  const pos = tensorPositions(args);
+  return {
+    inputs: pos.map((p) => args[p] as Tensor),
+    specArgs: args,
+    tensorPos: pos,
+    rebuild: (ts, tangents) => substitute(args, pos, ts, tangents ? () => null : (a) => a),
+    grads: (_name, _what, raw) => raw,
+  };
+}
+
 /** f with a custom VJP (see the module comment). */
-export function customVjp<F extends AnyFn>(f: F, rules: CustomVjpRules, opts: CustomVjpOptions = {}): F {
+export function customVjp<A extends unknown[], R extends CustomOutput, Res>(
+  f: (...args: A) => R,
+  rules: CustomVjpRules<A, R, Res> & { fwd: (...args: A) => readonly [R, Res] },
+  opts?: CustomVjpOptions,
+): (...args: A) => R;
+export function customVjp<A extends unknown[], R extends CustomOutput>(
+  f: (...args: A) => R,
+  rules: CustomVjpRules<A, R, A>,
+  opts?: CustomVjpOptions,
+): (...args: A) => R;
+export function customVjp(fIn: unknown, rulesIn: unknown, opts: CustomVjpOptions = {}): unknown {
+  const f = fIn as LooseFn;
+  const rules = rulesIn as { fwd?: (...args: unknown[]) => readonly [CustomOutput, unknown]; bwd: (r: unknown, ct: unknown) => unknown };
+  if (typeof f !== "function") throw new ArgumentError("customVjp", `argument f must be a function; got ${typeof f}`);
   const name = fnName(f, opts.name, "customVjp");
   if (typeof rules?.bwd !== "function") throw new ArgumentError(name, "customVjp needs { bwd(residuals, ct) } (and optionally fwd)");
-  const fwd = rules.fwd ?? ((...args: any[]): [Tensor | Tensor[], unknown] => [f(...args), args]);
-  const wrapped = (...args: any[]): Tensor | Tensor[] => {
-    if (!needsDerivatives(args)) return f(...args);
-    const pos = tensorPositions(args);
+  const fwd = rules.fwd ?? ((...args: unknown[]): [CustomOutput, unknown] => [f(...args), args]);
+  const wrapped = (...args: unknown[]): CustomOutput => {
+    const call = callArgs(args);
+    if (!needsDerivatives(call.inputs)) return f(...args);
     const binding = new Binding();
     let residuals: unknown = null;
     let single = true;
     const spec: CustomSpec = {
-      name, args, tensorPos: pos,
+      name, args: call.specArgs, tensorPos: call.tensorPos,
       forward(aliases) {
         binding.aliases = aliases;
-        const r = fwd(...substitute(args, pos, aliases, (a) => a));
+        const r = fwd(...call.rebuild(aliases, false));
         if (!Array.isArray(r) || r.length !== 2)
           throw new ArgumentError(name, "customVjp: fwd must return [output, residuals]");
         residuals = r[1];
         single = !Array.isArray(r[0]);
-        binding.rawOuts = Array.isArray(r[0]) ? r[0] : [r[0]];
+        binding.rawOuts = Array.isArray(r[0]) ? (r[0] as Tensor[]) : [r[0] as Tensor];
         return r[0];
       },
-      backward: (ins, outs, cts) => binding.with(ins, outs, () => rules.bwd(binding.deepMap(residuals), single ? cts[0] : cts)),
+      backward: (ins, outs, cts) =>
+        binding.with(ins, outs, () => call.grads(name, "bwd", rules.bwd(binding.deepMap(residuals), single ? cts[0] : cts))),
       jvp: null,
       onceDifferentiable: opts.onceDifferentiable === true,
       materializeGrads: () => true,
@@ -113,15 +202,23 @@ export function customVjp<F extends AnyFn>(f: F, rules: CustomVjpRules, opts: Cu
       transpose: "auto",
       materializeLimit: DEFAULT_MATERIALIZE_LIMIT,
     };
-    const r = applyCustom(spec, pos.map((p) => args[p] as Tensor));
+    const r = applyCustom(spec, call.inputs);
     return r.single ? r.outs[0] : r.outs;
   };
   Object.defineProperty(wrapped, "name", { value: name });
-  return wrapped as F;
+  return wrapped;
 }
 
 /** f with a custom JVP (Gateaux derivative); reverse mode by transposition (see the module comment). */
-export function customJvp<F extends AnyFn>(f: F, jvpRule: JvpRule, opts: CustomJvpOptions = {}): F {
+export function customJvp<A extends unknown[], R extends CustomOutput>(
+  f: (...args: A) => R,
+  jvpRule: JvpRule<A, R>,
+  opts?: CustomJvpOptions,
+): (...args: A) => R;
+export function customJvp(fIn: unknown, jvpRuleIn: unknown, opts: CustomJvpOptions = {}): unknown {
+  const f = fIn as LooseFn;
+  const jvpRule = jvpRuleIn as (p: unknown, t: unknown, o: unknown) => unknown;
+  if (typeof f !== "function") throw new ArgumentError("customJvp", `argument f must be a function; got ${typeof f}`);
   const name = fnName(f, opts.name, "customJvp");
   if (typeof jvpRule !== "function") throw new ArgumentError(name, "customJvp needs a jvpRule(primals, tangents, out)");
   const transpose = opts.transpose ?? "auto";
@@ -129,29 +226,29 @@ export function customJvp<F extends AnyFn>(f: F, jvpRule: JvpRule, opts: CustomJ
     throw new ArgumentError(name, `transpose must be "auto", "autodiff" or "materialize", got ${String(transpose)}`);
   const limit = opts.materializeLimit ?? DEFAULT_MATERIALIZE_LIMIT;
   if (!(limit >= 0)) throw new ArgumentError(name, `materializeLimit must be a non-negative number, got ${limit}`);
-  const wrapped = (...args: any[]): Tensor | Tensor[] => {
-    if (!needsDerivatives(args)) return f(...args);
-    const pos = tensorPositions(args);
+  const wrapped = (...args: unknown[]): CustomOutput => {
+    const call = callArgs(args);
+    if (!needsDerivatives(call.inputs)) return f(...args);
     let single = true;
     const spec: CustomSpec = {
-      name, args, tensorPos: pos,
+      name, args: call.specArgs, tensorPos: call.tensorPos,
       forward(aliases) {
-        const r = f(...substitute(args, pos, aliases, (a) => a));
+        const r = f(...call.rebuild(aliases, false));
         single = !Array.isArray(r);
         return r;
       },
       backward: null,
       jvp: (ins, outs, tangents) =>
-        jvpRule(substitute(args, pos, ins, (a) => a), substitute(args, pos, tangents, () => null), single ? outs[0] : outs),
+        jvpRule(call.rebuild(ins, false), call.rebuild(tangents, true), single ? outs[0] : outs),
       onceDifferentiable: false,
       materializeGrads: () => true,
       nonDifferentiable: () => [],
       transpose,
       materializeLimit: limit,
     };
-    const r = applyCustom(spec, pos.map((p) => args[p] as Tensor));
+    const r = applyCustom(spec, call.inputs);
     return r.single ? r.outs[0] : r.outs;
   };
   Object.defineProperty(wrapped, "name", { value: name });
-  return wrapped as F;
+  return wrapped;
 }

@@ -31,7 +31,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
-import { applyCustom, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from "./core.js";
+import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from "./core.js";
 
 /**
  * The context object passed to forward, backward and jvp. `Saved` is the tuple
@@ -122,14 +122,16 @@ export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
 
 /**
  * The static side of a custom Function class. forward returns a Tensor or an
- * array of Tensors; backward one gradient per forward argument (a Tensor or
- * null, or an array of them); jvp one tangent per output.
+ * array of Tensors; backward one gradient per forward argument; jvp one
+ * tangent per output (their results are checked when the function runs).
  */
 export interface FunctionClass {
   readonly name: string;
   forward(ctx: FunctionCtx<never>, ...args: never[]): Tensor | Tensor[];
-  backward?(ctx: FunctionCtx<never>, ...grads: never[]): Tensor | null | undefined | readonly (Tensor | null | undefined)[];
-  jvp?(ctx: FunctionCtx<never>, ...tangents: never[]): Tensor | null | undefined | readonly (Tensor | null | undefined)[];
+  /** One gradient per forward argument (checked at run time): a Tensor, null, a tree for a tree argument, or an array of them. */
+  backward?(ctx: FunctionCtx<never>, ...grads: never[]): unknown;
+  /** One tangent per output (checked at run time): a Tensor or null, or an array of them. */
+  jvp?(ctx: FunctionCtx<never>, ...tangents: never[]): unknown;
   /** Refuse double backward (the backward is not differentiable, e.g. written with raw kernels). */
   onceDifferentiable?: boolean;
   /** Input entries above which a JVP-only black-box function's Jacobian is not materialized (default 1024). */
@@ -166,37 +168,53 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
     if (typeof cls.forward !== "function") throw new ArgumentError(name, "a custom Function needs a static forward(ctx, ...args)");
     const hasBackward = typeof cls.backward === "function", hasJvp = typeof cls.jvp === "function";
     if (!hasBackward && !hasJvp) throw new ArgumentError(name, "a custom Function needs a static backward(ctx, ...grads) or a static jvp(ctx, ...tangents)");
+    // pytree arguments: the rule's inputs are the tensor leaves of all arguments (see ArgTrees)
+    const trees = new ArgTrees(args);
     const tensorPos: number[] = [];
-    args.forEach((a, i) => {
-      if (a instanceof Tensor) tensorPos.push(i);
-    });
+    if (trees.tree) trees.leaves.forEach((_, k) => tensorPos.push(k));
+    else
+      args.forEach((a, i) => {
+        if (a instanceof Tensor) tensorPos.push(i);
+      });
+    const inputs = trees.tree ? trees.leaves : tensorPos.map((p) => args[p] as Tensor);
     const binding = new Binding();
     const grad = isGradEnabled();
-    const ctx = new FunctionCtx<(Tensor | null)[]>(name, args.map((a) => a instanceof Tensor && a.requiresGrad && grad), binding);
-    const withTensors = (ts: readonly (Tensor | null)[], rest: (a: unknown) => unknown): unknown[] => {
-      const a = args.map(rest);
+    const ctx = new FunctionCtx<(Tensor | null)[]>(
+      name,
+      trees.tree ? trees.perArg(inputs.map((t) => t.requiresGrad && grad)) : args.map((a) => a instanceof Tensor && a.requiresGrad && grad),
+      binding,
+    );
+    /** The arguments with ts at the inputs' places; other values kept, or null when `tangents`. */
+    const withTensors = (ts: readonly (Tensor | null)[], tangents: boolean): unknown[] => {
+      if (trees.tree) return trees.rebuild(ts, tangents);
+      const a = args.map((v) => (tangents ? null : v));
       tensorPos.forEach((p, k) => (a[p] = ts[k]));
       return a;
     };
     const spec: CustomSpec = {
       name,
-      args,
+      args: trees.tree ? trees.leaves : args,
       tensorPos,
       forward(aliases) {
         binding.aliases = aliases;
-        const r = (cls.forward as LooseForward)(ctx, ...withTensors(aliases, (a) => a));
+        const r = (cls.forward as LooseForward)(ctx, ...withTensors(aliases, false));
         binding.rawOuts = Array.isArray(r) ? (r as Tensor[]) : [r as Tensor];
         return r;
       },
       backward: hasBackward
         ? (ins, outs, cts, needs) => {
-          const perArg = args.map(() => false);
-          tensorPos.forEach((p, k) => (perArg[p] = needs[k]));
-          return binding.with(ins, outs, () => ctx._withNeeds(perArg, () => (cls.backward as LooseDerivative)(ctx, ...cts)));
+          let perArg: boolean[];
+          if (trees.tree) perArg = trees.perArg(needs);
+          else {
+            perArg = args.map(() => false);
+            tensorPos.forEach((p, k) => (perArg[p] = needs[k]));
+          }
+          const raw = binding.with(ins, outs, () => ctx._withNeeds(perArg, () => (cls.backward as LooseDerivative)(ctx, ...cts)));
+          return trees.tree ? trees.gradsToLeaves(name, "backward", raw) : raw;
         }
         : null,
       jvp: hasJvp
-        ? (ins, outs, tangents) => binding.with(ins, outs, () => (cls.jvp as LooseDerivative)(ctx, ...(withTensors(tangents, () => null) as (Tensor | null)[])))
+        ? (ins, outs, tangents) => binding.with(ins, outs, () => (cls.jvp as LooseDerivative)(ctx, ...(withTensors(tangents, true) as (Tensor | null)[])))
         : null,
       onceDifferentiable: cls.onceDifferentiable === true,
       materializeGrads: () => ctx._materializeGrads(),
@@ -204,7 +222,7 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
       transpose: "auto",
       materializeLimit: cls.materializeLimit ?? DEFAULT_MATERIALIZE_LIMIT,
     };
-    const { outs, single } = applyCustom(spec, tensorPos.map((p) => args[p] as Tensor));
+    const { outs, single } = applyCustom(spec, inputs);
     return single ? outs[0] : outs;
   }
 }

@@ -312,7 +312,19 @@ export function treeLeavesLike(
   op: string, what: string, ref: string, treedef: TreeDef, value: unknown,
   convert: ((x: unknown) => Tensor | null) | null = null,
 ): Tensor[] {
-  const out: Tensor[] = [];
+  return matchLeaves(op, what, ref, treedef, value, convert, false) as Tensor[];
+}
+
+/** Like treeLeavesLike, but `null` or `undefined` at a tensor slot gives a null leaf (a user gradient "none"). */
+export function treeLeavesLikeOrNull(op: string, what: string, ref: string, treedef: TreeDef, value: unknown): (Tensor | null)[] {
+  return matchLeaves(op, what, ref, treedef, value, null, true);
+}
+
+function matchLeaves(
+  op: string, what: string, ref: string, treedef: TreeDef, value: unknown,
+  convert: ((x: unknown) => Tensor | null) | null, nullable: boolean,
+): (Tensor | null)[] {
+  const out: (Tensor | null)[] = [];
   const path: PathEntry[] = [];
   const fail = (n: Node, v: unknown): never => {
     throw new ShapeError(op, `${what} differ from ${ref} at ${formatPath(path)}: ${ref} have ${describeKind(n)}, ${what} have ${describeValue(v)}`);
@@ -322,8 +334,8 @@ export function treeLeavesLike(
       case "static":
         return;
       case "tensor": {
-        if (v instanceof Tensor) {
-          out.push(v);
+        if (v instanceof Tensor || (nullable && (v === null || v === undefined))) {
+          out.push(v ?? null);
           return;
         }
         const c = convert === null ? null : convert(v);
