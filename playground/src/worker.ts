@@ -13,7 +13,7 @@
 import { transform } from "sucrase";
 import * as mg from "matgrad";
 import {
-  Tensor, MatgradError, grad, jacobian, hessian, gradcheck, sum, detach, setRequiresGrad, autogradGraph, toDot, toMermaid,
+  Tensor, MatgradError, grad, jacobian, hessian, gradcheck, explain, sum, detach, setRequiresGrad, autogradGraph, toDot, toMermaid,
   type GradcheckOptions,
 } from "matgrad";
 import type { ErrorInfo, NamedTensor, RunRequest, Section, TensorView, WorkerMessage } from "./protocol";
@@ -30,16 +30,6 @@ interface UserModule {
   args: Tensor[];
   gradcheckOptions: GradcheckOptions;
 }
-
-/** The documented shape of `explain` (docs/explain.md), the parts shown here. */
-interface Explanation {
-  readonly latex: string;
-  readonly text: string;
-  readonly verified: boolean;
-  readonly notes: readonly string[];
-  readonly inputs: readonly { readonly name: string }[];
-}
-type ExplainFn = (f: (...xs: Tensor[]) => Tensor, ...rest: unknown[]) => Explanation;
 
 const post = (m: WorkerMessage): void => self.postMessage(m);
 
@@ -190,8 +180,6 @@ function runAll({ id, code }: RunRequest): void {
   });
 
   section(id, "explain", () => {
-    const explain = (mg as unknown as { explain?: ExplainFn }).explain;
-    if (explain === undefined) throw new UserCodeError("explain is not part of this build of matgrad");
     const ex = explain(f, ...args, { names });
     post({ id, kind: "explain", latex: ex.latex, text: ex.text, verified: ex.verified, notes: [...ex.notes] });
   });

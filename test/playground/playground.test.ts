@@ -7,7 +7,8 @@
  * test-artifacts/playground/ (gitignored).
  *
  * Chromium: /usr/bin/chromium (Debian's package; .ci/run installs it), or
- * MATGRAD_CHROMIUM. The site is served from 127.0.0.1 by a small static server.
+ * MATGRAD_CHROMIUM, launched by the browser tests' harness. The site is served
+ * from 127.0.0.1 under a sub-path (/some/sub/path/), as a static host would.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -15,14 +16,14 @@ import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../browser/harness.js";
 import { presets } from "../../playground/src/presets.js";
 import { encodeState, decodeState } from "../../playground/src/share.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dist = join(root, "playground/dist");
 const artifacts = join(root, "test-artifacts/playground");
-const executablePath = process.env.MATGRAD_CHROMIUM ?? "/usr/bin/chromium";
 
 const MIME: Record<string, string> = {
   ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff",
@@ -31,12 +32,15 @@ const MIME: Record<string, string> = {
 
 let server: Server;
 let base: string;
-let browser: Browser;
+let browser: { context: BrowserContext; close(): Promise<void> };
+/** The site is mounted here, to check that its asset URLs are relative. */
+const MOUNT = "/some/sub/path/";
 /** Console errors and uncaught page errors, per page. */
 const problems = new Map<Page, string[]>();
 
 async function open(hash: string, query = ""): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1400, height: 1000 });
   const list: string[] = [];
   problems.set(page, list);
   page.on("console", (m) => {
@@ -59,8 +63,12 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "playground", "--logLevel", "warn"], { cwd: root, stdio: "pipe" });
   mkdirSync(artifacts, { recursive: true });
   server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
-    let file = join(dist, path);
+    const url = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    if (!url.startsWith(MOUNT)) {
+      res.writeHead(404).end();
+      return;
+    }
+    let file = normalize(join(dist, url.slice(MOUNT.length)));
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
     if (!file.startsWith(dist) || !existsSync(file)) {
       res.writeHead(404).end();
@@ -69,12 +77,8 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${MOUNT.slice(0, -1)}`;
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
