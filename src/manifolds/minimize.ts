@@ -78,8 +78,7 @@ export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: Riemannia
   if (gn <= gtol) return conv();
 
   if (method === "rcg") {
-    let d = g.data.map((v) => -v);
-    let dT = new Tensor(d, x.shape);
+    let dT = new Tensor(g.data.map((v) => -v), x.shape);
     let fPrev = NaN;
     while (nit < maxIter) {
       let df0 = M.inner(x, g, dT);
