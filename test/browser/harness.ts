@@ -8,8 +8,7 @@
  * message that says how to install it — they never skip silently.
  */
 import { createServer, type Server } from "node:http";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -24,16 +23,22 @@ const TYPES: Record<string, string> = {
   ".css": "text/css",
 };
 
-/** Serve `files` (URL path → content) and the folders in `dirs` (URL prefix → folder). */
+/**
+ * Serve `files` (URL path → content) and the folders in `dirs` (URL prefix →
+ * folder); with COOP/COEP under /iso/ (the prefix is dropped), or everywhere
+ * with `isolateAll`.
+ */
 export async function serve(
   files: Record<string, string>,
   dirs: Record<string, string> = {},
+  opts: { isolateAll?: boolean } = {},
 ): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     let path = url.pathname;
-    const isolated = path.startsWith("/iso/");
-    if (isolated) path = path.slice(4);
+    const isolated = opts.isolateAll === true || path.startsWith("/iso/");
+    if (path.startsWith("/iso/")) path = path.slice(4);
+    if (path.endsWith("/")) path += "index.html";
     const headers: Record<string, string> = { "cache-control": "no-store" };
     if (isolated) {
       headers["cross-origin-opener-policy"] = "same-origin";
@@ -44,7 +49,7 @@ export async function serve(
       for (const [prefix, dir] of Object.entries(dirs)) {
         if (!path.startsWith(prefix)) continue;
         const file = normalize(join(dir, path.slice(prefix.length)));
-        if (file.startsWith(dir) && existsSync(file)) body = readFileSync(file);
+        if (file.startsWith(dir) && existsSync(file) && statSync(file).isFile()) body = readFileSync(file);
       }
     }
     if (body === undefined) {
@@ -133,4 +138,27 @@ run().then((r) => { window.__result = r === undefined ? null : r; },
 </script>
 </body></html>
 `;
+}
+
+/** Load `url` and wait until the body's text matches `re`; returns the text. */
+export async function bodyText(context: BrowserContext, url: string, re: RegExp, timeout = 30_000): Promise<string> {
+  const page: Page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/favicon/.test(m.text())) errors.push(m.text());
+  });
+  try {
+    const res = await page.goto(url);
+    if (res === null || !res.ok()) throw new Error(`${url}: HTTP ${res?.status() ?? "no response"}`);
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const text = await page.evaluate(() => document.body?.textContent ?? "");
+      if (re.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`${url}: body text ${JSON.stringify(text)} does not match ${re}; errors: ${errors.join(" | ") || "none"}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await page.close();
+  }
 }

@@ -37,5 +37,5 @@ export function nodeWorkerFrom(mod: NodeWorkerModule, source: string): WorkerLik
 
 export async function spawnNodeWorker(source: string): Promise<WorkerLike> {
   const spec = "node:worker_threads";
-  return nodeWorkerFrom((await import(/* @vite-ignore */ spec)) as NodeWorkerModule, source);
+  return nodeWorkerFrom((await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as NodeWorkerModule, source);
 }
