@@ -16,7 +16,8 @@
  * cross-origin-isolated pages). As in PyTorch the default is one thread per
  * core (at most 8), started lazily by the first product that big;
  * `await backend().setThreads?.(n)` or, in Node, MATGRAD_THREADS=n sets the
- * count (1: off). Workers never keep a process alive. `backend().status?.()`
+ * count (1: off; an integer in [1, 64], anything else raises ArgumentError at
+ * the first use of the backend). Workers never keep a process alive. `backend().status?.()`
  * tells which kernel is in use, the thread count and any failure.
  *
  * Native (Node, optional): after `npm run build:native` has built the OpenBLAS
@@ -32,6 +33,7 @@ import {
   gemmBatchWasm,
   gemmWasm,
   getThreads as wasmGetThreads,
+  MAX_THREADS,
   setThreads as wasmSetThreads,
   withArena as wasmWithArena,
   wasmSimdSupported,
@@ -39,6 +41,8 @@ import {
 } from "./wasm/index.js";
 import { loadNative, makeNativeBackend, nativeLoadError } from "./native/index.js";
 import type { Lapack } from "./native/lapack.js";
+import { ArgumentError, EnvironmentError } from "../errors.js";
+import { describe } from "../validate.js";
 
 export type GemmFn = typeof gemmPortable;
 export type GemmBatchFn = typeof gemmBatchPortable;
@@ -137,17 +141,21 @@ export function nativeUnavailableReason(): string | null {
   return loadNative() === null ? nativeLoadError() : null;
 }
 
-function resolve(name: BackendName): Backend {
+const BACKEND_NAMES: readonly BackendName[] = ["auto", "js", "wasm", "native"];
+
+function resolve(op: string, name: BackendName): Backend {
   if (name === "js") return portableBackend;
   if (name === "native") {
     const nb = nativeBackend();
-    if (nb === null) throw new Error(`matgrad: the native backend is unavailable: ${nativeLoadError()}`);
+    if (nb === null) throw new EnvironmentError(op, `the native backend is unavailable: ${nativeLoadError()}`);
     return nb;
   }
   if (name === "wasm") {
-    if (!wasmSimdSupported()) throw new Error("matgrad: the wasm backend needs WebAssembly SIMD128, which this engine lacks");
+    if (!wasmSimdSupported()) throw new EnvironmentError(op, "the wasm backend needs WebAssembly SIMD128, which this engine lacks");
     return wasmBackend;
   }
+  if (name !== "auto")
+    throw new ArgumentError(op, `argument name must be one of ${BACKEND_NAMES.map((b) => `"${b}"`).join(", ")}; got ${describe(name)}`);
   const a = loadNative();
   if (a === null) return inProcess();
   const small = inProcess();
@@ -164,8 +172,24 @@ const env = (name: string): string | undefined =>
 function envBackend(): BackendName {
   const v = env("MATGRAD_BACKEND");
   if (v === "js" || v === "wasm" || v === "auto" || v === "native") return v;
-  if (v !== undefined && v !== "") throw new Error(`matgrad: MATGRAD_BACKEND must be js, wasm, native or auto (got "${v}")`);
+  if (v !== undefined && v !== "")
+    throw new ArgumentError("backend", `the environment variable MATGRAD_BACKEND must be js, wasm, native or auto; got ${JSON.stringify(v)}`);
   return "auto";
+}
+
+/**
+ * MATGRAD_THREADS: unset or empty (the default count), or an integer in
+ * [1, MAX_THREADS]. Anything else raises ArgumentError at the first use of
+ * the backend (the first op that needs a kernel), naming the variable: a
+ * typo there would otherwise silently run with the default.
+ */
+function envThreads(): number | null {
+  const v = env("MATGRAD_THREADS");
+  if (v === undefined || v.trim() === "") return null;
+  const n = Number(v.trim());
+  if (!/^\s*\d+\s*$/.test(v) || n < 1 || n > MAX_THREADS)
+    throw new ArgumentError("backend", `the environment variable MATGRAD_THREADS must be an integer in [1, ${MAX_THREADS}]; got ${JSON.stringify(v)}`);
+  return n;
 }
 
 let current: Backend | null = null;
@@ -173,16 +197,20 @@ let current: Backend | null = null;
 /** The backend in use. */
 export function backend(): Backend {
   if (current === null) {
-    current = resolve(envBackend());
-    const t = Number(env("MATGRAD_THREADS") ?? "");
+    // both variables are checked before anything is chosen, so a bad value raises at every use until fixed
+    const name = envBackend(), t = envThreads();
+    current = resolve("backend", name);
     // failures (no SharedArrayBuffer, no workers) show in status().threadError
-    if (t >= 1 && current.setThreads) current.setThreads(t).catch(() => {});
+    if (t !== null && current.setThreads) current.setThreads(t).catch(() => {});
   }
   return current;
 }
 
 /** Replace the active backend (returns the previous one). */
 export function setBackend(b: Backend): Backend {
+  const bb = b as Partial<Backend> | null;
+  if (typeof bb !== "object" || bb === null || typeof bb.name !== "string" || typeof bb.gemm !== "function")
+    throw new ArgumentError("setBackend", `argument b must be a Backend (an object with a name and a gemm function); got ${describe(b)}${typeof b === "string" ? " (use useBackend to select a built-in backend by name)" : ""}`);
   const prev = backend();
   current = b;
   return prev;
@@ -190,7 +218,7 @@ export function setBackend(b: Backend): Backend {
 
 /** Select a built-in backend by name (returns the previous one). */
 export function useBackend(name: BackendName): Backend {
-  return setBackend(resolve(name));
+  return setBackend(resolve("useBackend", name));
 }
 
 /** Strided batched GEMM through `b` (its gemmBatch if it has one, else a loop over b.gemm). */

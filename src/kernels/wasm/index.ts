@@ -14,6 +14,7 @@
 import { gemm as gemmPortable, gemmBatch as gemmBatchPortable } from "../gemm.js";
 import { Engine, wasmSimdSupported } from "./engine.js";
 import { ArgumentError, EnvironmentError } from "../../errors.js";
+import { describe } from "../../validate.js";
 import { canSpawnSync, createThreadPool, startThreadPool, THREAD_MIN_WORK, type ThreadPool } from "./pool.js";
 
 export { wasmSimdSupported } from "./engine.js";
@@ -262,6 +263,14 @@ export function wasmStatus(): {
 let threadChoice: number | null = null;
 
 /**
+ * The largest thread count setThreads accepts. Products split into at most
+ * this many parts; far more threads than cores only adds synchronization and
+ * one WebAssembly instance per worker, so a larger request is taken for a
+ * mistake (setThreads(100) on a laptop) rather than honoured.
+ */
+export const MAX_THREADS = 64;
+
+/**
  * The default thread count, following PyTorch (intra-op threads = cores): the
  * available parallelism, at most 8, where workers can share memory — Node, and
  * cross-origin-isolated browser pages; else 1.
@@ -304,9 +313,9 @@ function autoThreads(): void {
  * not cross-origin isolated / no worker support).
  */
 export function setThreads(n: number): Promise<void> {
-  const want = Math.max(1, Math.floor(n));
-  if (!Number.isFinite(want))
-    return Promise.reject(new ArgumentError("setThreads", `n must be a finite number ≥ 1; got ${String(n)}`));
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    return Promise.reject(new ArgumentError("setThreads", `n must be an integer in [1, ${MAX_THREADS}]; got ${describe(n)}`));
+  const want = n;
   if (want > 1) {
     const why = threadsUnavailable();
     if (why !== null) {
