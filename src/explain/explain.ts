@@ -15,6 +15,7 @@
 import * as E from "./expr.js";
 import type { ExprNode } from "./expr.js";
 import { mirrorProgram, mirrorVjp, mirrorJvp, nameIntermediates, type Mirror, type MirrorOptions } from "./mirror.js";
+import { simplify } from "./simplify.js";
 import { evaluate, relError, type EvalEnv } from "./evaluate.js";
 import { trace } from "../autodiff/trace.js";
 import { vjp as vjpT, jvp as jvpT } from "../autodiff/transforms.js";
@@ -22,7 +23,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { scalar } from "../tensor/create.js";
 import { Generator } from "../tensor/random.js";
 import { ArgumentError } from "../errors.js";
-import { customRuleFor } from "./custom.js";
+import { customRules, newCustomContext } from "./custom.js";
 
 export type { ExprNode } from "./expr.js";
 
@@ -51,8 +52,11 @@ export interface ExplainTerm {
 
 export interface ExplainDefinition {
   readonly name: string;
+  /** "definition": name = text; "equation": name is the solution of the equation text (lhs = rhs). */
+  readonly kind: "definition" | "equation";
   readonly text: string;
   readonly latex: string;
+  /** The definition, or the equation's left-hand side. */
   readonly tree: ExprNode;
 }
 
@@ -175,7 +179,8 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
 
   const { program, value } = trace("explain", f, plainXs);
   const inputs = plainXs.map((x, i) => E.sym(names[i], "input", x.shape));
-  const mopts: MirrorOptions = { ruleFor: customRuleFor };
+  const cx = newCustomContext();
+  const mopts: MirrorOptions = { ruleFor: customRules(cx), constants: cx.constants };
   const m = mirrorProgram(program, inputs, plainXs, mopts);
   const isScalar = value.size === 1 && value.ndim === 0;
   const outName = isScalar ? "f" : "F";
@@ -186,10 +191,12 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
   const vjps = mirrorVjp(m, ctSym).map((g, i) => (g === null ? E.zero(xs[i].shape) : g));
   const jvps = inputs.map((_, i) => mirrorJvp(m, inputs.map((__, k) => (k === i ? tangents[k] : null))) ?? E.zero(value.shape));
   const total = mirrorJvp(m, tangents) ?? E.zero(value.shape);
-  const finals0 = [m.output, ...vjps, ...jvps, total];
+  const eqs = cx.equations.slice();
+  const finals0 = [m.output, ...vjps, ...jvps, total, ...eqs.flatMap((q) => [q.lhs, q.rhs])];
   const pool = POOL.filter((p) => !names.includes(p));
+  const n = xs.length;
   const raw = nameIntermediates(m, finals0, pool, false, names);
-  const simp = doSimplify ? nameIntermediates(m, finals0, pool, true, names, vjps.map((_, i) => 1 + i)) : raw;
+  const simp = doSimplify ? nameIntermediates(m, finals0, pool, true, names, [...vjps.map((_, i) => 1 + i), ...eqs.flatMap((_, j) => [2 + 2 * n + 2 * j, 3 + 2 * n + 2 * j])]) : raw;
 
   // numeric targets from autodiff
   const g = new Generator(seed);
@@ -212,7 +219,6 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
   const envRaw = envOf(raw), envSimp = envOf(simp);
   const notes: string[] = [];
 
-  const n = xs.length;
   const outTerm = checkTerm(raw.finals[0], simp.finals[0], value, envRaw, envSimp, notes, `${outName}`).term;
   const inputsOut: ExplainInput[] = names.map((name, i) => {
     const v = checkTerm(raw.finals[1 + i], simp.finals[1 + i], vjpVals[i], envRaw, envSimp, notes, isScalar ? `∇${name} ${outName}` : `${name}̄`).term;
@@ -233,13 +239,39 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
     }
     const name = (k.sym as { name: string }).name;
     if (!ok) notes.push(`where ${name} = …: the definition did not match the traced value; treat it as unverified.`);
-    return { name, text: E.print(k.def), latex: E.print(k.def, { latex: true }), tree: k.def };
+    return { name, kind: "definition" as const, text: E.print(k.def), latex: E.print(k.def, { latex: true }), tree: k.def };
   });
+  // implicit functions: the equations whose solutions w, v appear in the formulas
+  const base = 2 + 2 * n;
+  eqs.forEach((q, j) => {
+    const lhs = simp.finals[base + 2 * j], rhs = simp.finals[base + 2 * j + 1];
+    where.push({
+      name: q.name, kind: "equation", text: `${E.print(lhs)} = ${E.print(rhs)}`,
+      latex: `${E.print(lhs, { latex: true })} = ${E.print(rhs, { latex: true })}`, tree: lhs,
+    });
+    notes.push(`${q.name} is the solution of ${q.what} (evaluated by a dense solve for the numeric check).`);
+  });
+  for (const s of cx.notes) if (!notes.includes(s)) notes.push(s);
+  // a custom function's rule against the derivative of its traced forward
+  const fullEnv: EvalEnv = { values: new Map([...m.values, ...envSimp.values]), defs: new Map() };
+  for (const c of cx.customs)
+    c.user.forEach((u, i) => {
+      const ex = c.exact[i];
+      if (u === null || ex === null) return;
+      let d = 0;
+      try {
+        d = relError(evaluate(u, fullEnv), evaluate(ex, fullEnv));
+      } catch {
+        return;
+      }
+      if (d > 1e-6)
+        notes.push(`${c.name}: your backward computes ${E.print(simplify(u))} for input ${i + 1}, but the VJP of its forward is ${E.print(simplify(ex))} — they differ at the example point (relative error ${d.toExponential(1)}); the formulas above follow your rule, as autodiff does.`);
+    });
   const defsVerified = notes.every((s) => !s.startsWith("where "));
 
   for (const op of m.opaque) notes.push(`${op} has no symbolic rule: it is shown as an opaque operator (vjp_${op}, jvp_${op} are its own VJP / JVP), still checked numerically.`);
-  for (const c of m.constants)
-    if (c.kind === "sym") notes.push(`${c.name} is a constant tensor of shape [${c.shape.join(", ")}] (closed over by f).`);
+  for (const c of cx.constants)
+    if (c.kind === "op") notes.push(`${c.label} is a constant tensor of shape [${c.shape.join(", ")}] (closed over by f, or computed outside matgrad's ops).`);
 
   const verified = outTerm.verified && diffTerm.verified && inputsOut.every((x) => x.vjp.verified && x.jvp.verified) && defsVerified;
   const text = renderText(outName, names, isScalar, outTerm, inputsOut, diffTerm, where, notes, verified);
@@ -257,7 +289,9 @@ function renderText(out: string, names: readonly string[], isScalar: boolean, o:
     lines.push(`d${out} = ${d.text}`);
     for (const x of ins) lines.push(`${(x.name + "\u0304").normalize("NFC")} = ${x.vjp.text}`);
   }
-  if (where.length > 0) lines.push(`where ${where.map((w) => `${w.name} = ${w.text}`).join(", ")}`);
+  const defs = where.filter((w) => w.kind === "definition"), eqs = where.filter((w) => w.kind === "equation");
+  if (defs.length > 0) lines.push(`where ${defs.map((w) => `${w.name} = ${w.text}`).join(", ")}`);
+  for (const q of eqs) lines.push(`${defs.length > 0 ? "and" : "where"} ${q.name} solves ${q.text}`);
   if (!isScalar) lines.push(`(Ḡ: the cotangent of ${out}, d·: tangents)`);
   lines.push(verified ? "(verified numerically at the example point)" : "(NOT fully verified: see the notes)");
   for (const n of notes) lines.push(`note: ${n}`);
@@ -269,7 +303,7 @@ function renderLatex(out: string, names: readonly string[], isScalar: boolean, o
   if (isScalar) for (const x of ins) lines.push(`\\nabla_{${x.name}} ${out} &= ${x.vjp.latex}`);
   lines.push(`\\mathrm{d}${out} &= ${d.latex}`);
   if (!isScalar) for (const x of ins) lines.push(`\\bar{${x.name}} &= ${x.vjp.latex}`);
-  for (const w of where) lines.push(`${w.name} &= ${w.latex}`);
+  for (const w of where) lines.push(w.kind === "definition" ? `${w.name} &= ${w.latex}` : `&\\text{${w.name} solves } ${w.latex}`);
   return lines.join(" \\\\\n");
 }
 

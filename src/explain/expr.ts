@@ -51,7 +51,7 @@ export type ElementwiseName =
 export type OpName =
   | "tr" | "inner" | "sum" | "sumTo" | "broadcast" | "diag" | "diagEmbed" | "triu" | "tril" | "reshape"
   | "det" | "logdet" | "inv" | "solve" | "cholesky" | "expm" | "expmFrechet" | "eigvals" | "eigvecs"
-  | "sylvester" | "opaque";
+  | "sylvester" | "const" | "opaque";
 
 export interface OpNode {
   readonly kind: "op";
@@ -62,6 +62,8 @@ export interface OpNode {
   readonly shape: Shape;
   /** Numeric meaning, applied to the evaluated args (with matgrad ops / the primitive's own rule). */
   readonly evaluate: (args: Tensor[]) => Tensor;
+  /** Distinguishes operators that print alike (constants K₁ of different traces). */
+  readonly uid?: number;
 }
 
 let symCounter = 0;
@@ -113,10 +115,12 @@ export const neg = (x: ExprNode): ExprNode => scale(-1, x);
 export function add(...terms: ExprNode[]): ExprNode {
   const flat: ExprNode[] = [];
   let shape: Shape = [];
+  for (const t of terms) shape = broadcastShape(shape, t.shape);
   for (const t of terms) {
-    shape = broadcastShape(shape, t.shape);
     if (isZero(t)) continue;
     if (t.kind === "add") flat.push(...t.terms);
+    // a number added to a matrix is that number times 𝟙
+    else if (shape.length > 0 && t.shape.length === 0 && (t.kind === "num" || (t.kind === "scale" && t.x.kind === "num"))) flat.push(broadcast(t, shape));
     else flat.push(t);
   }
   if (flat.length === 0) return zero(shape);
@@ -409,6 +413,7 @@ function printOp(e: OpNode, style: PrintStyle): string {
     case "eigvals": return call("λ");
     case "eigvecs": return call("V");
     case "sylvester": return call("sylv");
+    case "const": return e.label;
     case "opaque": return L ? `\\operatorname{${e.label.replace(/[_{}]/g, "")}}\\left(${a.join(", ")}\\right)` : `${e.label}(${a.join(", ")})`;
   }
 }
@@ -435,7 +440,7 @@ export function key(e: ExprNode): string {
     case "op": {
       const args = e.args.map(key);
       if (e.op === "inner") args.sort();
-      return `(${e.op}:${e.label} ${args.join(" ")})`;
+      return `(${e.op}:${e.label}${e.uid === undefined ? "" : `#${e.uid}`} ${args.join(" ")})`;
     }
   }
 }

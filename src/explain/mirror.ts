@@ -31,6 +31,8 @@ export interface Mirror {
   /** Constant symbols (closed-over tensors): name and shape, for the notes. */
   readonly constants: ExprNode[];
   readonly rules: SymRule<unknown>[];
+  /** Per step: its input expressions. */
+  readonly stepIns: ExprNode[][];
   readonly contexts: StepContext[];
   readonly program: Program;
 }
@@ -40,7 +42,11 @@ export interface MirrorOptions {
   ruleFor?: (c: StepContext, outShapes: readonly E.Shape[]) => SymRule<unknown> | undefined;
   /** Replace particular constant tensors by given expressions (a saved input seen as a constant). */
   constantExpr?: (t: Tensor) => ExprNode | undefined;
+  /** Shared list of constants (so that sub-traces number theirs after the main program's). */
+  constants?: ExprNode[];
 }
+
+let nextConst = 0;
 
 function asList(r: Tensor | Tensor[]): Tensor[] {
   return Array.isArray(r) ? r : [r];
@@ -49,7 +55,9 @@ function asList(r: Tensor | Tensor[]): Tensor[] {
 /** Mirror a program whose free inputs are the given symbols with the given values. */
 export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inputValues: readonly Tensor[], opts: MirrorOptions = {}): Mirror {
   const values = new Map<number, Tensor>();
-  inputs.forEach((s, i) => values.set((s as { id: number }).id, inputValues[i]));
+  inputs.forEach((s, i) => {
+    if (s.kind === "sym") values.set(s.id, inputValues[i]);
+  });
   const outs: ExprNode[][] = [];
   const vals: Tensor[][] = [];
   const defs = new Map<number, ExprNode>();
@@ -59,6 +67,8 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
   const constOf = new Map<Tensor, ExprNode>();
   const rulesUsed: SymRule<unknown>[] = [];
   const contexts: StepContext[] = [];
+  const stepIns: ExprNode[][] = [];
+  const shared = opts.constants ?? constants;
   const constExpr = (t: Tensor): ExprNode => {
     const given = opts.constantExpr?.(t);
     if (given !== undefined) return given;
@@ -70,9 +80,11 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
       for (let k = 1; k < t.size && uniform; k++) uniform = t.data[k] === v0;
       if (uniform && t.size > 0) c = E.scale(v0, E.ones(t.shape));
       else {
-        c = E.sym(`K${E.subscript(constants.length + 1)}`, "constant", t.shape);
-        constants.push(c);
-        values.set((c as { id: number }).id, new Tensor(t.data, t.shape));
+        // a constant is an operator without arguments: it carries its own value, also inside sub-traces
+        const value = new Tensor(t.data, t.shape);
+        c = { ...(E.op("const", `K${E.subscript(shared.length + 1)}`, [], t.shape, () => value) as E.OpNode), uid: nextConst++ };
+        shared.push(c);
+        if (shared !== constants) constants.push(c);
       }
       constOf.set(t, c);
     }
@@ -98,7 +110,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
     const ins = st.ins.map(valueOf);
     const ov = asList(st.rule.forward(ins.map((t) => new Tensor(t.data, t.shape)), st.params));
     vals.push(ov);
-    const c: StepContext = { rule: st.rule, params: st.params, name: st.rule.name };
+    const c: StepContext = { rule: st.rule, params: st.params, name: st.rule.name, ins, outs: ov };
     const shapes = ov.map((t) => t.shape);
     let rule = opts.ruleFor?.(c, shapes);
     if (rule === undefined) {
@@ -108,7 +120,9 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
     }
     rulesUsed.push(rule);
     contexts.push(c);
-    const def = rule.forward(st.ins.map(exprOf), st.params, c);
+    const xin = st.ins.map(exprOf);
+    stepIns.push(xin);
+    const def = rule.forward(xin, st.params, c);
     const syms = ov.map((t, o) => {
       const y = E.sym(`_${s}_${o}`, "intermediate", t.shape);
       defs.set((y as { id: number }).id, def[o]);
@@ -118,7 +132,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
     });
     outs.push(syms);
   });
-  return { inputs, outs, defs, order, values, output: exprOf(program.output), opaque, constants, rules: rulesUsed, contexts, program };
+  return { inputs, outs, defs, order, values, output: exprOf(program.output), opaque, constants, rules: rulesUsed, contexts, program, stepIns };
 }
 
 /** Reverse pass: the cotangent expression of each free input, given the output's cotangent. */
@@ -136,9 +150,7 @@ export function mirrorVjp(m: Mirror, ct: ExprNode): (ExprNode | null)[] {
     const cts = acc[s];
     if (cts.every((g) => g === null)) continue;
     const st = program.steps[s];
-    const x = st.ins.map((r) => (r.kind === "free" ? m.inputs[r.i] : r.kind === "step" ? m.outs[r.s][r.o] : E.zero([])));
-    // inputs that are constants need no cotangent; their expressions only matter for the values
-    const xs = st.ins.map((r, k) => (r.kind === "free" || r.kind === "step" ? x[k] : constantInput(m, s, k)));
+    const xs = m.stepIns[s];
     const gs = m.rules[s].vjp(cts, xs, m.outs[s], st.params, m.contexts[s]);
     st.ins.forEach((r, k) => {
       if (m.contexts[s].rule.nondiff?.includes(k)) return;
@@ -146,18 +158,6 @@ export function mirrorVjp(m: Mirror, ct: ExprNode): (ExprNode | null)[] {
     });
   }
   return inAcc;
-}
-
-/** The expression of a constant input of step s (re-derived: constants are not stored per step). */
-function constantInput(m: Mirror, s: number, k: number): ExprNode {
-  const r = m.program.steps[s].ins[k];
-  const t = r.kind === "const" ? r.t : r.kind === "captured" ? m.program.captured[r.i] : null;
-  if (t === null) return E.zero([]);
-  for (const c of m.constants) if (m.values.get((c as { id: number }).id)?.data === t.data) return c;
-  if (t.ndim === 0) return E.num(t.data[0]);
-  const v0 = t.data[0];
-  for (let i = 1; i < t.size; i++) if (t.data[i] !== v0) return E.zero(t.shape);
-  return E.scale(v0, E.ones(t.shape));
 }
 
 /** Forward pass: the output's tangent given tangent expressions of the free inputs (null = zero). */
@@ -168,7 +168,7 @@ export function mirrorJvp(m: Mirror, dx: readonly (ExprNode | null)[]): ExprNode
   program.steps.forEach((st, s) => {
     const ts = st.ins.map(tanOf);
     if (ts.every((t) => t === null)) { tan.push(m.outs[s].map(() => null)); return; }
-    const xs = st.ins.map((r, k) => (r.kind === "free" ? m.inputs[r.i] : r.kind === "step" ? m.outs[r.s][r.o] : constantInput(m, s, k)));
+    const xs = m.stepIns[s];
     tan.push(m.rules[s].jvp(ts, xs, m.outs[s], st.params, m.contexts[s]));
   });
   return tanOf(program.output);

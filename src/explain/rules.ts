@@ -24,6 +24,9 @@ export interface StepContext {
   readonly rule: Rule;
   readonly params: unknown;
   readonly name: string;
+  /** The step's input and output values at the traced point. */
+  readonly ins: readonly Tensor[];
+  readonly outs: readonly Tensor[];
 }
 
 export interface SymRule<P> {

@@ -186,6 +186,9 @@ export function collect(e: ExprNode): ExprNode {
     if (Math.abs(c) > 1e-14 * Math.max(1, Math.abs(c))) terms.push(E.scale(Math.abs(c - Math.round(c)) < 1e-12 ? Math.round(c) : c, t));
   }
   if (constant !== 0) terms.push(E.num(constant));
+  // read a − b rather than −b + a: a positive term first
+  const pos = terms.findIndex((t) => E.coefOf(t)[0] > 0);
+  if (pos > 0) terms.unshift(...terms.splice(pos, 1));
   if (terms.length === 0) return E.zero(e.shape);
   if (terms.length === 1) return terms[0].shape.length === e.shape.length ? terms[0] : E.broadcast(terms[0], e.shape);
   return { kind: "add", terms, shape: e.shape };
