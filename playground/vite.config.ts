@@ -13,6 +13,8 @@ export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
   resolve: { alias: [{ find: /^matgrad$/, replacement: fileURLToPath(new URL("../src/index.ts", import.meta.url)) }] },
+  // the worker's dependency is found only when the worker loads: pre-bundle it at start-up (no reload on the first run)
+  optimizeDeps: { include: ["sucrase"] },
   worker: { format: "es", rolldownOptions: { output: { keepNames: true } } },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173 },

@@ -174,7 +174,7 @@ function runAll({ id, code }: RunRequest): void {
         : { name: names[i], value, note: `autodiff and central differences differ by up to ${maxDiff.toPrecision(3)}`, numeric: { shape: value.shape, data: numeric } };
     });
     const title = scalarOut
-      ? "Hessian ∇²f (the Jacobian of ∇f): rows and columns are the input's entries, row-major"
+      ? "f is scalar, so its Jacobian is the gradient (beside); here the Hessian ∇²f, the Jacobian of ∇f: rows and columns are the input's entries, row-major"
       : "Jacobian ∂vec(f)/∂vec(input): a row per output entry, a column per input entry, row-major";
     post({ id, kind: "jacobian", title, blocks });
   });
