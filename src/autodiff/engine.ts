@@ -419,13 +419,18 @@ function checkSaved(node: OpNode, inputs: Tensor[]): void {
       const t = snaps[i] as Tensor;
       if (!sameValues(t._data, snaps[i + 1] as Float64Array)) throw modifiedError(node, t);
     }
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    if (t._prev !== null && node._seq <= t._exposedAt && !sameValues(t._data, t._prev)) throw modifiedError(node, t);
-  }
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]._ex !== null) checkExposedLater(node, inputs[i]);
   const out = node.out;
-  const outs = out === null ? [] : Array.isArray(out) ? out : [out];
-  for (const t of outs) if (t._prev !== null && node._seq <= t._exposedAt && !sameValues(t._data, t._prev)) throw modifiedError(node, t);
+  if (out === null) return;
+  if (Array.isArray(out)) {
+    for (let k = 0; k < out.length; k++) if (out[k]._ex !== null) checkExposedLater(node, out[k]);
+  } else if (out._ex !== null) checkExposedLater(node, out);
+}
+
+/** t was exposed: if that happened after `node` saved it (privately), its values must still be the private array's. */
+function checkExposedLater(node: OpNode, t: Tensor): void {
+  const ex = t._ex!;
+  if (ex.prev !== null && node._seq <= ex.at && !sameValues(t._data, ex.prev)) throw modifiedError(node, t);
 }
 
 function modifiedError(node: OpNode, t: Tensor): AutogradError {
@@ -602,11 +607,14 @@ export function enableGrad<T>(fn: () => T): T {
 
 /** A tensor with the same values that is cut from the tape and carries no forward tangents. */
 export function detach(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError("detach", `argument x must be a tensor; got ${describe(x)}`);
   return x._alias();
 }
 
 /** Make a leaf tensor require (or stop requiring) grad. Refused on non-leaf tensors. */
 export function setRequiresGrad(x: Tensor, flag = true): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError("setRequiresGrad", `argument x must be a tensor; got ${describe(x)}`);
+  checkBool("setRequiresGrad", "argument flag", flag, true);
   if (x._node !== null && !x._node.isLeaf)
     throw new AutogradError("requiresGrad_", `can only change requiresGrad of leaf tensors; this one was computed by ${x._node.name} (use detach() first)`);
   x._node = flag ? (x._node ?? new LeafNode(x)) : null;

@@ -12,15 +12,18 @@
  * These arrays are *private* to matgrad (tensor.ts, PRIVATE): a tensor hands
  * user code an array of its own on the first read of `.data`, so sharing a
  * chunk is never visible (transfer, structuredClone). The chunk size bounds
- * what a kept, never-read small tensor can pin: 16 KiB, where 256 KiB chunks
- * let a few kept 4×4 results pin megabytes. 16 KiB keeps the chunk's own allocation (≈1 µs) amortized over
- * ≥ 8 and typically 100+ outputs (16 doubles each on the 4×4 chain).
- * Large outputs are allocated directly.
+ * what a kept, never-read small tensor can pin: 64 KiB (was 256 KiB, with
+ * which a few kept 4×4 results pinned megabytes). Smaller chunks cost time:
+ * allocating an ArrayBuffer has a fixed cost of ≈1–3 µs (backing store, GC
+ * accounting), measured per 16-double output ≈ +10–20 ns with 16 KiB chunks
+ * and none measurable with 64 KiB against 256 KiB — with ≈3 small
+ * allocations per op on the 4×4 chain, 16 KiB would cost ≈0.05 µs of the
+ * 0.5 µs per op budget. Large outputs are allocated directly.
  */
-/** Doubles per chunk (16 KiB). */
-export const CHUNK = 1 << 11;
-/** Largest pooled request in doubles (2 KiB: at least 8 per chunk). */
-export const SMALL_MAX = 256;
+/** Doubles per chunk (64 KiB). */
+export const CHUNK = 1 << 13;
+/** Largest pooled request in doubles (8 KiB: at least 8 per chunk). */
+export const SMALL_MAX = 1024;
 const ON_HEAP_MAX = 8; // V8 keeps ≤ 64-byte typed arrays on-heap
 
 let chunk = new ArrayBuffer(CHUNK * 8);

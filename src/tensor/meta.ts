@@ -121,14 +121,15 @@ export class OpNode implements GradNode {
 
 /** A copy of an exposed tensor's values, reusing the previous one while the values are unchanged. */
 function snapshot(t: Tensor): Float64Array {
-  const d = t._data, s = t._snap;
+  const ex = t._ex!;
+  const d = t._data, s = ex.snap;
   if (s !== null && s.length === d.length) {
     let same = true;
     // Object.is: NaN matches NaN, and 0 / −0 differ (a sign change is a change)
     for (let i = 0; i < d.length; i++) if (!Object.is(s[i], d[i])) { same = false; break; }
     if (same) return s;
   }
-  return (t._snap = d.slice());
+  return (ex.snap = d.slice());
 }
 
 /** Forward-mode tangent at one nesting level (a singly linked list, innermost level first). */

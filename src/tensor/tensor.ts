@@ -27,6 +27,16 @@ export type NestedArray = number | NestedArray[];
  */
 export const PRIVATE = 0, EXPOSED = 1, SAVED = 2;
 
+/** What an exposed tensor keeps for the immutability check at backward. */
+export interface Exposure {
+  /** The private array that exposure replaced, if a node had saved the tensor (backward compares against it). */
+  prev: Float64Array | null;
+  /** nodeCount() at exposure: nodes with a sequence number ≤ this saved `prev`. */
+  at: number;
+  /** Snapshot taken when a node last saved the exposed tensor (shared by nodes while the values match). */
+  snap: Float64Array | null;
+}
+
 export class Tensor {
   /**
    * Row-major float64 values, as matgrad's own code uses them (never handed
@@ -36,12 +46,8 @@ export class Tensor {
   readonly shape: Shape;
   /** Storage state: PRIVATE, EXPOSED or SAVED (private and saved by a graph node). */
   _x: number = PRIVATE;
-  /** The private array that exposure replaced, if the tensor had been saved by a node (backward compares against it). */
-  _prev: Float64Array | null = null;
-  /** nodeCount() when the tensor was exposed: nodes with a smaller sequence number saved `_prev`. */
-  _exposedAt = 0;
-  /** Snapshot of the exposed array taken when a node last saved this tensor (shared by nodes while the values match). */
-  _snap: Float64Array | null = null;
+  /** Bookkeeping of an exposed tensor (null until exposed: one field, not three, on every op's output). */
+  _ex: Exposure | null = null;
   /** Reverse-mode node: the op that produced this tensor, or the leaf accumulator. null = no grad. */
   _node: GradNode | null = null;
   /** Which output of `_node` this tensor is. */
@@ -88,10 +94,7 @@ export class Tensor {
     const priv = this._data;
     const own = new Float64Array(priv.length);
     own.set(priv);
-    if (this._x === SAVED) {
-      this._prev = priv;
-      this._exposedAt = nodeCount();
-    }
+    this._ex = { prev: this._x === SAVED ? priv : null, at: nodeCount(), snap: null };
     this._data = own;
     this._x = EXPOSED;
   }
@@ -103,7 +106,10 @@ export class Tensor {
    */
   _alias(shape: Shape = this.shape): Tensor {
     const t = new Tensor(this._data, shape);
-    if (this._x === EXPOSED) t._x = EXPOSED;
+    if (this._x === EXPOSED) {
+      t._x = EXPOSED;
+      t._ex = { prev: null, at: nodeCount(), snap: null };
+    }
     return t;
   }
 

@@ -325,7 +325,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
 
 function checkSqrtmDifferentiable(x: Tensor, cache: SchurPairCache): void {
   // the forward keyed the cache by its private output array; a read of x.data since then gave x an array of its own
-  const d = x._prev ?? x._data;
+  const d = x._ex?.prev ?? x._data;
   const f = cache.peek([d, d]);
   if (f === null) return;
   f.a.forEach((s, b) => {
