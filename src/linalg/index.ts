@@ -8,7 +8,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
-import { fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
+import { broadcastShapes, fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
 import { eye, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
 import { checkBool, checkFinite, checkOptions, describe } from "../validate.js";
@@ -485,6 +485,7 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): Ls
   tolOption(op, "rcond", opts?.rcond);
   const m = rows(a), n = cols(a);
   if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(tensorArg(B, op, "B").shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
+  broadcastShapes(op, batchShape(a), batchShape(b)); // batch axes must broadcast (raised here, naming lstsq)
   const rtol = opts.rcond ?? EPS * Math.max(m, n);
   const singularValues = svdValues(a._alias());
   const rank = countAbove(singularValues, 0, rtol);

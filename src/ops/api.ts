@@ -64,7 +64,9 @@ function keepdimsArg(op: string, keepdims: unknown): boolean {
 // ---------------------------------------------------------------------------
 // Elementwise
 
+/** Elementwise sum a + b, broadcasting. */
 export const add = (a: TensorLike, b: TensorLike): Tensor => apply(rules.add, [tensorArg(a, "add", "a"), tensorArg(b, "add", "b")], null);
+/** Elementwise difference a − b, broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => apply(rules.sub, [tensorArg(a, "sub", "a"), tensorArg(b, "sub", "b")], null);
 /** a·b (broadcasting); a number factor is a parameter of the op rather than a constant tensor. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
@@ -72,8 +74,11 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   if (typeof a === "number") return apply(rules.mulScalar, [tensorArg(b, "mul", "b")], { s: a });
   return apply(rules.mul, [tensorArg(a, "mul", "a"), tensorArg(b, "mul", "b")], null);
 }
+/** Elementwise quotient a / b, broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => apply(rules.div, [tensorArg(a, "div", "a"), tensorArg(b, "div", "b")], null);
+/** Elementwise maximum, broadcasting; at ties the gradient is shared evenly. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.maximum, [tensorArg(a, "maximum", "a"), tensorArg(b, "maximum", "b")], null);
+/** Elementwise minimum, broadcasting; at ties the gradient is shared evenly. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => apply(rules.minimum, [tensorArg(a, "minimum", "a"), tensorArg(b, "minimum", "b")], null);
 
 /** x ** y; a number exponent uses the scalar-power rule (no gradient for the exponent). */
@@ -82,18 +87,31 @@ export function pow(x: TensorLike, y: TensorLike): Tensor {
   return apply(rules.pow, [tensorArg(x, "pow", "x"), tensorArg(y, "pow", "y")], null);
 }
 
+/** Elementwise negation −x. */
 export const neg = (x: TensorLike): Tensor => apply(rules.neg, [tensorArg(x, "neg", "x")], null);
+/** Elementwise exponential eˣ. */
 export const exp = (x: TensorLike): Tensor => apply(rules.exp, [tensorArg(x, "exp", "x")], null);
+/** Elementwise natural logarithm (NaN below 0, −∞ at 0). */
 export const log = (x: TensorLike): Tensor => apply(rules.log, [tensorArg(x, "log", "x")], null);
+/** Elementwise square root. */
 export const sqrt = (x: TensorLike): Tensor => apply(rules.sqrt, [tensorArg(x, "sqrt", "x")], null);
+/** Elementwise absolute value (subgradient 0 at 0). */
 export const abs = (x: TensorLike): Tensor => apply(rules.abs, [tensorArg(x, "abs", "x")], null);
+/** Elementwise sine. */
 export const sin = (x: TensorLike): Tensor => apply(rules.sin, [tensorArg(x, "sin", "x")], null);
+/** Elementwise cosine. */
 export const cos = (x: TensorLike): Tensor => apply(rules.cos, [tensorArg(x, "cos", "x")], null);
+/** Elementwise tangent. */
 export const tan = (x: TensorLike): Tensor => apply(rules.tan, [tensorArg(x, "tan", "x")], null);
+/** Elementwise hyperbolic tangent. */
 export const tanh = (x: TensorLike): Tensor => apply(rules.tanh, [tensorArg(x, "tanh", "x")], null);
+/** Elementwise logistic function 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: TensorLike): Tensor => apply(rules.sigmoid, [tensorArg(x, "sigmoid", "x")], null);
+/** Elementwise max(x, 0) (subgradient 0 at 0). */
 export const relu = (x: TensorLike): Tensor => apply(rules.relu, [tensorArg(x, "relu", "x")], null);
+/** Elementwise square x². */
 export const square = (x: TensorLike): Tensor => pow(tensorArg(x, "square", "x"), 2);
+/** Elementwise reciprocal 1 / x. */
 export const reciprocal = (x: TensorLike): Tensor => pow(tensorArg(x, "reciprocal", "x"), -1);
 
 /** Elementwise select: cond ≠ 0 picks x, else y (broadcasting). cond is not differentiated. */
@@ -126,12 +144,19 @@ function nondiffBinary(op: ew.BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   return new Tensor(ew.binary(op, ta._data, ta.shape, tb._data, tb.shape, shape), shape);
 }
+/** Elementwise a > b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("gt", a, b);
+/** Elementwise a ≥ b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ge", a, b);
+/** Elementwise a < b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("lt", a, b);
+/** Elementwise a ≤ b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const le = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("le", a, b);
+/** Elementwise a = b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("eq", a, b);
+/** Elementwise a ≠ b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ne", a, b);
+/** Elementwise sign: −1, 0 or 1 (NaN stays NaN); its derivative is 0. */
 export function sign(x: TensorLike): Tensor {
   const t = tensorArg(x, "sign", "x");
   return new Tensor(ew.unary("sign", t._data), t.shape);
@@ -145,6 +170,7 @@ export function step(x: TensorLike): Tensor {
 // ---------------------------------------------------------------------------
 // Reductions
 
+/** Axes of a reduction: one axis, a list, or null / undefined for all (negative axes count from the end). */
 export type Axes = number | readonly number[] | null | undefined;
 
 /** The options form of a reduction's arguments: `sum(x, { axes: 1, keepdims: true })`. */
@@ -183,11 +209,16 @@ function reduceWith(prim: "sum" | "max" | "min" | "prod", x: TensorLike, axesArg
   }
   return apply(rules[prim], [t], { axes: ax, keepdims });
 }
+/** Sum over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
 export const sum = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("sum", x, axes, keepdims);
+/** Maximum over `axes` (all when omitted); tied maxima share the gradient evenly. */
 export const max = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("max", x, axes, keepdims);
+/** Minimum over `axes` (all when omitted); tied minima share the gradient evenly. */
 export const min = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("min", x, axes, keepdims);
+/** Product over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
 export const prod = (x: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor => reduceWith("prod", x, axes, keepdims);
 
+/** Mean over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
 export function mean(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdimsArg?: boolean): Tensor {
   const t = tensorArg(x, "mean", "x");
   const [axes, keepdims] = reduceArgs("mean", axesArg, keepdimsArg);
@@ -202,6 +233,7 @@ export interface VarianceOptions extends ReduceOptions {
   correction?: number;
 }
 
+/** Variance over `axes`: Σ(x − mean)² / (N − correction), `correction` 1 by default (Bessel's, as PyTorch). */
 export function variance(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdimsArg?: boolean, correctionArg?: number): Tensor {
   const t = tensorArg(x, "variance", "x");
   let correction = correctionArg;
@@ -231,12 +263,14 @@ export function logsumexp(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdim
   return keepdims ? out : reshape(out, reducedShape(t.shape, ax, false));
 }
 
+/** Softmax along `axis` (default −1): exp(x − logsumexp(x)), computed stably. */
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = tensorArg(x, "softmax", "x");
   normAxis("softmax", axis, t.ndim); // validated here, so that errors name softmax rather than logsumexp
   return exp(sub(t, logsumexp(t, axis, true)));
 }
 
+/** Log-softmax along `axis` (default −1): x − logsumexp(x), computed stably. */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = tensorArg(x, "logSoftmax", "x");
   normAxis("logSoftmax", axis, t.ndim);
@@ -268,6 +302,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 // ---------------------------------------------------------------------------
 // Layout
 
+/** The same entries in a new shape (one −1 entry is inferred); a view, no copy. */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = tensorArg(x, "reshape", "x");
   if (!Array.isArray(shape)) throw new ArgumentError("reshape", `argument shape must be an array of integers; got ${describe(shape)}`);
@@ -276,6 +311,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   return apply(rules.reshape, [t], { shape: target });
 }
 
+/** Axes `startAxis` … `endAxis` (default: all) merged into one. */
 export function flatten(x: TensorLike, startAxis = 0, endAxis = -1): Tensor {
   const t = tensorArg(x, "flatten", "x");
   if (t.ndim === 0) {
@@ -291,6 +327,7 @@ export function flatten(x: TensorLike, startAxis = 0, endAxis = -1): Tensor {
   return reshape(t, shape);
 }
 
+/** A size-1 axis inserted at `axis` (negative counts from the end). */
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
   const t = tensorArg(x, "unsqueeze", "x");
   const a = normAxis("unsqueeze", axis, t.ndim + 1);
@@ -299,6 +336,7 @@ export function unsqueeze(x: TensorLike, axis: number): Tensor {
   return reshape(t, shape);
 }
 
+/** Size-1 axes removed: all of them, or those in `axes`. */
 export function squeeze(x: TensorLike, axes?: Axes): Tensor {
   const t = tensorArg(x, "squeeze", "x");
   const ax = axes === undefined || axes === null
@@ -309,6 +347,7 @@ export function squeeze(x: TensorLike, axes?: Axes): Tensor {
   return reshape(t, t.shape.filter((_, i) => !ax.includes(i)));
 }
 
+/** Axes reordered: axis i of the result is axis `perm[i]` of `x`. */
 export function permute(x: TensorLike, perm: readonly number[]): Tensor {
   const t = tensorArg(x, "permute", "x");
   if (!Array.isArray(perm)) throw new ArgumentError("permute", `argument perm must be an array of axes; got ${describe(perm)}`);
@@ -338,6 +377,7 @@ export function mT(x: TensorLike): Tensor {
   return transpose(t, -2, -1);
 }
 
+/** `x` broadcast to `shape` (NumPy's rules); the gradient sums over the broadcast axes. */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = tensorArg(x, "broadcastTo", "x");
   checkShape("broadcastTo", shape);
@@ -411,6 +451,7 @@ export function take(x: TensorLike, indices: readonly number[] | Int32Array, axi
   return apply(rules.take, [t], { axis: a, indices: idx, n });
 }
 
+/** Tensors joined along an existing `axis` (the other axes must agree). */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   const ts = tensorList("concat", xs);
   const r = ts[0].ndim;
@@ -425,6 +466,7 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   return apply(rules.concat, ts, { axis: a });
 }
 
+/** Tensors of one shape stacked along a new `axis`. */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   const ts = tensorList("stack", xs);
   for (let i = 1; i < ts.length; i++)

@@ -9,57 +9,109 @@ import { backward, detach, setRequiresGrad, type BackwardOptions } from "../auto
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** Elementwise sum `this + other`, broadcasting (see {@link add}). */
     add(other: TensorLike): Tensor;
+    /** Elementwise difference `this − other`, broadcasting (see {@link sub}). */
     sub(other: TensorLike): Tensor;
+    /** Elementwise product `this ⊙ other`, broadcasting (see {@link mul}). */
     mul(other: TensorLike): Tensor;
+    /** Elementwise quotient `this / other`, broadcasting (see {@link div}). */
     div(other: TensorLike): Tensor;
+    /** Elementwise power `this ^ exponent`, broadcasting (see {@link pow}). */
     pow(exponent: TensorLike): Tensor;
+    /** Elementwise maximum of `this` and `other`, broadcasting (see {@link maximum}). */
     maximum(other: TensorLike): Tensor;
+    /** Elementwise minimum of `this` and `other`, broadcasting (see {@link minimum}). */
     minimum(other: TensorLike): Tensor;
+    /** Elementwise negation `−this`. */
     neg(): Tensor;
+    /** Elementwise exponential eˣ. */
     exp(): Tensor;
+    /** Elementwise natural logarithm (NaN below 0, −∞ at 0). */
     log(): Tensor;
+    /** Elementwise square root. */
     sqrt(): Tensor;
+    /** Elementwise absolute value (subgradient 0 at 0). */
     abs(): Tensor;
+    /** Elementwise sine. */
     sin(): Tensor;
+    /** Elementwise cosine. */
     cos(): Tensor;
+    /** Elementwise tangent. */
     tan(): Tensor;
+    /** Elementwise hyperbolic tangent. */
     tanh(): Tensor;
+    /** Elementwise logistic function 1 / (1 + e⁻ˣ). */
     sigmoid(): Tensor;
+    /** Elementwise max(x, 0) (subgradient 0 at 0). */
     relu(): Tensor;
+    /** Elementwise square x². */
     square(): Tensor;
+    /** Elementwise reciprocal 1 / x. */
     reciprocal(): Tensor;
+    /** Elementwise clamp to [min, max] (either bound may be null; see {@link clamp}). */
     clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor;
+    /** Elementwise `this > other` as 1 / 0 (not differentiable). */
     gt(other: TensorLike): Tensor;
+    /** Elementwise `this ≥ other` as 1 / 0 (not differentiable). */
     ge(other: TensorLike): Tensor;
+    /** Elementwise `this < other` as 1 / 0 (not differentiable). */
     lt(other: TensorLike): Tensor;
+    /** Elementwise `this ≤ other` as 1 / 0 (not differentiable). */
     le(other: TensorLike): Tensor;
+    /** Elementwise `this = other` as 1 / 0 (not differentiable). */
     eq(other: TensorLike): Tensor;
+    /** Elementwise `this ≠ other` as 1 / 0 (not differentiable). */
     ne(other: TensorLike): Tensor;
+    /** Sum over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
     sum(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Mean over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
     mean(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Maximum over `axes` (all when omitted); ties share the gradient evenly. */
     max(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Minimum over `axes` (all when omitted); ties share the gradient evenly. */
     min(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Product over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
     prod(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Variance over `axes` with `correction` (default 1: Bessel's, as PyTorch). */
     variance(axes?: Axes, keepdims?: boolean, correction?: number): Tensor;
+    /** log Σ exp over `axes`, computed stably (the maximum is subtracted first). */
     logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Softmax along `axis` (default −1): exp(x − logsumexp(x)). */
     softmax(axis?: number): Tensor;
+    /** Log-softmax along `axis` (default −1): x − logsumexp(x). */
     logSoftmax(axis?: number): Tensor;
+    /** Matrix product `this · other` (batched over leading axes, broadcasting; 1-d operands as vectors). */
     matmul(other: TensorLike): Tensor;
+    /** Inner product of two vectors. */
     dot(other: TensorLike): Tensor;
+    /** Outer product of two vectors: `this[i] · other[j]`. */
     outer(other: TensorLike): Tensor;
+    /** Sum of the diagonal of the last two axes (batched). */
     trace(): Tensor;
+    /** The `k`-th diagonal of the last two axes (k > 0 above, k < 0 below the main one). */
     diagonal(k?: number): Tensor;
+    /** Upper triangle of the last two axes: entries below the `k`-th diagonal set to 0. */
     triu(k?: number): Tensor;
+    /** Lower triangle of the last two axes: entries above the `k`-th diagonal set to 0. */
     tril(k?: number): Tensor;
+    /** The same entries in a new shape (one −1 entry is inferred); a view, no copy. */
     reshape(...shape: number[] | [readonly number[]]): Tensor;
+    /** Axes `startAxis` … `endAxis` merged into one. */
     flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** Size-1 axes removed (all of them, or those in `axes`). */
     squeeze(axes?: Axes): Tensor;
+    /** A size-1 axis inserted at `axis`. */
     unsqueeze(axis: number): Tensor;
+    /** Axes reordered: axis i of the result is axis `perm[i]` of this tensor. */
     permute(...perm: number[] | [readonly number[]]): Tensor;
+    /** Two axes swapped (default the last two). */
     transpose(axis0?: number, axis1?: number): Tensor;
+    /** Broadcast to `shape` (NumPy's rules); the gradient sums over the broadcast axes. */
     broadcastTo(shape: readonly number[]): Tensor;
+    /** A slice per axis (`[start, stop, step]`, an index, or null for the whole axis). */
     slice(...specs: SliceSpec[]): Tensor;
+    /** The entries at `indices` along `axis` (gathered; the gradient scatters back). */
     take(indices: readonly number[] | Int32Array, axis?: number): Tensor;
     /** Matrix transpose of the last two axes. */
     readonly mT: Tensor;
@@ -70,8 +122,11 @@ declare module "../tensor/tensor.js" {
      * options may also come first, as PyTorch's keywords: `y.backward({ retainGraph: true })`.
      */
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+    /** Reverse mode with the options only (PyTorch's keyword style). */
     backward(opts: BackwardOptions): void;
+    /** The same values without autodiff history: a constant for every later derivative. */
     detach(): Tensor;
+    /** Make this tensor a leaf that records operations for `backward()` (or stop, with false). */
     requiresGrad_(flag?: boolean): Tensor;
     /** Forget the accumulated gradient (sets .grad to null). */
     zeroGrad(): void;

@@ -1,0 +1,146 @@
+/**
+ * Wrong-argument fuzzing of every public op: each argument slot gets a mix of
+ * valid values and wrong ones (NaN, fractions, huge or negative numbers,
+ * strings, objects, ragged arrays, functions, null / undefined, unknown option
+ * keys). Property: the call returns, or raises one of matgrad's typed errors
+ * whose message starts with the op the user called — never a TypeError,
+ * RangeError, a crash or an error naming another op. The per-family case counts are printed.
+ */
+import { describe, it, afterAll } from "vitest";
+import fc from "fast-check";
+import * as mg from "../../src/index.js";
+import { linalg } from "../../src/index.js";
+import { Counter, anyArg, badThrow, tensorOf } from "./gen.js";
+
+type Call = (...args: never[]) => unknown;
+
+/** A small tensor of random shape (rank ≤ 3, axes ≤ 3) with random (special) values. */
+const anyTensor = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }).chain((s) => tensorOf(s));
+/** A (batch of) square matrices, the common case for linalg. */
+const anySquare = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom<number[]>([], [2], [0])).chain(([n, b]) => tensorOf([...b, n, n], 0.3));
+const tensorSlot = fc.oneof({ weight: 3, arbitrary: anyTensor }, { weight: 1, arbitrary: anyArg });
+const matrixSlot = fc.oneof({ weight: 3, arbitrary: anySquare }, { weight: 1, arbitrary: anyTensor }, { weight: 1, arbitrary: anyArg });
+const axisSlot = fc.oneof({ weight: 2, arbitrary: fc.integer({ min: -4, max: 4 }) }, { weight: 1, arbitrary: anyArg });
+const axesSlot = fc.oneof(axisSlot, fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 3 }), fc.record({ axes: anyArg, keepdims: anyArg }, { requiredKeys: [] }));
+const boolSlot = fc.oneof(fc.boolean(), anyArg);
+const numSlot = fc.oneof(fc.double({ min: -5, max: 5, noNaN: true }), fc.integer({ min: -3, max: 5 }), anyArg);
+const shapeSlot = fc.oneof({ weight: 2, arbitrary: fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 3 }) }, { weight: 1, arbitrary: anyArg });
+/** An options object: undefined, known keys with random values, an unknown key, or not an object at all. */
+const optsSlot = (keys: string[]) =>
+  fc.oneof(
+    fc.constant(undefined),
+    keys.length > 0 ? fc.dictionary(fc.constantFrom(...keys), anyArg, { maxKeys: 2 }) : fc.constant({}),
+    fc.constant({ nonsenseOption: 1 }),
+    anyArg,
+  );
+const ordSlot = fc.oneof(fc.constantFrom<unknown>("fro", "nuc", 1, -1, 2, -2, Infinity, -Infinity, 0, 3, 0.5), anyArg);
+const tensorList = fc.oneof(fc.array(tensorSlot, { maxLength: 3 }), anyArg);
+const nestedSlot = fc.oneof(anyArg, fc.array(fc.oneof(fc.double(), fc.array(fc.double(), { maxLength: 2 })), { maxLength: 3 }));
+
+interface Entry {
+  name: string;
+  family: string;
+  fn: Call;
+  slots: fc.Arbitrary<unknown>[];
+}
+
+const E = (family: string, name: string, fn: Call, ...slots: fc.Arbitrary<unknown>[]): Entry => ({ name, family, fn, slots });
+
+const entries: Entry[] = [
+  ...(["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "square", "reciprocal", "sign", "step"] as const).map((n) =>
+    E("elementwise", n, mg[n] as Call, tensorSlot)),
+  ...(["add", "sub", "mul", "div", "maximum", "minimum", "pow", "gt", "ge", "lt", "le", "eq", "ne"] as const).map((n) =>
+    E("elementwise", n, mg[n] as Call, tensorSlot, tensorSlot)),
+  E("elementwise", "where", mg.where as Call, tensorSlot, tensorSlot, tensorSlot),
+  E("elementwise", "clamp", mg.clamp as Call, tensorSlot, fc.oneof(tensorSlot, fc.constant(null)), fc.oneof(tensorSlot, fc.constant(null))),
+  ...(["sum", "max", "min", "prod", "mean", "logsumexp"] as const).map((n) => E("reductions", n, mg[n] as Call, tensorSlot, axesSlot, boolSlot)),
+  E("reductions", "variance", mg.variance as Call, tensorSlot, axesSlot, boolSlot, numSlot),
+  E("reductions", "softmax", mg.softmax as Call, tensorSlot, axisSlot),
+  E("reductions", "logSoftmax", mg.logSoftmax as Call, tensorSlot, axisSlot),
+  E("layout", "reshape", mg.reshape as Call, tensorSlot, shapeSlot),
+  E("layout", "flatten", mg.flatten as Call, tensorSlot, axisSlot, axisSlot),
+  E("layout", "unsqueeze", mg.unsqueeze as Call, tensorSlot, axisSlot),
+  E("layout", "squeeze", mg.squeeze as Call, tensorSlot, axesSlot),
+  E("layout", "permute", mg.permute as Call, tensorSlot, shapeSlot),
+  E("layout", "transpose", mg.transpose as Call, tensorSlot, axisSlot, axisSlot),
+  E("layout", "mT", mg.mT as Call, tensorSlot),
+  E("layout", "broadcastTo", mg.broadcastTo as Call, tensorSlot, shapeSlot),
+  E("layout", "slice", mg.slice as Call, tensorSlot, fc.oneof(axisSlot, fc.constant(null), fc.tuple(numSlot, numSlot, numSlot)), fc.oneof(axisSlot, fc.constant(null), fc.tuple(numSlot, numSlot))),
+  E("layout", "take", mg.take as Call, tensorSlot, shapeSlot, axisSlot),
+  E("layout", "concat", mg.concat as Call, tensorList, axisSlot),
+  E("layout", "stack", mg.stack as Call, tensorList, axisSlot),
+  E("layout", "split", mg.split as Call, tensorSlot, fc.oneof(numSlot, shapeSlot), axisSlot),
+  ...(["matmul", "dot", "outer", "kron", "frobeniusInner", "vdot"] as const).map((n) => E("matrix ops", n, mg[n] as Call, matrixSlot, matrixSlot)),
+  ...(["diagonal", "diagEmbed", "diag", "triu", "tril"] as const).map((n) => E("matrix ops", n, mg[n] as Call, matrixSlot, axisSlot)),
+  E("matrix ops", "trace", mg.trace as Call, matrixSlot),
+  E("creation", "tensor", mg.tensor as Call, nestedSlot, optsSlot(["requiresGrad", "dtype"])),
+  E("creation", "zeros", mg.zeros as Call, shapeSlot, optsSlot(["requiresGrad"])),
+  E("creation", "ones", mg.ones as Call, shapeSlot, optsSlot(["requiresGrad"])),
+  E("creation", "full", mg.full as Call, shapeSlot, numSlot, optsSlot(["requiresGrad"])),
+  E("creation", "eye", mg.eye as Call, numSlot, fc.oneof(numSlot, fc.constant(undefined))),
+  E("creation", "arange", mg.arange as Call, numSlot, fc.oneof(numSlot, fc.constant(undefined)), fc.oneof(numSlot, fc.constant(undefined))),
+  E("creation", "linspace", mg.linspace as Call, numSlot, numSlot, numSlot),
+  E("creation", "rand", mg.rand as Call, shapeSlot, optsSlot(["seed", "requiresGrad"])),
+  E("creation", "randn", mg.randn as Call, shapeSlot, optsSlot(["seed", "requiresGrad"])),
+  ...(["inv", "det", "logdet", "svdvals", "expm", "logm", "sqrtm", "lu", "luFactor"] as const).map((n) => E("linalg", `linalg.${n}`, linalg[n] as Call, matrixSlot)),
+  E("linalg", "linalg.slogdet", linalg.slogdet as Call, matrixSlot),
+  E("linalg", "linalg.cholesky", linalg.cholesky as Call, matrixSlot, optsSlot(["upper"])),
+  E("linalg", "linalg.qr", linalg.qr as Call, matrixSlot, optsSlot(["mode"])),
+  E("linalg", "linalg.eigh", linalg.eigh as Call, matrixSlot, optsSlot(["UPLO", "degeneracyTol"])),
+  E("linalg", "linalg.eigvalsh", linalg.eigvalsh as Call, matrixSlot, optsSlot(["UPLO"])),
+  E("linalg", "linalg.svd", linalg.svd as Call, matrixSlot, optsSlot(["fullMatrices", "degeneracyTol"])),
+  E("linalg", "linalg.pinv", linalg.pinv as Call, matrixSlot, optsSlot(["atol", "rtol", "hermitian"])),
+  E("linalg", "linalg.matrixRank", linalg.matrixRank as Call, matrixSlot, optsSlot(["atol", "rtol", "hermitian"])),
+  E("linalg", "linalg.lstsq", linalg.lstsq as Call, matrixSlot, matrixSlot, optsSlot(["rcond"])),
+  E("linalg", "linalg.solve", linalg.solve as Call, matrixSlot, matrixSlot, optsSlot(["left"])),
+  E("linalg", "linalg.triangularSolve", linalg.triangularSolve as Call, matrixSlot, matrixSlot, optsSlot(["upper", "left", "unitriangular"])),
+  E("linalg", "linalg.choleskySolve", linalg.choleskySolve as Call, matrixSlot, matrixSlot, optsSlot(["upper"])),
+  E("linalg", "linalg.luSolve", linalg.luSolve as Call, matrixSlot, tensorSlot, matrixSlot, optsSlot(["left", "adjoint"])),
+  E("linalg", "linalg.matrixNorm", linalg.matrixNorm as Call, matrixSlot, ordSlot, optsSlot(["dim", "keepdim"])),
+  E("linalg", "linalg.vectorNorm", linalg.vectorNorm as Call, tensorSlot, ordSlot, optsSlot(["dim", "keepdim"])),
+  E("linalg", "linalg.cond", linalg.cond as Call, matrixSlot, fc.oneof(ordSlot, fc.constant(null))),
+  E("linalg", "linalg.matrixPower", linalg.matrixPower as Call, matrixSlot, numSlot),
+  E("linalg", "linalg.expmFrechet", linalg.expmFrechet as Call, matrixSlot, matrixSlot),
+  E("linalg", "linalg.solveSylvester", linalg.solveSylvester as Call, matrixSlot, matrixSlot, matrixSlot),
+  E("linalg", "linalg.solveLyapunov", linalg.solveLyapunov as Call, matrixSlot, matrixSlot),
+  E("linalg", "linalg.matrixFunction", linalg.matrixFunction as Call, matrixSlot, fc.oneof(fc.constant(mg.exp), anyArg)),
+];
+
+const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, "matrix ops": 200, creation: 300, linalg: 110 };
+const counter = new Counter();
+
+afterAll(() => {
+  // eslint-disable-next-line no-console
+  console.log(counter.report("Argument fuzz"));
+});
+
+for (const e of entries) {
+  describe(`argument fuzz ${e.family}`, () => {
+    it(`${e.name}: a result or a typed error starting with "${e.name}:"`, () => {
+      fc.assert(
+        fc.property(fc.tuple(...e.slots), (args) => {
+          try {
+            (e.fn as (...a: unknown[]) => unknown)(...args);
+          } catch (err) {
+            const bad = badThrow(err, [e.name]);
+            if (bad !== null) throw new Error(`${e.name}(${args.map(show).join(", ")}): ${bad}`);
+            counter.add(e.family, "typed");
+            return;
+          }
+          counter.add(e.family, "result");
+        }),
+        { numRuns: RUNS[e.family], seed: 20261207 },
+      );
+    });
+  });
+}
+
+function show(a: unknown): string {
+  if (a instanceof mg.Tensor) return `Tensor${JSON.stringify(a.shape)}`;
+  if (typeof a === "function") return "function";
+  try {
+    return JSON.stringify(a) ?? String(a);
+  } catch {
+    return String(a);
+  }
+}
