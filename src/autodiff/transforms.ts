@@ -59,7 +59,9 @@ export type TransformArgs<A extends readonly unknown[]> = { [K in keyof A]: Tran
  * structure, with a tensor (or numbers) at each tensor leaf; static leaves
  * take any value (it is ignored; `null` is customary).
  */
-export type TangentTree<T> = T extends Tensor
+export type TangentTree<T> = 0 extends 1 & T
+  ? TensorLike // an untyped (any) parameter is taken as a tensor
+  : T extends Tensor
   ? TensorLike
   : T extends NestedArray
     ? unknown
@@ -86,7 +88,7 @@ type At<A, I> = I extends keyof A ? A[I] : never;
  * tensor for a tensor or a number (array), which the top-level rule converts;
  * else the tree with tensors at its tensor leaves and null at static leaves.
  */
-export type ArgTree<T> = T extends Tensor | NestedArray ? Tensor : TensorTree<T>;
+export type ArgTree<T> = 0 extends 1 & T ? Tensor : T extends Tensor | NestedArray ? Tensor : TensorTree<T>;
 
 /** ArgTree for each position of f's parameter list (vjpFn's and hvp's results). */
 export type ArgsTree<A extends readonly unknown[]> = { -readonly [K in keyof A]: ArgTree<A[K]> };
@@ -101,7 +103,9 @@ export type GradResult<A extends readonly unknown[], N> = N extends readonly num
  * type is G, as torch.func.jacrev nests it: R's structure outside, G inside,
  * each leaf the tensor ∂out/∂in of shape out.shape ++ in.shape (null for static leaves).
  */
-export type JacobianTree<R, G> = R extends Tensor
+export type JacobianTree<R, G> = 0 extends 1 & R
+  ? G
+  : R extends Tensor
   ? G
   : R extends readonly unknown[]
     ? { -readonly [K in keyof R]: JacobianTree<R[K], G> }
@@ -385,7 +389,7 @@ export function vjp(first: unknown, ...rest: unknown[]): unknown {
     return { out: r.out, vjpFn: r.vjpFn };
   }
   checkOpts("vjp", first, ["hasAux"]);
-  const hasAux = checkHasAux("vjp", (first as AuxOption).hasAux);
+  const hasAux = checkHasAux("vjp", (first as AuxOption | null | undefined)?.hasAux);
   const r = vjpCore("vjp", rest[0] as (...a: never[]) => unknown, rest.slice(1), hasAux);
   return hasAux ? r : { out: r.out, vjpFn: r.vjpFn };
 }

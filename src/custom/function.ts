@@ -127,11 +127,11 @@ export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
  */
 export interface FunctionClass {
   readonly name: string;
-  forward(ctx: FunctionCtx<never>, ...args: never[]): Tensor | Tensor[];
+  forward(ctx: never, ...args: never[]): Tensor | Tensor[];
   /** One gradient per forward argument (checked at run time): a Tensor, null, a tree for a tree argument, or an array of them. */
-  backward?(ctx: FunctionCtx<never>, ...grads: never[]): unknown;
+  backward?(ctx: never, ...grads: never[]): unknown;
   /** One tangent per output (checked at run time): a Tensor or null, or an array of them. */
-  jvp?(ctx: FunctionCtx<never>, ...tangents: never[]): unknown;
+  jvp?(ctx: never, ...tangents: never[]): unknown;
   /** Refuse double backward (the backward is not differentiable, e.g. written with raw kernels). */
   onceDifferentiable?: boolean;
   /** Input entries above which a JVP-only black-box function's Jacobian is not materialized (default 1024). */

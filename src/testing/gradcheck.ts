@@ -25,6 +25,7 @@ import { asTensor, type TensorLike } from "../ops/api.js";
 import { enableGrad, noGrad } from "../autodiff/engine.js";
 import { jvp as jvpTransform, vjp as vjpTransform } from "../autodiff/transforms.js";
 import { diagnoseBlock, diagnoseProjections, type Candidate, type DiagnosisInput } from "./diagnose.js";
+import { symbolicDiagnosis } from "../explain/diagnose.js";
 
 export type GradcheckStructure = "general" | "symmetric";
 
@@ -459,7 +460,11 @@ function diagnoseInput(
     A, N, structure: s.structure[i], atol: s.atol, rtol: s.rtol,
     candidates: candidates(s, xs, outs), symPointPasses,
   };
-  return diagnoseBlock(d);
+  const lines = diagnoseBlock(d);
+  // traceable f: the user's backward and the correct VJP as formulas, and the mistake named term by term
+  if (kind === "reverse" && s.outShapes.length === 1)
+    lines.push(...symbolicDiagnosis({ f: s.f, xs, names: s.names, index: i, A, N, seed: s.seed }));
+  return lines;
 }
 
 /** Symmetrize every square input (for the "right only at symmetric inputs" hypothesis). */

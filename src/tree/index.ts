@@ -34,7 +34,9 @@ export type Tree =
  * The tree of the same structure as T with each tensor leaf replaced by a tensor
  * (as a gradient, an update or a tangent) and each static leaf replaced by `null`.
  */
-export type TensorTree<T> = T extends Tensor
+export type TensorTree<T> = 0 extends 1 & T
+  ? Tensor // an untyped (any) value is taken as a tensor
+  : T extends Tensor
   ? Tensor
   : T extends number
     ? null
