@@ -15,6 +15,8 @@
  * Paige, Rozložník & Strakoš (2006) for the backward stability of MGS-GMRES.
  */
 
+import { pairwiseDot } from "../../kernels/reduce.js";
+
 export type MatVec = (v: Float64Array) => Float64Array;
 
 export interface KrylovOptions {
@@ -52,16 +54,14 @@ export interface KrylovResult {
 // ---------------------------------------------------------------------------
 // BLAS-1 helpers (no allocation)
 
+/** ⟨a, b⟩, summed pairwise (kernels/reduce.ts: error ∝ log n, not n, for long vectors). */
 export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  return pairwiseDot(a, b);
 }
 
 /** ‖a‖₂ without overflow for huge entries (scaled sum of squares only when needed). */
 export function nrm2(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  const s = pairwiseDot(a, a);
   if (s < 1e290 && s > 1e-290) return Math.sqrt(s);
   if (s === 0) return 0;
   let scale = 0;
