@@ -148,7 +148,7 @@ function render(m: WorkerMessage): void {
         ...m.grads.map((g) => tensorBlock(g, `∂/∂${g.name}`)));
       return;
     case "jacobian":
-      panels.jacobian.querySelector("h2")!.textContent = m.title.startsWith("Hessian") ? "Hessian" : "Jacobian";
+      panels.jacobian.querySelector("h2")!.textContent = m.hessian ? "Hessian" : "Jacobian";
       body(panels.jacobian).replaceChildren(el("div", { class: "caption" }, m.title),
         ...m.blocks.map((blk) => el("div", { class: "tensor", "data-name": blk.name },
           el("div", { class: "caption" }, `w.r.t. ${blk.name}: ${blk.value.shape.join("×")}`),
@@ -186,6 +186,9 @@ function render(m: WorkerMessage): void {
         showCodeError(m.error);
         for (const p of Object.values(panels)) body(p).replaceChildren(el("p", { class: "note" }, "not computed: the code raised an error"));
       } else body(panels[m.section]).replaceChildren(errorBox(m.error));
+      return;
+    case "started":
+      startClock(m.id);
       return;
     case "done":
       running = false;
@@ -232,6 +235,12 @@ function run(): void {
   for (const p of Object.values(panels)) body(p).replaceChildren(el("p", { class: "note" }, "computing…"));
   setStatus("running", "running…");
   worker.postMessage({ id, code: code() });
+  void writeHash();
+}
+
+/** The time limit runs from the moment the worker starts on the code (a fresh worker first loads matgrad). */
+function startClock(id: number): void {
+  clearTimeout(timer);
   timer = setTimeout(() => {
     if (id !== runId || !running) return;
     worker?.terminate();
@@ -246,7 +255,6 @@ function run(): void {
     }
     setStatus("timeout", `stopped after ${TIME_LIMIT / 1000} s`);
   }, TIME_LIMIT);
-  void writeHash();
 }
 
 $("run").addEventListener("click", run);

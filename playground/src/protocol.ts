@@ -42,7 +42,7 @@ export type Section = "code" | "value" | "gradient" | "jacobian" | "explain" | "
 export type WorkerMessage =
   | { readonly id: number; readonly kind: "value"; readonly value: TensorView; readonly inputs: NamedTensor[] }
   | { readonly id: number; readonly kind: "gradient"; readonly title: string; readonly grads: NamedTensor[] }
-  | { readonly id: number; readonly kind: "jacobian"; readonly title: string; readonly blocks: JacobianBlock[] }
+  | { readonly id: number; readonly kind: "jacobian"; readonly hessian: boolean; readonly title: string; readonly blocks: JacobianBlock[] }
   | {
       readonly id: number; readonly kind: "explain"; readonly latex: string; readonly text: string;
       readonly verified: boolean; readonly notes: string[];
@@ -53,4 +53,5 @@ export type WorkerMessage =
     }
   | { readonly id: number; readonly kind: "graph"; readonly graph: AutogradGraph; readonly dot: string; readonly mermaid: string }
   | { readonly id: number; readonly kind: "error"; readonly section: Section; readonly error: ErrorInfo }
+  | { readonly id: number; readonly kind: "started" }
   | { readonly id: number; readonly kind: "done"; readonly ms: number };

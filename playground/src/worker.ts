@@ -129,6 +129,8 @@ function section(id: number, name: Section, body: () => void): boolean {
 }
 
 function runAll({ id, code }: RunRequest): void {
+  // the page starts the clock now: loading this worker's module is not the user's time
+  post({ id, kind: "started" });
   const t0 = performance.now();
   let mod: UserModule | null = null;
   section(id, "code", () => {
@@ -176,7 +178,7 @@ function runAll({ id, code }: RunRequest): void {
     const title = scalarOut
       ? "f is scalar, so its Jacobian is the gradient (beside); here the Hessian ∇²f, the Jacobian of ∇f: rows and columns are the input's entries, row-major"
       : "Jacobian ∂vec(f)/∂vec(input): a row per output entry, a column per input entry, row-major";
-    post({ id, kind: "jacobian", title, blocks });
+    post({ id, kind: "jacobian", hessian: scalarOut, title, blocks });
   });
 
   section(id, "explain", () => {
