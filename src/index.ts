@@ -62,7 +62,17 @@ export {
 export {
   customLinearSolve, type LinearSolveOptions, type LinearSolveInfo, type LinearSolverName, type CustomLinearSolver,
 } from "./custom/linsolve/index.js";
+/** Matrix-free Krylov solvers (cg, gmres, bicgstab) and the linear solve with an implicit derivative. */
 export * as linsolve from "./custom/linsolve/index.js";
+/**
+ * Differentiable linear algebra, after `torch.linalg`: solves, factorizations, decompositions, matrix functions,
+ * norms.
+ */
 export * as linalg from "./linalg/index.js";
+/**
+ * Optimizers: optax-style gradient transformations and schedules, `minimize` (L-BFGS, BFGS, CG, Newton-CG, trust
+ * region), least squares.
+ */
 export * as optim from "./optim/index.js";
+/** Riemannian manifolds (sphere, Stiefel, orthogonal, Grassmann, SPD) as data, with Riemannian optimizers. */
 export * as manifolds from "./manifolds/index.js";

@@ -13,6 +13,7 @@ import { checkBool, checkOptions, describe, isOptionsObject } from "../validate.
 import { add, sumToShape } from "../ops/api.js";
 import { onesLike } from "../tensor/create.js";
 
+/** Options of `backward()` / `Tensor.backward()`. */
 export interface BackwardOptions {
   /** Keep the saved tensors so that backward can run through this graph again. Default: createGraph. */
   retainGraph?: boolean;
@@ -25,6 +26,7 @@ export interface BackwardOptions {
   createGraph?: boolean | "auto";
 }
 
+/** Options of {@link gradients} (PyTorch's `torch.autograd.grad`). */
 export interface GradOptions extends BackwardOptions {
   /** Cotangents for the outputs (required for non-scalar outputs). */
   gradOutputs?: (Tensor | null)[] | Tensor | null;

@@ -22,8 +22,10 @@ import { LeafNode, OpNode, type GradNode } from "../tensor/meta.js";
 import { fmtShape, type Shape } from "../tensor/shape.js";
 import { ArgumentError } from "../errors.js";
 
+/** What a node of an {@link AutogradGraph} stands for: a recorded op, a leaf that requires grad, or a constant. */
 export type GraphNodeKind = "op" | "leaf" | "constant";
 
+/** One node of an {@link AutogradGraph}: an op, a leaf or a constant, with its shape and label. */
 export interface GraphNode {
   /** `n0`, `n1`, … in post-order (inputs before the ops that read them). */
   readonly id: string;
@@ -45,6 +47,7 @@ export interface GraphNode {
   readonly label: string;
 }
 
+/** A tensor flowing from one node of an {@link AutogradGraph} into an operand of another. */
 export interface GraphEdge {
   readonly from: string;
   readonly to: string;
@@ -54,11 +57,13 @@ export interface GraphEdge {
   readonly output: number;
 }
 
+/** The tape behind a result as plain data (nodes in post-order, edges), as drawn by `toDot` / `toMermaid`. */
 export interface AutogradGraph {
   readonly nodes: readonly GraphNode[];
   readonly edges: readonly GraphEdge[];
 }
 
+/** Options of `autogradGraph`, `toDot` and `toMermaid`. */
 export interface GraphOptions {
   /** Names for tensors (inputs or intermediates), e.g. `{ X, Y }`: they label their nodes. */
   readonly names?: Readonly<Record<string, Tensor>>;

@@ -41,7 +41,9 @@ export const MAX_JACOBIAN_ENTRIES = 1 << 22;
 // ---------------------------------------------------------------------------
 // Types: the transforms take their types from the user's function.
 
+/** A function of tensors returning one tensor. */
 export type TensorFn = (...args: Tensor[]) => Tensor;
+/** A function of tensors returning one tensor or several. */
 export type MultiFn = (...args: Tensor[]) => Tensor | Tensor[];
 
 /**
@@ -117,6 +119,7 @@ export type JacobianTree<R, G> = 0 extends 1 & R
           : { -readonly [K in keyof R]: JacobianTree<R[K], G> }
         : null;
 
+/** The `argnums` option of the transforms: which positional arguments are differentiated. */
 export interface ArgnumsOption<N extends Argnums = Argnums> {
   /** Which positional arguments to differentiate (default 0). An array returns one result per argument (a tuple). */
   argnums?: N;
@@ -130,11 +133,13 @@ export interface GradOptions<N extends Argnums = Argnums> extends ArgnumsOption<
   hasAux?: boolean;
 }
 
+/** The `hasAux` option of the transforms (JAX's `has_aux`). */
 export interface AuxOption {
   /** The function returns `[out, aux]`; aux is returned unchanged, not differentiated. */
   hasAux?: boolean;
 }
 
+/** Options of {@link jacobian}. */
 export interface JacobianOptions<N extends Argnums = Argnums> extends ArgnumsOption<N> {
   /** "reverse": one VJP per output entry; "forward": one JVP per input entry. Default reverse. */
   mode?: "reverse" | "forward";
@@ -146,6 +151,7 @@ export interface JacobianOptions<N extends Argnums = Argnums> extends ArgnumsOpt
   maxEntries?: number;
 }
 
+/** Options of {@link hessian}. */
 export interface HessianOptions<N extends Argnums = Argnums> extends ArgnumsOption<N> {
   /** Largest Hessian (input entries²) that may be formed; default MAX_JACOBIAN_ENTRIES. */
   maxEntries?: number;
@@ -329,6 +335,7 @@ export function valueAndGrad(f: (...args: never[]) => unknown, opts?: GradOption
 interface VjpCore {
   out: unknown;
   aux: unknown;
+  /** Pull an output cotangent back: one input cotangent per primal (Jᵀ ct). */
   vjpFn: (ct: unknown) => unknown[];
 }
 

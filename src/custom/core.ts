@@ -37,6 +37,10 @@ export const DEFAULT_MATERIALIZE_LIMIT = 1024;
 import { MAX_JACOBIAN_ENTRIES } from "../autodiff/transforms.js";
 export { MAX_JACOBIAN_ENTRIES };
 
+/**
+ * How reverse mode is derived from a JVP rule: "autodiff" (one reverse pass through the JVP), "materialize" (the
+ * Jacobian, column by column) or "auto".
+ */
 export type TransposeMode = "auto" | "autodiff" | "materialize";
 
 /** How saved tensors found their way back: raw forward tensors ↔ the tensors of the current derivative call. */

@@ -52,6 +52,10 @@ export type OutputTangent<R> = R extends Tensor ? Tensor : R extends readonly un
 /** What a user JVP returns: one tangent per output (null for zero). */
 export type CustomTangents<R> = R extends Tensor ? Tensor | null | undefined : readonly (Tensor | null | undefined)[];
 
+/**
+ * The rules of {@link customVjp}: an optional forward pass saving residuals, and the backward pass (JAX's fwd /
+ * bwd).
+ */
 export interface CustomVjpRules<A extends unknown[], R extends CustomOutput, Res> {
   /** Forward pass returning [output(s), residuals]; default [f(...args), args]. */
   fwd?: (...args: A) => readonly [R, Res];
@@ -59,16 +63,19 @@ export interface CustomVjpRules<A extends unknown[], R extends CustomOutput, Res
   bwd: (residuals: Res, ct: OutputTangent<R>) => CustomGrads<A>;
 }
 
+/** Options common to {@link customVjp} and {@link customJvp}. */
 export interface CustomOptions {
   /** Name used in errors (default: f.name). */
   name?: string;
 }
 
+/** Options of {@link customVjp}. */
 export interface CustomVjpOptions extends CustomOptions {
   /** Refuse double backward through bwd. */
   onceDifferentiable?: boolean;
 }
 
+/** Options of {@link customJvp}. */
 export interface CustomJvpOptions extends CustomOptions {
   /**
    * How reverse mode is derived from the JVP: "autodiff" (one reverse pass

@@ -127,6 +127,7 @@ export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
  */
 export interface FunctionClass {
   readonly name: string;
+  /** The forward computation: values in, output(s) out; save what backward / jvp need on `ctx`. */
   forward(ctx: never, ...args: never[]): Tensor | Tensor[];
   /** One gradient per forward argument (checked at run time): a Tensor, null, a tree for a tree argument, or an array of them. */
   backward?(ctx: never, ...grads: never[]): unknown;

@@ -27,6 +27,7 @@ import { customRules, newCustomContext } from "./custom.js";
 
 export type { ExprNode } from "./expr.js";
 
+/** Options of `explain`. */
 export interface ExplainOptions {
   /** Input names (default: f's parameter names when they are plain identifiers, else X, or A, B, C, …). */
   names?: readonly string[];
@@ -36,6 +37,7 @@ export interface ExplainOptions {
   simplify?: boolean;
 }
 
+/** One derivative in an {@link Explanation}, in Unicode, LaTeX and as an expression tree. */
 export interface ExplainTerm {
   /** Unicode, e.g. "2·(Y·Xᵀ + Xᵀ·Y)". */
   readonly text: string;
@@ -50,6 +52,7 @@ export interface ExplainTerm {
   readonly error: number;
 }
 
+/** A named intermediate of an {@link Explanation} (Y = X·X), or an equation that defines it implicitly. */
 export interface ExplainDefinition {
   readonly name: string;
   /** "definition": name = text; "equation": name is the solution of the equation text (lhs = rhs). */
@@ -60,6 +63,7 @@ export interface ExplainDefinition {
   readonly tree: ExprNode;
 }
 
+/** An input of the explained function: its name and shape. */
 export interface ExplainInput {
   readonly name: string;
   readonly shape: readonly number[];
@@ -87,6 +91,7 @@ export class Explanation {
     readonly notes: readonly string[],
   ) {}
 
+  /** The explanation as text (Unicode). */
   toString(): string {
     return this.text;
   }

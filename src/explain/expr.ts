@@ -16,6 +16,7 @@ export type Shape = readonly number[];
 /** What a symbol stands for. */
 export type SymRole = "input" | "cotangent" | "tangent" | "intermediate" | "constant";
 
+/** A node of a symbolic matrix expression (a named matrix, a number, or an op). */
 export type ExprNode =
   /** A named matrix: an input X, the output cotangent Ḡ, a tangent dX, a named intermediate Y, a constant K. */
   | { readonly kind: "sym"; readonly name: string; readonly role: SymRole; readonly shape: Shape; readonly id: number }
@@ -44,6 +45,7 @@ export type ExprNode =
   /** Any other operator: tr, ⟨·,·⟩, det, inv, solve, expm, … or an opaque named operator. */
   | OpNode;
 
+/** The elementwise functions of symbolic expressions. */
 export type ElementwiseName =
   | "exp" | "log" | "sqrt" | "abs" | "sin" | "cos" | "tan" | "tanh" | "sigmoid" | "relu" | "sign" | "step" | "pow" | "neg";
 
@@ -53,6 +55,7 @@ export type OpName =
   | "det" | "logdet" | "inv" | "solve" | "cholesky" | "expm" | "expmFrechet" | "eigvals" | "eigvecs"
   | "sylvester" | "const" | "opaque";
 
+/** An operation node of a symbolic expression: the op and its operands. */
 export interface OpNode {
   readonly kind: "op";
   readonly op: OpName;

@@ -47,6 +47,7 @@ import { describe } from "../validate.js";
 export type GemmFn = typeof gemmPortable;
 export type GemmBatchFn = typeof gemmBatchPortable;
 
+/** A kernel backend: GEMM (and optionally batched GEMM, LAPACK, threads, a resident arena) behind which the ops run. */
 export interface Backend {
   /** Human-readable name, e.g. "js", "wasm-simd", "native-openblas". */
   readonly name: string;
@@ -99,8 +100,10 @@ function withSmallArena(b: Backend, small: Backend): Backend {
   return b;
 }
 
+/** The portable TypeScript kernels (runs everywhere; `useBackend("js")`). */
 export const portableBackend: Backend = { name: "js", gemm: gemmPortable, gemmBatch: gemmBatchPortable };
 
+/** The WebAssembly SIMD kernels, with worker threads for large products (the default where SIMD128 is supported). */
 export const wasmBackend: Backend = {
   name: "wasm-simd",
   gemm: gemmWasm,
@@ -112,6 +115,7 @@ export const wasmBackend: Backend = {
   arena: wasmWithArena,
 };
 
+/** Names accepted by {@link useBackend}. */
 export type BackendName = "auto" | "js" | "wasm" | "native";
 
 /**

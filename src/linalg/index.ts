@@ -94,6 +94,7 @@ function isVectorRhs(a: Tensor, b: Tensor): boolean {
   return b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((d, i) => d === a.shape[i]));
 }
 
+/** Options of `linalg.solve`. */
 export interface SolveOptions {
   /** Solve A X = B (true, default) or X A = B (false). */
   left?: boolean;
@@ -122,6 +123,7 @@ export function solve(A: TensorLike, B: TensorLike, opts: SolveOptions = {}): Te
   return mT(solvePrim(a, mT(b), true, newCache<LuEntry[]>(), op));
 }
 
+/** Options of `linalg.triangularSolve`. */
 export interface TriangularSolveOptions {
   /** A is upper triangular (only that triangle is read). Required, as in torch. */
   upper: boolean;
@@ -168,6 +170,7 @@ export function luFactor(A: TensorLike): LuFactorResult {
   return named([LU, pivots], { LU, pivots });
 }
 
+/** Options of `linalg.luSolve`. */
 export interface LuSolveOptions {
   left?: boolean;
   /** Solve with Aᵀ instead of A. */
@@ -246,6 +249,7 @@ export function logdet(A: TensorLike): Tensor {
 // ---------------------------------------------------------------------------
 // Cholesky and QR
 
+/** Options of `linalg.cholesky`. */
 export interface CholeskyOptions {
   /** Return U = Lᵀ (A = Uᵀ U) instead of L. */
   upper?: boolean;
@@ -275,6 +279,7 @@ export function choleskySolve(B: TensorLike, L: TensorLike, opts: CholeskyOption
   return triSolvePrim(f, y, { upper, left: true, unitriangular: false, trans: !upper }, op);
 }
 
+/** Options of `linalg.qr`. */
 export interface QrOptions {
   /** "reduced" (default): Q m×k, R k×n; "complete": Q m×m, R m×n; "r": R only (Q empty). k = min(m, n). */
   mode?: "reduced" | "complete" | "r";
@@ -304,6 +309,7 @@ export function qr(A: TensorLike, opts: QrOptions = {}): QrResult {
 // ---------------------------------------------------------------------------
 // Symmetric eigendecomposition and matrix functions
 
+/** Options of `linalg.eigh` and `linalg.eigvalsh`. */
 export interface EighOptions {
   /** Which triangle is read: "L" (default) or "U". */
   UPLO?: "L" | "U";
@@ -368,6 +374,7 @@ export function matrixFunction(A: TensorLike, f: ScalarFn, df?: ScalarFn): Tenso
 // ---------------------------------------------------------------------------
 // SVD and what is built on it
 
+/** Options of `linalg.svd`. */
 export interface SvdOptions {
   /** Full U (m×m) and Vh (n×n) (true, torch's default) or thin (k = min(m, n) columns). */
   fullMatrices?: boolean;
@@ -401,6 +408,7 @@ export function svdvals(A: TensorLike): Tensor {
   return svdValues(a);
 }
 
+/** Tolerances of `linalg.matrixRank` and `linalg.pinv`: singular values below max(atol, rtol·σ_max) count as zero. */
 export interface RankTolOptions {
   /** Absolute tolerance on singular values. */
   atol?: number;
@@ -462,6 +470,7 @@ function countAbove(s: Tensor, atol: number, rtol: number): Tensor {
   return new Tensor(out, s.shape.slice(0, -1));
 }
 
+/** Options of `linalg.lstsq`. */
 export interface LstsqOptions {
   /** Relative cutoff for small singular values in the rank decision (default ε·max(m, n)). */
   rcond?: number;
@@ -510,9 +519,15 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): Ls
 // ---------------------------------------------------------------------------
 // Norms and condition numbers
 
+/** Order p ≥ 0 of a vector norm: ‖x‖_p = (Σ|xᵢ|ᵖ)^(1/p); Infinity / −Infinity for max / min |xᵢ|. */
 export type VectorOrd = number;
+/**
+ * Order of a matrix norm: "fro" (Frobenius), "nuc" (nuclear: Σσᵢ), 1 / −1 (max / min column sum of |aᵢⱼ|),
+ * Infinity / −Infinity (max / min row sum), 2 / −2 (largest / smallest singular value).
+ */
 export type MatrixOrd = "fro" | "nuc" | number;
 
+/** Options of the norms: the axes reduced and keepdims. */
 export interface NormOptions {
   /** Axes to reduce (vectorNorm: default all; matrixNorm: default [-2, -1]). */
   dim?: number | readonly number[] | null;
@@ -530,6 +545,10 @@ function dimOption(op: string, dim: unknown): readonly number[] | null {
   throw new ArgumentError(op, `option dim must be an axis, an array of axes or null; got ${describe(dim)}`);
 }
 
+/**
+ * Vector p-norm over `dim` (default all entries) as PyTorch's `linalg.vector_norm`; its gradient at 0 is 0 (a
+ * subgradient).
+ */
 export function vectorNorm(x: TensorLike, ord: VectorOrd = 2, opts: NormOptions = {}): Tensor {
   const op = "linalg.vectorNorm";
   const t = tensorArg(x, op, "x");

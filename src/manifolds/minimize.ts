@@ -22,6 +22,7 @@ import { steihaug } from "../optim/minimize.js";
 import type { MinimizeResult, IterationInfo } from "../optim/minimize.js";
 import { requireOnManifold, type Manifold } from "./manifold.js";
 
+/** Options of `manifolds.minimize`: the manifold, the method (Riemannian trust region or CG), tolerances and limits. */
 export interface RiemannianMinimizeOptions {
   manifold: Manifold;
   /** Default "rtr". */
@@ -32,6 +33,7 @@ export interface RiemannianMinimizeOptions {
   tol?: number;
   /** Default 1000. */
   maxIter?: number;
+  /** Called after each iteration; returning true stops the run. */
   callback?: (info: IterationInfo<Tensor>) => boolean | void;
 }
 

@@ -21,11 +21,13 @@ import { fromFlat, type GradientTransformation, type ScalarOrSchedule, type Flat
 import { flattenLike, leavesOf } from "../optim/tree.js";
 import { requireOnManifold, type Manifold } from "./manifold.js";
 
+/** Options of `manifolds.riemannianSgd`: learning rate (or schedule) and momentum. */
 export interface RiemannianSgdOptions {
   lr: ScalarOrSchedule;
   momentum?: number;
 }
 
+/** Options of `manifolds.riemannianAdam` (Bécigneul and Ganea's Riemannian Adam): learning rate and moment decay rates. */
 export interface RiemannianAdamOptions {
   lr: ScalarOrSchedule;
   b1?: number;
@@ -33,6 +35,7 @@ export interface RiemannianAdamOptions {
   eps?: number;
 }
 
+/** The state of the Riemannian optimizers: step count and transported moments. */
 export interface RiemannianState {
   readonly count: number;
   /** Momentum (tangent at the previous points); empty for plain RSGD. */

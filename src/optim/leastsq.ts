@@ -25,6 +25,10 @@ import { leavesOf, packLeaves, totalSize } from "./tree.js";
 import { dot, normInf, allFinite, axpy } from "./problem.js";
 import { steihaug } from "./minimize.js";
 
+/**
+ * Options of `optim.leastSquares`: the method (Levenberg–Marquardt or trust-region Gauss–Newton), tolerances and
+ * limits.
+ */
 export interface LeastSquaresOptions {
   /** Default "trf" (as SciPy). */
   method?: "lm" | "trf";

@@ -30,6 +30,7 @@ import { Dcsrch } from "./linesearch.js";
 import { Objective, dot, normInf, allFinite, axpy } from "./problem.js";
 import { flattenLike, packLeaves } from "./tree.js";
 
+/** The methods of `optim.minimize`, after SciPy's names. */
 export type MinimizeMethod = "lbfgs" | "bfgs" | "cg" | "newton-cg" | "trust-ncg";
 
 /** What the callback sees after each iteration. */
@@ -41,6 +42,7 @@ export interface IterationInfo<P> {
   gradNorm: number;
 }
 
+/** Options of `optim.minimize`: method, tolerances, limits, bounds and callback. */
 export interface MinimizeOptions<P> {
   /** Default "lbfgs". */
   method?: MinimizeMethod;

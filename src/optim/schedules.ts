@@ -17,6 +17,7 @@ export function constantSchedule(value: number): Schedule {
   return () => value;
 }
 
+/** Options of `optim.exponentialDecay`: init · decayRate^(step / transitionSteps). */
 export interface ExponentialDecayOptions {
   init: number;
   /** Steps over which the value is multiplied by decayRate. */
@@ -39,6 +40,7 @@ export function exponentialDecay(opts: ExponentialDecayOptions): Schedule {
   };
 }
 
+/** Options of `optim.cosineDecay`: from init to alpha·init along half a cosine over decaySteps. */
 export interface CosineDecayOptions {
   init: number;
   decaySteps: number;
@@ -58,6 +60,7 @@ export function cosineDecay(opts: CosineDecayOptions): Schedule {
   };
 }
 
+/** Options of `optim.linearSchedule`: from init to end linearly over transitionSteps. */
 export interface LinearScheduleOptions {
   init: number;
   end: number;
@@ -92,6 +95,7 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
   };
 }
 
+/** Options of `optim.warmupCosineDecay`: a linear warm-up to peak, then cosine decay to end. */
 export interface WarmupCosineDecayOptions {
   /** Value at step 0 (default 0). */
   init?: number;

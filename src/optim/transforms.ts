@@ -52,6 +52,7 @@ export interface FlatContext {
  * flattens and checks the tree once per step.
  */
 export interface FlatTransform<S> {
+  /** The initial state for these parameters. */
   init(params: readonly Tensor[]): S;
   /** Must not write into `grads` or `params`; returns fresh arrays and a fresh state. */
   update(grads: readonly Float64Array[], state: S, params: readonly Float64Array[] | null, ctx: FlatContext): { updates: Float64Array[]; state: S };

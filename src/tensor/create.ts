@@ -8,11 +8,13 @@ import { checkSeed, defaultGenerator, Generator } from "./random.js";
 import { alloc } from "../kernels/alloc.js";
 import { markDiagonal } from "./structure.js";
 
+/** Options of the tensor constructors. */
 export interface TensorOptions {
   /** Make the result a leaf that accumulates gradients in `.grad`. */
   requiresGrad?: boolean;
 }
 
+/** Options of the random constructors (`rand`, `randn`): a seed or a generator. */
 export interface RandomOptions extends TensorOptions {
   /** Use a fresh generator with this seed (reproducible regardless of global state). */
   seed?: number;
@@ -43,6 +45,7 @@ export function checkShape(op: string, shape: unknown, what = "argument shape"):
   return s as number[];
 }
 
+/** A 0-d tensor holding `v`. */
 export function scalar(v: number, opts?: TensorOptions): Tensor {
   const data = new Float64Array(1);
   data[0] = v;
@@ -156,6 +159,7 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonl
 
 const CREATE_OPTIONS = ["requiresGrad"] as const;
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor {
   return fullOf("full", shape, value, opts);
 }
@@ -172,10 +176,15 @@ function likeShape(op: string, t: Tensor): Shape {
   return t.shape;
 }
 
+/** A tensor of `shape` filled with 0. */
 export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => fullOf("zeros", shape, 0, opts);
+/** A tensor of `shape` filled with 1. */
 export const ones = (shape: Shape, opts?: TensorOptions): Tensor => fullOf("ones", shape, 1, opts);
+/** Zeros of the shape of `t`. */
 export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor => fullOf("zerosLike", likeShape("zerosLike", t), 0, opts);
+/** Ones of the shape of `t`. */
 export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => fullOf("onesLike", likeShape("onesLike", t), 1, opts);
+/** A tensor of the shape of `t` filled with `value`. */
 export const fullLike = (t: Tensor, value: number, opts?: TensorOptions): Tensor => fullOf("fullLike", likeShape("fullLike", t), value, opts);
 
 /** n×m identity (m defaults to n); batch shape optional: eye(3, 3, { batch: [2] }) is 2×3×3. */

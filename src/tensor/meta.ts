@@ -144,6 +144,7 @@ export interface TangentLink {
 
 let gradEnabled = true;
 
+/** Is reverse mode recording (false inside `noGrad`)? */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -14,6 +14,7 @@ export function checkSeed(op: string, what: string, seed: unknown): number {
   return checkInt(op, what, seed, -(2 ** 31), 2 ** 32 - 1);
 }
 
+/** A seeded pseudo-random generator (xoshiro128**) for `rand` / `randn`; `manualSeed` seeds the global one. */
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -25,6 +26,7 @@ export class Generator {
     this.seed(seed);
   }
 
+  /** Restart the sequence from `seed` (a 32-bit unsigned integer); returns this generator. */
   seed(seed: number): this {
     checkSeed("Generator.seed", "argument seed", seed);
     let x = (seed >>> 0) ^ 0x9e3779b9;

@@ -2,6 +2,7 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import { describe } from "../validate.js";
 
+/** A tensor's shape: the size of each axis. */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {

@@ -9,6 +9,7 @@ import { describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { nodeCount, type GradNode, type TangentLink } from "./meta.js";
 
+/** Element type; float64 only for now (the field exists so float32 can come without an API break). */
 export type DType = "float64";
 
 /** Nested number arrays of any depth (a scalar is depth 0). */
@@ -37,6 +38,10 @@ export interface Exposure {
   snap: Float64Array | null;
 }
 
+/**
+ * An immutable N-d array of float64 values (row-major) that takes part in automatic differentiation. Create one
+ * with `tensor`, `zeros`, `randn`, …
+ */
 export class Tensor {
   /**
    * Row-major float64 values, as matgrad's own code uses them (never handed
@@ -118,10 +123,12 @@ export class Tensor {
     return "float64";
   }
 
+  /** Number of entries (the product of the shape). */
   get size(): number {
     return this._data.length;
   }
 
+  /** Number of axes. */
   get ndim(): number {
     return this.shape.length;
   }

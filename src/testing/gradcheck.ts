@@ -27,8 +27,13 @@ import { jvp as jvpTransform, vjp as vjpTransform } from "../autodiff/transforms
 import { diagnoseBlock, diagnoseProjections, type Candidate, type DiagnosisInput } from "./diagnose.js";
 import { symbolicDiagnosis } from "../explain/diagnose.js";
 
+/**
+ * Structure of the inputs perturbed by gradcheck: "symmetric" perturbs symmetrically (for functions of symmetric
+ * matrices).
+ */
 export type GradcheckStructure = "general" | "symmetric";
 
+/** Options of {@link gradcheck}. */
 export interface GradcheckOptions {
   /** Central-difference step (default 1e-6). */
   eps?: number;
@@ -71,6 +76,7 @@ export interface GradcheckEntry {
   numeric: number;
 }
 
+/** The check of one input: numerical vs analytical derivative, the worst entries, and a diagnosis. */
 export interface GradcheckInputResult {
   /** Position of the input among f's arguments. */
   index: number;
@@ -85,6 +91,7 @@ export interface GradcheckInputResult {
   diagnosis: string[];
 }
 
+/** The dot-product test between forward and reverse mode: ⟨u, J·v⟩ = ⟨Jᵀ·u, v⟩. */
 export interface DotProductResult {
   ok: boolean;
   /** ⟨u, J·v⟩ by forward mode. */
@@ -95,6 +102,7 @@ export interface DotProductResult {
   relError: number;
 }
 
+/** What {@link gradcheck} found: per input, the comparison and a diagnosis; `report` says it in words. */
 export interface GradcheckResult {
   ok: boolean;
   name: string;
@@ -703,6 +711,7 @@ function formatReport(s: Setup, res: GradcheckResult): string {
 // ---------------------------------------------------------------------------
 // gradgradcheck
 
+/** Options of {@link gradgradcheck}. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** Cotangents for f's outputs (default: seeded random, non-symmetric). */
   gradOutputs?: TensorLike[] | TensorLike;

@@ -16,9 +16,11 @@ import { gradcheck, gradgradcheck, type GradcheckResult } from "./gradcheck.js";
 /** How gradcheck perturbs an input: freely, or only within symmetric matrices (for ops that read one triangle). */
 export type InputStructure = "general" | "symmetric";
 
+/** One sample input of an {@link OpInfo}, with its reference output and tolerances. */
 export interface Sample {
   /** Short description shown in test names, e.g. "batched 2×3×3". */
   name: string;
+  /** The op's arguments. */
   inputs: Tensor[];
   /** Reference output: hand-computed values, a closed form, or a function computing it another way. */
   expected?: NestedArray | Tensor | ((...inputs: Tensor[]) => Tensor | NestedArray);
@@ -37,8 +39,10 @@ export interface Sample {
   eps?: number;
 }
 
+/** An input the op must refuse, and the error it must raise. */
 export interface ErrorSample {
   name: string;
+  /** The op's (invalid) arguments. */
   inputs: () => TensorLike[];
   /** The error class expected (e.g. ShapeError). */
   error: new (...args: any[]) => Error;
@@ -46,11 +50,13 @@ export interface ErrorSample {
   message: RegExp;
 }
 
+/** An op's entry in the OpInfo table: the function, its sample inputs, reference values, domain and error inputs. */
 export interface OpInfo {
   /** The op's public name, e.g. "matmul" or "linalg.inv". */
   name: string;
   /** The function under test; multi-output ops are wrapped into a (gauge-invariant) single output here. */
   fn: (...inputs: Tensor[]) => Tensor;
+  /** The sample inputs (made on demand, seeded). */
   samples: () => Sample[];
   /** Inputs (by index) that are not differentiated (masks, indices). */
   nondiff?: number[];
@@ -67,6 +73,7 @@ export interface OpInfo {
 // Checking an entry: the same checks the op test suite runs, usable from any test framework.
 
 
+/** The outcome of one check of {@link checkOpInfo}. */
 export interface CheckOutcome {
   /** "forward value", "gradcheck", "gradgradcheck" or "error input". */
   check: string;

@@ -22,6 +22,7 @@ import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
 import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
 
+/** Options of {@link fixedPointIteration}: the iteration, its damping and stopping rule. */
 export interface FixedPointIterationOptions {
   /** "iteration" (default): x ← (1 − β) x + β T(x); "anderson": Anderson acceleration (type II). */
   method?: "iteration" | "anderson";
@@ -41,6 +42,7 @@ export interface FixedPointIterationOptions {
   name?: string;
 }
 
+/** Options of {@link fixedPoint}: the forward iteration's and the implicit backward solve's. */
 export interface FixedPointOptions extends FixedPointIterationOptions, ImplicitOptions {}
 
 /** Small dense symmetric positive definite solve (Cholesky), in place on b; false if not SPD. */

@@ -24,6 +24,7 @@ import { resolveLinearOptions } from "../linsolve/solve.js";
 import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
 import { newtonSolve, type NewtonKrylovOptions } from "./newton.js";
 
+/** Options of {@link inverseOf}: the Newton solve of f(x) = y and the implicit backward solve. */
 export interface InverseOfOptions<P extends Tensor[] = Tensor[]> extends ImplicitOptions {
   /** Initial guess: a tensor, or a function of (Y, ...p) (values only). Default: Y itself. */
   x0?: Tensor | ((y: Tensor, ...params: P) => Tensor);

@@ -22,6 +22,7 @@ import {
 } from "../linsolve/solve.js";
 import { checkTol } from "./root.js";
 
+/** Options of {@link newtonKrylov}: tolerances, iteration limits and the inner Krylov solver. */
 export interface NewtonKrylovOptions {
   /**
    * Converged when ‖F(x)‖₂ ≤ max(atol, rtol · max(1, ‖x‖₂)), or when the Newton
@@ -45,6 +46,7 @@ export interface NewtonKrylovOptions {
   name?: string;
 }
 
+/** What the callback of {@link newtonKrylov} sees after each Newton step. */
 export interface NewtonIterationInfo {
   iteration: number;
   /** ‖F(x)‖₂ after the step. */
@@ -55,6 +57,7 @@ export interface NewtonIterationInfo {
   linearIterations: number;
 }
 
+/** The result of {@link newtonKrylov}: the root, the iteration count and the final residual. */
 export interface NewtonResult {
   x: Tensor;
   iterations: number;

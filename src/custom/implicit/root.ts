@@ -32,6 +32,10 @@ import {
 /** What a forward solver returns: the solution, optionally with its iteration count (reported in errors). */
 export type SolverResult = Tensor | { x: Tensor; iterations?: number };
 
+/**
+ * Options of the implicit functions' backward pass: the check of the forward solution and the linear solve with
+ * (∂ₓF)ᵀ.
+ */
 export interface ImplicitOptions {
   /**
    * Check of the forward solve: ‖F(x*, θ)‖₂ ≤ tol · max(1, ‖x*‖₂), else
@@ -49,6 +53,7 @@ export interface ImplicitOptions {
   name?: string;
 }
 
+/** Options of {@link implicitRoot}. */
 export interface ImplicitRootOptions<Theta extends Tensor[] = Tensor[]> extends ImplicitOptions {
   /** Initial guess handed to the solver as its last argument: a tensor, or a function of θ (values only). */
   x0?: Tensor | ((...theta: Theta) => Tensor);

@@ -36,6 +36,10 @@ import { bicgstab, cg, gmres, nrm2, type KrylovResult, type MatVec } from "./kry
 import { denseFactor, denseSolve, type DenseFactors } from "./dense.js";
 import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
 
+/**
+ * The linear solvers of {@link customLinearSolve} and the implicit functions: Krylov (cg, gmres, bicgstab),
+ * dense LU, or auto.
+ */
 export type LinearSolverName = "auto" | "cg" | "gmres" | "bicgstab" | "lu";
 
 /**
@@ -50,6 +54,7 @@ export type CustomLinearSolver = (
   x0: Tensor | undefined,
 ) => Tensor | { x: Tensor; iterations?: number };
 
+/** Options of {@link customLinearSolve} and of the implicit functions' backward solve. */
 export interface LinearSolveOptions {
   /**
    * "auto" (default): dense LU when the system has at most `denseThreshold`
@@ -82,6 +87,7 @@ export interface LinearSolveOptions {
   onInfo?: (info: LinearSolveInfo) => void;
 }
 
+/** What a linear solve reports (to the `onInfo` callback): solver, iterations, residual. */
 export interface LinearSolveInfo {
   /** The op that ran the solve, e.g. "customLinearSolve" or "implicitRoot". */
   op: string;

@@ -66,6 +66,7 @@ function binaryInfo(name: string, fn: (a: Tensor, b: Tensor) => Tensor, f: (a: n
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
+/** The OpInfo entries of the core ops (elementwise, reductions, shapes, matmul, …). */
 export const coreOpInfos: OpInfo[] = [
   binaryInfo("add", ops.add, (a, b) => a + b, rn, rn, [[1, 2], [10, 20], [11, 22]]),
   binaryInfo("sub", ops.sub, (a, b) => a - b, rn, rn, [[1, 2], [10, 20], [-9, -18]]),

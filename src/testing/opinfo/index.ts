@@ -4,4 +4,5 @@ import { coreOpInfos } from "./core.js";
 import { linalgOpInfos } from "./linalg.js";
 
 export { coreOpInfos, linalgOpInfos };
+/** Every OpInfo entry: core and linear algebra. */
 export const allOpInfos: OpInfo[] = [...coreOpInfos, ...linalgOpInfos];

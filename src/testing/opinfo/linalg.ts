@@ -161,6 +161,7 @@ const nonSquareErr = (name: string) => ({
   message: new RegExp(`^${name.replace(".", "\\.")}: A must be square .*\\[2, 3\\]`),
 });
 
+/** The OpInfo entries of the linear-algebra ops. */
 export const linalgOpInfos: OpInfo[] = [
   {
     name: "linalg.inv",
