@@ -35,10 +35,14 @@ export interface CustomContext {
   readonly notes: string[];
   /** Custom functions whose user rule was shown, with the VJP of their traced forward (for comparisons). */
   readonly customs: { name: string; user: (ExprNode | null)[]; exact: (ExprNode | null)[] }[];
+  /** Use the VJP of a custom function's traced forward instead of the user's rule (the exact derivative). */
+  readonly exact: boolean;
+  /** Set when some custom function's forward could not be traced (then `exact` is not available everywhere). */
+  inexact: boolean;
 }
 
-export function newCustomContext(): CustomContext {
-  return { constants: [], equations: [], notes: [], customs: [] };
+export function newCustomContext(exact = false): CustomContext {
+  return { constants: [], equations: [], notes: [], customs: [], exact, inexact: false };
 }
 
 const asList = (r: unknown): Tensor[] => (Array.isArray(r) ? (r as Tensor[]) : [r as Tensor]);
@@ -99,6 +103,7 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
   return {
     forward: (x) => {
       if (fwdProg !== null) return [mirrorAt(fwdProg, x, c.ins, cx, ruleFor).expr];
+      cx.inexact = true;
       cx.notes.push(`${name}: its forward is not traced through matgrad ops; shown as the operator ${name}(…).`);
       return [E.op("opaque", name, x, c.outs[0].shape, (vals) => asList(c.rule.forward(vals, c.params))[0])];
     },
@@ -126,7 +131,8 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
         const bind = new Map(syms.map((s, i) => [(s as { id: number }).id, x[i]]));
         const exact = mirrorVjp(m, ct).map((e) => (e === null ? null : substitute(closedForm(m, e), bind)));
         cx.customs.push({ name, user, exact });
-      }
+        if (cx.exact) return exact;
+      } else cx.inexact = true;
       return user;
     },
     jvp: (dx, x, out) => {
