@@ -104,9 +104,26 @@ const entries: Entry[] = [
   E("linalg", "linalg.solveSylvester", linalg.solveSylvester as Call, matrixSlot, matrixSlot, matrixSlot),
   E("linalg", "linalg.solveLyapunov", linalg.solveLyapunov as Call, matrixSlot, matrixSlot),
   E("linalg", "linalg.matrixFunction", linalg.matrixFunction as Call, matrixSlot, fc.oneof(fc.constant(mg.exp), anyArg)),
+  // transforms: a function slot (a valid f, a non-function, an f returning a non-scalar or a non-tensor), options, arguments
+  E("transforms", "grad", ((f: never, o: never, x: never) => mg.grad(f, o)(x)) as Call, fnSlot(), optsSlot(["argnums", "hasAux"]), tensorSlot),
+  E("transforms", "valueAndGrad", ((f: never, o: never, x: never) => mg.valueAndGrad(f, o)(x)) as Call, fnSlot(), optsSlot(["argnums", "hasAux"]), tensorSlot),
+  E("transforms", "vjp", mg.vjp as Call, fnSlot(), tensorSlot),
+  E("transforms", "jvp", mg.jvp as Call, fnSlot(), fc.oneof(fc.tuple(tensorSlot), anyArg), fc.oneof(fc.tuple(tensorSlot), anyArg)),
+  E("transforms", "jacobian", ((f: never, o: never, x: never) => mg.jacobian(f, o)(x)) as Call, fnSlot(), optsSlot(["mode", "argnums"]), tensorSlot),
+  E("transforms", "hessian", ((f: never, o: never, x: never) => mg.hessian(f, o)(x)) as Call, fnSlot(), optsSlot(["argnums"]), tensorSlot),
+  E("transforms", "hvp", mg.hvp as Call, fnSlot(), fc.oneof(fc.tuple(tensorSlot), anyArg), fc.oneof(fc.tuple(tensorSlot), anyArg)),
 ];
 
-const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, "matrix ops": 200, creation: 300, linalg: 110 };
+function fnSlot(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant((x: mg.Tensor) => mg.sum(mg.mul(x, x))) },
+    { weight: 1, arbitrary: fc.constant((x: mg.Tensor) => mg.exp(x)) },
+    { weight: 1, arbitrary: fc.constant(() => 3) },
+    { weight: 1, arbitrary: anyArg },
+  );
+}
+
+const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, "matrix ops": 200, creation: 300, linalg: 110, transforms: 300 };
 const counter = new Counter();
 
 afterAll(() => {
@@ -122,7 +139,8 @@ for (const e of entries) {
           try {
             (e.fn as (...a: unknown[]) => unknown)(...args);
           } catch (err) {
-            const bad = badThrow(err, [e.name]);
+            // a transform calls the user's f with the arguments it was given: an error raised by an op inside f names that op
+            const bad = badThrow(err, e.family === "transforms" ? [e.name, "mul", "sum", "exp"] : [e.name]);
             if (bad !== null) throw new Error(`${e.name}(${args.map(show).join(", ")}): ${bad}`);
             counter.add(e.family, "typed");
             return;
