@@ -373,6 +373,7 @@ function vjpCore(op: string, f: (...args: never[]) => unknown, rawPrimals: reado
 /** vjp's result: f's output and its pullback ct ↦ Jᵀct (one cotangent tree per primal, as a tuple). */
 export interface VjpResult<A extends unknown[], R> {
   out: R;
+  /** The pullback: an output cotangent ct ↦ Jᵀ ct, one cotangent tree per primal. */
   vjpFn: (ct: TangentTree<R>) => ArgsTree<A>;
 }
 
@@ -500,7 +501,12 @@ function jvpImpl(op: string, f: (...args: never[]) => unknown, primals: unknown,
 export function linearize<A extends unknown[], R>(
   f: (...args: A) => R,
   ...primals: TransformArgs<A>
-): { out: R; jvpFn: (...tangents: TangentArgs<A>) => TensorTree<R> } {
+): {
+  /** f(primals). */
+  out: R;
+  /** The pushforward: tangents ↦ Df(primals)[tangents] (replays the recorded tangent program). */
+  jvpFn: (...tangents: TangentArgs<A>) => TensorTree<R>;
+} {
   const op = "linearize";
   if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
   const call = f as unknown as (...a: unknown[]) => unknown;
