@@ -127,7 +127,6 @@ const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout
 const counter = new Counter();
 
 afterAll(() => {
-  // eslint-disable-next-line no-console
   console.log(counter.report("Argument fuzz"));
 });
 

@@ -125,7 +125,6 @@ const counter = new Counter();
 const failures: string[] = [];
 
 afterAll(() => {
-  // eslint-disable-next-line no-console
   console.log(counter.report("OpInfo value fuzz"));
 });
 
