@@ -5,8 +5,9 @@
  *
  *   npm run build:native           build (or explain why not); exit 1 only if a
  *                                  build was attempted and failed
- *   node native/build.mjs --quiet  the postinstall mode: one line at most, and
- *                                  never fails (installation must not depend on it)
+ *   node native/build.mjs --quiet  one line at most, and never fails (CI calls it
+ *                                  after `npm ci`; matgrad has no postinstall: the
+ *                                  build is opt-in for users)
  *
  * MATGRAD_NO_NATIVE=1 skips the build. Detection: cblas.h in MATGRAD_CBLAS_INCLUDE or the usual include directories
  * (Debian multiarch, /usr/include/openblas, /usr/local, Homebrew), and
@@ -27,7 +28,7 @@ const quiet = process.argv.includes("--quiet");
 const tag = "matgrad native backend:";
 const say = (msg) => console.log(`${tag} ${msg}`);
 if (quiet) {
-  // postinstall: whatever happens, installation goes on
+  // quiet mode: whatever happens, the caller (CI, a setup script) goes on
   process.on("uncaughtException", (e) => {
     say(`not built (${e.message}); the WASM backend will be used`);
     process.exit(0);
