@@ -20,6 +20,8 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 /** The time limit of one run, ms (`?timeout=` overrides it, e.g. for tests). */
 const TIME_LIMIT = Number(new URLSearchParams(location.search).get("timeout") ?? "") || 5000;
 $("limit").textContent = String(TIME_LIMIT / 1000);
+/** Larger graphs (a loop of small ops) are listed as text only: a layered drawing of them is unreadable. */
+const MAX_GRAPH_NODES = 300;
 
 // ---------------------------------------------------------------------------
 // Editor, with a line decoration for the line an error points at.
@@ -177,7 +179,10 @@ function render(m: WorkerMessage): void {
         el("details", m.ok ? {} : { open: "" }, el("summary", {}, "report"), el("pre", { "data-testid": "gradcheck-report" }, m.report)));
       return;
     case "graph":
-      body(panels.graph).replaceChildren(el("div", { class: "graph-wrap" }, graphSvg(m.graph)),
+      body(panels.graph).replaceChildren(
+        m.graph.nodes.length <= MAX_GRAPH_NODES
+          ? el("div", { class: "graph-wrap" }, graphSvg(m.graph))
+          : el("p", { class: "note" }, `${m.graph.nodes.length} nodes: too many to draw (at most ${MAX_GRAPH_NODES}); the DOT and Mermaid text are below`),
         el("details", {}, el("summary", {}, "DOT (toDot)"), el("pre", { "data-testid": "graph-dot" }, m.dot)),
         el("details", {}, el("summary", {}, "Mermaid (toMermaid)"), el("pre", {}, m.mermaid)));
       return;

@@ -196,6 +196,17 @@ describe("playground (built with Vite, headless Chromium)", () => {
     await page.close();
   }, 90_000);
 
+  it("lists a graph too large to draw as text only", async () => {
+    const code = `import { tensor } from "matgrad";\nexport const args = [tensor([1, 2])];\nexport function f(x) {\n  let y = x;\n  for (let i = 0; i < 320; i++) y = y.mul(1.001);\n  return y.sum();\n}\n`;
+    const page = await open(await encodeState("energy", code, presets[0].code));
+    expect(await finished(page)).toMatch(/^done/);
+    expect(await page.locator("[data-testid=panel-graph] .note").textContent()).toBe("322 nodes: too many to draw (at most 300); the DOT and Mermaid text are below");
+    expect(await page.locator("[data-testid=graph-svg]").count()).toBe(0);
+    expect(await page.locator("[data-testid=graph-dot]").textContent()).toContain("n321 [label=\"sum\\n[]\", shape=ellipse, peripheries=2];");
+    expect(problems.get(page)).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("restores edited code from a shared link", async () => {
     const code = presets[2].code.replace("[0, 1, 2]]", "[0, 1, 5]]");
     const page = await open(await encodeState("logdet", code, presets[2].code));
