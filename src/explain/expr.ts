@@ -235,6 +235,17 @@ export function hadamard(...factors: ExprNode[]): ExprNode {
     else if (f.shape.length === 0) scal.push(f);
     else fs.push(f);
   }
+  // equal factors are powers: Y∘Y = Y², Y²∘Y = Y³
+  const merged: { base: ExprNode; p: number; k: string }[] = [];
+  for (const f of fs) {
+    const [base, p] = f.kind === "fn" && f.name === "pow" ? [f.x, f.p] : [f, 1];
+    const k = key(base);
+    const m = merged.find((x) => x.k === k && sameShape(x.base.shape, base.shape));
+    if (m !== undefined) m.p += p;
+    else merged.push({ base, p, k });
+  }
+  fs.length = 0;
+  for (const m of merged) if (m.p !== 0) fs.push(m.p === 1 ? m.base : fn("pow", m.base, m.p));
   let body: ExprNode;
   if (fs.length === 0) body = ones(shape);
   else if (fs.length === 1) body = sameShape(fs[0].shape, shape) ? fs[0] : broadcast(fs[0], shape);
