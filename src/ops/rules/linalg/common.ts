@@ -69,7 +69,7 @@ export function nonFiniteMatrices(t: Tensor, lower = false): Uint8Array {
   const m = t.shape[t.ndim - 2], n = t.shape[t.ndim - 1];
   const nb = sizeOf(t.shape.slice(0, -2));
   const out = new Uint8Array(nb);
-  for (let b = 0; b < nb; b++) out[b] = (lower ? isFiniteLower(t.data, b * m * n, n) : isFiniteRange(t.data, b * m * n, m * n)) ? 0 : 1;
+  for (let b = 0; b < nb; b++) out[b] = (lower ? isFiniteLower(t._data, b * m * n, n) : isFiniteRange(t._data, b * m * n, m * n)) ? 0 : 1;
   return out;
 }
 

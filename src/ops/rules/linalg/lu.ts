@@ -50,12 +50,12 @@ export interface LuParams {
 
 /** The LU factors of every matrix of A's batch (computed once per data array). */
 export function luEntries(a: Tensor, cache: LuCache): LuEntry[] {
-  return cache.get([a.data], () => {
+  return cache.get([a._data], () => {
     const n = a.shape[a.ndim - 1];
     const nb = sizeOf(batchShape(a));
     const out: LuEntry[] = [];
     for (let b = 0; b < nb; b++) {
-      const m = mat(a.data, b, n);
+      const m = mat(a._data, b, n);
       const perm = new Int32Array(n);
       for (let i = 0; i < n; i++) perm[i] = i;
       if (!isFiniteRange(m, 0, n * n)) {
@@ -152,7 +152,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
           ensureInvertible(p.op, e, entries.length, ia);
           checked[ia] = 1;
         }
-        out.set(luSolve(e.lu, e.piv, n, mat(b.data, ib, n, k), k, p.adjoint), t * n * k);
+        out.set(luSolve(e.lu, e.piv, n, mat(b._data, ib, n, k), k, p.adjoint), t * n * k);
       });
       return new Tensor(out, [...batch, n, k]);
     },
@@ -203,7 +203,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       const batch = broadcastBatch("linalg.inv", c, g);
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(c), batchShape(g)], (i, [ic, ig]) => {
-        invVjpKernel(mat(c.data, ic, n), mat(g.data, ig, n), n, out.subarray(i * n * n, (i + 1) * n * n));
+        invVjpKernel(mat(c._data, ic, n), mat(g._data, ig, n), n, out.subarray(i * n * n, (i + 1) * n * n));
       });
       return new Tensor(out, [...batch, n, n]);
     },
@@ -361,7 +361,7 @@ function detSigns(m: Tensor): Tensor {
   const nb = sizeOf(batchShape(m));
   const out = new Float64Array(nb);
   for (let b = 0; b < nb; b++) {
-    const r = luKernel(mat(m.data, b, n), n);
+    const r = luKernel(mat(m._data, b, n), n);
     let s = r.sign;
     for (let i = 0; i < n; i++) s *= Math.sign(r.lu[i * n + i]);
     out[b] = s;

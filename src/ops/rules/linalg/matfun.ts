@@ -49,11 +49,11 @@ export interface MatfunParams {
 }
 
 function expmFactors(a: Tensor, cache: ExpmCache): ExpmFactor[] {
-  return cache.get([a.data], () => {
+  return cache.get([a._data], () => {
     const n = a.shape[a.ndim - 1];
     const nb = sizeOf(batchShape(a));
     const out: ExpmFactor[] = [];
-    for (let b = 0; b < nb; b++) out.push(expmFactor(mat(a.data, b, n), n));
+    for (let b = 0; b < nb; b++) out.push(expmFactor(mat(a._data, b, n), n));
     return out;
   });
 }
@@ -63,12 +63,12 @@ function schurOf(op: string, a: Tensor): SchurF[] {
   const nb = sizeOf(batchShape(a));
   const out: SchurF[] = [];
   for (let b = 0; b < nb; b++) {
-    if (!isFiniteRange(a.data, b * n * n, n * n)) {
+    if (!isFiniteRange(a._data, b * n * n, n * n)) {
       // non-finite policy (common.ts): NaN Schur factors, and the solvers give NaN for this matrix
       out.push({ t: new Float64Array(n * n).fill(NaN), z: new Float64Array(n * n).fill(NaN) });
       continue;
     }
-    const s = realSchur(mat(a.data, b, n), n);
+    const s = realSchur(mat(a._data, b, n), n);
     if (s.info !== 0 || !allFinite(s.t) || !allFinite(s.z))
       throw new ConvergenceError(op, `the real Schur decomposition ${s.info !== 0 ? "did not converge" : "produced non-finite values"}${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, s.iterations);
     out.push({ t: s.t, z: s.z });
@@ -116,9 +116,9 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const n = a.shape[a.ndim - 1];
       const out = new Float64Array(a.size);
       if (p.keep) expmFactors(a, p.cache).forEach((f, b) => out.set(f.expA, b * n * n));
-      else for (let b = 0; b < sizeOf(batchShape(a)); b++) out.set(expmKernel(mat(a.data, b, n), n), b * n * n);
+      else for (let b = 0; b < sizeOf(batchShape(a)); b++) out.set(expmKernel(mat(a._data, b, n), n), b * n * n);
       // non-finite policy (common.ts): NaN for a matrix with a NaN/±Inf entry (the 1×1 path would give e^−∞ = 0)
-      for (let b = 0; b < sizeOf(batchShape(a)); b++) if (!isFiniteRange(a.data, b * n * n, n * n)) out.fill(NaN, b * n * n, (b + 1) * n * n);
+      for (let b = 0; b < sizeOf(batchShape(a)); b++) if (!isFiniteRange(a._data, b * n * n, n * n)) out.fill(NaN, b * n * n, (b + 1) * n * n);
       return new Tensor(out, a.shape);
     },
     vjp: (ct: Tensor, [a], _out, p) => [expmFrechetPrim(a, ct, true, p.cache)],
@@ -137,7 +137,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const fs = expmFactors(a, p.cache);
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(a), batchShape(e)], (t, [ia, ie]) => {
-        out.set(expmFrechetApply(fs[ia], mat(e.data, ie, n), p.transposed), t * n * n);
+        out.set(expmFrechetApply(fs[ia], mat(e._data, ie, n), p.transposed), t * n * n);
       });
       return new Tensor(out, [...batch, n, n]);
     },
@@ -172,11 +172,11 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const nb = sizeOf(batchShape(a));
       const out = new Float64Array(a.size);
       for (let b = 0; b < nb; b++) {
-        if (!isFiniteRange(a.data, b * n * n, n * n)) {
+        if (!isFiniteRange(a._data, b * n * n, n * n)) {
           out.fill(NaN, b * n * n, (b + 1) * n * n); // non-finite policy (common.ts)
           continue;
         }
-        const r = logmKernel(mat(a.data, b, n), n);
+        const r = logmKernel(mat(a._data, b, n), n);
         const where = nb > 1 ? ` (batch element ${b})` : "";
         if (r.info === 1 || r.info === 2)
           throw new DomainError("linalg.logm", `the matrix${where} has the eigenvalue ${r.eigenvalue} on the closed negative real axis: it has no real principal logarithm`);
@@ -200,18 +200,18 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
       const out = new Float64Array(a.size);
       const fs: SchurF[] = [];
       for (let b = 0; b < nb; b++) {
-        if (!isFiniteRange(a.data, b * n * n, n * n)) {
+        if (!isFiniteRange(a._data, b * n * n, n * n)) {
           // non-finite policy (common.ts): NaN root (and NaN Schur factors for the derivative)
           out.fill(NaN, b * n * n, (b + 1) * n * n);
           fs.push({ t: new Float64Array(n * n).fill(NaN), z: new Float64Array(n * n).fill(NaN), zeroEigenvalue: false });
           continue;
         }
-        const r = sqrtmSchur(mat(a.data, b, n), n);
+        const r = sqrtmSchur(mat(a._data, b, n), n);
         const where = nb > 1 ? ` (batch element ${b})` : "";
         // A zero eigenvalue in a Jordan block of size ≥ 2 (e.g. [[0, 1], [0, 0]]): no square root exists, and
         // the recurrence's division by u_ii + u_jj = 0 (guarded by a tiny smin) returns a huge "root".
         // A root must satisfy X² = A: a residual ‖X² − A‖_F > 1e-8 ‖A‖_F means there is none.
-        if (r.info === 2 && !isSquareRootOf(r.x, mat(a.data, b, n), n))
+        if (r.info === 2 && !isSquareRootOf(r.x, mat(a._data, b, n), n))
           throw new DomainError("linalg.sqrtm", `the matrix${where} has a defective zero eigenvalue (a Jordan block of size ≥ 2 at 0): it has no square root`);
         if (r.info === 1)
           throw new DomainError("linalg.sqrtm", `the matrix${where} has the eigenvalue ${r.eigenvalue} on the negative real axis: it has no real principal square root`);
@@ -246,7 +246,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     forward: ([a, b, c], p) => {
       const m = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
       const batch = broadcastBatch(p.op, a, b, c);
-      const f = p.cache.get([a.data, b.data], () => ({ a: schurOf(p.op, a), b: schurOf(p.op, b) }));
+      const f = p.cache.get([a._data, b._data], () => ({ a: schurOf(p.op, a), b: schurOf(p.op, b) }));
       const out = new Float64Array(sizeOf(batch) * m * n);
       forEachBatch(batch, [batchShape(a), batchShape(b), batchShape(c)], (t, [ia, ib, ic]) => {
         const fa = f.a[ia], fb = f.b[ib];
@@ -254,7 +254,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
           out.fill(NaN, t * m * n, (t + 1) * m * n); // non-finite A or B (common.ts)
           return;
         }
-        const r = solveSylvesterSchur(fa.t, fa.z, m, fb.t, fb.z, n, mat(c.data, ic, m, n), p.transposed);
+        const r = solveSylvesterSchur(fa.t, fa.z, m, fb.t, fb.z, n, mat(c._data, ic, m, n), p.transposed);
         if (r.info !== 0) {
           const scale = normMax(fa.t) + normMax(fb.t);
           throw new SingularMatrixError(
@@ -287,14 +287,14 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     forward: ([a, q], p) => {
       const n = a.shape[a.ndim - 1];
       const batch = broadcastBatch("linalg.solveLyapunov", a, q);
-      const f = p.cache.get([a.data], () => schurOf("linalg.solveLyapunov", a));
+      const f = p.cache.get([a._data], () => schurOf("linalg.solveLyapunov", a));
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(a), batchShape(q)], (t, [ia, iq]) => {
         if (!isFiniteRange(f[ia].t, 0, n * n)) {
           out.fill(NaN, t * n * n, (t + 1) * n * n); // non-finite A (common.ts)
           return;
         }
-        const r = solveLyapunovSchur(f[ia].t, f[ia].z, n, mat(q.data, iq, n), p.transposed);
+        const r = solveLyapunovSchur(f[ia].t, f[ia].z, n, mat(q._data, iq, n), p.transposed);
         if (r.info !== 0) {
           const scale = 2 * normMax(f[ia].t);
           throw new SingularMatrixError(

@@ -31,10 +31,10 @@ export const normRules: { [P in keyof NormParams]: Rule<NormParams[P]> } = {
     name: "linalg.vectorNorm",
     forward: ([x], p) => {
       // scale by max|x| against overflow/underflow
-      const ax = x.data.map(Math.abs);
+      const ax = x._data.map(Math.abs);
       const mx = reduce("max", ax, x.shape, p.axes);
       const shapeK = reducedShape(x.shape, p.axes, true);
-      const mxB = broadcastTo(new Tensor(mx, shapeK), x.shape).data;
+      const mxB = broadcastTo(new Tensor(mx, shapeK), x.shape)._data;
       const scaled = new Float64Array(x.size);
       for (let i = 0; i < x.size; i++) scaled[i] = mxB[i] === 0 ? 0 : Math.pow(ax[i] / mxB[i], p.ord);
       const s = reduce("sum", scaled, x.shape, p.axes);
@@ -61,7 +61,7 @@ function symForward([x]: Tensor[]): Tensor {
   const n = x.shape[x.ndim - 1];
   const nb = x.size / (n * n || 1);
   const o = new Float64Array(x.size);
-  const d = x.data;
+  const d = x._data;
   const T = 32; // tiles keep the transposed reads in cache
   for (let b = 0; b < nb; b++) {
     const off = b * n * n;
@@ -88,7 +88,7 @@ function lowerHalfForward([x]: Tensor[]): Tensor {
   const n = x.shape[x.ndim - 1];
   const nb = x.size / (n * n || 1);
   const o = new Float64Array(x.size);
-  const d = x.data;
+  const d = x._data;
   for (let b = 0; b < nb; b++) {
     const off = b * n * n;
     for (let i = 0; i < n; i++) {

@@ -71,18 +71,18 @@ export interface SpectralParams {
 
 /** Eigendecomposition of every matrix of A's batch (reading the lower triangles), cached per data array. */
 export function eighFactors(a: Tensor, cache: EighCache, op: string): EighFactors {
-  return cache.get([a.data], () => {
+  return cache.get([a._data], () => {
     const n = a.shape[a.ndim - 1];
     const nb = sizeOf(batchShape(a));
     const w = new Float64Array(nb * n), v = new Float64Array(nb * n * n);
     for (let b = 0; b < nb; b++) {
-      if (!isFiniteLower(a.data, b * n * n, n)) {
+      if (!isFiniteLower(a._data, b * n * n, n)) {
         // non-finite policy (common.ts): the triangle read has a NaN/±Inf → NaN values and vectors
         w.fill(NaN, b * n, (b + 1) * n);
         v.fill(NaN, b * n * n, (b + 1) * n * n);
         continue;
       }
-      const r = eighKernel(mat(a.data, b, n), n, true);
+      const r = eighKernel(mat(a._data, b, n), n, true);
       if (r.info >= 0)
         throw new ConvergenceError(op, `the eigenvalue iteration did not converge${nb > 1 ? ` (batch element ${b})` : ""} (failing index ${r.info}); is the input finite?`, NaN, 0);
       w.set(r.w, b * n);
@@ -125,10 +125,10 @@ function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: F
   if (ties.length === 0) return;
   const nb = sizeOf(batchShape(j));
   const scale = new Float64Array(nb);
-  for (let b = 0; b < nb; b++) for (let k = 0; k < n * n; k++) scale[b] = Math.max(scale[b], Math.abs(j.data[b * n * n + k]));
+  for (let b = 0; b < nb; b++) for (let k = 0; k < n * n; k++) scale[b] = Math.max(scale[b], Math.abs(j._data[b * n * n + k]));
   for (const [b, i, k] of ties) {
     const o = b * n * n;
-    const skew = Math.abs(j.data[o + i * n + k] - j.data[o + k * n + i]);
+    const skew = Math.abs(j._data[o + i * n + k] - j._data[o + k * n + i]);
     if (skew > 1e-8 * scale[b])
       throw new NonDifferentiableError(
         op,
@@ -204,10 +204,10 @@ export function dividedDifferences(w: Tensor, f: ScalarFn, df: ScalarFn, name: s
   const close = new Float64Array(nb * n * n);
   for (let b = 0; b < nb; b++) {
     let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w.data[b * n + i]));
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w._data[b * n + i]));
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) {
-        const wi = w.data[b * n + i], wj = w.data[b * n + j];
+        const wi = w._data[b * n + i], wj = w._data[b * n + j];
         if (i === j || Math.abs(wi - wj) <= CLOSE * Math.max(Math.abs(wi), Math.abs(wj), scale)) close[b * n * n + i * n + j] = 1;
       }
   }
@@ -265,12 +265,12 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     vjp: ([gw, gv]: (Tensor | null)[], _a, [w, v]: Tensor[], p) => {
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(batchShape(v));
-      const { mask, ties } = separationMask(w.data, n, nb, p.tol);
+      const { mask, ties } = separationMask(w._data, n, nb, p.tol);
       if (gw !== null) gw = tieAverage(gw, ties, n); // ties share the cotangent evenly (see tieAverage)
       let inner: Tensor | null;
       if (gv !== null) {
         const j = matmulT(v, gv, true, false);
-        checkTies("linalg.eigh", ties, j, w.data, n, "eigenvalues");
+        checkTies("linalg.eigh", ties, j, w._data, n, "eigenvalues");
         inner = gapScaleApply(w, j, gw, mask, false, true); // F ∘ (J − Jᵀ)/2 + diag(Λ̄), one pass
       } else inner = gw === null ? null : diagEmbed(gw);
       if (inner === null) return [null];
@@ -281,7 +281,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(batchShape(v));
       const pm = symCongruenceApply(mT(v), da); // Uᵀ sym(dA) U
-      const { mask, ties } = separationMask(w.data, n, nb, p.tol);
+      const { mask, ties } = separationMask(w._data, n, nb, p.tol);
       return [tieAverage(diagonal(pm), ties, n), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
     },
   },
@@ -296,7 +296,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const nb = sizeOf(batchShape(a));
       const ef = eighFactors(a, p.cache, p.name);
       const fw = applyScalar(p.fns.f, new Tensor(ef.w, [...batchShape(a), n]), p.name, "f");
-      return new Tensor(reconstruct(ef.v, fw.data, n, nb), a.shape);
+      return new Tensor(reconstruct(ef.v, fw._data, n, nb), a.shape);
     },
     vjp: (ct: Tensor, [a], _out, p) => [symFrechetPrim(a, sym(ct), p.fns, p.cache, p.name)],
     jvp: ([da], [a], _out, p) => (da === null ? null : symFrechetPrim(a, sym(da), p.fns, p.cache, p.name)),
@@ -348,7 +348,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const batch = broadcastBatch("linalg.symCongruence", v, x);
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(v), batchShape(x)], (i, [iv, ix]) => {
-        out.set(symCongruence(mat(v.data, iv, n), mat(x.data, ix, n), n), i * n * n);
+        out.set(symCongruence(mat(v._data, iv, n), mat(x._data, ix, n), n), i * n * n);
       });
       return new Tensor(out, [...batch, n, n]);
     },
@@ -371,7 +371,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(w.shape.slice(0, -1));
       const o = new Float64Array(nb * n * n);
-      const wd = w.data, xd = x.data, m = p.mask;
+      const wd = w._data, xd = x._data, m = p.mask;
       for (let b = 0; b < nb; b++) {
         const off = b * n * n, wo = b * n;
         for (let i = 0; i < n; i++) {
@@ -381,7 +381,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
             const sx = p.skew ? 0.5 * (xd[ri + j] - xd[off + j * n + i]) : xd[ri + j];
             o[ri + j] = sx / (p.plus ? wd[wo + j] + wi : wd[wo + j] - wi);
           }
-          if (d !== null) o[ri + i] += d.data[wo + i];
+          if (d !== null) o[ri + i] += d._data[wo + i];
         }
       }
       return new Tensor(o, x.shape);
@@ -439,11 +439,11 @@ export function secondDividedDifferences(w: Tensor, fns: ScalarFns, name: string
   const cIJ = new Float64Array(nb * n * n * n), cIK = new Float64Array(cIJ.length), cKJ = new Float64Array(cIJ.length), cAll = new Float64Array(cIJ.length);
   for (let b = 0; b < nb; b++) {
     let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w.data[b * n + i]));
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w._data[b * n + i]));
     for (let i = 0; i < n; i++)
       for (let k = 0; k < n; k++)
         for (let j = 0; j < n; j++) {
-          const li = w.data[b * n + i], lk = w.data[b * n + k], lj = w.data[b * n + j];
+          const li = w._data[b * n + i], lk = w._data[b * n + k], lj = w._data[b * n + j];
           const dij = Math.abs(li - lj), dik = Math.abs(li - lk), dkj = Math.abs(lk - lj);
           const o = ((b * n + i) * n + k) * n + j;
           const big = Math.max(dij, dik, dkj);

@@ -42,20 +42,20 @@ export interface SvdParams {
 }
 
 function svdFactors(a: Tensor, full: boolean, cache: SvdCache): SvdFactors {
-  return cache.get([a.data], () => {
+  return cache.get([a._data], () => {
     const m = rows(a), n = cols(a), k = Math.min(m, n);
     const nb = sizeOf(batchShape(a));
     const cu = full ? m : k, cv = full ? n : k;
     const u = new Float64Array(nb * m * cu), s = new Float64Array(nb * k), vt = new Float64Array(nb * cv * n);
     for (let b = 0; b < nb; b++) {
-      if (!isFiniteRange(a.data, b * m * n, m * n)) {
+      if (!isFiniteRange(a._data, b * m * n, m * n)) {
         // non-finite policy (common.ts): NaN factors, not a ConvergenceError
         u.fill(NaN, b * m * cu, (b + 1) * m * cu);
         s.fill(NaN, b * k, (b + 1) * k);
         vt.fill(NaN, b * cv * n, (b + 1) * cv * n);
         continue;
       }
-      const r = svdKernel(mat(a.data, b, m, n), m, n, full ? "full" : "thin");
+      const r = svdKernel(mat(a._data, b, m, n), m, n, full ? "full" : "thin");
       if (r.info >= 0)
         throw new ConvergenceError("linalg.svd", `the bidiagonal SVD did not converge${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, 0);
       u.set(r.u, b * m * cu);
@@ -74,11 +74,11 @@ export function svdValues(a: Tensor): Tensor {
   const nb = sizeOf(batchShape(a));
   const s = new Float64Array(nb * k);
   for (let b = 0; b < nb; b++) {
-    if (!isFiniteRange(a.data, b * m * n, m * n)) {
+    if (!isFiniteRange(a._data, b * m * n, m * n)) {
       s.fill(NaN, b * k, (b + 1) * k);
       continue;
     }
-    const r = svdKernel(mat(a.data, b, m, n), m, n, "none");
+    const r = svdKernel(mat(a._data, b, m, n), m, n, "none");
     if (r.info >= 0) throw new ConvergenceError("linalg.svdvals", `the bidiagonal SVD did not converge${nb > 1 ? ` (batch element ${b})` : ""}; is the input finite?`, NaN, 0);
     s.set(r.s, b * k);
   }
@@ -92,11 +92,11 @@ export function svdValues(a: Tensor): Tensor {
 function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties: [number, number, number][]; nonzero: Tensor; zeros: [number, number][] } {
   const k = s.shape[s.ndim - 1];
   const nb = sizeOf(s.shape.slice(0, -1));
-  const { mask, ties } = separationMask(s.data, k, nb, tol);
+  const { mask, ties } = separationMask(s._data, k, nb, tol);
   const nz = new Float64Array(nb * k);
   const ps = new Float64Array(nb * k * k);
   const zeros: [number, number][] = [];
-  const sd = s.data;
+  const sd = s._data;
   for (let b = 0; b < nb; b++) {
     const so = b * k;
     let smax = 0;
@@ -123,7 +123,7 @@ function safeInv(s: Tensor, nonzero: Tensor): Tensor {
 
 function maxAbs(t: Tensor, b: number, len: number): number {
   let m = 0;
-  for (let i = 0; i < len; i++) m = Math.max(m, Math.abs(t.data[b * len + i]));
+  for (let i = 0; i < len; i++) m = Math.max(m, Math.abs(t._data[b * len + i]));
   return m;
 }
 
@@ -141,11 +141,11 @@ function checkSvdTies(ties: [number, number, number][], s: Tensor, j: Tensor | n
   const nb = sizeOf(s.shape.slice(0, -1));
   for (const [b, i, l] of ties) {
     const o = b * k * k;
-    const si = s.data[b * k + i], sl = s.data[b * k + l];
+    const si = s._data[b * k + i], sl = s._data[b * k + l];
     const smax = Math.max(maxAbs(s, b, k), Number.MIN_VALUE);
     const mj = j === null ? 0 : maxAbs(j, b, k * k), mk = kk === null ? 0 : maxAbs(kk, b, k * k);
-    const sj = j === null ? 0 : j.data[o + i * k + l] - j.data[o + l * k + i];
-    const sk = kk === null ? 0 : kk.data[o + i * k + l] - kk.data[o + l * k + i];
+    const sj = j === null ? 0 : j._data[o + i * k + l] - j._data[o + l * k + i];
+    const sk = kk === null ? 0 : kk._data[o + i * k + l] - kk._data[o + l * k + i];
     const where = `singular values ${i} and ${l}${nb > 1 ? ` (batch element ${b})` : ""} are degenerate (${si} vs ${sl})`;
     if (Math.max(si, sl) <= tol * smax) {
       if (Math.abs(sj) > 1e-8 * mj || Math.abs(sk) > 1e-8 * mk) throw gaugeError(where);
@@ -162,8 +162,8 @@ function checkZeroSigma(zeros: [number, number][], comp: Tensor, scale: Tensor, 
     const len = scale.shape[scale.ndim - 2] * scale.shape[scale.ndim - 1];
     const ref = Math.max(maxAbs(scale, b, len), Number.MIN_VALUE);
     let m = 0;
-    if (byRow) for (let q = 0; q < c; q++) m = Math.max(m, Math.abs(comp.data[b * r * c + i * c + q]));
-    else for (let q = 0; q < r; q++) m = Math.max(m, Math.abs(comp.data[b * r * c + q * c + i]));
+    if (byRow) for (let q = 0; q < c; q++) m = Math.max(m, Math.abs(comp._data[b * r * c + i * c + q]));
+    else for (let q = 0; q < r; q++) m = Math.max(m, Math.abs(comp._data[b * r * c + q * c + i]));
     if (m > 1e-8 * ref)
       throw gaugeError(`singular value ${i}${nb > 1 ? ` (batch element ${b})` : ""} is zero (the matrix is rank deficient) and the loss moves the corresponding singular vector out of the span of the others`);
   }
@@ -177,7 +177,7 @@ function checkCompletion(k2: Tensor, what: string): void {
     const ref = maxAbs(k2, b, n * n);
     for (let i = 0; i < n; i++)
       for (let l = 0; l < i; l++)
-        if (Math.abs(k2.data[b * n * n + i * n + l] - k2.data[b * n * n + l * n + i]) > 1e-8 * ref)
+        if (Math.abs(k2._data[b * n * n + i * n + l] - k2._data[b * n * n + l * n + i]) > 1e-8 * ref)
           throw new NonDifferentiableError(
             "linalg.svd",
             `fullMatrices: the loss depends on the choice of the orthonormal completion ${what} (an arbitrary basis); only losses invariant under its rotations are differentiable. Use fullMatrices: false otherwise`,
@@ -226,7 +226,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
         // (F∘(J−Jᵀ)) S + S (F∘(K−Kᵀ)) = ½[F₋ ∘ (sJ + sK) + F₊ ∘ (sJ − sK)], F₋ = 1/(σⱼ − σᵢ), F₊ = 1/(σⱼ + σᵢ):
         // only the F₋ part is singular at σᵢ = σⱼ, and gauge invariance makes sJ + sK vanish there.
         const jk = plus(j, kk) as Tensor, jmk = minus(j, kk) as Tensor;
-        inner = add(gapScaleApply(s, jk, gs, pair.data, false, true), gapScaleApply(s, jmk, null, pairSum.data, true, true));
+        inner = add(gapScaleApply(s, jk, gs, pair._data, false, true), gapScaleApply(s, jmk, null, pairSum._data, true, true));
       }
       let ga: Tensor | null = inner === null ? null : matmul(matmul(u1, inner), vh1);
       const sinv = safeInv(s, nonzero);
@@ -253,7 +253,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const dp = matmulT(matmulT(u1, da, true, false), vh1, false, true); // Uᵀ dA V
       const ds = tieAverage(diagonal(dp), ties, k);
       // Uᵀ dU = F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  Vᵀ dV = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)]
-      const a1 = gapScaleApply(s, sym(dp), null, pair.data, false, false), a2 = gapScaleApply(s, dp, null, pairSum.data, true, true);
+      const a1 = gapScaleApply(s, sym(dp), null, pair._data, false, false), a2 = gapScaleApply(s, dp, null, pairSum._data, true, true);
       let du = matmul(u1, add(a1, a2));
       let dv = matmulT(vh1, sub(a1, a2), true, false);
       const sinv = unsqueeze(safeInv(s, nonzero), -2);
@@ -285,12 +285,12 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const out = new Float64Array(nb * n * m);
       for (let b = 0; b < nb; b++) {
         const o = b * n * m;
-        if (p.hermitian ? !isFiniteLower(a.data, b * n * n, n) : !isFiniteRange(a.data, b * m * n, m * n)) {
+        if (p.hermitian ? !isFiniteLower(a._data, b * n * n, n) : !isFiniteRange(a._data, b * m * n, m * n)) {
           out.fill(NaN, o, o + n * m); // non-finite policy (common.ts)
           continue;
         }
         if (p.hermitian) {
-          const r = eighKernel(mat(a.data, b, n), n, true);
+          const r = eighKernel(mat(a._data, b, n), n, true);
           if (r.info >= 0) throw new ConvergenceError("linalg.pinv", "the eigenvalue iteration did not converge; is the input finite?", NaN, 0);
           let mx = 0;
           for (let i = 0; i < n; i++) mx = Math.max(mx, Math.abs(r.w[i]));
@@ -304,7 +304,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
             }
           }
         } else {
-          const r = svdKernel(mat(a.data, b, m, n), m, n, "thin");
+          const r = svdKernel(mat(a._data, b, m, n), m, n, "thin");
           if (r.info >= 0) throw new ConvergenceError("linalg.pinv", "the bidiagonal SVD did not converge; is the input finite?", NaN, 0);
           const tol = Math.max(p.atol, p.rtol * (k > 0 ? r.s[0] : 0));
           // X = V diag(1/σ) Uᵀ: X[i, j] = Σ_l V[i, l] U[j, l] / σ_l

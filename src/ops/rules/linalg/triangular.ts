@@ -53,14 +53,14 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const out = new Float64Array(sizeOf(batch) * n * k);
       const checked = new Set<number>();
       forEachBatch(batch, [batchShape(t), batchShape(b)], (i, [it, ib]) => {
-        const tm = mat(t.data, it, n);
+        const tm = mat(t._data, it, n);
         if (!p.unitriangular && !checked.has(it)) {
           for (let j = 0; j < n; j++)
             if (tm[j * n + j] === 0)
               throw new SingularMatrixError(p.op, `the triangular matrix${sizeOf(batchShape(t)) > 1 ? ` (batch element ${it})` : ""} is singular: its diagonal entry ${j} is 0 (rcond = 0)`, 0, j);
           checked.add(it);
         }
-        const x = triSolveKernel(tm, n, mat(b.data, ib, n, k), k, { lower: !p.upper, trans: p.trans, unitDiagonal: p.unitriangular, left: p.left });
+        const x = triSolveKernel(tm, n, mat(b._data, ib, n, k), k, { lower: !p.upper, trans: p.trans, unitDiagonal: p.unitriangular, left: p.left });
         out.set(x, i * n * k);
       });
       return new Tensor(out, p.left ? [...batch, n, k] : [...batch, k, n]);
@@ -92,12 +92,12 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const nb = sizeOf(batchShape(a));
       const out = new Float64Array(a.size);
       for (let b = 0; b < nb; b++) {
-        if (!isFiniteLower(a.data, b * n * n, n)) {
+        if (!isFiniteLower(a._data, b * n * n, n)) {
           // non-finite policy: NaN in the triangle that is read gives a NaN factor, not "not positive definite"
           for (let i = 0; i < n; i++) out.fill(NaN, b * n * n + i * n, b * n * n + i * n + i + 1);
           continue;
         }
-        const r = choleskyFactor(mat(a.data, b, n), n);
+        const r = choleskyFactor(mat(a._data, b, n), n);
         if (r.info >= 0)
           throw new NotPositiveDefiniteError(
             "linalg.cholesky",
@@ -130,7 +130,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const batch = broadcastBatch("linalg.cholesky", l, g);
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(l), batchShape(g)], (i, [il, ig]) => {
-        out.set(choleskyBackward(mat(l.data, il, n), mat(g.data, ig, n), n), i * n * n);
+        out.set(choleskyBackward(mat(l._data, il, n), mat(g._data, ig, n), n), i * n * n);
       });
       return new Tensor(out, [...batch, n, n]);
     },
@@ -171,7 +171,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const batch = broadcastBatch("linalg.lowerHalfTN", l, g);
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(l), batchShape(g)], (i, [il, ig]) => {
-        out.set(lowerHalfTN(mat(l.data, il, n), mat(g.data, ig, n), n), i * n * n);
+        out.set(lowerHalfTN(mat(l._data, il, n), mat(g._data, ig, n), n), i * n * n);
       });
       return new Tensor(out, [...batch, n, n]);
     },
@@ -198,7 +198,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
       const qc = mode === "complete" ? m : n;
       const q = new Float64Array(nb * m * qc), r = new Float64Array(nb * qc * n);
       for (let b = 0; b < nb; b++) {
-        const res = qrKernel(mat(a.data, b, m, n), m, n, mode);
+        const res = qrKernel(mat(a._data, b, m, n), m, n, mode);
         q.set(res.q, b * m * qc);
         r.set(res.r, b * qc * n);
       }
@@ -276,10 +276,10 @@ function checkQrRank(a: Tensor, r: Tensor): void {
   const nb = sizeOf(batchShape(a));
   for (let b = 0; b < nb; b++) {
     let fro = 0;
-    for (let i = b * m * n; i < (b + 1) * m * n; i++) fro += a.data[i] * a.data[i];
+    for (let i = b * m * n; i < (b + 1) * m * n; i++) fro += a._data[i] * a._data[i];
     const tol = Math.max(m, n) * EPS * Math.sqrt(fro);
     for (let j = 0; j < Math.min(k, rr); j++) {
-      const d = Math.abs(r.data[b * rr * k + j * k + j]);
+      const d = Math.abs(r._data[b * rr * k + j * k + j]);
       if (d <= tol)
         throw new NonDifferentiableError(
           "linalg.qr",
@@ -293,12 +293,12 @@ function checkGauge(k: Tensor): void {
   const n = k.shape[k.ndim - 1];
   const nb = sizeOf(batchShape(k));
   let scale = 0;
-  for (let i = 0; i < k.size; i++) scale = Math.max(scale, Math.abs(k.data[i]));
+  for (let i = 0; i < k.size; i++) scale = Math.max(scale, Math.abs(k._data[i]));
   for (let b = 0; b < nb; b++)
     for (let i = 0; i < n; i++)
       for (let j = 0; j < i; j++) {
         const o = b * n * n;
-        if (Math.abs(k.data[o + i * n + j] - k.data[o + j * n + i]) > 1e-8 * scale)
+        if (Math.abs(k._data[o + i * n + j] - k._data[o + j * n + i]) > 1e-8 * scale)
           throw new NonDifferentiableError(
             "linalg.qr",
             `mode "complete" with m > n: the loss depends on the choice of the orthonormal completion Q[..., n:] (Q₂ᵀ Q̄₂ is not symmetric), which is arbitrary; only losses invariant under Q₂ → Q₂ O (e.g. through Q₂ Q₂ᵀ) are differentiable. Use mode "reduced" otherwise`,
