@@ -10,7 +10,7 @@ export {
   type TensorOptions, type RandomOptions,
 } from "./tensor/create.js";
 export { Generator, manualSeed } from "./tensor/random.js";
-export { broadcastShapes, type Shape } from "./tensor/shape.js";
+export { broadcastShapesOf as broadcastShapes, type Shape } from "./tensor/shape.js";
 export {
   treeFlatten, treeFlattenWithPath, treeUnflatten, treeLeaves, treeMap, treeStructure, formatPath, TreeDef,
   treeLeavesLike, type Tree, type TensorTree, type NullArray, type PathEntry, type UnflattenOptions,

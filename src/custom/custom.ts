@@ -26,6 +26,7 @@
  * the residuals' type and a cotangent of f's output type, `jvpRule` the
  * primals and tangents typed per argument.
  */
+import { checkOptions } from "../validate.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
@@ -179,6 +180,8 @@ export function customVjp(fIn: unknown, rulesIn: unknown, opts: CustomVjpOptions
   const f = fIn as LooseFn;
   const rules = rulesIn as { fwd?: (...args: unknown[]) => readonly [CustomOutput, unknown]; bwd: (r: unknown, ct: unknown) => unknown };
   if (typeof f !== "function") throw new ArgumentError("customVjp", `argument f must be a function; got ${typeof f}`);
+  checkOptions("customVjp", opts, ["name", "onceDifferentiable"]);
+  opts ??= {};
   const name = fnName(f, opts.name, "customVjp");
   if (typeof rules?.bwd !== "function") throw new ArgumentError(name, "customVjp needs { bwd(residuals, ct) } (and optionally fwd)");
   const fwd = rules.fwd ?? ((...args: unknown[]): [CustomOutput, unknown] => [f(...args), args]);
@@ -226,6 +229,8 @@ export function customJvp(fIn: unknown, jvpRuleIn: unknown, opts: CustomJvpOptio
   const f = fIn as LooseFn;
   const jvpRule = jvpRuleIn as (p: unknown, t: unknown, o: unknown) => unknown;
   if (typeof f !== "function") throw new ArgumentError("customJvp", `argument f must be a function; got ${typeof f}`);
+  checkOptions("customJvp", opts, ["name", "transpose", "materializeLimit"]);
+  opts ??= {};
   const name = fnName(f, opts.name, "customJvp");
   if (typeof jvpRule !== "function") throw new ArgumentError(name, "customJvp needs a jvpRule(primals, tangents, out)");
   const transpose = opts.transpose ?? "auto";

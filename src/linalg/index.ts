@@ -9,11 +9,11 @@
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { broadcastShapes, fmtShape, normAxis, sizeOf } from "../tensor/shape.js";
-import { eye, zeros } from "../tensor/create.js";
+import { eye, tensorArg, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
 import { checkBool, checkFinite, checkOptions, describe } from "../validate.js";
 import {
-  abs, add, tensorArg, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
+  abs, add, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
   type TensorLike,
 } from "../ops/api.js";
 import { enableGrad, noGrad } from "../autodiff/engine.js";

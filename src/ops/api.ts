@@ -3,7 +3,7 @@
  * rule; composites are written in terms of primitives and need no rule.
  */
 import { Tensor, type NestedArray } from "../tensor/tensor.js";
-import { checkShape, fromNested, scalar } from "../tensor/create.js";
+import { checkShape, fromNested, scalar, tensorArg } from "../tensor/create.js";
 import {
   broadcastShapes, fmtShape, normAxes, normAxis, reducedShape, resolveReshape, shapesEqual, sizeOf, type Shape,
 } from "../tensor/shape.js";
@@ -23,23 +23,14 @@ import { reduce as reduceKernel } from "../kernels/reduce.js";
 export type TensorLike = Tensor | number | NestedArray;
 
 /**
- * The tensor for an op argument. `op` and `arg` name the call and the argument
- * in the error for anything that is not tensor-like (`add: argument b must be
- * a tensor, a number or a nested array of numbers; got the string "a"`); they
- * are string constants, so a Tensor or a number costs one type test and no
- * string work.
+ * A tensor from a tensor-like (a tensor is returned as is); usable as
+ * `xs.map(asTensor)`. Op functions use tensorArg (tensor/create.ts) instead,
+ * whose errors name the op and the argument.
  */
-export function tensorArg(x: TensorLike, op: string, arg: string): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x === "number") return scalar(x);
-  return fromNested(x, op, arg);
-}
-
-/** tensorArg for internal conversions and `xs.map(asTensor)` (errors name the op "tensor"). */
 export function asTensor(x: TensorLike): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") return scalar(x);
-  return fromNested(x, "tensor", "x");
+  return fromNested(x, "asTensor", "x");
 }
 
 /** A list of tensor-likes (concat, stack): each converted, named `xs[i]` in errors. */
@@ -285,7 +276,9 @@ function isFiniteT(t: Tensor): Tensor {
 
 /** Sum `g` down to `shape` (the adjoint of broadcasting to g.shape). */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (!(g instanceof Tensor)) throw new ArgumentError("sumToShape", `argument g must be a tensor; got ${describe(g)}`);
   if (shapesEqual(g.shape, shape)) return g;
+  checkShape("sumToShape", shape);
   const lead = g.ndim - shape.length;
   if (lead < 0) throw new ShapeError("sumToShape", `cannot sum shape ${fmtShape(g.shape)} to ${fmtShape(shape)}`);
   const axes: number[] = [];
@@ -519,6 +512,11 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
 }
 
 const NN = { ta: false, tb: false };
+
+function badMatmulT(a: unknown, b: unknown, ta: unknown, tb: unknown): never {
+  const [name, v] = !(a instanceof Tensor) ? ["a", a] : !(b instanceof Tensor) ? ["b", b] : typeof ta !== "boolean" ? ["ta", ta] : ["tb", tb];
+  throw new ArgumentError("matmulT", `argument ${name} must be ${name.length === 1 ? "a tensor (matrices, at least 2 dimensions)" : "true or false"}; got ${describe(v)}`);
+}
 const TRANS_PARAMS = [NN, { ta: false, tb: true }, { ta: true, tb: false }, { ta: true, tb: true }] as const;
 
 /**
@@ -527,6 +525,7 @@ const TRANS_PARAMS = [NN, { ta: false, tb: true }, { ta: true, tb: false }, { ta
  * flags, not copies.
  */
 export function matmulT(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor) || typeof ta !== "boolean" || typeof tb !== "boolean") badMatmulT(a, b, ta, tb);
   const ka = ta ? a.shape[a.ndim - 2] : a.shape[a.ndim - 1];
   const kb = tb ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
   if (a.ndim < 2 || b.ndim < 2 || ka !== kb)

@@ -47,6 +47,7 @@ export function checkShape(op: string, shape: unknown, what = "argument shape"):
 
 /** A 0-d tensor holding `v`. */
 export function scalar(v: number, opts?: TensorOptions): Tensor {
+  if (typeof v !== "number") throw new ArgumentError("scalar", `argument v must be a number; got ${describe(v)}`);
   const data = new Float64Array(1);
   data[0] = v;
   return finish("scalar", new Tensor(data, []), opts);
@@ -129,6 +130,19 @@ export function fromNested(x: unknown, op = "tensor", arg = "data"): Tensor {
   }
   walk(x, 0);
   return new Tensor(out, shape);
+}
+
+/**
+ * The tensor for an op argument: a tensor as is, a number as a 0-d tensor,
+ * nested arrays / typed arrays converted. `op` and `arg` name the call and the
+ * argument in the error for anything else (`add: argument b must be a tensor,
+ * a number or a nested array of numbers; got the string "a"`); they are string
+ * constants, so a Tensor or a number costs one type test and no string work.
+ */
+export function tensorArg(x: unknown, op: string, arg: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return scalar(x);
+  return fromNested(x, op, arg);
 }
 
 /** Everything `tensor()` accepts: nested arrays of numbers, a number, any typed array, or a tensor (copied). */

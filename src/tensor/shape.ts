@@ -52,6 +52,20 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
+/**
+ * The public `broadcastShapes(...shapes)` (torch.broadcast_shapes): the shape
+ * all the given shapes broadcast to; ShapeError when they do not.
+ */
+export function broadcastShapesOf(...shapes: Shape[]): number[] {
+  let out: number[] = [];
+  shapes.forEach((s, i) => {
+    if (!Array.isArray(s) || s.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
+      throw new ArgumentError("broadcastShapes", `argument shapes[${i}] must be an array of non-negative integers; got ${Array.isArray(s) ? `[${s.map(String).join(", ")}]` : describe(s)}`);
+    out = broadcastShapes("broadcastShapes", out, s);
+  });
+  return out.slice();
+}
+
 /** True if `from` broadcasts to `to` (NumPy rules, right-aligned). */
 export function broadcastsTo(from: Shape, to: Shape): boolean {
   if (from.length > to.length) return false;

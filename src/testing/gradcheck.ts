@@ -19,7 +19,9 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
-import { Generator } from "../tensor/random.js";
+import { Generator, checkSeed } from "../tensor/random.js";
+import { tensorArg } from "../tensor/create.js";
+import { checkBool, checkFinite, checkFunction, checkInt, checkOptions, describe } from "../validate.js";
 import { ArgumentError, AutogradError, MatgradError, ShapeError } from "../errors.js";
 import { asTensor, type TensorLike } from "../ops/api.js";
 import { enableGrad, noGrad } from "../autodiff/engine.js";
@@ -544,7 +546,34 @@ function dotArr(a: Float64Array, b: Float64Array): number {
  * module comment). Returns a structured result; by default throws a
  * GradcheckError whose message is the readable report when a check fails.
  */
+const GRADCHECK_OPTIONS = [
+  "eps", "atol", "rtol", "mode", "reverse", "forward", "structure", "nondiff", "raise", "seed", "name", "inputNames", "projections",
+] as const;
+
+/** The arguments of gradcheck / gradgradcheck: f a function, inputs an array of tensor-likes, known option keys with sane values. */
+function checkArgs(op: string, f: unknown, inputs: unknown, opts: GradgradcheckOptions | undefined, valid: readonly string[]): void {
+  checkFunction(op, "argument f", f);
+  if (!Array.isArray(inputs))
+    throw new ArgumentError(op, `argument inputs must be an array with one tensor per argument of f; got ${describe(inputs)}`);
+  inputs.forEach((x, i) => tensorArg(x, op, `inputs[${i}]`));
+  const o = checkOptions(op, opts, valid);
+  for (const k of ["eps", "atol", "rtol"] as const)
+    if (o[k] !== undefined && !(checkFinite(op, `option ${k}`, o[k]) >= 0)) throw new ArgumentError(op, `option ${k} must be ≥ 0; got ${o[k]}`);
+  if (o.eps === 0) throw new ArgumentError(op, "option eps (the finite-difference step) must be > 0; got 0");
+  if (o.mode !== undefined && o.mode !== "full" && o.mode !== "fast" && o.mode !== "auto")
+    throw new ArgumentError(op, `option mode must be "full", "fast" or "auto"; got ${describe(o.mode)}`);
+  for (const k of ["reverse", "forward", "raise"] as const) checkBool(op, `option ${k}`, o[k], true);
+  if (o.seed !== undefined) checkSeed(op, "option seed", o.seed);
+  if (o.projections !== undefined) checkInt(op, "option projections", o.projections, 1);
+}
+
+/**
+ * Check f's VJP and JVP against float64 central differences; throws a GradcheckError with a readable report (or
+ * returns it with raise: false).
+ */
 export function gradcheck(f: Fn, inputs: TensorLike[], opts: GradcheckOptions = {}): GradcheckResult {
+  checkArgs("gradcheck", f, inputs, opts, GRADCHECK_OPTIONS);
+  opts ??= {};
   const s = setup(f, inputs, opts);
   const mode = resolveMode(s, opts.mode);
   const doReverse = opts.reverse ?? true, doForward = opts.forward ?? true;
@@ -726,6 +755,8 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  * too (h is linear in it), as in torch.autograd.gradgradcheck.
  */
 export function gradgradcheck(f: Fn, inputs: TensorLike[], opts: GradgradcheckOptions = {}): GradcheckResult {
+  checkArgs("gradgradcheck", f, inputs, opts, [...GRADCHECK_OPTIONS, "gradOutputs"]);
+  opts ??= {};
   const name = opts.name ?? (f.name && f.name !== "anonymous" ? f.name : "gradgradcheck");
   const xs = inputs.map((x) => plainCopy(asTensor(x)));
   const nondiff = new Set(opts.nondiff ?? []);
@@ -770,8 +801,9 @@ export function gradgradcheck(f: Fn, inputs: TensorLike[], opts: GradgradcheckOp
   const structure: GradcheckStructure[] | undefined = st === undefined ? undefined
     : [...xs.map((_, i) => (Array.isArray(st) ? st[i] : st)), ...cts.map((): GradcheckStructure => "general")];
   const hNames = [...names, ...cts.map((_, k) => (cts.length === 1 ? "G" : `G${k}`))];
+  const { gradOutputs: _given, ...firstOrder } = opts;
   const r = gradcheck(h, [...xs, ...cts], {
-    ...opts, name: `${name} (second order)`, structure, inputNames: hNames, raise: false,
+    ...firstOrder, name: `${name} (second order)`, structure, inputNames: hNames, raise: false,
   });
   r.report = r.report.replace(/^gradcheck/, "gradgradcheck") +
     "\n(inputs numbered after f's arguments are the cotangents G of the first-order VJP)";

@@ -12,6 +12,8 @@ import { Tensor as TensorClass } from "../tensor/tensor.js";
 import { fromNested } from "../tensor/create.js";
 import { asTensor } from "../ops/api.js";
 import { gradcheck, gradgradcheck, type GradcheckResult } from "./gradcheck.js";
+import { ArgumentError } from "../errors.js";
+import { describe } from "../validate.js";
 
 /** How gradcheck perturbs an input: freely, or only within symmetric matrices (for ops that read one triangle). */
 export type InputStructure = "general" | "symmetric";
@@ -45,7 +47,7 @@ export interface ErrorSample {
   /** The op's (invalid) arguments. */
   inputs: () => TensorLike[];
   /** The error class expected (e.g. ShapeError). */
-  error: new (...args: any[]) => Error;
+  error: new (...args: never[]) => Error;
   /** A pattern the message must match; it should include the op's name. */
   message: RegExp;
 }
@@ -86,7 +88,8 @@ export interface CheckOutcome {
 
 /** Compare `actual` with a reference within atol + rtol·|ref|; returns null when close, else a description. */
 export function compareValues(actual: Tensor, expected: Tensor | NestedArray, atol = 1e-12, rtol = 1e-10): string | null {
-  const e = expected instanceof TensorClass ? expected : fromNested(expected);
+  if (!(actual instanceof TensorClass)) throw new ArgumentError("compareValues", `argument actual must be a tensor; got ${describe(actual)}`);
+  const e = expected instanceof TensorClass ? expected : fromNested(expected, "compareValues", "expected");
   if (actual.shape.length !== e.shape.length || actual.shape.some((d, i) => d !== e.shape[i]))
     return `shape [${actual.shape.join(", ")}], expected [${e.shape.join(", ")}]`;
   for (let i = 0; i < e.size; i++) {
@@ -95,6 +98,18 @@ export function compareValues(actual: Tensor, expected: Tensor | NestedArray, at
       return `value mismatch at flat index ${i}: got ${a}, expected ${b} (atol ${atol}, rtol ${rtol})`;
   }
   return null;
+}
+
+/** An OpInfo entry (name, fn, samples) and, when given, a sample (name, inputs array). */
+function checkInfo(op: string, info: OpInfo, s?: Sample): void {
+  const i = info as Partial<OpInfo> | null;
+  if (typeof i !== "object" || i === null || typeof i.name !== "string" || typeof i.fn !== "function" || typeof i.samples !== "function")
+    throw new ArgumentError(op, `argument info must be an OpInfo entry {name, fn, samples: () => Sample[], …}; got ${describe(info)}`);
+  if (arguments.length > 2) {
+    const x = s as Partial<Sample> | null;
+    if (typeof x !== "object" || x === null || !Array.isArray(x.inputs))
+      throw new ArgumentError(op, `argument s must be a Sample {name, inputs: [...], …}; got ${describe(s)}`);
+  }
 }
 
 function outcome(check: string, sample: string, fn: () => string | null): CheckOutcome {
@@ -117,6 +132,7 @@ const reportOf = (r: GradcheckResult): string | null => (r.ok ? null : r.report)
 
 /** The forward value against the sample's reference (null when the sample has none). */
 export function checkForward(info: OpInfo, s: Sample): CheckOutcome | null {
+  checkInfo("checkForward", info, s);
   if (s.expected === undefined) return null;
   return outcome("forward value", s.name, () => {
     const ref = typeof s.expected === "function" ? s.expected(...s.inputs) : s.expected!;
@@ -126,22 +142,29 @@ export function checkForward(info: OpInfo, s: Sample): CheckOutcome | null {
 
 /** gradcheck of the VJP and JVP (and their dot-product test) against central differences. */
 export function checkGrad(info: OpInfo, s: Sample): CheckOutcome {
+  checkInfo("checkGrad", info, s);
   return outcome("gradcheck", s.name, () => reportOf(gradcheck(info.fn, s.inputs, gradOptions(info, s))));
 }
 
 /** gradgradcheck (reverse-over-reverse, forward-over-reverse); null when the entry or sample opts out. */
 export function checkGradGrad(info: OpInfo, s: Sample): CheckOutcome | null {
+  checkInfo("checkGradGrad", info, s);
   if (!(info.secondOrder ?? true) || s.skipSecondOrder) return null;
   return outcome("gradgradcheck", s.name, () => reportOf(gradgradcheck(info.fn, s.inputs, gradOptions(info, s))));
 }
 
 /** The checks of one sample: forward value (when a reference is given), gradcheck (VJP, JVP, dot-product test), gradgradcheck. */
 export function checkSample(info: OpInfo, s: Sample): CheckOutcome[] {
+  checkInfo("checkSample", info, s);
   return [checkForward(info, s), checkGrad(info, s), checkGradGrad(info, s)].filter((o): o is CheckOutcome => o !== null);
 }
 
 /** An error sample must raise the documented error class with a message naming the op. */
 export function checkErrorSample(info: OpInfo, e: ErrorSample): CheckOutcome {
+  checkInfo("checkErrorSample", info);
+  const es = e as Partial<ErrorSample> | null;
+  if (typeof es !== "object" || es === null || typeof es.inputs !== "function" || typeof es.error !== "function" || !(es.message instanceof RegExp))
+    throw new ArgumentError("checkErrorSample", `argument e must be an ErrorSample {name, inputs: () => [...], error: an error class, message: a RegExp}; got ${describe(e)}`);
   let caught: unknown = null;
   try {
     info.fn(...e.inputs().map(asTensor));
@@ -157,5 +180,6 @@ export function checkErrorSample(info: OpInfo, e: ErrorSample): CheckOutcome {
 
 /** Every check of an OpInfo entry (all samples, all error samples). */
 export function checkOpInfo(info: OpInfo): CheckOutcome[] {
+  checkInfo("checkOpInfo", info);
   return [...info.samples().flatMap((s) => checkSample(info, s)), ...(info.errors ?? []).map((e) => checkErrorSample(info, e))];
 }

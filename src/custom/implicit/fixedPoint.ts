@@ -12,6 +12,7 @@
  * solved as linear systems with (I − ∂ₓT)ᵀ and (I − ∂ₓT) (GMRES or dense LU by
  * default). Memory is independent of the number of forward iterations.
  */
+import { checkOptions, describe } from "../../validate.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../../tensor/shape.js";
 import { asTensor, sub, type TensorLike } from "../../ops/api.js";
@@ -20,7 +21,7 @@ import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
 import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
-import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
+import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
 
 /** Options of {@link fixedPointIteration}: the iteration, its damping and stopping rule. */
 export interface FixedPointIterationOptions {
@@ -181,6 +182,8 @@ export function solveFixedPoint(
   );
 }
 
+const FIXED_POINT_ITERATION_KEYS = ["method", "rtol", "atol", "maxIter", "damping", "memory", "onIteration", "name"] as const;
+
 /**
  * A fixed-point solver for implicitRoot: `(...theta, x0) => { x, iterations }`
  * (x0 is required).
@@ -189,7 +192,10 @@ export function fixedPointIteration<Theta extends Tensor[]>(
   T: (x: Tensor, ...theta: Theta) => Tensor,
   options: FixedPointIterationOptions = {},
 ): (...args: [...theta: Theta, x0: Tensor | undefined]) => { x: Tensor; iterations: number } {
+  checkOptions("fixedPointIteration", options, FIXED_POINT_ITERATION_KEYS);
+  options ??= {};
   const op = options.name ?? "fixedPointIteration";
+  if (typeof T !== "function") throw new ArgumentError(op, `argument T must be a function (x, ...theta) ↦ T(x, theta); got ${describe(T)}`);
   return ((...args: (Tensor | undefined)[]) => {
     const x0 = args[args.length - 1];
     if (!(x0 instanceof Tensor)) throw new ArgumentError(op, "needs an initial guess x0 (a Tensor) as its last argument");
@@ -236,6 +242,10 @@ export function fixedPoint(
   ...theta: TensorLike[]
 ): Tensor | ((x0: TensorLike, ...theta: TensorLike[]) => Tensor) {
   const isOptions = x0OrOptions === undefined || (typeof x0OrOptions === "object" && !(x0OrOptions instanceof Tensor) && !Array.isArray(x0OrOptions));
-  if (isOptions) return makeFixedPoint(T, (x0OrOptions ?? {}) as FixedPointOptions);
+  if (isOptions) {
+    const o = checkOptions("fixedPoint", x0OrOptions as FixedPointOptions | undefined, [...FIXED_POINT_ITERATION_KEYS, "tol", "linearSolve"]);
+    checkOptions(o.name ?? "fixedPoint", o.linearSolve, LINEAR_SOLVE_KEYS, "options.linearSolve");
+    return makeFixedPoint(T, o);
+  }
   return makeFixedPoint(T, {})(x0OrOptions as TensorLike, ...theta);
 }

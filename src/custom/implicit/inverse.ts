@@ -14,6 +14,7 @@
  * closed negative real axis); its VJP solves the Sylvester equation
  * Xᵀ Ȳ + Ȳ Xᵀ = X̄ matrix-free.
  */
+import { checkOptions } from "../../validate.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../../tensor/shape.js";
 import { asTensor, sub, type TensorLike } from "../../ops/api.js";
@@ -21,8 +22,8 @@ import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
-import { checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
-import { newtonSolve, type NewtonKrylovOptions } from "./newton.js";
+import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
+import { NEWTON_KEYS, newtonSolve, type NewtonKrylovOptions } from "./newton.js";
 
 /** Options of {@link inverseOf}: the Newton solve of f(x) = y and the implicit backward solve. */
 export interface InverseOfOptions<P extends Tensor[] = Tensor[]> extends ImplicitOptions {
@@ -41,7 +42,11 @@ export function inverseOf<P extends Tensor[]>(
   A: (x: Tensor, ...params: P) => Tensor,
   options: InverseOfOptions<P> = {},
 ): (y: TensorLike, ...params: P) => Tensor {
+  checkOptions("inverseOf", options, ["tol", "linearSolve", "name", "x0", "newton"]);
+  options ??= {};
   const op = options.name ?? "inverseOf";
+  checkOptions(op, options.linearSolve, LINEAR_SOLVE_KEYS, "options.linearSolve");
+  checkOptions(op, options.newton, NEWTON_KEYS, "options.newton");
   if (typeof A !== "function") throw new ArgumentError(op, "A must be a function (X, ...params) ↦ A(X, params)");
   if (options.x0 !== undefined && !(options.x0 instanceof Tensor) && typeof options.x0 !== "function")
     throw new ArgumentError(op, "option x0 must be a Tensor or a function of (Y, ...params)");

@@ -10,6 +10,7 @@
  * References: Kelley, "Solving Nonlinear Equations with Newton's Method"
  * (SIAM 2003), ch. 3; Eisenstat & Walker (1996), choice 2 of the forcing term.
  */
+import { checkOptions } from "../../validate.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../../tensor/shape.js";
 import { jvp } from "../../autodiff/transforms.js";
@@ -157,6 +158,10 @@ export function newtonSolve(
   }
 }
 
+/** The keys of NewtonKrylovOptions, and of its linearSolve (no x0, preconditioner or onInfo there). */
+export const NEWTON_KEYS = ["rtol", "atol", "maxIter", "linearSolve", "lineSearch", "onIteration", "name"] as const;
+const NEWTON_LINEAR_KEYS = ["solver", "rtol", "atol", "maxIter", "restart", "symmetric", "denseThreshold"] as const;
+
 /**
  * A Newton–Krylov solver for implicitRoot: `newtonKrylov(F, options)` is
  * `(...theta, x0) => { x, iterations }` solving F(x, θ) = 0 from x0.
@@ -165,7 +170,10 @@ export function newtonKrylov<Theta extends Tensor[]>(
   residual: (x: Tensor, ...theta: Theta) => Tensor,
   options: NewtonKrylovOptions = {},
 ): (...args: [...theta: Theta, x0: Tensor | undefined]) => NewtonResult {
+  checkOptions("newtonKrylov", options, NEWTON_KEYS);
+  options ??= {};
   const op = options.name ?? "newtonKrylov";
+  checkOptions(op, options.linearSolve, NEWTON_LINEAR_KEYS, "options.linearSolve");
   if (typeof residual !== "function") throw new ArgumentError(op, "residual must be a function (x, ...theta) ↦ F(x, theta)");
   return ((...args: (Tensor | undefined)[]) => {
     const x0 = args[args.length - 1];

@@ -14,6 +14,7 @@
  * so second and higher derivatives (grad of grad, hvp, jvp of grad) are exact
  * as well — they cost one more linear solve per order.
  */
+import { checkOptions } from "../../validate.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { fmtShape, type Shape } from "../../tensor/shape.js";
@@ -69,6 +70,9 @@ export interface ImplicitCore {
   lin: ResolvedLinearOptions;
   resolve: Resolve;
 }
+
+/** The keys of LinearSolveOptions (linearSolve sub-options are checked like top-level ones). */
+export const LINEAR_SOLVE_KEYS = ["solver", "rtol", "atol", "maxIter", "restart", "preconditioner", "symmetric", "denseThreshold", "onInfo", "x0"] as const;
 
 export function checkTol(op: string, name: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
@@ -216,12 +220,15 @@ export function implicitRoot<Theta extends Tensor[]>(
   solver: (...args: [...theta: Theta, x0: Tensor | undefined]) => SolverResult,
   options: ImplicitRootOptions<Theta> = {},
 ): (...theta: Theta) => Tensor {
+  checkOptions("implicitRoot", options, ["tol", "linearSolve", "name", "x0"]);
+  options ??= {};
   const op = options.name ?? "implicitRoot";
   if (typeof residual !== "function") throw new ArgumentError(op, "residual must be a function (x, ...theta) ↦ F(x, theta)");
   if (typeof solver !== "function") throw new ArgumentError(op, "solver must be a function (...theta, x0) ↦ x");
   if (options.x0 !== undefined && !(options.x0 instanceof Tensor) && typeof options.x0 !== "function")
     throw new ArgumentError(op, "option x0 must be a Tensor or a function of theta");
   const tol = checkTol(op, "tol", options.tol, 1e-8);
+  checkOptions(op, options.linearSolve, LINEAR_SOLVE_KEYS, "options.linearSolve");
   const lin = resolveLinearOptions(op, options.linearSolve, "linearSolve.");
   const resolve: Resolve = (theta) => {
     const x0 = options.x0 === undefined ? undefined

@@ -23,11 +23,13 @@
  * a (numerically) singular matrix raises ConvergenceError carrying the
  * residual norm and the iteration count.
  */
+import { tensorArg } from "../../tensor/create.js";
+import { checkOptions, describe } from "../../validate.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { fmtShape, shapesEqual, sizeOf, type Shape } from "../../tensor/shape.js";
 import { applyMulti } from "../../ops/dispatch.js";
-import { asTensor, neg, sub, type TensorLike } from "../../ops/api.js";
+import { neg, sub, type TensorLike } from "../../ops/api.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { jvp, vjp } from "../../autodiff/transforms.js";
 import { zeros } from "../../tensor/create.js";
@@ -499,6 +501,7 @@ function checkLinearOperator(op: string, name: string, f: (x: Tensor) => Tensor,
  * matvec, obtained automatically, or matvec itself when `symmetric`).
  */
 export function customLinearSolve(matvec: (x: Tensor) => Tensor, b: TensorLike, options: LinearSolveOptions = {}): Tensor {
+  checkOptions("customLinearSolve", options, ["solver", "rtol", "atol", "maxIter", "restart", "preconditioner", "symmetric", "denseThreshold", "onInfo", "x0"]);
   const op = "customLinearSolve";
   return linearSolveImpl(op, matvec, b, options, true);
 }
@@ -506,7 +509,7 @@ export function customLinearSolve(matvec: (x: Tensor) => Tensor, b: TensorLike, 
 /** Shared by customLinearSolve and the solver-specific wrappers. */
 export function linearSolveImpl(op: string, matvec: (x: Tensor) => Tensor, b: TensorLike, options: LinearSolveOptions, check: boolean): Tensor {
   if (typeof matvec !== "function") throw new ArgumentError(op, "matvec must be a function x ↦ A x");
-  const bt = asTensor(b);
+  const bt = tensorArg(b, op, "b");
   const opts = resolveLinearOptions(op, options);
   let xShape: Shape = bt.shape;
   if (options.x0 !== undefined) {
@@ -532,23 +535,30 @@ export function linearSolveImpl(op: string, matvec: (x: Tensor) => Tensor, b: Te
   return solveProgram(ctx, program, program.captured, bt, xShape, options.x0 === undefined ? undefined : plain(options.x0));
 }
 
+/** The option keys of the solver-specific wrappers (no solver: it is the wrapper's). */
+const WRAPPER_KEYS = ["rtol", "atol", "maxIter", "restart", "preconditioner", "symmetric", "denseThreshold", "onInfo", "x0"] as const;
+
 /** Conjugate gradients (A symmetric positive definite), differentiable; see customLinearSolve. */
 export function cgSolve(matvec: (x: Tensor) => Tensor, b: TensorLike, options: Omit<LinearSolveOptions, "solver" | "symmetric"> = {}): Tensor {
+  checkOptions("linsolve.cg", options, ["rtol", "atol", "maxIter", "restart", "preconditioner", "denseThreshold", "onInfo", "x0"]);
   return linearSolveImpl("linsolve.cg", matvec, b, { ...options, solver: "cg", symmetric: true }, true);
 }
 
 /** Restarted GMRES(m), differentiable; see customLinearSolve. */
 export function gmresSolve(matvec: (x: Tensor) => Tensor, b: TensorLike, options: Omit<LinearSolveOptions, "solver"> = {}): Tensor {
+  checkOptions("linsolve.gmres", options, WRAPPER_KEYS);
   return linearSolveImpl("linsolve.gmres", matvec, b, { ...options, solver: "gmres" }, true);
 }
 
 /** BiCGSTAB, differentiable; see customLinearSolve. */
 export function bicgstabSolve(matvec: (x: Tensor) => Tensor, b: TensorLike, options: Omit<LinearSolveOptions, "solver"> = {}): Tensor {
+  checkOptions("linsolve.bicgstab", options, WRAPPER_KEYS);
   return linearSolveImpl("linsolve.bicgstab", matvec, b, { ...options, solver: "bicgstab" }, true);
 }
 
 /** Dense LU on the materialized matrix (n matvecs; small problems), differentiable; see customLinearSolve. */
 export function luSolveOp(matvec: (x: Tensor) => Tensor, b: TensorLike, options: Omit<LinearSolveOptions, "solver"> = {}): Tensor {
+  checkOptions("linsolve.lu", options, WRAPPER_KEYS);
   return linearSolveImpl("linsolve.lu", matvec, b, { ...options, solver: "lu" }, true);
 }
 
@@ -559,6 +569,9 @@ export function luSolveOp(matvec: (x: Tensor) => Tensor, b: TensorLike, options:
  */
 export function materializeOperator(matvec: (x: Tensor) => Tensor, inShape: readonly number[]): Tensor {
   const op = "linsolve.materialize";
+  if (typeof matvec !== "function") throw new ArgumentError(op, `argument matvec must be a function x ↦ A x; got ${describe(matvec)}`);
+  if (!Array.isArray(inShape) || inShape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
+    throw new ArgumentError(op, `argument inShape must be an array of non-negative integers; got ${describe(inShape)}`);
   const probe = deterministicProbe(inShape, 1);
   const { program, value } = trace(op, matvec, [probe]);
   const n = sizeOf(inShape), m = value.size;
