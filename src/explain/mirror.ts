@@ -68,6 +68,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
   const rulesUsed: SymRule<unknown>[] = [];
   const contexts: StepContext[] = [];
   const stepIns: ExprNode[][] = [];
+  const seen = new Map<string, ExprNode>();
   const shared = opts.constants ?? constants;
   const constExpr = (t: Tensor): ExprNode => {
     const given = opts.constantExpr?.(t);
@@ -124,7 +125,12 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
     stepIns.push(xin);
     const def = rule.forward(xin, st.params, c);
     const syms = ov.map((t, o) => {
+      // common subexpressions: a step computing what an earlier one did (same operator on the same operands) shares its name
+      const k = `${E.key(def[o])}@${t.shape.join(",")}`;
+      const same = seen.get(k);
+      if (same !== undefined) return same;
       const y = E.sym(`_${s}_${o}`, "intermediate", t.shape);
+      seen.set(k, y);
       defs.set((y as { id: number }).id, def[o]);
       order.push((y as { id: number }).id);
       values.set((y as { id: number }).id, t);
