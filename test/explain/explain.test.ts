@@ -8,7 +8,7 @@
 import { describe, it, expect } from "vitest";
 import {
   tensor, explain, matmul, mul, add, sub, sum, mean, tanh, sigmoid, exp, log, sin, cos, sqrt, pow, relu, trace, frobeniusInner,
-  diagonal, linalg, div, neg, Tensor, type Explanation,
+  diagonal, linalg, div, neg, dot, max, Tensor, type Explanation,
 } from "../../src/index.js";
 
 const X2 = tensor([[1, 2], [3, 4]]);
@@ -127,6 +127,33 @@ describe("explain: linear algebra in textbook form", () => {
     expect(dif(e)).toBe("L·Φ(L⁻¹·sym(dA)·L⁻ᵀ)");
     expect(adj(e)).toBe("sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹)");
     expect(e.where.map((w) => `${w.name} = ${w.text}`)).toEqual(["L = chol(A)"]);
+  });
+});
+
+describe("explain: vectors, batches, broadcasting, opaque primitives", () => {
+  it("a quadratic form xᵀ·M·x", () => {
+    const e = ok(explain((x: Tensor, M: Tensor) => dot(x, matmul(M, x)), tensor([1, -2]), X2));
+    expect(e.inputs[0].gradient!.text).toBe("M·x + Mᵀ·x");
+    expect(e.inputs[1].gradient!.text).toBe("x·xᵀ");
+  });
+  it("a batch of matrices", () => {
+    const e = ok(explain((X: Tensor) => matmul(X, X), tensor([[[1, 2], [3, 4]], [[0, 1], [1, 0]]])));
+    expect(e.inputs[0].vjp.text).toBe("Ḡ·Xᵀ + Xᵀ·Ḡ");
+  });
+  it("a broadcast bias: the adjoint sums down; the repeated X + b is one name", () => {
+    const e = ok(explain((X: Tensor, b: Tensor) => sum(mul(add(X, b), add(X, b))), X2, tensor([[0.5, -1]])));
+    expect(e.where.map((w) => `${w.name} = ${w.text}`)).toEqual(["Y = X + b"]);
+    expect(e.inputs[0].gradient!.text).toBe("2·Y");
+    expect(e.inputs[1].gradient!.text).toBe("2·sumTo(Y)");
+  });
+  it("a primitive without symbolic rule is an opaque operator, verified", () => {
+    const e = ok(explain((X: Tensor) => max(X), X2));
+    expect(e.inputs[0].gradient!.text).toBe("vjp_max(X, 1)");
+    expect(e.notes[0]).toMatch(/^max has no symbolic rule/);
+  });
+  it("LaTeX of the linear-algebra forms", () => {
+    const e = ok(explain((A: Tensor) => linalg.det(A), SPD));
+    expect(e.inputs[0].gradient!.latex).toBe("\\det\\left(A\\right) \\cdot A^{-\\top}");
   });
 });
 
