@@ -358,7 +358,7 @@ function run(
         any ||= needs[i];
       }
       if (!any) continue; // a requested input with nothing requested upstream of it
-      const grads = rule.vjp(ctArg, inputs, opNode.out, opNode.params, needs);
+      const grads = rule.vjp(ctArg, inputs, opNode.out!, opNode.params, needs); // out is freed only with the inputs (checkSaved)
       if (grads.length !== inputs.length)
         throw new AutogradError(rule.name, `VJP rule returned ${grads.length} cotangents for ${inputs.length} inputs`);
       if (anomalyMode) checkAnomaly(rule.name, ctArg, inputs, grads);

@@ -21,7 +21,17 @@ const EXPOSED = 1, SAVED = 2;
  *   tangents (null = zero tangent), also with differentiable ops; a tangent whose
  *   shape broadcasts to the output's is broadcast by the engine.
  */
-export interface Rule<P = any> {
+/**
+ * What a rule's vjp receives as `ct`: the output's cotangent (one output), or
+ * one per output with null for outputs that received none. Written as a union of
+ * the two so that each rule can declare the case it handles (method parameters
+ * are compared bivariantly).
+ */
+export type RuleCotangent = Tensor | (Tensor | null)[];
+/** What a rule's vjp / jvp receives as `out`: its output (one), or its outputs. */
+export type RuleOutput = Tensor | Tensor[];
+
+export interface Rule<P = unknown> {
   readonly name: string;
   /** Number of outputs; 1 when omitted. */
   readonly nOut?: number;
@@ -31,8 +41,8 @@ export interface Rule<P = any> {
    * leads to a requested input); a rule may skip computing the others (return null).
    * The array is the engine's scratch: read it during the call, do not keep it.
    */
-  vjp(ct: any, inputs: Tensor[], out: any, params: P, needs: readonly boolean[]): (Tensor | null)[];
-  jvp(dx: (Tensor | null)[], inputs: Tensor[], out: any, params: P): Tensor | null | (Tensor | null)[];
+  vjp(ct: RuleCotangent, inputs: Tensor[], out: RuleOutput, params: P, needs: readonly boolean[]): (Tensor | null)[];
+  jvp(dx: (Tensor | null)[], inputs: Tensor[], out: RuleOutput, params: P): Tensor | null | (Tensor | null)[];
   /** Indices of inputs that are never differentiated (masks, indices). */
   readonly nondiff?: readonly number[];
   /** Set for rules whose VJP must not be differentiated again (custom onceDifferentiable functions). */
