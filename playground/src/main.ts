@@ -53,6 +53,11 @@ const editor = new EditorView({
 });
 
 const code = (): string => editor.state.doc.toString();
+/** The line currently marked as an error's, if any. */
+function errorLineShown(): number | null {
+  const it = editor.state.field(errorLine).iter();
+  return it.value === null ? null : editor.state.doc.lineAt(it.from).number;
+}
 function setCode(text: string): void {
   editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
 }
@@ -190,7 +195,11 @@ function render(m: WorkerMessage): void {
       if (m.section === "code" || m.section === "value") {
         showCodeError(m.error);
         for (const p of Object.values(panels)) body(p).replaceChildren(el("p", { class: "note" }, "not computed: the code raised an error"));
-      } else body(panels[m.section]).replaceChildren(errorBox(m.error));
+      } else {
+        body(panels[m.section]).replaceChildren(errorBox(m.error));
+        // a panel's error that points into the user's code (say, inside a custom backward) marks that line too
+        if (m.error.line !== null && errorLineShown() === null) editor.dispatch({ effects: setErrorLine.of(m.error.line) });
+      }
       return;
     case "started":
       startClock(m.id);

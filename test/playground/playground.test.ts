@@ -174,6 +174,25 @@ describe("playground (built with Vite, headless Chromium)", () => {
     await page.close();
   }, 90_000);
 
+  it("shows an error raised while computing one panel (a custom backward returning the wrong shape) in that panel, with its op", async () => {
+    const code = [
+      `import { customVjp, tensor } from "matgrad";`,
+      `const square = customVjp((X) => X.matmul(X), {`,
+      `  bwd: ([X], G) => [G.sum()],`,
+      `}, { name: "square" });`,
+      `export const f = (X) => square(X).sum();`,
+      `export const args = [tensor([[1, 2], [3, 4]])];`,
+    ].join("\n");
+    const page = await open(await encodeState("energy", code, presets[0].code));
+    await finished(page);
+    expect(await page.locator("[data-testid=panel-value] .scalar").textContent()).toBe("54");
+    const err = page.locator("[data-testid=panel-gradient] [data-testid=error]");
+    expect(await err.locator("[data-testid=error-op]").textContent()).toBe("square");
+    expect(await err.textContent()).toContain("returned a gradient of shape [] for input 0 of shape [2, 2]");
+    expect(problems.get(page)).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("shows an error inline with the op that raised it and marks the line", async () => {
     const code = `import { tensor, matmul } from "matgrad";\n\nexport const args = [tensor([[1, 2, 3], [4, 5, 6]])];\nexport function f(X) {\n  return matmul(X, X);\n}\n`;
     const page = await open(await encodeState("energy", code, presets[0].code));
@@ -215,6 +234,11 @@ describe("playground (built with Vite, headless Chromium)", () => {
     expect(await page.locator(".cm-content").textContent()).toContain("[0, 1, 5]]");
     // det [[4, 1, 0], [2, 3, 1], [0, 1, 5]] = 4·14 − 1·10 = 46
     expect(Number(await page.locator("[data-testid=panel-value] .scalar").first().textContent())).toBeCloseTo(Math.log(46), 4);
+    // "Share link" leaves the link in the address bar (and copies it where the clipboard is allowed)
+    await page.click("[data-testid=share]");
+    await page.waitForFunction(() => /link/.test(document.querySelector("[data-testid=status]")?.textContent ?? ""));
+    expect(await page.textContent("[data-testid=status]")).toMatch(/^(link copied|the link is in the address bar)$/);
+    expect((await decodeState(new URL(page.url()).hash)).code).toBe(code);
     expect(problems.get(page)).toEqual([]);
     await page.close();
   }, 90_000);
