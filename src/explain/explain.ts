@@ -28,6 +28,7 @@ import { customRules, newCustomContext } from "./custom.js";
 export type { ExprNode } from "./expr.js";
 
 /** Options of `explain`. */
+/** Options of {@link explain}, passed after the example inputs. */
 export interface ExplainOptions {
   /** Input names (default: f's parameter names when they are plain identifiers, else X, or A, B, C, …). */
   names?: readonly string[];
@@ -38,6 +39,7 @@ export interface ExplainOptions {
 }
 
 /** One derivative in an {@link Explanation}, in Unicode, LaTeX and as an expression tree. */
+/** One formula of an explanation: text, LaTeX, expression tree and its numeric check. */
 export interface ExplainTerm {
   /** Unicode, e.g. "2·(Y·Xᵀ + Xᵀ·Y)". */
   readonly text: string;
@@ -53,6 +55,7 @@ export interface ExplainTerm {
 }
 
 /** A named intermediate of an {@link Explanation} (Y = X·X), or an equation that defines it implicitly. */
+/** A named intermediate (`Y = X·X`) or an equation whose solution a formula uses (`w solves …`). */
 export interface ExplainDefinition {
   readonly name: string;
   /** "definition": name = text; "equation": name is the solution of the equation text (lhs = rhs). */
@@ -64,6 +67,7 @@ export interface ExplainDefinition {
 }
 
 /** An input of the explained function: its name and shape. */
+/** The derivative formulas of f with respect to one input. */
 export interface ExplainInput {
   readonly name: string;
   readonly shape: readonly number[];
@@ -92,6 +96,7 @@ export class Explanation {
   ) {}
 
   /** The explanation as text (Unicode). */
+  /** The Unicode text of the explanation (= `text`). */
   toString(): string {
     return this.text;
   }

@@ -13,10 +13,15 @@ import type { Tensor } from "../tensor/tensor.js";
 
 export type Shape = readonly number[];
 
-/** What a symbol stands for. */
+/** What a symbol stands for: an input X, the output cotangent Ḡ, a tangent dX, a named intermediate, a constant. */
 export type SymRole = "input" | "cotangent" | "tangent" | "intermediate" | "constant";
 
 /** A node of a symbolic matrix expression (a named matrix, a number, or an op). */
+/**
+ * A node of a matrix-calculus expression (a discriminated union on `kind`),
+ * with its shape: symbols, numbers, I, 𝟙, 0, sums, scalar multiples, matrix
+ * and Hadamard products, transposes, elementwise functions and operators.
+ */
 export type ExprNode =
   /** A named matrix: an input X, the output cotangent Ḡ, a tangent dX, a named intermediate Y, a constant K. */
   | { readonly kind: "sym"; readonly name: string; readonly role: SymRole; readonly shape: Shape; readonly id: number }
@@ -46,6 +51,7 @@ export type ExprNode =
   | OpNode;
 
 /** The elementwise functions of symbolic expressions. */
+/** The elementwise functions of `fn` nodes. */
 export type ElementwiseName =
   | "exp" | "log" | "sqrt" | "abs" | "sin" | "cos" | "tan" | "tanh" | "sigmoid" | "relu" | "sign" | "step" | "pow" | "neg";
 
@@ -56,6 +62,7 @@ export type OpName =
   | "sylvester" | "const" | "opaque";
 
 /** An operation node of a symbolic expression: the op and its operands. */
+/** An operator applied to expressions (tr, ⟨·,·⟩, det, inv, solve, expm, …, or an opaque named operator), with its numeric meaning. */
 export interface OpNode {
   readonly kind: "op";
   readonly op: OpName;

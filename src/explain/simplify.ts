@@ -42,6 +42,21 @@ export function tr(x: ExprNode): ExprNode {
       // tr(AᵀB) = ⟨A, B⟩ for two factors: the Frobenius inner product reads better and collects with sums of A∘B
       if (x.factors.length === 2 && x.factors[0].kind === "transpose") return inner(x.factors[0].x, x.factors[1]);
       if (x.factors.length === 2 && x.factors[1].kind === "transpose") return inner(x.factors[0], x.factors[1].x);
+      // tr(Aᵀ·Bᵀ·C) = ⟨B·A, C⟩: rotate the longest run of transposed factors to the front (cyclicity) and pair it
+      const f = x.factors, nf = f.length;
+      let best = -1, bestLen = 0;
+      for (let st = 0; st < nf; st++) {
+        let len = 0;
+        while (len < nf - 1 && f[(st + len) % nf].kind === "transpose") len++;
+        if (len > bestLen) { best = st; bestLen = len; }
+      }
+      if (bestLen > 0) {
+        const rot = f.slice(best).concat(f.slice(0, best));
+        const head = rot.slice(0, bestLen).reverse().map((t) => (t as Extract<ExprNode, { kind: "transpose" }>).x);
+        const rest = rot.slice(bestLen);
+        const lhs = head.length === 1 ? head[0] : E.matmul(...head), rhs = rest.length === 1 ? rest[0] : E.matmul(...rest);
+        if (E.sameShape(lhs.shape, rhs.shape)) return inner(lhs, rhs);
+      }
       break;
     }
   }
