@@ -192,6 +192,7 @@ function render(m: WorkerMessage): void {
         el("details", {}, el("summary", {}, "Mermaid (toMermaid)"), el("pre", {}, m.mermaid)));
       return;
     case "error":
+      runErrors++;
       if (m.section === "code" || m.section === "value") {
         showCodeError(m.error);
         for (const p of Object.values(panels)) body(p).replaceChildren(el("p", { class: "note" }, "not computed: the code raised an error"));
@@ -207,7 +208,7 @@ function render(m: WorkerMessage): void {
     case "done":
       running = false;
       clearTimeout(timer);
-      setStatus("done", `done in ${Math.round(m.ms)} ms`);
+      setStatus("done", `done in ${Math.round(m.ms)} ms${runErrors === 0 ? "" : `, ${runErrors === 1 ? "1 error" : `${runErrors} errors`}`}`);
       return;
   }
 }
@@ -218,6 +219,8 @@ function render(m: WorkerMessage): void {
 let worker: Worker | null = null;
 let running = false;
 let runId = 0;
+/** Errors reported by the current run (shown in the status line). */
+let runErrors = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 function makeWorker(): Worker {
@@ -244,6 +247,7 @@ function run(): void {
   clearTimeout(timer);
   const id = ++runId;
   running = true;
+  runErrors = 0;
   $("code-error").hidden = true;
   editor.dispatch({ effects: setErrorLine.of(null) });
   for (const p of Object.values(panels)) body(p).replaceChildren(el("p", { class: "note" }, "computing…"));
