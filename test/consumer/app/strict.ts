@@ -94,3 +94,11 @@ try {
 
 export const results: Tensor[] = [g, value, gv, gW, gx, ct0, tangent, t2, lt, J, Jf, H, hv, sq, sqj, c, s];
 export const misc: unknown[] = [xg, gg, ok];
+
+// misuse that must not compile
+// @ts-expect-error grad(f)(X) is a Tensor, which has no method noSuchMethod
+grad(energy)(X).noSuchMethod();
+// @ts-expect-error the argument of grad(f) for f: (A: Tensor) => Tensor is a tensor (or nested numbers), not a string
+grad(energy)("X");
+// @ts-expect-error two gradients for argnums [0, 1]: there is no third
+export const third: Tensor = both[2];
