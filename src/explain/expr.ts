@@ -370,7 +370,8 @@ export function print(e: ExprNode, style: PrintStyle = { latex: false }): string
       let s = "";
       e.terms.forEach((t, i) => {
         const [c, rest] = coefOf(t);
-        if (i > 0 && c < 0) s += " − ".replace("−", L ? "-" : "−") + print(scale(-c, rest), style).replace(/^/, "");
+        // a − (b + c): a subtracted sum keeps its parentheses
+        if (i > 0 && c < 0) s += (L ? " - " : " − ") + p(scale(-c, rest), 0.5);
         else if (i > 0) s += " + " + print(t, style);
         else s += print(t, style);
       });

@@ -157,6 +157,15 @@ describe("explain: vectors, batches, broadcasting, opaque primitives", () => {
   });
 });
 
+describe("explain: printing", () => {
+  it("a subtracted sum keeps its parentheses", () => {
+    const e = ok(explain((W: Tensor, V: Tensor) => sum(tanh(matmul(W, V))), X2, SPD.slice([0, 2], [0, 2])));
+    expect(e.differential.text).toBe("sum(dW·V) + sum(W·dV) − (⟨Y², dW·V⟩ + ⟨Y², W·dV⟩)");
+    expect(e.inputs[0].gradient!.text).toBe("(𝟙 − Y²)·Vᵀ");
+    expect(e.where.map((w) => `${w.name} = ${w.text}`)).toEqual(["Y = tanh(W·V)"]);
+  });
+});
+
 describe("explain: options, names and errors", () => {
   it("takes the parameter names of f", () => {
     const e = ok(explain((W, V) => trace(matmul(W, V)), X2, X2));
