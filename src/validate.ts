@@ -102,6 +102,8 @@ export function didYouMean(key: string, valid: readonly string[]): string | null
   if (valid.includes(camel)) return camel;
   const lower = key.toLowerCase().replace(/[_-]/g, "");
   for (const v of valid) if (v.toLowerCase() === lower) return v;
+  // a longer or shorter spelling of a valid key (batchShape → batch, tolerance → tol)
+  if (lower.length >= 3) for (const v of valid) if (v.length >= 3 && (lower.startsWith(v.toLowerCase()) || v.toLowerCase().startsWith(lower))) return v;
   let best: string | null = null, bestD = Infinity;
   for (const v of valid) {
     const d = editDistance(lower, v.toLowerCase());

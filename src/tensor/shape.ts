@@ -29,7 +29,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 export function fmtShape(s: Shape): string {
-  return `[${s.join(", ")}]`;
+  // String() per entry: a message about a bad shape must not itself throw (a Symbol in a join would)
+  return `[${Array.prototype.map.call(s, String).join(", ")}]`;
 }
 
 /** NumPy broadcasting of two shapes; throws a ShapeError naming the op. */

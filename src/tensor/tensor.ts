@@ -5,7 +5,7 @@
  * by src/ops/methods.ts.
  */
 import { ArgumentError, ShapeError } from "../errors.js";
-import { describe } from "../validate.js";
+import { checkOptions, describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { nodeCount, type GradNode, type TangentLink } from "./meta.js";
 
@@ -166,8 +166,8 @@ export class Tensor {
    * wider than 1000×), so small entries stay visible next to large ones.
    */
   toString(opts: { precision?: number } = {}): string {
-    if (typeof opts !== "object" || opts === null)
-      throw new ArgumentError("toString", `argument opts must be an options object {precision}; got ${describe(opts)}`);
+    checkOptions("toString", opts, ["precision"], "opts");
+    opts ??= {};
     const p = opts.precision ?? 4;
     if (!Number.isInteger(p) || p < 0 || p > 20) throw new ArgumentError("toString", `option precision must be an integer in [0, 20]; got ${describe(p)}`);
     return formatTensor(this, p);

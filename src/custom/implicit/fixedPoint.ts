@@ -13,9 +13,10 @@
  * default). Memory is independent of the number of forward iterations.
  */
 import { checkOptions, describe } from "../../validate.js";
+import { tensorArg } from "../../tensor/create.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape, shapesEqual } from "../../tensor/shape.js";
-import { asTensor, sub, type TensorLike } from "../../ops/api.js";
+import { sub, type TensorLike } from "../../ops/api.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
@@ -214,8 +215,8 @@ function makeFixedPoint(
   // F(x, θ) = T(x, θ) − x: ∂ₓF = ∂ₓT − I, and the IFT gives w = x̄ + (∂ₓT)ᵀ w, θ̄ = (∂_θT)ᵀ w
   const residual = (x: Tensor, ...theta: Tensor[]): Tensor => sub(T(x, ...theta), x);
   return (x0In: TensorLike, ...thetaIn: TensorLike[]) => {
-    const x0 = plain(asTensor(x0In));
-    const theta = thetaIn.map(asTensor);
+    const x0 = plain(tensorArg(x0In, op, "x0"));
+    const theta = thetaIn.map((t, i) => tensorArg(t, op, `theta[${i}]`));
     const core: ImplicitCore = {
       op, residual, tol, lin,
       resolve: (th) => solveFixedPoint(T, x0, th, { ...options, name: op }),
