@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "playground/dist/**", "test-artifacts/**", "**/*.wasm", "src/kernels/wasm/generated/**"] },
+  { ignores: ["dist/**", "docs/api/**", "node_modules/**", "playground/dist/**", "test-artifacts/**", "**/*.wasm", "src/kernels/wasm/generated/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
