@@ -15,6 +15,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["linalg", "linalg.ts", "runLinalg"],
   ["implicit", "implicit.ts", "runImplicit"],
   ["custom", "custom.ts", "runCustom"],
+  ["optim", "optim.ts", "runOptim"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {

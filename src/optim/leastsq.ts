@@ -112,11 +112,11 @@ class Residual {
     const ls = this.leaves(x);
     const { out, vjpFn } = vjp(this.fn, ...ls) as { out: Tensor; vjpFn: (ct: Tensor) => Tensor[] };
     this.outShape = out.shape;
-    const r = out.data.slice();
+    const r = out._data.slice();
     const shape = out.shape;
     return {
       r,
-      Jv: (v) => (jvp(this.fn, ls, this.leaves(v)) as { tangent: Tensor }).tangent.data.slice(),
+      Jv: (v) => (jvp(this.fn, ls, this.leaves(v)) as { tangent: Tensor }).tangent._data.slice(),
       JTu: (u) => packLeaves(vjpFn(new Tensor(u, shape))),
     };
   }
@@ -124,7 +124,7 @@ class Residual {
   value(x: Float64Array): Float64Array {
     this.nfev++;
     const out = this.fn(...this.leaves(x));
-    return out.data.slice();
+    return out._data.slice();
   }
 }
 

@@ -65,7 +65,7 @@ export class Objective {
     this.nfev++;
     this.ngev++;
     const r = this.vg(...this.leaves(x));
-    return { f: r.value.data[0], g: packLeaves(r.grad) };
+    return { f: r.value._data[0], g: packLeaves(r.grad) };
   }
 
   /** ∇²f(x)·v by forward-over-reverse. */

@@ -29,9 +29,10 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import type { Shape } from "../tensor/shape.js";
-import { ArgumentError } from "../errors.js";
-import { treeUnflatten, type TreeDef } from "../tree/index.js";
-import { flattenLike, leavesOf, newData } from "./tree.js";
+import { ArgumentError, ShapeError } from "../errors.js";
+import type { TreeDef } from "../tree/index.js";
+import { alloc as newData } from "../kernels/alloc.js";
+import { flattenLike, leavesOf, unflattenNull, addTrees } from "./tree.js";
 
 /** A learning-rate schedule: the value to use at update number `count` (0-based). */
 export type Schedule = (count: number) => number;
@@ -117,12 +118,18 @@ export function fromFlat<S>(name: string, flat: FlatTransform<S>): GradientTrans
       if (state === null || typeof state !== "object" || !("treedef" in state) || !("inner" in state))
         throw new ArgumentError(updOp, `argument state must be the state returned by ${initOp} or a previous ${updOp}; got ${String(state)}`);
       const gl = flattenLike(updOp, "grads", grads, state.treedef, state.shapes);
+      const gd: Float64Array[] = [];
+      for (let i = 0; i < gl.length; i++) gd.push(gl[i]._data);
       let pd: Float64Array[] | null = null;
-      if (params !== undefined) pd = flattenLike(updOp, "params", params, state.treedef, state.shapes).map((p) => p.data);
-      else if (flat.needsParams) throw new ArgumentError(updOp, `${name} needs params (the current parameters) as the third argument of update`);
-      const r = flat.update(gl.map((g) => g.data), state.inner, pd, { op: updOp, shapes: state.shapes });
-      const out = r.updates.map((u, i) => new Tensor(u, state.shapes[i]));
-      return { updates: treeUnflatten<G>(state.treedef, out, { staticLeaves: "null" }), state: { treedef: state.treedef, shapes: state.shapes, inner: r.state } };
+      if (params !== undefined) {
+        const pl = flattenLike(updOp, "params", params, state.treedef, state.shapes);
+        pd = [];
+        for (let i = 0; i < pl.length; i++) pd.push(pl[i]._data);
+      } else if (flat.needsParams) throw new ArgumentError(updOp, `${name} needs params (the current parameters) as the third argument of update`);
+      const r = flat.update(gd, state.inner, pd, { op: updOp, shapes: state.shapes });
+      const out: Tensor[] = [];
+      for (let i = 0; i < r.updates.length; i++) out.push(new Tensor(r.updates[i], state.shapes[i]));
+      return { updates: unflattenNull(state.treedef, out) as G, state: { treedef: state.treedef, shapes: state.shapes, inner: r.state } };
     },
   };
 }
@@ -199,10 +206,10 @@ export interface AdamWOptions extends AdamOptions {
 
 export interface AdamState {
   readonly count: number;
-  /** First moments m. */
-  readonly mu: readonly Float64Array[];
-  /** Second moments v. */
-  readonly nu: readonly Float64Array[];
+  /** First moments m of all leaves, concatenated in treeFlatten order (one array: fewer allocations per step). */
+  readonly mu: Float64Array;
+  /** Second moments v, laid out as mu. */
+  readonly nu: Float64Array;
 }
 
 function adamFlat(op: string, opts: AdamWOptions, wd: number): FlatTransform<AdamState> {
@@ -214,32 +221,37 @@ function adamFlat(op: string, opts: AdamWOptions, wd: number): FlatTransform<Ada
   checkPositive(op, "weightDecay", wd, true);
   return {
     needsParams: wd !== 0,
-    init: (params) => ({ count: 0, mu: params.map((p) => new Float64Array(p.size)), nu: params.map((p) => new Float64Array(p.size)) }),
+    init: (params) => {
+      let total = 0;
+      for (const p of params) total += p.size;
+      return { count: 0, mu: new Float64Array(total), nu: new Float64Array(total) };
+    },
     update(grads, state, params, ctx) {
       const lr = lrAt(ctx.op, opts.lr, state.count);
       const t = state.count + 1;
+      const m0 = state.mu, v0 = state.nu, total = m0.length;
+      const m = newData(total), v = newData(total);
       // bias corrections folded into scalars: m̂/(√v̂+ε) = (m/c1)/(√v/√c2 + ε)
       const c1 = 1 / (1 - Math.pow(b1, t)), c2 = 1 / Math.sqrt(1 - Math.pow(b2, t));
       const a1 = 1 - b1, a2 = 1 - b2;
-      const updates: Float64Array[] = [], mus: Float64Array[] = [], nus: Float64Array[] = [];
+      const updates: Float64Array[] = [];
+      let off = 0;
       for (let k = 0; k < grads.length; k++) {
-        const g = grads[k], n = g.length, m0 = state.mu[k], v0 = state.nu[k];
-        const m = newData(n), v = newData(n), u = newData(n);
+        const g = grads[k], n = g.length, u = newData(n);
         const x = params === null ? null : params[k];
         for (let i = 0; i < n; i++) {
-          const gi = g[i];
-          const mi = b1 * m0[i] + a1 * gi;
-          const vi = b2 * v0[i] + a2 * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
+          const gi = g[i], j = off + i;
+          const mi = b1 * m0[j] + a1 * gi;
+          const vi = b2 * v0[j] + a2 * gi * gi;
+          m[j] = mi;
+          v[j] = vi;
           const s = (mi * c1) / (Math.sqrt(vi) * c2 + eps);
           u[i] = x === null || wd === 0 ? -lr * s : -lr * (s + wd * x[i]);
         }
+        off += n;
         updates.push(u);
-        mus.push(m);
-        nus.push(v);
       }
-      return { updates, state: { count: t, mu: mus, nu: nus } };
+      return { updates, state: { count: t, mu: m, nu: v } };
     },
   };
 }
@@ -393,12 +405,10 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
 /** params + updates, leaf by leaf (optax.apply_updates); both trees must have the same structure and shapes. */
 export function applyUpdates<P>(params: P, updates: unknown): P {
   const op = "optim.applyUpdates";
-  const { leaves, treedef } = leavesOf(op, "params", params);
-  const ul = flattenLike(op, "updates", updates, treedef, leaves.map((l) => l.shape), "params");
-  const out = leaves.map((p, k) => {
-    const x = p.data, u = ul[k].data, n = x.length, y = newData(n);
-    for (let i = 0; i < n; i++) y[i] = x[i] + u[i];
-    return new Tensor(y, p.shape);
-  });
-  return treeUnflatten<P>(treedef, out);
+  const r = addTrees(params, updates, []);
+  if (r.diff !== null) {
+    const d = r.diff;
+    throw new ShapeError(op, `updates differs from params at ${d.path}: params has ${d.here} at ${d.path}, updates has ${d.there} at ${d.path}`);
+  }
+  return r.value as P;
 }
