@@ -48,6 +48,16 @@ describe("NaN in → NaN out (elementwise)", () => {
     expect(arr(sign(tensor([N, -0, 0, -2])))[0]).toBeNaN();
   });
 
+  it("the derivative of maximum / minimum at a NaN is NaN on both sides (not 0 to both)", () => {
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(maximum(a, b)), { argnums: [0, 1] })(tensor([N, 2, Infinity]), tensor([1, 1, 1]));
+    expect(arr(ga)[0]).toBeNaN();
+    expect(arr(gb)[0]).toBeNaN();
+    expect(arr(ga).slice(1)).toEqual([1, 1]);
+    expect(arr(gb).slice(1)).toEqual([0, 0]);
+    const [ha] = grad((a: Tensor, b: Tensor) => sum(minimum(a, b)), { argnums: [0, 1] })(tensor([1]), tensor([N]));
+    expect(arr(ha)[0]).toBeNaN();
+  });
+
   it("max / min over an empty axis raise ShapeError naming the op (was ±Infinity); logsumexp of nothing is −∞", () => {
     expect(() => max(zeros([0, 3]), 0)).toThrow(ShapeError);
     expect(() => min(zeros([0, 3]), 0)).toThrow(/^min: cannot reduce over axis 0 of size 0/);

@@ -17,7 +17,7 @@ import { gram, GRAM_BASE } from "../../kernels/syrk.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import {
-  add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, gt, lt, sum, reshape, permute,
+  add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, ne, gt, lt, sum, reshape, permute,
   broadcastTo, sumToShape, matmulT, concat, slice, diagonal, type SliceSpec,
 } from "../api.js";
 import { zerosLike } from "../../tensor/create.js";
@@ -547,5 +547,10 @@ function tieWeights(a: Tensor, b: Tensor, isMax: boolean): [Tensor, Tensor] {
   const win = isMax ? gt(a, b) : lt(a, b);
   const lose = isMax ? lt(a, b) : gt(a, b);
   const tie = eq(a, b);
-  return [add(win, mul(tie, 0.5)), add(lose, mul(tie, 0.5))];
+  const wa = add(win, mul(tie, 0.5)), wb = add(lose, mul(tie, 0.5));
+  if (allFinite(a._data) && allFinite(b._data)) return [wa, wb];
+  // a NaN on either side makes the result NaN, and its derivative NaN on both sides — not 0 to both
+  // (every comparison with NaN is false); ±Inf compare normally
+  const nan = add(ne(a, a), ne(b, b));
+  return [where(nan, NaN, wa), where(nan, NaN, wb)];
 }
