@@ -152,7 +152,7 @@ export function sign(x: TensorLike): Tensor {
   const t = tensorArg(x, "sign", "x");
   return new Tensor(ew.unary("sign", t._data), t.shape);
 }
-/** 1 where x > 0, else 0 (a constant; the derivative of relu). */
+/** 1 where x > 0, 0 where x ≤ 0, NaN where x is NaN (a constant; the derivative of relu, so relu′(NaN) = NaN). */
 export function step(x: TensorLike): Tensor {
   const t = tensorArg(x, "step", "x");
   return new Tensor(ew.unary("step", t._data), t.shape);
