@@ -152,7 +152,11 @@ function render(m: WorkerMessage): void {
     }
     case "gradient":
       body(panels.gradient).replaceChildren(el("div", { class: "caption" }, m.title),
-        ...m.grads.map((g) => tensorBlock(g, `∂/∂${g.name}`)));
+        ...m.grads.flatMap((g) => g.numeric === null ? [tensorBlock(g, `∂/∂${g.name}`)] : [
+          tensorBlock(g, `∂/∂${g.name} by autodiff`),
+          el("div", { "data-testid": "gradient-numeric" }, tensorBlock({ name: g.name, value: g.numeric.value }, `∂/∂${g.name} by central differences`)),
+          el("p", { class: "note mismatch" }, `autodiff and central differences differ by up to ${g.numeric.maxDiff.toPrecision(3)}`),
+        ]));
       return;
     case "jacobian":
       panels.jacobian.querySelector("h2")!.textContent = m.hessian ? "Hessian" : "Jacobian";

@@ -30,6 +30,11 @@ export interface NamedTensor {
   readonly value: TensorView;
 }
 
+export interface GradientBlock extends NamedTensor {
+  /** The central-difference gradient and the largest difference, sent only when it differs from autodiff's. */
+  readonly numeric: { readonly value: TensorView; readonly maxDiff: number } | null;
+}
+
 export interface JacobianBlock extends NamedTensor {
   /** Why the block is not drawn, or how it differs from central differences. */
   readonly note: string | null;
@@ -41,7 +46,7 @@ export type Section = "code" | "value" | "gradient" | "jacobian" | "explain" | "
 
 export type WorkerMessage =
   | { readonly id: number; readonly kind: "value"; readonly value: TensorView; readonly inputs: NamedTensor[] }
-  | { readonly id: number; readonly kind: "gradient"; readonly title: string; readonly grads: NamedTensor[] }
+  | { readonly id: number; readonly kind: "gradient"; readonly title: string; readonly grads: GradientBlock[] }
   | { readonly id: number; readonly kind: "jacobian"; readonly hessian: boolean; readonly title: string; readonly blocks: JacobianBlock[] }
   | {
       readonly id: number; readonly kind: "explain"; readonly latex: string; readonly text: string;

@@ -16,7 +16,7 @@ import {
   Tensor, MatgradError, grad, jacobian, hessian, gradcheck, explain, sum, detach, setRequiresGrad, autogradGraph, toDot, toMermaid,
   type GradcheckOptions,
 } from "matgrad";
-import type { ErrorInfo, NamedTensor, RunRequest, Section, TensorView, WorkerMessage } from "./protocol";
+import type { ErrorInfo, GradientBlock, RunRequest, Section, TensorView, WorkerMessage } from "./protocol";
 
 /** The user's code is compiled under this name, so its stack frames can be recognised. */
 const SOURCE_URL = "playground-user-code.js";
@@ -118,6 +118,13 @@ function centralJacobian(f: UserModule["f"], args: Tensor[], i: number, outSize:
   return J;
 }
 
+/** The numeric values and the largest difference when they disagree with autodiff's beyond 1e-5 relative, else null. */
+function compare(ad: readonly number[], numeric: number[]): { numeric: number[]; maxDiff: number } | null {
+  const scale = numeric.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const maxDiff = numeric.reduce((m, v, k) => Math.max(m, Math.abs(v - ad[k])), 0);
+  return maxDiff <= 1e-5 * (1 + scale) ? null : { numeric, maxDiff };
+}
+
 function section(id: number, name: Section, body: () => void): boolean {
   try {
     body();
@@ -156,7 +163,15 @@ function runAll({ id, code }: RunRequest): void {
     const g = scalarOut ? f : (...xs: Tensor[]): Tensor => sum(f(...xs));
     const grads = grad(g, { argnums })(...args) as Tensor[];
     const title = scalarOut ? "∇f" : "∇ sum(f): the VJP with a cotangent of ones";
-    post({ id, kind: "gradient", title, grads: grads.map((t, i): NamedTensor => ({ name: names[i], value: view(t) })) });
+    post({
+      id, kind: "gradient", title,
+      grads: grads.map((t, i): GradientBlock => {
+        const value = view(t);
+        // central differences beside autodiff when they disagree (a wrong rule shows at once)
+        const cmp = args[i].size <= MAX_JACOBIAN_ENTRIES ? compare(value.data, centralJacobian(g, args, i, 1)) : null;
+        return { name: names[i], value, numeric: cmp === null ? null : { value: { shape: value.shape, data: cmp.numeric }, maxDiff: cmp.maxDiff } };
+      }),
+    });
   });
 
   section(id, "jacobian", () => {
@@ -168,12 +183,10 @@ function runAll({ id, code }: RunRequest): void {
       const value = { shape: [rows, a.size], data: Array.from(J.data) };
       if (scalarOut) return { name: names[i], value, note: null, numeric: null };
       // Beside it, the central-difference Jacobian when the two disagree: a wrong rule shows as a different picture.
-      const numeric = centralJacobian(f, args, i, out.size);
-      const scale = numeric.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const maxDiff = numeric.reduce((m, v, k) => Math.max(m, Math.abs(v - value.data[k])), 0);
-      return maxDiff <= 1e-5 * (1 + scale)
+      const cmp = compare(value.data, centralJacobian(f, args, i, out.size));
+      return cmp === null
         ? { name: names[i], value, note: null, numeric: null }
-        : { name: names[i], value, note: `autodiff and central differences differ by up to ${maxDiff.toPrecision(3)}`, numeric: { shape: value.shape, data: numeric } };
+        : { name: names[i], value, note: `autodiff and central differences differ by up to ${cmp.maxDiff.toPrecision(3)}`, numeric: { shape: value.shape, data: cmp.numeric } };
     });
     const title = scalarOut
       ? "f is scalar, so its Jacobian is the gradient (beside); here the Hessian ∇²f, the Jacobian of ∇f: rows and columns are the input's entries, row-major"

@@ -142,9 +142,15 @@ describe("playground (built with Vite, headless Chromium)", () => {
         // the Jacobian panel puts the central-difference Jacobian beside autodiff's
         expect(await page.locator("[data-testid=jacobian-numeric] svg.heatmap rect").count()).toBe(81);
         expect(await page.locator("[data-testid=panel-jacobian] .mismatch").textContent()).toMatch(/^autodiff and central differences differ by up to /);
+        // and the gradient panel the central-difference gradient of sum(f): G = 1 gives Xᵀ·1 + 1·Xᵀ, column sums + row sums
+        const numeric = (await texts(page, "[data-testid=gradient-numeric] [data-testid=number]")).map((v) => Number(v.replace("−", "-")));
+        const X = [[0.5, -1.2, 0.3], [0.8, 0.1, -0.7], [1.1, 0.4, 0.9]];
+        const expected = X.flatMap((row, i) => row.map((_, j) => X[j]!.reduce((s, v) => s + v, 0) + X.reduce((s, r) => s + r[i]!, 0)));
+        numeric.forEach((v, k) => expect(v).toBeCloseTo(expected[k]!, 3));
       } else {
         expect(verdict, p.id).toBe("PASSED");
         expect(await page.locator("[data-testid=jacobian-numeric]").count(), p.id).toBe(0);
+        expect(await page.locator("[data-testid=gradient-numeric]").count(), p.id).toBe(0);
       }
       await page.screenshot({ path: join(artifacts, `${p.id}.png`), fullPage: true });
     }
