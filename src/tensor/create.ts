@@ -145,8 +145,8 @@ export function tensorArg(x: unknown, op: string, arg: string): Tensor {
   return fromNested(x, op, arg);
 }
 
-/** Everything `tensor()` accepts: nested arrays of numbers, a number, any typed array, or a tensor (copied). */
-export type TensorData = NestedArray | TypedArray | readonly number[] | Tensor;
+/** Everything `tensor()` accepts: nested arrays of numbers, a number, any typed array (or an array of them as rows), or a tensor (copied). */
+export type TensorData = NestedArray | TypedArray | readonly number[] | readonly TypedArray[] | Tensor;
 
 const TENSOR_OPTIONS = ["requiresGrad", "shape"] as const;
 
