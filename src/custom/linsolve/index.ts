@@ -4,7 +4,9 @@
  * warm start, preconditioner and an automatic default.
  */
 export {
-  customLinearSolve, cgSolve as cg, gmresSolve as gmres, bicgstabSolve as bicgstab, luSolveOp as lu,
+  cgSolve as cg, gmresSolve as gmres, bicgstabSolve as bicgstab, luSolveOp as lu,
   materializeOperator as materialize,
   type LinearSolveOptions, type LinearSolveInfo, type LinearSolverName, type CustomLinearSolver,
 } from "./solve.js";
+// customLinearSolve takes tensors or pytrees
+export { customLinearSolve, type LinearSolveOptions as TreeLinearSolveOptions } from "./trees.js";
