@@ -7,7 +7,7 @@ import "./ops/methods.js";
 export { Tensor, type NestedArray, type DType } from "./tensor/tensor.js";
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, eye, arange, linspace, rand, randn,
-  type TensorOptions, type RandomOptions,
+  type TensorOptions, type RandomOptions, type TensorData, type TypedArray,
 } from "./tensor/create.js";
 export { Generator, manualSeed } from "./tensor/random.js";
 export { broadcastShapesOf as broadcastShapes, type Shape } from "./tensor/shape.js";
