@@ -9,10 +9,12 @@ import { implicitSection } from "./implicit.js";
 import { linalgSection } from "./linalg.js";
 import { optimizationSection } from "./optimization.js";
 import { manifoldsSection } from "./optimization-manifolds.js";
+import { explainSection } from "./explain.js";
 
 const sections: [string, () => void | Promise<void>][] = [
   ["core", () => coreSection()],
   ["custom", () => customSection()],
+  ["explain", () => explainSection()],
   ["transforms", () => transformsSection()],
   ["implicit", () => implicitSection()],
   ["linalg", () => linalgSection()],
