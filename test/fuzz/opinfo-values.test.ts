@@ -15,13 +15,16 @@
  */
 import { describe, it, afterAll, expect } from "vitest";
 import fc from "fast-check";
-import { Tensor, grad, sum, allOpInfos, type OpInfo } from "../../src/index.js";
+import { Tensor, grad, sum, broadcastTo, allOpInfos, type OpInfo } from "../../src/index.js";
 import { Counter, allFinite, badThrow, hasNaN, opNameOf, shapeVariant, tensorOf } from "./gen.js";
 
 type Mode =
   | "position" // elementwise, one input: NaN at x[i] ⇒ NaN at out[i]
   | "any" // a NaN anywhere in the inputs ⇒ a NaN somewhere in a non-empty output
-  | "skip" // the op may legitimately drop entries (slice, take, diagonal, triangles, where)
+  | "broadcast" // elementwise, several inputs: inputs broadcast to the result's shape, then position by position
+  | "kept" // same shape as the input, some positions set to 0 (triu, tril): NaN kept where the entry is kept
+  | "diagonal" // trace / diagonal: a NaN on the diagonal read reaches the result
+  | "skip" // the op may legitimately drop entries (slice, take) or pivots are indices (luSolve)
   | { lower: number[]; full?: number[]; upper?: number[]; strict?: boolean }; // linalg reading a triangle (strict: without the diagonal)
 
 function family(info: OpInfo): string {
@@ -41,13 +44,15 @@ const LOWER_READERS = /^linalg\.(cholesky|eigh|eigvalsh|matrixFunction)$/;
 
 function modeOf(info: OpInfo): Mode {
   const op = opNameOf(info.name);
-  if (/^(slice|take|diagonal|triu|tril|where|trace|pow)$/.test(op)) return "skip"; // pow(NaN, 0) = 1 (IEEE, PyTorch)
+  if (/^(slice|take)$/.test(op)) return "skip";
+  if (/^(triu|tril)$/.test(op)) return "kept";
+  if (/^(trace|diagonal)$/.test(op)) return "diagonal";
   if (LOWER_READERS.test(op) || info.name === "linalg.pinv (hermitian)") return { lower: [0] };
   if (info.name === "linalg.triangularSolve (upper, left)") return { lower: [], upper: [0], full: [1] };
   if (info.name === "linalg.triangularSolve (lower, right, unitriangular)") return { lower: [0], full: [1], strict: true };
   if (op === "linalg.choleskySolve") return { lower: [1], full: [0] };
   if (op === "linalg.luSolve") return "skip"; // pivots are indices, not values
-  if (family(info) === "elementwise" && info.fn.length <= 1) return "position";
+  if (family(info) === "elementwise") return info.fn.length <= 1 ? "position" : "broadcast";
   return "any";
 }
 
@@ -71,7 +76,9 @@ const PREFIXES: Record<string, string[]> = {
   "linalg.invVjp": ["linalg.inv", "linalg.invVjp"],
 };
 
-function readsNonFinite(inputs: Tensor[], mode: Exclude<Mode, "position" | "any" | "skip">, nanOnly: boolean): boolean {
+type Triangles = Extract<Mode, { lower: number[] }>;
+
+function readsNonFinite(inputs: Tensor[], mode: Triangles, nanOnly: boolean): boolean {
   const bad = (v: number) => (nanOnly ? v !== v : !Number.isFinite(v));
   const part = (t: Tensor, keep: (i: number, j: number) => boolean): boolean => {
     const n = t.shape[t.ndim - 1], m = t.shape[t.ndim - 2];
@@ -93,12 +100,50 @@ function readsNonFinite(inputs: Tensor[], mode: Exclude<Mode, "position" | "any"
 /** The policy violation in a successful result, or null. */
 function policyViolation(info: OpInfo, inputs: Tensor[], out: Tensor): string | null {
   const mode = modeOf(info);
+  const op = opNameOf(info.name);
   if (mode === "skip" || out.size === 0) return null;
-  const linalg = opNameOf(info.name).startsWith("linalg.");
+  const linalg = op.startsWith("linalg.");
   if (mode === "position") {
     const x = inputs[0];
     if (x.size !== out.size) return null;
     for (let i = 0; i < x.size; i++) if (x.data[i] !== x.data[i] && out.data[i] === out.data[i]) return `NaN at input index ${i} gave ${out.data[i]}`;
+    return null;
+  }
+  if (mode === "broadcast") {
+    // the inputs materialized at the result's shape: value i of every input meets at out[i]
+    const xs = inputs.map((t) => broadcastTo(t, out.shape).data);
+    const isWhere = op === "where", isPow = op === "pow";
+    for (let i = 0; i < out.size; i++) {
+      const v = xs.map((x) => x[i]);
+      // where: the selected branch (a NaN condition is nonzero, so it selects x); pow(NaN, 0) = 1 (IEEE, PyTorch)
+      const expectNaN = isWhere ? Number.isNaN(v[0] !== 0 ? v[1] : v[2]) : isPow ? Number.isNaN(v[1]) || (Number.isNaN(v[0]) && v[1] !== 0) : v.some(Number.isNaN);
+      if (expectNaN && !Number.isNaN(out.data[i])) return `inputs ${JSON.stringify(v)} at result index ${i} gave ${out.data[i]}`;
+    }
+    return null;
+  }
+  if (mode === "kept" || mode === "diagonal") {
+    const x = inputs[0];
+    if (x.ndim < 2) return null;
+    const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
+    // the offset k of the entry's fixed parameters: triu k = 0, tril k = −1, diagonal k = 1, trace k = 0
+    const k = info.name === "tril(k=-1)" ? -1 : info.name === "diagonal(k=1)" ? 1 : 0;
+    const inPart = (i: number, j: number): boolean => (op === "triu" ? j - i >= k : op === "tril" ? j - i <= k : j - i === k);
+    if (mode === "kept") {
+      for (let q = 0; q < x.size; q++) {
+        const j = q % n, i = Math.floor(q / n) % m;
+        if (inPart(i, j) && Number.isNaN(x.data[q]) && !Number.isNaN(out.data[q])) return `NaN at input index ${q} (kept) gave ${out.data[q]}`;
+      }
+      return null;
+    }
+    const nb = x.size / (m * n);
+    const len = out.size / nb;
+    for (let b = 0; b < nb; b++) {
+      let nanOnDiag = false;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (inPart(i, j) && Number.isNaN(x.data[b * m * n + i * n + j])) nanOnDiag = true;
+      let nanOut = false;
+      for (let q = 0; q < len; q++) if (Number.isNaN(out.data[b * len + q])) nanOut = true;
+      if (nanOnDiag && !nanOut) return `a NaN on the diagonal of matrix ${b} is missing from the result`;
+    }
     return null;
   }
   const nonDiff = info.nondiff ?? [];
