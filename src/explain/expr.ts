@@ -435,7 +435,7 @@ function printOp(e: OpNode, style: PrintStyle): string {
     case "eigvals": return call("λ");
     case "eigvecs": return call("V");
     case "sylvester": return call("sylv");
-    case "const": return e.label;
+    case "const": return L ? e.label.replace(/([₀-₉]+)$/u, (m) => `_{${m.split("").map((c) => "₀₁₂₃₄₅₆₇₈₉".indexOf(c)).join("")}}`) : e.label;
     case "opaque": return L ? `\\operatorname{${e.label.replace(/[_{}]/g, "")}}\\left(${a.join(", ")}\\right)` : `${e.label}(${a.join(", ")})`;
   }
 }
