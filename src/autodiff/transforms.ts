@@ -23,6 +23,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, type TangentLink } from "../tensor/meta.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
+import { checkOptions } from "../validate.js";
 import { apply, stripLevel, tangentAt } from "../ops/dispatch.js";
 import { rules } from "../ops/registry.js";
 import { asTensor, reshape, stack, type TensorLike } from "../ops/api.js";
@@ -200,15 +201,9 @@ function normArgnums(op: string, argnums: unknown, nargs: number): number[] {
   return list as number[];
 }
 
+/** Unknown option keys raise ArgumentError with the valid keys and a did-you-mean (has_aux → hasAux). */
 function checkOpts(op: string, opts: unknown, valid: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts))
-    throw new ArgumentError(op, `argument options must be an options object with keys among {${valid.join(", ")}}; got ${describeResult(opts)}`);
-  for (const k of Object.keys(opts))
-    if (!valid.includes(k)) {
-      const hint = k === "has_aux" ? " (did you mean hasAux?)" : k === "argnum" ? " (did you mean argnums?)" : "";
-      throw new ArgumentError(op, `unknown option ${JSON.stringify(k)}${hint}; valid options are {${valid.join(", ")}}`);
-    }
+  checkOptions(op, opts as object | undefined, valid);
 }
 
 function checkHasAux(op: string, v: unknown): boolean {

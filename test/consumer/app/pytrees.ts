@@ -5,7 +5,7 @@
  * `@ts-expect-error` prove that misuse does not compile.
  */
 import {
-  tensor, randn, zeros, ones, matmul, add, sub, mul, sum, tanh, vdot, eye,
+  tensor, randn, zeros, ones, matmul, add, sub, mul, sum, tanh, eye,
   grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, jacobian, hessian, hvp,
   customVjp, customJvp, Function, implicitRoot, fixedPoint, inverseOf, customLinearSolve, linalg,
   treeMap, treeLeaves,
