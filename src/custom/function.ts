@@ -3,17 +3,19 @@
  *
  * ```ts
  * class MatSquare extends Function {
- *   static forward(ctx: FunctionCtx, X: Tensor) { ctx.saveForBackward(X); return X.matmul(X); }
+ *   static forward(ctx: FunctionCtx<[Tensor]>, X: Tensor) { ctx.saveForBackward(X); return X.matmul(X); }
  *   // Y = X·X: dY = dX·X + X·dX, so ⟨G, dY⟩ = ⟨G·Xᵀ + Xᵀ·G, dX⟩
- *   static backward(ctx: FunctionCtx, G: Tensor) { const [X] = ctx.savedTensors; return G.matmul(X.mT).add(X.mT.matmul(G)); }
- *   static jvp(ctx: FunctionCtx, dX: Tensor) { const [X] = ctx.savedTensors; return dX.matmul(X).add(X.matmul(dX)); }
+ *   static backward(ctx: FunctionCtx<[Tensor]>, G: Tensor) { const [X] = ctx.savedTensors; return G.matmul(X.mT).add(X.mT.matmul(G)); }
+ *   static jvp(ctx: FunctionCtx<[Tensor]>, dX: Tensor) { const [X] = ctx.savedTensors; return dX.matmul(X).add(X.matmul(dX)); }
  * }
- * const Y = MatSquare.apply(X);
+ * const Y = MatSquare.apply(X); // typed from forward: (X: Tensor) => Tensor
  * ```
  *
  * - `forward(ctx, ...args)` runs without recording (like PyTorch); tensor
- *   arguments are differentiable inputs, anything else (numbers, strings,
- *   options objects) is passed through. It returns a Tensor or an array of Tensors.
+ *   arguments are differentiable inputs, and so are the tensor leaves of
+ *   pytree arguments (plain objects / arrays holding tensors); anything else
+ *   (numbers, strings, options objects) is passed through. It returns a Tensor
+ *   or an array of Tensors.
  * - `backward(ctx, ...grads)` gets one cotangent per output (zeros for outputs
  *   that received none, unless `ctx.setMaterializeGrads(false)`: then null) and
  *   returns one gradient per forward argument (null for "no gradient" and for
