@@ -11,6 +11,8 @@
  *    F_ij (J_ij − J_ji)/2 is taken as 0. If J is not symmetric there the loss
  *    depends on an arbitrary basis choice and NonDifferentiableError is raised.
  *  - forward mode: the rotation of U inside the eigenspace is fixed to 0 (the gauge).
+ *  - the eigenvalues of a cluster share their cotangent evenly (tieAverage): a single
+ *    repeated eigenvalue has no derivative, symmetric functions of the cluster do.
  * This is exact for losses that stay invariant under rotations inside the
  * eigenspace for all nearby spectra: functions of the eigenvalues, spectral
  * projectors onto whole eigenspaces, U g(Λ) Uᵀ with g constant on the cluster.

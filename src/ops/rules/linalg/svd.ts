@@ -17,7 +17,8 @@
  * Degeneracy (same policy as eigh, see spectral.ts): on a pair with
  * |σᵢ − σⱼ| ≤ tol·σ₁ the F₋ term is dropped when the loss is gauge invariant
  * under joint rotations there ((sJ + sK)ᵢⱼ ≈ 0; for a pair of zero singular
- * values J and K must each be symmetric there), else NonDifferentiableError.
+ * values J and K must each be symmetric there), else NonDifferentiableError; tied
+ * singular values share their cotangent evenly (tieAverage in spectral.ts).
  * A zero singular value (≤ tol·σ₁) with a non-zero complement term has no
  * derivative either (NonDifferentiableError); otherwise S⁻¹ is taken as 0 there.
  * Full matrices: the extra columns U₂ (V₂) are an arbitrary completion; with the
