@@ -393,8 +393,11 @@ export function print(e: ExprNode, style: PrintStyle = { latex: false }): string
     case "fn": {
       if (e.name === "pow") {
         const ps = fmtNum(e.p);
-        if (L) return `${p(e.x, 2)}^{${ps}}`;
-        return /^-?\d+$/.test(ps) ? p(e.x, 2) + superscript(ps) : `${p(e.x, 2)}^(${ps})`;
+        // a base that carries its own superscript (Xᵀ, A⁻¹, Y²) is parenthesized: (Xᵀ)², not Xᵀ²
+        const sup = e.x.kind === "transpose" || (e.x.kind === "fn" && e.x.name === "pow") || (e.x.kind === "op" && e.x.op === "inv");
+        const base = sup ? (L ? `\\left(${print(e.x, style)}\\right)` : `(${print(e.x, style)})`) : p(e.x, 2);
+        if (L) return `${base}^{${ps}}`;
+        return /^-?\d+$/.test(ps) ? base + superscript(ps) : `${base}^(${ps})`;
       }
       if (e.name === "sqrt") return L ? `\\sqrt{${print(e.x, style)}}` : `√(${print(e.x, style)})`;
       return L ? `${FN_LATEX[e.name]}\\left(${print(e.x, style)}\\right)` : `${FN_TEXT[e.name]}(${print(e.x, style)})`;

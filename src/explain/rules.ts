@@ -177,15 +177,16 @@ export const symRules: Partial = {
     vjp: ([ct], [x]) => [ct === null ? null : sumTo(ct, x.shape)],
     jvp: ([dx], _x, _o, { shape }) => [dx === null ? null : E.broadcast(dx, shape)],
   },
+  // off-diagonals and rectangular embeddings: opaque operators (their own rule), the main diagonal of a square matrix by name
   diagonal: {
-    forward: ([x], { k }) => [k === 0 ? diagE(x) : opaqueOf(x, "diag", k)],
-    vjp: ([ct], [x], _o, { k }) => [ct === null ? null : k === 0 && x.shape[x.shape.length - 1] === x.shape[x.shape.length - 2] ? diagEmbedE(ct) : null],
-    jvp: ([dx], _x, _o, { k }) => [dx === null ? null : k === 0 ? diagE(dx) : opaqueOf(dx, "diag", k)],
+    forward: ([x], { k }, c) => [sq(x) && k === 0 ? diagE(x) : opaqueRule(c, [diagShape(x, k)]).forward([x], null, c)[0]],
+    vjp: (ct, x, o, { k }, c) => (sq(x[0]) && k === 0 ? [ct[0] === null ? null : diagEmbedE(ct[0])] : opaqueRule(c, [o[0].shape]).vjp(ct, x, o, null, c)),
+    jvp: (dx, x, o, { k }, c) => (sq(x[0]) && k === 0 ? [dx[0] === null ? null : diagE(dx[0])] : opaqueRule(c, [o[0].shape]).jvp(dx, x, o, null, c)),
   },
   diagEmbed: {
-    forward: ([v], { k, m, n }) => [k === 0 && m === n ? diagEmbedE(v) : E.op("diagEmbed", `k=${k}`, [v], [...v.shape.slice(0, -1), m, n], ([t]) => diagEmbed(t, k))],
-    vjp: ([ct], _x, _o, { k, m, n }) => [ct === null ? null : k === 0 && m === n ? diagE(ct) : E.op("diag", `k=${k}`, [ct], [], ([t]) => diagonal(t, k))],
-    jvp: ([dv], _x, _o, { k, m, n }) => [dv === null ? null : k === 0 && m === n ? diagEmbedE(dv) : null],
+    forward: ([v], { k, m, n }, c) => [k === 0 && m === n ? diagEmbedE(v) : opaqueRule(c, [[...v.shape.slice(0, -1), m, n]]).forward([v], null, c)[0]],
+    vjp: (ct, x, o, { k, m, n }, c) => (k === 0 && m === n ? [ct[0] === null ? null : diagE(ct[0])] : opaqueRule(c, [o[0].shape]).vjp(ct, x, o, null, c)),
+    jvp: (dx, x, o, { k, m, n }, c) => (k === 0 && m === n ? [dx[0] === null ? null : diagEmbedE(dx[0])] : opaqueRule(c, [o[0].shape]).jvp(dx, x, o, null, c)),
   },
   triangle: {
     forward: ([x], { k, upper }) => [triE(x, k, upper)],
@@ -273,7 +274,10 @@ export const symRules: Partial = {
       E.op("eigvals", "", [a], a.shape.slice(0, -1), ([t]) => (c.rule.forward([t], c.params) as Tensor[])[0]),
       E.op("eigvecs", "", [a], a.shape, ([t]) => (c.rule.forward([t], c.params) as Tensor[])[1]),
     ],
-    vjp: ([gw, gv], _x, [w, v]) => {
+    vjp: (ct, x, out, p, c) => {
+      // tied eigenvalues: F is undefined there and matgrad shares the cotangent over the cluster — its own rule, by name
+      if (degenerate(c, p.tol)) return opaqueRule(c, out.map((o) => o.shape)).vjp(ct, x, out, null, c);
+      const [gw, gv] = ct, [w, v] = out;
       let mid: ExprNode | null = gw === null ? null : diagEmbedE(gw);
       if (gv !== null) {
         const j = E.matmul(E.transpose(v), gv);
@@ -281,7 +285,9 @@ export const symRules: Partial = {
       }
       return [mid === null ? null : E.matmul(v, mid, E.transpose(v))];
     },
-    jvp: ([da], _x, [w, v]) => {
+    jvp: (dx, x, out, prm, c) => {
+      if (degenerate(c, prm.tol)) return opaqueRule(c, out.map((o) => o.shape)).jvp(dx, x, out, null, c);
+      const [da] = dx, [w, v] = out;
       if (da === null) return [null, null];
       const p = E.matmul(E.transpose(v), symE(da), v);
       return [diagE(E.matmul(E.transpose(v), da, v)), E.matmul(v, E.hadamard(gapsE(w), p))];
@@ -289,7 +295,7 @@ export const symRules: Partial = {
   },
   triangularSolve: {
     // X = op(T)⁻¹·B (left), as a solve with a triangular matrix: B̄ = op(T)⁻ᵀ·X̄, T̄ = the triangle of −B̄·Xᵀ
-    forward: ([t, b], p, c) => [E.op("opaque", "trisolve", [t, b], b.shape, ([tt, tb]) => c.rule.forward([tt, tb], c.params) as Tensor)],
+    forward: ([t, b], p, c) => [opaqueOp(c, "trisolve", [t, b], b.shape, ([tt, tb]) => c.rule.forward([tt, tb], c.params) as Tensor)],
     vjp: (ct, x, out, _p, c) => x.map((xi, i) => (ct[0] === null ? null : opaqueVjp(c, x, out, ct, i, xi.shape))),
     jvp: (dx, x, out, _p, c) => [opaqueJvp(c, x, out, dx, out[0].shape)],
   },
@@ -305,8 +311,23 @@ function triE(x: ExprNode, k: number, upper: boolean): ExprNode {
   return E.op(upper ? "triu" : "tril", k === 0 ? "" : `_${k}`, [x], x.shape, ([t]) => (upper ? triu(t, k) : tril(t, k)));
 }
 
-function opaqueOf(x: ExprNode, name: string, k: number): ExprNode {
-  return E.op("opaque", `${name}_${k}`, [x], [...x.shape.slice(0, -2), Math.max(0, Math.min(x.shape[x.shape.length - 2], x.shape[x.shape.length - 1] - k))], ([t]) => diagonal(t, k));
+/** Are two eigenvalues of some matrix of the batch tied (|λᵢ − λⱼ| ≤ tol·max|λ|, matgrad's criterion)? */
+function degenerate(c: StepContext, tol: number): boolean {
+  const w = c.outs[0], n = w.shape[w.shape.length - 1];
+  for (let b = 0; b < w.size / n; b++) {
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w.data[b * n + i]));
+    for (let i = 1; i < n; i++) if (Math.abs(w.data[b * n + i] - w.data[b * n + i - 1]) <= tol * scale) return true;
+  }
+  return false;
+}
+
+const sq = (x: ExprNode): boolean => x.shape.length >= 2 && x.shape[x.shape.length - 1] === x.shape[x.shape.length - 2];
+
+/** The shape of diagonal(x, k). */
+function diagShape(x: ExprNode, k: number): number[] {
+  const m = x.shape[x.shape.length - 2], n = x.shape[x.shape.length - 1];
+  return [...x.shape.slice(0, -2), Math.max(0, k >= 0 ? Math.min(m, n - k) : Math.min(m + k, n))];
 }
 
 function opaquePermute(x: ExprNode, perm: readonly number[]): ExprNode {
@@ -330,11 +351,29 @@ function frechetE(a: ExprNode, e: ExprNode): ExprNode {
 
 const asList = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
 
+const uids = new WeakMap<object, number>();
+let nextUid = 0;
+/**
+ * An identity for the operators of one step's rule and parameters: two opaque operators with the
+ * same name and operands but other parameters (two slices of X) must not be taken for one.
+ */
+function stepUid(c: StepContext): number {
+  const k = (c.params !== null && typeof c.params === "object" ? c.params : c.rule) as object;
+  let u = uids.get(k);
+  if (u === undefined) uids.set(k, (u = nextUid++));
+  return u;
+}
+
+/** An opaque operator of step c. */
+function opaqueOp(c: StepContext, label: string, args: readonly ExprNode[], shape: E.Shape, evaluate: (vals: Tensor[]) => Tensor): ExprNode {
+  return { ...(E.op("opaque", label, args, shape, evaluate) as E.OpNode), uid: stepUid(c) };
+}
+
 /** The VJP of a primitive as an opaque operator vjp_name(x…, Ḡ…): evaluated with the primitive's own rule. */
 export function opaqueVjp(c: StepContext, x: readonly ExprNode[], out: readonly ExprNode[], ct: readonly (ExprNode | null)[], i: number, shape: E.Shape): ExprNode {
   const nx = x.length;
   const cts = ct.map((g, j) => g ?? E.zero(out[j].shape));
-  return E.op("opaque", `vjp_${c.name}${nx > 1 ? E.subscript(i + 1) : ""}`, [...x, ...cts], shape, (vals) => {
+  return opaqueOp(c, `vjp_${c.name}${nx > 1 ? E.subscript(i + 1) : ""}`, [...x, ...cts], shape, (vals) => {
     const ins = vals.slice(0, nx), g = vals.slice(nx);
     const outs = asList(c.rule.forward(ins, c.params));
     const needs = ins.map((_, k) => k === i);
@@ -350,7 +389,7 @@ export function opaqueJvp(c: StepContext, x: readonly ExprNode[], out: readonly 
   if (live.length === 0) return null;
   const nx = x.length;
   const name = `jvp_${c.name}${out.length > 1 ? E.subscript(o + 1) : ""}`;
-  return E.op("opaque", name, [...x, ...live.map((k) => dx[k]!)], shape, (vals) => {
+  return opaqueOp(c, name, [...x, ...live.map((k) => dx[k]!)], shape, (vals) => {
     const ins = vals.slice(0, nx);
     const ts: (Tensor | null)[] = ins.map(() => null);
     live.forEach((k, j) => (ts[k] = vals[nx + j]));
@@ -366,7 +405,7 @@ export function opaqueJvp(c: StepContext, x: readonly ExprNode[], out: readonly 
 /** The fallback for a primitive without a symbolic rule: an opaque named operator, derivatives by its own rule. */
 export function opaqueRule(c: StepContext, outShapes: readonly E.Shape[]): SymRule<unknown> {
   return {
-    forward: (x) => outShapes.map((s, o) => E.op("opaque", c.name + (outShapes.length > 1 ? `[${o}]` : ""), x, s, (vals) => asList(c.rule.forward(vals, c.params))[o])),
+    forward: (x) => outShapes.map((s, o) => opaqueOp(c, c.name + (outShapes.length > 1 ? `[${o}]` : ""), x, s, (vals) => asList(c.rule.forward(vals, c.params))[o])),
     vjp: (ct, x, out) => (ct.every((g) => g === null) ? x.map(() => null) : x.map((xi, i) => (c.rule.nondiff?.includes(i) ? null : opaqueVjp(c, x, out, ct, i, xi.shape)))),
     jvp: (dx, x, out) => out.map((o, k) => opaqueJvp(c, x, out, dx, o.shape, k)),
   };
