@@ -167,7 +167,17 @@ function splitArgs(args: readonly (Tensor | ExplainOptions)[]): { xs: Tensor[]; 
     if (!(x instanceof Tensor))
       throw new ArgumentError("explain", `argument ${i + 1} must be a Tensor (the example inputs), got ${x === null ? "null" : typeof x}; options go last`);
   });
-  return { xs: xs as Tensor[], opts: hasOpts ? (last as ExplainOptions) : {} };
+  const opts = hasOpts ? (last as ExplainOptions) : {};
+  const valid = ["names", "seed", "simplify"];
+  for (const k of Object.keys(opts))
+    if (!valid.includes(k)) throw new ArgumentError("explain", `unknown option "${k}" (valid options: ${valid.join(", ")})`);
+  if (opts.names !== undefined && (!Array.isArray(opts.names) || !opts.names.every((n) => typeof n === "string" && n.length > 0)))
+    throw new ArgumentError("explain", `option names must be an array of non-empty strings (one per input), got ${JSON.stringify(opts.names)}`);
+  if (opts.seed !== undefined && !(Number.isInteger(opts.seed) && opts.seed >= 0))
+    throw new ArgumentError("explain", `option seed must be a non-negative integer, got ${String(opts.seed)}`);
+  if (opts.simplify !== undefined && typeof opts.simplify !== "boolean")
+    throw new ArgumentError("explain", `option simplify must be a boolean, got ${String(opts.simplify)}`);
+  return { xs: xs as Tensor[], opts };
 }
 
 /**

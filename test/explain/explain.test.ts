@@ -176,6 +176,15 @@ describe("explain: options, names and errors", () => {
     const e = ok(explain((X: Tensor) => trace(matmul(X, X)), X2, { simplify: false }));
     expect(grad(e)).not.toBe("2·Xᵀ");
   });
+  it("rejects bad options with the option named", () => {
+    const f = (X: Tensor): Tensor => trace(X);
+    expect(() => explain(f, X2, { nmes: ["A"] } as never)).toThrow(/^explain: unknown option "nmes"/);
+    expect(() => explain(f, X2, { names: ["A", "B"] })).toThrow(/^explain: options.names has 2 entries for 1 inputs/);
+    expect(() => explain(f, X2, { names: [""] })).toThrow(/^explain: option names must be an array of non-empty strings/);
+    expect(() => explain(f, X2, { seed: -1 })).toThrow(/^explain: option seed must be a non-negative integer, got -1/);
+    expect(() => explain(3 as never, X2)).toThrow(/^explain: argument f must be a function/);
+    expect(() => explain((X: Tensor) => X.data as never, X2)).toThrow(/^explain: the function must return a Tensor/);
+  });
   it("rejects a non-tensor example input", () => {
     expect(() => explain((X: Tensor) => X, 3 as unknown as Tensor)).toThrow(/^explain: argument 1 must be a Tensor/);
   });
