@@ -234,6 +234,46 @@ export class ArgTrees {
   }
 }
 
+/**
+ * The outputs of a custom function: a Tensor, an array of Tensors, or a pytree
+ * holding tensors. A tree's tensor leaves are the rule's outputs; cotangents
+ * are handed to the user's backward as a tree of the output's structure (null
+ * at static leaves), and a user JVP's tangent tree is flattened back.
+ */
+export class OutTree {
+  /** The output's structure when it is a tree (not a Tensor or a flat array of Tensors). */
+  def: TreeDef | null = null;
+
+  /** What the rule returns for the user forward's result r (r itself unless it is a tree). */
+  flatten(r: unknown): unknown {
+    if (r instanceof Tensor || (Array.isArray(r) && r.length > 0 && r.every((o) => o instanceof Tensor))) {
+      this.def = null;
+      return r;
+    }
+    const f = treeFlatten(r);
+    if (f.leaves.length === 0) return r; // not a tensor output: applyCustom raises
+    this.def = f.treedef;
+    return f.leaves;
+  }
+
+  /** One value per output (cotangents, outputs) in the user's structure: the tree, the single Tensor, or the array. */
+  shape<T>(vals: readonly T[], single: boolean): unknown {
+    if (this.def !== null) return treeUnflatten(this.def, vals, { staticLeaves: "null" });
+    return single ? vals[0] : vals;
+  }
+
+  /** The final result of a call: the outputs in the user's structure (static leaves kept). */
+  result(outs: Tensor[], single: boolean): unknown {
+    if (this.def !== null) return treeUnflatten(this.def, outs);
+    return single ? outs[0] : outs;
+  }
+
+  /** A user JVP's result as one tangent per output. */
+  tangents(name: string, raw: unknown): unknown {
+    return this.def === null ? raw : treeLeavesLikeOrNull(name, "jvp's tangents", "outputs", this.def, raw);
+  }
+}
+
 /** A node that passes g through but refuses to be differentiated (onceDifferentiable). */
 function guarded(name: string, reason: string, g: Tensor, deps: readonly (Tensor | null)[]): Tensor {
   const refuse = (): never => {

@@ -20,7 +20,8 @@
  * through. Arguments may be pytrees (plain objects / arrays of tensors): their
  * tensor leaves are differentiable, bwd returns a tree of the argument's
  * structure (null where there is no gradient), and the JVP rule gets tangent
- * trees. Outputs are a Tensor or an array of Tensors.
+ * trees. Outputs are a Tensor, an array of Tensors or a tree: bwd then gets
+ * the cotangent tree (null at static leaves), the JVP rule returns a tangent tree.
  *
  * Types come from f: the wrapped function has f's signature, `bwd` receives
  * the residuals' type and a cotangent of f's output type, `jvpRule` the
@@ -31,10 +32,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
 import type { TensorTree } from "../tree/index.js";
-import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec, type TransposeMode } from "./core.js";
+import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, OutTree, type CustomSpec, type TransposeMode } from "./core.js";
 
-/** What a custom function may return: a Tensor or an array of Tensors. */
-export type CustomOutput = Tensor | Tensor[];
+/** What a custom function may return: a Tensor, an array of Tensors, or a pytree holding tensors. */
+export type CustomOutput = unknown;
 
 /** A gradient for an argument of type T: its tree with tensors at tensor leaves, or null / undefined for none. */
 export type GradEntry<T> = TensorTree<T> | null | undefined;
@@ -47,11 +48,24 @@ export type CustomGrads<A extends readonly unknown[]> = A extends readonly [infe
   ? GradEntry<X> | readonly GradEntry<X>[]
   : readonly GradEntry<A[number]>[];
 
-/** A tangent (or cotangent) of an output of type R: a Tensor for a Tensor, an array for an array (null entries allowed in user results). */
-export type OutputTangent<R> = R extends Tensor ? Tensor : R extends readonly unknown[] ? { [K in keyof R]: Tensor } : never;
+/** The cotangent of an output of type R: a Tensor for a Tensor, an array for an array, the tree for a tree (null at static leaves). */
+export type OutputTangent<R> = TensorTree<R>;
 
-/** What a user JVP returns: one tangent per output (null for zero). */
-export type CustomTangents<R> = R extends Tensor ? Tensor | null | undefined : readonly (Tensor | null | undefined)[];
+/** A tree of R's structure with a Tensor, null or undefined (zero) at each tensor leaf. */
+export type NullableTree<R> = R extends Tensor
+  ? Tensor | null | undefined
+  : R extends readonly unknown[]
+    ? { [K in keyof R]: NullableTree<R[K]> }
+    : R extends object
+      ? { [K in keyof R]: NullableTree<R[K]> }
+      : unknown;
+
+/** What a user JVP returns: one tangent per output (null for zero), in the output's structure. */
+export type CustomTangents<R> = R extends Tensor
+  ? Tensor | null | undefined
+  : R extends readonly Tensor[]
+    ? readonly (Tensor | null | undefined)[]
+    : NullableTree<R>;
 
 /**
  * The rules of {@link customVjp}: an optional forward pass saving residuals, and the backward pass (JAX's fwd /
@@ -60,7 +74,7 @@ export type CustomTangents<R> = R extends Tensor ? Tensor | null | undefined : r
 export interface CustomVjpRules<A extends unknown[], R extends CustomOutput, Res> {
   /** Forward pass returning [output(s), residuals]; default [f(...args), args]. */
   fwd?: (...args: A) => readonly [R, Res];
-  /** bwd(residuals, ct): ct is a Tensor for a single output, an array for several; one gradient per argument. */
+  /** bwd(residuals, ct): ct has the output's structure (a Tensor, an array, a tree); one gradient per argument. */
   bwd: (residuals: Res, ct: OutputTangent<R>) => CustomGrads<A>;
 }
 
@@ -189,6 +203,7 @@ export function customVjp(fIn: unknown, rulesIn: unknown, opts: CustomVjpOptions
     const call = callArgs(args);
     if (!needsDerivatives(call.inputs)) return f(...args);
     const binding = new Binding();
+    const outTree = new OutTree();
     let residuals: unknown = null;
     let single = true;
     const spec: CustomSpec = {
@@ -199,12 +214,13 @@ export function customVjp(fIn: unknown, rulesIn: unknown, opts: CustomVjpOptions
         if (!Array.isArray(r) || r.length !== 2)
           throw new ArgumentError(name, "customVjp: fwd must return [output, residuals]");
         residuals = r[1];
-        single = !Array.isArray(r[0]);
-        binding.rawOuts = Array.isArray(r[0]) ? (r[0] as Tensor[]) : [r[0] as Tensor];
-        return r[0];
+        const out = outTree.flatten(r[0]);
+        single = !Array.isArray(out);
+        binding.rawOuts = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
+        return out;
       },
       backward: (ins, outs, cts) =>
-        binding.with(ins, outs, () => call.grads(name, "bwd", rules.bwd(binding.deepMap(residuals), single ? cts[0] : cts))),
+        binding.with(ins, outs, () => call.grads(name, "bwd", rules.bwd(binding.deepMap(residuals), outTree.shape(cts, single)))),
       jvp: null,
       onceDifferentiable: opts.onceDifferentiable === true,
       materializeGrads: () => true,
@@ -213,7 +229,7 @@ export function customVjp(fIn: unknown, rulesIn: unknown, opts: CustomVjpOptions
       materializeLimit: DEFAULT_MATERIALIZE_LIMIT,
     };
     const r = applyCustom(spec, call.inputs);
-    return r.single ? r.outs[0] : r.outs;
+    return outTree.result(r.outs, r.single);
   };
   Object.defineProperty(wrapped, "name", { value: name });
   return wrapped;
@@ -241,17 +257,18 @@ export function customJvp(fIn: unknown, jvpRuleIn: unknown, opts: CustomJvpOptio
   const wrapped = (...args: unknown[]): CustomOutput => {
     const call = callArgs(args);
     if (!needsDerivatives(call.inputs)) return f(...args);
+    const outTree = new OutTree();
     let single = true;
     const spec: CustomSpec = {
       name, args: call.specArgs, tensorPos: call.tensorPos,
       forward(aliases) {
-        const r = f(...call.rebuild(aliases, false));
+        const r = outTree.flatten(f(...call.rebuild(aliases, false)));
         single = !Array.isArray(r);
         return r;
       },
       backward: null,
       jvp: (ins, outs, tangents) =>
-        jvpRule(call.rebuild(ins, false), call.rebuild(tangents, true), single ? outs[0] : outs),
+        outTree.tangents(name, jvpRule(call.rebuild(ins, false), call.rebuild(tangents, true), outTree.result(outs, single))),
       onceDifferentiable: false,
       materializeGrads: () => true,
       nonDifferentiable: () => [],
@@ -259,7 +276,7 @@ export function customJvp(fIn: unknown, jvpRuleIn: unknown, opts: CustomJvpOptio
       materializeLimit: limit,
     };
     const r = applyCustom(spec, call.inputs);
-    return r.single ? r.outs[0] : r.outs;
+    return outTree.result(r.outs, r.single);
   };
   Object.defineProperty(wrapped, "name", { value: name });
   return wrapped;

@@ -33,7 +33,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "../tensor/meta.js";
 import { ArgumentError } from "../errors.js";
-import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, type CustomSpec } from "./core.js";
+import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, OutTree, type CustomSpec } from "./core.js";
 
 /**
  * The context object passed to forward, backward and jvp. `Saved` is the tuple
@@ -130,7 +130,7 @@ export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
 export interface FunctionClass {
   readonly name: string;
   /** The forward computation: values in, output(s) out; save what backward / jvp need on `ctx`. */
-  forward(ctx: never, ...args: never[]): Tensor | Tensor[];
+  forward(ctx: never, ...args: never[]): unknown;
   /** One gradient per forward argument (checked at run time): a Tensor, null, a tree for a tree argument, or an array of them. */
   backward?(ctx: never, ...grads: never[]): unknown;
   /** One tangent per output (checked at run time): a Tensor or null, or an array of them. */
@@ -181,6 +181,8 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
       });
     const inputs = trees.tree ? trees.leaves : tensorPos.map((p) => args[p] as Tensor);
     const binding = new Binding();
+    const outTree = new OutTree();
+    let single = true;
     const grad = isGradEnabled();
     const ctx = new FunctionCtx<(Tensor | null)[]>(
       name,
@@ -200,7 +202,8 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
       tensorPos,
       forward(aliases) {
         binding.aliases = aliases;
-        const r = (cls.forward as LooseForward)(ctx, ...withTensors(aliases, false));
+        const r = outTree.flatten((cls.forward as LooseForward)(ctx, ...withTensors(aliases, false)));
+        single = !Array.isArray(r);
         binding.rawOuts = Array.isArray(r) ? (r as Tensor[]) : [r as Tensor];
         return r;
       },
@@ -212,12 +215,15 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
             perArg = args.map(() => false);
             tensorPos.forEach((p, k) => (perArg[p] = needs[k]));
           }
-          const raw = binding.with(ins, outs, () => ctx._withNeeds(perArg, () => (cls.backward as LooseDerivative)(ctx, ...cts)));
+          // a tree output gets its cotangent tree as one argument; otherwise one cotangent per output
+          const ctArgs = outTree.def !== null ? [outTree.shape(cts, single) as Tensor] : cts;
+          const raw = binding.with(ins, outs, () => ctx._withNeeds(perArg, () => (cls.backward as LooseDerivative)(ctx, ...ctArgs)));
           return trees.tree ? trees.gradsToLeaves(name, "backward", raw) : raw;
         }
         : null,
       jvp: hasJvp
-        ? (ins, outs, tangents) => binding.with(ins, outs, () => (cls.jvp as LooseDerivative)(ctx, ...(withTensors(tangents, true) as (Tensor | null)[])))
+        ? (ins, outs, tangents) =>
+          binding.with(ins, outs, () => outTree.tangents(name, (cls.jvp as LooseDerivative)(ctx, ...(withTensors(tangents, true) as (Tensor | null)[]))))
         : null,
       onceDifferentiable: cls.onceDifferentiable === true,
       materializeGrads: () => ctx._materializeGrads(),
@@ -225,7 +231,7 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
       transpose: "auto",
       materializeLimit: cls.materializeLimit ?? DEFAULT_MATERIALIZE_LIMIT,
     };
-    const { outs, single } = applyCustom(spec, inputs);
-    return single ? outs[0] : outs;
+    const res = applyCustom(spec, inputs);
+    return outTree.result(res.outs, res.single);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, expectTypeOf } from "vitest";
 import {
-  Function, FunctionCtx, Tensor, type ForwardArgs, customVjp, customJvp, grad, jvp, randn, matmul, mul, add, sum, AutogradError, ShapeError,
+  Function, FunctionCtx, Tensor, type ForwardArgs, customVjp, customJvp, grad, jvp, randn, ones, matmul, mul, add, sum, AutogradError, ShapeError,
 } from "../../src/index.js";
 
 const maxDiff = (a: Tensor, b: Tensor): number => {
@@ -119,3 +119,54 @@ describe("customVjp / customJvp over pytree arguments", () => {
     expect(() => grad((a: Tensor) => sum(f({ a }, { s: 2 })))(randn([2], { seed: 8 }))).toThrow(AutogradError);
   });
 });
+
+describe("custom functions with pytree outputs", () => {
+  // f(x) = { s: Σx, sq: x ⊙ x, tag: "f" }
+  const ref = (x: Tensor) => ({ s: sum(x), sq: mul(x, x), tag: "f" });
+  const x = randn([3], { seed: 9 });
+  const lossOf = (o: { s: Tensor; sq: Tensor }) => add(o.s.mul(2), sum(o.sq));
+
+  it("customVjp: bwd gets a cotangent tree (null at static leaves); the result keeps the structure", () => {
+    let seenTag: unknown = "unset";
+    const f = customVjp(ref, {
+      bwd: ([x0], ct) => {
+        expectTypeOf(ct).toEqualTypeOf<{ s: Tensor; sq: Tensor; tag: null }>();
+        seenTag = ct.tag;
+        return add(ct.s, mul(mul(ct.sq, x0), 2));
+      },
+    });
+    const out = f(x);
+    expect(out.tag).toBe("f");
+    const g = grad((v: Tensor) => lossOf(f(v)))(x);
+    expect(seenTag).toBeNull();
+    expect(maxDiff(g, add(mul(x, 2), 2))).toBeLessThan(1e-14);
+  });
+
+  it("customJvp: the JVP rule returns a tangent tree; reverse mode by transposition", () => {
+    const f = customJvp(ref, ([x0], [dx]) => ({ s: sum(dx), sq: mul(mul(x0, dx), 2), tag: null }));
+    const r = jvp((v: Tensor) => f(v), [x], [randn([3], { seed: 10 })]);
+    expect(r.tangent.tag).toBeNull();
+    const g = grad((v: Tensor) => lossOf(f(v)))(x);
+    expect(maxDiff(g, add(mul(x, 2), 2))).toBeLessThan(1e-13);
+  });
+
+  it("Function: a tree output's cotangent arrives as one tree argument", () => {
+    class Both extends Function {
+      static forward(ctx: FunctionCtx<[Tensor]>, v: Tensor) {
+        ctx.saveForBackward(v);
+        return { s: sum(v), sq: mul(v, v) };
+      }
+      static backward(ctx: FunctionCtx<[Tensor]>, ct: { s: Tensor; sq: Tensor }) {
+        const [v] = ctx.savedTensors;
+        return add(ct.s, mul(mul(ct.sq, v), 2));
+      }
+    }
+    const out = Both.apply(x);
+    expectTypeOf(out).toEqualTypeOf<{ s: Tensor; sq: Tensor }>();
+    const g = grad((v: Tensor) => lossOf(Both.apply(v)))(x);
+    expect(maxDiff(g, add(mul(x, 2), 2))).toBeLessThan(1e-14);
+    const t = jvp((v: Tensor) => Both.apply(v), [x], [ones([3])]);
+    expect(maxDiff(t.tangent.sq, mul(x, 2))).toBeLessThan(1e-14);
+  });
+});
+
