@@ -9,9 +9,10 @@
  * and a second app installs a clean `git clone` of the repository as a folder
  * (`npm install --install-links <dir>`: npm packs it, which runs `prepare`,
  * the path of a git install) — its node_modules is the repository's, linked,
- * so nothing is downloaded. With MATGRAD_TEST_GIT_URL=1 it installs from a
- * git+file: URL instead, as `npm install github:…` does (npm then installs every
- * devDependency in its clone: ~2 minutes).
+ * so nothing is downloaded. In CI (CI set) or with MATGRAD_TEST_GIT_URL=1 a
+ * third app installs from a git+file: URL of the repository's HEAD, exactly as
+ * `npm install github:…` does: npm clones it, installs every devDependency in
+ * the clone from its cache (--prefer-offline) and runs `prepare` (1–2 minutes).
  * MATGRAD_CONSUMER_REF=<git ref> tests that committed tree instead of the
  * working tree. Needs no network: matgrad has no dependencies.
  */
@@ -133,7 +134,7 @@ describe("the package from outside the repository", () => {
     run(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit", "--skipLibCheck", "false"], app);
   }, 300_000);
 
-  it.runIf(process.env.MATGRAD_TEST_GIT_URL)("installs from a git+file: URL of the repository (HEAD)", () => {
+  it.runIf(process.env.CI || process.env.MATGRAD_TEST_GIT_URL)("installs from a git URL (git+file: of the repository's HEAD), as `npm install github:…` does", () => {
     const app = scratchApp("app-git");
     run(npm, ["install", ...quietNpm, `git+file://${root}`], app, 600_000);
     checkApp(app);
