@@ -4,7 +4,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
-import type { Axes, SliceSpec, TensorLike } from "./api.js";
+import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
 import { backward, detach, setRequiresGrad, type BackwardOptions } from "../autodiff/engine.js";
 
 declare module "../tensor/tensor.js" {
@@ -64,19 +64,19 @@ declare module "../tensor/tensor.js" {
     /** Elementwise `this ≠ other` as 1 / 0 (not differentiable). */
     ne(other: TensorLike): Tensor;
     /** Sum over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
-    sum(axes?: Axes, keepdims?: boolean): Tensor;
+    sum(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Mean over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
-    mean(axes?: Axes, keepdims?: boolean): Tensor;
+    mean(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Maximum over `axes` (all when omitted); ties share the gradient evenly. */
-    max(axes?: Axes, keepdims?: boolean): Tensor;
+    max(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Minimum over `axes` (all when omitted); ties share the gradient evenly. */
-    min(axes?: Axes, keepdims?: boolean): Tensor;
+    min(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Product over `axes` (all when omitted), keeping them as size 1 with `keepdims`. */
-    prod(axes?: Axes, keepdims?: boolean): Tensor;
+    prod(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Variance over `axes` with `correction` (default 1: Bessel's, as PyTorch). */
-    variance(axes?: Axes, keepdims?: boolean, correction?: number): Tensor;
+    variance(axes?: Axes | VarianceOptions, keepdims?: boolean, correction?: number): Tensor;
     /** log Σ exp over `axes`, computed stably (the maximum is subtracted first). */
-    logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
+    logsumexp(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
     /** Softmax along `axis` (default −1): exp(x − logsumexp(x)). */
     softmax(axis?: number): Tensor;
     /** Log-softmax along `axis` (default −1): x − logsumexp(x). */
@@ -136,8 +136,8 @@ declare module "../tensor/tensor.js" {
 const P = Tensor.prototype;
 const bin = (f: (a: TensorLike, b: TensorLike) => Tensor) => function (this: Tensor, o: TensorLike) { return f(this, o); };
 const un = (f: (a: TensorLike) => Tensor) => function (this: Tensor) { return f(this); };
-const red = (f: (a: TensorLike, axes?: Axes, keepdims?: boolean) => Tensor) =>
-  function (this: Tensor, axes?: Axes, keepdims?: boolean) { return f(this, axes, keepdims); };
+const red = (f: (a: TensorLike, axes?: Axes | ReduceOptions, keepdims?: boolean) => Tensor) =>
+  function (this: Tensor, axes?: Axes | ReduceOptions, keepdims?: boolean) { return f(this, axes, keepdims); };
 const shapeArgs = (args: number[] | [readonly number[]]): readonly number[] =>
   args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
 
@@ -151,7 +151,7 @@ Object.assign(P, {
   relu: un(ops.relu), square: un(ops.square), reciprocal: un(ops.reciprocal), trace: un(ops.trace),
   sum: red(ops.sum), mean: red(ops.mean), max: red(ops.max), min: red(ops.min), prod: red(ops.prod),
   logsumexp: red(ops.logsumexp),
-  variance(this: Tensor, axes?: Axes, keepdims?: boolean, correction?: number) { return ops.variance(this, axes, keepdims, correction); },
+  variance(this: Tensor, axes?: Axes | VarianceOptions, keepdims?: boolean, correction?: number) { return ops.variance(this, axes, keepdims, correction); },
   clamp(this: Tensor, min?: TensorLike | null, max?: TensorLike | null) { return ops.clamp(this, min, max); },
   softmax(this: Tensor, axis?: number) { return ops.softmax(this, axis); },
   logSoftmax(this: Tensor, axis?: number) { return ops.logSoftmax(this, axis); },
