@@ -18,7 +18,7 @@ import type { ExprNode } from "./expr.js";
 import type { StepContext, SymRule } from "./rules.js";
 import { opaqueJvp, opaqueVjp } from "./rules.js";
 import { mirrorProgram, mirrorVjp, mirrorJvp, substitute, type Mirror } from "./mirror.js";
-import { simplify } from "./simplify.js";
+import { simplify, inner as innerOf } from "./simplify.js";
 import { customSpecOf, implicitOf } from "../custom/introspect.js";
 import type { CustomSpec } from "../custom/core.js";
 import { trace, replay, type Program } from "../autodiff/trace.js";
@@ -100,6 +100,19 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
   const ctVal = randomLike(g, c.outs[0].shape);
   const fwdProg = tryTrace((...xs) => asList(spec.forward(xs))[0], c.ins);
   const needsAll = c.ins.map(() => true);
+  // forward and the user's backward in one trace: residuals saved in forward become expressions of the inputs
+  const bwd = new Map<number, Program | null>();
+  const backwardProg = (i: number): Program | null => {
+    if (spec.backward === null) return null;
+    if (!bwd.has(i))
+      bwd.set(i, tryTrace((G, ...xs) => {
+        const o = asList(spec.forward(xs));
+        const r = c.rule.vjp(single ? G : [G], xs, single ? o[0] : o, c.params, needsAll)[i];
+        if (r === null || r === undefined) throw new RangeError("no gradient");
+        return r;
+      }, [ctVal, ...c.ins]));
+    return bwd.get(i)!;
+  };
   return {
     forward: (x) => {
       if (fwdProg !== null) return [mirrorAt(fwdProg, x, c.ins, cx, ruleFor).expr];
@@ -110,16 +123,9 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
     vjp: ([ct], x, out) => {
       if (ct === null) return x.map(() => null);
       const user = x.map((xi, i) => {
-        if (spec.backward === null) return opaqueVjp(c, x, out, [ct], i, xi.shape);
-        // forward and the user's backward in one trace: residuals saved in forward become expressions of the inputs
-        const prog = tryTrace((G, ...xs) => {
-          const o = asList(spec.forward(xs));
-          const r = c.rule.vjp(single ? G : [G], xs, single ? o[0] : o, c.params, needsAll)[i];
-          if (r === null || r === undefined) throw new RangeError("no gradient");
-          return r;
-        }, [ctVal, ...c.ins]);
+        const prog = backwardProg(i);
         if (prog === null) {
-          cx.notes.push(`${name}: the backward is not traced through matgrad ops; its VJP is shown as the operator vjp_${name}.`);
+          if (spec.backward !== null) cx.notes.push(`${name}: the backward is not traced through matgrad ops; its VJP is shown as the operator vjp_${name}.`);
           return opaqueVjp(c, x, out, [ct], i, xi.shape);
         }
         return mirrorAt(prog, [ct, ...x], [ctVal, ...c.ins], cx, ruleFor).expr;
@@ -152,10 +158,75 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
         }, [...c.ins, ...dVals]);
         if (prog !== null) return [mirrorAt(prog, [...x, ...live.map((k) => dx[k]!)], [...c.ins, ...dVals], cx, ruleFor).expr];
       }
+      // no user JVP: autodiff transposes the user's VJP, and so does the formula (when the VJP is a simple linear form)
+      if (spec.backward !== null) {
+        const g = E.sym("_g", "cotangent", out[0].shape);
+        const parts = dx.map((d, i) => {
+          if (d === null) return E.zero(out[0].shape);
+          const prog = backwardProg(i);
+          if (prog === null) return null;
+          return transposeLinear(simplify(mirrorAt(prog, [g, ...x], [ctVal, ...c.ins], cx, ruleFor).expr), g, d);
+        });
+        if (parts.every((p) => p !== null)) return [E.add(...(parts as ExprNode[]))];
+      }
       return [opaqueJvp(c, x, out, dx, out[0].shape)];
     },
   };
 }
+
+/** Does e contain the symbol g? */
+function has(e: ExprNode, g: ExprNode): boolean {
+  if (e.kind === "sym" && g.kind === "sym") return e.id === g.id;
+  return E.children(e).some((k) => has(k, g));
+}
+
+/**
+ * The transpose of a map linear in g, applied to d: T with ⟨L(g), d⟩ = ⟨g, T(d)⟩.
+ * Products: (A·M(g)·B)ᵀ[d] = Mᵀ[Aᵀ·d·Bᵀ]; Hadamard: (W∘M(g))ᵀ[d] = Mᵀ[W∘d]; (M(g)ᵀ)ᵀ[d] = Mᵀ[dᵀ];
+ * a scalar cotangent g: (g·W)ᵀ[d] = ⟨W, d⟩. Null when L is not of these forms.
+ */
+export function transposeLinear(e: ExprNode, g: ExprNode, d: ExprNode): ExprNode | null {
+  if (!has(e, g)) return null;
+  switch (e.kind) {
+    case "sym": return E.sameShape(e.shape, d.shape) ? d : null;
+    case "scale": {
+      const t = transposeLinear(e.x, g, d);
+      return t === null ? null : E.scale(e.c, t);
+    }
+    case "add": {
+      const ts = e.terms.map((t) => transposeLinear(t, g, d));
+      return ts.every((t) => t !== null) ? E.add(...(ts as ExprNode[])) : null;
+    }
+    case "transpose": return transposeLinear(e.x, g, E.transpose(d));
+    case "matmul": {
+      const k = e.factors.findIndex((f) => has(f, g));
+      if (k < 0 || e.factors.some((f, j) => j !== k && has(f, g))) return null;
+      const left = e.factors.slice(0, k), right = e.factors.slice(k + 1);
+      const inner = E.matmul(...(left.length > 0 ? [E.transpose(E.matmul(...left))] : []), d, ...(right.length > 0 ? [E.transpose(E.matmul(...right))] : []));
+      return E.sameShape(inner.shape, e.factors[k].shape) ? transposeLinear(e.factors[k], g, inner) : null;
+    }
+    case "hadamard": {
+      const k = e.factors.findIndex((f) => has(f, g));
+      if (k < 0 || e.factors.some((f, j) => j !== k && has(f, g)) || !e.factors.every((f) => E.sameShape(f.shape, e.shape))) return null;
+      return transposeLinear(e.factors[k], g, E.hadamard(...e.factors.filter((_, j) => j !== k), d));
+    }
+    case "div": {
+      if (has(e.b, g) || !E.sameShape(e.a.shape, e.shape) || !E.sameShape(e.b.shape, e.shape)) return null;
+      return transposeLinear(e.a, g, E.div(d, e.b));
+    }
+    case "smul": {
+      if (!has(e.s, g)) {
+        const t = transposeLinear(e.x, g, d);
+        return t === null ? null : E.smul(e.s, t);
+      }
+      // a scalar cotangent times a matrix W: its transpose pairs d with W
+      if (has(e.x, g) || e.s.kind !== "sym") return null;
+      return innerOf(e.x, d);
+    }
+    default: return null;
+  }
+}
+
 
 /** F with its captured constants turned into free inputs after [x, θ…] (so cotangents reach them). */
 function freeCaptured(F: Program): Program {

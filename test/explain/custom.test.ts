@@ -26,6 +26,7 @@ describe("explain: custom functions", () => {
     const e = ok(explain((M: Tensor) => square(M), X0));
     expect(e.output.text).toBe("M·M");
     expect(e.inputs[0].vjp.text).toBe("Ḡ·Mᵀ + Mᵀ·Ḡ");
+    expect(e.differential.text).toBe("dM·M + M·dM");
     expect(e.notes.some((n) => n.includes("your backward"))).toBe(false);
   });
 
@@ -33,6 +34,8 @@ describe("explain: custom functions", () => {
     const square = customVjp((A: Tensor) => matmul(A, A), { bwd: ([A]: Tensor[], G: Tensor) => [mul(mul(G, 2), A)] }, { name: "square" });
     const e = ok(explain((M: Tensor) => square(M), X0));
     expect(e.inputs[0].vjp.text).toBe("2·(Ḡ ∘ M)");
+    // no user JVP: the differential is the transpose of the user's VJP, as autodiff derives it
+    expect(e.differential.text).toBe("2·(M ∘ dM)");
     expect(e.notes.some((n) => n.includes("square: your backward computes 2·(Ḡ ∘ M)") && n.includes("the VJP of its forward is Ḡ·Mᵀ + Mᵀ·Ḡ"))).toBe(true);
   });
 
