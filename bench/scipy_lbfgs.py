@@ -46,3 +46,16 @@ for n in (2, 10, 100):
     run(f"rosenbrock n={n}", rosen, rosen_der, x0)
 f, g, w0 = logistic()
 run("logistic 200x10", f, g, w0)
+
+# The other methods on Rosenbrock (informational: bench/optim.ts prints them beside matgrad's).
+# BFGS / CG / trust-ncg stop at gtol 1e-8 (inf-norm for BFGS and CG, 2-norm for trust-ncg);
+# Newton-CG has no gradient test in SciPy, so it runs to xtol 1e-12.
+from scipy.optimize import rosen_hess_prod
+print("// other methods on Rosenbrock")
+for n in (2, 10, 100):
+    x0 = np.array([-1.2 if k % 2 == 0 else 1.0 for k in range(n)])
+    for m in ("BFGS", "CG", "Newton-CG", "trust-ncg"):
+        kw = {"hessp": rosen_hess_prod} if m in ("Newton-CG", "trust-ncg") else {}
+        opts = {"xtol": 1e-12} if m == "Newton-CG" else {"gtol": 1e-8}
+        r = minimize(rosen, x0, jac=rosen_der, method=m, options=opts, **kw)
+        print(f'  {{ name: "rosenbrock n={n}", method: "{m.lower()}", nit: {r.nit}, nfev: {r.nfev} }},')

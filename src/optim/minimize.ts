@@ -16,12 +16,14 @@
  *   along the projection arc P(x + αd) until the Armijo condition
  *   f(P(x+αd)) ≤ f(x) + 1e-4·gᵀ(P(x+αd) − x) holds. No generalized Cauchy point,
  *   no subspace minimization.
- * - "bfgs": dense inverse-Hessian BFGS, H₀ scaled by sᵀy/yᵀy after the first step
- *   (Nocedal–Wright 6.20), Moré–Thuente line search (c₁ 1e-4, c₂ 0.9).
+ * - "bfgs": dense inverse-Hessian BFGS from H₀ = I (unscaled, as SciPy, whose
+ *   iteration counts it reproduces), Moré–Thuente line search (c₁ 1e-4, c₂ 0.9),
+ *   first trial step min(1, 1.01·2(fₖ − fₖ₋₁)/gᵀd).
  * - "cg": nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, gₖ₊₁ᵀ(gₖ₊₁−gₖ)/‖gₖ‖²)),
  *   restarted along −g when the direction is not a descent direction; c₂ = 0.4 as SciPy.
  * - "newton-cg": truncated Newton: CG on ∇²f p = −∇f with Hessian–vector products,
- *   stopped at residual min(½, √‖g‖₁)·‖g‖₁ or at negative curvature, then a Wolfe line search.
+ *   stopped at residual min(½, √‖g‖₁)·‖g‖₁ or at negative curvature, then a Wolfe
+ *   line search whose first trial is SciPy's (1, then min(1, 1.01·2(fₖ − fₖ₋₁)/gᵀp)).
  * - "trust-ncg": trust-region Newton with Steihaug's CG (radius 1 → ≤ 1000, accept when ρ > 0.15).
  */
 import { Tensor } from "../tensor/tensor.js";
@@ -384,9 +386,8 @@ function initialStep(f: number, fOld: number, gd: number): number {
 function bfgs(c: Ctx): Outcome {
   const { P, st } = c;
   const n = st.x.length;
-  let H = new Float64Array(n * n);
+  const H = new Float64Array(n * n);
   for (let i = 0; i < n; i++) H[i * n + i] = 1;
-  let first = true;
   let fOld = st.f + Math.sqrt(dot(st.g, st.g)) / 2;
   let gn = normInf(st.g);
   if (gn <= c.gtol) return converged(gn, c.gtol);
@@ -419,13 +420,6 @@ function bfgs(c: Ctx): Outcome {
     if (gn <= c.gtol) return converged(gn, c.gtol);
     const sy = dot(s, y);
     if (!(sy > 0)) continue; // curvature condition failed numerically: keep H
-    if (first) {
-      // Nocedal–Wright (6.20): H₀ = sᵀy / yᵀy · I before the first update
-      const scale = sy / dot(y, y);
-      H = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) H[i * n + i] = scale;
-      first = false;
-    }
     // H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ = H − ρ(Hy sᵀ + s yᵀH) + (ρ²·yᵀHy + ρ) ssᵀ
     const rho = 1 / sy;
     for (let i = 0; i < n; i++) {
@@ -484,6 +478,7 @@ function newtonCg(c: Ctx): Outcome {
   const n = st.x.length;
   let gn = normInf(st.g);
   if (gn <= c.gtol) return converged(gn, c.gtol);
+  let fOld: number | null = null;
   for (;;) {
     if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
     // truncated CG on H p = −g (SciPy's _minimize_newtoncg): tolerance min(½, √‖g‖₁)·‖g‖₁
@@ -501,7 +496,11 @@ function newtonCg(c: Ctx): Outcome {
       if (!allFinite(Hd)) return nonFinite(c.op, st.nit + 1, st.f, Hd, "in a Hessian–vector product");
       const curv = dot(dir, Hd);
       if (curv <= 3 * EPS) {
-        if (k === 0) for (let i = 0; i < n; i++) p[i] = -st.g[i]; // negative curvature at once: steepest descent
+        // non-positive curvature at once: steepest descent, scaled by ‖g‖²/|dᵀHd| where that is finite (SciPy's rule)
+        if (k === 0) {
+          const scale = curv < 0 ? rr / -curv : 1;
+          for (let i = 0; i < n; i++) p[i] = -scale * st.g[i];
+        }
         break;
       }
       const alpha = rr / curv;
@@ -514,11 +513,12 @@ function newtonCg(c: Ctx): Outcome {
       rr = rr1;
       for (let i = 0; i < n; i++) dir[i] = -r[i] + beta * dir[i];
     }
-    const ls = dot(st.g, p) >= 0 ? ({ ok: false, reason: "the Newton direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, p, 1, 1e-4, 0.9, 1e-14, 50);
+    const ls = dot(st.g, p) >= 0 ? ({ ok: false, reason: "the Newton direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, p, fOld === null ? 1 : initialStep(st.f, fOld, dot(st.g, p)), 1e-4, 0.9, 1e-14, 50);
     if (!ls.ok) {
       if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
       return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (warning: desired error not necessarily achieved due to precision loss)` };
     }
+    fOld = st.f;
     st.x = ls.x;
     st.f = ls.f;
     st.g = ls.g;
