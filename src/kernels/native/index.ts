@@ -20,7 +20,9 @@
  * the small in-process kernels beat on tiny matrices.
  */
 import type { Backend, GemmBatchFn, GemmFn } from "../backend.js";
-import { defaultThreads } from "../wasm/index.js";
+import { defaultThreads, MAX_THREADS } from "../wasm/index.js";
+import { ArgumentError } from "../../errors.js";
+import { describe } from "../../validate.js";
 import { makeLapack, type LapackAddon } from "./lapack.js";
 
 /** The addon's exports (see native/matgrad_blas.c); the LAPACK ones are absent in builds that predate them. */
@@ -216,8 +218,10 @@ export function makeNativeBackend(
     gemmBatch,
     lapack: hasLapack(a) ? makeLapack(a) : undefined,
     async setThreads(n: number): Promise<void> {
-      const want = Math.floor(n);
-      if (!Number.isFinite(want) || want < 1) throw new RangeError(`setThreads: n must be a finite number ≥ 1 (got ${n})`);
+      // the same rule as the WASM backend's (an async function: the promise rejects)
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+        throw new ArgumentError("setThreads", `n must be an integer in [1, ${MAX_THREADS}]; got ${describe(n)}`);
+      const want = n;
       a.setThreads(want);
       // products below minWork run in the fallback: give it the same count
       // (for the WASM backend only products ≥ 192³ use its threads)
