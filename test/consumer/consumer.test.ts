@@ -30,8 +30,17 @@ const quietNpm = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=err
 
 let tmp = "";
 
+/**
+ * The environment of a user's shell: without the npm_* variables that `npm test`
+ * exports to its scripts (npm_config_local_prefix, npm_package_json, … name
+ * this repository and must not leak into the scratch apps' npm commands).
+ */
+const userEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== "INIT_CWD"),
+);
+
 function run(cmd: string, args: string[], cwd: string, timeout = 120_000): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, npm_config_update_notifier: "false" } });
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...userEnv, npm_config_update_notifier: "false" } });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
