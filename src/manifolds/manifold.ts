@@ -58,12 +58,12 @@ export interface Manifold {
 
 const frob = (a: Tensor): number => {
   let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * a.data[i];
+  for (let i = 0; i < a._data.length; i++) s += a._data[i] * a._data[i];
   return Math.sqrt(s);
 };
 const ip = (a: Tensor, b: Tensor): number => {
   let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
+  for (let i = 0; i < a._data.length; i++) s += a._data[i] * b._data[i];
   return s;
 };
 const sym = (a: Tensor): Tensor => mul(add(a, mT(a)), 0.5);
@@ -189,7 +189,7 @@ export function grassmann(n: number, p: number): Manifold {
     check: (x) => frob(sub(matmul(mT(x), x), I)),
     // principal angles θᵢ = arccos σᵢ(XᵀY); distance ‖θ‖
     dist: (x, y) => {
-      const s = svd(matmul(mT(x), y), { fullMatrices: false }).S.data;
+      const s = svd(matmul(mT(x), y), { fullMatrices: false }).S._data;
       let d = 0;
       for (const v of s) d += Math.acos(Math.min(1, v)) ** 2;
       return Math.sqrt(d);
@@ -239,14 +239,14 @@ export function spd(n: number): Manifold {
     check: (x) => {
       const skew = frob(mul(sub(x, mT(x)), 0.5));
       let neg = 0;
-      for (const l of eigh(sym(x)).eigenvalues.data) if (l < 0) neg += l * l;
+      for (const l of eigh(sym(x)).eigenvalues._data) if (l < 0) neg += l * l;
       return Math.sqrt(skew * skew + neg);
     },
     // d(X, Y) = ‖log(X^-½ Y X^-½)‖_F = √Σ log² λᵢ(X⁻¹Y) (generalized eigenvalues via X = LLᵀ)
     dist: (x, y) => {
       const { eigenvalues: w, eigenvectors: V } = eigh(x);
       const isq = matmul(div(V, tsqrt(w)), mT(V));
-      const l = eigh(sym(matmul(matmul(isq, y), isq))).eigenvalues.data;
+      const l = eigh(sym(matmul(matmul(isq, y), isq))).eigenvalues._data;
       let s = 0;
       for (const v of l) s += Math.log(v) ** 2;
       return Math.sqrt(s);
@@ -263,7 +263,7 @@ export function requireOnManifold(op: string, m: Manifold, x: unknown, what = "x
   if (!(d <= atol * scale))
     throw new ArgumentError(op, `${what} is not on ${m.name}: its distance to the manifold is ${d.toExponential(3)} (allowed ${(atol * scale).toExponential(1)}); project it first, e.g. with ${m.name.startsWith("spd") ? "a symmetrized X + εI" : "linalg.qr(x).Q or x / ‖x‖"}`);
   if (m.name.startsWith("spd(")) {
-    const l = eigh(t).eigenvalues.data[0];
+    const l = eigh(t).eigenvalues._data[0];
     if (!(l > 0)) throw new ArgumentError(op, `${what} is not on ${m.name}: it is not positive definite (smallest eigenvalue ${l.toExponential(3)}; distance to the manifold 0 on its boundary)`);
   }
   return t;

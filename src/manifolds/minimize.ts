@@ -61,11 +61,11 @@ export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: Riemannia
     nfev++;
     ngev++;
     const r = vg(p);
-    return { f: r.value.data[0], eg: r.grad };
+    return { f: r.value._data[0], eg: r.grad };
   };
   const evalF = (p: Tensor) => {
     nfev++;
-    return noGrad(() => f1(p)).data[0];
+    return noGrad(() => f1(p))._data[0];
   };
   let { f, eg } = evalFG(x);
   let g = M.egrad2rgrad(x, eg);
@@ -74,18 +74,18 @@ export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: Riemannia
     x, fun: f, grad: g, nit, nfev, ngev, nhev, success: status === 0, status, message,
   });
   const nonFinite = (where: string) => result(3, `${op}: the loss or its gradient is non-finite at iteration ${nit + 1} (${where}); x is the last iterate with finite values`);
-  if (!Number.isFinite(f) || !allFinite(eg.data)) return result(3, `${op}: the loss or its gradient is non-finite at iteration 0 (at x0)`);
+  if (!Number.isFinite(f) || !allFinite(eg._data)) return result(3, `${op}: the loss or its gradient is non-finite at iteration 0 (at x0)`);
   const conv = () => result(0, `converged: ‖grad f‖ₓ = ${gn.toExponential(2)} ≤ gtol = ${gtol}`);
   const cb = () => opts.callback !== undefined && opts.callback({ nit, x, fun: f, gradNorm: gn }) === true;
   if (gn <= gtol) return conv();
 
   if (method === "rcg") {
-    let dT = new Tensor(g.data.map((v) => -v), x.shape);
+    let dT = new Tensor(g._data.map((v) => -v), x.shape);
     let fPrev = NaN;
     while (nit < maxIter) {
       let df0 = M.inner(x, g, dT);
       if (!(df0 < 0)) {
-        dT = new Tensor(g.data.map((v) => -v), x.shape);
+        dT = new Tensor(g._data.map((v) => -v), x.shape);
         df0 = -gn * gn;
       }
       let alpha = Number.isFinite(fPrev) ? Math.min((2 * (f - fPrev)) / df0, 4 / M.norm(x, dT)) : 1 / M.norm(x, dT);
@@ -105,7 +105,7 @@ export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: Riemannia
       if (xn === null) return result(2, `line search failed at iteration ${nit + 1}: no sufficient decrease along the retraction in 30 halvings (‖grad f‖ₓ = ${gn.toExponential(2)})`);
       const r = evalFG(xn);
       fn = r.f;
-      if (!Number.isFinite(r.f) || !allFinite(r.eg.data)) return nonFinite("at the accepted point");
+      if (!Number.isFinite(r.f) || !allFinite(r.eg._data)) return nonFinite("at the accepted point");
       const gNew = M.egrad2rgrad(xn, r.eg);
       const gOldT = M.transp(x, xn, g), dTr = M.transp(x, xn, dT);
       const diff = noGrad(() => gNew.sub(gOldT));
@@ -134,16 +134,16 @@ export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: Riemannia
       nhev++;
       const u = new Tensor(v, xc.shape);
       const eh = hvp(f1, [xc], [u]) as Tensor[];
-      return M.ehess2rhess(xc, egc, eh[0], u).data;
+      return M.ehess2rhess(xc, egc, eh[0], u)._data;
     };
     // tCG stopping rule ‖r‖ ≤ ‖r₀‖·min(‖r₀‖, 0.1) (θ = 1, κ = 0.1)
-    const sub = steihaug(g.data, Hv, radius, gn * Math.min(gn, 0.1), Math.max(M.dim, 10), inner);
+    const sub = steihaug(g._data, Hv, radius, gn * Math.min(gn, 0.1), Math.max(M.dim, 10), inner);
     if (sub.bad) return nonFinite("in a Hessian–vector product");
     const eta = new Tensor(sub.p, x.shape);
     const xt = M.retr(x, eta);
     const r = evalFG(xt);
-    if (!Number.isFinite(r.f) || !allFinite(r.eg.data)) return nonFinite("at a trial point");
-    const predicted = -(inner(g.data, sub.p) + 0.5 * inner(sub.p, sub.Bp));
+    if (!Number.isFinite(r.f) || !allFinite(r.eg._data)) return nonFinite("at a trial point");
+    const predicted = -(inner(g._data, sub.p) + 0.5 * inner(sub.p, sub.Bp));
     const actual = f - r.f;
     // ρ with Manopt's regularization against round-off near convergence
     const reg = 1e3 * 2.220446049250313e-16 * Math.max(1, Math.abs(f));

@@ -68,8 +68,8 @@ function riemannian(name: string, m: Manifold, lr: ScalarOrSchedule, mode: "sgd"
     for (let k = 0; k < grads.length; k++) {
       const x = new Tensor(params[k], ctx.shapes[k]);
       const rg = m.egrad2rgrad(x, new Tensor(grads[k], ctx.shapes[k]));
-      const mPrev = state.mu.length > 0 ? m.proj(x, new Tensor(state.mu[k], ctx.shapes[k])).data : null;
-      const g = rg.data, n = g.length, u = new Float64Array(n);
+      const mPrev = state.mu.length > 0 ? m.proj(x, new Tensor(state.mu[k], ctx.shapes[k]))._data : null;
+      const g = rg._data, n = g.length, u = new Float64Array(n);
       if (mode === "sgd") {
         if (mu === 0) for (let i = 0; i < n; i++) u[i] = -a * g[i];
         else {
