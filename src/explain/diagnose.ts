@@ -113,7 +113,7 @@ export function symbolicDiagnosis(d: SymbolicDiagnosisInput): string[] {
 }
 
 function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
-  const xs = d.xs.map((x) => new Tensor(x.data, x.shape));
+  const xs = d.xs.map((x) => x._alias());
   const f1 = (...a: Tensor[]): Tensor => {
     const r = d.f(...a);
     if (Array.isArray(r)) throw new RangeError("several outputs");

@@ -73,7 +73,8 @@ describe("independent storage", () => {
       const reply = await new Promise<{ n: number; sum: number; first: number }>((resolve, reject) => {
         worker.once("message", resolve);
         worker.once("error", reject);
-        worker.postMessage(sent.buffer, [sent.buffer]);
+        // (a tensor's buffer is typed ArrayBufferLike; this one is a plain ArrayBuffer, transferable)
+        worker.postMessage(sent.buffer, [sent.buffer as ArrayBuffer]);
       });
       // the worker received exactly this tensor's values, nothing else
       expect(reply.n).toBe(expected.length);
