@@ -215,7 +215,7 @@ function checkHasAux(op: string, v: unknown): boolean {
 /** A tape node standing for x, so that gradients with respect to it are exactly ∂/∂x (closures over x not included). */
 function reverseAlias(x: Tensor): Tensor {
   if (x._node === null) {
-    const y = new Tensor(x.data, x.shape);
+    const y = x._alias();
     y._fw = x._fw;
     y._node = new LeafNode(y);
     return y;
@@ -402,7 +402,7 @@ export function vjp(first: unknown, ...rest: unknown[]): unknown {
 
 /** A copy of p carrying tangent t at `level` (keeping p's other live tangents and its tape node). */
 function makeDual(p: Tensor, t: Tensor, level: number): Tensor {
-  const d = new Tensor(p.data, p.shape);
+  const d = p._alias();
   d._node = p._node;
   d._outIdx = p._outIdx;
   let rest: TangentLink | null = p._fw;

@@ -39,10 +39,12 @@ export interface CustomContext {
   readonly exact: boolean;
   /** Set when some custom function's forward could not be traced (then `exact` is not available everywhere). */
   inexact: boolean;
+  /** How many custom-function steps were met. */
+  customSteps: number;
 }
 
 export function newCustomContext(exact = false): CustomContext {
-  return { constants: [], equations: [], notes: [], customs: [], exact, inexact: false };
+  return { constants: [], equations: [], notes: [], customs: [], exact, inexact: false, customSteps: 0 };
 }
 
 const asList = (r: unknown): Tensor[] => (Array.isArray(r) ? (r as Tensor[]) : [r as Tensor]);
@@ -75,7 +77,10 @@ function tryTrace(g: (...xs: Tensor[]) => Tensor, values: readonly Tensor[]): Pr
 export function customRules(cx: CustomContext): (c: StepContext, outShapes: readonly E.Shape[]) => SymRule<unknown> | undefined {
   const ruleFor = (c: StepContext, outShapes: readonly E.Shape[]): SymRule<unknown> | undefined => {
     const spec = customSpecOf.get(c.rule);
-    if (spec !== undefined && outShapes.length === 1) return customSym(spec, c, cx, ruleFor);
+    if (spec !== undefined && outShapes.length === 1) {
+      cx.customSteps++;
+      return customSym(spec, c, cx, ruleFor);
+    }
     const imp = implicitOf.get(c.rule);
     if (imp !== undefined) return implicitSym(imp.residual, imp.k, c, cx, ruleFor);
     return undefined;
@@ -113,6 +118,22 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
       }, [ctVal, ...c.ins]));
     return bwd.get(i)!;
   };
+  // forward and the user's JVP in one trace, with tangents for the inputs in `live`
+  const userJvp = (live: readonly number[], dxs: readonly ExprNode[], x: readonly ExprNode[]): ExprNode | null => {
+    if (spec.jvp === null) return null;
+    const dVals = live.map((k) => randomLike(g, c.ins[k].shape));
+    const prog = tryTrace((...all) => {
+      const xs = all.slice(0, c.ins.length), ds = all.slice(c.ins.length);
+      const o = asList(spec.forward(xs));
+      const ts: (Tensor | null)[] = xs.map(() => null);
+      live.forEach((k, j) => (ts[k] = ds[j]));
+      const r = c.rule.jvp(ts, xs, single ? o[0] : o, c.params);
+      const t = Array.isArray(r) ? r[0] : r;
+      if (t === null || t === undefined) throw new RangeError("no tangent");
+      return t;
+    }, [...c.ins, ...dVals]);
+    return prog === null ? null : mirrorAt(prog, [...x, ...dxs], [...c.ins, ...dVals], cx, ruleFor).expr;
+  };
   return {
     forward: (x) => {
       if (fwdProg !== null) return [mirrorAt(fwdProg, x, c.ins, cx, ruleFor).expr];
@@ -124,6 +145,13 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
       if (ct === null) return x.map(() => null);
       const user = x.map((xi, i) => {
         const prog = backwardProg(i);
+        if (prog === null && spec.backward === null) {
+          // no user backward: autodiff transposes the user's JVP, and so does the formula (for a simple linear form)
+          const t = E.sym("_t", "tangent", xi.shape);
+          const L = userJvp([i], [t], x);
+          const T = L === null ? null : transposeLinear(simplify(L), t, ct);
+          if (T !== null) return T;
+        }
         if (prog === null) {
           if (spec.backward !== null) cx.notes.push(`${name}: the backward is not traced through matgrad ops; its VJP is shown as the operator vjp_${name}.`);
           return opaqueVjp(c, x, out, [ct], i, xi.shape);
@@ -142,21 +170,20 @@ function customSym(spec: CustomSpec, c: StepContext, cx: CustomContext, ruleFor:
       return user;
     },
     jvp: (dx, x, out) => {
+      // the exact derivative (gradcheck's reference): the JVP of the traced forward
+      if (cx.exact && fwdProg !== null) {
+        const syms = c.ins.map((v, i) => E.sym(`_a${i}`, "input", v.shape));
+        const m = mirrorProgram(fwdProg, syms, c.ins, { ruleFor, constants: cx.constants });
+        const bind = new Map(syms.map((sy, i) => [(sy as { id: number }).id, x[i]]));
+        const t = mirrorJvp(m, dx);
+        return [t === null ? null : substitute(closedForm(m, t), bind)];
+      }
+      if (cx.exact) cx.inexact = true;
       if (spec.jvp !== null) {
         const live = dx.map((d, k) => (d === null ? -1 : k)).filter((k) => k >= 0);
         if (live.length === 0) return [null];
-        const dVals = live.map((k) => randomLike(g, c.ins[k].shape));
-        const prog = tryTrace((...all) => {
-          const xs = all.slice(0, c.ins.length), ds = all.slice(c.ins.length);
-          const o = asList(spec.forward(xs));
-          const ts: (Tensor | null)[] = xs.map(() => null);
-          live.forEach((k, j) => (ts[k] = ds[j]));
-          const r = c.rule.jvp(ts, xs, single ? o[0] : o, c.params);
-          const t = Array.isArray(r) ? r[0] : r;
-          if (t === null || t === undefined) throw new RangeError("no tangent");
-          return t;
-        }, [...c.ins, ...dVals]);
-        if (prog !== null) return [mirrorAt(prog, [...x, ...live.map((k) => dx[k]!)], [...c.ins, ...dVals], cx, ruleFor).expr];
+        const t = userJvp(live, live.map((k) => dx[k]!), x);
+        if (t !== null) return [t];
       }
       // no user JVP: autodiff transposes the user's VJP, and so does the formula (when the VJP is a simple linear form)
       if (spec.backward !== null) {
@@ -258,7 +285,7 @@ function implicitSym(F0: Program, k: number, c: StepContext, cx: CustomContext, 
   const bindAt = (x: ExprNode, ins: readonly ExprNode[]): Map<number, ExprNode> =>
     new Map(syms.map((s, i) => [(s as { id: number }).id, i === 0 ? x : ins[i - 1]]));
   return {
-    forward: (x) => [E.op("opaque", name, x.slice(0, k), xVal.shape, () => new Tensor(xVal.data, xVal.shape))],
+    forward: (x) => [E.op("opaque", name, x.slice(0, k), xVal.shape, () => xVal._alias())],
     vjp: ([ct], x, [out]) => {
       if (ct === null) return x.map(() => null);
       // w solves (∂ₓF)ᵀ[w] = x̄ at x = x*

@@ -14,7 +14,7 @@
  */
 import * as E from "./expr.js";
 import type { ExprNode } from "./expr.js";
-import { mirrorProgram, mirrorVjp } from "./mirror.js";
+import { mirrorProgram, mirrorVjp, mirrorJvp } from "./mirror.js";
 import { closedForm, customRules, newCustomContext } from "./custom.js";
 import { simplify, termKey } from "./simplify.js";
 import { evaluate, type EvalEnv } from "./evaluate.js";
@@ -28,6 +28,8 @@ export interface SymbolicDiagnosisInput {
   names: readonly string[];
   /** The input whose gradient is wrong. */
   index: number;
+  /** Which derivative failed: the VJP (reverse) or the JVP (forward). */
+  kind: "reverse" | "forward";
   /** Analytic and numeric Jacobians, outSize × inSize, row-major. */
   A: Float64Array;
   N: Float64Array;
@@ -125,32 +127,37 @@ function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
   const mU = mirrorProgram(tu.program, inputs, xs, { ruleFor: customRules(cxU), constants: cxU.constants });
   const mE = mirrorProgram(te.program, inputs, xs, { ruleFor: customRules(cxE), constants: cxE.constants });
   const out = tu.value;
-  const G = E.sym("G", "cotangent", out.shape);
   const i = d.index;
+  const fwd = d.kind === "forward";
+  // the linear argument of the derivative: the cotangent Ḡ (reverse) or the tangent dX of input i (forward)
+  const G = fwd ? E.sym(d.names[i], "tangent", xs[i].shape) : E.sym("G", "cotangent", out.shape);
   const raw = (m: typeof mU): ExprNode | null => {
-    const v = mirrorVjp(m, G)[i];
+    const v = fwd ? mirrorJvp(m, xs.map((_, k) => (k === i ? G : null))) : mirrorVjp(m, G)[i];
     return v === null ? null : closedForm(m, v);
   };
   const uRaw = raw(mU), eRaw = raw(mE);
-  if (cxE.inexact || cxU.customs.length === 0) return [];
-  const user = simplify(uRaw ?? E.zero(xs[i].shape)), exact = simplify(eRaw ?? E.zero(xs[i].shape));
+  if (cxE.inexact || cxU.customSteps === 0) return [];
+  const resShape = fwd ? out.shape : xs[i].shape;
+  const user = simplify(uRaw ?? E.zero(resShape)), exact = simplify(eRaw ?? E.zero(resShape));
 
   // numeric confirmation with a random cotangent
   const g = new Generator(d.seed + 17);
   const outSize = out.size, inSize = xs[i].size;
-  const c = new Float64Array(outSize);
-  for (let k = 0; k < outSize; k++) c[k] = g.normal();
+  const argShape = fwd ? xs[i].shape : out.shape;
+  const c = new Float64Array(fwd ? inSize : outSize);
+  for (let k = 0; k < c.length; k++) c[k] = g.normal();
+  // reverse: Jᵀ·c (c a cotangent); forward: J·c (c a tangent)
   const applyT = (J: Float64Array): Float64Array => {
-    const r = new Float64Array(inSize);
-    for (let row = 0; row < outSize; row++) {
-      const v = c[row];
-      if (v === 0) continue;
-      for (let col = 0; col < inSize; col++) r[col] += J[row * inSize + col] * v;
-    }
+    const r = new Float64Array(fwd ? outSize : inSize);
+    for (let row = 0; row < outSize; row++)
+      for (let col = 0; col < inSize; col++) {
+        if (fwd) r[row] += J[row * inSize + col] * c[col];
+        else r[col] += J[row * inSize + col] * c[row];
+      }
     return r;
   };
   const values = new Map<number, Tensor>([...mU.values, ...mE.values]);
-  values.set((G as { id: number }).id, new Tensor(c, out.shape.slice()));
+  values.set((G as { id: number }).id, new Tensor(c, argShape.slice()));
   const env: EvalEnv = { values, defs: new Map() };
   const ev = (e: ExprNode): Float64Array => evaluate(e, env).data;
   const exactOk = relDiff(ev(exact), applyT(d.N)) < 1e-4;
@@ -160,7 +167,10 @@ function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
   const fOut = simplify(closedForm(mE, mE.output));
   const fDesc = `${d.names.length === 1 ? d.names[0] : `(${d.names.join(", ")})`} ↦ ${E.print(fOut)}`;
   const what = d.names.length === 1 ? "" : ` (input ${d.names[i]})`;
-  const lines = [`your backward computes ${E.print(user)}${what}; the VJP of ${fDesc} is ${E.print(exact)}`];
+  const lines = [fwd
+    ? `your JVP computes ${E.print(user)}${what}; the JVP of ${fDesc} is ${E.print(exact)}`
+    : `your backward computes ${E.print(user)}${what}; the VJP of ${fDesc} is ${E.print(exact)}`];
+  const yours = fwd ? "your JVP" : "your backward", theirs = fwd ? "the correct JVP" : "the correct VJP";
 
   // term by term: by canonical key, then numerically
   const tu0 = termsOf(user), te0 = termsOf(exact);
@@ -171,7 +181,7 @@ function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
     if (k < 0) { missing.push(t); continue; }
     const u = left.splice(k, 1)[0];
     if (Math.abs(u.c - t.c) > 1e-12 * Math.max(1, Math.abs(t.c)))
-      factors.push(`the term ${E.print(t.t)} has the factor ${E.fmtNum(u.c)} in your backward but ${E.fmtNum(t.c)} in the VJP`);
+      factors.push(`the term ${E.print(t.t)} has the factor ${E.fmtNum(u.c)} in ${yours} but ${E.fmtNum(t.c)} in ${theirs}`);
   }
   extra.push(...left);
   // unmatched terms equal up to a factor at the check point are the same term
@@ -180,7 +190,7 @@ function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
     const b = extra.findIndex((u) => ratio(ev(E.scale(u.c, u.t)), va).res < 1e-9);
     if (b < 0) continue;
     const r = ratio(ev(E.scale(extra[b].c, extra[b].t)), va).r;
-    if (Math.abs(r - 1) > 1e-9) factors.push(`your term ${E.print(E.scale(extra[b].c, extra[b].t))} is ${E.fmtNum(r)} × the VJP's ${E.print(E.scale(missing[a].c, missing[a].t))}`);
+    if (Math.abs(r - 1) > 1e-9) factors.push(`your term ${E.print(E.scale(extra[b].c, extra[b].t))} is ${E.fmtNum(r)} × ${theirs}'s ${E.print(E.scale(missing[a].c, missing[a].t))}`);
     missing.splice(a, 1);
     extra.splice(b, 1);
   }
@@ -189,27 +199,27 @@ function diagnoseImpl(d: SymbolicDiagnosisInput): string[] {
   // a missing identity term: the VJP has + Ḡ (or Ḡᵀ) that the backward lacks
   for (const t of missing)
     if (isCotangent(t.t, G))
-      named.push(`a missing identity term: the VJP has ${t.c === 1 ? "+ " : `${E.fmtNum(t.c)}·`}${E.print(t.t)} (the derivative of a "+ X" part is the identity) that your backward lacks`);
+      named.push(`a missing identity term: ${theirs} has ${t.c === 1 ? "+ " : `${E.fmtNum(t.c)}·`}${E.print(t.t)} (the derivative of a "+ X" part is the identity) that ${yours} lacks`);
   // a wrong elementwise derivative: Ḡ ∘ W where the VJP has Ḡ ∘ W′
   const wu = extra.map((t) => elementwiseFactor(t.t, G)), we = missing.map((t) => elementwiseFactor(t.t, G));
   wu.forEach((a, ia) => {
     const ib = we.findIndex((b) => b !== null);
     if (a === null || ib < 0) return;
     const b = we[ib]!;
-    named.push(`a wrong elementwise derivative: your backward multiplies ${E.print(G)} entry by entry by ${E.print(E.scale(extra[ia].c, a))}, but the derivative is ${E.print(E.scale(missing[ib].c, b))}`);
+    named.push(`a wrong elementwise derivative: ${yours} multiplies ${E.print(G)} entry by entry by ${E.print(E.scale(extra[ia].c, a))}, but the derivative is ${E.print(E.scale(missing[ib].c, b))}`);
   });
   // the kind of product next to the cotangent
   const uHad = extra.some((t) => usesHadamardWithG(t.t, G)), uMat = extra.some((t) => usesMatmulWithG(t.t, G));
   const eHad = missing.some((t) => usesHadamardWithG(t.t, G)), eMat = missing.some((t) => usesMatmulWithG(t.t, G));
   if (uHad && !uMat && eMat && !eHad)
-    named.push(`an elementwise product (∘) where a matrix product (·) belongs: your backward multiplies ${E.print(G)} entry by entry, the chain rule of a matrix product multiplies it by matrices`);
+    named.push(`an elementwise product (∘) where a matrix product (·) belongs: ${yours} multiplies ${E.print(G)} entry by entry, the chain rule of a matrix product multiplies it by matrices`);
   if (uMat && !uHad && eHad && !eMat)
     named.push(`a matrix product (·) where an elementwise product (∘) belongs: the derivative multiplies ${E.print(G)} entry by entry`);
 
-  const shape = xs[i].shape;
+  const shape = resShape;
   if (named.length > 0) lines.push(...named.map((s) => `mistake: ${s}`));
-  if (missing.length > 0 && named.length === 0) lines.push(`missing in your backward: ${E.print(sumOf(missing, shape))}`);
-  if (extra.length > 0 && named.length === 0) lines.push(`in your backward but not in the VJP: ${E.print(sumOf(extra, shape))}`);
+  if (missing.length > 0 && named.length === 0) lines.push(`missing in ${yours}: ${E.print(sumOf(missing, shape))}`);
+  if (extra.length > 0 && named.length === 0) lines.push(`in ${yours} but not in ${theirs}: ${E.print(sumOf(extra, shape))}`);
   lines.push(...factors);
   return lines;
 }

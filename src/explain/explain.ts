@@ -195,7 +195,7 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
     throw new ArgumentError("explain", `options.names has ${names.length} entries for ${xs.length} inputs`);
   const doSimplify = opts.simplify !== false;
   const seed = opts.seed ?? 0;
-  const plainXs = xs.map((x) => new Tensor(x.data, x.shape));
+  const plainXs = xs.map((x) => x._alias());
 
   const { program, value } = trace("explain", f, plainXs);
   const inputs = plainXs.map((x, i) => E.sym(names[i], "input", x.shape));
@@ -296,7 +296,7 @@ export function explain(f: (...xs: Tensor[]) => Tensor, ...args: ExplainArgs): E
   const verified = outTerm.verified && diffTerm.verified && inputsOut.every((x) => x.vjp.verified && x.jvp.verified) && defsVerified;
   const text = renderText(outName, names, isScalar, outTerm, inputsOut, diffTerm, where, notes, verified);
   const latex = renderLatex(outName, names, isScalar, outTerm, inputsOut, diffTerm, where);
-  return new Explanation(text, latex, new Tensor(value.data, value.shape), isScalar, inputsOut, outTerm, diffTerm, where, verified, notes);
+  return new Explanation(text, latex, value._alias(), isScalar, inputsOut, outTerm, diffTerm, where, verified, notes);
 }
 
 function renderText(out: string, names: readonly string[], isScalar: boolean, o: ExplainTerm, ins: readonly ExplainInput[], d: ExplainTerm, where: readonly ExplainDefinition[], notes: readonly string[], verified: boolean): string {

@@ -10,6 +10,8 @@
  * light normal form; `simplify.ts` does the global rewrites.
  */
 import type { Tensor } from "../tensor/tensor.js";
+import { ArgumentError } from "../errors.js";
+import { describe } from "../validate.js";
 
 export type Shape = readonly number[];
 
@@ -357,6 +359,8 @@ function symText(name: string, role: SymRole, latex: boolean): string {
 
 /** Print an expression (Unicode, or LaTeX with style.latex). */
 export function print(e: ExprNode, style: PrintStyle = { latex: false }): string {
+  if (typeof e !== "object" || e === null || typeof (e as { kind?: unknown }).kind !== "string")
+    throw new ArgumentError("printExpr", `argument e must be an expression node (from explain()); got ${describe(e)}`);
   const L = style.latex;
   const p = (x: ExprNode, min: number): string => (prec(x) < min ? (L ? `\\left(${print(x, style)}\\right)` : `(${print(x, style)})`) : print(x, style));
   const dot = L ? " \\cdot " : "·";
@@ -380,7 +384,8 @@ export function print(e: ExprNode, style: PrintStyle = { latex: false }): string
     case "scale": {
       if (e.c === -1) return (L ? "-" : "−") + p(e.x, 1);
       const c = e.c < 0 ? (L ? "-" : "−") + fmtNum(-e.c) : fmtNum(e.c);
-      return c + dot + p(e.x, 1.5);
+      // a number times a matrix product needs no parentheses: 2·X·dX
+      return c + dot + p(e.x, e.x.kind === "matmul" ? 1 : 1.5);
     }
     case "smul": return p(e.s, 1.5) + dot + p(e.x, 1.5);
     case "matmul": return e.factors.map((f) => p(f, f.kind === "op" && f.op === "solve" ? 1 : 1.5)).join(dot);

@@ -82,7 +82,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
       if (uniform && t.size > 0) c = E.scale(v0, E.ones(t.shape));
       else {
         // a constant is an operator without arguments: it carries its own value, also inside sub-traces
-        const value = new Tensor(t.data, t.shape);
+        const value = t._alias();
         c = { ...(E.op("const", `K${E.subscript(shared.length + 1)}`, [], t.shape, () => value) as E.OpNode), uid: nextConst++ };
         shared.push(c);
         if (shared !== constants) constants.push(c);
@@ -109,7 +109,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
   };
   program.steps.forEach((st, s) => {
     const ins = st.ins.map(valueOf);
-    const ov = asList(st.rule.forward(ins.map((t) => new Tensor(t.data, t.shape)), st.params));
+    const ov = asList(st.rule.forward(ins.map((t) => t._alias()), st.params));
     vals.push(ov);
     const c: StepContext = { rule: st.rule, params: st.params, name: st.rule.name, ins, outs: ov };
     const shapes = ov.map((t) => t.shape);

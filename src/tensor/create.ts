@@ -159,14 +159,14 @@ const TENSOR_OPTIONS = ["requiresGrad", "shape"] as const;
 export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   checkOptions("tensor", opts, TENSOR_OPTIONS);
   let t: Tensor;
-  if (data instanceof Tensor) t = new Tensor(data.data.slice(), data.shape.slice());
+  if (data instanceof Tensor) t = new Tensor(data._data.slice(), data.shape.slice());
   else if (data instanceof Float64Array && opts.shape === undefined) t = new Tensor(data.slice(), [data.length]);
   else t = fromNested(data, "tensor", "data");
   if (opts.shape !== undefined) {
     const shape = checkShape("tensor", opts.shape, "option shape");
     if (sizeOf(shape) !== t.size)
       throw new ShapeError("tensor", `${t.size} values cannot have shape ${fmtShape(shape)} (size ${sizeOf(shape)})`);
-    t = new Tensor(t.data, shape); // t.data is already a fresh copy
+    t = t._alias(shape); // t holds a fresh copy
   }
   return finish("tensor", t, opts);
 }

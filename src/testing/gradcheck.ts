@@ -472,8 +472,8 @@ function diagnoseInput(
   };
   const lines = diagnoseBlock(d);
   // traceable f: the user's backward and the correct VJP as formulas, and the mistake named term by term
-  if (kind === "reverse" && s.outShapes.length === 1)
-    lines.push(...symbolicDiagnosis({ f: s.f, xs, names: s.names, index: i, A, N, seed: s.seed }));
+  if (s.outShapes.length === 1)
+    lines.push(...symbolicDiagnosis({ f: s.f, xs, names: s.names, index: i, kind, A, N, seed: s.seed }));
   return lines;
 }
 

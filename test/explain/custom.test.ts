@@ -59,6 +59,8 @@ describe("explain: custom functions", () => {
     const cube = customJvp((A: Tensor) => mul(mul(A, A), A), ([A]: Tensor[], [dA]: Tensor[]) => mul(mul(mul(A, A), dA), 3), { name: "cube" });
     const e = ok(explain((M: Tensor) => cube(M), X0));
     expect(e.differential.text).toBe("3·(M² ∘ dM)");
+    // reverse mode is the transpose of the user's JVP, in formulas too
+    expect(e.inputs[0].vjp.text).toBe("3·(M² ∘ Ḡ)");
   });
 
   it("a custom function whose forward is not traceable is an opaque operator, still verified", () => {

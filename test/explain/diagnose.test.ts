@@ -6,7 +6,7 @@
  * Correct rules get no symbolic lines (they pass).
  */
 import { describe, it, expect } from "vitest";
-import { gradcheck, customVjp, Function, FunctionCtx, matmul, mul, add, sub, tanh, sigmoid, randn, Tensor, GradcheckError } from "../../src/index.js";
+import { gradcheck, customVjp, customJvp, Function, FunctionCtx, matmul, mul, add, sub, tanh, sigmoid, randn, Tensor, GradcheckError } from "../../src/index.js";
 
 const X = randn([3, 3], { seed: 9 });
 
@@ -42,7 +42,7 @@ describe("gradcheck: symbolic diagnosis", () => {
     const f = customVjp((A: Tensor) => add(matmul(A, A), A), { bwd: ([A]: Tensor[], G: Tensor) => [add(matmul(G, A.mT), matmul(A.mT, G))] }, { name: "sqPlus" });
     const d = diagnosis((A) => f(A));
     expect(d).toContain("your backward computes Ḡ·Xᵀ + Xᵀ·Ḡ; the VJP of X ↦ X·X + X is Ḡ + Ḡ·Xᵀ + Xᵀ·Ḡ");
-    expect(d.some((s) => s.startsWith("mistake: a missing identity term: the VJP has + Ḡ"))).toBe(true);
+    expect(d.some((s) => s.startsWith("mistake: a missing identity term: the correct VJP has + Ḡ"))).toBe(true);
   });
 
   it("a matrix product where an elementwise product belongs (X ↦ X∘X)", () => {
@@ -78,6 +78,17 @@ describe("gradcheck: symbolic diagnosis", () => {
       msg = (e as Error).message;
     }
     expect(msg).toContain("your backward computes 2·(Ḡ ∘ X); the VJP of X ↦ X·X is Ḡ·Xᵀ + Xᵀ·Ḡ");
+  });
+
+  it("a Gateaux derivative 2·X·dX for X ↦ X·X: forward and reverse diagnoses in formulas", () => {
+    const sq = customJvp((A: Tensor) => matmul(A, A), ([A]: Tensor[], [dA]: Tensor[]) => mul(matmul(A, dA), 2), { name: "sqJvp" });
+    const r = gradcheck((A: Tensor) => sq(A), [X], { raise: false });
+    const fw = r.forward![0].diagnosis, rv = r.inputs[0].diagnosis;
+    expect(fw).toContain("your JVP computes 2·X·dX; the JVP of X ↦ X·X is dX·X + X·dX");
+    expect(fw).toContain("missing in your JVP: dX·X");
+    expect(fw).toContain("the term X·dX has the factor 2 in your JVP but 1 in the correct JVP");
+    // reverse mode transposes the JVP: the formula does the same
+    expect(rv).toContain("your backward computes 2·Xᵀ·Ḡ; the VJP of X ↦ X·X is Ḡ·Xᵀ + Xᵀ·Ḡ");
   });
 
   it("a correct rule passes with no diagnosis", () => {

@@ -8,6 +8,9 @@
  */
 import { describe, it, expect } from "vitest";
 import { Worker } from "node:worker_threads";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { tensor, randn, zeros, eye, Tensor, linalg } from "../../src/index.js";
 import { CHUNK, SMALL_MAX } from "../../src/kernels/alloc.js";
 
@@ -122,5 +125,27 @@ describe("independent storage", () => {
     const t = new Tensor(view, [2, 2]);
     expectOwnBuffer(t);
     expect(t.toArray()).toEqual([2, 2, 2, 2]);
+  });
+
+  it("src/ never builds a tensor over another tensor's public .data (aliases go through _alias, which keeps the exposed state)", () => {
+    // `new Tensor(x.data, shape)` would expose x (a copy) and give the new tensor x's user-visible array as
+    // private storage: a write through x.data would then change a tensor the immutability check does not watch
+    const root = fileURLToPath(new URL("../../src", import.meta.url));
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (f.endsWith(".ts")) files.push(p);
+      }
+    };
+    walk(root);
+    const offending: string[] = [];
+    for (const f of files) {
+      readFileSync(f, "utf8").split("\n").forEach((line, i) => {
+        if (/new Tensor\(\s*[\w.]+\.data\s*[,)]/.test(line)) offending.push(`${f.slice(root.length + 1)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offending, offending.join("\n")).toEqual([]);
   });
 });
