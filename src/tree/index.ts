@@ -16,6 +16,7 @@
  */
 import { Tensor, type NestedArray } from "../tensor/tensor.js";
 import { ArgumentError, ShapeError } from "../errors.js";
+import { describe as describeArg } from "../validate.js";
 
 /** A pytree: a tensor, a static value, or a plain array / object of pytrees. */
 export type Tree =
@@ -139,6 +140,8 @@ function describeKind(n: Node): string {
 
 /** Renders a path as `W`, `layers[0].b`, `[1]`; the root is `(root)`. */
 export function formatPath(path: readonly PathEntry[]): string {
+  if (!Array.isArray(path) || path.some((p) => typeof p !== "string" && typeof p !== "number"))
+    throw new ArgumentError("formatPath", `argument path must be an array of keys (strings) and indices (numbers); got ${describeArg(path)}`);
   if (path.length === 0) return "(root)";
   let s = "";
   for (const p of path) {
@@ -314,6 +317,8 @@ export function treeLeavesLike(
   op: string, what: string, ref: string, treedef: TreeDef, value: unknown,
   convert: ((x: unknown) => Tensor | null) | null = null,
 ): Tensor[] {
+  if (typeof op !== "string" || typeof what !== "string" || typeof ref !== "string" || !(treedef instanceof TreeDef))
+    throw new ArgumentError("treeLeavesLike", `expects (op: string, what: string, ref: string, treedef: TreeDef, value); got ${[op, what, ref, treedef].map((v) => describeArg(v)).join(", ")}`);
   return matchLeaves(op, what, ref, treedef, value, convert, false) as Tensor[];
 }
 
