@@ -107,6 +107,12 @@ afterAll(async () => {
 });
 
 describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
+  it("without Chromium the tests fail, saying how to install it (never a silent skip)", async () => {
+    await expect(launchChromium("/nonexistent/chromium")).rejects.toThrow(
+      /\/nonexistent\/chromium does not exist: install Debian's package \(as root: apt-get update && apt-get install -y chromium/,
+    );
+  });
+
   it("the bundle has no Node built-ins and a source map", () => {
     const js = readFileSync(join(tmp, "matgrad.js"), "utf8");
     expect(js).not.toMatch(/from\s*["']node:/);

@@ -68,16 +68,16 @@ export async function serve(
 }
 
 /** Headless Chromium with a fresh profile; throws, saying how to install it, when it is missing. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM))
+export async function launchChromium(executable = CHROMIUM): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(executable))
     throw new Error(
-      `headless Chromium is needed for the browser tests and ${CHROMIUM} does not exist: ` +
+      `headless Chromium is needed for the browser tests and ${executable} does not exist: ` +
         "install Debian's package (as root: apt-get update && apt-get install -y chromium; .ci/run does this) " +
         "or point MATGRAD_CHROMIUM at a Chromium binary",
     );
   const profile = mkdtempSync(join(tmpdir(), "matgrad-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: executable,
     headless: true,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
