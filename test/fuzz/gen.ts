@@ -46,7 +46,7 @@ export const shapeVariant = (shapes: readonly (readonly number[])[]): fc.Arbitra
  * No huge positive integers: as a size they are valid and would allocate gigabytes (the machine is shared).
  */
 export const anyArg: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(NaN, Infinity, -Infinity, 0.5, -1, 1e9 + 0.5, -1e9, -(2 ** 53), "a", "", true, null, undefined, {}, [], [1, "a"], [[1], [2, 3]], [NaN], () => 1),
+  fc.constantFrom(NaN, Infinity, -Infinity, 0.5, -1, 1e9 + 0.5, -1e9, -(2 ** 53), "a", "", true, null, undefined, {}, [], [1, "a"], [[1], [2, 3]], [NaN], () => 1, Symbol("s"), 1n, new Date(0), new Map()),
   fc.integer({ min: -5, max: 5 }),
   fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 3 }),
 );
