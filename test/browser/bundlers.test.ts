@@ -1,7 +1,8 @@
 /**
  * The recipes of docs/browser.md, taken from the document and run: the plain
  * page with an import map (served from 127.0.0.1: the browser module from
- * `node_modules/matgrad/dist/browser/`), and the same `main.js` bundled by
+ * `node_modules/matgrad/dist/browser/`; opened from file:// it must fail with
+ * the CORS error the document explains), and the same `main.js` bundled by
  * Vite, esbuild and webpack with the document's configurations, each served
  * cross-origin isolated and loaded in headless Chromium, where the gradient
  * must be right and worker threads must have run chunks (workers started from
@@ -102,6 +103,27 @@ describe("docs/browser.md recipes in headless Chromium", { timeout: 180_000 }, (
     if (browser === null) throw new Error("no browser");
     const text = await bodyText(browser.context, `${s.origin}/index.html`, /det /);
     expect(text).toContain("gradient 158, 274, 266, 482; det -2.000000");
+  });
+
+  it("the same page opened from file:// does not load matgrad (the CORS error the doc explains)", async () => {
+    const dir = join(tmp, "file-page");
+    mkdirSync(join(dir, "node_modules/matgrad/dist"), { recursive: true });
+    symlinkSync(join(root, "dist/browser"), join(dir, "node_modules/matgrad/dist/browser"), "dir");
+    writeFileSync(join(dir, "index.html"), blocks("html")[0] ?? "");
+    if (browser === null) throw new Error("no browser");
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    try {
+      await page.goto(`file://${join(dir, "index.html")}`);
+      await page.waitForTimeout(1500);
+      expect(await page.evaluate(() => document.body.textContent ?? "")).toContain("computing…");
+      expect(errors.join("\n")).toMatch(/origin 'null' has been blocked by CORS policy/);
+    } finally {
+      await page.close();
+    }
   });
 
   it("Vite: vite build with the doc's vite.config.js; threads run in the isolated page", async () => {
