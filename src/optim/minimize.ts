@@ -11,11 +11,13 @@
  *   sᵀy ≤ ε·(−gᵀs); after a failed line search, drop the memory and retry
  *   once along −g), so without bounds it takes SciPy's L-BFGS-B's steps.
  *   With `bounds` it is a *projected* L-BFGS, simpler than Byrd–Lu–Nocedal–Zhu:
- *   variables at a bound whose gradient pushes outward are held fixed, the
- *   L-BFGS direction is computed on the free ones, and the step backtracks
- *   along the projection arc P(x + αd) until the Armijo condition
- *   f(P(x+αd)) ≤ f(x) + 1e-4·gᵀ(P(x+αd) − x) holds. No generalized Cauchy point,
- *   no subspace minimization.
+ *   the active set is where the Cauchy point of the *separable* model
+ *   gᵀd + (θ/2)‖d‖² (θ = yᵀy/sᵀy, L-BFGS-B's scaling), i.e. P(x − g/θ), lies on a
+ *   bound; those variables move to it, the others take the L-BFGS direction of
+ *   the gradient restricted to them, and the step backtracks along the projection
+ *   arc P(x + αd) until f(P(x+αd)) ≤ f(x) + 1e-4·gᵀ(P(x+αd) − x). The Cauchy point
+ *   ignores the L-BFGS memory (L-BFGS-B's uses it) and there is no subspace
+ *   minimization, so more iterations than L-BFGS-B when many bounds are active.
  * - "bfgs": dense inverse-Hessian BFGS from H₀ = I (unscaled, as SciPy, whose
  *   iteration counts it reproduces), Moré–Thuente line search (c₁ 1e-4, c₂ 0.9),
  *   first trial step min(1, 1.01·2(fₖ − fₖ₋₁)/gᵀd).
@@ -190,7 +192,9 @@ interface Ctx {
   report: (gradNorm: number) => boolean;
 }
 
-const converged = (gn: number, gtol: number): Outcome => ({ status: 0, message: `converged: ‖∇f‖∞ = ${fmt(gn)} ≤ gtol = ${fmt(gtol)}` });
+const converged = (gn: number, gtol: number, projected = false): Outcome => ({
+  status: 0, message: `converged: ${projected ? "projected " : ""}‖∇f‖∞ = ${fmt(gn)} ≤ gtol = ${fmt(gtol)}`,
+});
 const maxIterOut = (n: number): Outcome => ({ status: 1, message: `stopped: the iteration limit maxIter = ${n} was reached` });
 const stopped = (nit: number): Outcome => ({ status: 99, message: `stopped by the callback at iteration ${nit}` });
 
@@ -310,18 +314,28 @@ function projectedLbfgs(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
   const n = st.x.length;
   const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
   let gn = projGradNorm(st.x, st.g, lo, hi);
-  if (gn <= c.gtol) return converged(gn, c.gtol);
+  if (gn <= c.gtol) return converged(gn, c.gtol, true);
   const mask = new Uint8Array(n);
+  let boxed = true;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(lo[i]) || !Number.isFinite(hi[i])) boxed = false;
   for (;;) {
     if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
-    // hold the variables at a bound whose gradient points out of the box
-    for (let i = 0; i < n; i++) mask[i] = (st.x[i] <= lo[i] && st.g[i] > 0) || (st.x[i] >= hi[i] && st.g[i] < 0) ? 1 : 0;
+    // The Cauchy point of the separable model gᵀd + (θ/2)‖d‖² in the box, θ = yᵀy/sᵀy of the newest
+    // pair (1 without memory), is P(x − g/θ); the variables it puts on a bound form the active set.
+    // They move to that bound; the others take the L-BFGS direction of the gradient restricted to them.
+    const theta = S.length > 0 ? 1 / (R[S.length - 1] * dot(Y[S.length - 1], Y[S.length - 1])) : 1;
+    for (let i = 0; i < n; i++) {
+      const z = st.x[i] - theta * st.g[i];
+      mask[i] = z <= lo[i] || z >= hi[i] ? 1 : 0;
+    }
     let d = twoLoop(st.g, S, Y, R, mask);
+    for (let i = 0; i < n; i++) if (mask[i]) d[i] = Math.min(Math.max(st.x[i] - theta * st.g[i], lo[i]), hi[i]) - st.x[i];
     if (dot(st.g, d) >= 0) {
       d = new Float64Array(n);
-      for (let i = 0; i < n; i++) d[i] = mask[i] ? 0 : -st.g[i];
+      for (let i = 0; i < n; i++) d[i] = Math.min(Math.max(st.x[i] - theta * st.g[i], lo[i]), hi[i]) - st.x[i];
     }
-    let stp = st.nit === 0 && S.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
+    // first step as L-BFGS-B: 1 when every variable has both bounds ("boxed"), else 1/‖d‖
+    let stp = st.nit === 0 && S.length === 0 && !boxed ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
     let accepted: { x: Float64Array; f: number; g: Float64Array } | null = null;
     for (let k = 0; k < 20; k++) {
       const xt = new Float64Array(n);
@@ -360,7 +374,7 @@ function projectedLbfgs(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
     st.nit++;
     gn = projGradNorm(st.x, st.g, lo, hi);
     if (c.report(gn)) return stopped(st.nit);
-    if (gn <= c.gtol) return converged(gn, c.gtol);
+    if (gn <= c.gtol) return converged(gn, c.gtol, true);
     if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
       return { status: 0, message: `converged: relative reduction of f ≤ ftol = ${fmt(c.ftol)} (projected ‖∇f‖∞ = ${fmt(gn)})` };
     const sy = dot(s, y);
