@@ -135,8 +135,9 @@ for (const e of entries) {
     it(`${e.name}: a result or a typed error starting with "${e.name}:"`, () => {
       fc.assert(
         fc.property(fc.tuple(...e.slots), (args) => {
+          let out: unknown;
           try {
-            (e.fn as (...a: unknown[]) => unknown)(...args);
+            out = (e.fn as (...a: unknown[]) => unknown)(...args);
           } catch (err) {
             // a transform calls the user's f with the arguments it was given: an error raised by an op inside f names that op
             const bad = badThrow(err, e.family === "transforms" ? [e.name, "mul", "sum", "exp"] : [e.name]);
@@ -145,11 +146,26 @@ for (const e of entries) {
             return;
           }
           counter.add(e.family, "result");
+          const bad = nanSwallowed(e.name, args, out);
+          if (bad !== null) throw new Error(`${e.name}(${args.map(show).join(", ")}): ${bad}`);
         }),
         { numRuns: RUNS[e.family], seed: 20261207 },
       );
     });
   });
+}
+
+/** Elementwise ops that propagate NaN position by position (comparisons, where and pow have their own IEEE rules). */
+const PROPAGATING = new Set(["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "square", "reciprocal", "sign", "step", "add", "sub", "mul", "div", "maximum", "minimum"]);
+
+/** For a propagating elementwise op called on tensors: a NaN input entry must give NaN at its position of the result. */
+function nanSwallowed(name: string, args: unknown[], out: unknown): string | null {
+  if (!PROPAGATING.has(name) || !(out instanceof mg.Tensor) || !args.every((a) => a instanceof mg.Tensor)) return null;
+  for (const a of args as mg.Tensor[]) {
+    const x = mg.broadcastTo(a, out.shape).data;
+    for (let i = 0; i < out.size; i++) if (Number.isNaN(x[i]) && !Number.isNaN(out.data[i])) return `NaN at result index ${i} was swallowed (got ${out.data[i]})`;
+  }
+  return null;
 }
 
 function show(a: unknown): string {
