@@ -26,7 +26,7 @@ export type SymRole = "input" | "cotangent" | "tangent" | "intermediate" | "cons
  */
 export type ExprNode =
   /** A named matrix: an input X, the output cotangent Ḡ, a tangent dX, a named intermediate Y, a constant K. */
-  | { readonly kind: "sym"; readonly name: string; readonly role: SymRole; readonly shape: Shape; readonly id: number }
+  | { readonly kind: "sym"; readonly name: string; readonly role: SymRole; readonly shape: Shape; readonly id: number; readonly symmetric?: boolean }
   /** A number (0-d). */
   | { readonly kind: "num"; readonly value: number; readonly shape: Shape }
   /** The n×n identity I (possibly broadcast over batch axes). */
@@ -80,8 +80,10 @@ export interface OpNode {
 
 let symCounter = 0;
 
-export function sym(name: string, role: SymRole, shape: Shape): ExprNode {
-  return { kind: "sym", name, role, shape: shape.slice(), id: symCounter++ };
+export function sym(name: string, role: SymRole, shape: Shape, symmetric = false): ExprNode {
+  return symmetric
+    ? { kind: "sym", name, role, shape: shape.slice(), id: symCounter++, symmetric }
+    : { kind: "sym", name, role, shape: shape.slice(), id: symCounter++ };
 }
 
 export const num = (value: number): ExprNode => ({ kind: "num", value, shape: [] });
@@ -190,6 +192,8 @@ export function isSymmetric(e: ExprNode): boolean {
   if (!sq) return false;
   switch (e.kind) {
     case "identity": case "ones": case "zero": return true;
+    // a named intermediate whose definition is structurally symmetric (Y = Xᵀ·X)
+    case "sym": return e.symmetric === true;
     case "scale": return isSymmetric(e.x);
     case "smul": return isSymmetric(e.x);
     case "add": return e.terms.every(isSymmetric);
@@ -459,7 +463,7 @@ export function key(e: ExprNode): string {
     case "identity": return "I";
     case "ones": return "1";
     case "zero": return "0";
-    case "add": return `(+ ${e.terms.map(key).join(" ")})`;
+    case "add": return `(+ ${e.terms.map(key).sort().join(" ")})`;
     case "scale": return `(* ${e.c} ${key(e.x)})`;
     case "smul": return `(s ${key(e.s)} ${key(e.x)})`;
     case "matmul": return `(@ ${e.factors.map(key).join(" ")})`;

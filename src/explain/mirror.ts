@@ -48,6 +48,17 @@ export interface MirrorOptions {
 
 let nextConst = 0;
 
+/** A (batch of) square identity matrices, e.g. eye(n) closed over by f: printed as I. */
+function isIdentity(t: Tensor): boolean {
+  const n = t.shape[t.ndim - 1];
+  if (t.ndim < 2 || t.shape[t.ndim - 2] !== n) return false;
+  for (let k = 0; k < t.size; k++) {
+    const r = k % (n * n);
+    if (t.data[k] !== (Math.floor(r / n) === r % n ? 1 : 0)) return false;
+  }
+  return true;
+}
+
 function asList(r: Tensor | Tensor[]): Tensor[] {
   return Array.isArray(r) ? r : [r];
 }
@@ -69,6 +80,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
   const contexts: StepContext[] = [];
   const stepIns: ExprNode[][] = [];
   const seen = new Map<string, ExprNode>();
+  const transposes = new Map<number, ExprNode>();
   const shared = opts.constants ?? constants;
   const constExpr = (t: Tensor): ExprNode => {
     const given = opts.constantExpr?.(t);
@@ -80,6 +92,7 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
       let uniform = t.size > 0;
       for (let k = 1; k < t.size && uniform; k++) uniform = t.data[k] === v0;
       if (uniform && t.size > 0) c = E.scale(v0, E.ones(t.shape));
+      else if (isIdentity(t)) c = E.identity(t.shape);
       else {
         // a constant is an operator without arguments: it carries its own value, also inside sub-traces
         const value = t._alias();
@@ -129,7 +142,9 @@ export function mirrorProgram(program: Program, inputs: readonly ExprNode[], inp
       const k = `${E.key(def[o])}@${t.shape.join(",")}`;
       const same = seen.get(k);
       if (same !== undefined) return same;
-      const y = E.sym(`_${s}_${o}`, "intermediate", t.shape);
+      // symmetric by structure, looking through named transposes (Y = Pᵀ·X with P = Xᵀ's step is Xᵀ·X)
+      const y = E.sym(`_${s}_${o}`, "intermediate", t.shape, E.isSymmetric(substitute(def[o], transposes)));
+      if (def[o].kind === "transpose") transposes.set((y as { id: number }).id, def[o]);
       seen.set(k, y);
       defs.set((y as { id: number }).id, def[o]);
       order.push((y as { id: number }).id);
@@ -289,7 +304,7 @@ export function nameIntermediates(m: Mirror, finals0: readonly ExprNode[], pool:
     let name = hint !== undefined && !used.has(hint) ? hint : free.find((p) => !used.has(p));
     if (name === undefined) { let k = 1; while (used.has(`T${E.subscript(k)}`)) k++; name = `T${E.subscript(k)}`; }
     used.add(name);
-    const s: ExprNode = { kind: "sym", name, role: "intermediate", shape: old.shape, id };
+    const s: ExprNode = { ...(old as Extract<ExprNode, { kind: "sym" }>), name };
     rename.set(id, s);
     out.push({ sym: s, def: defs.get(id)! });
   }

@@ -157,6 +157,21 @@ describe("explain: vectors, batches, broadcasting, opaque primitives", () => {
   });
 });
 
+describe("explain: structure", () => {
+  it("a Gram matrix is symmetric by structure: (Xᵀ·X)ᵀ = Xᵀ·X", () => {
+    const e = ok(explain((X: Tensor) => { const S = matmul(X.mT, X); return matmul(S, S.mT); }, Rect));
+    expect(e.output.text).toBe("Y·Y");
+    expect(e.where.map((w) => `${w.name} = ${w.text}`)).toEqual(["Y = Xᵀ·X"]);
+    expect(e.inputs[0].vjp.text).toBe("X·((Ḡ + Ḡᵀ)·Y + Y·(Ḡᵀ + Ḡ))");
+  });
+  it("a closed-over identity matrix prints as I", () => {
+    const I2 = tensor([[1, 0], [0, 1]]);
+    const e = ok(explain((X: Tensor) => trace(matmul(add(X, I2), X)), X2));
+    expect(e.output.text).toBe("tr(X·X) + tr(X)");
+    expect(e.inputs[0].gradient!.text).toBe("2·Xᵀ + I");
+  });
+});
+
 describe("explain: printing", () => {
   it("a subtracted sum keeps its parentheses", () => {
     const e = ok(explain((W: Tensor, V: Tensor) => sum(tanh(matmul(W, V))), X2, SPD.slice([0, 2], [0, 2])));
