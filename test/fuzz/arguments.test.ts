@@ -159,7 +159,30 @@ for (const e of entries) {
 const PROPAGATING = new Set(["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "square", "reciprocal", "sign", "step", "add", "sub", "mul", "div", "maximum", "minimum"]);
 
 /** For a propagating elementwise op called on tensors: a NaN input entry must give NaN at its position of the result. */
+/** Linear algebra reading the whole of every tensor argument (triangle readers and index arguments excluded). */
+const LINALG_FULL = new Set([
+  "linalg.inv", "linalg.det", "linalg.logdet", "linalg.svdvals", "linalg.expm", "linalg.logm", "linalg.sqrtm", "linalg.lu", "linalg.luFactor",
+  "linalg.slogdet", "linalg.qr", "linalg.svd", "linalg.lstsq", "linalg.solve", "linalg.matrixNorm", "linalg.cond", "linalg.matrixPower",
+  "linalg.expmFrechet", "linalg.solveSylvester", "linalg.solveLyapunov", "linalg.pinv", "linalg.matrixRank", "linalg.vectorNorm",
+]);
+
+/** The tensors in a result: a tensor, or the entries of a tuple / named result. */
+function resultTensors(out: unknown): mg.Tensor[] {
+  if (out instanceof mg.Tensor) return [out];
+  if (Array.isArray(out)) return out.filter((t): t is mg.Tensor => t instanceof mg.Tensor);
+  return [];
+}
+
 function nanSwallowed(name: string, args: unknown[], out: unknown): string | null {
+  if (LINALG_FULL.has(name)) {
+    const opts = args.find((a) => typeof a === "object" && a !== null && !(a instanceof mg.Tensor) && !Array.isArray(a)) as Record<string, unknown> | undefined;
+    // a count (ord 0: NaN ≠ 0 counts as nonzero), or a triangle read (hermitian)
+    if ((name === "linalg.vectorNorm" && args[1] === 0) || opts?.hermitian === true) return null;
+    const nanIn = args.some((a) => a instanceof mg.Tensor && a.data.some(Number.isNaN));
+    const outs = resultTensors(out).filter((t) => t.size > 0);
+    if (nanIn && outs.length > 0 && !outs.some((t) => t.data.some(Number.isNaN))) return "an argument has a NaN, no result has one";
+    return null;
+  }
   if (!PROPAGATING.has(name) || !(out instanceof mg.Tensor) || !args.every((a) => a instanceof mg.Tensor)) return null;
   for (const a of args as mg.Tensor[]) {
     const x = mg.broadcastTo(a, out.shape).data;
