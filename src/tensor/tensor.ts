@@ -36,6 +36,20 @@ export interface Exposure {
   at: number;
   /** Snapshot taken when a node last saved the exposed tensor (shared by nodes while the values match). */
   snap: Float64Array | null;
+  /** The number of values at exposure: a smaller length later means user code transferred the buffer (detached). */
+  n: number;
+}
+
+/**
+ * Ops refuse an input whose `.data.buffer` user code transferred away
+ * (postMessage / structuredClone with `transfer`): its array is detached,
+ * length 0, and kernels would read NaN or nothing. Only exposed tensors can
+ * be in that state (user code must have read `.data`), so the ops' fast
+ * path tests one field per input.
+ */
+export function checkAttached(op: string, x: Tensor, i: number): void {
+  if (x._data.length !== x._ex!.n)
+    throw new ArgumentError(op, `${i < 0 ? "the tensor" : `input ${i}`} (shape ${fmtShape(x.shape)}) has no values left: its .data.buffer was transferred (postMessage or structuredClone with transfer detaches it); copy the data before transferring it (tensor(t.data) or t.data.slice()) if the tensor is still needed`);
 }
 
 /**
@@ -99,7 +113,7 @@ export class Tensor {
     const priv = this._data;
     const own = new Float64Array(priv.length);
     own.set(priv);
-    this._ex = { prev: this._x === SAVED ? priv : null, at: nodeCount(), snap: null };
+    this._ex = { prev: this._x === SAVED ? priv : null, at: nodeCount(), snap: null, n: own.length };
     this._data = own;
     this._x = EXPOSED;
   }
@@ -113,7 +127,7 @@ export class Tensor {
     const t = new Tensor(this._data, shape);
     if (this._x === EXPOSED) {
       t._x = EXPOSED;
-      t._ex = { prev: null, at: nodeCount(), snap: null };
+      t._ex = { prev: null, at: nodeCount(), snap: null, n: this._ex!.n };
     }
     return t;
   }
@@ -145,17 +159,20 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
+    if (this._x === EXPOSED) checkAttached("item", this, -1);
     if (this._data.length !== 1) throw new ArgumentError("item", `only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`);
     return this._data[0];
   }
 
   /** A flat copy of the values. */
   toArray(): number[] {
+    if (this._x === EXPOSED) checkAttached("toArray", this, -1);
     return Array.from(this._data);
   }
 
   /** Nested arrays matching the shape (a number for a 0-d tensor). */
   toNested(): NestedArray {
+    if (this._x === EXPOSED) checkAttached("toNested", this, -1);
     return toNested(this._data, this.shape, 0, 0);
   }
 
@@ -170,6 +187,7 @@ export class Tensor {
     opts ??= {};
     const p = opts.precision ?? 4;
     if (!Number.isInteger(p) || p < 0 || p > 20) throw new ArgumentError("toString", `option precision must be an integer in [0, 20]; got ${describe(p)}`);
+    if (this._x === EXPOSED) checkAttached("toString", this, -1);
     return formatTensor(this, p);
   }
 

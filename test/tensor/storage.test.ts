@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tensor, randn, zeros, eye, Tensor, linalg } from "../../src/index.js";
+import { tensor, randn, zeros, eye, Tensor, linalg, ArgumentError } from "../../src/index.js";
 import { CHUNK, SMALL_MAX } from "../../src/kernels/alloc.js";
 
 /** A mix of small results of different sizes, made back to back (so, internally, from the same chunks). */
@@ -96,6 +96,20 @@ describe("independent storage", () => {
       expect(r[0].toArray()).toEqual(before[0]);
       expect(r[1].toArray()).toEqual(before[1]);
     }
+  });
+
+  it("the transferred tensor itself is refused by ops with an ArgumentError naming the op (never NaN or an empty result)", () => {
+    const a = randn([4, 4], { seed: 9 }).tanh();
+    const b = randn([4, 4], { seed: 10 });
+    const buf = a.data.buffer as ArrayBuffer;
+    structuredClone(buf, { transfer: [buf] });
+    expect(() => a.add(1)).toThrow(/^add: input 0 \(shape \[4, 4\]\) has no values left: its \.data\.buffer was transferred/);
+    expect(() => b.matmul(a)).toThrow(/^matmul: input 1 /);
+    expect(() => a.sum()).toThrow(ArgumentError);
+    expect(() => a.toArray()).toThrow(/^toArray: the tensor \(shape \[4, 4\]\) has no values left/);
+    expect(() => a.toString()).toThrow(/^toString: /);
+    expect(() => a.item()).toThrow(/^item: /);
+    expect(b.add(1).size).toBe(16); // everything else carries on
   });
 
   it("kept small tensors pin at most one 64 KiB chunk each (never megabytes)", () => {
