@@ -140,7 +140,7 @@ for (const e of entries) {
             out = (e.fn as (...a: unknown[]) => unknown)(...args);
           } catch (err) {
             // a transform calls the user's f with the arguments it was given: an error raised by an op inside f names that op
-            const bad = badThrow(err, e.family === "transforms" ? [e.name, "mul", "sum", "exp"] : [e.name]);
+            const bad = badThrow(err, e.family === "transforms" ? [e.name, "mul", "sum", "exp"] : [e.name]) ?? nanReportedAsNumerical(e.name, args, err);
             if (bad !== null) throw new Error(`${e.name}(${args.map(show).join(", ")}): ${bad}`);
             counter.add(e.family, "typed");
             return;
@@ -165,6 +165,17 @@ const LINALG_FULL = new Set([
   "linalg.slogdet", "linalg.qr", "linalg.svd", "linalg.lstsq", "linalg.solve", "linalg.matrixNorm", "linalg.cond", "linalg.matrixPower",
   "linalg.expmFrechet", "linalg.solveSylvester", "linalg.solveLyapunov", "linalg.pinv", "linalg.matrixRank", "linalg.vectorNorm",
 ]);
+
+/** A one-matrix linalg function must not report a NaN input as singular / not PD / not converged / out of domain. */
+function nanReportedAsNumerical(name: string, args: unknown[], err: unknown): string | null {
+  const tensors = args.filter((a): a is mg.Tensor => a instanceof mg.Tensor);
+  // one matrix (in a batch, another matrix may really be singular)
+  if (!LINALG_FULL.has(name) || tensors.length !== 1 || tensors[0].ndim !== 2 || !tensors[0].data.some(Number.isNaN)) return null;
+  const opts = args.find((a) => typeof a === "object" && a !== null && !(a instanceof mg.Tensor) && !Array.isArray(a)) as Record<string, unknown> | undefined;
+  if (opts?.hermitian === true) return null;
+  const numerical = err instanceof mg.SingularMatrixError || err instanceof mg.NotPositiveDefiniteError || err instanceof mg.ConvergenceError || err instanceof mg.DomainError;
+  return numerical ? `a NaN argument was reported as ${(err as Error).name}: ${(err as Error).message}` : null;
+}
 
 /** The tensors in a result: a tensor, or the entries of a tuple / named result. */
 function resultTensors(out: unknown): mg.Tensor[] {
