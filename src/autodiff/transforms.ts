@@ -23,7 +23,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, type TangentLink } from "../tensor/meta.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
-import { checkOptions } from "../validate.js";
+import { checkOptions, describe } from "../validate.js";
 import { apply, stripLevel, tangentAt } from "../ops/dispatch.js";
 import { rules } from "../ops/registry.js";
 import { asTensor, reshape, stack, type TensorLike } from "../ops/api.js";
@@ -167,8 +167,11 @@ function isNumericArray(x: unknown): boolean {
   return true;
 }
 
-/** The top-level rule: numbers and nested number arrays become tensors; anything else is a tree. */
-function topArg(x: unknown): unknown {
+/**
+ * The top-level rule: numbers and nested number arrays become tensors; anything else is a tree.
+ * @internal (shared with the implicit functions)
+ */
+export function topArg(x: unknown): unknown {
   return typeof x === "number" || isNumericArray(x) ? asTensor(x as TensorLike) : x;
 }
 
@@ -181,12 +184,6 @@ function at(path: readonly PathEntry[]): string {
   return path.length === 0 ? "" : ` at ${formatPath(path)}`;
 }
 
-function describeResult(r: unknown): string {
-  if (r === null || r === undefined) return String(r);
-  if (Array.isArray(r)) return `an array of length ${r.length}`;
-  if (typeof r === "object") return `an object (${(r as object).constructor?.name ?? "no prototype"})`;
-  return `${typeof r} ${String(r)}`;
-}
 
 function normArgnums(op: string, argnums: unknown, nargs: number): number[] {
   const list: unknown[] = argnums === undefined ? [0] : Array.isArray(argnums) ? argnums.slice() : [argnums];
@@ -208,7 +205,7 @@ function checkOpts(op: string, opts: unknown, valid: readonly string[]): void {
 
 function checkHasAux(op: string, v: unknown): boolean {
   if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new ArgumentError(op, `option hasAux must be true or false; got ${describeResult(v)}`);
+  if (typeof v !== "boolean") throw new ArgumentError(op, `option hasAux must be true or false; got ${describe(v)}`);
   return v;
 }
 
@@ -227,7 +224,7 @@ function reverseAlias(x: Tensor): Tensor {
 function splitAux(op: string, r: unknown, hasAux: boolean): { out: unknown; aux: unknown } {
   if (!hasAux) return { out: r, aux: undefined };
   if (!Array.isArray(r) || r.length !== 2)
-    throw new ArgumentError(op, `with hasAux: true the function must return [out, aux]; got ${describeResult(r)}`);
+    throw new ArgumentError(op, `with hasAux: true the function must return [out, aux]; got ${describe(r)}`);
   return { out: r[0], aux: r[1] };
 }
 
@@ -235,7 +232,7 @@ function splitAux(op: string, r: unknown, hasAux: boolean): { out: unknown; aux:
 function flattenOutput(op: string, out: unknown): { leaves: Tensor[]; paths: PathEntry[][]; treedef: TreeDef } {
   const fl = treeFlattenWithPath(out);
   if (!(out instanceof Tensor) && !Array.isArray(out) && (out === null || typeof out !== "object" || Object.getPrototypeOf(out) !== Object.prototype && Object.getPrototypeOf(out) !== null))
-    throw new ArgumentError(op, `the function must return a Tensor or a tree (plain object / array) of Tensors; got ${describeResult(out)}`);
+    throw new ArgumentError(op, `the function must return a Tensor or a tree (plain object / array) of Tensors; got ${describe(out)}`);
   return fl;
 }
 
@@ -262,7 +259,7 @@ function gradCore(op: string, f: (...args: never[]) => unknown, argnums: readonl
   argnums.forEach((i, k) => (call[i] = treeUnflatten(flats[k].treedef, aliased[k])));
   const { out: value, aux } = splitAux(op, (f as (...a: unknown[]) => unknown)(...call), hasAux);
   if (!(value instanceof Tensor))
-    throw new ArgumentError(op, `the function must return a scalar Tensor${hasAux ? " as out in [out, aux]" : ""}; got ${describeResult(value)}`);
+    throw new ArgumentError(op, `the function must return a scalar Tensor${hasAux ? " as out in [out, aux]" : ""}; got ${describe(value)}`);
   if (value.size !== 1)
     throw new ShapeError(op, `the function must return a scalar (one element), got shape ${fmtShape(value.shape)}; use vjp or jacobian for non-scalar outputs`);
   const targets = aliased.flat();
@@ -278,7 +275,7 @@ function gradCore(op: string, f: (...args: never[]) => unknown, argnums: readonl
 }
 
 function gradEntry(op: string, f: unknown, opts: unknown): { argnums: unknown; many: boolean; hasAux: boolean } {
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   checkOpts(op, opts, ["argnums", "hasAux"]);
   const o = (opts ?? {}) as GradOptions;
   return { argnums: o.argnums, many: Array.isArray(o.argnums), hasAux: checkHasAux(op, o.hasAux) };
@@ -335,7 +332,7 @@ interface VjpCore {
 }
 
 function vjpCore(op: string, f: (...args: never[]) => unknown, rawPrimals: readonly unknown[], hasAux: boolean): VjpCore {
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   const primals = rawPrimals.map(topArg);
   const pf = treeFlatten(primals);
   const aliased = pf.leaves.map(reverseAlias);
@@ -442,8 +439,8 @@ function jvpFlat(op: string, f: (...a: unknown[]) => unknown, treedef: TreeDef, 
 
 /** Primals (converted at the top level) and tangents matched against their structure. */
 function primalsAndTangents(op: string, primalsIn: unknown, tangentsIn: unknown): { treedef: TreeDef; ps: Tensor[]; ts: Tensor[] } {
-  if (!Array.isArray(primalsIn)) throw new ArgumentError(op, `argument primals must be an array (one entry per argument of f); got ${describeResult(primalsIn)}`);
-  if (!Array.isArray(tangentsIn)) throw new ArgumentError(op, `argument tangents must be an array (one entry per primal); got ${describeResult(tangentsIn)}`);
+  if (!Array.isArray(primalsIn)) throw new ArgumentError(op, `argument primals must be an array (one entry per argument of f); got ${describe(primalsIn)}`);
+  if (!Array.isArray(tangentsIn)) throw new ArgumentError(op, `argument tangents must be an array (one entry per primal); got ${describe(tangentsIn)}`);
   if (primalsIn.length !== tangentsIn.length) throw new ArgumentError(op, `${primalsIn.length} primals but ${tangentsIn.length} tangents`);
   const primals = primalsIn.map(topArg);
   const pf = treeFlattenWithPath(primals);
@@ -476,7 +473,7 @@ export function jvp(f: (...args: never[]) => unknown, primals: readonly unknown[
 }
 
 function jvpImpl(op: string, f: (...args: never[]) => unknown, primals: unknown, tangents: unknown, opts?: AuxOption): unknown {
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   checkOpts(op, opts, ["hasAux"]);
   const hasAux = checkHasAux(op, opts?.hasAux);
   const { treedef, ps, ts } = primalsAndTangents(op, primals, tangents);
@@ -503,7 +500,7 @@ export function linearize<A extends unknown[], R>(
   jvpFn: (...tangents: TangentArgs<A>) => TensorTree<R>;
 } {
   const op = "linearize";
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   const call = f as unknown as (...a: unknown[]) => unknown;
   const prim = (primals as readonly unknown[]).map(topArg);
   const pf = treeFlattenWithPath(prim);
@@ -554,7 +551,7 @@ export function linearTranspose<A extends unknown[], R>(
   ...examples: TransformArgs<A>
 ): (ct: TangentTree<R>) => ArgsTree<A> {
   const op = "linearTranspose";
-  if (typeof linearFn !== "function") throw new ArgumentError(op, `argument linearFn must be a function; got ${describeResult(linearFn)}`);
+  if (typeof linearFn !== "function") throw new ArgumentError(op, `argument linearFn must be a function; got ${describe(linearFn)}`);
   const ex = (examples as readonly unknown[]).map(topArg);
   const ef = treeFlatten(ex);
   const zs = treeUnflatten<unknown[]>(ef.treedef, ef.leaves.map((e) => zeros(e.shape)));
@@ -566,7 +563,7 @@ export function linearTranspose<A extends unknown[], R>(
 
 function checkMaxEntries(op: string, v: unknown): number {
   if (v === undefined) return MAX_JACOBIAN_ENTRIES;
-  if (typeof v !== "number" || !(v >= 0)) throw new ArgumentError(op, `option maxEntries must be a number ≥ 0; got ${describeResult(v)}`);
+  if (typeof v !== "number" || !(v >= 0)) throw new ArgumentError(op, `option maxEntries must be a number ≥ 0; got ${describe(v)}`);
   return v;
 }
 
@@ -664,7 +661,7 @@ function jacobianOf(op: string, f: (...args: never[]) => unknown, opts: Jacobian
   const args = raw.map(topArg);
   const an = normArgnums(op, opts?.argnums, args.length);
   const mode = opts?.mode ?? "reverse";
-  if (mode !== "reverse" && mode !== "forward") throw new ArgumentError(op, `option mode must be "reverse" or "forward"; got ${describeResult(mode)}`);
+  if (mode !== "reverse" && mode !== "forward") throw new ArgumentError(op, `option mode must be "reverse" or "forward"; got ${describe(mode)}`);
   const limit = checkMaxEntries(op, opts?.maxEntries);
   const flats = an.map((i) => treeFlatten(args[i]));
   const xs = flats.flatMap((fl) => fl.leaves);
@@ -690,7 +687,7 @@ export function jacobian<A extends unknown[], R, const N extends Argnums = 0>(
   opts?: JacobianOptions<N>,
 ): (...args: TransformArgs<A>) => JacobianTree<R, GradResult<A, N>> {
   const op = "jacobian";
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   checkOpts(op, opts, ["argnums", "mode", "maxEntries"]);
   return ((...raw: unknown[]) => jacobianOf(op, f as (...a: never[]) => unknown, opts, raw)) as (
     ...args: TransformArgs<A>
@@ -708,7 +705,7 @@ export function hessian<A extends unknown[], const N extends Argnums = 0>(
   opts?: HessianOptions<N>,
 ): (...args: TransformArgs<A>) => JacobianTree<GradResult<A, N>, GradResult<A, N>> {
   const op = "hessian";
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   checkOpts(op, opts, ["argnums", "maxEntries"]);
   const limit = checkMaxEntries(op, opts?.maxEntries);
   return ((...raw: unknown[]) => {
@@ -734,7 +731,7 @@ export function hessian<A extends unknown[], const N extends Argnums = 0>(
  */
 export function hvp<A extends unknown[]>(f: (...args: A) => Tensor, primals: TransformArgs<A>, tangents: TangentArgs<A>): ArgsTree<A> {
   const op = "hvp";
-  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describeResult(f)}`);
+  if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
   const { treedef, ps, ts } = primalsAndTangents(op, primals, tangents);
   const nargs = (primals as readonly unknown[]).length;
   const an = Array.from({ length: nargs }, (_, i) => i);

@@ -85,7 +85,7 @@ describe("grad / valueAndGrad over pytrees", () => {
     expect(() => grad((x: Tensor) => sum(x), { has_aux: true })).toThrow(/^grad: unknown option "has_aux"; did you mean "hasAux"\?/);
     expect(() => grad((x: Tensor) => sum(x), { argnums: [0, 0] })(W)).toThrow(/^grad: argnums lists position 0 twice/);
     // @ts-expect-error not a function
-    expect(() => valueAndGrad(3)).toThrow(/^valueAndGrad: argument f must be a function; got number 3/);
+    expect(() => valueAndGrad(3)).toThrow(/^valueAndGrad: argument f must be a function; got the number 3/);
   });
 });
 

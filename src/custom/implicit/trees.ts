@@ -14,28 +14,18 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
-import { asTensor, concat, reshape, slice, type TensorLike } from "../../ops/api.js";
+import { concat, reshape, slice } from "../../ops/api.js";
 import { zeros } from "../../tensor/create.js";
 import { fmtShape, shapesEqual } from "../../tensor/shape.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { plain } from "../../autodiff/trace.js";
 import { formatPath, treeFlatten, treeFlattenWithPath, treeLeavesLike, treeUnflatten, type PathEntry, type TreeDef } from "../../tree/index.js";
-import type { TransformArg } from "../../autodiff/transforms.js";
+import { topArg, type TransformArg } from "../../autodiff/transforms.js";
 import { implicitRoot as implicitRootTensors, type ImplicitOptions } from "./root.js";
 import { fixedPoint as fixedPointTensors, type FixedPointOptions } from "./fixedPoint.js";
 import { inverseOf as inverseOfTensors, type InverseOfOptions as InverseOfTensorOptions } from "./inverse.js";
 import type { NewtonKrylovOptions } from "./newton.js";
 
-function isNumericArray(x: unknown): boolean {
-  if (!Array.isArray(x)) return false;
-  for (const e of x) if (typeof e !== "number" && !isNumericArray(e)) return false;
-  return true;
-}
-
-/** The transforms' top-level rule: numbers and nested number arrays become tensors; anything else is a tree. */
-export function topArg(x: unknown): unknown {
-  return typeof x === "number" || isNumericArray(x) ? asTensor(x as TensorLike) : x;
-}
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== "object") return false;

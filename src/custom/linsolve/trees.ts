@@ -9,7 +9,8 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { TensorLike } from "../../ops/api.js";
 import type { TransformArg } from "../../autodiff/transforms.js";
-import { Raveler, topArg } from "../implicit/trees.js";
+import { topArg } from "../../autodiff/transforms.js";
+import { Raveler } from "../implicit/trees.js";
 import { customLinearSolve as customLinearSolveTensors, type LinearSolveOptions as LinearSolveTensorOptions } from "./solve.js";
 
 /** Options of {@link customLinearSolve}; x0 and the preconditioner follow x's and b's structures. */
