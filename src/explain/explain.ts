@@ -14,7 +14,7 @@
  */
 import * as E from "./expr.js";
 import type { ExprNode } from "./expr.js";
-import { mirrorProgram, mirrorVjp, mirrorJvp, nameIntermediates, type Mirror, type MirrorOptions } from "./mirror.js";
+import { mirrorProgram, mirrorVjp, mirrorJvp, nameIntermediates, type MirrorOptions } from "./mirror.js";
 import { simplify } from "./simplify.js";
 import { evaluate, relError, type EvalEnv } from "./evaluate.js";
 import { trace } from "../autodiff/trace.js";
@@ -327,4 +327,3 @@ function renderLatex(out: string, names: readonly string[], isScalar: boolean, o
   return lines.join(" \\\\\n");
 }
 
-export type { Mirror };
