@@ -218,7 +218,7 @@ export function mean(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdimsArg?
   return div(sum(t, ax, keepdims), count);
 }
 
-/** Variance with Bessel's correction by default (correction = 1), as in PyTorch. */
+/** The options form of variance's arguments: `variance(x, { axes: 0, correction: 0 })`. */
 export interface VarianceOptions extends ReduceOptions {
   /** Subtracted from the count in the divisor (1: Bessel's correction, the default; 0: the population variance). */
   correction?: number;
