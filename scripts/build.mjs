@@ -117,6 +117,9 @@ async function buildBrowser(browserDir) {
     format: "esm",
     target: "es2022",
     minify: true,
+    // error classes name themselves by new.target.name (ShapeError, …): keep
+    // class and function names through minification so users see them
+    keepNames: true,
     sourcemap: true,
     legalComments: "none",
     metafile: true,

@@ -158,6 +158,7 @@ describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
     expect(r.sab).toBe("undefined");
     expect(r.error).not.toBeNull();
     expect(r.error?.isEnv).toBe(true);
+    expect(r.error?.name).toBe("EnvironmentError"); // class names survive minification (keepNames)
     expect(r.error?.op).toBe("setThreads");
     expect(r.error?.message).toMatch(/^setThreads: 2 threads are not available here: the page is not cross-origin isolated/);
     expect(r.error?.message).toContain("Cross-Origin-Embedder-Policy: require-corp");
