@@ -30,6 +30,7 @@ import { DEFAULT_DEGENERACY_TOL } from "../ops/rules/linalg/spectral.js";
 import { svdValues } from "../ops/rules/linalg/svd.js";
 
 export { DEFAULT_DEGENERACY_TOL };
+export { multiDot, vecdot, type VecdotOptions } from "./contractions.js";
 
 /** True when a derivative of x may be requested (reverse recording or a forward tangent). */
 function mayDifferentiate(x: Tensor): boolean {
