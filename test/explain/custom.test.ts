@@ -7,7 +7,7 @@
  */
 import { describe, it, expect } from "vitest";
 import {
-  tensor, explain, customVjp, customJvp, Function, FunctionCtx, matmul, mul, add, sub, sum, tanh, inverseOf, implicitRoot,
+  tensor, explain, customVjp, customJvp, Function, FunctionCtx, matmul, mul, add, sub, sum, tanh, inverseOf, implicitRoot, fixedPoint,
   Tensor, type Explanation,
 } from "../../src/index.js";
 
@@ -85,6 +85,13 @@ describe("explain: implicit functions", () => {
     expect(eqs).toEqual(["w: w + w·Zᵀ + Zᵀ·w = Ḡ", "v: v·Z + Z·v + v = dY"]);
     expect(e.where.filter((w) => w.kind === "definition").map((w) => `${w.name} = ${w.text}`)).toEqual(["Z = inverseOf(Y)"]);
     expect(e.text).toContain("and w solves w + w·Zᵀ + Zᵀ·w = Ḡ");
+  });
+
+  it("fixedPoint x = T(x, A) = A·x/2 + 1: the residual T(x) − x in the equations", () => {
+    const fp = fixedPoint((x: Tensor, A: Tensor) => add(mul(matmul(A, x), 0.5), 1));
+    const e = ok(explain((A: Tensor) => fp(tensor([[0], [0]]), A), tensor([[0.2, 0.1], [0.0, 0.3]])));
+    expect(e.inputs[0].vjp.text).toBe("−1/2·w·Yᵀ");
+    expect(e.where.map((w) => `${w.name}: ${w.text}`)).toEqual(["Y: fixedPoint(A)", "w: −w + 1/2·Aᵀ·w = Ḡ", "v: 1/2·A·v − v = −1/2·dA·Y"]);
   });
 
   it("implicitRoot with a parameter: θ̄ = −(∂θF)ᵀ[w]", () => {
