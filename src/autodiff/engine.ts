@@ -6,7 +6,7 @@
  * reach a requested input.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, setGradEnabled, type GradNode, type Rule } from "../tensor/meta.js";
+import { LeafNode, OpNode, anyForwardLevelLive, isGradEnabled, lastLateExposure, setGradEnabled, type GradNode, type Rule } from "../tensor/meta.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, AutogradError, ShapeError } from "../errors.js";
 import { checkBool, checkOptions, describe, isOptionsObject } from "../validate.js";
@@ -334,7 +334,7 @@ function run(
       const opNode = node as OpNode;
       const rule = opNode.rule;
       const inputs = savedInputs(opNode)!;
-      checkSaved(opNode, inputs);
+      if (opNode._snaps !== null || opNode._seq <= lastLateExposure()) checkSaved(opNode, inputs);
       const nOut = rule.nOut ?? 1;
       let ctArg: Tensor | (Tensor | null)[];
       if (nOut === 1) {

@@ -5,7 +5,7 @@
 import type { Tensor } from "./tensor.js";
 
 // Storage states (tensor.ts; repeated here because tensor.ts imports this module's values).
-const EXPOSED = 1, SAVED = 2;
+const PRIVATE = 0, EXPOSED = 1, SAVED = 2;
 
 /**
  * A differentiation rule for one primitive: forward, VJP and JVP side by side.
@@ -61,6 +61,23 @@ export function nodeCount(): number {
   return nodeCounter;
 }
 
+/**
+ * nodeCount() when a tensor that a node had saved was last exposed (its
+ * `.data` read for the first time). A node created after that moment saw no
+ * such exposure, so the backward pass skips its per-input check (engine.ts):
+ * on graphs whose tensors are never read — the usual case — the check is
+ * one comparison per node.
+ */
+let lateExposure = -1;
+
+export function noteLateExposure(): void {
+  lateExposure = nodeCounter;
+}
+
+export function lastLateExposure(): number {
+  return lateExposure;
+}
+
 export interface GradNode {
   readonly isLeaf: boolean;
   readonly name: string;
@@ -113,16 +130,23 @@ export class OpNode implements GradNode {
     public out: Tensor | Tensor[] | null,
     public params: unknown,
   ) {
-    if (inputs !== null) for (let i = 0; i < inputs.length; i++) this._save(inputs[i]);
+    if (inputs !== null)
+      for (let i = 0; i < inputs.length; i++) {
+        const t = inputs[i];
+        if (t._x === PRIVATE) t._x = SAVED;
+        else if (t._x === EXPOSED) this._saveExposed(t);
+      }
     if (out !== null) {
-      if (Array.isArray(out)) for (let i = 0; i < out.length; i++) this._save(out[i]);
-      else this._save(out);
+      if (Array.isArray(out)) for (let i = 0; i < out.length; i++) this._saveOut(out[i]);
+      else this._saveOut(out);
     }
   }
-  private _save(t: Tensor): void {
-    const x = t._x;
-    if (x === EXPOSED) (this._snaps ??= []).push(t, snapshot(t));
-    else if (x !== SAVED) t._x = SAVED;
+  private _saveOut(t: Tensor): void {
+    if (t._x === PRIVATE) t._x = SAVED;
+    else if (t._x === EXPOSED) this._saveExposed(t);
+  }
+  private _saveExposed(t: Tensor): void {
+    (this._snaps ??= []).push(t, snapshot(t));
   }
   get name(): string {
     return this.rule.name;

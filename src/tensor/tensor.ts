@@ -7,7 +7,7 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkOptions, describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
-import { nodeCount, type GradNode, type TangentLink } from "./meta.js";
+import { nodeCount, noteLateExposure, type GradNode, type TangentLink } from "./meta.js";
 
 /** Element type; float64 only for now (the field exists so float32 can come without an API break). */
 export type DType = "float64";
@@ -114,6 +114,7 @@ export class Tensor {
     const own = new Float64Array(priv.length);
     own.set(priv);
     this._ex = { prev: this._x === SAVED ? priv : null, at: nodeCount(), snap: null, n: own.length };
+    if (this._x === SAVED) noteLateExposure();
     this._data = own;
     this._x = EXPOSED;
   }
