@@ -32,7 +32,7 @@ import type { Shape } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import type { TreeDef } from "../tree/index.js";
 import { alloc as newData } from "../kernels/alloc.js";
-import { flattenLike, leavesOf, unflattenNull, addTrees } from "./tree.js";
+import { flattenLike, leavesOf, unflattenNull, addTrees, addTreesDiff, MISMATCH } from "./tree.js";
 
 /** A learning-rate schedule: the value to use at update number `count` (0-based). */
 export type Schedule = (count: number) => number;
@@ -406,9 +406,9 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
 export function applyUpdates<P>(params: P, updates: unknown): P {
   const op = "optim.applyUpdates";
   const r = addTrees(params, updates, []);
-  if (r.diff !== null) {
-    const d = r.diff;
+  if (r === MISMATCH) {
+    const d = addTreesDiff!;
     throw new ShapeError(op, `updates differs from params at ${d.path}: params has ${d.here} at ${d.path}, updates has ${d.there} at ${d.path}`);
   }
-  return r.value as P;
+  return r as P;
 }

@@ -171,50 +171,60 @@ function rebuild(n: Node, leaves: readonly Tensor[], pos: { i: number }): unknow
   }
 }
 
+/** Where addTrees found the trees to differ (set only when it returns MISMATCH). */
+export let addTreesDiff: { path: string; here: string; there: string } | null = null;
+/** addTrees' result when the trees differ (then addTreesDiff says where). */
+export const MISMATCH: unique symbol = Symbol("mismatch");
+
+function mismatch(path: PathEntry[], here: string, there: string): typeof MISMATCH {
+  addTreesDiff = { path: formatPath(path), here, there };
+  return MISMATCH;
+}
+
 /**
  * x + u over two trees of the same structure in one pass (optim.applyUpdates),
- * or the first difference (path and both descriptions). Static leaves are kept from x.
+ * or MISMATCH with addTreesDiff naming the first difference (path and both
+ * descriptions). Static leaves are kept from x. The step's hot path: no result
+ * object per node, so a 10-leaf step allocates its outputs, the key lists of
+ * each object and the path array.
  */
-export function addTrees(x: unknown, u: unknown, path: PathEntry[]): { value: unknown; diff: { path: string; here: string; there: string } | null } {
+export function addTrees(x: unknown, u: unknown, path: PathEntry[]): unknown {
   if (x instanceof Tensor) {
-    if (!(u instanceof Tensor)) return { value: null, diff: { path: formatPath(path), here: "a tensor", there: describeValue(u) } };
-    if (!shapesEqual(x.shape, u.shape))
-      return { value: null, diff: { path: formatPath(path), here: `a tensor of shape ${fmtShape(x.shape)}`, there: `a tensor of shape ${fmtShape(u.shape)}` } };
+    if (!(u instanceof Tensor)) return mismatch(path, "a tensor", describeValue(u));
+    if (!shapesEqual(x.shape, u.shape)) return mismatch(path, `a tensor of shape ${fmtShape(x.shape)}`, `a tensor of shape ${fmtShape(u.shape)}`);
     const a = x._data, b = u._data, n = a.length, y = alloc(n);
     for (let i = 0; i < n; i++) y[i] = a[i] + b[i];
-    return { value: new Tensor(y, x.shape), diff: null };
+    return new Tensor(y, x.shape);
   }
   if (Array.isArray(x)) {
-    if (!Array.isArray(u) || u.length !== x.length) return { value: null, diff: { path: formatPath(path), here: describeValue(x), there: describeValue(u) } };
+    if (!Array.isArray(u) || u.length !== x.length) return mismatch(path, describeValue(x), describeValue(u));
     const out: unknown[] = [];
     for (let i = 0; i < x.length; i++) {
       path.push(i);
       const r = addTrees(x[i], u[i], path);
       path.pop();
-      if (r.diff !== null) return r;
-      out.push(r.value);
+      if (r === MISMATCH) return r;
+      out.push(r);
     }
-    return { value: out, diff: null };
+    return out;
   }
   if (isPlainObject(x)) {
     const keys = Object.keys(x);
     let same = isPlainObject(u) && Object.keys(u).length === keys.length;
     for (let i = 0; same && i < keys.length; i++) same = hasOwn(u as object, keys[i]);
-    if (!same)
-      return { value: null, diff: { path: formatPath(path), here: describeValue(x), there: describeValue(u) } };
+    if (!same) return mismatch(path, describeValue(x), describeValue(u));
     const out: Record<string, unknown> = {};
     const uo = u as Record<string, unknown>;
     for (let i = 0; i < keys.length; i++) {
       path.push(keys[i]);
       const r = addTrees(x[keys[i]], uo[keys[i]], path);
       path.pop();
-      if (r.diff !== null) return r;
-      out[keys[i]] = r.value;
+      if (r === MISMATCH) return r;
+      out[keys[i]] = r;
     }
-    return { value: out, diff: null };
+    return out;
   }
   // a static leaf of params: the update must not be a tensor or a container there
-  if (u instanceof Tensor || Array.isArray(u) || isPlainObject(u))
-    return { value: null, diff: { path: formatPath(path), here: describeValue(x), there: describeValue(u) } };
-  return { value: x, diff: null };
+  if (u instanceof Tensor || Array.isArray(u) || isPlainObject(u)) return mismatch(path, describeValue(x), describeValue(u));
+  return x;
 }
