@@ -2,7 +2,9 @@
 import type { OpInfo } from "../opinfo.js";
 import { coreOpInfos } from "./core.js";
 import { linalgOpInfos } from "./linalg.js";
+import { elementwiseOpInfos } from "./elementwise.js";
+import { contractionOpInfos } from "./contractions.js";
 
-export { coreOpInfos, linalgOpInfos };
-/** Every OpInfo entry: core and linear algebra. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...linalgOpInfos];
+export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos };
+/** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos];

@@ -1,0 +1,155 @@
+/**
+ * einsum, tensordot, cross, linalg.multiDot, linalg.vecdot beyond the OpInfo
+ * table (test/ops/opinfo.test.ts runs their entries): the lowering (one GEMM
+ * per pair, greedy order, no elementwise products), equation parsing and its
+ * errors, higher-order derivatives.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  ArgumentError, ShapeError, Tensor, autogradGraph, cross, einsum, grad, hessian, linalg, matmul, mT, randn, setRequiresGrad,
+  sub, abs, add, eye, max, tensor, tensordot, mul,
+} from "../../src/index.js";
+import { naiveEinsum } from "../../src/testing/opinfo/contractions.js";
+
+const maxDiff = (a: Tensor, b: Tensor): number => {
+  expect(a.shape).toEqual(b.shape);
+  return a.size === 0 ? 0 : max(abs(sub(a, b))).item();
+};
+const rn = (shape: number[], seed: number): Tensor => randn(shape, { seed });
+
+/** The primitive ops recorded for out, in order, with their output shapes. */
+const recorded = (out: Tensor): { op: string; shape: readonly number[] | null }[] =>
+  autogradGraph(out).nodes.filter((n) => n.kind === "op").map((n) => ({ op: n.op as string, shape: n.shapes[0] }));
+
+describe("einsum: equations", () => {
+  it("implicit output: letters appearing once, sorted by character code (upper case first), after the ellipsis axes", () => {
+    const x = rn([2, 3], 1);
+    expect(maxDiff(einsum("ba", x), mT(x))).toBe(0);
+    expect(einsum("aB", rn([2, 3], 2)).shape).toEqual([3, 2]); // "B" < "a"
+    expect(einsum("...ij,jk", rn([5, 2, 3], 3), rn([3, 4], 4)).shape).toEqual([5, 2, 4]);
+    expect(einsum("ij,ij", x, x).shape).toEqual([]);
+  });
+
+  it("whitespace is ignored; a scalar operand takes the empty subscript", () => {
+    const x = rn([2, 3], 5), s = tensor(2.5);
+    expect(maxDiff(einsum(" ij , -> ji ", x, s), mT(mul(x, 2.5)))).toBeLessThan(1e-15);
+  });
+
+  it("agrees with the naive loop on random 3- and 4-operand equations with repeated, summed and broadcast indices", () => {
+    const cases: [string, string, number[][]][] = [
+      ["iij,jk,kl->il", "iij,jk,kl->il", [[3, 3, 2], [2, 4], [4, 2]]],
+      ["abc,cd,bd,a->", "abc,cd,bd,a->", [[2, 3, 4], [4, 2], [3, 2], [2]]],
+      ["ij,jk,ki->", "ij,jk,ki->", [[3, 4], [4, 5], [5, 3]]],
+      ["ab,bc,cd,de->ae", "ab,bc,cd,de->ae", [[2, 7], [7, 1], [1, 6], [6, 3]]],
+      ["i,j,k->ijk", "i,j,k->ijk", [[2], [3], [4]]],
+      ["bij,bjk,bkl->bli", "bij,bjk,bkl->bli", [[2, 3, 2], [2, 2, 4], [2, 4, 3]]],
+    ];
+    cases.forEach(([eq, refEq, shapes], c) => {
+      const xs = shapes.map((s, i) => rn(s, 100 + 10 * c + i));
+      expect(maxDiff(einsum(eq, ...xs), naiveEinsum(refEq, ...xs))).toBeLessThan(1e-12);
+    });
+  });
+});
+
+describe("einsum: the lowering", () => {
+  it("a batched matmul is one GEMM, no permute when the layout fits (the transpose is a GEMM flag)", () => {
+    const a = setRequiresGrad(rn([4, 3, 5], 1)), b = setRequiresGrad(rn([4, 6, 5], 2));
+    const ops = recorded(einsum("bij,bkj->bik", a, b)).map((n) => n.op);
+    expect(ops.filter((o) => o === "matmul")).toHaveLength(1);
+    expect(ops).not.toContain("permute");
+    expect(ops).not.toContain("mul");
+  });
+
+  it("three operands follow the greedy order: the pair whose product is smallest first", () => {
+    const A = setRequiresGrad(rn([40, 2], 1)), B = setRequiresGrad(rn([2, 40], 2)), C = setRequiresGrad(rn([40, 2], 3));
+    const out = einsum("ij,jk,kl->il", A, B, C);
+    const gemms = recorded(out).filter((n) => n.op === "matmul").map((n) => n.shape);
+    expect(gemms).toEqual([[2, 2], [40, 2]]); // B·C (2×2) first, never A·B (40×40)
+    expect(maxDiff(out, matmul(A, matmul(B, C)))).toBeLessThan(1e-12);
+  });
+
+  it("a bilinear form b,i,ij,bj->b is two GEMMs and no product over the full index space", () => {
+    const x = setRequiresGrad(rn([8, 5], 1)), W = setRequiresGrad(rn([5, 6], 2)), y = setRequiresGrad(rn([8, 6], 3));
+    const nodes = recorded(einsum("bi,ij,bj->b", x, W, y));
+    expect(nodes.filter((n) => n.op === "matmul")).toHaveLength(2);
+    for (const n of nodes) expect((n.shape ?? []).reduce((p, d) => p * d, 1)).toBeLessThanOrEqual(8 * 6);
+  });
+
+  it("repeated indices go through diagonal, indices of one operand only are summed first", () => {
+    const x = setRequiresGrad(rn([3, 3, 4], 1)), y = setRequiresGrad(rn([5, 2], 2));
+    const ops = recorded(einsum("iik,jl->k", x, y)).map((n) => n.op);
+    expect(ops).toContain("diagonal");
+    expect(ops.filter((o) => o === "sum").length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("einsum: derivatives", () => {
+  it("the gradient of the trace of a product and a Hessian through einsum (second order)", () => {
+    const A = rn([3, 4], 1), B = rn([4, 3], 2);
+    const g = grad((a: Tensor) => einsum("ij,ji", a, B))(A);
+    expect(maxDiff(g, mT(B))).toBeLessThan(1e-14);
+    // f(x) = xᵀ W x has Hessian W + Wᵀ
+    const W = rn([4, 4], 3);
+    const H = hessian((x: Tensor) => einsum("i,ij,j", x, W, x))(rn([4], 4));
+    expect(maxDiff(H, add(W, mT(W)))).toBeLessThan(1e-12);
+    // d tr(X) / dX = I, through the diagonal
+    expect(maxDiff(grad((x: Tensor) => einsum("ii", x))(rn([3, 3], 5)), eye(3))).toBe(0);
+  });
+});
+
+describe("einsum: malformed equations raise typed errors naming einsum", () => {
+  const x = rn([2, 3], 1), sq = rn([2, 2], 2);
+  const cases: [string, () => unknown, typeof ArgumentError | typeof ShapeError, RegExp][] = [
+    ["a non-string equation", () => einsum(3 as unknown as string, x), ArgumentError, /^einsum: argument equation must be a string such as "ij,jk->ik"; got the number 3/],
+    ["a bad character", () => einsum("i1", x), ArgumentError, /^einsum: input term 0 "i1" has the character "1"; subscripts are letters a–z, A–Z and "..."/],
+    ["too few operands", () => einsum("ij,jk->ik", x), ArgumentError, /^einsum: equation "ij,jk->ik" has 2 input terms but 1 operand was given/],
+    ["too many operands", () => einsum("ij", x, x), ArgumentError, /^einsum: equation "ij" has 1 input term but 2 operands were given/],
+    ["an output index not in the inputs", () => einsum("ij,jk->il", x, mT(x)), ArgumentError, /^einsum: output index "l" in "il" does not appear in any input term of "ij,jk->il"/],
+    ["a repeated output index", () => einsum("ij->ii", sq), ArgumentError, /^einsum: output term "ii" repeats the index "i"/],
+    ["two ellipses", () => einsum("......", x), ArgumentError, /^einsum: input term 0 "......" has more than one ellipsis/],
+    ["a lone dot", () => einsum("i.j", x), ArgumentError, /^einsum: input term 0 "i.j" has a "." that is not part of an ellipsis/],
+    ["two arrows", () => einsum("ij->ji->ij", x), ArgumentError, /^einsum: equation "ij->ji->ij" has more than one "->"/],
+    ["a bad output character", () => einsum("ij->j_", x), ArgumentError, /^einsum: output term "j_" has the character "_"/],
+    ["mismatched sizes of one index", () => einsum("ij,jk", x, x), ShapeError, /^einsum: index "j" has size 2 in operands\[1\] axis 0 \(shape \[2, 3\]\) but size 3 in operands\[0\] axis 1/],
+    ["a rank that differs from the subscripts", () => einsum("ijk", x), ShapeError, /^einsum: input term 0 "ijk" has 3 subscripts but operands\[0\] has shape \[2, 3\] \(rank 2\)/],
+    ["ellipsis batches that do not broadcast", () => einsum("...ij,...jk", rn([2, 2, 3], 3), rn([3, 3, 2], 4)), ShapeError, /^einsum: the ellipsis axes of operands\[1\] \(shape \[3, 3, 2\]\) do not broadcast with operands\[0\] \(shape \[2, 2, 3\]\): 3 ≠ 2/],
+    ["a non-tensor operand", () => einsum("ij", "x" as unknown as Tensor), ArgumentError, /^einsum: .*operands\[0\]/],
+  ];
+  for (const [name, call, cls, msg] of cases)
+    it(name, () => {
+      expect(call).toThrow(cls);
+      expect(call).toThrow(msg);
+    });
+});
+
+describe("tensordot, multiDot, vecdot, cross", () => {
+  it("tensordot: a count of axes, a pair of axis lists, single axes, negative axes", () => {
+    const a = rn([2, 3, 4], 1), b = rn([3, 4, 5], 2), c = rn([4, 3], 3);
+    expect(maxDiff(tensordot(a, b), naiveEinsum("ijk,jkl->il", a, b))).toBeLessThan(1e-12);
+    expect(maxDiff(tensordot(a, c, [[-1, 1], [0, 1]]), naiveEinsum("ijk,kj->i", a, c))).toBeLessThan(1e-12);
+    expect(maxDiff(tensordot(a, c, [2, 0]), naiveEinsum("ijk,kl->ijl", a, c))).toBeLessThan(1e-12);
+    expect(() => tensordot(a, c, [[0, 0], [0, 1]])).toThrow(/^tensordot: axes\[0\] \[0, 0\] repeats an axis/);
+    expect(() => tensordot(a, c, [[0, 2], [1]])).toThrow(/^tensordot: axes\[0\] \[0, 2\] and axes\[1\] \[1\] have different lengths/);
+    expect(() => tensordot(a, c, 1.5)).toThrow(ArgumentError);
+  });
+
+  it("multiDot picks the cheapest parenthesization and equals the left-to-right product", () => {
+    const A = setRequiresGrad(rn([30, 2], 1)), B = setRequiresGrad(rn([2, 30], 2)), C = setRequiresGrad(rn([30, 3], 3));
+    const out = linalg.multiDot([A, B, C]);
+    expect(recorded(out).filter((n) => n.op === "matmul").map((n) => n.shape)).toEqual([[2, 3], [30, 3]]);
+    expect(maxDiff(out, matmul(matmul(A, B), C))).toBeLessThan(1e-12);
+    expect(linalg.multiDot([rn([3], 4), rn([3, 2], 5)]).shape).toEqual([2]);
+    expect(linalg.multiDot([rn([3], 4), rn([3, 2], 5), rn([2], 6)]).shape).toEqual([]);
+    expect(() => linalg.multiDot([rn([2, 2], 1)])).toThrow(/^linalg\.multiDot: argument tensors must hold at least 2 tensors; got 1/);
+    expect(() => linalg.multiDot("x" as unknown as Tensor[])).toThrow(ArgumentError);
+  });
+
+  it("vecdot broadcasts and takes an axis option; cross follows the right-hand rule along any axis", () => {
+    expect(linalg.vecdot(rn([2, 3, 4], 1), rn([4], 2)).shape).toEqual([2, 3]);
+    expect(() => linalg.vecdot(rn([3], 1), rn([3], 2), { dim: 0 } as unknown as { axis: number })).toThrow(/^linalg\.vecdot: unknown option "dim"/);
+    expect(Array.from(cross(tensor([[0, 1, 0], [0, 0, 1]]), tensor([0, 0, 1])).data)).toEqual([1, 0, 0, 0, 0, 0]);
+    const a = rn([3, 4], 3), b = rn([3, 4], 4);
+    expect(maxDiff(cross(a, b, 0), mT(cross(mT(a), mT(b))))).toBeLessThan(1e-15);
+    expect(() => cross(rn([4], 1), rn([4], 2))).toThrow(/^cross: axis -1 must have size 3 in both operands/);
+  });
+});
