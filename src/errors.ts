@@ -77,3 +77,11 @@ export class NonDifferentiableError extends MatgradError {}
  * message says what is missing and how to provide it.
  */
 export class EnvironmentError extends MatgradError {}
+
+/**
+ * Bytes or text handed to a reader (`load`, `fromNpy`, `fromJSON`) are not a
+ * valid file of that format: wrong magic, unsupported version, a malformed
+ * header, offsets outside the buffer, a shape that does not match the data.
+ * The message names the reader and what is wrong.
+ */
+export class FormatError extends MatgradError {}

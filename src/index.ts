@@ -4,7 +4,10 @@
  */
 import "./ops/methods.js";
 
-export { Tensor, type NestedArray, type DType } from "./tensor/tensor.js";
+export { Tensor, type NestedArray, type DType, type TensorJSON } from "./tensor/tensor.js";
+export { fromJSON } from "./tensor/json.js";
+export { toNpy, fromNpy } from "./tensor/npy.js";
+export { save, load, SAVE_FORMAT_VERSION } from "./io/index.js";
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, eye, arange, linspace, rand, randn,
   type TensorOptions, type RandomOptions, type TensorData, type TypedArray,

@@ -24,6 +24,7 @@ const TAKES_ANYTHING: Record<string, string> = {
   treeFlattenWithPath: "any value is a pytree",
   treeLeaves: "any value is a pytree",
   treeStructure: "any value is a pytree",
+  save: "any pytree is saved: a string, an object or a boolean is a tree of one static leaf (symbols and bigints are refused)",
 };
 
 /**
