@@ -39,6 +39,7 @@ function family(info: OpInfo): string {
   if (/^(sum|mean|variance|max|min|prod|logsumexp|softmax|logSoftmax)$/.test(op)) return "reductions";
   if (/^(reshape|permute|mT|broadcastTo|slice|take|concat|stack)$/.test(op)) return "layout";
   if (/^(matmul|X|dot|outer|trace|diagonal|diagEmbed|diag|triu|tril|kron|frobeniusInner|energy)$/.test(op)) return "matrix ops";
+  if (/^(einsum|tensordot|cross)$/.test(op)) return "matrix ops";
   return "elementwise";
 }
 
@@ -49,6 +50,8 @@ function modeOf(info: OpInfo): Mode {
   if (/^(slice|take)$/.test(op)) return "skip";
   if (/^(triu|tril)$/.test(op)) return "kept";
   if (/^(trace|diagonal)$/.test(op)) return "diagonal";
+  // einsum with a repeated index reads the diagonal of the last two axes only ("ii", "ii->i", "bii->bi", "...ii->...")
+  if (op === "einsum" && /^einsum\("[.a-z]*ii(->[.a-z]*)?"\)$/.test(info.name)) return "diagonal";
   if (LOWER_READERS.test(op) || info.name === "linalg.pinv (hermitian)") return { lower: [0] };
   if (info.name === "linalg.triangularSolve (upper, left)") return { lower: [], upper: [0], full: [1] };
   if (info.name === "linalg.triangularSolve (lower, right, unitriangular)") return { lower: [0], full: [1], strict: true };
@@ -150,6 +153,8 @@ function policyViolation(info: OpInfo, inputs: Tensor[], out: Tensor): string | 
   }
   const nonDiff = info.nondiff ?? [];
   if (mode === "any") {
+    // with an empty operand the result is a sum over nothing or a broadcast to an empty axis: the other operands are not read
+    if (inputs.some((t) => t.size === 0)) return null;
     const nanIn = inputs.some((t, i) => !nonDiff.includes(i) && hasNaN(t.data));
     if (nanIn && !hasNaN(out.data)) return "an input has a NaN, the result has none";
     if (linalg && inputs.some((t, i) => !nonDiff.includes(i) && !allFinite(t.data)) && allFinite(out.data))
