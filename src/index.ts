@@ -19,6 +19,10 @@ export {
   treeLeavesLike, type Tree, type TensorTree, type NullArray, type PathEntry, type UnflattenOptions,
 } from "./tree/index.js";
 export * from "./ops/api.js";
+export {
+  asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log1p, expm1, log2, log10, exp2, erf, erfc, erfinv, lgamma, digamma,
+  polygamma, sinc, floor, ceil, round, trunc, atan2, hypot, xlogy, fmod, remainder, softplus, silu, gelu, logit, type GeluOptions,
+} from "./ops/math.js";
 export { einsum, tensordot, cross, type TensordotAxes } from "./ops/einsum.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
