@@ -70,7 +70,7 @@ export function save(tree: Tree): Uint8Array {
   const ALLOWED = "a tree holds tensors, numbers, strings, booleans, null and undefined in plain arrays and objects";
   const enc = (x: unknown, depth: number): HeaderNode => {
     if (x instanceof Tensor) {
-      if (x._ex !== null) checkAttached("save", x, -1);
+      if (x._ex !== null) checkAttached("save", x, `the tensor at ${formatPath(path)}`);
       tensors.push(x);
       metas.push({ dtype: "float64", shape: x.shape.slice(), offset: dataBytes });
       dataBytes += 8 * x.size;

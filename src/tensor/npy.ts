@@ -56,7 +56,7 @@ export function toNpy(t: Tensor): Uint8Array {
 }
 
 function checkAttachedIfExposed(t: Tensor): void {
-  if (t._ex !== null) checkAttached("toNpy", t, -1);
+  if (t._ex !== null) checkAttached("toNpy", t, "argument t");
 }
 
 /** A parsed Python literal from an .npy header (only what headers hold). */
