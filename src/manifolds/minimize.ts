@@ -39,7 +39,11 @@ export interface RiemannianMinimizeOptions {
 
 /** Minimizes fun over a manifold, starting from a point x0 on it. */
 export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: RiemannianMinimizeOptions): MinimizeResult<Tensor> {
-  const op = "manifolds.minimize";
+  return riemannianMinimize("manifolds.minimize", fun, x0, opts);
+}
+
+/** manifolds.minimize with the op name its errors and messages start with (optim.minimize delegates here). */
+export function riemannianMinimize(op: string, fun: (x: Tensor) => Tensor, x0: Tensor, opts: RiemannianMinimizeOptions): MinimizeResult<Tensor> {
   if (typeof fun !== "function") throw new ArgumentError(op, `argument fun must be a function of a point returning a scalar Tensor; got ${String(fun)}`);
   const M = opts?.manifold;
   if (M === undefined || M === null || typeof M.retr !== "function") throw new ArgumentError(op, `option manifold must be a manifold (manifolds.stiefel(n, p), …); got ${String(M)}`);

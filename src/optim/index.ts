@@ -12,5 +12,5 @@ export {
   constantSchedule, exponentialDecay, cosineDecay, linearSchedule, joinSchedules, warmupCosineDecay,
   type ExponentialDecayOptions, type CosineDecayOptions, type LinearScheduleOptions, type WarmupCosineDecayOptions,
 } from "./schedules.js";
-export { minimize, type MinimizeMethod, type MinimizeOptions, type MinimizeResult, type IterationInfo } from "./minimize.js";
+export { minimize, type MinimizeMethod, type ManifoldMethod, type MinimizeOptions, type MinimizeResult, type IterationInfo } from "./minimize.js";
 export { leastSquares, type LeastSquaresOptions, type LeastSquaresResult } from "./leastsq.js";

@@ -27,12 +27,16 @@
  *   stopped at residual min(½, √‖g‖₁)·‖g‖₁ or at negative curvature, then a Wolfe
  *   line search whose first trial is SciPy's (1, then min(1, 1.01·2(fₖ − fₖ₋₁)/gᵀp)).
  * - "trust-ncg": trust-region Newton with Steihaug's CG (radius 1 → ≤ 1000, accept when ρ > 0.15).
+ * - "rcg", "rtr" with option `manifold`: Riemannian conjugate gradients and trust
+ *   region, run by manifolds.minimize (src/manifolds/minimize.ts).
  */
 import { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../errors.js";
 import { Dcsrch } from "./linesearch.js";
 import { Objective, dot, normInf, allFinite, axpy } from "./problem.js";
 import { flattenLike, packLeaves } from "./tree.js";
+import type { Manifold } from "../manifolds/manifold.js";
+import { riemannianMinimize } from "../manifolds/minimize.js";
 
 /** The methods of `optim.minimize`, after SciPy's names. */
 export type MinimizeMethod = "lbfgs" | "bfgs" | "cg" | "newton-cg" | "trust-ncg";
@@ -46,10 +50,23 @@ export interface IterationInfo<P> {
   gradNorm: number;
 }
 
+/** The Riemannian methods, used when a `manifold` is given (conjugate gradients, trust region). */
+export type ManifoldMethod = "rcg" | "rtr";
+
 /** Options of `optim.minimize`: method, tolerances, limits, bounds and callback. */
 export interface MinimizeOptions<P> {
-  /** Default "lbfgs". */
-  method?: MinimizeMethod;
+  /**
+   * Default "lbfgs", or "rtr" with a manifold. "rcg" and "rtr" need `manifold`;
+   * the other methods are Euclidean and refuse one.
+   */
+  method?: MinimizeMethod | ManifoldMethod;
+  /**
+   * Minimize over a manifold (manifolds.stiefel(n, p), …): x0 must be a point on
+   * it (a Tensor of its shape) and the run is manifolds.minimize's (gtol is then
+   * on the Riemannian gradient norm ‖grad f‖ₓ, default 1e-6, and maxIter's
+   * default is 1000). bounds, ftol and memory do not apply.
+   */
+  manifold?: Manifold;
   /** Sets gtol and (for lbfgs) ftol, as SciPy's `tol`. */
   tol?: number;
   /** Stop when ‖∇f‖∞ ≤ gtol (default 1e-5). */
@@ -111,9 +128,26 @@ function nonFinite(op: string, nit: number, f: number, g: Float64Array, where: s
 /** Minimizes a scalar function of a pytree (scipy.optimize.minimize). */
 export function minimize<P>(fun: (x: P) => Tensor, x0: P, opts: MinimizeOptions<P> = {}): MinimizeResult<P> {
   const op = "optim.minimize";
-  const method = opts.method ?? "lbfgs";
   const methods: MinimizeMethod[] = ["lbfgs", "bfgs", "cg", "newton-cg", "trust-ncg"];
-  if (!methods.includes(method)) throw new ArgumentError(op, `option method must be one of ${methods.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(method)}`);
+  const rMethods: ManifoldMethod[] = ["rcg", "rtr"];
+  const quoted = (ms: string[]) => ms.map((m) => `"${m}"`).join(", ");
+  if (opts === null || typeof opts !== "object") throw new ArgumentError(op, `argument opts must be an options object; got ${String(opts)}`);
+  if (opts.manifold !== undefined) {
+    const m = opts.method ?? "rtr";
+    if (!(rMethods as string[]).includes(m))
+      throw new ArgumentError(op, `option method must be ${quoted(rMethods)} with a manifold (${String((opts.manifold as { name?: unknown })?.name ?? opts.manifold)}); got ${JSON.stringify(m)}${(methods as string[]).includes(m) ? ", a Euclidean method that would leave the manifold" : ""}`);
+    for (const k of ["bounds", "ftol", "memory"] as const)
+      if (opts[k] !== undefined) throw new ArgumentError(op, `option ${k} does not apply with a manifold (method "${m}"); got ${k} = ${String(opts[k])}`);
+    const r = riemannianMinimize(op, fun as unknown as (x: Tensor) => Tensor, x0 as unknown as Tensor, {
+      manifold: opts.manifold, method: m as ManifoldMethod, gtol: opts.gtol, tol: opts.tol, maxIter: opts.maxIter,
+      callback: opts.callback as ((info: IterationInfo<Tensor>) => boolean | void) | undefined,
+    });
+    return r as unknown as MinimizeResult<P>;
+  }
+  const method = (opts.method ?? "lbfgs") as MinimizeMethod;
+  if ((rMethods as string[]).includes(method))
+    throw new ArgumentError(op, `option method "${method}" is a Riemannian method and needs option manifold (e.g. manifolds.stiefel(n, p)); got no manifold`);
+  if (!(methods as string[]).includes(method)) throw new ArgumentError(op, `option method must be one of ${quoted(methods)} (or ${quoted(rMethods)} with a manifold); got ${JSON.stringify(method)}`);
   const P = new Objective(op, fun as (x: never) => Tensor, x0);
   const posOpt = (name: string, v: number | undefined, dflt: number, allowZero = true): number => {
     if (v === undefined) return dflt;

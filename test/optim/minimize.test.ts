@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { tensor, zeros, Tensor, sum, mul, sub, add, matmul, detach, log, ArgumentError, ShapeError, optim } from "../../src/index.js";
+import { tensor, zeros, Tensor, sum, mul, sub, add, matmul, mT, randn, detach, log, linalg, manifolds, ArgumentError, ShapeError, optim } from "../../src/index.js";
 import { rosenbrock } from "../../examples/optimization.js";
 
 const x0For = (n: number) => tensor(Array.from({ length: n }, (_, k) => (k % 2 === 0 ? -1.2 : 1)));
@@ -100,5 +100,44 @@ describe("optim.minimize", () => {
     expect(() => optim.minimize(rosenbrock, x0For(2), { method: "bfgs", bounds: { lower: 0 } })).toThrow(ArgumentError);
     expect(() => optim.minimize((x: Tensor) => x, x0For(2))).toThrow(/optim\.minimize: fun must return a scalar \(one element\); it returned shape \[2\]/);
     expect(() => optim.minimize(rosenbrock, x0For(2), { bounds: { lower: 1, upper: 0 } })).toThrow(/lower 1 > upper 0/);
+  });
+});
+
+describe("optim.minimize with a manifold", () => {
+  // Brockett cost tr(XᵀAXN), N = diag(2, 1): minimized over stiefel(5, 2) by the eigenvectors
+  // of the two smallest eigenvalues of A, minimum 2λ₁ + λ₂
+  const G = randn([5, 5], { seed: 3 });
+  const A = matmul(G, mT(G));
+  const N = tensor([[2, 0], [0, 1]]);
+  const brockett = (X: Tensor) => sum(mul(matmul(matmul(mT(X), A), X), N));
+  const St = manifolds.stiefel(5, 2);
+  const lam = linalg.eigvalsh(A).data;
+
+  it("delegates to manifolds.minimize for rtr (the default) and rcg", () => {
+    for (const method of [undefined, "rtr", "rcg"] as const) {
+      const r = optim.minimize(brockett, St.random(4), { manifold: St, method, gtol: 1e-6, maxIter: 3000 });
+      expect(r.success, r.message).toBe(true);
+      expect(Math.abs(r.fun - (2 * lam[0] + lam[1]))).toBeLessThan(1e-9);
+      expect(St.check(r.x)).toBeLessThan(1e-12);
+      const m = manifolds.minimize(brockett, St.random(4), { manifold: St, method: method ?? "rtr", gtol: 1e-6, maxIter: 3000 });
+      expect([r.nit, r.nfev, r.fun]).toEqual([m.nit, m.nfev, m.fun]);
+    }
+  });
+
+  it("refuses Euclidean methods and options with a manifold, and Riemannian methods without one", () => {
+    const x0 = St.random(1);
+    expect(() => optim.minimize(brockett, x0, { manifold: St, method: "lbfgs" })).toThrow(ArgumentError);
+    expect(() => optim.minimize(brockett, x0, { manifold: St, method: "lbfgs" })).toThrow(
+      'optim.minimize: option method must be "rcg", "rtr" with a manifold (stiefel(5, 2)); got "lbfgs", a Euclidean method that would leave the manifold');
+    expect(() => optim.minimize(brockett, x0, { manifold: St, bounds: { lower: 0 } })).toThrow(/^optim\.minimize: option bounds does not apply with a manifold \(method "rtr"\)/);
+    expect(() => optim.minimize(brockett, x0, { manifold: St, memory: 5 })).toThrow(/option memory does not apply with a manifold/);
+    expect(() => optim.minimize(brockett, x0, { method: "rcg" })).toThrow(/^optim\.minimize: option method "rcg" is a Riemannian method and needs option manifold/);
+    expect(() => optim.minimize(brockett, x0, { method: "nope" as "cg" })).toThrow(/option method must be one of "lbfgs", .*"trust-ncg" \(or "rcg", "rtr" with a manifold\); got "nope"/);
+  });
+
+  it("a starting point off the manifold raises ArgumentError naming optim.minimize and the distance", () => {
+    const bad = St.random(1).mul(1.1);
+    expect(() => optim.minimize(brockett, bad, { manifold: St })).toThrow(
+      `optim.minimize: x0 is not on stiefel(5, 2): its distance to the manifold is ${St.check(bad).toExponential(3)}`);
   });
 });
