@@ -4,7 +4,7 @@
  * perturbations) and record the reverse-mode node. This is the only place
  * where ops meet the autodiff state.
  */
-import { EXPOSED, Tensor, checkAttached } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { OpNode, isGradEnabled, isLevelLive, type Rule, type TangentLink } from "../tensor/meta.js";
 import { shapesEqual, broadcastsTo, fmtShape } from "../tensor/shape.js";
 import { ShapeError } from "../errors.js";
@@ -113,7 +113,6 @@ export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
   // fast path (no forward-mode tangents): no intermediate arrays
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i];
-    if (x._x === EXPOSED) checkAttached(rule.name, x, i);
     if (x._fw !== null) return applyMulti(rule, inputs, params)[0];
   }
   const r = rule.forward(inputs, params);
@@ -141,7 +140,6 @@ export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
 
 /** Apply a rule, returning all its outputs. */
 export function applyMulti<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor[] {
-  for (let i = 0; i < inputs.length; i++) if (inputs[i]._x === EXPOSED) checkAttached(rule.name, inputs[i], i);
   let record: Tensor[] | null = null;
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) {

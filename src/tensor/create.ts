@@ -1,5 +1,5 @@
 /** Tensor creation. */
-import { Tensor, type NestedArray } from "./tensor.js";
+import { EXPOSED, Tensor, checkAttached, type NestedArray } from "./tensor.js";
 import { LeafNode } from "./meta.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkFinite, checkInt, checkOptions, describe } from "../validate.js";
@@ -140,7 +140,10 @@ export function fromNested(x: unknown, op = "tensor", arg = "data"): Tensor {
  * constants, so a Tensor or a number costs one type test and no string work.
  */
 export function tensorArg(x: unknown, op: string, arg: string): Tensor {
-  if (x instanceof Tensor) return x;
+  if (x instanceof Tensor) {
+    if (x._x === EXPOSED) checkAttached(op, x, `argument ${arg}`);
+    return x;
+  }
   if (typeof x === "number") return scalar(x);
   return fromNested(x, op, arg);
 }
