@@ -260,8 +260,9 @@ export function simplify(e: ExprNode): ExprNode {
   let cur = e;
   for (let i = 0; i < 3; i++) {
     const next = rebuild(cur);
-    if (E.key(next) === E.key(cur)) break;
+    const same = E.key(next) === E.key(cur);
     cur = next;
+    if (same) break;
   }
   return factor(cur);
 }

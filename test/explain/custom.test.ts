@@ -91,7 +91,7 @@ describe("explain: implicit functions", () => {
     const fp = fixedPoint((x: Tensor, A: Tensor) => add(mul(matmul(A, x), 0.5), 1));
     const e = ok(explain((A: Tensor) => fp(tensor([[0], [0]]), A), tensor([[0.2, 0.1], [0.0, 0.3]])));
     expect(e.inputs[0].vjp.text).toBe("−1/2·w·Yᵀ");
-    expect(e.where.map((w) => `${w.name}: ${w.text}`)).toEqual(["Y: fixedPoint(A)", "w: −w + 1/2·Aᵀ·w = Ḡ", "v: 1/2·A·v − v = −1/2·dA·Y"]);
+    expect(e.where.map((w) => `${w.name}: ${w.text}`)).toEqual(["Y: fixedPoint(A)", "w: 1/2·Aᵀ·w − w = Ḡ", "v: 1/2·A·v − v = −1/2·dA·Y"]);
   });
 
   it("implicitRoot with a parameter: θ̄ = −(∂θF)ᵀ[w]", () => {
