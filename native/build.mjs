@@ -5,9 +5,9 @@
  *
  *   npm run build:native           build (or explain why not); exit 1 only if a
  *                                  build was attempted and failed
- *   node native/build.mjs --quiet  one line at most, and never fails (CI calls it
- *                                  after `npm ci`; matgrad has no postinstall: the
- *                                  build is opt-in for users)
+ *   node native/build.mjs --quiet  one line at most, and never fails (for setup
+ *                                  scripts; matgrad has no postinstall: the build
+ *                                  is opt-in)
  *
  * MATGRAD_NO_NATIVE=1 skips the build. Detection: cblas.h in MATGRAD_CBLAS_INCLUDE or the usual include directories
  * (Debian multiarch, /usr/include/openblas, /usr/local, Homebrew), and
