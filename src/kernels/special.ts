@@ -163,7 +163,7 @@ export function sinpi(x: number): number {
   if (r < 0) { r = -r; s = -1; }
   if (r > 0.5) r = 1 - r; // sin(π(1 − r)) = sin(πr), 1 − r exact
   const v = r === 0 ? 0 : r <= 0.25 ? Math.sin(Math.PI * r) : Math.cos(Math.PI * (0.5 - r));
-  return s * v;
+  return v === 0 ? (x < 0 ? -0 : 0) : s * v; // sinPi(±n) = ±0 (IEEE 754)
 }
 
 /** cos(πx) with exact argument reduction: 0 at every half-integer. */
@@ -193,7 +193,7 @@ export function lgamma(x: number): number {
     if (x > 0) return series(L1, x) - Math.log(x); // log Γ(x) = log Γ(1 + x) − log x, the series at 1 in z = x exactly
     return Math.log(Math.PI / Math.abs(sinpi(x))) - lgamma(1 - x);
   }
-  if (x < 1.5) return series(L1, x - 1);
+  if (x < 1.5) return series(L1, x - 1) + 0; // + 0: log Γ(1) = +0, not −0
   if (x <= 2.5) return series(L2, x - 2);
   if (x < 10) {
     // Γ(x) = (x−1)(x−2)…(x−n) Γ(x−n) with x − n in (1.5, 2.5]
