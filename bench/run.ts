@@ -16,6 +16,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["implicit", "implicit.ts", "runImplicit"],
   ["custom", "custom.ts", "runCustom"],
   ["optim", "optim.ts", "runOptim"],
+  ["einsum", "einsum.ts", "runEinsum"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {
