@@ -208,7 +208,7 @@ export function load<T = Tree>(bytes: Uint8Array | ArrayBuffer): T {
       }
       case "array": {
         if (!Array.isArray(v)) return fail(`tree node at ${where}: array must hold an array of nodes; got ${describe(v)}`);
-        return (v as unknown[]).map((c, i) => dec(c, `${where}[${i}]`, depth + 1));
+        return (v as unknown[]).map((c, i) => dec(c, where === "(root)" ? `[${i}]` : `${where}[${i}]`, depth + 1));
       }
       case "object": {
         if (!Array.isArray(v)) return fail(`tree node at ${where}: object must hold an array of [key, node] pairs; got ${describe(v)}`);
