@@ -7,6 +7,7 @@ import { customSection } from "./custom.js";
 import { transformsSection } from "./transforms.js";
 import { implicitSection } from "./implicit.js";
 import { linalgSection } from "./linalg.js";
+import { contractionsSection } from "./contractions.js";
 import { optimizationSection } from "./optimization.js";
 import { manifoldsSection } from "./optimization-manifolds.js";
 import { explainSection } from "./explain.js";
@@ -18,6 +19,7 @@ const sections: [string, () => void | Promise<void>][] = [
   ["transforms", () => transformsSection()],
   ["implicit", () => implicitSection()],
   ["linalg", () => linalgSection()],
+  ["contractions", () => contractionsSection()],
   ["optimization", () => optimizationSection()],
   ["manifolds", () => manifoldsSection()],
 ];
