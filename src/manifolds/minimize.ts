@@ -21,9 +21,11 @@ import { allFinite } from "../optim/problem.js";
 import { steihaug } from "../optim/minimize.js";
 import type { MinimizeResult, IterationInfo } from "../optim/minimize.js";
 import { requireOnManifold, type Manifold } from "./manifold.js";
+import { isProduct } from "./product.js";
 
 /** Options of `manifolds.minimize`: the manifold, the method (Riemannian trust region or CG), tolerances and limits. */
-export interface RiemannianMinimizeOptions {
+export interface RiemannianMinimizeOptions<P = Tensor> {
+  /** The manifold; with manifolds.product(…) the points (x0, x, grad) are trees `{ [key]: Tensor }`. */
   manifold: Manifold;
   /** Default "rtr". */
   method?: "rcg" | "rtr";
@@ -34,16 +36,35 @@ export interface RiemannianMinimizeOptions {
   /** Default 1000. */
   maxIter?: number;
   /** Called after each iteration; returning true stops the run. */
-  callback?: (info: IterationInfo<Tensor>) => boolean | void;
+  callback?: (info: IterationInfo<P>) => boolean | void;
 }
 
-/** Minimizes fun over a manifold, starting from a point x0 on it. */
-export function minimize(fun: (x: Tensor) => Tensor, x0: Tensor, opts: RiemannianMinimizeOptions): MinimizeResult<Tensor> {
+/**
+ * Minimizes fun over a manifold, starting from a point x0 on it. With a
+ * product manifold, x0 and the result's x and grad are trees of its keys.
+ */
+export function minimize<P = Tensor>(fun: (x: P) => Tensor, x0: P, opts: RiemannianMinimizeOptions<P>): MinimizeResult<P> {
   return riemannianMinimize("manifolds.minimize", fun, x0, opts);
 }
 
 /** manifolds.minimize with the op name its errors and messages start with (optim.minimize delegates here). */
-export function riemannianMinimize(op: string, fun: (x: Tensor) => Tensor, x0: Tensor, opts: RiemannianMinimizeOptions): MinimizeResult<Tensor> {
+export function riemannianMinimize<P>(op: string, fun: (x: P) => Tensor, x0: P, opts: RiemannianMinimizeOptions<P>): MinimizeResult<P> {
+  const M = opts?.manifold;
+  if (M !== undefined && M !== null && typeof M === "object" && isProduct(M)) {
+    // a tree point: run on the packed vector, the loss reading differentiable slices of it
+    if (typeof fun !== "function") throw new ArgumentError(op, `argument fun must be a function of a point returning a scalar Tensor; got ${String(fun)}`);
+    const xp = M.pack(x0, op, "x0", true);
+    const cb = opts.callback;
+    const r = minimizeCore(op, (t) => fun(M.unpackDiff(t) as P), xp, {
+      ...opts,
+      callback: cb === undefined ? undefined : (info) => cb({ ...info, x: M.unpack(info.x) as P }),
+    });
+    return { ...r, x: M.unpack(r.x) as P, grad: M.unpack(r.grad) as P };
+  }
+  return minimizeCore(op, fun as unknown as (x: Tensor) => Tensor, x0 as unknown as Tensor, opts as unknown as RiemannianMinimizeOptions<Tensor>) as unknown as MinimizeResult<P>;
+}
+
+function minimizeCore(op: string, fun: (x: Tensor) => Tensor, x0: Tensor, opts: RiemannianMinimizeOptions<Tensor>): MinimizeResult<Tensor> {
   if (typeof fun !== "function") throw new ArgumentError(op, `argument fun must be a function of a point returning a scalar Tensor; got ${String(fun)}`);
   const M = opts?.manifold;
   if (M === undefined || M === null || typeof M.retr !== "function") throw new ArgumentError(op, `option manifold must be a manifold (manifolds.stiefel(n, p), …); got ${String(M)}`);

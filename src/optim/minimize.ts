@@ -62,7 +62,7 @@ export interface MinimizeOptions<P> {
   method?: MinimizeMethod | ManifoldMethod;
   /**
    * Minimize over a manifold (manifolds.stiefel(n, p), …): x0 must be a point on
-   * it (a Tensor of its shape) and the run is manifolds.minimize's (gtol is then
+   * it (a Tensor of its shape, or a tree of its keys for manifolds.product) and the run is manifolds.minimize's (gtol is then
    * on the Riemannian gradient norm ‖grad f‖ₓ, default 1e-6, and maxIter's
    * default is 1000). bounds, ftol and memory do not apply.
    */
@@ -138,11 +138,9 @@ export function minimize<P>(fun: (x: P) => Tensor, x0: P, opts: MinimizeOptions<
       throw new ArgumentError(op, `option method must be ${quoted(rMethods)} with a manifold (${String((opts.manifold as { name?: unknown })?.name ?? opts.manifold)}); got ${JSON.stringify(m)}${(methods as string[]).includes(m) ? ", a Euclidean method that would leave the manifold" : ""}`);
     for (const k of ["bounds", "ftol", "memory"] as const)
       if (opts[k] !== undefined) throw new ArgumentError(op, `option ${k} does not apply with a manifold (method "${m}"); got ${k} = ${String(opts[k])}`);
-    const r = riemannianMinimize(op, fun as unknown as (x: Tensor) => Tensor, x0 as unknown as Tensor, {
-      manifold: opts.manifold, method: m as ManifoldMethod, gtol: opts.gtol, tol: opts.tol, maxIter: opts.maxIter,
-      callback: opts.callback as ((info: IterationInfo<Tensor>) => boolean | void) | undefined,
+    return riemannianMinimize<P>(op, fun, x0, {
+      manifold: opts.manifold, method: m as ManifoldMethod, gtol: opts.gtol, tol: opts.tol, maxIter: opts.maxIter, callback: opts.callback,
     });
-    return r as unknown as MinimizeResult<P>;
   }
   const method = (opts.method ?? "lbfgs") as MinimizeMethod;
   if ((rMethods as string[]).includes(method))
