@@ -58,7 +58,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
  * path. Write the bytes with `fs.writeFileSync(path, bytes)` in Node or offer
  * them as a `Blob` download in a browser; `load` reads them back.
  */
-export function save(tree: Tree): Uint8Array {
+export function save(tree: Tree): Uint8Array<ArrayBuffer> {
   const tensors: Tensor[] = [];
   const metas: { dtype: "float64"; shape: number[]; offset: number }[] = [];
   let dataBytes = 0;

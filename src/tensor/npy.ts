@@ -27,7 +27,7 @@ export function bytesArg(op: string, name: string, x: unknown): Uint8Array {
 }
 
 /** The .npy bytes of tensor `t` (version 1.0, '<f8', C order), as numpy.save writes them. */
-export function toNpy(t: Tensor): Uint8Array {
+export function toNpy(t: Tensor): Uint8Array<ArrayBuffer> {
   if (!(t instanceof Tensor)) throw new ArgumentError("toNpy", `argument t must be a Tensor; got ${describe(t)}`);
   checkAttachedIfExposed(t);
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(", ")})`;
