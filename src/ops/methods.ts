@@ -4,6 +4,8 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
+import * as mops from "./math.js";
+import type { GeluOptions } from "./math.js";
 import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
 import { backward, detach, setRequiresGrad, type BackwardOptions } from "../autodiff/engine.js";
 
@@ -49,6 +51,72 @@ declare module "../tensor/tensor.js" {
     square(): Tensor;
     /** Elementwise reciprocal 1 / x. */
     reciprocal(): Tensor;
+    /** Elementwise arcsine (see {@link asin}). */
+    asin(): Tensor;
+    /** Elementwise arccosine (see {@link acos}). */
+    acos(): Tensor;
+    /** Elementwise arctangent (see {@link atan}). */
+    atan(): Tensor;
+    /** Elementwise hyperbolic sine (see {@link sinh}). */
+    sinh(): Tensor;
+    /** Elementwise hyperbolic cosine (see {@link cosh}). */
+    cosh(): Tensor;
+    /** Elementwise inverse hyperbolic sine (see {@link asinh}). */
+    asinh(): Tensor;
+    /** Elementwise inverse hyperbolic cosine (see {@link acosh}). */
+    acosh(): Tensor;
+    /** Elementwise inverse hyperbolic tangent (see {@link atanh}). */
+    atanh(): Tensor;
+    /** Elementwise log(1 + x), accurate near 0 (see {@link log1p}). */
+    log1p(): Tensor;
+    /** Elementwise eˣ − 1, accurate near 0 (see {@link expm1}). */
+    expm1(): Tensor;
+    /** Elementwise base-2 logarithm (see {@link log2}). */
+    log2(): Tensor;
+    /** Elementwise base-10 logarithm (see {@link log10}). */
+    log10(): Tensor;
+    /** Elementwise 2ˣ (see {@link exp2}). */
+    exp2(): Tensor;
+    /** Elementwise error function (see {@link erf}). */
+    erf(): Tensor;
+    /** Elementwise complementary error function (see {@link erfc}). */
+    erfc(): Tensor;
+    /** Elementwise inverse error function (see {@link erfinv}). */
+    erfinv(): Tensor;
+    /** Elementwise log |Γ(x)| (see {@link lgamma}). */
+    lgamma(): Tensor;
+    /** Elementwise digamma ψ(x) (see {@link digamma}). */
+    digamma(): Tensor;
+    /** Elementwise normalized sinc sin(πx)/(πx) (see {@link sinc}). */
+    sinc(): Tensor;
+    /** Elementwise SiLU x·σ(x) (see {@link silu}). */
+    silu(): Tensor;
+    /** Elementwise floor (gradient 0) (see {@link floor}). */
+    floor(): Tensor;
+    /** Elementwise ceiling (gradient 0) (see {@link ceil}). */
+    ceil(): Tensor;
+    /** Elementwise rounding, ties to even (gradient 0) (see {@link round}). */
+    round(): Tensor;
+    /** Elementwise rounding toward zero (gradient 0) (see {@link trunc}). */
+    trunc(): Tensor;
+    /** Elementwise atan2(this, other): the angle of the point (other, this), broadcasting (see {@link atan2}). */
+    atan2(other: TensorLike): Tensor;
+    /** Elementwise √(this² + other²) without overflow, broadcasting (see {@link hypot}). */
+    hypot(other: TensorLike): Tensor;
+    /** Elementwise this·log(other), 0 where this = 0, broadcasting (see {@link xlogy}). */
+    xlogy(other: TensorLike): Tensor;
+    /** Elementwise C fmod: the remainder with the sign of this, broadcasting (see {@link fmod}). */
+    fmod(other: TensorLike): Tensor;
+    /** Elementwise the remainder with the sign of other (PyTorch's remainder), broadcasting (see {@link remainder}). */
+    remainder(other: TensorLike): Tensor;
+    /** Elementwise softplus log(1 + e^(βx))/β (see {@link softplus}). */
+    softplus(beta?: number): Tensor;
+    /** Elementwise GELU, exact or `{ approximate: "tanh" }` (see {@link gelu}). */
+    gelu(options?: GeluOptions | "none" | "tanh"): Tensor;
+    /** Elementwise logit log(x/(1 − x)), x clamped to [eps, 1 − eps] when eps is given (see {@link logit}). */
+    logit(eps?: number | null): Tensor;
+    /** Elementwise polygamma ψ⁽ⁿ⁾ (see {@link polygamma}). */
+    polygamma(n: number): Tensor;
     /** Elementwise clamp to [min, max] (either bound may be null; see {@link clamp}). */
     clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor;
     /** Elementwise `this > other` as 1 / 0 (not differentiable). */
@@ -167,6 +235,12 @@ Object.assign(P, {
   broadcastTo(this: Tensor, shape: readonly number[]) { return ops.broadcastTo(this, shape); },
   slice(this: Tensor, ...specs: SliceSpec[]) { return ops.slice(this, ...specs); },
   take(this: Tensor, indices: readonly number[] | Int32Array, axis?: number) { return ops.take(this, indices, axis); },
+  asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), round: un(mops.round), trunc: un(mops.trunc),
+  atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
+  softplus(this: Tensor, beta?: number) { return mops.softplus(this, beta); },
+  gelu(this: Tensor, options?: GeluOptions | "none" | "tanh") { return mops.gelu(this, options); },
+  logit(this: Tensor, eps?: number | null) { return mops.logit(this, eps); },
+  polygamma(this: Tensor, n: number) { return mops.polygamma(n, this); },
   backward(this: Tensor, gradient?: Tensor | null | BackwardOptions, opts?: BackwardOptions) { backward(this, gradient, opts); },
   detach(this: Tensor) { return detach(this); },
   requiresGrad_(this: Tensor, flag = true) { return setRequiresGrad(this, flag); },

@@ -186,3 +186,17 @@ describe("argument errors name the op and the argument", () => {
     expect(() => logit(0.5, 0.6)).toThrow(/^logit: argument eps must be in \[0, 0\.5\]; got 0.6/);
   });
 });
+
+describe("Tensor methods", () => {
+  it("alias the functions", () => {
+    const x = tensor([0.25, 0.5]);
+    expect(vals(x.erf())).toEqual(vals(erf(x)));
+    expect(vals(x.atan2(2))).toEqual(vals(atan2(x, 2)));
+    expect(vals(x.polygamma(1))).toEqual(vals(polygamma(1, x)));
+    expect(vals(x.gelu({ approximate: "tanh" }))).toEqual(vals(gelu(x, { approximate: "tanh" })));
+    expect(vals(x.softplus(2))).toEqual(vals(softplus(x, 2)));
+    expect(vals(x.logit(0.3))).toEqual(vals(logit(x, 0.3)));
+    expect(vals(tensor([2.5]).round())).toEqual([2]);
+    expect(vals(tensor([-5]).remainder(3))).toEqual([1]);
+  });
+});
