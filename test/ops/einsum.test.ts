@@ -1,12 +1,11 @@
 /**
- * einsum, tensordot, cross, linalg.multiDot, linalg.vecdot beyond the OpInfo
- * table (test/ops/opinfo.test.ts runs their entries): the lowering (one GEMM
+ * einsum, tensordot, cross beyond the OpInfo table (test/ops/opinfo.test.ts runs their entries): the lowering (one GEMM
  * per pair, greedy order, no elementwise products), equation parsing and its
  * errors, higher-order derivatives.
  */
 import { describe, expect, it } from "vitest";
 import {
-  ArgumentError, ShapeError, Tensor, autogradGraph, cross, einsum, grad, hessian, linalg, matmul, mT, randn, setRequiresGrad,
+  ArgumentError, ShapeError, Tensor, autogradGraph, cross, einsum, grad, hessian, matmul, mT, randn, setRequiresGrad,
   sub, abs, add, eye, max, tensor, tensordot, mul,
 } from "../../src/index.js";
 import { naiveEinsum } from "../../src/testing/opinfo/contractions.js";
@@ -122,7 +121,7 @@ describe("einsum: malformed equations raise typed errors naming einsum", () => {
     });
 });
 
-describe("tensordot, multiDot, vecdot, cross", () => {
+describe("tensordot, cross", () => {
   it("tensordot: a count of axes, a pair of axis lists, single axes, negative axes", () => {
     const a = rn([2, 3, 4], 1), b = rn([3, 4, 5], 2), c = rn([4, 3], 3);
     expect(maxDiff(tensordot(a, b), naiveEinsum("ijk,jkl->il", a, b))).toBeLessThan(1e-12);
@@ -133,20 +132,7 @@ describe("tensordot, multiDot, vecdot, cross", () => {
     expect(() => tensordot(a, c, 1.5)).toThrow(ArgumentError);
   });
 
-  it("multiDot picks the cheapest parenthesization and equals the left-to-right product", () => {
-    const A = setRequiresGrad(rn([30, 2], 1)), B = setRequiresGrad(rn([2, 30], 2)), C = setRequiresGrad(rn([30, 3], 3));
-    const out = linalg.multiDot([A, B, C]);
-    expect(recorded(out).filter((n) => n.op === "matmul").map((n) => n.shape)).toEqual([[2, 3], [30, 3]]);
-    expect(maxDiff(out, matmul(matmul(A, B), C))).toBeLessThan(1e-12);
-    expect(linalg.multiDot([rn([3], 4), rn([3, 2], 5)]).shape).toEqual([2]);
-    expect(linalg.multiDot([rn([3], 4), rn([3, 2], 5), rn([2], 6)]).shape).toEqual([]);
-    expect(() => linalg.multiDot([rn([2, 2], 1)])).toThrow(/^linalg\.multiDot: argument tensors must hold at least 2 tensors; got 1/);
-    expect(() => linalg.multiDot("x" as unknown as Tensor[])).toThrow(ArgumentError);
-  });
-
-  it("vecdot broadcasts and takes an axis option; cross follows the right-hand rule along any axis", () => {
-    expect(linalg.vecdot(rn([2, 3, 4], 1), rn([4], 2)).shape).toEqual([2, 3]);
-    expect(() => linalg.vecdot(rn([3], 1), rn([3], 2), { dim: 0 } as unknown as { axis: number })).toThrow(/^linalg\.vecdot: unknown option "dim"/);
+  it("cross follows the right-hand rule along any axis and broadcasts", () => {
     expect(Array.from(cross(tensor([[0, 1, 0], [0, 0, 1]]), tensor([0, 0, 1])).data)).toEqual([1, 0, 0, 0, 0, 0]);
     const a = rn([3, 4], 3), b = rn([3, 4], 4);
     expect(maxDiff(cross(a, b, 0), mT(cross(mT(a), mT(b))))).toBeLessThan(1e-15);
