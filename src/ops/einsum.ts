@@ -7,9 +7,10 @@
  *
  *   A[batch, freeA, con] · B[batch, con, freeB] → C[batch, freeA, freeB]
  *
- * with the label groups flattened by reshape (a view); an outer product is the
- * GEMM with an inner size of 1. There is never an elementwise loop over the
- * full index space.
+ * with the label groups flattened by reshape (a view); an outer product (no
+ * contracted index) is the broadcast product [batch, m, 1] · [batch, 1, n], whose
+ * work is the output's size. There is never an elementwise loop over the full
+ * index space.
  */
 import { Tensor } from "../tensor/tensor.js";
 import { tensorArg } from "../tensor/create.js";
@@ -254,7 +255,8 @@ function contractPair(A: Term, B: Term, keep: (l: string) => boolean, size: Map<
   };
   const [a, ta] = layout(A, freeA, con, m, k);
   const [b, tb] = layout(B, con, freeB, k, n);
-  const c = matmulT(a, b, ta, tb);
+  // nothing contracted: a (batched) outer product, an elementwise product over the output — the GEMM would run with an inner size of 1
+  const c = con.length === 0 ? mul(a, b) : matmulT(a, b, ta, tb);
   const labels = [...batch, ...freeA, ...freeB];
   return { t: reshape(c, labels.map((l) => size.get(l) as number)), labels };
 }

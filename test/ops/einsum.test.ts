@@ -74,6 +74,15 @@ describe("einsum: the lowering", () => {
     for (const n of nodes) expect((n.shape ?? []).reduce((p, d) => p * d, 1)).toBeLessThanOrEqual(8 * 6);
   });
 
+  it("a batched outer product (nothing contracted) is a broadcast mul, not a GEMM with inner size 1", () => {
+    const a = setRequiresGrad(rn([4, 3], 1)), b = setRequiresGrad(rn([4, 5], 2));
+    const out = einsum("bi,bj->bij", a, b);
+    const ops = recorded(out).map((n) => n.op);
+    expect(ops).toContain("mul");
+    expect(ops).not.toContain("matmul");
+    expect(maxDiff(out, naiveEinsum("bi,bj->bij", a, b))).toBeLessThan(1e-15);
+  });
+
   it("repeated indices go through diagonal, indices of one operand only are summed first", () => {
     const x = setRequiresGrad(rn([3, 3, 4], 1)), y = setRequiresGrad(rn([5, 2], 2));
     const ops = recorded(einsum("iik,jl->k", x, y)).map((n) => n.op);
