@@ -2,8 +2,14 @@
  * toNpy / fromNpy against files written by NumPy 2.4 (fixtures/npy/make.py,
  * committed with its output): every supported dtype, both byte orders,
  * Fortran order, versions 1.0/2.0/3.0, 0-d and empty shapes; toNpy's bytes
- * equal np.save's byte for byte, so NumPy reads them.
+ * equal np.save's byte for byte, so NumPy reads them. (Checked by hand too,
+ * with NumPy 2.4.6: `python3 fixtures/npy/make.py FILE...` loaded toNpy's output
+ * for a 2×3×4 tensor, [NaN, −0, Inf], shape [0], a 0-d tensor and a 40-axis
+ * tensor with the right dtype, shape and values.) A fast-check fuzz of
+ * truncations and bit flips of the fixtures gives a FormatError or a tensor,
+ * never an untyped error.
  */
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -91,6 +97,38 @@ describe("toNpy writes what np.save writes", () => {
   it("saves values only: a tensor that requires grad or came from an op", () => {
     const x = arange(6).reshape([2, 3]).mul(2);
     expect(Array.from(fromNpy(toNpy(x)).data)).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+});
+
+describe("fuzz: corrupt .npy files", () => {
+  const files = ["f8_2x3.npy", "fortran.npy", "i8.npy", "v2.npy", "v3.npy", "f8_scalar.npy"].map(fixture);
+  const check = (b: Uint8Array): void => {
+    try {
+      expect(fromNpy(b)).toBeInstanceOf(Tensor);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      expect(e.message.startsWith("fromNpy: ")).toBe(true);
+    }
+  };
+  it("truncations and 1–4 bit flips give a FormatError or a tensor", () => {
+    fc.assert(fc.property(fc.nat(files.length - 1), fc.nat(), (f, n) => {
+      const b = files[f]!;
+      expect(() => fromNpy(b.subarray(0, n % b.length))).toThrow(FormatError);
+    }), { numRuns: 300 });
+    fc.assert(fc.property(fc.nat(files.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }), (f, flips) => {
+      const b = files[f]!.slice();
+      for (const [i, bit] of flips) b[i % b.length] ^= 1 << bit;
+      check(b);
+    }), { numRuns: 2000 });
+  });
+  it("random header text gives a FormatError", () => {
+    fc.assert(fc.property(fc.string({ maxLength: 80 }), (h) => {
+      const text = h + "\n";
+      const b = new Uint8Array(10 + text.length);
+      b.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 255, text.length >> 8]);
+      for (let i = 0; i < text.length; i++) b[10 + i] = text.charCodeAt(i) & 255;
+      check(b);
+    }), { numRuns: 1000 });
   });
 });
 
