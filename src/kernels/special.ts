@@ -317,3 +317,59 @@ export function xlogy(x: number, y: number): number {
   if (x === 0) return 0;
   return x * Math.log(y);
 }
+
+/** a·b = p + e exactly (Dekker's product with Veltkamp splitting; no FMA in JavaScript). */
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  const S = 134217729; // 2²⁷ + 1
+  const ta = S * a, ah = ta - (ta - a), al = a - ah;
+  const tb = S * b, bh = tb - (tb - b), bl = b - bh;
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+const SQRT_HALF_HI = 0.7071067811865476; // 1/√2 = HI + LO
+const SQRT_HALF_LO = -4.833646656726457e-17;
+
+/**
+ * GELU x·Φ(x) = x·erfc(−x/√2)/2 to a few ulp: the argument u = −x/√2 is formed
+ * as uₕ + uₗ (double-double) and erfc(uₕ + uₗ) ≈ erfc(uₕ) − (2/√π) e^(−uₕ²) uₗ.
+ * Without the correction, the rounding of u is multiplied by erfc's condition
+ * number 2u² in the left tail (≈ 25 ulp at x = −5).
+ */
+export function gelu(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return x;
+  if (x < -40) return -0; // x·Φ(x) underflows
+  const [p, e] = twoProd(x, SQRT_HALF_HI);
+  const uh = -p, ul = -(e + x * SQRT_HALF_LO);
+  const c = erfc(uh) - TWO_OVER_SQRT_PI * Math.exp(-uh * uh) * ul;
+  return 0.5 * x * c;
+}
+
+const GELU_C1 = 1.5957691216057308; // 2√(2/π)
+const GELU_C1_LO = -9.96930880911092e-17;
+const GELU_C2 = 0.07135481627260025; // 2·0.044715·√(2/π) = C2 + C2_LO (0.044715 as the float64 PyTorch uses)
+const GELU_C2_LO = -4.1218577217431825e-18;
+
+/**
+ * The tanh form x(1 + tanh(√(2/π)(x + 0.044715x³)))/2 = x·σ(t), t = x(c₁ + c₂x²), to a few ulp:
+ * t is formed as tₕ + tₗ (double-double products) and σ(tₕ + tₗ) ≈ σ(tₕ)(1 + (1 − σ(tₕ)) tₗ);
+ * without it, t's rounding is multiplied by σ's condition number |t| in the left tail.
+ */
+export function geluTanh(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return x;
+  if (x < -40) return -0;
+  // q = c₁ + c₂x² as qₕ + qₗ
+  const [x2, x2e] = twoProd(x, x);
+  const [m, me] = twoProd(GELU_C2, x2);
+  const qh = GELU_C1 + m;
+  const bb = qh - GELU_C1; // Knuth's TwoSum: qh + (rounding error) = c₁ + m exactly
+  const ql = (GELU_C1 - (qh - bb)) + (m - bb) + me + GELU_C2 * x2e + GELU_C2_LO * x2 + GELU_C1_LO;
+  const [th, te] = twoProd(x, qh);
+  const tl = te + x * ql;
+  let s: number;
+  if (th >= 0) s = 1 / (1 + Math.exp(-th));
+  else { const ex = Math.exp(th); s = ex / (1 + ex); }
+  return x * (s + s * (1 - s) * tl);
+}

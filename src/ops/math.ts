@@ -13,7 +13,7 @@ import { ArgumentError } from "../errors.js";
 import { checkFinite, checkInt, describe } from "../validate.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { add, clamp, mul, sigmoid, square, type TensorLike } from "./api.js";
+import { clamp, mul, sigmoid, type TensorLike } from "./api.js";
 
 type UnaryPrim = "asin" | "acos" | "atan" | "sinh" | "cosh" | "asinh" | "acosh" | "atanh" | "log1p" | "expm1" | "log2" | "log10"
   | "exp2" | "erf" | "erfc" | "erfinv" | "lgamma" | "digamma" | "sinc" | "floor" | "ceil" | "round" | "trunc";
@@ -108,8 +108,6 @@ export function silu(x: TensorLike): Tensor {
   return mul(t, sigmoid(t));
 }
 
-const SQRT_HALF = Math.SQRT1_2;
-const SQRT_2_OVER_PI = 0.79788456080286535588; // √(2/π)
 
 /** GELU's options: `approximate: "tanh"` uses the tanh approximation (as PyTorch's `approximate`). */
 export interface GeluOptions {
@@ -117,10 +115,12 @@ export interface GeluOptions {
 }
 
 /**
- * Elementwise GELU x·Φ(x) (Φ the standard normal CDF), written x·erfc(−x/√2)/2 so
- * that the left tail keeps its relative accuracy (1 + erf would cancel). With
- * `approximate: "tanh"`: x(1 + tanh(√(2/π)(x + 0.044715x³)))/2, written x·σ(2z)
- * (the same function, since (1 + tanh z)/2 = σ(2z), without the cancellation).
+ * Elementwise GELU x·Φ(x) (Φ the standard normal CDF), computed as x·erfc(−x/√2)/2
+ * so that the left tail keeps its relative accuracy (1 + erf would cancel), with
+ * −x/√2 carried in double-double. With `approximate: "tanh"`:
+ * x(1 + tanh(√(2/π)(x + 0.044715x³)))/2, computed as x·σ(2z) (the same function,
+ * since (1 + tanh z)/2 = σ(2z), without the cancellation). Derivative Φ(x) + x·φ(x)
+ * (or the tanh form's own derivative).
  */
 export function gelu(x: TensorLike, options?: GeluOptions | "none" | "tanh"): Tensor {
   const t = tensorArg(x, "gelu", "x");
@@ -132,12 +132,7 @@ export function gelu(x: TensorLike, options?: GeluOptions | "none" | "tanh"): Te
       if (k !== "approximate") throw new ArgumentError("gelu", `unknown option ${JSON.stringify(k)}; the only option is approximate ("none" or "tanh")`);
     approx = options.approximate ?? "none";
   }
-  if (approx === "none") return mul(mul(t, apply(rules.erfc, [mul(t, -SQRT_HALF)], null)), 0.5);
-  if (approx === "tanh") {
-    // z = √(2/π)(x + 0.044715 x³), so 2z = x·(2√(2/π) + 2·0.044715·√(2/π)·x²)
-    const twoZ = mul(t, add(mul(square(t), 2 * 0.044715 * SQRT_2_OVER_PI), 2 * SQRT_2_OVER_PI));
-    return mul(t, sigmoid(twoZ));
-  }
+  if (approx === "none" || approx === "tanh") return apply(rules.gelu, [t], { tanh: approx === "tanh" });
   throw new ArgumentError("gelu", `option approximate must be "none" or "tanh"; got ${describe(approx)}`);
 }
 

@@ -12,7 +12,7 @@ import { alloc } from "../../kernels/alloc.js";
 import * as ew from "../../kernels/elementwise.js";
 import * as sp from "../../kernels/special.js";
 import { add, sub, mul, div, neg, exp, sqrt, cos, square, sigmoid, where, eq, ne } from "../api.js";
-import { cosh, sinh, hypot, digamma, polygamma, xlogy, trunc, floor } from "../math.js";
+import { cosh, sinh, hypot, digamma, polygamma, xlogy, trunc, floor, erfc } from "../math.js";
 
 /** Parameters of the elementwise math primitives. */
 export interface ElementwiseParams {
@@ -24,6 +24,8 @@ export interface ElementwiseParams {
   logit: null; sinc: null;
   /** log(1 + e^(βx))/β. */
   softplus: { beta: number };
+  /** x·Φ(x), or its tanh approximation. */
+  gelu: { tanh: boolean };
   floor: null; ceil: null; round: null; trunc: null;
   atan2: null; hypot: null; xlogy: null; fmod: null; remainder: null;
 }
@@ -33,6 +35,9 @@ type R<P extends keyof ElementwiseParams> = Rule<ElementwiseParams[P]>;
 const LN2 = Math.LN2, LN10 = Math.LN10;
 const TWO_OVER_SQRT_PI = 1.1283791670955125739;
 const SQRT_PI_OVER_2 = 0.88622692545275801365;
+const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
+const GELU_C1 = 1.5957691216057308; // 2√(2/π)
+const GELU_C2 = 0.07135481627260025; // 2·0.044715·√(2/π)
 
 function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
   if (a === null) return b;
@@ -142,6 +147,14 @@ export const elementwiseRules: { [P in keyof ElementwiseParams]: R<P> } = {
     const t = beta * v;
     return (Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)))) / beta;
   }, (x, _out, { beta }) => sigmoid(mul(x, beta))),
+  // gelu(x) = x·Φ(x): gelu′ = Φ(x) + x·φ(x) = erfc(−x/√2)/2 + x e^(−x²/2)/√(2π).
+  // tanh form x·σ(t), t = x(c₁ + c₂x²): derivative σ(t) + x·σ(t)(1 − σ(t))·(c₁ + 3c₂x²)
+  gelu: unary<{ tanh: boolean }>("gelu", (v, { tanh }) => (tanh ? sp.geluTanh(v) : sp.gelu(v)), (x, _out, { tanh }) => {
+    if (!tanh) return add(mul(erfc(mul(x, -Math.SQRT1_2)), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI)));
+    const x2 = square(x);
+    const s = sigmoid(mul(x, add(mul(x2, GELU_C2), GELU_C1)));
+    return add(s, mul(mul(x, mul(s, sub(1, s))), add(mul(x2, 3 * GELU_C2), GELU_C1)));
+  }),
   floor: stepwise("floor", Math.floor),
   ceil: stepwise("ceil", Math.ceil),
   round: stepwise("round", sp.roundHalfEven),
