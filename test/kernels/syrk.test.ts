@@ -88,6 +88,16 @@ describe("matmul recognizes Gram products", () => {
       expect(symmetric(c)).toBe(true);
     }
   });
+  it("a transpose of a matrix whose .data the user holds: written to after mT, the product is a plain GEMM of the new values", () => {
+    const A = randn([k, n], { seed: 9 });
+    const held = A.data; // exposed: user code may write into it
+    const At = mT(A);
+    expect(symmetric(matmul(At, A))).toBe(true); // unchanged: still recognized (checked, not trusted)
+    held[0] += 1; // now At is no longer A's transpose
+    const want = new Float64Array(n * n);
+    gemmReference(false, false, n, n, k, 1, At.data, 0, k, held, 0, n, 0, want, 0, n);
+    expect(maxRelErr(matmul(At, A).data, want)).toBeLessThan(1e-14);
+  });
   it("products that only look alike are plain GEMMs (S·S, Sᵀ·Sᵀ through transposed copies)", () => {
     const S = randn([n, n], { seed: 5 });
     const St = mT(S);

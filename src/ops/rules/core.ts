@@ -68,6 +68,18 @@ function allFinite(x: Float64Array): boolean {
  * transpose of the other (see markTransposeOf) — compute it with `gram` into
  * out and return true.
  */
+/**
+ * t was made as the 2-D transpose of src (markTransposeOf). While src's array is
+ * private that stays true; once user code holds src.data it may have written
+ * into it since, so compare (O(n·k), against the product's O(n²·k)).
+ */
+function stillTransposed(t: Tensor, src: Tensor): boolean {
+  if (src._x !== EXPOSED && t._x !== EXPOSED) return true;
+  const r = src.shape[0], c = src.shape[1], s = src._data, d = t._data;
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) if (!Object.is(d[j * r + i], s[i * c + j])) return false;
+  return true;
+}
+
 function gramOf(a: Tensor, b: Tensor, ta: boolean, tb: boolean, out: Float64Array, n: number, k: number): boolean {
   let x: Tensor, trans: boolean;
   if (a._data === b._data && ta !== tb && a.shape[0] === b.shape[0]) {
@@ -76,11 +88,11 @@ function gramOf(a: Tensor, b: Tensor, ta: boolean, tb: boolean, out: Float64Arra
     trans = ta;
   } else if (ta !== tb || a.shape[0] !== b.shape[1] || a.shape[1] !== b.shape[0]) {
     return false;
-  } else if (transposeSource(a._data) === b._data) {
+  } else if (transposeSource(a._data) === b._data && stillTransposed(a, b)) {
     // A = Bᵀ: BᵀB (no flags) or BBᵀ (both flags)
     x = b;
     trans = !ta;
-  } else if (transposeSource(b._data) === a._data) {
+  } else if (transposeSource(b._data) === a._data && stillTransposed(b, a)) {
     // B = Aᵀ: AAᵀ (no flags) or AᵀA (both flags)
     x = a;
     trans = ta;
@@ -402,7 +414,8 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     forward: ([x], { perm }) => {
       const out = new Tensor(lay.permute(x._data, x.shape, perm), perm.map((p) => x.shape[p]));
       // a matrix transpose is recorded so that matmul(Xᵀ, X) is recognized as a Gram product
-      if (perm.length === 2 && perm[0] === 1 && x._x !== EXPOSED) markTransposeOf(out._data, x._data);
+      // (an exposed x may be written to later: gramOf then checks before it trusts the mark)
+      if (perm.length === 2 && perm[0] === 1) markTransposeOf(out._data, x._data);
       return out;
     },
     vjp: (ct: Tensor, _x, _out, { perm }) => {
