@@ -8,7 +8,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import {
-  tensor, grad, sum, Tensor, ArgumentError, ShapeError,
+  tensor, grad, sum, sign, Tensor, ArgumentError, ShapeError,
   asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log1p, expm1, log2, log10, exp2, erf, erfc, erfinv, lgamma, digamma,
   polygamma, sinc, floor, ceil, round, trunc, atan2, hypot, xlogy, fmod, remainder, softplus, silu, gelu, logit,
 } from "../../src/index.js";
@@ -134,8 +134,9 @@ describe("special values and PyTorch's conventions", () => {
 });
 
 describe("derivative conventions", () => {
-  it("floor, ceil, round, trunc have gradient 0", () => {
-    for (const f of [floor, ceil, round, trunc]) expect(vals(grad((x: Tensor) => sum(f(x)))(tensor([0.5, 1.3, -2.7])))).toEqual([0, 0, 0]);
+  it("floor, ceil, round, trunc, sign have gradient 0", () => {
+    expect(vals(sign([2, -3, 0]))).toEqual([1, -1, 0]);
+    for (const f of [floor, ceil, round, trunc, sign]) expect(vals(grad((x: Tensor) => sum(f(x)))(tensor([0.5, 1.3, -2.7])))).toEqual([0, 0, 0]);
   });
   it("fmod: ∂/∂a = 1, ∂/∂b = −trunc(a/b); remainder: ∂/∂b = −floor(a/b)", () => {
     const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(fmod(a, b)), { argnums: [0, 1] })(tensor([-7, 7]), tensor([2, 2])) as Tensor[];

@@ -111,6 +111,7 @@ export const elementwiseOpInfos: OpInfo[] = [
   unaryInfo("floor", m.floor, ruOff(-4, 4), [[1.5, -1.5, 2.25], [1, -2, 2]], Math.floor, noGradOrder2),
   unaryInfo("ceil", m.ceil, ruOff(-4, 4), [[1.5, -1.5, 2.25], [2, -1, 3]], Math.ceil, noGradOrder2),
   unaryInfo("round", m.round, ruOff(-4, 4, true), [[2.4, 2.6, -1.3], [2, 3, -1]], undefined, noGradOrder2),
+  unaryInfo("sign", ops.sign, ruOff(-4, 4), [[1.5, -1.5, -0.25], [1, -1, -1]], Math.sign, noGradOrder2),
   unaryInfo("trunc", m.trunc, ruOff(-4, 4), [[1.5, -1.5, 2.25], [1, -1, 2]], Math.trunc, noGradOrder2),
   binaryInfo("atan2", m.atan2, Math.atan2, ru(-2, 2), ru(0.3, 2), [[1, 1, -1], [1, -1, -1], [Math.PI / 4, 3 * Math.PI / 4, -3 * Math.PI / 4]]),
   binaryInfo("hypot", m.hypot, Math.hypot, ru(0.3, 2), ru(-2, -0.3), [[3, 5], [4, 12], [5, 13]]),
