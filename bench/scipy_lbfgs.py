@@ -60,9 +60,9 @@ for n in (2, 10, 100):
         r = minimize(rosen, x0, jac=rosen_der, method=m, options=opts, **kw)
         print(f'  {{ name: "rosenbrock n={n}", method: "{m.lower()}", nit: {r.nit}, nfev: {r.nfev} }},')
 
-# Box bounds (informational: matgrad's bounded lbfgs is a projected L-BFGS, not L-BFGS-B's
-# Cauchy point + subspace minimization): Rosenbrock with every x_i in [-2, 0.8], so the
-# upper bounds are active at the solution.
+# Box bounds (matgrad's bounded lbfgs is L-BFGS-B: generalized Cauchy point + subspace
+# minimization): Rosenbrock with every x_i in [-2, 0.8], so the upper bounds are active
+# at the solution.
 print("// bounded Rosenbrock, x_i in [-2, 0.8]")
 for n in (2, 10, 100):
     x0 = np.array([-1.2 if k % 2 == 0 else 0.5 for k in range(n)])

@@ -10,14 +10,11 @@
  *   step conventions of L-BFGS-B (first step 1/‖d‖, then 1; skip a pair when
  *   sᵀy ≤ ε·(−gᵀs); after a failed line search, drop the memory and retry
  *   once along −g), so without bounds it takes SciPy's L-BFGS-B's steps.
- *   With `bounds` it is a *projected* L-BFGS, simpler than Byrd–Lu–Nocedal–Zhu:
- *   the active set is where the Cauchy point of the *separable* model
- *   gᵀd + (θ/2)‖d‖² (θ = yᵀy/sᵀy, L-BFGS-B's scaling), i.e. P(x − g/θ), lies on a
- *   bound; those variables move to it, the others take the L-BFGS direction of
- *   the gradient restricted to them, and the step backtracks along the projection
- *   arc P(x + αd) until f(P(x+αd)) ≤ f(x) + 1e-4·gᵀ(P(x+αd) − x). The Cauchy point
- *   ignores the L-BFGS memory (L-BFGS-B's uses it) and there is no subspace
- *   minimization, so more iterations than L-BFGS-B when many bounds are active.
+ *   With `bounds` it is L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995; see lbfgsb
+ *   below): the generalized Cauchy point of the L-BFGS model along the projected
+ *   gradient path, subspace minimization over the free variables, and the same
+ *   line search no further than the box; it also stops when the model's
+ *   predicted decrease is below the rounding of f.
  * - "bfgs": dense inverse-Hessian BFGS from H₀ = I (unscaled, as SciPy, whose
  *   iteration counts it reproduces), Moré–Thuente line search (c₁ 1e-4, c₂ 0.9),
  *   first trial step min(1, 1.01·2(fₖ − fₖ₋₁)/gᵀd).
@@ -191,7 +188,7 @@ export function minimize<P>(fun: (x: P) => Tensor, x0: P, opts: MinimizeOptions<
     const ctx: Ctx = { op, P, st, gtol, ftol, maxIter, memory, report };
     switch (method) {
       case "lbfgs":
-        out = lower !== null && upper !== null ? projectedLbfgs(ctx, lower, upper) : lbfgs(ctx);
+        out = lower !== null && upper !== null ? lbfgsb(ctx, lower, upper) : lbfgs(ctx);
         break;
       case "bfgs":
         out = bfgs(ctx);
@@ -308,9 +305,8 @@ function lbfgs(c: Ctx): Outcome {
 }
 
 /** d = −H g by the two-loop recursion with H₀ = (sᵀy / yᵀy)·I from the newest pair. */
-function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], R: number[], mask: Uint8Array | null = null): Float64Array {
+function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], R: number[]): Float64Array {
   const q = g.slice();
-  if (mask !== null) for (let i = 0; i < q.length; i++) if (mask[i]) q[i] = 0;
   const k = S.length, alpha = new Float64Array(k);
   for (let j = k - 1; j >= 0; j--) {
     alpha[j] = R[j] * dot(S[j], q);
@@ -327,7 +323,7 @@ function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], R: numbe
     const b = R[j] * dot(Y[j], q);
     for (let i = 0; i < q.length; i++) q[i] += (alpha[j] - b) * s[i];
   }
-  for (let i = 0; i < q.length; i++) q[i] = mask !== null && mask[i] ? 0 : -q[i];
+  for (let i = 0; i < q.length; i++) q[i] = -q[i];
   return q;
 }
 
@@ -339,88 +335,6 @@ function projGradNorm(x: Float64Array, g: Float64Array, lo: Float64Array, hi: Fl
     m = Math.max(m, Math.abs(p));
   }
   return m;
-}
-
-function projectedLbfgs(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
-  const { P, st } = c;
-  const n = st.x.length;
-  const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
-  let gn = projGradNorm(st.x, st.g, lo, hi);
-  if (gn <= c.gtol) return converged(gn, c.gtol, true);
-  const mask = new Uint8Array(n);
-  let boxed = true;
-  for (let i = 0; i < n; i++) if (!Number.isFinite(lo[i]) || !Number.isFinite(hi[i])) boxed = false;
-  for (;;) {
-    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
-    // The Cauchy point of the separable model gᵀd + (θ/2)‖d‖² in the box, θ = yᵀy/sᵀy of the newest
-    // pair (1 without memory), is P(x − g/θ); the variables it puts on a bound form the active set.
-    // They move to that bound; the others take the L-BFGS direction of the gradient restricted to them.
-    const theta = S.length > 0 ? 1 / (R[S.length - 1] * dot(Y[S.length - 1], Y[S.length - 1])) : 1;
-    for (let i = 0; i < n; i++) {
-      const z = st.x[i] - theta * st.g[i];
-      mask[i] = z <= lo[i] || z >= hi[i] ? 1 : 0;
-    }
-    let d = twoLoop(st.g, S, Y, R, mask);
-    for (let i = 0; i < n; i++) if (mask[i]) d[i] = Math.min(Math.max(st.x[i] - theta * st.g[i], lo[i]), hi[i]) - st.x[i];
-    if (dot(st.g, d) >= 0) {
-      d = new Float64Array(n);
-      for (let i = 0; i < n; i++) d[i] = Math.min(Math.max(st.x[i] - theta * st.g[i], lo[i]), hi[i]) - st.x[i];
-    }
-    // first step as L-BFGS-B: 1 when every variable has both bounds ("boxed"), else 1/‖d‖
-    let stp = st.nit === 0 && S.length === 0 && !boxed ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
-    let accepted: { x: Float64Array; f: number; g: Float64Array } | null = null;
-    for (let k = 0; k < 20; k++) {
-      const xt = new Float64Array(n);
-      let decrease = 0;
-      for (let i = 0; i < n; i++) {
-        xt[i] = Math.min(Math.max(st.x[i] + stp * d[i], lo[i]), hi[i]);
-        decrease += st.g[i] * (xt[i] - st.x[i]);
-      }
-      const r = P.fg(xt);
-      if (!Number.isFinite(r.f) || !allFinite(r.g)) return nonFinite(c.op, st.nit + 1, r.f, r.g, "at a line-search trial point");
-      if (r.f <= st.f + 1e-4 * decrease) {
-        accepted = { x: xt, f: r.f, g: r.g };
-        break;
-      }
-      // quadratic interpolation of φ(α) along the arc, safeguarded to [0.1, 0.5]·α
-      const a = (r.f - st.f - decrease) / (stp * stp);
-      const next = a > 0 ? -decrease / stp / (2 * a) : 0.5 * stp;
-      stp = Math.min(Math.max(next, 0.1 * stp), 0.5 * stp);
-    }
-    if (accepted === null) {
-      if (S.length > 0) {
-        S.length = Y.length = R.length = 0;
-        continue;
-      }
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: no sufficient decrease along the projection arc in 20 evaluations` };
-    }
-    const s = new Float64Array(n), y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      s[i] = accepted.x[i] - st.x[i];
-      y[i] = accepted.g[i] - st.g[i];
-    }
-    const fold = st.f;
-    st.x = accepted.x;
-    st.f = accepted.f;
-    st.g = accepted.g;
-    st.nit++;
-    gn = projGradNorm(st.x, st.g, lo, hi);
-    if (c.report(gn)) return stopped(st.nit);
-    if (gn <= c.gtol) return converged(gn, c.gtol, true);
-    if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
-      return { status: 0, message: `converged: relative reduction of f ≤ ftol = ${fmt(c.ftol)} (projected ‖∇f‖∞ = ${fmt(gn)})` };
-    const sy = dot(s, y);
-    if (sy > EPS * dot(y, y)) {
-      if (S.length === c.memory) {
-        S.shift();
-        Y.shift();
-        R.shift();
-      }
-      S.push(s);
-      Y.push(y);
-      R.push(1 / sy);
-    }
-  }
 }
 
 /** SciPy's first trial step for bfgs / cg: min(1, 1.01·2(f − f_old)/gᵀd), with f_old = f + ‖g‖/2 at the start. */
@@ -653,5 +567,247 @@ function trustNcg(c: Ctx): Outcome {
     if (gn <= c.gtol) return converged(gn, c.gtol);
     if (radius < 1e-15 * Math.max(1, Math.sqrt(dot(st.x, st.x))))
       return { status: 2, message: `trust region collapsed at iteration ${st.nit} (radius ${fmt(radius)}): no model decrease is realized; ‖∇f‖∞ = ${fmt(gn)}` };
+  }
+}
+
+/** LU factorization with partial pivoting of a small dense k×k matrix (row-major), for the 2m×2m middle matrix of L-BFGS-B. */
+function luFactor(A: Float64Array, k: number): { lu: Float64Array; piv: Int32Array; ok: boolean } {
+  const lu = A.slice(), piv = new Int32Array(k);
+  let ok = true;
+  for (let j = 0; j < k; j++) {
+    let p = j;
+    for (let i = j + 1; i < k; i++) if (Math.abs(lu[i * k + j]) > Math.abs(lu[p * k + j])) p = i;
+    piv[j] = p;
+    if (p !== j) for (let c = 0; c < k; c++) [lu[j * k + c], lu[p * k + c]] = [lu[p * k + c], lu[j * k + c]];
+    const d = lu[j * k + j];
+    if (!(Math.abs(d) > 0)) {
+      ok = false;
+      continue;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const l = (lu[i * k + j] /= d);
+      for (let c = j + 1; c < k; c++) lu[i * k + c] -= l * lu[j * k + c];
+    }
+  }
+  return { lu, piv, ok };
+}
+
+function luSolve(f: { lu: Float64Array; piv: Int32Array }, b: Float64Array): Float64Array {
+  const k = b.length, x = b.slice(), { lu, piv } = f;
+  // whole rows (multipliers included) were swapped while factoring: permute b first, then substitute
+  for (let j = 0; j < k; j++) {
+    const p = piv[j];
+    if (p !== j) [x[j], x[p]] = [x[p], x[j]];
+  }
+  for (let j = 0; j < k; j++) for (let i = j + 1; i < k; i++) x[i] -= lu[i * k + j] * x[j];
+  for (let i = k - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let c = i + 1; c < k; c++) s -= lu[i * k + c] * x[c];
+    x[i] = s / lu[i * k + i];
+  }
+  return x;
+}
+
+/**
+ * L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995) with the compact representation
+ * B = θI − W M Wᵀ, W = [Y  θS] (n × 2k), M = [[−D, Lᵀ], [L, θSᵀS]]⁻¹, D = diag(sᵢᵀyᵢ),
+ * Lᵢⱼ = sᵢᵀyⱼ (i > j):
+ *
+ * 1. the generalized Cauchy point: the first local minimizer of the quadratic model
+ *    along the projected steepest-descent path x(t) = P(x − t g), walking the
+ *    breakpoints in order and updating the model's slope f′ and curvature f″ with
+ *    O(k) work per breakpoint (§4, Algorithm CP);
+ * 2. subspace minimization over the variables the Cauchy point leaves free (the
+ *    direct primal method, §5.1): d_F = −(1/θ) r − (1/θ²) ZᵀW (I − (1/θ) M WᵀZ ZᵀW)⁻¹ M WᵀZ r
+ *    with the reduced gradient r = Zᵀ(g + θ(x_cp − x) − W M c), then backtracking
+ *    into the box, x̄ = x_cp + α* d_F;
+ * 3. the Moré–Thuente line search along x̄ − x (step ≤ the largest feasible one).
+ */
+function lbfgsb(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
+  const { P, st } = c;
+  const n = st.x.length;
+  const S: Float64Array[] = [], Y: Float64Array[] = [];
+  let gn = projGradNorm(st.x, st.g, lo, hi);
+  if (gn <= c.gtol) return converged(gn, c.gtol, true);
+  let boxed = true;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(lo[i]) || !Number.isFinite(hi[i])) boxed = false;
+  for (;;) {
+    if (st.nit >= c.maxIter) return maxIterOut(c.maxIter);
+    const x = st.x, g = st.g, k = S.length, m2 = 2 * k;
+    const theta = k > 0 ? dot(Y[k - 1], Y[k - 1]) / dot(S[k - 1], Y[k - 1]) : 1;
+    // the middle matrix K = M⁻¹ (factored once per iteration)
+    const K = new Float64Array(m2 * m2);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) {
+        if (i === j) K[i * m2 + j] = -dot(S[i], Y[i]);
+        else if (i > j) {
+          const l = dot(S[i], Y[j]);
+          K[(k + i) * m2 + j] = l; // L
+          K[j * m2 + (k + i)] = l; // Lᵀ
+        }
+        K[(k + i) * m2 + (k + j)] = theta * dot(S[i], S[j]);
+      }
+    const fac = luFactor(K, m2);
+    if (!fac.ok) {
+      S.length = Y.length = 0;
+      continue;
+    }
+    const Mv = (v: Float64Array) => (m2 === 0 ? v : luSolve(fac, v));
+    const wRow = (i: number): Float64Array => {
+      const w = new Float64Array(m2);
+      for (let j = 0; j < k; j++) {
+        w[j] = Y[j][i];
+        w[k + j] = theta * S[j][i];
+      }
+      return w;
+    };
+    const dot2 = (a: Float64Array, b: Float64Array) => {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+      return s;
+    };
+    // 1. generalized Cauchy point
+    const tb = new Float64Array(n), d = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      tb[i] = g[i] < 0 ? (x[i] - hi[i]) / g[i] : g[i] > 0 ? (x[i] - lo[i]) / g[i] : Infinity;
+      d[i] = tb[i] === 0 ? 0 : -g[i];
+    }
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) if (tb[i] > 0 && Number.isFinite(tb[i])) order.push(i);
+    order.sort((a, b) => tb[a] - tb[b]);
+    const p = new Float64Array(m2);
+    for (let i = 0; i < n; i++) if (d[i] !== 0) for (let j = 0; j < k; j++) {
+      p[j] += Y[j][i] * d[i];
+      p[k + j] += theta * S[j][i] * d[i];
+    }
+    const cc = new Float64Array(m2);
+    let fp = -dot(d, d);
+    let fpp = -theta * fp - dot2(p, Mv(p));
+    let dtMin = fpp > 0 ? -fp / fpp : Infinity;
+    let tOld = 0, nb = 0;
+    const xcp = x.slice();
+    const atBound = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (tb[i] === 0) atBound[i] = 1;
+    while (nb < order.length) {
+      const b = order[nb], t = tb[b], dt = t - tOld;
+      if (dtMin < dt) break;
+      nb++;
+      xcp[b] = d[b] > 0 ? hi[b] : lo[b];
+      atBound[b] = 1;
+      const zb = xcp[b] - x[b], gb = g[b];
+      for (let j = 0; j < m2; j++) cc[j] += dt * p[j];
+      const wb = wRow(b), Mwb = Mv(wb);
+      fp += dt * fpp + gb * gb + theta * gb * zb - gb * dot2(Mwb, cc); // wᵦᵀMc (M symmetric)
+      fpp += -theta * gb * gb - 2 * gb * dot2(Mwb, p) - gb * gb * dot2(wb, Mwb);
+      for (let j = 0; j < m2; j++) p[j] += gb * wb[j];
+      d[b] = 0;
+      dtMin = fpp > 0 ? -fp / fpp : Infinity;
+      tOld = t;
+      if (fp >= 0) {
+        dtMin = 0;
+        break;
+      }
+    }
+    if (!Number.isFinite(dtMin)) dtMin = nb < order.length ? tb[order[nb]] - tOld : 0;
+    dtMin = Math.max(dtMin, 0);
+    tOld += dtMin;
+    for (let i = 0; i < n; i++) if (!atBound[i]) xcp[i] = Math.min(Math.max(x[i] + tOld * d[i], lo[i]), hi[i]);
+    for (let j = 0; j < m2; j++) cc[j] += dtMin * p[j];
+    // 2. subspace minimization over the free variables of the Cauchy point
+    const free: number[] = [];
+    for (let i = 0; i < n; i++) if (xcp[i] > lo[i] && xcp[i] < hi[i]) free.push(i);
+    const xbar = xcp.slice();
+    if (free.length > 0) {
+      const Mc = Mv(cc);
+      const r = new Float64Array(free.length);
+      for (let a = 0; a < free.length; a++) {
+        const i = free[a];
+        r[a] = g[i] + theta * (xcp[i] - x[i]) - (m2 > 0 ? dot2(wRow(i), Mc) : 0);
+      }
+      const du = new Float64Array(free.length);
+      for (let a = 0; a < free.length; a++) du[a] = -r[a] / theta;
+      if (m2 > 0) {
+        const ZW = free.map(wRow); // rows of ZᵀW
+        const WZr = new Float64Array(m2);
+        for (let a = 0; a < free.length; a++) for (let j = 0; j < m2; j++) WZr[j] += ZW[a][j] * r[a];
+        const v = Mv(WZr);
+        // N = I − (1/θ) M (WᵀZ ZᵀW)
+        const G = new Float64Array(m2 * m2);
+        for (let a = 0; a < free.length; a++) for (let i2 = 0; i2 < m2; i2++) for (let j = 0; j < m2; j++) G[i2 * m2 + j] += ZW[a][i2] * ZW[a][j];
+        const N = new Float64Array(m2 * m2);
+        for (let j = 0; j < m2; j++) {
+          const col = new Float64Array(m2);
+          for (let i2 = 0; i2 < m2; i2++) col[i2] = G[i2 * m2 + j];
+          const Mcol = Mv(col);
+          for (let i2 = 0; i2 < m2; i2++) N[i2 * m2 + j] = (i2 === j ? 1 : 0) - Mcol[i2] / theta;
+        }
+        const nf = luFactor(N, m2);
+        if (nf.ok) {
+          const u = luSolve(nf, v);
+          for (let a = 0; a < free.length; a++) du[a] -= dot2(ZW[a], u) / (theta * theta);
+        }
+      }
+      // backtrack into the box: the largest α ≤ 1 keeping x_cp + α d_F feasible
+      let alpha = 1;
+      for (let a = 0; a < free.length; a++) {
+        const i = free[a];
+        if (du[a] > 0) alpha = Math.min(alpha, (hi[i] - xcp[i]) / du[a]);
+        else if (du[a] < 0) alpha = Math.min(alpha, (lo[i] - xcp[i]) / du[a]);
+      }
+      for (let a = 0; a < free.length; a++) xbar[free[a]] = xcp[free[a]] + alpha * du[a];
+    }
+    // 3. line search along x̄ − x, no further than the box allows
+    const dir = new Float64Array(n);
+    for (let i = 0; i < n; i++) dir[i] = xbar[i] - x[i];
+    const gd = dot(g, dir);
+    let stpmax = 1e10;
+    if (st.nit === 0 && k === 0) stpmax = 1;
+    else
+      for (let i = 0; i < n; i++) {
+        if (dir[i] > 0 && Number.isFinite(hi[i])) stpmax = Math.min(stpmax, (hi[i] - x[i]) / dir[i]);
+        else if (dir[i] < 0 && Number.isFinite(lo[i])) stpmax = Math.min(stpmax, (lo[i] - x[i]) / dir[i]);
+      }
+    // a model decrease −gᵀd below the rounding of f cannot show in f: the run is done at this precision
+    // (where SciPy's factr test fires after a step that did not change f)
+    if (-gd >= 0 && -gd <= 10 * EPS * Math.abs(st.f))
+      return { status: 0, message: `converged: the predicted decrease −gᵀd = ${fmt(-gd)} is below the rounding of f = ${fmt(st.f)} (projected ‖∇f‖∞ = ${fmt(gn)})` };
+    const dnorm = Math.sqrt(dot(dir, dir));
+    const stp0 = st.nit === 0 && k === 0 && !boxed ? Math.min(1 / dnorm, stpmax) : Math.min(1, stpmax);
+    const ls = !(gd < 0) ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, x, st.f, g, dir, stp0, 1e-3, 0.9, 0.1, 20, true, stpmax);
+    if (!ls.ok) {
+      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+      if (k > 0) {
+        S.length = Y.length = 0;
+        continue;
+      }
+      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (SciPy: ABNORMAL_TERMINATION_IN_LNSRCH)` };
+    }
+    // the step may overshoot the box by rounding: clip (a no-op in exact arithmetic)
+    const xn = ls.x;
+    for (let i = 0; i < n; i++) xn[i] = Math.min(Math.max(xn[i], lo[i]), hi[i]);
+    const s = new Float64Array(n), y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = xn[i] - x[i];
+      y[i] = ls.g[i] - g[i];
+    }
+    const gsOld = -dot(g, s);
+    const fold = st.f;
+    st.x = xn;
+    st.f = ls.f;
+    st.g = ls.g;
+    st.nit++;
+    gn = projGradNorm(st.x, st.g, lo, hi);
+    if (c.report(gn)) return stopped(st.nit);
+    if (gn <= c.gtol) return converged(gn, c.gtol, true);
+    if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
+      return { status: 0, message: `converged: relative reduction of f ≤ ftol = ${fmt(c.ftol)} (projected ‖∇f‖∞ = ${fmt(gn)})` };
+    if (dot(s, y) > EPS * gsOld) {
+      if (S.length === c.memory) {
+        S.shift();
+        Y.shift();
+      }
+      S.push(s);
+      Y.push(y);
+    }
   }
 }

@@ -42,7 +42,29 @@ describe("optim.minimize", () => {
     }
   });
 
-  it("bounds (projected L-BFGS): a box-constrained quadratic reaches its KKT point", () => {
+  it("bounds: L-BFGS-B on bounded Rosenbrock takes SciPy's L-BFGS-B iteration counts (within 1.2×) to the same minimum", () => {
+    // SciPy 1.17.1 L-BFGS-B, xᵢ ∈ [−2, 0.8], x0 = [−1.2, 0.5, …], gtol 1e-8, ftol 0 (bench/scipy_lbfgs.py)
+    const scipy = [
+      { n: 2, nit: 3, nfev: 4, fun: 0.03999999999999998 },
+      { n: 10, nit: 36, nfev: 41, fun: 6.001016394606179 },
+      { n: 100, nit: 36, nfev: 61, fun: 95.09173506163808 },
+    ];
+    for (const p of scipy) {
+      const x0 = tensor(Array.from({ length: p.n }, (_, k) => (k % 2 === 0 ? -1.2 : 0.5)));
+      const r = optim.minimize(rosenbrock, x0, { gtol: 1e-8, ftol: 0, bounds: { lower: -2, upper: 0.8 } });
+      expect(r.success, r.message).toBe(true);
+      expect(r.nit).toBeLessThanOrEqual(Math.ceil(1.2 * p.nit));
+      expect(r.nfev).toBeLessThanOrEqual(Math.ceil(1.2 * p.nfev));
+      expect(Math.abs(r.fun - p.fun)).toBeLessThan(1e-9 * Math.max(1, p.fun));
+      expect(Math.max(...r.x.data)).toBeLessThanOrEqual(0.8);
+    }
+    // with the bounds inactive it is L-BFGS: the unbounded run's iterates
+    const u = optim.minimize(rosenbrock, x0For(10), { gtol: 1e-8, ftol: 0 });
+    const b = optim.minimize(rosenbrock, x0For(10), { gtol: 1e-8, ftol: 0, bounds: { lower: -Infinity, upper: Infinity } });
+    expect([b.nit, b.nfev]).toEqual([u.nit, u.nfev]);
+  });
+
+  it("bounds (L-BFGS-B): a box-constrained quadratic reaches its KKT point", () => {
     // f = ½xᵀAx − bᵀx, A SPD; the box solution satisfies: projected gradient = 0
     const A = tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]]), b = tensor([10, -10, 1]);
     const f = (x: Tensor) => sub(mul(matmul(x, matmul(A, x)), 0.5), matmul(b, x));
