@@ -9,6 +9,7 @@ import {
   sub, abs, add, eye, max, tensor, tensordot, mul,
 } from "../../src/index.js";
 import { naiveEinsum } from "../../src/testing/opinfo/contractions.js";
+import { contractionsSection } from "../../examples/contractions.js";
 
 const maxDiff = (a: Tensor, b: Tensor): number => {
   expect(a.shape).toEqual(b.shape);
@@ -146,5 +147,13 @@ describe("tensordot, cross", () => {
     const a = rn([3, 4], 3), b = rn([3, 4], 4);
     expect(maxDiff(cross(a, b, 0), mT(cross(mT(a), mT(b))))).toBeLessThan(1e-15);
     expect(() => cross(rn([4], 1), rn([4], 2))).toThrow(/^cross: axis -1 must have size 3 in both operands/);
+  });
+});
+
+describe("the walkthrough's contractions section (examples/contractions.ts, also run by `npm start`)", () => {
+  it("batched inertia tensors match the loop and the energy's gradient matches the closed form", () => {
+    const lines: string[] = [];
+    contractionsSection((line) => lines.push(line));
+    expect(lines.join("\n")).toMatch(/∂T\/∂r vs closed form/);
   });
 });
