@@ -239,15 +239,25 @@ function adamFlat(op: string, opts: AdamWOptions, wd: number): FlatTransform<Ada
       for (let k = 0; k < grads.length; k++) {
         const g = grads[k], n = g.length, u = newData(n);
         const x = params === null ? null : params[k];
-        for (let i = 0; i < n; i++) {
-          const gi = g[i], j = off + i;
-          const mi = b1 * m0[j] + a1 * gi;
-          const vi = b2 * v0[j] + a2 * gi * gi;
-          m[j] = mi;
-          v[j] = vi;
-          const s = (mi * c1) / (Math.sqrt(vi) * c2 + eps);
-          u[i] = x === null || wd === 0 ? -lr * s : -lr * (s + wd * x[i]);
-        }
+        // two loops rather than a per-entry test for the decay term (adam has none)
+        if (x === null || wd === 0)
+          for (let i = 0; i < n; i++) {
+            const gi = g[i], j = off + i;
+            const mi = b1 * m0[j] + a1 * gi;
+            const vi = b2 * v0[j] + a2 * gi * gi;
+            m[j] = mi;
+            v[j] = vi;
+            u[i] = (-lr * (mi * c1)) / (Math.sqrt(vi) * c2 + eps);
+          }
+        else
+          for (let i = 0; i < n; i++) {
+            const gi = g[i], j = off + i;
+            const mi = b1 * m0[j] + a1 * gi;
+            const vi = b2 * v0[j] + a2 * gi * gi;
+            m[j] = mi;
+            v[j] = vi;
+            u[i] = -lr * ((mi * c1) / (Math.sqrt(vi) * c2 + eps) + wd * x[i]);
+          }
         off += n;
         updates.push(u);
       }
