@@ -258,6 +258,22 @@ export function polygamma(n: number, x: number): number {
   if (x !== x || x === -Infinity) return NaN;
   if (x === Infinity) return 0;
   if (x <= 0 && Math.floor(x) === x) return n % 2 === 1 ? Infinity : NaN;
+  if (x < 0) {
+    // reflection: differentiating ψ(1 − x) − ψ(x) = π cot(πx) n times gives
+    // ψ⁽ⁿ⁾(x) = (−1)ⁿ ψ⁽ⁿ⁾(1 − x) − πⁿ⁺¹ Pₙ(cot πx), with P₀(c) = c, Pₖ₊₁(c) = −(1 + c²) Pₖ′(c)
+    // (dcot/dx = −(1 + cot²)); no recurrence over |x| steps for large negative x
+    let P = [0, 1]; // coefficients of c⁰, c¹, …
+    for (let k = 0; k < n; k++) {
+      const d = P.slice(1).map((v, i) => v * (i + 1)); // P′
+      const q = new Array<number>(d.length + 2).fill(0);
+      for (let i = 0; i < d.length; i++) { q[i] -= d[i]; q[i + 2] -= d[i]; }
+      P = q;
+    }
+    const c = cospi(x) / sinpi(x);
+    let pc = 0;
+    for (let i = P.length - 1; i >= 0; i--) pc = pc * c + P[i];
+    return (n % 2 === 0 ? 1 : -1) * polygamma(n, 1 - x) - Math.pow(Math.PI, n + 1) * pc;
+  }
   const sgn = n % 2 === 1 ? 1 : -1; // (−1)ⁿ⁺¹
   let nf = 1; // n!
   for (let k = 2; k <= n; k++) nf *= k;

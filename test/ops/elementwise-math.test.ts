@@ -107,6 +107,8 @@ describe("special values and PyTorch's conventions", () => {
     expect(digamma(0).item()).toBe(-Infinity);
     expect(Number.isNaN(digamma(-2).item())).toBe(true);
     expect(polygamma(1, 0).item()).toBe(Infinity);
+    // large negative non-integers go through the reflection formula, not 10¹⁵ recurrence steps: ψ⁽¹⁾(−n + ½) ≈ π²
+    expect(polygamma(1, -1e15 + 0.5).item()).toBeCloseTo(Math.PI ** 2, 12);
     expect(vals(logit([0, 1, 0.5]))).toEqual([-Infinity, Infinity, 0]);
     expect(vals(sinc([0, 1, -3, 1e300]))).toEqual([1, 0, 0, 0]);
     expect(vals(atanh([1, -1]))).toEqual([Infinity, -Infinity]);
