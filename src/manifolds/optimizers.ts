@@ -17,9 +17,10 @@
 import { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../errors.js";
 import { treeUnflatten } from "../tree/index.js";
-import { fromFlat, type GradientTransformation, type ScalarOrSchedule, type FlatContext } from "../optim/transforms.js";
+import { fromFlat, type GradientTransformation, type OptState, type ScalarOrSchedule, type FlatContext } from "../optim/transforms.js";
 import { flattenLike, leavesOf } from "../optim/tree.js";
 import { requireOnManifold, type Manifold } from "./manifold.js";
+import { isProduct } from "./product.js";
 
 /** Options of `manifolds.riemannianSgd`: learning rate (or schedule) and momentum. */
 export interface RiemannianSgdOptions {
@@ -59,7 +60,7 @@ function unit(op: string, name: string, v: number): void {
   if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new ArgumentError(op, `option ${name} must be in [0, 1); got ${String(v)}`);
 }
 
-function riemannian(name: string, m: Manifold, lr: ScalarOrSchedule, mode: "sgd" | "adam", mu: number, b2: number, eps: number): GradientTransformation<RiemannianState> {
+function riemannian(name: string, m: Manifold, lr: ScalarOrSchedule, mode: "sgd" | "adam", mu: number, b2: number, eps: number, packedLeaf = false): GradientTransformation<RiemannianState> {
   const step = (grads: readonly Float64Array[], state: RiemannianState, params: readonly Float64Array[] | null, ctx: FlatContext) => {
     if (params === null) throw new ArgumentError(ctx.op, `${name} needs params (the current points) as the third argument of update`);
     const a = lrAt(ctx.op, lr, state.count);
@@ -97,6 +98,20 @@ function riemannian(name: string, m: Manifold, lr: ScalarOrSchedule, mode: "sgd"
     }
     return { updates, state: { count: t, mu: mus, nu: nus } };
   };
+  if (!packedLeaf && isProduct(m)) {
+    // a product's point is the whole tree: pack it into the one leaf the flat transform sees
+    const packed = riemannian(name, m, lr, mode, mu, b2, eps, true);
+    return {
+      name,
+      flat: packed.flat,
+      init: (params: unknown) => packed.init(m.pack(params, `${name}.init`, "params", true)),
+      update<G>(grads: G, state: OptState<RiemannianState>, params?: unknown): { updates: G; state: OptState<RiemannianState> } {
+        const op = `${name}.update`;
+        const r = packed.update(m.pack(grads, op, "grads"), state, params === undefined ? undefined : m.pack(params, op, "params"));
+        return { updates: m.unpack(r.updates) as G, state: r.state };
+      },
+    };
+  }
   const inner = fromFlat<RiemannianState>(name, {
     needsParams: true,
     init: (params) => {
@@ -108,7 +123,7 @@ function riemannian(name: string, m: Manifold, lr: ScalarOrSchedule, mode: "sgd"
   return inner;
 }
 
-/** Riemannian SGD with optional momentum; every tensor leaf of the parameters is a point of `manifold`. */
+/** Riemannian SGD with optional momentum; every tensor leaf of the parameters is a point of `manifold` (with manifolds.product, the whole tree is one point). */
 export function riemannianSgd(manifold: Manifold, opts: RiemannianSgdOptions): GradientTransformation<RiemannianState> {
   const op = "manifolds.riemannianSgd";
   checkManifold(op, manifold);
@@ -118,7 +133,7 @@ export function riemannianSgd(manifold: Manifold, opts: RiemannianSgdOptions): G
   return riemannian(op, manifold, opts.lr, "sgd", mu, 0, 0);
 }
 
-/** Riemannian Adam (Bécigneul & Ganea); every tensor leaf of the parameters is a point of `manifold`. */
+/** Riemannian Adam (Bécigneul & Ganea); every tensor leaf of the parameters is a point of `manifold` (with manifolds.product, the whole tree is one point, with one second moment). */
 export function riemannianAdam(manifold: Manifold, opts: RiemannianAdamOptions): GradientTransformation<RiemannianState> {
   const op = "manifolds.riemannianAdam";
   checkManifold(op, manifold);
@@ -134,6 +149,7 @@ export function riemannianAdam(manifold: Manifold, opts: RiemannianAdamOptions):
 export function applyUpdates<P>(manifold: Manifold, params: P, updates: unknown): P {
   const op = "manifolds.applyUpdates";
   checkManifold(op, manifold);
+  if (isProduct(manifold)) return manifold.unpack(manifold.retr(manifold.pack(params, op, "params"), manifold.pack(updates, op, "updates"))) as P;
   const { leaves, treedef } = leavesOf(op, "params", params);
   const ul = flattenLike(op, "updates", updates, treedef, leaves.map((l) => l.shape), "params");
   return treeUnflatten<P>(treedef, leaves.map((x, k) => manifold.retr(x, ul[k])));

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { randn, sum, mul, matmul, tensor, eye, linalg, manifolds, optim, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
+import { randn, sum, mul, matmul, tensor, eye, grad, linalg, manifolds, optim, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
 
 describe("manifolds.product", () => {
   // max tr(Uᵀ A V) over U ∈ St(5, 2), V ∈ St(4, 2) is σ₁ + σ₂ (von Neumann's trace inequality)
@@ -50,5 +50,27 @@ describe("manifolds.product", () => {
     expect(() => manifolds.minimize((x) => sum(x.S), { ...good, U: good.U.mul(2) }, { manifold: P })).toThrow(ArgumentError);
     expect(() => manifolds.minimize((x) => sum(x.S), { ...good, U: good.U.mul(2) }, { manifold: P })).toThrow(/^manifolds\.minimize: x0\.U is not on stiefel\(3, 2\): its distance to the manifold is/);
     expect(() => manifolds.minimize((x) => sum(x.S), { ...good, S: randn([3, 3]) }, { manifold: P })).toThrow(/^manifolds\.minimize: x0\.S has shape \[3, 3\], but points of spd\(2\) have shape \[2, 2\]/);
+  });
+});
+
+describe("manifolds.riemannianAdam / riemannianSgd over a product", () => {
+  it("train a tree point with grad and manifolds.applyUpdates, staying on the product", () => {
+    const A = randn([5, 4], { seed: 11 });
+    const sv = linalg.svd(A).S.data;
+    const M = manifolds.product({ U: manifolds.stiefel(5, 2), V: manifolds.stiefel(4, 2) });
+    const cost = (x: { U: Tensor; V: Tensor }): Tensor => sum(mul(x.U, matmul(A, x.V))).neg();
+    for (const opt of [manifolds.riemannianAdam(M, { lr: 0.05 }), manifolds.riemannianSgd(M, { lr: 0.05, momentum: 0.5 })]) {
+      let x = M.unpack(M.random(5));
+      let state = opt.init(x);
+      for (let i = 0; i < 600; i++) {
+        const r = opt.update(grad(cost)(x), state, x);
+        state = r.state;
+        x = manifolds.applyUpdates(M, x, r.updates);
+      }
+      expect(Object.keys(x).sort()).toEqual(["U", "V"]);
+      expect(M.check(M.pack(x))).toBeLessThan(1e-12);
+      expect(Math.abs(cost(x).item() + sv[0] + sv[1])).toBeLessThan(1e-4);
+    }
+    expect(() => manifolds.riemannianAdam(M, { lr: 0.1 }).init({ U: manifolds.stiefel(5, 2).random(0) })).toThrow(/^manifolds\.riemannianAdam\.init: params has keys \{U\}, but points of product/);
   });
 });
