@@ -81,9 +81,12 @@ export const fmod = bin("fmod", "a", "b");
 /** Elementwise a − floor(a/b)·b, with the sign of the divisor b (PyTorch's remainder, Python's %), broadcasting; ∂/∂a = 1, ∂/∂b = −floor(a/b). */
 export const remainder = bin("remainder", "a", "b");
 
-/** Elementwise polygamma ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n = 0: digamma); derivative ψ⁽ⁿ⁺¹⁾(x). */
+/**
+ * Elementwise polygamma ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n = 0: digamma); derivative ψ⁽ⁿ⁺¹⁾(x).
+ * n is at most 170 (n! overflows float64 beyond, and so does ψ⁽ⁿ⁾ for x ≤ 1).
+ */
 export function polygamma(n: number, x: TensorLike): Tensor {
-  checkInt("polygamma", "argument n (the order)", n, 0);
+  checkInt("polygamma", "argument n (the order)", n, 0, 170);
   const t = tensorArg(x, "polygamma", "x");
   if (n === 0) return apply(rules.digamma, [t], null);
   return apply(rules.polygamma, [t], { n });

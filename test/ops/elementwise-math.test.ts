@@ -180,7 +180,7 @@ describe("argument errors name the op and the argument", () => {
     expect(() => xlogy([1, 2], [1, 2, 3])).toThrow(/^xlogy: shapes \[2\] and \[3\] cannot be broadcast/);
   });
   it("parameters", () => {
-    expect(() => polygamma(1.5, 1)).toThrow(/^polygamma: argument n \(the order\) must be an integer ≥ 0; got the number 1\.5/);
+    expect(() => polygamma(1.5, 1)).toThrow(/^polygamma: argument n \(the order\) must be an integer in \[0, 170\]; got the number 1\.5/);
     expect(() => softplus(1, -1)).toThrow(/^softplus: argument beta must be a positive number; got -1/);
     expect(() => softplus(1, NaN)).toThrow(/^softplus: argument beta must be a finite number/);
     expect(() => gelu(1, "erf" as never)).toThrow(/^gelu: option approximate must be "none" or "tanh"/);
