@@ -33,8 +33,8 @@ export interface ElementwiseParams {
 type R<P extends keyof ElementwiseParams> = Rule<ElementwiseParams[P]>;
 
 const LN2 = Math.LN2, LN10 = Math.LN10;
-const TWO_OVER_SQRT_PI = 1.1283791670955125739;
-const SQRT_PI_OVER_2 = 0.88622692545275801365;
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+const SQRT_PI_OVER_2 = 0.886226925452758;
 const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
 const GELU_C1 = 1.5957691216057308; // 2√(2/π)
 const GELU_C2 = 0.07135481627260025; // 2·0.044715·√(2/π)
