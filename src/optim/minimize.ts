@@ -229,6 +229,22 @@ const stopped = (nit: number): Outcome => ({ status: 99, message: `stopped by th
 
 type LineSearch = { ok: true; x: Float64Array; f: number; g: Float64Array; stp: number } | { ok: false; reason: string; nonFinite?: { f: number; g: Float64Array } };
 
+/** The outcome of a failed line search: stopped at a non-finite trial point, or SciPy's status 2 with its wording. */
+function lineSearchFailed(c: Ctx, ls: Extract<LineSearch, { ok: false }>, scipyNote: string): Outcome {
+  const it = c.st.nit + 1;
+  if (ls.nonFinite !== undefined) return nonFinite(c.op, it, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
+  return { status: 2, message: `line search failed at iteration ${it}: ${ls.reason} (${scipyNote})` };
+}
+
+/** Moves the iterate to the line search's point (x, f, ∇f), counts the iteration, and returns ‖∇f‖∞. */
+function acceptStep(st: State, x: Float64Array, ls: Extract<LineSearch, { ok: true }>): number {
+  st.x = x;
+  st.f = ls.f;
+  st.g = ls.g;
+  st.nit++;
+  return normInf(st.g);
+}
+
 /** Moré–Thuente search along d from (x, f, g); at most maxEval evaluations. */
 function wolfeSearch(P: Objective, x: Float64Array, f: number, g: Float64Array, d: Float64Array, stp0: number,
   ftol: number, gtol: number, xtol: number, maxEval: number, acceptWarning = false, stpmax = 1e10): LineSearch {
@@ -266,13 +282,12 @@ function lbfgs(c: Ctx): Outcome {
     const stp0 = st.nit === 0 ? Math.min(1 / dnorm, 1e10) : 1;
     const ls = dot(st.g, d) >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, stp0, 1e-3, 0.9, 0.1, 20, true);
     if (!ls.ok) {
-      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
-      if (S.length > 0) {
+      if (ls.nonFinite === undefined && S.length > 0) {
         // L-BFGS-B: refresh the memory and retry from the same point along −g
         S.length = Y.length = R.length = 0;
         continue;
       }
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (SciPy: ABNORMAL_TERMINATION_IN_LNSRCH)` };
+      return lineSearchFailed(c, ls, "SciPy: ABNORMAL_TERMINATION_IN_LNSRCH");
     }
     const s = new Float64Array(st.x.length), y = new Float64Array(st.x.length);
     for (let i = 0; i < s.length; i++) {
@@ -281,11 +296,7 @@ function lbfgs(c: Ctx): Outcome {
     }
     const gsOld = -dot(st.g, s);
     const fold = st.f;
-    st.x = ls.x;
-    st.f = ls.f;
-    st.g = ls.g;
-    st.nit++;
-    gn = normInf(st.g);
+    gn = acceptStep(st, ls.x, ls);
     if (c.report(gn)) return stopped(st.nit);
     if (gn <= c.gtol) return converged(gn, c.gtol);
     if (fold - st.f <= c.ftol * Math.max(Math.abs(fold), Math.abs(st.f), 1))
@@ -361,21 +372,14 @@ function bfgs(c: Ctx): Outcome {
     }
     const gd = dot(st.g, d);
     const ls = gd >= 0 ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, d, initialStep(st.f, fOld, gd), 1e-4, 0.9, 1e-14, 50);
-    if (!ls.ok) {
-      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (desired error not necessarily achieved due to precision loss)` };
-    }
+    if (!ls.ok) return lineSearchFailed(c, ls, "desired error not necessarily achieved due to precision loss");
     const s = new Float64Array(n), y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       s[i] = ls.x[i] - st.x[i];
       y[i] = ls.g[i] - st.g[i];
     }
     fOld = st.f;
-    st.x = ls.x;
-    st.f = ls.f;
-    st.g = ls.g;
-    st.nit++;
-    gn = normInf(st.g);
+    gn = acceptStep(st, ls.x, ls);
     if (c.report(gn)) return stopped(st.nit);
     if (gn <= c.gtol) return converged(gn, c.gtol);
     const sy = dot(s, y);
@@ -410,10 +414,7 @@ function cg(c: Ctx): Outcome {
       gd = dot(st.g, d);
     }
     const ls = wolfeSearch(P, st.x, st.f, st.g, d, initialStep(st.f, fOld, gd), 1e-4, 0.4, 1e-14, 50);
-    if (!ls.ok) {
-      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (desired error not necessarily achieved due to precision loss)` };
-    }
+    if (!ls.ok) return lineSearchFailed(c, ls, "desired error not necessarily achieved due to precision loss");
     // Polak–Ribière+: β = max(0, gₖ₊₁ᵀ(gₖ₊₁ − gₖ) / gₖᵀgₖ)
     const g0 = st.g, g1 = ls.g;
     let num = 0;
@@ -423,11 +424,7 @@ function cg(c: Ctx): Outcome {
     for (let i = 0; i < n; i++) dn[i] = -g1[i] + beta * d[i];
     d = dn;
     fOld = st.f;
-    st.x = ls.x;
-    st.f = ls.f;
-    st.g = ls.g;
-    st.nit++;
-    gn = normInf(st.g);
+    gn = acceptStep(st, ls.x, ls);
     if (c.report(gn)) return stopped(st.nit);
     if (gn <= c.gtol) return converged(gn, c.gtol);
   }
@@ -474,16 +471,9 @@ function newtonCg(c: Ctx): Outcome {
       for (let i = 0; i < n; i++) dir[i] = -r[i] + beta * dir[i];
     }
     const ls = dot(st.g, p) >= 0 ? ({ ok: false, reason: "the Newton direction is not a descent direction" } as LineSearch) : wolfeSearch(P, st.x, st.f, st.g, p, fOld === null ? 1 : initialStep(st.f, fOld, dot(st.g, p)), 1e-4, 0.9, 1e-14, 50);
-    if (!ls.ok) {
-      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (warning: desired error not necessarily achieved due to precision loss)` };
-    }
+    if (!ls.ok) return lineSearchFailed(c, ls, "warning: desired error not necessarily achieved due to precision loss");
     fOld = st.f;
-    st.x = ls.x;
-    st.f = ls.f;
-    st.g = ls.g;
-    st.nit++;
-    gn = normInf(st.g);
+    gn = acceptStep(st, ls.x, ls);
     if (c.report(gn)) return stopped(st.nit);
     if (gn <= c.gtol) return converged(gn, c.gtol);
   }
@@ -775,12 +765,11 @@ function lbfgsb(c: Ctx, lo: Float64Array, hi: Float64Array): Outcome {
     const stp0 = st.nit === 0 && k === 0 && !boxed ? Math.min(1 / dnorm, stpmax) : Math.min(1, stpmax);
     const ls = !(gd < 0) ? ({ ok: false, reason: "the direction is not a descent direction" } as LineSearch) : wolfeSearch(P, x, st.f, g, dir, stp0, 1e-3, 0.9, 0.1, 20, true, stpmax);
     if (!ls.ok) {
-      if (ls.nonFinite !== undefined) return nonFinite(c.op, st.nit + 1, ls.nonFinite.f, ls.nonFinite.g, "at a line-search trial point");
-      if (k > 0) {
+      if (ls.nonFinite === undefined && k > 0) {
         S.length = Y.length = 0;
         continue;
       }
-      return { status: 2, message: `line search failed at iteration ${st.nit + 1}: ${ls.reason} (SciPy: ABNORMAL_TERMINATION_IN_LNSRCH)` };
+      return lineSearchFailed(c, ls, "SciPy: ABNORMAL_TERMINATION_IN_LNSRCH");
     }
     // the step may overshoot the box by rounding: clip (a no-op in exact arithmetic)
     const xn = ls.x;
