@@ -4,20 +4,17 @@
  * heap is measured after full collections, outside the test runner's own
  * allocations) and checks that JS heap + ArrayBuffer bytes do not grow.
  *
- * Counts: 5 000 steps of a 64×64 layer and 100 000 steps of the 4×4 chain.
- * The issue's 1e5 steps at 64×64 take ≈ 30 s of CPU on this 2-core machine
- * even when idle (≈ 0.3 ms per step, and several times that when the machine
- * is shared), more than the ≈ 20 s budget of one test; 5 000 steps still
- * expose any per-step leak above 400 bytes (2 MB in total), and a leaked
- * 64×64 tensor per step would add 160 MB. The 100 000 small steps cover the
- * per-op machinery (graph nodes, small-result chunks, snapshots) with a leak
- * threshold of 20 bytes per step.
+ * Counts: the issue's 100 000 steps of a 64×64 layer (≈ 21 s on an idle
+ * 2-core machine, ≈ 0.2 ms a step) and 100 000 steps of the 4×4 chain. A
+ * per-step leak above 20 bytes shows as 2 MB of growth; a leaked 64×64 tensor
+ * per step would add 3 GB. The small steps cover the per-op machinery (graph
+ * nodes, small-result chunks, snapshots) at the same 20-byte threshold.
  */
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ITER64 = 5000, ITER4 = 100_000;
+const ITER64 = 100_000, ITER4 = 100_000;
 const LIMIT = 2 * 1024 * 1024; // bytes of growth tolerated over a whole run
 
 describe("memory soak", () => {
