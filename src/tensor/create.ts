@@ -42,7 +42,20 @@ export function checkShape(op: string, shape: unknown, what = "argument shape"):
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0)
       throw new ArgumentError(op, `${what} must be an array of non-negative integers; got [${s.map((x) => (typeof x === "number" ? String(x) : typeof x === "string" ? JSON.stringify(x) : String(x))).join(", ")}] (entry ${i} is ${describe(d)})`);
   }
+  checkCount(op, s as number[], what);
   return s as number[];
+}
+
+/**
+ * A shape's number of entries must not exceed MAX_CREATE (2³¹ − 1, 16 GiB of
+ * float64): beyond it the typed-array allocation would fail with an untyped
+ * RangeError, so say so here, naming the op and the shape.
+ */
+function checkCount(op: string, s: readonly number[], what: string): void {
+  let n = 1;
+  for (const d of s) n *= d;
+  if (n > MAX_CREATE)
+    throw new ArgumentError(op, `${what} [${s.join(", ")}] has ${n} entries, more than the limit ${MAX_CREATE} (2³¹ − 1)`);
 }
 
 /** A 0-d tensor holding `v`. */
@@ -211,6 +224,7 @@ export function eye(n: number, m = n, opts: TensorOptions & { batch?: readonly n
   checkInt("eye", "argument m", m, 0);
   const batch = checkShape("eye", opts.batch ?? [], "option batch");
   const s = [...batch, n, m];
+  checkCount("eye", s, "shape");
   const data = new Float64Array(sizeOf(s));
   const bs = sizeOf(batch);
   for (let b = 0; b < bs; b++) for (let i = 0; i < Math.min(n, m); i++) data[b * n * m + i * m + i] = 1;

@@ -125,4 +125,12 @@ describe("creation parameters are validated", () => {
     expect(linspace(0, 1, 3).toArray()).toEqual([0, 0.5, 1]);
     expect(eye(2, 3, { batch: [2] }).shape).toEqual([2, 2, 3]);
   });
+  it("a shape of more than 2³¹ − 1 entries is an ArgumentError naming the op and the shape, not a RangeError", () => {
+    expect(() => eye(2 ** 53)).toThrow(ArgumentError);
+    expect(() => eye(2 ** 53)).toThrow(/^eye: shape \[9007199254740992, 9007199254740992\] has .* entries, more than the limit 2147483647/);
+    expect(() => zeros([1e10])).toThrow(/^zeros: argument shape \[10000000000\] has 10000000000 entries, more than the limit/);
+    expect(() => randn([1e6, 1e6])).toThrow(/^randn: argument shape/);
+    expect(() => ones([65536, 65536])).toThrow(ArgumentError);
+    expect(zeros([0, 1e10]).size).toBe(0);
+  });
 });
