@@ -431,17 +431,25 @@ export function slice(x: TensorLike, ...specs: SliceSpec[]): Tensor {
 }
 
 /** Select entries along `axis` by integer indices (like torch.index_select / NumPy take). */
-export function take(x: TensorLike, indices: readonly number[] | Int32Array, axis = 0): Tensor {
+export function take(x: TensorLike, indices: readonly number[] | Int32Array | Tensor, axis = 0): Tensor {
   const t = tensorArg(x, "take", "x");
   const a = normAxis("take", axis, t.ndim);
   const n = t.shape[a];
-  if (!Array.isArray(indices) && !ArrayBuffer.isView(indices))
-    throw new ArgumentError("take", `argument indices must be an array of integers; got ${describe(indices)}`);
-  const idx = Int32Array.from(indices, (i) => {
+  // an index tensor (float64 holding integers) of any shape, as numpy.take along
+  // an axis: out.shape = x.shape[:a] + indices.shape + x.shape[a+1:]; its
+  // entries are checked like an array's (a fraction is an error, never truncated)
+  const it = indices instanceof Tensor ? tensorArg(indices, "take", "indices") : null;
+  const idxShape = it === null ? null : it.shape;
+  const list = it === null ? indices : it._data;
+  if (!Array.isArray(list) && !ArrayBuffer.isView(list))
+    throw new ArgumentError("take", `argument indices must be an array of integers or a tensor of integers; got ${describe(indices)}`);
+  const idx = Int32Array.from(list, (i) => {
     if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError("take", `index ${typeof i === "number" ? i : describe(i)} is out of range for axis ${a} of size ${n}`);
     return i < 0 ? i + n : i;
   });
-  return apply(rules.take, [t], { axis: a, indices: idx, n });
+  const out = apply(rules.take, [t], { axis: a, indices: idx, n });
+  if (idxShape === null || idxShape.length === 1) return out;
+  return reshape(out, [...t.shape.slice(0, a), ...idxShape, ...t.shape.slice(a + 1)]);
 }
 
 /** Tensors joined along an existing `axis` (the other axes must agree). */

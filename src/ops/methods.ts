@@ -180,7 +180,7 @@ declare module "../tensor/tensor.js" {
     /** A slice per axis (`[start, stop, step]`, an index, or null for the whole axis). */
     slice(...specs: SliceSpec[]): Tensor;
     /** The entries at `indices` along `axis` (gathered; the gradient scatters back). */
-    take(indices: readonly number[] | Int32Array, axis?: number): Tensor;
+    take(indices: readonly number[] | Int32Array | Tensor, axis?: number): Tensor;
     /** Matrix transpose of the last two axes. */
     readonly mT: Tensor;
     /** All axes reversed (NumPy's .T). */
@@ -234,7 +234,7 @@ Object.assign(P, {
   transpose(this: Tensor, a0?: number, a1?: number) { return ops.transpose(this, a0, a1); },
   broadcastTo(this: Tensor, shape: readonly number[]) { return ops.broadcastTo(this, shape); },
   slice(this: Tensor, ...specs: SliceSpec[]) { return ops.slice(this, ...specs); },
-  take(this: Tensor, indices: readonly number[] | Int32Array, axis?: number) { return ops.take(this, indices, axis); },
+  take(this: Tensor, indices: readonly number[] | Int32Array | Tensor, axis?: number) { return ops.take(this, indices, axis); },
   asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), round: un(mops.round), trunc: un(mops.trunc),
   atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
   softplus(this: Tensor, beta?: number) { return mops.softplus(this, beta); },

@@ -1,0 +1,31 @@
+/**
+ * take with an index tensor (float64 holding integers), as numpy.take along an
+ * axis: out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]. Before,
+ * a tensor of indices silently gave an empty result.
+ */
+import { describe, expect, it } from "vitest";
+import { arange, tensor, take, grad, gradcheck, ArgumentError, type Tensor } from "../../src/index.js";
+
+describe("take with index tensors", () => {
+  const X = arange(12).reshape(3, 4);
+  it("1-D and N-D index tensors, negative indices wrap, values as with an array", () => {
+    expect(take(X, tensor([2, 0]), 0).toArray()).toEqual(take(X, [2, 0], 0).toArray());
+    const out = X.take(tensor([[0, 3], [-1, 1]]), 1);
+    expect(out.shape).toEqual([3, 2, 2]);
+    // out[i, j, k] = X[i, idx[j, k]]
+    expect(out.toNested()).toEqual([[[0, 3], [3, 1]], [[4, 7], [7, 5]], [[8, 11], [11, 9]]]);
+    expect(take(X, tensor(1), 0).shape).toEqual([4]); // a 0-d index drops the axis
+  });
+  it("is differentiable (repeated indices accumulate)", () => {
+    const idx = tensor([[0, 2], [2, 2]]);
+    const f = (x: Tensor): Tensor => take(x, idx, 0).sum();
+    expect(grad(f)(tensor([1, 2, 3])).toArray()).toEqual([1, 0, 3]);
+    expect(gradcheck((x: Tensor) => take(x, idx, 1).square(), [X.add(0.5)]).ok).toBe(true);
+  });
+  it("fractional or out-of-range entries are errors, never truncated", () => {
+    expect(() => take(X, tensor([0.5]), 0)).toThrow(ArgumentError);
+    expect(() => take(X, tensor([0.5]), 0)).toThrow(/^take: index 0.5 is out of range for axis 0 of size 3/);
+    expect(() => take(X, tensor([3]), 0)).toThrow(/^take: index 3 is out of range/);
+    expect(() => take(X, tensor([NaN]), 0)).toThrow(ArgumentError);
+  });
+});
