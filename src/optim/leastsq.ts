@@ -20,9 +20,9 @@
 import { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../errors.js";
 import { jvp, vjp } from "../autodiff/transforms.js";
-import { treeUnflatten, type TreeDef } from "../tree/index.js";
-import { leavesOf, packLeaves, totalSize } from "./tree.js";
-import { dot, normInf, allFinite, axpy } from "./problem.js";
+import { treeUnflatten } from "../tree/index.js";
+import { packLeaves } from "./tree.js";
+import { FlatParams, dot, normInf, allFinite, axpy } from "./problem.js";
 import { steihaug } from "./minimize.js";
 
 /**
@@ -64,46 +64,21 @@ export interface LeastSquaresResult<P> {
   message: string;
 }
 
-class Residual {
-  readonly n: number;
-  readonly shapes: readonly (readonly number[])[];
-  readonly sizes: readonly number[];
-  readonly treedef: TreeDef;
+class Residual extends FlatParams {
   nfev = 0;
   njev = 0;
   outShape: readonly number[] = [];
   private readonly fn: (...ls: Tensor[]) => Tensor;
 
-  constructor(readonly op: string, fun: (x: never) => Tensor, x0: unknown) {
-    if (typeof fun !== "function") throw new ArgumentError(op, `argument residuals must be a function of the parameters returning a Tensor; got ${String(fun)}`);
-    const { leaves, treedef } = leavesOf(op, "x0", x0);
-    this.treedef = treedef;
-    this.shapes = leaves.map((l) => l.shape);
-    this.sizes = leaves.map((l) => l.size);
-    this.n = totalSize(leaves);
+  constructor(op: string, fun: (x: never) => Tensor, x0: unknown) {
+    super(op, fun, "residuals must be a function of the parameters returning a Tensor", x0);
+    const treedef = this.treedef;
     const call = fun as (x: unknown) => unknown;
     this.fn = (...ls: Tensor[]) => {
       const r = call(treeUnflatten(treedef, ls));
       if (!(r instanceof Tensor)) throw new ArgumentError(op, `residuals must return a Tensor; it returned ${typeof r}`);
       return r;
     };
-    this.x0 = packLeaves(leaves);
-  }
-
-  readonly x0: Float64Array;
-
-  leaves(x: Float64Array): Tensor[] {
-    const out: Tensor[] = [];
-    let off = 0;
-    for (let i = 0; i < this.sizes.length; i++) {
-      out.push(new Tensor(x.subarray(off, off + this.sizes[i]), this.shapes[i]));
-      off += this.sizes[i];
-    }
-    return out;
-  }
-
-  tree<P>(x: Float64Array): P {
-    return treeUnflatten<P>(this.treedef, this.leaves(new Float64Array(x)));
   }
 
   /** r(x) with its linearization: J·v (jvp) and Jᵀ·u (the vjp pullback, reused). */

@@ -11,38 +11,29 @@ import { valueAndGrad, hvp } from "../autodiff/transforms.js";
 import { treeUnflatten, type TreeDef } from "../tree/index.js";
 import { leavesOf, packLeaves, totalSize } from "./tree.js";
 
-export class Objective {
+/**
+ * A pytree of parameters seen as one flat vector: the tensor leaves
+ * concatenated in treeFlatten order. Shared by the minimizers' Objective and
+ * leastSquares' Residual.
+ */
+export class FlatParams {
   readonly n: number;
   readonly treedef: TreeDef;
   readonly shapes: readonly (readonly number[])[];
   readonly sizes: readonly number[];
-  nfev = 0;
-  ngev = 0;
-  nhev = 0;
-  private readonly leafFn: (...leaves: Tensor[]) => Tensor;
-  private readonly vg: (...leaves: Tensor[]) => { value: Tensor; grad: Tensor[] };
+  /** x0 as a flat vector. */
+  readonly x0: Float64Array;
 
-  constructor(readonly op: string, fun: (x: never) => Tensor, x0: unknown) {
-    if (typeof fun !== "function") throw new ArgumentError(op, `argument fun must be a function of the parameters returning a scalar Tensor; got ${String(fun)}`);
+  /** Checks that `fun` is a function (`expected` says of what), then flattens x0. */
+  constructor(readonly op: string, fun: unknown, expected: string, x0: unknown) {
+    if (typeof fun !== "function") throw new ArgumentError(op, `argument ${expected}; got ${String(fun)}`);
     const { leaves, treedef } = leavesOf(op, "x0", x0);
     this.treedef = treedef;
     this.shapes = leaves.map((l) => l.shape);
     this.sizes = leaves.map((l) => l.size);
     this.n = totalSize(leaves);
-    const call = fun as (x: unknown) => unknown;
-    this.leafFn = (...ls: Tensor[]): Tensor => {
-      const v = call(treeUnflatten(treedef, ls));
-      if (!(v instanceof Tensor)) throw new ArgumentError(op, `fun must return a scalar Tensor; it returned ${typeof v}`);
-      if (v.size !== 1) throw new ShapeError(op, `fun must return a scalar (one element); it returned shape ${fmtShape(v.shape)}`);
-      return v;
-    };
-    const argnums = leaves.map((_, i) => i);
-    this.vg = valueAndGrad(this.leafFn, { argnums }) as (...leaves: Tensor[]) => { value: Tensor; grad: Tensor[] };
     this.x0 = packLeaves(leaves);
   }
-
-  /** x0 as a flat vector. */
-  readonly x0: Float64Array;
 
   /** Tensors of the leaf shapes viewing (not copying) x; x must not be written afterwards. */
   leaves(x: Float64Array): Tensor[] {
@@ -58,6 +49,28 @@ export class Objective {
   /** The tree (user's structure) for a flat vector, with fresh copies of the values. */
   tree<P>(x: Float64Array): P {
     return treeUnflatten<P>(this.treedef, this.leaves(new Float64Array(x)));
+  }
+}
+
+export class Objective extends FlatParams {
+  nfev = 0;
+  ngev = 0;
+  nhev = 0;
+  private readonly leafFn: (...leaves: Tensor[]) => Tensor;
+  private readonly vg: (...leaves: Tensor[]) => { value: Tensor; grad: Tensor[] };
+
+  constructor(op: string, fun: (x: never) => Tensor, x0: unknown) {
+    super(op, fun, "fun must be a function of the parameters returning a scalar Tensor", x0);
+    const treedef = this.treedef;
+    const call = fun as (x: unknown) => unknown;
+    this.leafFn = (...ls: Tensor[]): Tensor => {
+      const v = call(treeUnflatten(treedef, ls));
+      if (!(v instanceof Tensor)) throw new ArgumentError(op, `fun must return a scalar Tensor; it returned ${typeof v}`);
+      if (v.size !== 1) throw new ShapeError(op, `fun must return a scalar (one element); it returned shape ${fmtShape(v.shape)}`);
+      return v;
+    };
+    const argnums = this.sizes.map((_, i) => i);
+    this.vg = valueAndGrad(this.leafFn, { argnums }) as (...leaves: Tensor[]) => { value: Tensor; grad: Tensor[] };
   }
 
   /** f(x) and ∇f(x). */
