@@ -111,10 +111,7 @@ function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {
 /** Apply a single-output rule. */
 export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
   // fast path (no forward-mode tangents): no intermediate arrays
-  for (let i = 0; i < inputs.length; i++) {
-    const x = inputs[i];
-    if (x._fw !== null) return applyMulti(rule, inputs, params)[0];
-  }
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]._fw !== null) return applyMulti(rule, inputs, params)[0];
   const r = rule.forward(inputs, params);
   const outs = Array.isArray(r) ? r : null;
   const out = outs === null ? (r as Tensor) : outs[0];
