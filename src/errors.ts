@@ -85,3 +85,11 @@ export class EnvironmentError extends MatgradError {}
  * The message names the reader and what is wrong.
  */
 export class FormatError extends MatgradError {}
+
+/**
+ * A function under `vmap` did something that cannot be batched: it read the
+ * values of a batched tensor (`.data`, `item()`, a value-dependent branch),
+ * a batched tensor escaped the vmap that made it, or a random creation
+ * function ran with `randomness: "error"`. The message says which and what to do.
+ */
+export class BatchingError extends MatgradError {}

@@ -241,13 +241,14 @@ class Pass {
     let sum: Tensor;
     const bit = idx < 31 ? 1 << idx : 0;
     if (prev === undefined || prev === null) sum = g;
-    else if ((node._owned & bit) !== 0 && g._fw === null) {
+    else if ((node._owned & bit) !== 0 && g._fw === null && g._bt === null) {
       const a = prev._data, b = g._data;
       for (let i = 0; i < a.length; i++) a[i] += b[i];
       return;
     } else {
       sum = add(prev, g);
-      if (!this.createGraph && sum._fw === null) node._owned |= bit;
+      // (a batched sum under vmap has no values of its own to add into)
+      if (!this.createGraph && sum._fw === null && sum._bt === null) node._owned |= bit;
     }
     if (slot === null) node._ct = sum;
     else slot[idx] = sum;
@@ -448,6 +449,8 @@ let anomalyMode = false;
 
 const hasNonFinite = (t: Tensor | null | undefined): boolean => {
   if (t === null || t === undefined) return false;
+  // under vmap: the whole batch
+  while (t._bt !== null) t = t._bt.value;
   const d = t._data;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
   return false;
@@ -459,9 +462,11 @@ function checkAnomaly(op: string, ct: Tensor | (Tensor | null)[], inputs: Tensor
   if (cts.some(hasNonFinite)) return; // not this op's doing
   grads.forEach((g, i) => {
     if (!hasNonFinite(g)) return;
-    const bad = Array.from(g!._data).findIndex((v) => !Number.isFinite(v));
+    let gv = g!;
+    while (gv._bt !== null) gv = gv._bt.value;
+    const bad = Array.from(gv._data).findIndex((v) => !Number.isFinite(v));
     const inputFinite = !hasNonFinite(inputs[i]);
-    throw new AutogradError(op, `the VJP produced ${g!._data[bad]} at flat index ${bad} of the cotangent for input ${i} (shape ${fmtShape(g!.shape)})` +
+    throw new AutogradError(op, `the VJP produced ${gv._data[bad]} at flat index ${bad} of the cotangent for input ${i} (shape ${fmtShape(gv.shape)})` +
       (inputFinite ? " from finite inputs and cotangents: the derivative is undefined or unbounded at this point" : "; the input itself contains non-finite values"));
   });
 }

@@ -5,9 +5,10 @@
  * where ops meet the autodiff state.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { OpNode, isGradEnabled, isLevelLive, type Rule, type TangentLink } from "../tensor/meta.js";
+import { OpNode, isBatchLevelLive, isGradEnabled, isLevelLive, type Rule, type TangentLink } from "../tensor/meta.js";
 import { shapesEqual, broadcastsTo, fmtShape } from "../tensor/shape.js";
-import { ShapeError } from "../errors.js";
+import { BatchingError, ShapeError } from "../errors.js";
+import { escapedError, makeBatched } from "../tensor/batched.js";
 import { broadcastTo } from "./api.js";
 
 /** The innermost live forward level carried by x, or -1. */
@@ -60,13 +61,20 @@ export function attachTangent(out: Tensor, level: number, tangent: Tensor): void
  * from the outputs (exp: dx·out) depend on them on the tape (reverse-over-forward).
  */
 function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown, record: Tensor[] | null): Tensor[] {
-  let level = -1;
+  let level = -1, batchLevel = -1;
   for (let i = 0; i < inputs.length; i++) {
-    if (inputs[i]._fw !== null) {
-      const l = topLevel(inputs[i]);
+    const x = inputs[i];
+    if (x._fw !== null) {
+      const l = topLevel(x);
       if (l > level) level = l;
     }
+    if (x._bt !== null) {
+      if (!isBatchLevelLive(x._bt.level)) throw escapedError(x);
+      if (x._bt.level > batchLevel) batchLevel = x._bt.level;
+    }
   }
+  // the innermost transform first: a vmap that started inside a jvp is processed before it, and vice versa
+  if (batchLevel > level) return batchAt(rule, inputs, params, batchLevel, record);
   if (level < 0) {
     const r = rule.forward(inputs, params);
     const outs = Array.isArray(r) ? r : [r];
@@ -102,6 +110,50 @@ function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown, record: Tens
   return outs;
 }
 
+/**
+ * Batching at vmap level `level`: the rule's batching rule runs on the
+ * physical inputs (batch axis first) and its outputs are wrapped again as
+ * batched tensors. The physical ops it calls record on the tape as usual
+ * (for transforms outside this vmap); the wrapped outputs get a node of
+ * this rule when `record` is given (for transforms inside it, which see the
+ * logical tensors).
+ */
+function batchAt(rule: Rule, inputs: Tensor[], params: unknown, level: number, record: Tensor[] | null): Tensor[] {
+  const n = inputs.length;
+  const phys = new Array<Tensor>(n);
+  const batched = new Array<boolean>(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const bt = inputs[i]._bt;
+    if (bt !== null && bt.level === level) {
+      phys[i] = bt.value;
+      batched[i] = true;
+      size = bt.size;
+    } else {
+      phys[i] = inputs[i];
+      batched[i] = false;
+    }
+  }
+  if (rule.batch === undefined) throw new BatchingError(rule.name, `this operation has no batching rule, so it cannot run under vmap`);
+  const r = rule.batch(phys, batched, params, size);
+  const physOuts = Array.isArray(r) ? r : [r];
+  const outs = new Array<Tensor>(physOuts.length);
+  for (let k = 0; k < physOuts.length; k++) {
+    const p = physOuts[k];
+    if (p.ndim === 0 || p.shape[0] !== size)
+      throw new ShapeError(rule.name, `batching rule returned output ${k} of shape ${fmtShape(p.shape)}, which does not have the batch axis (${size}) first`);
+    outs[k] = makeBatched(p, level, size);
+  }
+  if (record !== null) {
+    const node = new OpNode(rule, record, (rule.nOut ?? 1) === 1 ? outs[0] : outs, params);
+    for (let k = 0; k < outs.length; k++) {
+      outs[k]._node = node;
+      outs[k]._outIdx = k;
+    }
+  }
+  return outs;
+}
+
 function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {
   if (shapesEqual(t.shape, out.shape)) return t;
   if (broadcastsTo(t.shape, out.shape)) return broadcastTo(t, out.shape);
@@ -111,7 +163,7 @@ function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {
 /** Apply a single-output rule. */
 export function apply<P>(rule: Rule<P>, inputs: Tensor[], params: P): Tensor {
   // fast path (no forward-mode tangents): no intermediate arrays
-  for (let i = 0; i < inputs.length; i++) if (inputs[i]._fw !== null) return applyMulti(rule, inputs, params)[0];
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]._fw !== null || inputs[i]._bt !== null) return applyMulti(rule, inputs, params)[0];
   const r = rule.forward(inputs, params);
   const outs = Array.isArray(r) ? r : null;
   const out = outs === null ? (r as Tensor) : outs[0];

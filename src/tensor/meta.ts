@@ -43,6 +43,16 @@ export interface Rule<P = unknown> {
    */
   vjp(ct: RuleCotangent, inputs: Tensor[], out: RuleOutput, params: P, needs: readonly boolean[]): (Tensor | null)[];
   jvp(dx: (Tensor | null)[], inputs: Tensor[], out: RuleOutput, params: P): Tensor | null | (Tensor | null)[];
+  /**
+   * The batching rule (vmap; see src/ops/batching.ts). Called only when at
+   * least one input is batched at the innermost live vmap level: `xs[i]` is
+   * the *physical* input — batch axis first, of `size` entries — where
+   * `batched[i]`, and the plain (logical) input elsewhere. Returns the
+   * outputs, each with the batch axis first, computed with differentiable ops
+   * (usually this same primitive applied to the physical tensors with shifted
+   * axis parameters), so that batching composes with every other transform.
+   */
+  batch?(xs: Tensor[], batched: readonly boolean[], params: P, size: number): Tensor | Tensor[];
   /** Indices of inputs that are never differentiated (masks, indices). */
   readonly nondiff?: readonly number[];
   /** Set for rules whose VJP must not be differentiated again (custom onceDifferentiable functions). */
@@ -210,4 +220,53 @@ export function anyForwardLevelLive(): boolean {
 
 export function isLevelLive(level: number): boolean {
   return liveLevels.has(level);
+}
+
+// ---------------------------------------------------------------------------
+// Batching (vmap) levels. They share the counter with the forward levels, so
+// the dispatcher can always process the innermost transform first whatever
+// its kind: a larger level number is a transform that started later (inside).
+
+/**
+ * A tensor batched at one vmap level: `value` is the physical tensor, batch
+ * axis first (`size` entries), of which the tensor is one logical slice.
+ * `value` may itself be batched at outer levels or carry outer tangents.
+ */
+export interface BatchLink {
+  readonly level: number;
+  readonly value: Tensor;
+  readonly size: number;
+}
+
+/** What random creation functions do inside vmap (torch.func.vmap's `randomness`). */
+export type Randomness = "error" | "different" | "same";
+
+/** A live vmap: its level, batch size and randomness rule. */
+export interface VmapFrame {
+  readonly level: number;
+  readonly size: number;
+  readonly randomness: Randomness;
+}
+
+const vmapFrames: VmapFrame[] = [];
+
+export function enterBatchLevel(size: number, randomness: Randomness): number {
+  const level = ++levelCounter;
+  vmapFrames.push({ level, size, randomness });
+  return level;
+}
+
+export function exitBatchLevel(level: number): void {
+  const i = vmapFrames.findIndex((f) => f.level === level);
+  if (i >= 0) vmapFrames.splice(i, 1);
+}
+
+export function isBatchLevelLive(level: number): boolean {
+  for (let i = vmapFrames.length - 1; i >= 0; i--) if (vmapFrames[i].level === level) return true;
+  return false;
+}
+
+/** The live vmaps, outermost first (random creation functions consult them). */
+export function liveVmaps(): readonly VmapFrame[] {
+  return vmapFrames;
 }

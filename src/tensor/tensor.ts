@@ -7,7 +7,7 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkOptions, describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
-import { nodeCount, noteLateExposure, type GradNode, type TangentLink } from "./meta.js";
+import { nodeCount, noteLateExposure, type BatchLink, type GradNode, type TangentLink } from "./meta.js";
 
 /** Element type; float64 only for now (the field exists so float32 can come without an API break). */
 export type DType = "float64";
@@ -87,6 +87,8 @@ export class Tensor {
   _outIdx = 0;
   /** Forward-mode tangents, one per active level (innermost first). */
   _fw: TangentLink | null = null;
+  /** Inside vmap: the physical tensor this one is a logical slice of, at one vmap level (src/ops/batching.ts); null for plain tensors. */
+  _bt: BatchLink | null = null;
   /** Accumulated gradient of a leaf after backward(). */
   grad: Tensor | null = null;
 

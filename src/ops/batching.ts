@@ -1,0 +1,125 @@
+/**
+ * Batching rules (vmap): the building blocks each primitive's `batch` member
+ * is made of.
+ *
+ * Contract (Rule.batch in tensor/meta.ts): the rule receives the physical
+ * inputs — batch axis first where `batched[i]`, the plain logical tensor
+ * elsewhere — and returns the physical outputs, batch axis first. It is
+ * written with differentiable ops (usually the same primitive on the
+ * physical tensors with shifted axis parameters), so batching composes with
+ * the tangent levels and the tape: a batching rule is just more ops.
+ *
+ * Most primitives already broadcast over leading axes (elementwise ops,
+ * matmul, the linalg kernels loop over batch axes in one call): for them
+ * batching is rank alignment — a batched input [B, …s] of logical rank r < R
+ * is reshaped to [B, 1, …, 1, …s] (rank 1 + R), an unbatched input is left
+ * as it is and right-aligned broadcasting puts it under every example.
+ * Reductions and layout ops shift their axis parameters by one.
+ * `batchByLoop` (one call per example, stacked) is the fallback for forwards
+ * whose control flow depends on values (iterative solvers); it is never used
+ * where one batched kernel call can do the work.
+ */
+import type { Tensor } from "../tensor/tensor.js";
+import type { Rule } from "../tensor/meta.js";
+import { apply, applyMulti } from "./dispatch.js";
+import { reshape, broadcastTo, slice, stack, type SliceSpec } from "./api.js";
+
+/** A batching rule's signature (Rule.batch). */
+export type BatchRule<P> = (xs: Tensor[], batched: readonly boolean[], params: P, size: number) => Tensor | Tensor[];
+
+/** The logical rank of a physical input. */
+export function logicalRank(x: Tensor, batched: boolean): number {
+  return batched ? x.ndim - 1 : x.ndim;
+}
+
+/** The largest logical rank among the inputs. */
+export function maxLogicalRank(xs: readonly Tensor[], batched: readonly boolean[]): number {
+  let r = 0;
+  for (let i = 0; i < xs.length; i++) r = Math.max(r, logicalRank(xs[i], batched[i]));
+  return r;
+}
+
+/**
+ * A batched input [B, …s] padded to logical rank `rank`: [B, 1, …, 1, …s].
+ * Unbatched inputs are returned as they are (right-aligned broadcasting puts them under the batch axis).
+ */
+export function padToRank(x: Tensor, batched: boolean, rank: number): Tensor {
+  if (!batched) return x;
+  const r = x.ndim - 1;
+  if (r >= rank) return x;
+  return reshape(x, [x.shape[0], ...new Array<number>(rank - r).fill(1), ...x.shape.slice(1)]);
+}
+
+/** All inputs aligned for broadcasting: batched ones padded to the common logical rank (see padToRank). */
+export function alignForBroadcast(xs: readonly Tensor[], batched: readonly boolean[]): Tensor[] {
+  const rank = maxLogicalRank(xs, batched);
+  return xs.map((x, i) => padToRank(x, batched[i], rank));
+}
+
+/** x with the batch axis made explicit: a batched input as it is, an unbatched one broadcast to [size, …shape]. */
+export function withBatch(x: Tensor, batched: boolean, size: number): Tensor {
+  return batched ? x : broadcastTo(x, [size, ...x.shape]);
+}
+
+/** Every input with an explicit batch axis (for kernels that need equal batch axes on all operands). */
+export function materialize(xs: readonly Tensor[], batched: readonly boolean[], size: number): Tensor[] {
+  return xs.map((x, i) => withBatch(x, batched[i], size));
+}
+
+/** Apply a rule and return its output (single-output rules) or outputs. */
+export function applyRule<P>(rule: Rule<P>, xs: Tensor[], params: P): Tensor | Tensor[] {
+  return (rule.nOut ?? 1) === 1 ? apply(rule, xs, params) : applyMulti(rule, xs, params);
+}
+
+/**
+ * The batching rule of an op that acts on each entry, or that already treats
+ * leading axes as batch axes and broadcasts them: align ranks, apply the same
+ * primitive. (Unary elementwise ops: the physical tensor as it is.)
+ */
+export function batchBroadcast<P>(rule: () => Rule<P>): BatchRule<P> {
+  return (xs, batched, params) => applyRule(rule(), alignForBroadcast(xs, batched), params);
+}
+
+/**
+ * The batching rule of an op that acts on trailing axes and loops over
+ * leading ones but needs every operand to have the same leading axes
+ * (no broadcasting between operands): unbatched operands are broadcast to
+ * the batch first.
+ */
+export function batchLeading<P>(rule: () => Rule<P>): BatchRule<P> {
+  return (xs, batched, params, size) => applyRule(rule(), materialize(xs, batched, size), params);
+}
+
+/** Axes parameters shifted past the batch axis (normalized, non-negative axes). */
+export function shiftAxes(axes: readonly number[]): number[] {
+  return axes.map((a) => a + 1);
+}
+
+/** Example b of a physical input (batch axis dropped). */
+export function exampleOf(x: Tensor, b: number): Tensor {
+  const spec: SliceSpec[] = x.shape.map(() => null);
+  spec[0] = [b, b + 1];
+  return reshape(slice(x, ...spec), x.shape.slice(1));
+}
+
+/**
+ * The fallback batching rule: one application per example, the results
+ * stacked. Correct for every primitive (and differentiable, since slicing
+ * and stacking are ops), but a loop of `size` kernel calls: only for
+ * forwards whose work depends on the values (iterative solvers), documented
+ * where used.
+ */
+export function batchByLoop<P>(rule: () => Rule<P>): BatchRule<P> {
+  return (xs, batched, params, size) => {
+    const r = rule();
+    const nOut = r.nOut ?? 1;
+    const outs: Tensor[][] = Array.from({ length: nOut }, () => []);
+    for (let b = 0; b < size; b++) {
+      const xb = xs.map((x, i) => (batched[i] ? exampleOf(x, b) : x));
+      const ob = applyMulti(r, xb, params);
+      for (let k = 0; k < nOut; k++) outs[k].push(ob[k]);
+    }
+    const stacked = outs.map((list) => stack(list, 0));
+    return nOut === 1 ? stacked[0] : stacked;
+  };
+}
