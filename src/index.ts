@@ -35,6 +35,8 @@ export {
   type AuxOption, type Argnums, type TransformArg, type TransformArgs, type TangentTree, type TangentArgs, type ArgTree, type ArgsTree,
   type GradResult, type JacobianTree, type VjpResult,
 } from "./autodiff/transforms.js";
+export { vmap, type VmapOptions, type AxisSpec } from "./autodiff/vmap.js";
+export type { Randomness } from "./tensor/meta.js";
 export {
   autogradGraph, toDot, toMermaid, type AutogradGraph, type GraphNode, type GraphEdge, type GraphNodeKind, type GraphOptions,
 } from "./autodiff/graph.js";

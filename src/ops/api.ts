@@ -10,6 +10,7 @@ import {
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { apply } from "./dispatch.js";
+import { liftValues } from "./batching.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
 import { reduce as reduceKernel } from "../kernels/reduce.js";
@@ -124,16 +125,23 @@ export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike |
 }
 
 function clampSide(x: Tensor, bound: Tensor, op: "belowOrNaN" | "aboveOrNaN"): Tensor {
-  const shape = broadcastShapes("clamp", x.shape, bound.shape);
-  const mask = new Tensor(ew.binary(op, x._data, x.shape, bound._data, bound.shape, shape), shape);
+  broadcastShapes("clamp", x.shape, bound.shape);
+  const mask = liftValues([x, bound], ([a, b]) => {
+    const shape = broadcastShapes("clamp", a.shape, b.shape);
+    return new Tensor(ew.binary(op, a._data, a.shape, b._data, b.shape, shape), shape);
+  });
   return where(mask, bound, x);
 }
 
 // Non-differentiable elementwise functions: their results are constants.
 function nondiffBinary(op: ew.BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const ta = tensorArg(a, op, "a"), tb = tensorArg(b, op, "b");
-  const shape = broadcastShapes(op, ta.shape, tb.shape);
-  return new Tensor(ew.binary(op, ta._data, ta.shape, tb._data, tb.shape, shape), shape);
+  broadcastShapes(op, ta.shape, tb.shape);
+  // (batch-aware: under vmap the kernel runs once on the physical tensors)
+  return liftValues([ta, tb], ([x, y]) => {
+    const shape = broadcastShapes(op, x.shape, y.shape);
+    return new Tensor(ew.binary(op, x._data, x.shape, y._data, y.shape, shape), shape);
+  });
 }
 /** Elementwise a > b as 1 / 0, broadcasting (not differentiable: a constant). */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("gt", a, b);
@@ -150,12 +158,12 @@ export const ne = (a: TensorLike, b: TensorLike): Tensor => nondiffBinary("ne", 
 /** Elementwise sign: −1, 0 or 1 (NaN stays NaN); its derivative is 0. */
 export function sign(x: TensorLike): Tensor {
   const t = tensorArg(x, "sign", "x");
-  return new Tensor(ew.unary("sign", t._data), t.shape);
+  return liftValues([t], ([u]) => new Tensor(ew.unary("sign", u._data), u.shape));
 }
 /** 1 where x > 0, 0 where x ≤ 0, NaN where x is NaN (a constant; the derivative of relu, so relu′(NaN) = NaN). */
 export function step(x: TensorLike): Tensor {
   const t = tensorArg(x, "step", "x");
-  return new Tensor(ew.unary("step", t._data), t.shape);
+  return liftValues([t], ([u]) => new Tensor(ew.unary("step", u._data), u.shape));
 }
 
 // ---------------------------------------------------------------------------
@@ -247,7 +255,11 @@ export function logsumexp(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdim
   const [axes, keepdims] = reduceArgs("logsumexp", axesArg, keepdimsArg);
   const ax = normAxes("logsumexp", axes, t.ndim);
   // the (constant) maximum from the kernel: over an empty axis it is −∞, and logsumexp of nothing is log 0 = −∞
-  const m = new Tensor(reduceKernel("max", t._data, t.shape, ax), reducedShape(t.shape, ax, true));
+  const m = liftValues([t], ([u]) => {
+    // under vmap u has leading batch axes: the reduced axes shift past them
+    const ux = ax.map((a) => a + u.ndim - t.ndim);
+    return new Tensor(reduceKernel("max", u._data, u.shape, ux), reducedShape(u.shape, ux, true));
+  });
   const mFinite = where(isFiniteT(m), m, 0);
   const s = log(sum(exp(sub(t, mFinite)), ax, true));
   const out = add(s, mFinite);
@@ -269,9 +281,11 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
 }
 
 function isFiniteT(t: Tensor): Tensor {
-  const o = new Float64Array(t.size);
-  for (let i = 0; i < t.size; i++) o[i] = Number.isFinite(t._data[i]) ? 1 : 0;
-  return new Tensor(o, t.shape);
+  return liftValues([t], ([u]) => {
+    const o = new Float64Array(u.size), d = u._data;
+    for (let i = 0; i < o.length; i++) o[i] = Number.isFinite(d[i]) ? 1 : 0;
+    return new Tensor(o, u.shape);
+  });
 }
 
 /** Sum `g` down to `shape` (the adjoint of broadcasting to g.shape). */

@@ -20,7 +20,8 @@
  * where one batched kernel call can do the work.
  */
 import type { Tensor } from "../tensor/tensor.js";
-import type { Rule } from "../tensor/meta.js";
+import { isBatchLevelLive, type Rule } from "../tensor/meta.js";
+import { escapedError, makeBatched } from "../tensor/batched.js";
 import { apply, applyMulti } from "./dispatch.js";
 import { reshape, broadcastTo, slice, stack, type SliceSpec } from "./api.js";
 
@@ -122,4 +123,34 @@ export function batchByLoop<P>(rule: () => Rule<P>): BatchRule<P> {
     const stacked = outs.map((list) => stack(list, 0));
     return nOut === 1 ? stacked[0] : stacked;
   };
+}
+
+/**
+ * A non-differentiable function of values (comparisons, masks, signs: ops
+ * that read `_data` directly and record nothing) made batch-aware: when an
+ * input is batched, the innermost vmap level is unwrapped, `fn` runs on the
+ * physical tensors (ranks aligned for broadcasting, so `fn` must act
+ * entrywise with broadcasting) and the result is wrapped again.
+ */
+export function liftValues(xs: Tensor[], fn: (xs: Tensor[]) => Tensor): Tensor {
+  let level = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const bt = xs[i]._bt;
+    if (bt !== null) {
+      if (!isBatchLevelLive(bt.level)) throw escapedError(xs[i]);
+      if (bt.level > level) level = bt.level;
+    }
+  }
+  if (level < 0) return fn(xs);
+  let size = 0;
+  const batched = xs.map((x) => {
+    const bt = x._bt;
+    if (bt !== null && bt.level === level) {
+      size = bt.size;
+      return true;
+    }
+    return false;
+  });
+  const phys = xs.map((x, i) => (batched[i] ? x._bt!.value : x));
+  return makeBatched(liftValues(alignForBroadcast(phys, batched), fn), level, size);
 }

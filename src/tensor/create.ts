@@ -1,7 +1,8 @@
 /** Tensor creation. */
 import { EXPOSED, Tensor, checkAttached, type NestedArray } from "./tensor.js";
-import { LeafNode } from "./meta.js";
-import { ArgumentError, ShapeError } from "../errors.js";
+import { LeafNode, liveVmaps, type VmapFrame } from "./meta.js";
+import { makeBatched } from "./batched.js";
+import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
 import { checkFinite, checkInt, checkOptions, describe } from "../validate.js";
 import { fmtShape, sizeOf, type Shape } from "./shape.js";
 import { checkSeed, defaultGenerator, Generator } from "./random.js";
@@ -291,20 +292,47 @@ function gen(op: string, opts?: RandomOptions): Generator {
   return defaultGenerator;
 }
 
-/** Uniform [0, 1) samples. */
-export function rand(shape: Shape, opts?: RandomOptions): Tensor {
-  const g = gen("rand", opts);
-  const s = checkShape("rand", shape);
-  const data = new Float64Array(sizeOf(s));
-  for (let i = 0; i < data.length; i++) data[i] = g.uniform();
-  return finish("rand", new Tensor(data, s), opts);
+/**
+ * Random draws of `shape` under the vmap randomness rule (torch.func.vmap's):
+ * outside vmap a plain draw; inside, "error" raises, "same" draws one value
+ * shared by the batch, "different" draws one per example — a physical
+ * tensor with one leading axis per such vmap, wrapped as a batched tensor.
+ */
+function draw(op: string, shape: Shape, opts: RandomOptions | undefined, sample: (g: Generator) => number): Tensor {
+  const g = gen(op, opts);
+  const s = checkShape(op, shape);
+  const frames = liveVmaps();
+  const per = frames.length === 0 ? [] : batchedFrames(op, frames);
+  const phys = [...per.map((f) => f.size), ...s];
+  if (sizeOf(phys) > MAX_CREATE) throw new ArgumentError(op, `the batched draw [${phys.join(", ")}] has more than ${MAX_CREATE} (2³¹ − 1) entries`);
+  const data = new Float64Array(sizeOf(phys));
+  for (let i = 0; i < data.length; i++) data[i] = sample(g);
+  let t = new Tensor(data, phys);
+  // wrap outermost first: the value of an inner batched tensor is the outer one
+  for (const f of per) t = makeBatched(t, f.level, f.size);
+  return finish(op, t, opts);
 }
 
-/** Standard normal samples. */
+function batchedFrames(op: string, frames: readonly VmapFrame[]): VmapFrame[] {
+  if (frames.some((f) => f.randomness === "error"))
+    throw new BatchingError(op, `random numbers drawn inside vmap, whose option randomness is "error" (the default): pass randomness "different" (each example draws its own values) or "same" (one draw shared by the batch), or draw outside vmap and pass the values in`);
+  return frames.filter((f) => f.randomness === "different");
+}
+
+/** Uniform [0, 1) samples. Inside vmap, see the `randomness` option of vmap. */
+export function rand(shape: Shape, opts?: RandomOptions): Tensor {
+  return draw("rand", shape, opts, (g) => g.uniform());
+}
+
+/** Standard normal samples. Inside vmap, see the `randomness` option of vmap. */
 export function randn(shape: Shape, opts?: RandomOptions): Tensor {
-  const g = gen("randn", opts);
-  const s = checkShape("randn", shape);
-  const data = new Float64Array(sizeOf(s));
+  return draw("randn", shape, opts, (g) => g.normal());
+}
+
+/** Standard normal samples, ignoring vmap (matgrad's own probes: linearize's tracing tangents). @internal */
+export function randnPlain(shape: Shape, seed: number): Tensor {
+  const g = new Generator(seed);
+  const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
-  return finish("randn", new Tensor(data, s), opts);
+  return new Tensor(data, shape.slice());
 }

@@ -16,6 +16,7 @@ import { isKnownDiagonal, markDiagonal, markTransposeOf, transposeSource } from 
 import { gram, GRAM_BASE } from "../../kernels/syrk.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
+import { alignForBroadcast, batchBroadcast, batchLeading, liftValues, materialize, padToRank, shiftAxes } from "../batching.js";
 import {
   add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, ne, gt, lt, sum, reshape, permute,
   broadcastTo, sumToShape, matmulT, concat, slice, diagonal, type SliceSpec,
@@ -46,12 +47,15 @@ function unaryForward(op: ew.UnaryOp) {
 
 /** A unary rule whose derivative is f'(x, out): VJP ct·f', JVP dx·f'. */
 function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor) => Tensor): Rule<null> {
-  return {
+  const rule: Rule<null> = {
     name,
     forward: unaryForward(op),
+    // elementwise: the physical tensor as it is
+    batch: ([x]) => apply(rule, [x], null),
     vjp: (ct: Tensor, [x], out: Tensor) => [mul(ct, deriv(x, out))],
     jvp: ([dx], [x], out: Tensor) => (dx === null ? null : mul(dx, deriv(x, out))),
   };
+  return rule;
 }
 
 // ---------------------------------------------------------------------------
@@ -157,6 +161,20 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   return new Tensor(out, [...batch, m, n]);
 }
 
+/**
+ * matmul under vmap: ranks aligned, leading axes broadcast (one batched GEMM).
+ * When only A is batched, untransposed, and B is one matrix, the batch folds
+ * into A's rows: one GEMM [B·…·m, k]·[k, n] instead of B small ones.
+ */
+function batchMatmul([a, b]: Tensor[], [ba, bb]: readonly boolean[], p: CoreParams["matmul"]): Tensor {
+  if (ba && !bb && !p.ta && b.ndim === 2) {
+    const k = a.shape[a.ndim - 1];
+    const out = apply(coreRules.matmul, [reshape(a, [a.size / Math.max(k, 1), k]), b], p);
+    return reshape(out, [...a.shape.slice(0, -1), out.shape[1]]);
+  }
+  return apply(coreRules.matmul, alignForBroadcast([a, b], [ba, bb]), p);
+}
+
 // ---------------------------------------------------------------------------
 // reductions
 
@@ -173,18 +191,18 @@ function keep(t: Tensor, x: Tensor, p: ReduceParams): Tensor {
 /** For max/min: the (constant) weights 1/count on the extremal entries, 0 elsewhere (ties share equally). */
 function extremalWeights(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
   const mask = eq(x, keep(out, x, p));
-  const count = reduce("sum", mask._data, mask.shape, p.axes);
-  const countT = new Tensor(count, reducedShape(x.shape, p.axes, true));
-  return div(mask, countT);
+  return div(mask, sum(mask, p.axes, true));
 }
 
 function extremalRule(name: "max" | "min"): Rule<ReduceParams> {
-  return {
+  const rule: Rule<ReduceParams> = {
     name,
     forward: reduceForward(name),
+    batch: ([x], _b, p) => apply(rule, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims }),
     vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(keep(ct, x, p), extremalWeights(x, out, p))],
     jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, extremalWeights(x, out, p)), p.axes, p.keepdims)),
   };
+  return rule;
 }
 
 /**
@@ -193,8 +211,9 @@ function extremalRule(name: "max" | "min"): Rule<ReduceParams> {
  * the product (O(r²) memory, only on inputs that contain zeros; differentiable).
  */
 function prodOthers(x: Tensor, out: Tensor, p: ReduceParams): Tensor {
-  let hasZero = false;
-  for (let i = 0; i < x.size; i++) if (x._data[i] === 0) { hasZero = true; break; }
+  // (batched tensors under vmap have no values to test: they take the zero-safe form)
+  let hasZero = x._bt !== null;
+  if (!hasZero) for (let i = 0; i < x.size; i++) if (x._data[i] === 0) { hasZero = true; break; }
   if (!hasZero) return div(keep(out, x, p), x);
   // move reduced axes last and flatten them: x2 is [outer…, r]
   const kept = x.shape.map((_, i) => i).filter((i) => !p.axes.includes(i));
@@ -223,18 +242,21 @@ function reduceProd(t: Tensor, axis: number): Tensor {
 export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   add: {
     name: "add",
+    batch: batchBroadcast(() => coreRules.add),
     forward: binaryForward("add", "add"),
     vjp: (ct: Tensor) => [ct, ct],
     jvp: ([da, db]) => plus(da, db),
   },
   sub: {
     name: "sub",
+    batch: batchBroadcast(() => coreRules.sub),
     forward: binaryForward("sub", "sub"),
     vjp: (ct: Tensor) => [ct, neg(ct)],
     jvp: ([da, db]) => (db === null ? da : da === null ? neg(db) : sub(da, db)),
   },
   mul: {
     name: "mul",
+    batch: batchBroadcast(() => coreRules.mul),
     forward: binaryForward("mul", "mul"),
     vjp: (ct: Tensor, [a, b], _out, _p, needs) => [needs[0] ? mul(ct, b) : null, needs[1] ? mul(ct, a) : null],
     jvp: ([da, db], [a, b]) => plus(da && mul(da, b), db && mul(a, db)),
@@ -242,6 +264,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   div: {
     // d(a/b) = da/b − (a/b)·db/b
     name: "div",
+    batch: batchBroadcast(() => coreRules.div),
     forward: binaryForward("div", "div"),
     vjp: (ct: Tensor, [, b], out: Tensor, _p, needs) => {
       const ga = div(ct, b);
@@ -255,6 +278,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   pow: {
     // d(aᵇ) = b·aᵇ⁻¹ da + aᵇ·log(a) db; the log term is 0 where a = 0 and b ≥ 0 (its limit), as in PyTorch.
     name: "pow",
+    batch: batchBroadcast(() => coreRules.pow),
     forward: binaryForward("pow", "pow"),
     vjp: (ct: Tensor, [a, b], out: Tensor, _p, needs) => [
       needs[0] ? mul(ct, powDerivBase(a, b)) : null,
@@ -265,6 +289,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   maximum: {
     // ties split the gradient equally between the two arguments
     name: "maximum",
+    batch: batchBroadcast(() => coreRules.maximum),
     forward: binaryForward("maximum", "maximum"),
     vjp: (ct: Tensor, [a, b]) => {
       const [wa, wb] = tieWeights(a, b, true);
@@ -277,6 +302,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   minimum: {
     name: "minimum",
+    batch: batchBroadcast(() => coreRules.minimum),
     forward: binaryForward("minimum", "minimum"),
     vjp: (ct: Tensor, [a, b]) => {
       const [wa, wb] = tieWeights(a, b, false);
@@ -289,6 +315,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   neg: {
     name: "neg",
+    batch: batchBroadcast(() => coreRules.neg),
     forward: unaryForward("neg"),
     vjp: (ct: Tensor) => [neg(ct)],
     jvp: ([dx]) => (dx === null ? null : neg(dx)),
@@ -296,6 +323,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   exp: unaryRule("exp", "exp", (_x, out) => out),
   log: {
     name: "log",
+    batch: batchBroadcast(() => coreRules.log),
     forward: unaryForward("log"),
     vjp: (ct: Tensor, [x]) => [div(ct, x)],
     jvp: ([dx], [x]) => (dx === null ? null : div(dx, x)),
@@ -303,6 +331,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   sqrt: {
     // d√x = dx / (2√x)
     name: "sqrt",
+    batch: batchBroadcast(() => coreRules.sqrt),
     forward: unaryForward("sqrt"),
     vjp: (ct: Tensor, _x, out: Tensor) => [div(ct, mul(out, 2))],
     jvp: ([dx], _x, out: Tensor) => (dx === null ? null : div(dx, mul(out, 2))),
@@ -314,6 +343,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   tanh: {
     // d tanh x = (1 − y²) dx, y = tanh x; the VJP is one fused pass (tanhGrad)
     name: "tanh",
+    batch: batchBroadcast(() => coreRules.tanh),
     forward: unaryForward("tanh"),
     vjp: (ct: Tensor, _x, out: Tensor) => [apply(coreRules.tanhGrad, [ct, out], null)],
     jvp: ([dx], _x, out: Tensor) => (dx === null ? null : apply(coreRules.tanhGrad, [dx, out], null)),
@@ -321,6 +351,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   tanhGrad: {
     // g(c, y) = c (1 − y²):  ∂g/∂c = 1 − y²,  ∂g/∂y = −2 c y
     name: "tanhGrad",
+    batch: batchLeading(() => coreRules.tanhGrad),
     forward: ([c, y]) => {
       const o = alloc(c.size);
       const cd = c._data, yd = y._data;
@@ -336,6 +367,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   sigmoid: {
     // d σ(x) = y (1 − y) dx, y = σ(x); the VJP is one fused pass (sigmoidGrad)
     name: "sigmoid",
+    batch: batchBroadcast(() => coreRules.sigmoid),
     forward: unaryForward("sigmoid"),
     vjp: (ct: Tensor, _x, out: Tensor) => [apply(coreRules.sigmoidGrad, [ct, out], null)],
     jvp: ([dx], _x, out: Tensor) => (dx === null ? null : apply(coreRules.sigmoidGrad, [dx, out], null)),
@@ -343,6 +375,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   sigmoidGrad: {
     // g(c, y) = c y (1 − y):  ∂g/∂c = y (1 − y),  ∂g/∂y = c (1 − 2y)
     name: "sigmoidGrad",
+    batch: batchLeading(() => coreRules.sigmoidGrad),
     forward: ([c, y]) => {
       const o = alloc(c.size);
       const cd = c._data, yd = y._data;
@@ -359,6 +392,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   mulScalar: {
     // x·s for a number s: d(x·s) = s·dx. Named "mul": it is mul with a constant that needs no tensor.
     name: "mul",
+    batch: ([x], _b, p) => apply(coreRules.mulScalar, [x], p),
     forward: ([x], { s }) => new Tensor(ew.scale(x._data, s), x.shape),
     vjp: (ct: Tensor, _x, _out, p) => [apply(coreRules.mulScalar, [ct], p)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.mulScalar, [dx], p)),
@@ -366,6 +400,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   powScalar: {
     // d(xᵖ) = p·xᵖ⁻¹ dx
     name: "powScalar",
+    batch: batchBroadcast(() => coreRules.powScalar),
     forward: ([x], { p }) => {
       const o = alloc(x.size);
       if (p === 2) for (let i = 0; i < o.length; i++) o[i] = x._data[i] * x._data[i];
@@ -379,6 +414,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   where: {
     name: "where",
+    batch: batchBroadcast(() => coreRules.where),
     nondiff: [0],
     forward: ([c, x, y]) => {
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
@@ -390,6 +426,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
 
   sum: {
     name: "sum",
+    batch: ([x], _b, p) => apply(coreRules.sum, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims }),
     forward: reduceForward("sum"),
     vjp: (ct: Tensor, [x], _out, p) => [broadcastTo(keep(ct, x, p), x.shape)],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : sum(dx, p.axes, p.keepdims)),
@@ -398,6 +435,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   min: extremalRule("min"),
   prod: {
     name: "prod",
+    batch: ([x], _b, p) => apply(coreRules.prod, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims }),
     forward: reduceForward("prod"),
     vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(keep(ct, x, p), prodOthers(x, out, p))],
     jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, prodOthers(x, out, p)), p.axes, p.keepdims)),
@@ -405,12 +443,14 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
 
   reshape: {
     name: "reshape",
+    batch: ([x], _b, { shape }, n) => apply(coreRules.reshape, [x], { shape: [n, ...shape] }),
     forward: ([x], { shape }) => x._alias(shape),
     vjp: (ct: Tensor, [x]) => [reshape(ct, x.shape)],
     jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : reshape(dx, shape)),
   },
   permute: {
     name: "permute",
+    batch: ([x], _b, { perm }) => apply(coreRules.permute, [x], { perm: [0, ...shiftAxes(perm)] }),
     forward: ([x], { perm }) => {
       const out = new Tensor(lay.permute(x._data, x.shape, perm), perm.map((p) => x.shape[p]));
       // a matrix transpose is recorded so that matmul(Xᵀ, X) is recognized as a Gram product
@@ -427,12 +467,14 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   broadcastTo: {
     name: "broadcastTo",
+    batch: ([x], _b, { shape }, n) => apply(coreRules.broadcastTo, [padToRank(x, true, shape.length)], { shape: [n, ...shape] }),
     forward: ([x], { shape }) => new Tensor(ew.broadcastTo(x._data, x.shape, shape), shape),
     vjp: (ct: Tensor, [x]) => [sumToShape(ct, x.shape)],
     jvp: ([dx], _x, _out, { shape }) => (dx === null ? null : broadcastTo(dx, shape)),
   },
   slice: {
     name: "slice",
+    batch: ([x], _b, p, n) => apply(coreRules.slice, [x], { starts: [0, ...p.starts], steps: [1, ...p.steps], outShape: [n, ...p.outShape] }),
     forward: ([x], { starts, steps, outShape }) => new Tensor(lay.sliceCopy(x._data, x.shape, outShape, starts, steps, false), outShape),
     vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.unslice, [ct], { starts, steps, fullShape: x.shape.slice() })],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.slice, [dx], p)),
@@ -440,12 +482,14 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   unslice: {
     // the adjoint of slice: write the block into zeros of the full shape
     name: "unslice",
+    batch: ([x], _b, p, n) => apply(coreRules.unslice, [x], { starts: [0, ...p.starts], steps: [1, ...p.steps], fullShape: [n, ...p.fullShape] }),
     forward: ([x], { starts, steps, fullShape }) => new Tensor(lay.sliceCopy(x._data, fullShape, x.shape, starts, steps, true), fullShape),
     vjp: (ct: Tensor, [x], _out, { starts, steps }) => [apply(coreRules.slice, [ct], { starts, steps, outShape: x.shape.slice() })],
     jvp: ([dx], _x, _out, p) => (dx === null ? null : apply(coreRules.unslice, [dx], p)),
   },
   take: {
     name: "take",
+    batch: ([x], _b, p) => apply(coreRules.take, [x], { ...p, axis: p.axis + 1 }),
     forward: ([x], { axis, indices, n }) => {
       const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
       const shape = x.shape.slice();
@@ -458,6 +502,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   untake: {
     // the adjoint of take: scatter-add into zeros (repeated indices accumulate)
     name: "untake",
+    batch: ([x], _b, p) => apply(coreRules.untake, [x], { ...p, axis: p.axis + 1 }),
     forward: ([x], { axis, indices, n }) => {
       const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
       const shape = x.shape.slice();
@@ -469,6 +514,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   concat: {
     name: "concat",
+    batch: (xs, b, { axis }, n) => apply(coreRules.concat, materialize(xs, b, n), { axis: axis + 1 }),
     forward: (xs, { axis }) => {
       const s0 = xs[0].shape;
       const outer = sizeOf(s0.slice(0, axis)), inner = sizeOf(s0.slice(axis + 1));
@@ -491,6 +537,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   diagonal: {
     name: "diagonal",
+    batch: batchBroadcast(() => coreRules.diagonal),
     forward: ([x], { k }) => {
       const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
       const batch = x.shape.slice(0, -2);
@@ -502,6 +549,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   diagEmbed: {
     name: "diagEmbed",
+    batch: batchBroadcast(() => coreRules.diagEmbed),
     forward: ([d], { k, m, n }) => {
       const batch = d.shape.slice(0, -1);
       const len = d.shape[d.ndim - 1];
@@ -514,6 +562,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   triangle: {
     name: "triangle",
+    batch: batchBroadcast(() => coreRules.triangle),
     forward: ([x], { k, upper }) => {
       const m = x.shape[x.ndim - 2], n = x.shape[x.ndim - 1];
       return new Tensor(lay.triangle(x._data, sizeOf(x.shape.slice(0, -2)), m, n, k, upper), x.shape);
@@ -523,6 +572,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   identity: {
     name: "identity",
+    batch: batchBroadcast(() => coreRules.identity),
     forward: ([x]) => x._alias(),
     vjp: (ct: Tensor) => [ct],
     jvp: ([dx]) => dx,
@@ -531,6 +581,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     // C = op(A) op(B) (op = transpose when ta / tb).  dC = op(dA) op(B) + op(A) op(dB);
     // Ā = C̄ op(B)ᵀ (or its transpose op(B) C̄ᵀ when ta), B̄ = op(A)ᵀ C̄ (or C̄ᵀ op(A) when tb).
     name: "matmul",
+    batch: batchMatmul,
     forward: matmulForward,
     vjp: (ct: Tensor, [a, b], _out, { ta, tb }, needs) => [
       needs[0] ? (ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb)) : null,
@@ -551,9 +602,11 @@ function powDerivExp(a: Tensor, b: Tensor, out: Tensor): Tensor {
 }
 
 function ge0(b: Tensor): Tensor {
-  const o = new Float64Array(b.size);
-  for (let i = 0; i < o.length; i++) o[i] = b._data[i] >= 0 ? 1 : 0;
-  return new Tensor(o, b.shape);
+  return liftValues([b], ([u]) => {
+    const o = new Float64Array(u.size), d = u._data;
+    for (let i = 0; i < o.length; i++) o[i] = d[i] >= 0 ? 1 : 0;
+    return new Tensor(o, u.shape);
+  });
 }
 
 function tieWeights(a: Tensor, b: Tensor, isMax: boolean): [Tensor, Tensor] {
@@ -561,7 +614,8 @@ function tieWeights(a: Tensor, b: Tensor, isMax: boolean): [Tensor, Tensor] {
   const lose = isMax ? lt(a, b) : gt(a, b);
   const tie = eq(a, b);
   const wa = add(win, mul(tie, 0.5)), wb = add(lose, mul(tie, 0.5));
-  if (allFinite(a._data) && allFinite(b._data)) return [wa, wb];
+  // (batched tensors under vmap have no values to test here: they take the general form)
+  if (a._bt === null && b._bt === null && allFinite(a._data) && allFinite(b._data)) return [wa, wb];
   // a NaN on either side makes the result NaN, and its derivative NaN on both sides — not 0 to both
   // (every comparison with NaN is false); ±Inf compare normally
   const nan = add(ne(a, a), ne(b, b));

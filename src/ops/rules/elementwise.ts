@@ -13,6 +13,8 @@ import * as ew from "../../kernels/elementwise.js";
 import * as sp from "../../kernels/special.js";
 import { add, sub, mul, div, neg, exp, sqrt, cos, square, sigmoid, where, eq, ne } from "../api.js";
 import { cosh, sinh, hypot, digamma, polygamma, xlogy, trunc, floor, erfc } from "../math.js";
+import { apply } from "../dispatch.js";
+import { batchBroadcast } from "../batching.js";
 
 /** Parameters of the elementwise math primitives. */
 export interface ElementwiseParams {
@@ -55,8 +57,10 @@ function map1(f: (v: number) => number) {
 
 /** A unary rule with derivative f′(x, out): VJP ct·f′, JVP dx·f′. */
 function unary<P>(name: string, f: (v: number, p: P) => number, deriv: (x: Tensor, out: Tensor, p: P) => Tensor): Rule<P> {
-  return {
+  const rule: Rule<P> = {
     name,
+    // entrywise: the physical tensor as it is
+    batch: ([x], _b, p) => apply(rule, [x], p),
     forward: ([x], p) => {
       const d = x._data, n = d.length, o = alloc(n);
       for (let i = 0; i < n; i++) o[i] = f(d[i], p);
@@ -65,11 +69,13 @@ function unary<P>(name: string, f: (v: number, p: P) => number, deriv: (x: Tenso
     vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(ct, deriv(x, out, p))],
     jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : mul(dx, deriv(x, out, p))),
   };
+  return rule;
 }
 
 /** A piecewise-constant unary rule (floor, ceil, round, trunc): derivative 0 almost everywhere (PyTorch's convention, 0 everywhere). */
 function stepwise(name: string, f: (v: number) => number): Rule<null> {
-  return { name, forward: map1(f), vjp: () => [null], jvp: () => null };
+  const rule: Rule<null> = { name, forward: map1(f), vjp: () => [null], jvp: () => null, batch: ([x]) => apply(rule, [x], null) };
+  return rule;
 }
 
 /** A broadcasting binary forward from a scalar function. */
@@ -90,8 +96,9 @@ const times = (c: Tensor, f: Partial): Tensor | null => (f === null ? null : f =
 
 /** A binary rule with partial derivatives (∂f/∂a, ∂f/∂b) (the engine un-broadcasts cotangents). */
 function binary(name: string, f: (a: number, b: number) => number, partials: (a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Partial, Partial]): Rule<null> {
-  return {
+  const rule: Rule<null> = {
     name,
+    batch: batchBroadcast(() => rule),
     forward: map2(name, f),
     vjp: (ct: Tensor, [a, b], out: Tensor, _p, needs) => {
       const [fa, fb] = partials(a, b, out, needs);
@@ -102,6 +109,7 @@ function binary(name: string, f: (a: number, b: number) => number, partials: (a:
       return plus(da && times(da, fa), db && times(db, fb));
     },
   };
+  return rule;
 }
 
 /** (1 − x)(1 + x) = 1 − x² without cancellation near |x| = 1. */
