@@ -22,11 +22,12 @@
 import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, type TangentLink } from "../tensor/meta.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
 import { checkOptions, describe } from "../validate.js";
 import { apply, stripLevel, tangentAt } from "../ops/dispatch.js";
 import { rules } from "../ops/registry.js";
-import { asTensor, reshape, stack, type TensorLike } from "../ops/api.js";
+import { asTensor, concat, permute, reshape, slice, stack, type SliceSpec, type TensorLike } from "../ops/api.js";
+import { vmap } from "./vmap.js";
 import { zerosLike, zeros, randnPlain } from "../tensor/create.js";
 import type { NestedArray } from "../tensor/tensor.js";
 import {
@@ -150,12 +151,29 @@ export interface JacobianOptions<N extends Argnums = Argnums> extends ArgnumsOpt
    * MAX_JACOBIAN_ENTRIES = 2²² (32 MiB). For large problems use vjp / jvp / hvp products.
    */
   maxEntries?: number;
+  /**
+   * Basis directions per batched pass (torch.func.jacrev's chunk_size): the
+   * Jacobian is computed by vmapping one VJP over the output basis (reverse)
+   * or one JVP over the input basis (forward); chunkSize bounds how many rows
+   * run at once, and so the memory of the intermediate values. Default: all at once.
+   */
+  chunkSize?: number;
+  /**
+   * true: batched passes only (vmap); false: one VJP / JVP pass per entry.
+   * Default: batched, falling back to one pass per entry when the function's
+   * derivative cannot run under vmap (it reads values: a BatchingError).
+   */
+  vectorize?: boolean;
 }
 
 /** Options of {@link hessian}. */
 export interface HessianOptions<N extends Argnums = Argnums> extends ArgnumsOption<N> {
   /** Largest Hessian (input entries²) that may be formed; default MAX_JACOBIAN_ENTRIES. */
   maxEntries?: number;
+  /** Input basis directions per batched forward-over-reverse pass (see JacobianOptions.chunkSize); default all at once. */
+  chunkSize?: number;
+  /** As JacobianOptions.vectorize. */
+  vectorize?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -561,6 +579,18 @@ export function linearTranspose<A extends unknown[], R>(
 // ---------------------------------------------------------------------------
 // Dense derivatives
 
+function checkChunkSize(op: string, v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ArgumentError(op, `option chunkSize must be a positive integer (basis directions per batched pass); got ${describe(v)}`);
+  return v;
+}
+
+function checkVectorize(op: string, v: unknown): boolean | "auto" {
+  if (v === undefined) return "auto";
+  if (typeof v !== "boolean") throw new ArgumentError(op, `option vectorize must be true or false; got ${describe(v)}`);
+  return v;
+}
+
 function checkMaxEntries(op: string, v: unknown): number {
   if (v === undefined) return MAX_JACOBIAN_ENTRIES;
   if (typeof v !== "number" || !(v >= 0)) throw new ArgumentError(op, `option maxEntries must be a number ≥ 0; got ${describe(v)}`);
@@ -582,8 +612,138 @@ interface JacCore {
   blocks: Tensor[][];
 }
 
-/** The dense Jacobian blocks of a function of flat input leaves xs (called through `call`). */
-function jacobianCore(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], mode: "reverse" | "forward", limit: number): JacCore {
+/** How the dense Jacobian passes run (see {@link JacobianOptions.chunkSize} and vectorize). */
+interface JacOpts {
+  mode: "reverse" | "forward";
+  limit: number;
+  /** Basis directions per vmapped pass (Infinity: all in one). */
+  chunk: number;
+  /** true: vmap only; false: one pass per entry; "auto": vmap, falling back to passes per entry when the function cannot be batched. */
+  vectorize: boolean | "auto";
+}
+
+/**
+ * The dense Jacobian blocks of a function of flat input leaves xs (called
+ * through `call`), as torch.func.jacrev / jacfwd: reverse mode pulls the
+ * whole output basis back through ONE vmapped VJP (the function runs once,
+ * the backward pass once, batched over the basis); forward mode pushes the
+ * input basis through one vmapped JVP (primal work once, tangents batched).
+ * `chunk` bounds the basis directions per pass (memory); a function that
+ * cannot be batched (a BatchingError: it reads values in its derivative)
+ * falls back to one pass per entry unless vectorize is true.
+ */
+function jacobianCore(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], o: JacOpts): JacCore {
+  if (o.vectorize === false) return jacobianLoop(op, call, xs, o.mode, o.limit);
+  try {
+    return o.mode === "reverse" ? jacobianRev(op, call, xs, o.limit, o.chunk) : jacobianFwd(op, call, xs, o.limit, o.chunk);
+  } catch (e) {
+    if (o.vectorize === "auto" && e instanceof BatchingError) return jacobianLoop(op, call, xs, o.mode, o.limit);
+    throw e;
+  }
+}
+
+/**
+ * Rows [s, e) of the identity over the concatenation of tensors of `sizes`,
+ * split per tensor: leaf j gets [e − s, …shapes[j]] (one 1 per row that falls in it).
+ */
+function basisChunk(shapes: readonly number[][], sizes: readonly number[], s: number, e: number): Tensor[] {
+  const c = e - s;
+  let off = 0;
+  return shapes.map((shape, j) => {
+    const n = sizes[j];
+    const d = new Float64Array(c * n);
+    for (let g = Math.max(s, off); g < Math.min(e, off + n); g++) d[(g - s) * n + (g - off)] = 1;
+    off += n;
+    return new Tensor(d, [c, ...shape]);
+  });
+}
+
+function jacobianRev(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], limit: number, chunk: number): JacCore {
+  const inN = xs.reduce((s, x) => s + x.size, 0);
+  const pack = (...a: unknown[]) => call(...(a as Tensor[]));
+  const { out, vjpFn } = vjpCore(op, pack as (...a: never[]) => unknown, xs.slice(), false);
+  const of = flattenOutput(op, out);
+  const sizes = of.leaves.map((l) => l.size);
+  const outN = sizes.reduce((a, b) => a + b, 0);
+  if (outN * inN > limit) throw tooLarge(op, "Jacobian", outN, inN, limit);
+  const shapes = of.leaves.map((l) => l.shape.slice());
+  // one vmapped pullback per chunk of the output basis: rows[i] collects [c, …xᵢ.shape] pieces
+  const rows: Tensor[][] = xs.map(() => []);
+  const pull = vmap((...cts: Tensor[]) => vjpFn(treeUnflatten(of.treedef, cts)) as Tensor[]);
+  // the basis chunk (c × outN) and its pullback (c × inN) stay within the entry limit
+  chunk = Math.min(chunk, Math.max(1, Math.floor(limit / Math.max(outN, inN, 1))));
+  for (let s = 0; s < outN; s += chunk) {
+    const e = Math.min(outN, s + chunk);
+    const gs = pull(...basisChunk(shapes, sizes, s, e));
+    gs.forEach((g, i) => rows[i].push(g));
+  }
+  const full = xs.map((x, i) => (rows[i].length === 0 ? zeros([0, ...x.shape]) : rows[i].length === 1 ? rows[i][0] : concat(rows[i], 0)));
+  let off = 0;
+  const blocks = of.leaves.map((l, j) => {
+    const lo = off;
+    off += sizes[j];
+    return xs.map((x, i) => reshape(slice(full[i], [lo, lo + sizes[j]]), [...l.shape, ...x.shape]));
+  });
+  return { outDef: of.treedef, blocks };
+}
+
+function jacobianFwd(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], limit: number, chunk: number): JacCore {
+  const inN = xs.reduce((s, x) => s + x.size, 0);
+  const pack = (...a: unknown[]) => call(...(a as Tensor[]));
+  const xsCopy = xs.slice();
+  const flatDef = treeFlatten(xsCopy).treedef;
+  let first: JvpFlat | null = null;
+  const check = (r: JvpFlat): void => {
+    if (first !== null) return;
+    first = r;
+    const outN = r.outLeaves.reduce((s, l) => s + l.size, 0);
+    if (outN * inN > limit) throw tooLarge(op, "Jacobian", outN, inN, limit);
+  };
+  if (inN === 0) {
+    // no input entries: the output's shapes from one plain pass
+    const r = jvpFlat(op, pack, flatDef, xsCopy, xs.map((x) => zeros(x.shape)), false);
+    check(r);
+    return { outDef: r.outDef, blocks: r.outLeaves.map((l) => xs.map((x) => zeros([...l.shape, ...x.shape]))) };
+  }
+  // one vmapped pushforward per chunk of the input basis (the primal outputs are not batched: captured from the pass)
+  const push = vmap((...ts: Tensor[]) => {
+    const r = jvpFlat(op, pack, flatDef, xsCopy, ts, false);
+    check(r);
+    return r.tanLeaves;
+  });
+  const sizes = xs.map((x) => x.size);
+  const shapes = xs.map((x) => x.shape.slice());
+  const cols: Tensor[][] = []; // cols[j]: pieces [c, …out_j.shape]
+  // the first pass pushes one direction: it gives the output's size, checked against the limit before the
+  // others run; then chunks whose basis (c × inN) and tangents (c × outN) stay within the limit
+  let step = 1;
+  for (let s = 0; s < inN; s += step) {
+    if (s > 0) {
+      const outN = (first as unknown as JvpFlat).outLeaves.reduce((a, l) => a + l.size, 0);
+      step = Math.min(chunk, Math.max(1, Math.floor(limit / Math.max(outN, inN, 1))));
+    }
+    const e = Math.min(inN, s + step);
+    const ts = push(...basisChunk(shapes, sizes, s, e));
+    ts.forEach((t, j) => (cols[j] ??= []).push(t));
+  }
+  const r0 = first as unknown as JvpFlat;
+  const blocks = r0.outLeaves.map((l, j) => {
+    // [inN, …out.shape] → […out.shape, inN], then split the last axis per input
+    const all = cols[j].length === 1 ? cols[j][0] : concat(cols[j], 0);
+    const moved = l.ndim === 0 ? all : permute(all, [...Array.from({ length: l.ndim }, (_, a) => a + 1), 0]);
+    let off = 0;
+    return xs.map((x) => {
+      const spec: SliceSpec[] = Array.from({ length: l.ndim }, () => null);
+      spec.push([off, off + x.size]);
+      off += x.size;
+      return reshape(slice(moved, ...spec), [...l.shape, ...x.shape]);
+    });
+  });
+  return { outDef: r0.outDef, blocks };
+}
+
+/** The per-entry Jacobian (one VJP per output entry or one JVP per input entry): vectorize false, and the fallback. */
+function jacobianLoop(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], mode: "reverse" | "forward", limit: number): JacCore {
   const inN = xs.reduce((s, x) => s + x.size, 0);
   const sizes = xs.map((x) => x.size);
   const xsCopy = xs.slice();
@@ -663,6 +823,8 @@ function jacobianOf(op: string, f: (...args: never[]) => unknown, opts: Jacobian
   const mode = opts?.mode ?? "reverse";
   if (mode !== "reverse" && mode !== "forward") throw new ArgumentError(op, `option mode must be "reverse" or "forward"; got ${describe(mode)}`);
   const limit = checkMaxEntries(op, opts?.maxEntries);
+  const chunk = checkChunkSize(op, opts?.chunkSize);
+  const vectorize = checkVectorize(op, opts?.vectorize);
   const flats = an.map((i) => treeFlatten(args[i]));
   const xs = flats.flatMap((fl) => fl.leaves);
   const call = (...sel: Tensor[]): unknown => {
@@ -671,7 +833,7 @@ function jacobianOf(op: string, f: (...args: never[]) => unknown, opts: Jacobian
     an.forEach((a, k) => (full[a] = treeUnflatten(flats[k].treedef, sel.slice(next, (next += flats[k].treedef.numLeaves)))));
     return (f as (...a: unknown[]) => unknown)(...full);
   };
-  const core = jacobianCore(op, call, xs, mode, limit);
+  const core = jacobianCore(op, call, xs, { mode, limit, chunk, vectorize });
   return assembleJacobian(core, flats.map((fl) => fl.treedef), Array.isArray(opts?.argnums));
 }
 
@@ -688,7 +850,7 @@ export function jacobian<A extends unknown[], R, const N extends Argnums = 0>(
 ): (...args: TransformArgs<A>) => JacobianTree<R, GradResult<A, N>> {
   const op = "jacobian";
   if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
-  checkOpts(op, opts, ["argnums", "mode", "maxEntries"]);
+  checkOpts(op, opts, ["argnums", "mode", "maxEntries", "chunkSize", "vectorize"]);
   return ((...raw: unknown[]) => jacobianOf(op, f as (...a: never[]) => unknown, opts, raw)) as (
     ...args: TransformArgs<A>
   ) => JacobianTree<R, GradResult<A, N>>;
@@ -706,7 +868,7 @@ export function hessian<A extends unknown[], const N extends Argnums = 0>(
 ): (...args: TransformArgs<A>) => JacobianTree<GradResult<A, N>, GradResult<A, N>> {
   const op = "hessian";
   if (typeof f !== "function") throw new ArgumentError(op, `argument f must be a function; got ${describe(f)}`);
-  checkOpts(op, opts, ["argnums", "maxEntries"]);
+  checkOpts(op, opts, ["argnums", "maxEntries", "chunkSize", "vectorize"]);
   const limit = checkMaxEntries(op, opts?.maxEntries);
   return ((...raw: unknown[]) => {
     const args = raw.map(topArg);
@@ -719,7 +881,10 @@ export function hessian<A extends unknown[], const N extends Argnums = 0>(
       const gs = g(...xs) as unknown[];
       return many ? gs : gs[0];
     };
-    return jacobianOf(op, inner as (...a: never[]) => unknown, { argnums: opts?.argnums ?? 0, mode: "forward", maxEntries: limit }, args);
+    const jo: JacobianOptions = { argnums: opts?.argnums ?? 0, mode: "forward", maxEntries: limit };
+    if (opts?.chunkSize !== undefined) jo.chunkSize = opts.chunkSize;
+    if (opts?.vectorize !== undefined) jo.vectorize = opts.vectorize;
+    return jacobianOf(op, inner as (...a: never[]) => unknown, jo, args);
   }) as (...args: TransformArgs<A>) => JacobianTree<GradResult<A, N>, GradResult<A, N>>;
 }
 
