@@ -8,6 +8,7 @@ import type { Rule } from "../tensor/meta.js";
 import { coreRules } from "./rules/core.js";
 import { linalgRules, type LinalgParams } from "./rules/linalg.js";
 import { elementwiseRules, type ElementwiseParams } from "./rules/elementwise.js";
+import { sortingRules, type SortingParams } from "./rules/sorting.js";
 
 export interface ReduceParams {
   axes: number[];
@@ -49,8 +50,8 @@ export interface CoreParams {
 }
 
 /** Every primitive's parameters: extend with one interface per rule family. */
-export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams {}
+export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams, SortingParams {}
 
 export type Prim = keyof PrimParams;
 
-export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules };
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules, ...sortingRules };
