@@ -24,6 +24,10 @@ export {
   polygamma, sinc, floor, ceil, round, trunc, atan2, hypot, xlogy, fmod, remainder, softplus, silu, gelu, logit, type GeluOptions,
 } from "./ops/math.js";
 export { einsum, tensordot, cross, type TensordotAxes } from "./ops/einsum.js";
+export {
+  unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
+  toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
+} from "./ops/layout.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
   backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, detectAnomaly, type BackwardOptions, type GradOptions,

@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
 import * as mops from "./math.js";
+import * as lops from "./layout.js";
 import type { GeluOptions } from "./math.js";
 import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
 import { backward, detach, setRequiresGrad, type BackwardOptions } from "../autodiff/engine.js";
@@ -181,6 +182,26 @@ declare module "../tensor/tensor.js" {
     slice(...specs: SliceSpec[]): Tensor;
     /** The entries at `indices` along `axis` (gathered; the gradient scatters back). */
     take(indices: readonly number[] | Int32Array | Tensor, axis?: number): Tensor;
+    /** The slices along `axis` (default 0), each without that axis (see {@link unbind}). */
+    unbind(axis?: number): Tensor[];
+    /** Axes `source` moved to positions `destination`, the others in order (see {@link movedim}). */
+    movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /** The same as {@link movedim} (see {@link moveaxis}). */
+    moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /** PyTorch's tile-like repeat: `sizes[i]` copies along axis i, extra sizes add leading axes (see {@link repeat}). */
+    repeat(...sizes: number[] | [readonly number[]]): Tensor;
+    /** Tiled `reps` times; fewer reps than axes are padded with leading 1s (see {@link tile}). */
+    tile(reps: number | readonly number[]): Tensor;
+    /** Each entry repeated along `axis` (flattened when omitted; see {@link repeatInterleave}). */
+    repeatInterleave(repeats: number | readonly number[] | Int32Array | Tensor, axis?: number | null): Tensor;
+    /** Entries reversed along `axes` (see {@link flip}). */
+    flip(axes: number | readonly number[]): Tensor;
+    /** Columns reversed (axis 1; see {@link fliplr}). */
+    fliplr(): Tensor;
+    /** Rows reversed (axis 0; see {@link flipud}). */
+    flipud(): Tensor;
+    /** Entries shifted cyclically along `axes` (flattened when omitted; see {@link roll}). */
+    roll(shifts: number | readonly number[], axes?: number | readonly number[] | null): Tensor;
     /** Matrix transpose of the last two axes. */
     readonly mT: Tensor;
     /** All axes reversed (NumPy's .T). */
@@ -245,6 +266,18 @@ Object.assign(P, {
   detach(this: Tensor) { return detach(this); },
   requiresGrad_(this: Tensor, flag = true) { return setRequiresGrad(this, flag); },
   zeroGrad(this: Tensor) { this.grad = null; },
+});
+
+Object.assign(P, {
+  unbind(this: Tensor, axis?: number) { return lops.unbind(this, axis); },
+  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) { return lops.movedim(this, source, destination); },
+  moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) { return lops.moveaxis(this, source, destination); },
+  repeat(this: Tensor, ...sizes: number[] | [readonly number[]]) { return lops.repeat(this, shapeArgs(sizes)); },
+  tile(this: Tensor, reps: number | readonly number[]) { return lops.tile(this, reps); },
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Int32Array | Tensor, axis?: number | null) { return lops.repeatInterleave(this, repeats, axis); },
+  flip(this: Tensor, axes: number | readonly number[]) { return lops.flip(this, axes); },
+  fliplr: un(lops.fliplr), flipud: un(lops.flipud),
+  roll(this: Tensor, shifts: number | readonly number[], axes?: number | readonly number[] | null) { return lops.roll(this, shifts, axes); },
 });
 
 Object.defineProperty(P, "mT", { get(this: Tensor) { return ops.mT(this); }, configurable: true });

@@ -4,7 +4,8 @@ import { coreOpInfos } from "./core.js";
 import { linalgOpInfos } from "./linalg.js";
 import { elementwiseOpInfos } from "./elementwise.js";
 import { contractionOpInfos } from "./contractions.js";
+import { layoutOpInfos } from "./layout.js";
 
-export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos };
+export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos };
 /** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos];
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos];

@@ -8,9 +8,12 @@ import { Tensor } from "../../../tensor/tensor.js";
 import { broadcastShapes, fmtShape, sizeOf } from "../../../tensor/shape.js";
 import { ShapeError } from "../../../errors.js";
 import { broadcastStrides } from "../../../kernels/elementwise.js";
-import { add, neg, reshape, slice, sub, take, type SliceSpec } from "../../api.js";
+import { add, matmul, matmulT, neg, reshape, slice, sub, take, type SliceSpec } from "../../api.js";
 import { apply } from "../../dispatch.js";
 import { rules } from "../../registry.js";
+import { isBatchLevelLive } from "../../../tensor/meta.js";
+import { escapedError } from "../../../tensor/batched.js";
+import { withBatch } from "../../batching.js";
 
 /**
  * A cache for a factorization computed in a primitive's forward and reused by
@@ -186,6 +189,59 @@ export function permuteRows(x: Tensor, perm: Int32Array, inverse: boolean): Tens
   }
   if (identity) return x;
   return reshape(take(reshape(x, [nb * n, k]), idx, 0), x.shape);
+}
+
+/**
+ * The constant permutation matrices M [...batch, n, n] with M[i, perm[i]] = 1
+ * (`perm` concatenated over the flattened batch): M X = permuteRows(X, perm, false)
+ * and Mᵀ X = permuteRows(X, perm, true).
+ */
+export function permutationRows(perm: Int32Array, n: number, batch: readonly number[]): Tensor {
+  const out = new Float64Array(perm.length * n);
+  for (let b = 0; b < perm.length / n; b++) for (let i = 0; i < n; i++) out[(b * n + i) * n + perm[b * n + i]] = 1;
+  return new Tensor(out, [...batch, n, n]);
+}
+
+/**
+ * Reorder rows by permutation matrices M from permutationRows (a tensor, so it
+ * can be batched under vmap, where each example has its own permutation):
+ * M X, or Mᵀ X with `inverse`. Multiplying by 0 and 1 is exact for finite X.
+ */
+export function permuteRowsBy(x: Tensor, m: Tensor, inverse: boolean): Tensor {
+  return inverse ? matmulT(m, x, true, false) : matmul(m, x);
+}
+
+/**
+ * Inspect the values behind xs: a value-dependent decision or error check of
+ * a derivative rule (a degenerate point raising NonDifferentiableError, a
+ * choice between two formulas). Under vmap the rules see batched tensors,
+ * which have no values of their own: the physical tensors are unwrapped level
+ * by level (innermost first), every input is given that level's batch axis
+ * (unbatched ones are broadcast to it), so `fn` receives plain tensors with the
+ * same leading batch axes, one per vmap level, before their logical shapes —
+ * all examples at once. The check then raises exactly when the unbatched
+ * check raises for one of the examples (its "batch element" is the index into
+ * the flattened physical batch). Without vmap, `fn(xs)`.
+ */
+export function inspectValues<T>(xs: Tensor[], fn: (xs: Tensor[]) => T): T {
+  let level = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const bt = xs[i]._bt;
+    if (bt !== null) {
+      if (!isBatchLevelLive(bt.level)) throw escapedError(xs[i]);
+      if (bt.level > level) level = bt.level;
+    }
+  }
+  if (level < 0) return fn(xs);
+  let size = 0;
+  for (const x of xs) if (x._bt !== null && x._bt.level === level) size = x._bt.size;
+  const phys = xs.map((x) => (x._bt !== null && x._bt.level === level ? x._bt.value : withBatch(x, false, size)));
+  return inspectValues(phys, fn);
+}
+
+/** The plain tensor behind t (t itself outside vmap): all batch axes leading, innermost level's last. */
+export function plainOf(t: Tensor): Tensor {
+  return inspectValues([t], ([p]) => p);
 }
 
 /** x[..., r0:r1, c0:c1] (null = the whole axis). Differentiable. */

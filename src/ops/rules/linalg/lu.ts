@@ -11,7 +11,8 @@ import { sizeOf } from "../../../tensor/shape.js";
 import { SingularMatrixError } from "../../../errors.js";
 import { invVjp as invVjpKernel, luFactor, luInverse, luSolve, matrixNorm1, rcondEstimate } from "../../../kernels/lu.js";
 import { add, matmul, matmulT, mT, mul, neg, prod, sum, tril, triu, unsqueeze, where } from "../../api.js";
-import { EPS, FactorCache, batchShape, broadcastBatch, forEachBatch, isFiniteRange, mat, minus, permuteRows } from "./common.js";
+import { EPS, FactorCache, batchShape, broadcastBatch, forEachBatch, inspectValues, isFiniteRange, mat, minus, permutationRows, permuteRows, permuteRowsBy } from "./common.js";
+import { batchBroadcast, liftValues } from "../../batching.js";
 import { invPrim, newCache, solvePrim, svdPrim, triSolvePrim } from "./prims.js";
 import { luFactor as luKernel } from "../../../kernels/lu.js";
 import { DEFAULT_DEGENERACY_TOL } from "./spectral.js";
@@ -116,29 +117,28 @@ function asMat(t: Tensor): Tensor {
  * singular A).
  */
 export function cofactor(a: Tensor, d: Tensor, cache: LuCache): Tensor {
-  const entries = luEntries(a, cache);
-  let ok = true;
-  for (const e of entries) {
-    if (e.nonFinite) continue; // det·A⁻ᵀ is NaN there, as it should be
-    if (e.info >= 0) {
-      ok = false;
-      break;
+  // under vmap one formula serves the whole batch: the SVD one as soon as an example needs it (it is valid everywhere)
+  const ok = inspectValues([a], ([pa]) => {
+    for (const e of luEntries(pa, cache)) {
+      if (e.nonFinite) continue; // det·A⁻ᵀ is NaN there, as it should be
+      if (e.info >= 0) return false;
+      if (Number.isNaN(e.rcond)) e.rcond = rcondEstimate(e.lu, e.piv, e.piv.length, e.anorm);
+      if (!(e.rcond >= 1e-8)) return false;
     }
-    if (Number.isNaN(e.rcond)) e.rcond = rcondEstimate(e.lu, e.piv, e.piv.length, e.anorm);
-    if (!(e.rcond >= 1e-8)) {
-      ok = false;
-      break;
-    }
-  }
+    return true;
+  });
   if (ok) return mul(asMat(d), invT(a, cache, "linalg.det"));
   return cofactorSingular(a);
 }
 
+// Batching (vmap): every forward loops over the leading axes of its operands and broadcasts them (one LU per
+// matrix, cached), so the batch axis is one more leading axis — batchBroadcast, one kernel call for the batch.
 export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
   solve: {
     // X = A⁻¹B:  B̄ = A⁻ᵀ X̄ (same LU, transposed solve), Ā = −B̄ Xᵀ;  dX = A⁻¹(dB − dA X).
     // Adjoint form Aᵀ X = B:  B̄ = A⁻¹ X̄, Ā = −X B̄ᵀ;  dX = A⁻ᵀ(dB − dAᵀ X).  (Giles 2008 §3.2)
     name: "linalg.solve",
+    batch: batchBroadcast(() => luRules.solve),
     forward: ([a, b], p) => {
       const n = a.shape[a.ndim - 1], k = b.shape[b.ndim - 1];
       const batch = broadcastBatch(p.op, a, b);
@@ -170,6 +170,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
   inv: {
     // C = A⁻¹:  Ā = −Cᵀ C̄ Cᵀ;  dC = −C dA C.  (Giles 2008 §3.1)
     name: "linalg.inv",
+    batch: batchBroadcast(() => luRules.inv),
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
       const entries = luEntries(a, p.cache);
@@ -198,6 +199,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
     //   dF = −(dCᵀ G Cᵀ + Cᵀ dG Cᵀ + Cᵀ G dCᵀ) = f(C, dG) − dCᵀ G Cᵀ − Cᵀ G dCᵀ;
     //   with cotangent H:  Ḡ = −C H C,  C̄ = −(G Cᵀ Hᵀ + Hᵀ Cᵀ G)  (⟨H, X dCᵀ Y⟩ = ⟨Y Hᵀ X, dC⟩).
     name: "linalg.invVjp",
+    batch: batchBroadcast(() => luRules.invVjp),
     forward: ([c, g]) => {
       const n = c.shape[c.ndim - 1];
       const batch = broadcastBatch("linalg.inv", c, g);
@@ -222,6 +224,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
     // d = det A:  Ā = d̄ · cof(A), cof(A) = adj(A)ᵀ = d·A⁻ᵀ (SVD formula when A is singular);
     // dd = ⟨cof(A), dA⟩.  (Giles 2008 §3.1; adjugate: Magnus & Neudecker)
     name: "linalg.det",
+    batch: batchBroadcast(() => luRules.det),
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
       const entries = luEntries(a, p.cache);
@@ -242,6 +245,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
     // (s, ℓ) = (sign det A, log|det A|):  Ā = ℓ̄ A⁻ᵀ;  dℓ = tr(A⁻¹ dA) = ⟨A⁻ᵀ, dA⟩; s is piecewise
     // constant (no gradient). Unbounded at singular A: raises SingularMatrixError.  (Giles 2008 §3.1)
     name: "linalg.slogdet",
+    batch: batchBroadcast(() => luRules.slogdet),
     nOut: 2,
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
@@ -282,6 +286,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
     //   dL = L tril(F, −1), dU = triu(F) U;
     //   Ā = Pᵀ L⁻ᵀ (tril(Lᵀ L̄, −1) + triu(Ū Uᵀ)) U⁻ᵀ.   (PyTorch FunctionsManual linalg_lu_backward, square case)
     name: "linalg.lu",
+    batch: batchBroadcast(() => luRules.lu),
     nOut: 2,
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
@@ -311,12 +316,12 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       if (g === null) return [null];
       const y = triSolvePrim(l, g, { upper: false, left: true, unitriangular: true, trans: true }, "linalg.lu");
       const z = triSolvePrim(u, y, { upper: true, left: false, unitriangular: false, trans: true }, "linalg.lu");
-      return [permuteRows(z, perms(luEntries(a, p.cache)), true)];
+      return [permuteLu(z, a, p.cache, true)];
     },
     jvp: ([da], [a], [l, u]: Tensor[], p) => {
       if (da === null) return [null, null];
       checkNonsingular("linalg.lu", a, p.cache);
-      const pda = permuteRows(da, perms(luEntries(a, p.cache)), false);
+      const pda = permuteLu(da, a, p.cache, false);
       const y = triSolvePrim(l, pda, { upper: false, left: true, unitriangular: true, trans: false }, "linalg.lu");
       const f = triSolvePrim(u, y, { upper: true, left: false, unitriangular: false, trans: false }, "linalg.lu");
       return [matmul(l, tril(f, -1)), matmul(triu(f), u)];
@@ -325,11 +330,25 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
 };
 
 function checkNonsingular(op: string, a: Tensor, cache: LuCache): void {
-  const entries = luEntries(a, cache);
-  entries.forEach((e, b) => {
-    if (e.info >= 0)
-      throw new SingularMatrixError(op, `the derivative is unbounded at a singular matrix${batchNote(entries.length, b)}: U[${e.info}, ${e.info}] = 0 (rcond = 0)`, 0, e.info);
+  inspectValues([a], ([pa]) => {
+    const entries = luEntries(pa, cache);
+    entries.forEach((e, b) => {
+      if (e.info >= 0)
+        throw new SingularMatrixError(op, `the derivative is unbounded at a singular matrix${batchNote(entries.length, b)}: U[${e.info}, ${e.info}] = 0 (rcond = 0)`, 0, e.info);
+    });
   });
+}
+
+/**
+ * Rows of x reordered by the pivoting of A's LU: row i of the result is row perm[i] of x (P A = L U),
+ * or the inverse. Under vmap (A batched) each example has its own permutation: it is applied as a
+ * batched constant permutation matrix (permuteRowsBy) instead of one index list.
+ */
+function permuteLu(x: Tensor, a: Tensor, cache: LuCache, inverse: boolean): Tensor {
+  if (a._bt === null) return permuteRows(x, perms(luEntries(a, cache)), inverse);
+  const n = a.shape[a.ndim - 1];
+  const m = liftValues([a], ([pa]) => permutationRows(perms(luEntries(pa, cache)), n, batchShape(pa)));
+  return permuteRowsBy(x, m, inverse);
 }
 
 /** The permutation matrix P with A = P L U (torch convention), as a constant tensor. */
@@ -382,7 +401,7 @@ function cofactorSingular(a: Tensor): Tensor {
   // others[..., i] = ∏_{j≠i} σⱼ: replace σᵢ by 1 on the diagonal of an n×n tile and take row products
   const rep = where(new Tensor(eye, [n, n]), 1, unsqueeze(s, -2));
   const others = prod(rep, -1);
-  const sg = mul(detSigns(u), detSigns(vh));
+  const sg = mul(liftValues([u], ([pu]) => detSigns(pu)), liftValues([vh], ([pv]) => detSigns(pv)));
   return mul(asMat(sg), matmul(mul(u, unsqueeze(others, -2)), vh));
 }
 

@@ -22,7 +22,8 @@ import { solveSylvesterSchur, solveLyapunovSchur } from "../../../kernels/sylves
 import { normMax } from "../../../kernels/matfun-util.js";
 import { add, broadcastTo, concat, mT, neg, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { FactorCache, batchShape, block, broadcastBatch, forEachBatch, isFiniteRange, mat, minus } from "./common.js";
+import { FactorCache, batchShape, block, broadcastBatch, forEachBatch, inspectValues, isFiniteRange, mat, minus } from "./common.js";
+import { batchBroadcast } from "../../batching.js";
 import { expmFrechetPrim, logmPrim, lyapunovPrim, newCache, sylvesterPrim } from "./prims.js";
 
 export type ExpmCache = FactorCache<ExpmFactor[]>;
@@ -108,10 +109,13 @@ function topRight(x: Tensor, n: number): Tensor {
   return block(x, [0, n], [n, 2 * n]);
 }
 
+// Batching (vmap): the forwards loop over (and broadcast) leading axes, so the batch axis is one more leading
+// axis — batchBroadcast, one kernel call for the batch (the caches then hold the factors of every example).
 export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } = {
   expm: {
     // E = e^A:  dE = L(A, dA),  Ā = L(Aᵀ, Ē)  (Al-Mohy & Higham 2009; Fréchet derivative of expm).
     name: "linalg.expm",
+    batch: batchBroadcast(() => matfunRules.expm),
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
       const out = new Float64Array(a.size);
@@ -131,6 +135,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     //   dL = [L(X, [[dA, dE], [0, dA]])]₁₂,   X̄ = L(Xᵀ, [[0, L̄], [0, 0]]),  Ā = X̄₁₁ + X̄₂₂, Ē = X̄₁₂.
     // The transposed variant L(Aᵀ, E) is the same with A ↦ Aᵀ.
     name: "linalg.expmFrechet",
+    batch: batchBroadcast(() => matfunRules.expmFrechet),
     forward: ([a, e], p) => {
       const n = a.shape[a.ndim - 1];
       const batch = broadcastBatch("linalg.expmFrechet", a, e);
@@ -167,6 +172,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     //   dX = [log([[A, dA], [0, A]])]₁₂,  Ā = L_log(Aᵀ, X̄) = [log([[Aᵀ, X̄], [0, Aᵀ]])]₁₂,
     // both through the logm primitive itself (differentiable again).
     name: "linalg.logm",
+    batch: batchBroadcast(() => matfunRules.logm),
     forward: ([a]) => {
       const n = a.shape[a.ndim - 1];
       const nb = sizeOf(batchShape(a));
@@ -194,6 +200,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     // X = A^{1/2}, X² = A:  X dX + dX X = dA;  VJP: Xᵀ Ā + Ā Xᵀ = X̄ (Sylvester), both with the
     // Schur form of X (Z U Zᵀ, kept by the forward) so no new Schur decomposition is needed.
     name: "linalg.sqrtm",
+    batch: batchBroadcast(() => matfunRules.sqrtm),
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
       const nb = sizeOf(batchShape(a));
@@ -243,6 +250,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     //   dX solves op(A) dX + dX op(B) = dC − op(dA) X − X op(dB);
     //   C̄ solves op(A)ᵀ C̄ + C̄ op(B)ᵀ = X̄ (same Schur factors), op(A)‾ = −C̄ Xᵀ, op(B)‾ = −Xᵀ C̄.
     name: "linalg.solveSylvester",
+    batch: batchBroadcast(() => matfunRules.sylvester),
     forward: ([a, b, c], p) => {
       const m = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
       const batch = broadcastBatch(p.op, a, b, c);
@@ -284,6 +292,7 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
     //   dX solves the same equation with right side dQ − op(dA) X − X op(dA)ᵀ;
     //   W solves op(A)ᵀ W + W op(A) = X̄;  Q̄ = W,  op(A)‾ = −(W Xᵀ + Wᵀ X).
     name: "linalg.solveLyapunov",
+    batch: batchBroadcast(() => matfunRules.lyapunov),
     forward: ([a, q], p) => {
       const n = a.shape[a.ndim - 1];
       const batch = broadcastBatch("linalg.solveLyapunov", a, q);
@@ -323,7 +332,11 @@ export const matfunRules: { [P in keyof MatfunParams]: Rule<MatfunParams[P]> } =
   },
 };
 
-function checkSqrtmDifferentiable(x: Tensor, cache: SchurPairCache): void {
+function checkSqrtmDifferentiable(xt: Tensor, cache: SchurPairCache): void {
+  inspectValues([xt], ([x]) => checkSqrtmValues(x, cache)); // under vmap: the physical root, every example
+}
+
+function checkSqrtmValues(x: Tensor, cache: SchurPairCache): void {
   // the forward keyed the cache by its private output array; a read of x.data since then gave x an array of its own
   const d = x._ex?.prev ?? x._data;
   const f = cache.peek([d, d]);

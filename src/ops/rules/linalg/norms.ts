@@ -9,6 +9,8 @@ import { reducedShape } from "../../../tensor/shape.js";
 import { reduce } from "../../../kernels/reduce.js";
 import { abs, broadcastTo, div, eq, mul, pow, reshape, sign, sum, where } from "../../api.js";
 import { lowerHalfApply, symApply } from "./prims.js";
+import { batchBroadcast, shiftAxes } from "../../batching.js";
+import { apply } from "../../dispatch.js";
 
 export interface NormParams {
   /** (Σ |x|ᵖ)^{1/p} over `axes`. */
@@ -29,6 +31,8 @@ export const normRules: { [P in keyof NormParams]: Rule<NormParams[P]> } = {
   vectorNorm: {
     // n = (Σ|xᵢ|ᵖ)^{1/p}:  ∂n/∂xᵢ = sign(xᵢ) |xᵢ|^{p−1} / n^{p−1}  (0 at xᵢ = 0 and at n = 0).
     name: "linalg.vectorNorm",
+    // a reduction over `axes`: under vmap the same norm over the axes shifted past the batch axis
+    batch: ([x], _b, p) => apply(normRules.vectorNorm, [x], { ...p, axes: shiftAxes(p.axes) }),
     forward: ([x], p) => {
       // scale by max|x| against overflow/underflow
       const ax = x._data.map(Math.abs);
@@ -103,6 +107,7 @@ export const structRules: { [P in keyof StructParams]: Rule<StructParams[P]> } =
   symPart: {
     // linear and self-adjoint: VJP sym(ct), JVP sym(dx)
     name: "linalg.sym",
+    batch: batchBroadcast(() => structRules.symPart), // acts on each matrix of the leading axes
     forward: symForward,
     vjp: (ct: Tensor) => [symApply(ct)],
     jvp: ([dx]) => (dx === null ? null : symApply(dx)),
@@ -110,6 +115,7 @@ export const structRules: { [P in keyof StructParams]: Rule<StructParams[P]> } =
   lowerHalf: {
     // linear and self-adjoint (a diagonal map on the entries): VJP Φ(ct), JVP Φ(dx)
     name: "linalg.lowerHalf",
+    batch: batchBroadcast(() => structRules.lowerHalf),
     forward: lowerHalfForward,
     vjp: (ct: Tensor) => [lowerHalfApply(ct)],
     jvp: ([dx]) => (dx === null ? null : lowerHalfApply(dx)),

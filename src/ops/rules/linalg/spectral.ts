@@ -27,8 +27,9 @@ import { fmtShape, shapesEqual, sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, NonDifferentiableError, ShapeError } from "../../../errors.js";
 import { eigh as eighKernel, symCongruence } from "../../../kernels/eigh.js";
 import { backend } from "../../../kernels/backend.js";
-import { add, broadcastTo, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, squeeze, sub, sum, unsqueeze, where } from "../../api.js";
-import { FactorCache, batchShape, broadcastBatch, forEachBatch, isFiniteLower, mat, plus, sym } from "./common.js";
+import { add, broadcastTo, diagEmbed, diagonal, div, eq, matmul, matmulT, mT, mul, neg, squeeze, sub, sum, unsqueeze, where } from "../../api.js";
+import { batchBroadcast, batchLeading, liftValues } from "../../batching.js";
+import { FactorCache, batchShape, broadcastBatch, forEachBatch, inspectValues, isFiniteLower, mat, plus, sym } from "./common.js";
 import { eighPrim, symFrechetPrim, type ScalarFn, type ScalarFns } from "./prims.js";
 
 export interface EighFactors {
@@ -61,12 +62,12 @@ export interface SpectralParams {
   /** Its Fréchet derivative L_f(A, E) = U (f^[1] ∘ (Uᵀ E U)) Uᵀ (Daleckii–Krein). */
   symFrechet: { fns: ScalarFns; cache: EighCache; name: string };
   /**
-   * The fused inner step of the eigh / svd rules: inputs [w, X] or [w, X, d],
+   * The fused inner step of the eigh / svd rules: inputs [mask, w, X] or [mask, w, X, d],
    * out = S(X) ∘ R (+ diag(d)), R_ij = mask_ij / (w_j ∓ w_i) (− unless `plus`),
-   * S(X) = (X − Xᵀ)/2 when `skew`, else X. `mask` (constant, [..., n, n]) drops the
-   * diagonal and the degenerate pairs.
+   * S(X) = (X − Xᵀ)/2 when `skew`, else X. `mask` (a constant 0/1 tensor [..., n, n], not
+   * differentiated; batched under vmap like w) drops the diagonal and the degenerate pairs.
    */
-  gapScale: { mask: Float64Array; plus: boolean; skew: boolean };
+  gapScale: { plus: boolean; skew: boolean };
   /** V sym(X) Vᵀ for square V and X (batches broadcast), exactly symmetric: the outer products of the eigh rules. */
   symCongruence: null;
 }
@@ -123,7 +124,19 @@ export function separationMask(w: Float64Array, n: number, nb: number, tol: numb
   return { mask, ties };
 }
 
-function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: Float64Array, n: number, what: string): void {
+/**
+ * Raise NonDifferentiableError when J = Uᵀ Ū is not symmetric on a degenerate pair of w (the loss depends on
+ * the basis chosen inside that eigenspace). On the values behind j and w (under vmap: every example).
+ */
+function checkTies(op: string, j: Tensor, w: Tensor, tol: number, what: string): void {
+  inspectValues([j, w], ([pj, pw]) => {
+    const n = pw.shape[pw.ndim - 1];
+    const { ties } = separationMask(pw._data, n, sizeOf(pw.shape.slice(0, -1)), tol);
+    checkTiesValues(op, ties, pj, pw._data, n, what);
+  });
+}
+
+function checkTiesValues(op: string, ties: [number, number, number][], j: Tensor, w: Float64Array, n: number, what: string): void {
   if (ties.length === 0) return;
   const nb = sizeOf(batchShape(j));
   const scale = new Float64Array(nb);
@@ -155,9 +168,35 @@ function checkTies(op: string, ties: [number, number, number][], j: Tensor, w: F
  * separationMask; clusters are their connected components. The map is a
  * constant linear operator (a block-averaging matrix), so it differentiates.
  */
-export function tieAverage(g: Tensor, ties: [number, number, number][], n: number): Tensor {
-  if (ties.length === 0) return g;
-  const nb = sizeOf(g.shape.slice(0, -1));
+export function tieAverage(g: Tensor, avg: Tensor | null): Tensor {
+  return avg === null ? g : squeeze(matmul(unsqueeze(g, -2), avg), -2);
+}
+
+/**
+ * What the derivative rules need to know about the gaps of w [..., n] (eigenvalues or singular values):
+ * `mask` [..., n, n], 1 on the non-degenerate off-diagonal pairs (separationMask), and `avg`, the
+ * tie-averaging matrices of tieAverage (null when no values tie). Both are constant tensors computed
+ * from the values; under vmap they are batched like w (each example has its own ties).
+ */
+export function separation(w: Tensor, tol: number): { mask: Tensor; avg: Tensor | null } {
+  const n = w.shape[w.ndim - 1];
+  let tied = false;
+  const mask = liftValues([w], ([pw]) => {
+    const r = separationMask(pw._data, n, sizeOf(pw.shape.slice(0, -1)), tol);
+    if (r.ties.length > 0) tied = true;
+    return new Tensor(r.mask, [...pw.shape, n]);
+  });
+  if (!tied) return { mask, avg: null };
+  const avg = liftValues([w], ([pw]) => {
+    const nb = sizeOf(pw.shape.slice(0, -1));
+    return tieAverageMatrix(separationMask(pw._data, n, nb, tol).ties, n, pw.shape.slice(0, -1));
+  });
+  return { mask, avg };
+}
+
+/** The block-averaging matrices [...batch, n, n] of tieAverage for the tied pairs `ties` of separationMask. */
+function tieAverageMatrix(ties: [number, number, number][], n: number, batch: readonly number[]): Tensor {
+  const nb = sizeOf(batch);
   const parent = new Int32Array(nb * n);
   for (let i = 0; i < parent.length; i++) parent[i] = i;
   const find = (i: number): number => {
@@ -177,8 +216,7 @@ export function tieAverage(g: Tensor, ties: [number, number, number][], n: numbe
       const ri = find(b * n + i);
       for (let j = 0; j < n; j++) if (find(b * n + j) === ri) m[(b * n + i) * n + j] = 1 / size[ri];
     }
-  const avg = new Tensor(m, [...g.shape.slice(0, -1), n, n]);
-  return squeeze(matmul(unsqueeze(g, -2), avg), -2);
+  return new Tensor(m, [...batch, n, n]);
 }
 
 /** V diag(f) Vᵀ for column eigenvectors V, batched (kernel-level, no autodiff). */
@@ -201,6 +239,17 @@ function reconstruct(v: Float64Array, fw: Float64Array, n: number, nb: number): 
  * O(gap²)). Differentiable in w (f and df must be written with matgrad ops).
  */
 export function dividedDifferences(w: Tensor, f: ScalarFn, df: ScalarFn, name: string): Tensor {
+  const closeT = liftValues([w], ([pw]) => closeMask(pw)); // a constant (batched like w under vmap)
+  const fw = applyScalar(f, w, name, "f");
+  const wi = unsqueeze(w, -1), wj = unsqueeze(w, -2);
+  const dd = div(sub(unsqueeze(fw, -1), unsqueeze(fw, -2)), where(closeT, 1, sub(wi, wj)));
+  // evaluate f′ only where it is used (at the midpoints of close pairs; at λᵢ elsewhere, inside the domain)
+  const mid = where(closeT, mul(add(wi, wj), 0.5), broadcastTo(wi, closeT.shape));
+  return where(closeT, applyScalar(df, mid, name, "f′"), dd);
+}
+
+/** 1 where λᵢ and λⱼ are close (see dividedDifferences) or i = j: a constant [..., n, n] from w [..., n]. */
+function closeMask(w: Tensor): Tensor {
   const n = w.shape[w.ndim - 1];
   const nb = sizeOf(w.shape.slice(0, -1));
   const close = new Float64Array(nb * n * n);
@@ -213,13 +262,7 @@ export function dividedDifferences(w: Tensor, f: ScalarFn, df: ScalarFn, name: s
         if (i === j || Math.abs(wi - wj) <= CLOSE * Math.max(Math.abs(wi), Math.abs(wj), scale)) close[b * n * n + i * n + j] = 1;
       }
   }
-  const closeT = new Tensor(close, [...w.shape.slice(0, -1), n, n]);
-  const fw = applyScalar(f, w, name, "f");
-  const wi = unsqueeze(w, -1), wj = unsqueeze(w, -2);
-  const dd = div(sub(unsqueeze(fw, -1), unsqueeze(fw, -2)), where(closeT, 1, sub(wi, wj)));
-  // evaluate f′ only where it is used (at the midpoints of close pairs; at λᵢ elsewhere, inside the domain)
-  const mid = where(closeT, mul(add(wi, wj), 0.5), broadcastTo(wi, closeT.shape));
-  return where(closeT, applyScalar(df, mid, name, "f′"), dd);
+  return new Tensor(close, [...w.shape.slice(0, -1), n, n]);
 }
 
 function applyScalar(f: ScalarFn, x: Tensor, name: string, which: string): Tensor {
@@ -230,8 +273,7 @@ function applyScalar(f: ScalarFn, x: Tensor, name: string, which: string): Tenso
 }
 
 /** R_ij = mask_ij / (w_j ∓ w_i) as a differentiable tensor. */
-function gapTensor(w: Tensor, p: SpectralParams["gapScale"]): Tensor {
-  const m = new Tensor(p.mask, [...w.shape, w.shape[w.ndim - 1]]);
+function gapTensor(m: Tensor, w: Tensor, p: SpectralParams["gapScale"]): Tensor {
   const wi = unsqueeze(w, -1), wj = unsqueeze(w, -2);
   const d = p.plus ? add(wj, wi) : sub(wj, wi);
   return where(m, div(1, where(m, d, 1)), 0);
@@ -247,10 +289,12 @@ export function symCongruenceApply(v: Tensor, x: Tensor): Tensor {
 }
 
 /** gapScale applied (see SpectralParams). */
-export function gapScaleApply(w: Tensor, x: Tensor, d: Tensor | null, mask: Float64Array, plus: boolean, skew: boolean): Tensor {
-  return apply(spectralRules.gapScale, d === null ? [w, x] : [w, x, d], { mask, plus, skew });
+export function gapScaleApply(w: Tensor, x: Tensor, d: Tensor | null, mask: Tensor, plus: boolean, skew: boolean): Tensor {
+  return apply(spectralRules.gapScale, d === null ? [mask, w, x] : [mask, w, x, d], { plus, skew });
 }
 
+// Batching (vmap): the forwards loop over (and broadcast) leading axes, so the batch axis is one more leading
+// axis — batchBroadcast, one kernel call for the batch; gapScale needs equal leading axes (batchLeading).
 export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P]> } = {
   eigh: {
     // A = U Λ Uᵀ, P = Uᵀ sym(dA) U, F_ij = 1/(λⱼ − λᵢ) (i ≠ j, non-degenerate), 0 otherwise:
@@ -258,6 +302,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     //   Ā = U (diag(Λ̄) + F ∘ (J − Jᵀ)/2) Uᵀ, J = Uᵀ Ū  (symmetric by construction).
     // (Giles 2008 §3.1; degenerate pairs as in the header of this file.)
     name: "linalg.eigh",
+    batch: batchBroadcast(() => spectralRules.eigh),
     nOut: 2,
     forward: ([a], p) => {
       const f = eighFactors(a, p.cache, "linalg.eigh");
@@ -265,14 +310,12 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       return [new Tensor(f.w, [...batchShape(a), n]), new Tensor(f.v, a.shape)];
     },
     vjp: ([gw, gv]: (Tensor | null)[], _a, [w, v]: Tensor[], p) => {
-      const n = w.shape[w.ndim - 1];
-      const nb = sizeOf(batchShape(v));
-      const { mask, ties } = separationMask(w._data, n, nb, p.tol);
-      if (gw !== null) gw = tieAverage(gw, ties, n); // ties share the cotangent evenly (see tieAverage)
+      const { mask, avg } = separation(w, p.tol);
+      if (gw !== null) gw = tieAverage(gw, avg); // ties share the cotangent evenly (see tieAverage)
       let inner: Tensor | null;
       if (gv !== null) {
         const j = matmulT(v, gv, true, false);
-        checkTies("linalg.eigh", ties, j, w._data, n, "eigenvalues");
+        checkTies("linalg.eigh", j, w, p.tol, "eigenvalues");
         inner = gapScaleApply(w, j, gw, mask, false, true); // F ∘ (J − Jᵀ)/2 + diag(Λ̄), one pass
       } else inner = gw === null ? null : diagEmbed(gw);
       if (inner === null) return [null];
@@ -280,11 +323,9 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     },
     jvp: ([da], _a, [w, v]: Tensor[], p) => {
       if (da === null) return [null, null];
-      const n = w.shape[w.ndim - 1];
-      const nb = sizeOf(batchShape(v));
       const pm = symCongruenceApply(mT(v), da); // Uᵀ sym(dA) U
-      const { mask, ties } = separationMask(w._data, n, nb, p.tol);
-      return [tieAverage(diagonal(pm), ties, n), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
+      const { mask, avg } = separation(w, p.tol);
+      return [tieAverage(diagonal(pm), avg), matmul(v, gapScaleApply(w, pm, null, mask, false, false))];
     },
   },
 
@@ -293,6 +334,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     // divided differences f^[1]_ij = (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ), f′(λᵢ) on ties — finite and exact
     // at degenerate spectra.  dF = L_f(A, sym(dA)),  Ā = L_f(A, sym(F̄)) (self-adjoint).
     name: "linalg.matrixFunction",
+    batch: batchBroadcast(() => spectralRules.symMatrixFunction),
     forward: ([a], p) => {
       const n = a.shape[a.ndim - 1];
       const nb = sizeOf(batchShape(a));
@@ -312,6 +354,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     // eigenvalues, so second derivatives of matrixFunction are exact there too. Its adjoint:
     //   D̄̃_ab = Σ_c f^[2](λ_a, λ_b, λ_c) (Ẽ_ca G̃_cb + G̃_ac Ẽ_bc),  Ā = sym(U D̄̃ Uᵀ),  G̃ = Uᵀ L̄ U.
     name: "linalg.matrixFunction (Fréchet derivative)",
+    batch: batchBroadcast(() => spectralRules.symFrechet),
     forward: ([a, e], p) => {
       const ac = a._alias(), ec = e._alias();
       return symFrechetValue(ac, ec, p);
@@ -345,6 +388,7 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     // C = V Xs Vᵀ, Xs = sym(X):  X̄ = sym(Vᵀ C̄ V) = Vᵀ sym(C̄) V,  V̄ = (C̄ + C̄ᵀ) V Xs = 2 sym(C̄) V Xs;
     //   dC = V sym(dX) Vᵀ + dV Xs Vᵀ + V Xs dVᵀ = V sym(dX) Vᵀ + 2 sym(dV Xs Vᵀ).
     name: "linalg.symCongruence",
+    batch: batchBroadcast(() => spectralRules.symCongruence),
     forward: ([v, x]) => {
       const n = v.shape[v.ndim - 1];
       const batch = broadcastBatch("linalg.symCongruence", v, x);
@@ -367,13 +411,15 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
     //   X̄ = G ∘ R (skew part of it when S is the skew part), d̄ = diag(G),
     //   w̄_k = ±Σ_j H_kj − Σ_i H_ik with H = G ∘ S(X) ∘ R ∘ R.
     name: "linalg.gapScale",
+    batch: batchLeading(() => spectralRules.gapScale),
+    nondiff: [0],
     forward: (inputs, p) => {
-      const [w, x] = inputs;
-      const d = inputs.length > 2 ? inputs[2] : null;
+      const [mask, w, x] = inputs;
+      const d = inputs.length > 3 ? inputs[3] : null;
       const n = w.shape[w.ndim - 1];
       const nb = sizeOf(w.shape.slice(0, -1));
       const o = new Float64Array(nb * n * n);
-      const wd = w._data, xd = x._data, m = p.mask;
+      const wd = w._data, xd = x._data, m = mask._data;
       for (let b = 0; b < nb; b++) {
         const off = b * n * n, wo = b * n;
         for (let i = 0; i < n; i++) {
@@ -389,22 +435,22 @@ export const spectralRules: { [P in keyof SpectralParams]: Rule<SpectralParams[P
       return new Tensor(o, x.shape);
     },
     vjp: (ct: Tensor, inputs, _out, p, needs) => {
-      const [w, x] = inputs;
-      const r = gapTensor(w, p);
+      const [mask, w, x] = inputs;
+      const r = gapTensor(mask, w, p);
       const gr = mul(ct, r);
-      const gx = needs[1] ? skewOr(gr, p.skew) : null;
+      const gx = needs[2] ? skewOr(gr, p.skew) : null;
       let gw: Tensor | null = null;
-      if (needs[0]) {
+      if (needs[1]) {
         const h = mul(mul(ct, skewOr(x, p.skew)), mul(r, r));
         gw = p.plus ? neg(add(sum(h, -1), sum(h, -2))) : sub(sum(h, -1), sum(h, -2));
       }
-      return inputs.length > 2 ? [gw, gx, needs[2] ? diagonal(ct) : null] : [gw, gx];
+      return inputs.length > 3 ? [null, gw, gx, needs[3] ? diagonal(ct) : null] : [null, gw, gx];
     },
     jvp: (dxs, inputs, _out, p) => {
-      const [dw, dx] = dxs;
-      const dd = dxs.length > 2 ? dxs[2] : null;
-      const [w, x] = inputs;
-      const r = gapTensor(w, p);
+      const [, dw, dx] = dxs;
+      const dd = dxs.length > 3 ? dxs[3] : null;
+      const [mask, w, x] = inputs;
+      const r = gapTensor(mask, w, p);
       let t: Tensor | null = dx === null ? null : mul(skewOr(dx, p.skew), r);
       if (dw !== null) {
         const dwi = unsqueeze(dw, -1), dwj = unsqueeze(dw, -2);
@@ -434,29 +480,11 @@ function symFrechetValue(a: Tensor, e: Tensor, p: SpectralParams["symFrechet"]):
  */
 export function secondDividedDifferences(w: Tensor, fns: ScalarFns, name: string): Tensor {
   const n = w.shape[w.ndim - 1];
-  const bs = w.shape.slice(0, -1);
-  const nb = sizeOf(bs);
+  const shape3 = [...w.shape.slice(0, -1), n, n, n];
   const f1 = dividedDifferences(w, fns.f, fns.df, name); // [..., n, n]
-  // case masks: 0 = pair (i, j) extreme, 1 = (i, k), 2 = (k, j), 3 = all close
-  const cIJ = new Float64Array(nb * n * n * n), cIK = new Float64Array(cIJ.length), cKJ = new Float64Array(cIJ.length), cAll = new Float64Array(cIJ.length);
-  for (let b = 0; b < nb; b++) {
-    let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w._data[b * n + i]));
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < n; k++)
-        for (let j = 0; j < n; j++) {
-          const li = w._data[b * n + i], lk = w._data[b * n + k], lj = w._data[b * n + j];
-          const dij = Math.abs(li - lj), dik = Math.abs(li - lk), dkj = Math.abs(lk - lj);
-          const o = ((b * n + i) * n + k) * n + j;
-          const big = Math.max(dij, dik, dkj);
-          if (big <= CLOSE * Math.max(Math.abs(li), Math.abs(lk), Math.abs(lj), scale)) cAll[o] = 1;
-          else if (dij === big) cIJ[o] = 1;
-          else if (dik === big) cIK[o] = 1;
-          else cKJ[o] = 1;
-        }
-  }
-  const shape3 = [...bs, n, n, n];
-  const mIJ = new Tensor(cIJ, shape3), mIK = new Tensor(cIK, shape3), mKJ = new Tensor(cKJ, shape3), mAll = new Tensor(cAll, shape3);
+  // which formula each entry takes (a constant computed from the values; batched like w under vmap)
+  const cases = liftValues([w], ([pw]) => secondDifferenceCases(pw));
+  const mIJ = eq(cases, 0), mIK = eq(cases, 1), mKJ = eq(cases, 2), mAll = eq(cases, 3);
   const li = unsqueeze(unsqueeze(w, -1), -1), lk = unsqueeze(unsqueeze(w, -1), -3), lj = unsqueeze(unsqueeze(w, -2), -2);
   const fIK = unsqueeze(f1, -1), fKJ = unsqueeze(f1, -3), fIJ = unsqueeze(f1, -2); // [i,k,1], [1,k,j], [i,1,j]
   const safe = (m: Tensor, d: Tensor): Tensor => where(m, d, 1);
@@ -468,3 +496,32 @@ export function secondDividedDifferences(w: Tensor, fns: ScalarFns, name: string
   const tAll = mul(applyScalar(fns.d2f, safeMean, name, "f″"), 0.5);
   return where(mIJ, tIJ, where(mIK, tIK, where(mKJ, tKJ, tAll)));
 }
+
+/**
+ * The formula of each entry of secondDividedDifferences, from the values w [..., n]: 0 when (i, j) is the
+ * most separated pair, 1 for (i, k), 2 for (k, j), 3 when all three are close (a constant [..., n, n, n]).
+ */
+function secondDifferenceCases(w: Tensor): Tensor {
+  const n = w.shape[w.ndim - 1];
+  const bs = w.shape.slice(0, -1);
+  const nb = sizeOf(bs);
+  const c = new Float64Array(nb * n * n * n);
+  for (let b = 0; b < nb; b++) {
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(w._data[b * n + i]));
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < n; k++)
+        for (let j = 0; j < n; j++) {
+          const li = w._data[b * n + i], lk = w._data[b * n + k], lj = w._data[b * n + j];
+          const dij = Math.abs(li - lj), dik = Math.abs(li - lk), dkj = Math.abs(lk - lj);
+          const o = ((b * n + i) * n + k) * n + j;
+          const big = Math.max(dij, dik, dkj);
+          if (big <= CLOSE * Math.max(Math.abs(li), Math.abs(lk), Math.abs(lj), scale)) c[o] = 3;
+          else if (dij === big) c[o] = 0;
+          else if (dik === big) c[o] = 1;
+          else c[o] = 2;
+        }
+  }
+  return new Tensor(c, [...bs, n, n, n]);
+}
+

@@ -32,8 +32,9 @@ import { ConvergenceError, NonDifferentiableError } from "../../../errors.js";
 import { svd as svdKernel } from "../../../kernels/svd.js";
 import { eigh as eighKernel } from "../../../kernels/eigh.js";
 import { add, concat, diagEmbed, diagonal, div, matmul, matmulT, mT, mul, neg, sub, unsqueeze, where } from "../../api.js";
-import { batchShape, block, cols, isFiniteLower, isFiniteRange, mat, minus, plus, rows, sym } from "./common.js";
-import { tieAverage, gapScaleApply, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
+import { batchShape, block, cols, inspectValues, isFiniteLower, isFiniteRange, mat, minus, plus, rows, sym } from "./common.js";
+import { tieAverage, gapScaleApply, separation, separationMask, type SvdCache, type SvdFactors } from "./spectral.js";
+import { batchBroadcast, liftValues } from "../../batching.js";
 
 export interface SvdParams {
   /** Outputs [U, S, Vh]; full: U m×m and Vh n×n. */
@@ -87,13 +88,21 @@ export function svdValues(a: Tensor): Tensor {
 }
 
 /**
- * Masks for the singular values: non-degenerate pairs (σᵢ ≠ σⱼ), pairs that are not both zero
- * (σᵢ + σⱼ ≠ 0), and the invertible (non-zero) values.
+ * Masks for the singular values: non-degenerate pairs (σᵢ ≠ σⱼ) and the tie-averaging matrices
+ * (separation in spectral.ts), pairs that are not both zero (σᵢ + σⱼ ≠ 0), and the invertible
+ * (non-zero) values. Constant tensors computed from the values (batched like s under vmap).
  */
-function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties: [number, number, number][]; nonzero: Tensor; zeros: [number, number][] } {
+function svdMasks(s: Tensor, tol: number): { pair: Tensor; avg: Tensor | null; pairSum: Tensor; nonzero: Tensor } {
+  const { mask, avg } = separation(s, tol);
+  const pairSum = liftValues([s], ([ps]) => zeroMasks(ps, tol).pairSum);
+  const nonzero = liftValues([s], ([ps]) => zeroMasks(ps, tol).nonzero);
+  return { pair: mask, avg, pairSum, nonzero };
+}
+
+/** The pairs not both (numerically) zero, the non-zero values and the list of zero ones, from the values s [..., k]. */
+function zeroMasks(s: Tensor, tol: number): { pairSum: Tensor; nonzero: Tensor; zeros: [number, number][] } {
   const k = s.shape[s.ndim - 1];
   const nb = sizeOf(s.shape.slice(0, -1));
-  const { mask, ties } = separationMask(s._data, k, nb, tol);
   const nz = new Float64Array(nb * k);
   const ps = new Float64Array(nb * k * k);
   const zeros: [number, number][] = [];
@@ -114,7 +123,7 @@ function svdMasks(s: Tensor, tol: number): { pair: Tensor; pairSum: Tensor; ties
       ps[row + i] = 0;
     }
   }
-  return { pair: new Tensor(mask, [...s.shape, k]), pairSum: new Tensor(ps, [...s.shape, k]), ties, nonzero: new Tensor(nz, s.shape), zeros };
+  return { pairSum: new Tensor(ps, [...s.shape, k]), nonzero: new Tensor(nz, s.shape), zeros };
 }
 
 /** 1/σ where σ is not (numerically) zero, else 0; differentiable in σ. */
@@ -135,8 +144,19 @@ function gaugeError(what: string): NonDifferentiableError {
   );
 }
 
-/** Check that the loss is gauge invariant on degenerate pairs (see the header). */
-function checkSvdTies(ties: [number, number, number][], s: Tensor, j: Tensor | null, kk: Tensor | null, tol: number): void {
+/** Check that the loss is gauge invariant on degenerate pairs (see the header); on the values (every example under vmap). */
+function checkSvdTies(s: Tensor, j: Tensor | null, kk: Tensor | null, tol: number): void {
+  const xs = [s];
+  if (j !== null) xs.push(j);
+  if (kk !== null) xs.push(kk);
+  inspectValues(xs, (ps) => {
+    const k = s.shape[s.ndim - 1];
+    const { ties } = separationMask(ps[0]._data, k, sizeOf(ps[0].shape.slice(0, -1)), tol);
+    checkSvdTiesValues(ties, ps[0], j === null ? null : ps[1], kk === null ? null : ps[j === null ? 1 : 2], tol);
+  });
+}
+
+function checkSvdTiesValues(ties: [number, number, number][], s: Tensor, j: Tensor | null, kk: Tensor | null, tol: number): void {
   if (ties.length === 0) return;
   const k = s.shape[s.ndim - 1];
   const nb = sizeOf(s.shape.slice(0, -1));
@@ -154,8 +174,15 @@ function checkSvdTies(ties: [number, number, number][], s: Tensor, j: Tensor | n
   }
 }
 
-/** Raise when a zero singular value meets a non-zero complement term (column c of `comp` [..., r, k], or row when `byRow`). */
-function checkZeroSigma(zeros: [number, number][], comp: Tensor, scale: Tensor, byRow: boolean): void {
+/**
+ * Raise when a zero singular value (of s, tolerance tol) meets a non-zero complement term (column c of
+ * `comp` [..., r, k], or row when `byRow`); on the values (every example under vmap).
+ */
+function checkZeroSigma(s: Tensor, tol: number, comp: Tensor, scale: Tensor, byRow: boolean): void {
+  inspectValues([s, comp, scale], ([ps, pc, pscale]) => checkZeroSigmaValues(zeroMasks(ps, tol).zeros, pc, pscale, byRow));
+}
+
+function checkZeroSigmaValues(zeros: [number, number][], comp: Tensor, scale: Tensor, byRow: boolean): void {
   if (zeros.length === 0) return;
   const r = comp.shape[comp.ndim - 2], c = comp.shape[comp.ndim - 1];
   const nb = sizeOf(batchShape(comp));
@@ -170,8 +197,12 @@ function checkZeroSigma(zeros: [number, number][], comp: Tensor, scale: Tensor, 
   }
 }
 
-/** Symmetric-gauge check for the completion block of full matrices: Q₂ᵀ Q̄₂ must be symmetric. */
-function checkCompletion(k2: Tensor, what: string): void {
+/** Symmetric-gauge check for the completion block of full matrices: Q₂ᵀ Q̄₂ must be symmetric (every example under vmap). */
+function checkCompletion(k2t: Tensor, what: string): void {
+  inspectValues([k2t], ([k2]) => checkCompletionValues(k2, what));
+}
+
+function checkCompletionValues(k2: Tensor, what: string): void {
   const n = k2.shape[k2.ndim - 1];
   const nb = sizeOf(batchShape(k2));
   for (let b = 0; b < nb; b++) {
@@ -186,10 +217,13 @@ function checkCompletion(k2: Tensor, what: string): void {
   }
 }
 
+// Batching (vmap): both forwards loop over leading axes (one factorization per matrix), so the batch axis is
+// one more leading axis — batchBroadcast, one kernel call for the batch.
 export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
   svd: {
     // See the header of this file for the math.
     name: "linalg.svd",
+    batch: batchBroadcast(() => svdRules.svd),
     nOut: 3,
     forward: ([a], p) => {
       const m = rows(a), n = cols(a), k = Math.min(m, n);
@@ -217,30 +251,30 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
         }
       }
       if (gu1 === null && gs === null && gvh1 === null) return [null];
-      const { pair, pairSum, ties, nonzero, zeros } = svdMasks(s, p.tol);
-      if (gs !== null) gs = tieAverage(gs, ties, k); // ties share the cotangent evenly (spectral.ts, tieAverage)
+      const { pair, pairSum, avg, nonzero } = svdMasks(s, p.tol);
+      if (gs !== null) gs = tieAverage(gs, avg); // ties share the cotangent evenly (spectral.ts, tieAverage)
       const j = gu1 === null ? null : matmulT(u1, gu1, true, false); // Uᵀ Ū
       const kk = gvh1 === null ? null : matmulT(vh1, gvh1, false, true); // Vᵀ V̄ = Vh V̄hᵀ
-      checkSvdTies(ties, s, j, kk, p.tol);
+      checkSvdTies(s, j, kk, p.tol);
       let inner: Tensor | null = gs === null ? null : diagEmbed(gs);
       if (j !== null || kk !== null) {
         // (F∘(J−Jᵀ)) S + S (F∘(K−Kᵀ)) = ½[F₋ ∘ (sJ + sK) + F₊ ∘ (sJ − sK)], F₋ = 1/(σⱼ − σᵢ), F₊ = 1/(σⱼ + σᵢ):
         // only the F₋ part is singular at σᵢ = σⱼ, and gauge invariance makes sJ + sK vanish there.
         const jk = plus(j, kk) as Tensor, jmk = minus(j, kk) as Tensor;
-        inner = add(gapScaleApply(s, jk, gs, pair._data, false, true), gapScaleApply(s, jmk, null, pairSum._data, true, true));
+        inner = add(gapScaleApply(s, jk, gs, pair, false, true), gapScaleApply(s, jmk, null, pairSum, true, true));
       }
       let ga: Tensor | null = inner === null ? null : matmul(matmul(u1, inner), vh1);
       const sinv = safeInv(s, nonzero);
       if (gu1 !== null && j !== null && m > k) {
         // (I − UUᵀ) Ū S⁻¹ Vᵀ
         const comp = sub(gu1, matmul(u1, j));
-        checkZeroSigma(zeros, comp, gu1, false);
+        checkZeroSigma(s, p.tol, comp, gu1, false);
         ga = plus(ga, matmul(mul(comp, unsqueeze(sinv, -2)), vh1));
       }
       if (gvh1 !== null && kk !== null && n > k) {
         // U S⁻¹ V̄ᵀ (I − VVᵀ) = U S⁻¹ (V̄h − Kᵀ Vh)
         const comp = sub(gvh1, matmulT(kk, vh1, true, false));
-        checkZeroSigma(zeros, comp, gvh1, true);
+        checkZeroSigma(s, p.tol, comp, gvh1, true);
         ga = plus(ga, matmul(u1, mul(unsqueeze(sinv, -1), comp)));
       }
       return [ga];
@@ -250,11 +284,11 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
       const m = rows(a), n = cols(a), k = Math.min(m, n);
       const u1 = p.full && m > k ? block(u, null, [0, k]) : u;
       const vh1 = p.full && n > k ? block(vh, [0, k], null) : vh;
-      const { pair, pairSum, nonzero, ties } = svdMasks(s, p.tol);
+      const { pair, pairSum, nonzero, avg } = svdMasks(s, p.tol);
       const dp = matmulT(matmulT(u1, da, true, false), vh1, false, true); // Uᵀ dA V
-      const ds = tieAverage(diagonal(dp), ties, k);
+      const ds = tieAverage(diagonal(dp), avg);
       // Uᵀ dU = F∘(dP S + S dPᵀ) = ½[F₋∘(dP + dPᵀ) + F₊∘(dP − dPᵀ)],  Vᵀ dV = ½[F₋∘(dP + dPᵀ) − F₊∘(dP − dPᵀ)]
-      const a1 = gapScaleApply(s, sym(dp), null, pair._data, false, false), a2 = gapScaleApply(s, dp, null, pairSum._data, true, true);
+      const a1 = gapScaleApply(s, sym(dp), null, pair, false, false), a2 = gapScaleApply(s, dp, null, pairSum, true, true);
       let du = matmul(u1, add(a1, a2));
       let dv = matmulT(vh1, sub(a1, a2), true, false);
       const sinv = unsqueeze(safeInv(s, nonzero), -2);
@@ -280,6 +314,7 @@ export const svdRules: { [P in keyof SvdParams]: Rule<SvdParams[P]> } = {
     //   Ā = −Xᵀ X̄ Xᵀ + (I − A X) X̄ᵀ X Xᵀ + Xᵀ X X̄ᵀ (I − X A).
     // hermitian: the symmetric part (the forward reads one triangle).
     name: "linalg.pinv",
+    batch: batchBroadcast(() => svdRules.pinv),
     forward: ([a], p) => {
       const m = rows(a), n = cols(a), k = Math.min(m, n);
       const nb = sizeOf(batchShape(a));

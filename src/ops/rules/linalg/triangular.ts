@@ -10,7 +10,8 @@ import { choleskyBackward, choleskyFactor, lowerHalfTN } from "../../../kernels/
 import { qr as qrKernel } from "../../../kernels/qr.js";
 import { add, concat, matmul, mT, mul, neg, sub, tril, triu, matmulT } from "../../api.js";
 import { zerosLike } from "../../../tensor/create.js";
-import { EPS, batchShape, block, broadcastBatch, forEachBatch, isFiniteLower, mat, minus, plus, sym } from "./common.js";
+import { EPS, batchShape, block, broadcastBatch, forEachBatch, inspectValues, isFiniteLower, mat, minus, plus, sym } from "./common.js";
+import { batchBroadcast } from "../../batching.js";
 import { apply } from "../../dispatch.js";
 import { lowerHalfApply, triSolvePrim, type TriOpts } from "./prims.js";
 
@@ -40,12 +41,15 @@ const phi = lowerHalfApply;
 
 const LOWER_LEFT: TriOpts = { upper: false, left: true, unitriangular: false, trans: false };
 
+// Batching (vmap): the forwards loop over (and broadcast) leading axes, so the batch axis is one more leading
+// axis — batchBroadcast, one kernel call for the whole batch.
 export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularParams[P]> } = {
   triangularSolve: {
     // left  op(T) X = B:  B̄ = op(T)⁻ᵀ X̄, op(T)‾ = −B̄ Xᵀ;  dX = op(T)⁻¹(dB − op(dT) X)
     // right X op(T) = B:  B̄ = X̄ op(T)⁻ᵀ, op(T)‾ = −Xᵀ B̄;  dX = (dB − X op(dT)) op(T)⁻¹
     // T̄ is projected onto the triangle that is read.  (Giles 2008 §3.2)
     name: "linalg.triangularSolve",
+    batch: batchBroadcast(() => triangularRules.triangularSolve),
     forward: ([t, b], p) => {
       const n = t.shape[t.ndim - 1];
       const k = p.left ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
@@ -87,6 +91,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     // A = L Lᵀ.  With Φ = lower triangle, diagonal halved (Murray 2016; Giles 2008 §3.3):
     //   dL = L Φ(L⁻¹ sym(dA) L⁻ᵀ);   Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹).
     name: "linalg.cholesky",
+    batch: batchBroadcast(() => triangularRules.cholesky),
     forward: ([a]) => {
       const n = a.shape[a.ndim - 1];
       const nb = sizeOf(batchShape(a));
@@ -125,6 +130,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     //   in L:  dC = sym(L⁻ᵀ Φ(Dᵀ G) L⁻¹) − 2 sym(C D L⁻¹)   (S + Sᵀ = 2C),
     //          L̄ = tril(G Φ(M)ᵀ − 2 C Cs L⁻ᵀ).
     name: "linalg.choleskyVjp",
+    batch: batchBroadcast(() => triangularRules.choleskyVjp),
     forward: ([l, g]) => {
       const n = l.shape[l.ndim - 1];
       const batch = broadcastBatch("linalg.cholesky", l, g);
@@ -166,6 +172,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     //   Ḡ = tril(L) D,  L̄ = tril(G Dᵀ);   dM = Φ(tril(dL)ᵀ G) + Φ(tril(L)ᵀ dG).
     // The forward skips the zero rows of tril(L)ᵀ and the discarded upper triangle (≈ n³/3 flops).
     name: "linalg.lowerHalfTN",
+    batch: batchBroadcast(() => triangularRules.lowerHalfTN),
     forward: ([l, g]) => {
       const n = l.shape[l.ndim - 1];
       const batch = broadcastBatch("linalg.lowerHalfTN", l, g);
@@ -191,6 +198,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
     // Q₂ᵀ dQ₂ = 0 gives dQ₂ = −Q₁ dQ₁ᵀ Q₂, so Q̄₁ gains −Q₂ Q̄₂ᵀ Q₁. A loss that is not invariant
     // under Q₂ → Q₂ O (i.e. Q₂ᵀ Q̄₂ not symmetric) has no gradient: NonDifferentiableError.
     name: "linalg.qr",
+    batch: batchBroadcast(() => triangularRules.qr),
     nOut: 2,
     forward: ([a], { mode }) => {
       const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
@@ -271,6 +279,10 @@ function qrBackward(q: Tensor, r: Tensor, gq: Tensor | null, gr: Tensor | null):
  * NaN entries fail the comparison (the gradient is NaN, per the non-finite policy).
  */
 function checkQrRank(a: Tensor, r: Tensor): void {
+  inspectValues([a, r], ([pa, pr]) => checkQrRankValues(pa, pr));
+}
+
+function checkQrRankValues(a: Tensor, r: Tensor): void {
   const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
   const k = r.shape[r.ndim - 1], rr = r.shape[r.ndim - 2];
   const nb = sizeOf(batchShape(a));
@@ -289,19 +301,25 @@ function checkQrRank(a: Tensor, r: Tensor): void {
   }
 }
 
-function checkGauge(k: Tensor): void {
+function checkGauge(kt: Tensor): void {
+  inspectValues([kt], ([k]) => checkGaugeValues(k));
+}
+
+function checkGaugeValues(k: Tensor): void {
   const n = k.shape[k.ndim - 1];
   const nb = sizeOf(batchShape(k));
-  let scale = 0;
-  for (let i = 0; i < k.size; i++) scale = Math.max(scale, Math.abs(k._data[i]));
-  for (let b = 0; b < nb; b++)
+  for (let b = 0; b < nb; b++) {
+    // the scale of each matrix (so that an example's verdict does not depend on the others in a batch)
+    const o = b * n * n;
+    let scale = 0;
+    for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(k._data[o + i]));
     for (let i = 0; i < n; i++)
       for (let j = 0; j < i; j++) {
-        const o = b * n * n;
         if (Math.abs(k._data[o + i * n + j] - k._data[o + j * n + i]) > 1e-8 * scale)
           throw new NonDifferentiableError(
             "linalg.qr",
             `mode "complete" with m > n: the loss depends on the choice of the orthonormal completion Q[..., n:] (Q₂ᵀ Q̄₂ is not symmetric), which is arbitrary; only losses invariant under Q₂ → Q₂ O (e.g. through Q₂ Q₂ᵀ) are differentiable. Use mode "reduced" otherwise`,
           );
       }
+  }
 }
