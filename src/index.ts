@@ -25,9 +25,10 @@ export {
 } from "./ops/math.js";
 export { einsum, tensordot, cross, type TensordotAxes } from "./ops/einsum.js";
 export {
-  unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
-  toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
-} from "./ops/layout.js";
+  sort, argsort, topk, argmax, argmin, kthvalue, median, nanmedian, quantile, nanquantile,
+  type ValuesIndices, type SortOptions, type TopkOptions, type KthvalueOptions, type ArgReduceOptions, type QuantileOptions,
+  type QuantileInterpolation,
+} from "./ops/sorting.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
   backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, detectAnomaly, type BackwardOptions, type GradOptions,
