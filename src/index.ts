@@ -29,6 +29,10 @@ export {
   type ValuesIndices, type SortOptions, type TopkOptions, type KthvalueOptions, type ArgReduceOptions, type QuantileOptions,
   type QuantileInterpolation,
 } from "./ops/sorting.js";
+export {
+  unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
+  toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
+} from "./ops/layout.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
   backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, detectAnomaly, type BackwardOptions, type GradOptions,
