@@ -33,6 +33,11 @@ export {
   unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
   toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
 } from "./ops/layout.js";
+export {
+  gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
+  type IndexLike, type IndexSpec, type IndexSlice, type IndexMask, type NestedBooleans, type IntegerTypedArray,
+  type ScatterOptions, type ScatterReduce, type IndexAddOptions, type NonzeroOptions,
+} from "./ops/indexing.js";
 export { isGradEnabled } from "./tensor/meta.js";
 export {
   backward, gradients, noGrad, enableGrad, detach, setRequiresGrad, detectAnomaly, type BackwardOptions, type GradOptions,

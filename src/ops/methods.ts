@@ -5,6 +5,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
 import * as mops from "./math.js";
+import * as iops from "./indexing.js";
+import type { IndexLike, IndexSpec, ScatterOptions, IndexAddOptions } from "./indexing.js";
 import * as lops from "./layout.js";
 import type { GeluOptions } from "./math.js";
 import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
@@ -182,6 +184,24 @@ declare module "../tensor/tensor.js" {
     slice(...specs: SliceSpec[]): Tensor;
     /** The entries at `indices` along `axis` (gathered; the gradient scatters back). */
     take(indices: readonly number[] | Int32Array | Tensor, axis?: number): Tensor;
+    /** PyTorch's gather along `axis` (see {@link gather}). */
+    gather(axis: number, index: IndexLike): Tensor;
+    /** PyTorch's scatter, functional (see {@link scatter}). */
+    scatter(axis: number, index: IndexLike, src: TensorLike, options?: ScatterOptions): Tensor;
+    /** PyTorch's scatter_add, functional (see {@link scatterAdd}). */
+    scatterAdd(axis: number, index: IndexLike, src: TensorLike): Tensor;
+    /** PyTorch's index_select: the entries at `index` along `axis` (see {@link indexSelect}). */
+    indexSelect(axis: number, index: IndexLike): Tensor;
+    /** PyTorch's index_add, functional (see {@link indexAdd}). */
+    indexAdd(axis: number, index: IndexLike, source: TensorLike, options?: IndexAddOptions): Tensor;
+    /** PyTorch's x[...] with index tensors, slices and masks (see {@link index}). */
+    index(...specs: IndexSpec[]): Tensor;
+    /** `value` where the 0/1 mask is 1 (see {@link maskedFill}). */
+    maskedFill(mask: TensorLike, value: TensorLike): Tensor;
+    /** The entries where the 0/1 mask is 1, as a 1-D tensor (see {@link maskedSelect}). */
+    maskedSelect(mask: TensorLike): Tensor;
+    /** The multi-indices of the nonzero entries, [count, rank] (see {@link nonzero}). */
+    nonzero(): Tensor;
     /** The slices along `axis` (default 0), each without that axis (see {@link unbind}). */
     unbind(axis?: number): Tensor[];
     /** Axes `source` moved to positions `destination`, the others in order (see {@link movedim}). */
@@ -256,6 +276,15 @@ Object.assign(P, {
   broadcastTo(this: Tensor, shape: readonly number[]) { return ops.broadcastTo(this, shape); },
   slice(this: Tensor, ...specs: SliceSpec[]) { return ops.slice(this, ...specs); },
   take(this: Tensor, indices: readonly number[] | Int32Array | Tensor, axis?: number) { return ops.take(this, indices, axis); },
+  gather(this: Tensor, axis: number, index: IndexLike) { return iops.gather(this, axis, index); },
+  scatter(this: Tensor, axis: number, index: IndexLike, src: TensorLike, options?: ScatterOptions) { return iops.scatter(this, axis, index, src, options); },
+  scatterAdd(this: Tensor, axis: number, index: IndexLike, src: TensorLike) { return iops.scatterAdd(this, axis, index, src); },
+  indexSelect(this: Tensor, axis: number, index: IndexLike) { return iops.indexSelect(this, axis, index); },
+  indexAdd(this: Tensor, axis: number, index: IndexLike, source: TensorLike, options?: IndexAddOptions) { return iops.indexAdd(this, axis, index, source, options); },
+  index(this: Tensor, ...specs: IndexSpec[]) { return iops.index(this, ...specs); },
+  maskedFill(this: Tensor, mask: TensorLike, value: TensorLike) { return iops.maskedFill(this, mask, value); },
+  maskedSelect(this: Tensor, mask: TensorLike) { return iops.maskedSelect(this, mask); },
+  nonzero(this: Tensor) { return iops.nonzero(this); },
   asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), round: un(mops.round), trunc: un(mops.trunc),
   atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
   softplus(this: Tensor, beta?: number) { return mops.softplus(this, beta); },

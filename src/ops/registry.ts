@@ -8,6 +8,7 @@ import type { Rule } from "../tensor/meta.js";
 import { coreRules } from "./rules/core.js";
 import { linalgRules, type LinalgParams } from "./rules/linalg.js";
 import { elementwiseRules, type ElementwiseParams } from "./rules/elementwise.js";
+import { indexingRules, type IndexingParams } from "./rules/indexing.js";
 import { sortingRules, type SortingParams } from "./rules/sorting.js";
 
 export interface ReduceParams {
@@ -50,8 +51,8 @@ export interface CoreParams {
 }
 
 /** Every primitive's parameters: extend with one interface per rule family. */
-export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams, SortingParams {}
+export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams, SortingParams, IndexingParams {}
 
 export type Prim = keyof PrimParams;
 
-export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules, ...sortingRules };
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules, ...sortingRules, ...indexingRules };

@@ -4,8 +4,9 @@ import { coreOpInfos } from "./core.js";
 import { linalgOpInfos } from "./linalg.js";
 import { elementwiseOpInfos } from "./elementwise.js";
 import { contractionOpInfos } from "./contractions.js";
+import { indexingOpInfos } from "./indexing.js";
 import { layoutOpInfos } from "./layout.js";
 
-export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos };
+export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos, indexingOpInfos };
 /** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos];
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...indexingOpInfos];
