@@ -21,7 +21,7 @@ export {
 export * from "./ops/api.js";
 export {
   asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log1p, expm1, log2, log10, exp2, erf, erfc, erfinv, lgamma, digamma,
-  polygamma, sinc, floor, ceil, round, trunc, atan2, hypot, xlogy, fmod, remainder, softplus, silu, gelu, logit, type GeluOptions,
+  polygamma, sinc, floor, ceil, round, trunc, atan2, hypot, xlogy, fmod, remainder, softplus, silu, gelu, logit, type GeluOptions, type RoundOptions,
 } from "./ops/math.js";
 export { einsum, tensordot, cross, type TensordotAxes } from "./ops/einsum.js";
 export {
@@ -29,6 +29,10 @@ export {
   type ValuesIndices, type SortOptions, type TopkOptions, type KthvalueOptions, type ArgReduceOptions, type QuantileOptions,
   type QuantileInterpolation,
 } from "./ops/sorting.js";
+export {
+  cumsum, cumprod, cummax, cummin, logcumsumexp, diff, std, any, all, countNonzero, isnan, isfinite, isinf, isposinf, isneginf,
+  logicalNot, logicalAnd, logicalOr, logicalXor, type DiffOptions,
+} from "./ops/scan.js";
 export {
   unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
   toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
@@ -65,7 +69,7 @@ export {
   type GradcheckEntry, type DotProductResult, type GradcheckStructure,
 } from "./testing/gradcheck.js";
 export {
-  checkOpInfo, checkSample, checkForward, checkGrad, checkGradGrad, checkErrorSample, compareValues,
+  checkOpInfo, checkSample, checkForward, checkGrad, checkGradGrad, checkErrorSample, checkBatching, compareValues,
   type OpInfo, type Sample, type ErrorSample, type CheckOutcome, type InputStructure,
 } from "./testing/opinfo.js";
 export { allOpInfos, coreOpInfos, linalgOpInfos } from "./testing/opinfo/index.js";

@@ -10,9 +10,15 @@ import type { Tensor, NestedArray } from "../tensor/tensor.js";
 import type { TensorLike } from "../ops/api.js";
 import { Tensor as TensorClass } from "../tensor/tensor.js";
 import { fromNested } from "../tensor/create.js";
-import { asTensor } from "../ops/api.js";
+import {
+  asTensor, stack as stackT, sum as sumT, mul as mulT, sub as subT, concat as concatT, reshape as reshapeT,
+} from "../ops/api.js";
+import { randn as randnT, zerosLike as zerosLikeT, onesLike as onesLikeT } from "../tensor/create.js";
+import { Generator } from "../tensor/random.js";
+import { vmap } from "../autodiff/vmap.js";
+import { grad, jvp } from "../autodiff/transforms.js";
 import { gradcheck, gradgradcheck, type GradcheckResult } from "./gradcheck.js";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, BatchingError } from "../errors.js";
 import { describe } from "../validate.js";
 
 /** How gradcheck perturbs an input: freely, or only within symmetric matrices (for ops that read one triangle). */
@@ -69,6 +75,12 @@ export interface OpInfo {
   atol?: number;
   rtol?: number;
   errors?: ErrorSample[];
+  /**
+   * Inputs (by index) whose values decide the output's shape (maskedSelect's
+   * mask, nonzero's input): under vmap they must be unmapped (inAxes null),
+   * and mapping them raises BatchingError; checkBatching maps only the others.
+   */
+  unmappable?: number[];
 }
 
 // ---------------------------------------------------------------------------
@@ -151,6 +163,122 @@ export function checkGradGrad(info: OpInfo, s: Sample): CheckOutcome | null {
   checkInfo("checkGradGrad", info, s);
   if (!(info.secondOrder ?? true) || s.skipSecondOrder) return null;
   return outcome("gradgradcheck", s.name, () => reportOf(gradgradcheck(info.fn, s.inputs, gradOptions(info, s))));
+}
+
+/** Examples per batched input in {@link checkBatching}. */
+const BATCH = 3;
+
+/**
+ * Example b of a batched input made from a sample input: the input plus a
+ * small seeded perturbation (symmetric where the sample says so), so that
+ * examples differ and an op mixing them up is caught; integer-valued inputs
+ * (indices, masks, counts) are repeated unchanged.
+ */
+function exampleInput(x: Tensor, b: number, k: number, structure: InputStructure | undefined): Tensor {
+  const d = x.data;
+  if (b === 0 || d.every((v) => Number.isInteger(v))) return x;
+  const g = new Generator(7001 + 31 * k + b);
+  const u = new Float64Array(d.length);
+  for (let i = 0; i < u.length; i++) u[i] = g.normal();
+  if (structure === "symmetric" && x.ndim >= 2) {
+    const n = x.shape[x.ndim - 1], m = x.shape[x.ndim - 2];
+    if (m === n)
+      for (let off = 0; off < u.length; off += n * n)
+        for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) u[off + j * n + i] = u[off + i * n + j];
+  }
+  const scale = 1e-2 * b * Math.max(1, ...Array.from(d, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+  return new TensorClass(d.map((v, i) => v + scale * u[i]), x.shape.slice());
+}
+
+function stackOrError(fn: () => Tensor[]): { out: Tensor | null; err: unknown } {
+  try {
+    return { out: stackT(fn(), 0), err: null };
+  } catch (e) {
+    return { out: null, err: e };
+  }
+}
+
+/**
+ * The batching check of a sample: the op under `vmap` against a loop over
+ * examples (batches of 3 made from the sample's inputs, see exampleInput).
+ * Checked, each to atol + rtol·|ref| (the entry's tolerances, at most 1e-12
+ * and 1e-10): every input mapped; only the first input mapped (the others
+ * shared); per-example gradients `vmap(grad(Σ w·f))`; and batched tangents
+ * `vmap(t ↦ jvp(f, x, t))` (forward mode, when the entry checks it). Where
+ * the loop raises, vmap must raise the same error class.
+ */
+export function checkBatching(info: OpInfo, s: Sample): CheckOutcome {
+  checkInfo("checkBatching", info, s);
+  const atol = Math.min(s.atol ?? info.atol ?? 1e-12, 1e-12) * 10, rtol = Math.min(s.rtol ?? info.rtol ?? 1e-10, 1e-10) * 10;
+  return outcome("batching", s.name, () => {
+    const xs = s.inputs;
+    const fixed = info.unmappable ?? [];
+    const examples = Array.from({ length: BATCH }, (_, b) => xs.map((x, k) => (fixed.includes(k) ? x : exampleInput(x, b, k, s.structure?.[k]))));
+    const inAxes = xs.map((_, k) => (fixed.includes(k) ? null : 0));
+    const batchedXs = xs.map((_, k) => stackT(examples.map((e) => e[k]), 0));
+    const compare = (what: string, got: () => Tensor, ref: () => Tensor[]): string | null => {
+      const r = stackOrError(ref);
+      let g: Tensor | null = null, gerr: unknown = null;
+      try {
+        g = got();
+      } catch (e) {
+        gerr = e;
+      }
+      if (r.err !== null) {
+        if (gerr === null) return `${what}: the loop raised ${String(r.err)} but vmap returned a value`;
+        if (Object.getPrototypeOf(gerr) !== Object.getPrototypeOf(r.err)) return `${what}: the loop raised ${String(r.err)} but vmap raised ${String(gerr)}`;
+        return null;
+      }
+      if (gerr !== null) return `${what}: vmap raised ${String(gerr)}`;
+      const m = compareValues(g!, r.out!, atol, rtol);
+      return m === null ? null : `${what}: ${m}`;
+    };
+    const msgs: string[] = [];
+    const push = (m: string | null): void => {
+      if (m !== null) msgs.push(m);
+    };
+    // 1. every input mapped
+    const args = xs.map((x, k) => (fixed.includes(k) ? x : batchedXs[k]));
+    push(compare("vmap(f), all inputs mapped", () => vmap(info.fn, { inAxes })(...args), () => examples.map((e) => info.fn(...e))));
+    // an unmappable input mapped: a BatchingError (its values would decide the shape)
+    for (const k of fixed) {
+      const ax = inAxes.slice();
+      ax[k] = 0;
+      try {
+        vmap(info.fn, { inAxes: ax })(...args.map((a, i) => (i === k ? batchedXs[k] : a)));
+        msgs.push(`vmap(f) with input ${k} (unmappable) mapped returned a value instead of raising BatchingError`);
+      } catch (e) {
+        if (!(e instanceof BatchingError)) msgs.push(`vmap(f) with input ${k} (unmappable) mapped raised ${String(e)}, not a BatchingError`);
+      }
+    }
+    // 2. only the first input mapped
+    if (xs.length > 1 && !fixed.includes(0))
+      push(compare("vmap(f), only input 0 mapped", () => vmap(info.fn, { inAxes: [0, ...xs.slice(1).map(() => null)] })(batchedXs[0], ...xs.slice(1)),
+        () => examples.map((e) => info.fn(e[0], ...xs.slice(1)))));
+    const diff = xs.map((_, k) => k).filter((k) => !(info.nondiff ?? []).includes(k));
+    if (diff.length > 0 && msgs.length === 0) {
+      // 3. per-example gradients of Σ w·f
+      let w: Tensor | null = null;
+      const loss = (...a: Tensor[]): Tensor => {
+        const y = info.fn(...a);
+        w ??= randnT(y.shape.slice(), { seed: 4242 });
+        return sumT(mulT(y, w));
+      };
+      const gradAll = (...a: Tensor[]): Tensor => {
+        const gs = grad(loss, { argnums: diff })(...a) as Tensor[];
+        return concatT(gs.map((t) => reshapeT(t, [-1])), 0);
+      };
+      push(compare("vmap(grad(Σ w·f))", () => vmap(gradAll, { inAxes })(...args), () => examples.map((e) => gradAll(...e))));
+      // 4. batched tangents at the sample's point
+      if (info.forward ?? true) {
+        const ts = examples.map((e) => xs.map((x, k) => (diff.includes(k) ? (e[k] === x ? onesLikeT(x) : subT(e[k], x)) : zerosLikeT(x))));
+        const tan = (...t: Tensor[]): Tensor => jvp(info.fn, xs, t).tangent as Tensor;
+        const batchedTs = xs.map((_, k) => stackT(ts.map((t) => t[k]), 0));
+        push(compare("vmap(jvp(f))", () => vmap(tan)(...batchedTs), () => ts.map((t) => tan(...t))));
+      }
+    }
+    return msgs.length === 0 ? null : msgs.join("; ");
+  });
 }
 
 /** The checks of one sample: forward value (when a reference is given), gradcheck (VJP, JVP, dot-product test), gradgradcheck. */

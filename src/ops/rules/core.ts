@@ -167,9 +167,9 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
  * into A's rows: one GEMM [B·…·m, k]·[k, n] instead of B small ones.
  */
 function batchMatmul([a, b]: Tensor[], [ba, bb]: readonly boolean[], p: CoreParams["matmul"]): Tensor {
-  if (ba && !bb && !p.ta && b.ndim === 2) {
-    const k = a.shape[a.ndim - 1];
-    const out = apply(coreRules.matmul, [reshape(a, [a.size / Math.max(k, 1), k]), b], p);
+  const k = a.shape[a.ndim - 1];
+  if (ba && !bb && !p.ta && b.ndim === 2 && k > 0) {
+    const out = apply(coreRules.matmul, [reshape(a, [a.size / k, k]), b], p);
     return reshape(out, [...a.shape.slice(0, -1), out.shape[1]]);
   }
   return apply(coreRules.matmul, alignForBroadcast([a, b], [ba, bb]), p);

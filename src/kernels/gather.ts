@@ -1,0 +1,267 @@
+/**
+ * Gather / scatter along one axis with an index array of the same rank
+ * (PyTorch's gather, scatter, scatter_add, scatter_reduce): pure loops over
+ * typed arrays. Index values are float64 numbers that must hold integers;
+ * the kernels check and wrap them (−n ≤ i < n, negative counts from the end)
+ * in the same pass that uses them, and report the first bad position instead
+ * of reading out of bounds: the caller turns that into a typed error naming
+ * its op.
+ *
+ * Layout, for `axis` a: the index (and the output of gather, the source of
+ * scatter) has shape s; x has shape t with s[d] ≤ t[d] for d ≠ a. Entry p of
+ * the index, at multi-index (i₀, …, i_{r−1}), addresses
+ *   x[i₀, …, i_{a−1}, idx[p], i_{a+1}, …]
+ * whose flat offset is base(outer) + idx[p]·stride_a + inner(c), with
+ * base(outer) the offset of (i₀…i_{a−1}) in x and inner(c) the offset of
+ * (i_{a+1}…) in x. When s and t agree past the axis (the usual case) inner(c)
+ * is just c; otherwise a small table of inner offsets (one per inner index
+ * position, never larger than the index) is built once.
+ */
+import { alloc } from "./alloc.js";
+
+/**
+ * How scatter combines a source value with the value already there:
+ * "overwrite" (the last write in row-major order of the index wins), "add",
+ * "max" / "min" (NaN-propagating: a NaN anywhere at a target gives NaN there).
+ */
+export type ScatterMode = "overwrite" | "add" | "max" | "min";
+
+/** Strides, the inner-offset table and the odometer shared by the kernels. */
+interface Walk {
+  /** outer positions (product of s[0..a)) and their x offsets */
+  outerCount: number;
+  /** entries along the axis in the index */
+  k: number;
+  /** inner positions per (outer, axis) entry (product of s(a..r)) */
+  inner: number;
+  /** x stride of the axis (= product of t(a..r)) */
+  axisStride: number;
+  /** x's size along the axis (for the range check) */
+  n: number;
+  /** x offsets of the inner positions, or null when they are 0, 1, 2, … (s and t agree past the axis) */
+  innerOff: Int32Array | null;
+  /** x offset of each outer position */
+  outerOff: Float64Array | null;
+}
+
+function walkOf(xShape: readonly number[], idxShape: readonly number[], axis: number): Walk {
+  const r = idxShape.length;
+  let axisStride = 1;
+  for (let d = axis + 1; d < r; d++) axisStride *= xShape[d];
+  let inner = 1, innerSame = true;
+  for (let d = axis + 1; d < r; d++) {
+    inner *= idxShape[d];
+    if (idxShape[d] !== xShape[d]) innerSame = false;
+  }
+  let innerOff: Int32Array | null = null;
+  if (!innerSame && inner > 0) {
+    innerOff = new Int32Array(inner);
+    const pos = new Array<number>(r).fill(0);
+    const xs = new Array<number>(r).fill(1);
+    for (let d = r - 2; d >= 0; d--) xs[d] = xs[d + 1] * xShape[d + 1];
+    let off = 0;
+    for (let c = 0; c < inner; c++) {
+      innerOff[c] = off;
+      for (let d = r - 1; d > axis; d--) {
+        pos[d]++;
+        off += xs[d];
+        if (pos[d] < idxShape[d]) break;
+        off -= xs[d] * idxShape[d];
+        pos[d] = 0;
+      }
+    }
+  }
+  let outerCount = 1;
+  for (let d = 0; d < axis; d++) outerCount *= idxShape[d];
+  // outer offsets: contiguous blocks of x of size n·axisStride when s and t agree before the axis
+  let outerOff: Float64Array | null = null;
+  let outerSame = true;
+  for (let d = 0; d < axis; d++) if (idxShape[d] !== xShape[d]) outerSame = false;
+  if (!outerSame && outerCount > 0) {
+    outerOff = new Float64Array(outerCount);
+    const pos = new Array<number>(axis).fill(0);
+    const xs = new Array<number>(axis).fill(0);
+    let s = axisStride * xShape[axis];
+    for (let d = axis - 1; d >= 0; d--) { xs[d] = s; s *= xShape[d]; }
+    let off = 0;
+    for (let o = 0; o < outerCount; o++) {
+      outerOff[o] = off;
+      for (let d = axis - 1; d >= 0; d--) {
+        pos[d]++;
+        off += xs[d];
+        if (pos[d] < idxShape[d]) break;
+        off -= xs[d] * idxShape[d];
+        pos[d] = 0;
+      }
+    }
+  }
+  return { outerCount, k: idxShape[axis], inner, axisStride, n: xShape[axis], innerOff, outerOff };
+}
+
+/** The wrapped index at p, or −1 when it is not an integer in [−n, n). */
+function wrap(v: number, n: number): number {
+  const j = v < 0 ? v + n : v;
+  // (j | 0) !== j rejects NaN, fractions and anything outside int32 (sizes are < 2³¹)
+  return j >= 0 && j < n && (j | 0) === j ? j : -1;
+}
+
+/**
+ * out[p] = x[offset of index entry p]; returns the output, or the flat
+ * position of the first bad index entry (a number) when one is not an
+ * integer in [−n, n).
+ */
+export function gatherAlong(
+  x: Float64Array, xShape: readonly number[], axis: number, idx: Float64Array, idxShape: readonly number[],
+): Float64Array | number {
+  const out = alloc(idx.length);
+  if (idx.length === 0) return out;
+  const w = walkOf(xShape, idxShape, axis);
+  const { k, inner, axisStride, n, innerOff, outerOff } = w;
+  const block = n * axisStride;
+  let p = 0;
+  for (let o = 0; o < w.outerCount; o++) {
+    const base = outerOff === null ? o * block : outerOff[o];
+    if (inner === 1) {
+      // the common 1-D / last-axis case: one index per output entry, no inner loop
+      for (let t = 0; t < k; t++, p++) {
+        const j = wrap(idx[p], n);
+        if (j < 0) return p;
+        out[p] = x[base + j * axisStride];
+      }
+    } else {
+      for (let t = 0; t < k; t++) {
+        for (let c = 0; c < inner; c++, p++) {
+          const j = wrap(idx[p], n);
+          if (j < 0) return p;
+          out[p] = x[base + j * axisStride + (innerOff === null ? c : innerOff[c])];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A copy of `base` (shape xShape) with src (shape idxShape, one value per
+ * index entry) combined in at the indexed positions by `mode`. Returns the
+ * output, or the flat position of the first bad index entry.
+ */
+export function scatterAlong(
+  base: Float64Array, xShape: readonly number[], axis: number, idx: Float64Array, idxShape: readonly number[],
+  src: Float64Array, mode: ScatterMode,
+): Float64Array | number {
+  const out = alloc(base.length);
+  out.set(base);
+  if (idx.length === 0) return out;
+  const w = walkOf(xShape, idxShape, axis);
+  const { k, inner, axisStride, n, innerOff, outerOff } = w;
+  const block = n * axisStride;
+  const m = mode === "overwrite" ? 0 : mode === "add" ? 1 : mode === "max" ? 2 : 3;
+  let p = 0;
+  for (let o = 0; o < w.outerCount; o++) {
+    const b = outerOff === null ? o * block : outerOff[o];
+    for (let t = 0; t < k; t++) {
+      for (let c = 0; c < inner; c++, p++) {
+        const j = wrap(idx[p], n);
+        if (j < 0) return p;
+        const q = b + j * axisStride + (innerOff === null ? c : innerOff[c]);
+        const v = src[p];
+        if (m === 1) out[q] += v;
+        else if (m === 0) out[q] = v;
+        else if (m === 2) { if (v > out[q] || v !== v) out[q] = v; }
+        else if (v < out[q] || v !== v) out[q] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The flat offset in x of every index entry (Int32Array of the index's
+ * size), or the flat position of the first bad index entry. For the
+ * derivative helpers (winners of an overwrite, tie weights of max / min),
+ * which walk the targets more than once.
+ */
+export function scatterTargets(xShape: readonly number[], axis: number, idx: Float64Array, idxShape: readonly number[]): Int32Array | number {
+  const out = new Int32Array(idx.length);
+  if (idx.length === 0) return out;
+  const w = walkOf(xShape, idxShape, axis);
+  const { k, inner, axisStride, n, innerOff, outerOff } = w;
+  const block = n * axisStride;
+  let p = 0;
+  for (let o = 0; o < w.outerCount; o++) {
+    const b = outerOff === null ? o * block : outerOff[o];
+    for (let t = 0; t < k; t++) {
+      for (let c = 0; c < inner; c++, p++) {
+        const j = wrap(idx[p], n);
+        if (j < 0) return p;
+        out[p] = b + j * axisStride + (innerOff === null ? c : innerOff[c]);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * 1 at the index entries whose write survives an overwriting scatter into x
+ * of `xSize` entries (the last one, in row-major order, of the entries with
+ * one target), 0 at the overwritten ones. `targets` from scatterTargets.
+ */
+export function scatterWinners(targets: Int32Array, xSize: number): Float64Array {
+  const out = alloc(targets.length);
+  const claimed = new Uint8Array(xSize);
+  // walking backwards, the first time a target is met is its last write going forwards
+  for (let p = targets.length - 1; p >= 0; p--) {
+    const q = targets[p];
+    if (claimed[q] === 0) {
+      claimed[q] = 1;
+      out[p] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Tie weights of a scatter max / min (include-self): with out the result,
+ * the entries equal to out at their target (x's own value included) share
+ * the derivative evenly — wx[q] = [x[q] = out[q]] / count[q],
+ * ws[p] = [src[p] = out[target p]] / count[target p]. A NaN result has no
+ * equal entry: count 0, weights NaN (a NaN derivative at a NaN value).
+ */
+export function extremumWeights(
+  x: Float64Array, targets: Int32Array, src: Float64Array, out: Float64Array,
+): { wx: Float64Array; ws: Float64Array } {
+  const count = alloc(x.length);
+  for (let q = 0; q < x.length; q++) count[q] = x[q] === out[q] ? 1 : 0;
+  for (let p = 0; p < targets.length; p++) if (src[p] === out[targets[p]]) count[targets[p]]++;
+  const wx = alloc(x.length), ws = alloc(targets.length);
+  for (let q = 0; q < x.length; q++) wx[q] = (x[q] === out[q] ? 1 : 0) / count[q];
+  for (let p = 0; p < targets.length; p++) {
+    const q = targets[p];
+    ws[p] = (src[p] === out[q] ? 1 : 0) / count[q];
+  }
+  return { wx, ws };
+}
+
+/**
+ * The multi-indices of the nonzero entries of x (shape `shape`), row-major:
+ * an [nnz, rank] array of integers. NaN counts as nonzero (it is not 0), as
+ * in PyTorch.
+ */
+export function nonzeroIndices(x: Float64Array, shape: readonly number[]): { data: Float64Array; count: number } {
+  const r = shape.length;
+  let count = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) count++;
+  const out = alloc(count * r);
+  if (count === 0 || r === 0) return { data: out, count };
+  const pos = new Array<number>(r).fill(0);
+  let q = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== 0) for (let d = 0; d < r; d++) out[q++] = pos[d];
+    for (let d = r - 1; d >= 0; d--) {
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+  return { data: out, count };
+}
