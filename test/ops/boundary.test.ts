@@ -127,6 +127,7 @@ describe("every Tensor method names its op for a wrong kind of argument", () => 
     "toJSON", // JSON.stringify passes it the property key, which it ignores by contract
     "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "erf", "erfc",
     "erfinv", "lgamma", "digamma", "sinc", "silu", "floor", "ceil", "round", "trunc",
+    "fliplr", "flipud",
   ]);
   it("enumerates the methods", () => {
     for (const m of ["add", "matmul", "reshape", "sum", "backward", "toString"]) expect(names).toContain(m);
