@@ -31,6 +31,8 @@ import { svdValues } from "../ops/rules/linalg/svd.js";
 
 export { DEFAULT_DEGENERACY_TOL };
 export { multiDot, vecdot, type VecdotOptions } from "./contractions.js";
+export { schur, hessenberg, polar, householderProduct, type SchurResult, type SchurOptions, type HessenbergResult, type PolarResult, type PolarOptions } from "./schur.js";
+export { funm, type FunmName, type FunmCallback, type Complex } from "./funm.js";
 
 /** True when a derivative of x may be requested (reverse recording or a forward tangent). */
 function mayDifferentiate(x: Tensor): boolean {

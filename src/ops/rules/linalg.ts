@@ -10,9 +10,10 @@ import { spectralRules, type SpectralParams } from "./linalg/spectral.js";
 import { matfunRules, type MatfunParams } from "./linalg/matfun.js";
 import { normRules, structRules, type NormParams, type StructParams } from "./linalg/norms.js";
 import { svdRules, type SvdParams } from "./linalg/svd.js";
+import { schurRules, type SchurParams } from "./linalg/schur.js";
 
 /** Parameters of the linear-algebra primitives. */
-export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams {}
+export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams, SchurParams {}
 
 export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {
   ...luRules,
@@ -22,4 +23,5 @@ export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } =
   ...matfunRules,
   ...normRules,
   ...structRules,
+  ...schurRules,
 };
