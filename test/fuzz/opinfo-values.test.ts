@@ -38,6 +38,8 @@ function family(info: OpInfo): string {
   }
   if (/^(sum|mean|variance|max|min|prod|logsumexp|softmax|logSoftmax)$/.test(op)) return "reductions";
   if (/^(reshape|permute|mT|broadcastTo|slice|take|concat|stack)$/.test(op)) return "layout";
+  if (/^(unbind|movedim|moveaxis|repeat|tile|repeatInterleave|flip|fliplr|flipud|roll|pad|meshgrid)$/.test(op)) return "layout";
+  if (/^(blockDiag|vander|toeplitz|hankel|circulant)$/.test(op)) return "matrix ops";
   if (/^(matmul|X|dot|outer|trace|diagonal|diagEmbed|diag|triu|tril|kron|frobeniusInner|energy)$/.test(op)) return "matrix ops";
   if (/^(einsum|tensordot|cross)$/.test(op)) return "matrix ops";
   return "elementwise";
@@ -48,6 +50,8 @@ const LOWER_READERS = /^linalg\.(cholesky|eigh|eigvalsh|matrixFunction)$/;
 function modeOf(info: OpInfo): Mode {
   const op = opNameOf(info.name);
   if (/^(slice|take)$/.test(op)) return "skip";
+  // entries that drop input entries: repeats of 0, cropping pads, r[0] of toeplitz / hankel, vander's x⁰ column when N = 1
+  if (/^(repeatInterleave|vander)$/.test(op) || /^(pad \((constant|circular)\)|toeplitz|hankel)$/.test(info.name)) return "skip";
   if (/^(triu|tril)$/.test(op)) return "kept";
   if (/^(trace|diagonal)$/.test(op)) return "diagonal";
   // einsum with a repeated index reads the diagonal of the last two axes only ("ii", "ii->i", "bii->bi", "...ii->...")

@@ -76,7 +76,10 @@ const stackWeighted = (ts: Tensor[]): Tensor => stack(ts.map((t, i) => mul(t, i 
 export const layoutOpInfos: OpInfo[] = [
   {
     name: "unbind",
-    fn: (x) => stackWeighted(L.unbind(x, 1)),
+    fn: (x) => {
+      const slices = L.unbind(x, 1);
+      return slices.length === 0 ? L.movedim(x, 1, 0) : stackWeighted(slices); // an empty axis: no slices to stack
+    },
     samples: () => [
       { name: "hand-checked", inputs: [tensor([[1, 2], [3, 4]])], expected: [[1, 3], [4, 8]] },
       { name: "batched 2×3×2", inputs: [rn([2, 3, 2])], expected: (x) => mul(refGather(x, [3, 2, 2], ([k, i, j]) => [i, k, j]), reshape(tensor([1, 2, 3]), [3, 1, 1])) },
