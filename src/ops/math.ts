@@ -10,13 +10,13 @@
 import { Tensor } from "../tensor/tensor.js";
 import { tensorArg } from "../tensor/create.js";
 import { ArgumentError } from "../errors.js";
-import { checkFinite, checkInt, describe } from "../validate.js";
+import { checkFinite, checkInt, checkOptions, describe } from "../validate.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { clamp, mul, sigmoid, type TensorLike } from "./api.js";
+import { clamp, div, mul, sigmoid, type TensorLike } from "./api.js";
 
 type UnaryPrim = "asin" | "acos" | "atan" | "sinh" | "cosh" | "asinh" | "acosh" | "atanh" | "log1p" | "expm1" | "log2" | "log10"
-  | "exp2" | "erf" | "erfc" | "erfinv" | "lgamma" | "digamma" | "sinc" | "floor" | "ceil" | "round" | "trunc";
+  | "exp2" | "erf" | "erfc" | "erfinv" | "lgamma" | "digamma" | "sinc" | "floor" | "ceil" | "trunc";
 type BinaryPrim = "atan2" | "hypot" | "xlogy" | "fmod" | "remainder";
 
 const un = (op: UnaryPrim) => (x: TensorLike): Tensor => apply(rules[op], [tensorArg(x, op, "x")], null);
@@ -65,8 +65,30 @@ export const sinc = un("sinc");
 export const floor = un("floor");
 /** Elementwise ceiling; gradient 0 (PyTorch's convention). */
 export const ceil = un("ceil");
-/** Elementwise rounding to the nearest integer, ties to even (as torch.round: 0.5 → 0, 1.5 → 2); gradient 0. */
-export const round = un("round");
+/** Options of {@link round} (torch.round's keyword). */
+export interface RoundOptions {
+  /** Round to this many decimal places (default 0; negative: to tens, hundreds, …). */
+  decimals?: number;
+}
+
+/**
+ * Elementwise rounding to the nearest integer, ties to even (as torch.round: 0.5 → 0, 1.5 → 2); gradient 0.
+ * With `decimals` d, as torch.round(x, decimals=d): round(x·10ᵈ)/10ᵈ for d > 0 and
+ * round(x/10⁻ᵈ)·10⁻ᵈ for d < 0 — ties to even on the *scaled* float64 value, so
+ * round(2.675, {decimals: 2}) is 2.67 or 2.68 exactly as PyTorch gives it.
+ */
+export function round(x: TensorLike, options?: RoundOptions): Tensor {
+  const t = tensorArg(x, "round", "x");
+  if (options === undefined) return apply(rules.round, [t], null);
+  const { decimals = 0 } = checkOptions("round", options, ["decimals"]);
+  checkInt("round", "option decimals", decimals);
+  if (decimals === 0) return apply(rules.round, [t], null);
+  // 10^|d| parsed from its decimal literal: correctly rounded (and exact up to 10²²), as C's pow(10, n)
+  const scale = Number(`1e${Math.abs(decimals)}`);
+  return decimals > 0
+    ? div(apply(rules.round, [mul(t, scale)], null), scale)
+    : mul(apply(rules.round, [div(t, scale)], null), scale);
+}
 /** Elementwise rounding toward zero; gradient 0 (PyTorch's convention). */
 export const trunc = un("trunc");
 

@@ -8,7 +8,9 @@ import * as mops from "./math.js";
 import * as iops from "./indexing.js";
 import type { IndexLike, IndexSpec, ScatterOptions, IndexAddOptions } from "./indexing.js";
 import * as lops from "./layout.js";
-import type { GeluOptions } from "./math.js";
+import type { GeluOptions, RoundOptions } from "./math.js";
+import * as sops from "./scan.js";
+import type { DiffOptions } from "./scan.js";
 import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
 import { backward, detach, setRequiresGrad, type BackwardOptions } from "../autodiff/engine.js";
 
@@ -98,8 +100,8 @@ declare module "../tensor/tensor.js" {
     floor(): Tensor;
     /** Elementwise ceiling (gradient 0) (see {@link ceil}). */
     ceil(): Tensor;
-    /** Elementwise rounding, ties to even (gradient 0) (see {@link round}). */
-    round(): Tensor;
+    /** Elementwise rounding, ties to even, to `decimals` places when given (gradient 0) (see {@link round}). */
+    round(options?: RoundOptions): Tensor;
     /** Elementwise rounding toward zero (gradient 0) (see {@link trunc}). */
     trunc(): Tensor;
     /** Elementwise atan2(this, other): the angle of the point (other, this), broadcasting (see {@link atan2}). */
@@ -152,6 +154,44 @@ declare module "../tensor/tensor.js" {
     softmax(axis?: number): Tensor;
     /** Log-softmax along `axis` (default −1): x − logsumexp(x). */
     logSoftmax(axis?: number): Tensor;
+    /** Cumulative sum along `axis` (see {@link cumsum}). */
+    cumsum(axis: number): Tensor;
+    /** Cumulative product along `axis`, exact derivative with zeros (see {@link cumprod}). */
+    cumprod(axis: number): Tensor;
+    /** Running maximum along `axis` and its indices, ties to the last index (see {@link cummax}). */
+    cummax(axis: number): [values: Tensor, indices: Tensor];
+    /** Running minimum along `axis` and its indices, ties to the last index (see {@link cummin}). */
+    cummin(axis: number): [values: Tensor, indices: Tensor];
+    /** log Σ exp of each prefix along `axis`, computed stably (see {@link logcumsumexp}). */
+    logcumsumexp(axis: number): Tensor;
+    /** The n-th forward difference along an axis (see {@link diff}). */
+    diff(options?: DiffOptions): Tensor;
+    /** Standard deviation over `axes` with `correction` (default 1, as PyTorch; see {@link std}). */
+    std(axes?: Axes | VarianceOptions, keepdims?: boolean, correction?: number): Tensor;
+    /** 1 where any entry over `axes` is nonzero, else 0 (see {@link any}). */
+    any(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
+    /** 1 where every entry over `axes` is nonzero, else 0 (see {@link all}). */
+    all(axes?: Axes | ReduceOptions, keepdims?: boolean): Tensor;
+    /** The number of nonzero entries over `axes` (see {@link countNonzero}). */
+    countNonzero(axes?: Axes): Tensor;
+    /** 1 where NaN, else 0 (see {@link isnan}). */
+    isnan(): Tensor;
+    /** 1 where finite, else 0 (see {@link isfinite}). */
+    isfinite(): Tensor;
+    /** 1 where ±∞, else 0 (see {@link isinf}). */
+    isinf(): Tensor;
+    /** 1 where +∞, else 0 (see {@link isposinf}). */
+    isposinf(): Tensor;
+    /** 1 where −∞, else 0 (see {@link isneginf}). */
+    isneginf(): Tensor;
+    /** 1 where this is 0, else 0 (see {@link logicalNot}). */
+    logicalNot(): Tensor;
+    /** 1 where both are nonzero, broadcasting (see {@link logicalAnd}). */
+    logicalAnd(other: TensorLike): Tensor;
+    /** 1 where either is nonzero, broadcasting (see {@link logicalOr}). */
+    logicalOr(other: TensorLike): Tensor;
+    /** 1 where exactly one is nonzero, broadcasting (see {@link logicalXor}). */
+    logicalXor(other: TensorLike): Tensor;
     /** Matrix product `this · other` (batched over leading axes, broadcasting; 1-d operands as vectors). */
     matmul(other: TensorLike): Tensor;
     /** Inner product of two vectors. */
@@ -285,7 +325,7 @@ Object.assign(P, {
   maskedFill(this: Tensor, mask: TensorLike, value: TensorLike) { return iops.maskedFill(this, mask, value); },
   maskedSelect(this: Tensor, mask: TensorLike) { return iops.maskedSelect(this, mask); },
   nonzero(this: Tensor) { return iops.nonzero(this); },
-  asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), round: un(mops.round), trunc: un(mops.trunc),
+  asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), trunc: un(mops.trunc),
   atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
   softplus(this: Tensor, beta?: number) { return mops.softplus(this, beta); },
   gelu(this: Tensor, options?: GeluOptions | "none" | "tanh") { return mops.gelu(this, options); },
@@ -313,4 +353,19 @@ Object.defineProperty(P, "mT", { get(this: Tensor) { return ops.mT(this); }, con
 Object.defineProperty(P, "T", {
   get(this: Tensor) { return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); },
   configurable: true,
+});
+
+Object.assign(P, {
+  cumsum(this: Tensor, axis: number) { return sops.cumsum(this, axis); },
+  cumprod(this: Tensor, axis: number) { return sops.cumprod(this, axis); },
+  cummax(this: Tensor, axis: number) { return sops.cummax(this, axis); },
+  cummin(this: Tensor, axis: number) { return sops.cummin(this, axis); },
+  logcumsumexp(this: Tensor, axis: number) { return sops.logcumsumexp(this, axis); },
+  diff(this: Tensor, options?: DiffOptions) { return sops.diff(this, options); },
+  std(this: Tensor, axes?: Axes | VarianceOptions, keepdims?: boolean, correction?: number) { return sops.std(this, axes, keepdims, correction); },
+  any: red(sops.any), all: red(sops.all),
+  countNonzero(this: Tensor, axes?: Axes) { return sops.countNonzero(this, axes); },
+  isnan: un(sops.isnan), isfinite: un(sops.isfinite), isinf: un(sops.isinf), isposinf: un(sops.isposinf), isneginf: un(sops.isneginf),
+  logicalNot: un(sops.logicalNot), logicalAnd: bin(sops.logicalAnd), logicalOr: bin(sops.logicalOr), logicalXor: bin(sops.logicalXor),
+  round(this: Tensor, options?: RoundOptions) { return mops.round(this, options); },
 });

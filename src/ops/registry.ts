@@ -10,6 +10,7 @@ import { linalgRules, type LinalgParams } from "./rules/linalg.js";
 import { elementwiseRules, type ElementwiseParams } from "./rules/elementwise.js";
 import { indexingRules, type IndexingParams } from "./rules/indexing.js";
 import { sortingRules, type SortingParams } from "./rules/sorting.js";
+import { scanRules, type ScanParams } from "./rules/scan.js";
 
 export interface ReduceParams {
   axes: number[];
@@ -51,8 +52,8 @@ export interface CoreParams {
 }
 
 /** Every primitive's parameters: extend with one interface per rule family. */
-export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams, SortingParams, IndexingParams {}
+export interface PrimParams extends CoreParams, LinalgParams, ElementwiseParams, SortingParams, ScanParams, IndexingParams {}
 
 export type Prim = keyof PrimParams;
 
-export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules, ...sortingRules, ...indexingRules };
+export const rules: { [P in Prim]: Rule<PrimParams[P]> } = { ...coreRules, ...linalgRules, ...elementwiseRules, ...sortingRules, ...scanRules, ...indexingRules };

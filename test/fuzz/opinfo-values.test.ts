@@ -61,6 +61,8 @@ function modeOf(info: OpInfo): Mode {
   if (info.name === "linalg.triangularSolve (lower, right, unitriangular)") return { lower: [0], full: [1], strict: true };
   if (op === "linalg.choleskySolve") return { lower: [1], full: [0] };
   if (op === "linalg.luSolve") return "skip"; // pivots are indices, not values
+  // 0/1-valued predicates classify NaN instead of propagating it (isnan(NaN) = 1; NaN is true for any / all / logical ops)
+  if (/^(isnan|isfinite|isinf|isposinf|isneginf|logicalNot|logicalAnd|logicalOr|logicalXor|any|all|countNonzero)$/.test(op)) return "skip";
   if (family(info) === "elementwise") return info.fn.length <= 1 ? "position" : "broadcast";
   return "any";
 }

@@ -126,7 +126,8 @@ describe("every Tensor method names its op for a wrong kind of argument", () => 
     "item", "toArray", "toNested", "detach", "zeroGrad", "sign", "step",
     "toJSON", // JSON.stringify passes it the property key, which it ignores by contract
     "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "erf", "erfc",
-    "erfinv", "lgamma", "digamma", "sinc", "silu", "floor", "ceil", "round", "trunc",
+    "erfinv", "lgamma", "digamma", "sinc", "silu", "floor", "ceil", "trunc",
+    "isnan", "isfinite", "isinf", "isposinf", "isneginf", "logicalNot",
     "fliplr", "flipud",
   ]);
   it("enumerates the methods", () => {

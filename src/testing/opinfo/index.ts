@@ -6,7 +6,8 @@ import { elementwiseOpInfos } from "./elementwise.js";
 import { contractionOpInfos } from "./contractions.js";
 import { indexingOpInfos } from "./indexing.js";
 import { layoutOpInfos } from "./layout.js";
+import { scanOpInfos } from "./scan.js";
 
 export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos, indexingOpInfos };
 /** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...indexingOpInfos];
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...indexingOpInfos, ...scanOpInfos];
