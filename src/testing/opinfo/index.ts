@@ -6,8 +6,9 @@ import { elementwiseOpInfos } from "./elementwise.js";
 import { contractionOpInfos } from "./contractions.js";
 import { indexingOpInfos } from "./indexing.js";
 import { layoutOpInfos } from "./layout.js";
+import { sortingOpInfos } from "./sorting.js";
 import { scanOpInfos } from "./scan.js";
 
 export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos, indexingOpInfos };
 /** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...indexingOpInfos, ...scanOpInfos];
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...sortingOpInfos, ...indexingOpInfos, ...scanOpInfos];
