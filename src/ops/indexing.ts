@@ -249,6 +249,22 @@ function axisIndexList(op: string, t: Tensor, a: number, index: unknown): Int32A
 }
 
 /**
+ * An index list that is a batched tensor under vmap (its values differ per
+ * example and cannot be read here), shaped to x's rank with its entries on
+ * axis a (1 elsewhere) for gather / scatterAdd, whose kernels check the
+ * entries; null for a concrete list (the fast take / untake path).
+ */
+function batchedList(op: string, t: Tensor, a: number, index: unknown): Tensor | null {
+  if (!(index instanceof Tensor) || index._bt === null) return null;
+  if (index.ndim > 1) throw new ShapeError(op, `argument index must be a list of indices (0-d or 1-D); got shape ${fmtShape(index.shape)}`);
+  const k = index.ndim === 0 ? 1 : index.shape[0];
+  const shape = (t.ndim === 0 ? [1] : t.shape).map((d, i) => (i === a ? k : 1));
+  const col = reshape(index, shape);
+  if (t.ndim === 0 && k !== 1) throw new ShapeError(op, `a 0-d x takes an index of one entry; got ${k}`);
+  return broadcastTo(col, (t.ndim === 0 ? [1] : t.shape).map((d, i) => (i === a ? k : d)));
+}
+
+/**
  * PyTorch's index_select: the entries at `index` (a list) along `axis`; the
  * result keeps x's rank, with index's length on that axis. Negative indices
  * count from the end. Derivative: scatter-add back (repeats accumulate).
@@ -257,6 +273,11 @@ export function indexSelect(x: TensorLike, axis: number, index: IndexLike): Tens
   const op = "indexSelect";
   const t = tensorArg(x, op, "x");
   const a = axisArg(op, axis, Math.max(t.ndim, 1));
+  const batched = batchedList(op, t, a, index);
+  if (batched !== null) {
+    const out = apply(rules.gather, [atLeast1(t), batched], { axis: a, op });
+    return t.ndim === 0 ? reshape(out, []) : out;
+  }
   const list = axisIndexList(op, t, a, index);
   if (t.ndim === 0) {
     if (list.length !== 1) throw new ShapeError(op, `a 0-d x takes an index of one entry; got ${list.length}`);
@@ -281,7 +302,8 @@ export function indexAdd(x: TensorLike, axis: number, index: IndexLike, source: 
   const op = "indexAdd";
   const t = tensorArg(x, op, "x");
   const a = axisArg(op, axis, Math.max(t.ndim, 1));
-  const list = axisIndexList(op, t, a, index);
+  const batched = batchedList(op, t, a, index);
+  const list = batched === null ? axisIndexList(op, t, a, index) : new Int32Array(batched.shape[a]);
   const s = tensorArg(source, op, "source");
   const o = checkOptions(op, options, ["alpha"]);
   const alpha = o.alpha === undefined ? 1 : checkNumber(op, "option alpha", o.alpha);
@@ -292,6 +314,11 @@ export function indexAdd(x: TensorLike, axis: number, index: IndexLike, source: 
   if (ss.length !== want.length || ss.some((d, i) => d !== want[i]))
     throw new ShapeError(op, `argument source must have shape ${fmtShape(t.ndim === 0 ? [] : want)} (x's shape with the index's length ${list.length} on axis ${a}); got ${fmtShape(s.shape)}`);
   const scaled = alpha === 1 ? s : mul(s, alpha);
+  if (batched !== null) {
+    // an index batched under vmap (values unknown here): scatter-add with the list spread over source's shape
+    const out = apply(rules.scatterAdd, [atLeast1(t), batched, atLeast1(scaled)], { axis: a, op });
+    return t.ndim === 0 ? reshape(out, []) : out;
+  }
   const added = apply(rules.untake, [atLeast1(scaled)], { axis: a, indices: list, n: xs[a] });
   return add(t, t.ndim === 0 ? reshape(added, []) : added);
 }

@@ -203,6 +203,8 @@ export const indexingOpInfos: OpInfo[] = [
     name: "maskedSelect",
     fn: (x, m) => maskedSelect(x, m),
     nondiff: [1],
+    // the result's length is the mask's count of ones: a mask batched under vmap cannot decide it
+    unmappable: [1],
     samples: () => [
       { name: "hand-checked", inputs: [tensor([[1, 2], [3, 4]]), tensor([[1, 0], [1, 1]])], expected: [1, 3, 4] },
       { name: "broadcast mask over rows 3×4", inputs: [rn([3, 4]), tensor([1, 0, 0, 1])], expected: (x) => new Tensor(Float64Array.from([0, 1, 2].flatMap((i) => [x.data[i * 4], x.data[i * 4 + 3]])), [6]) },
