@@ -22,11 +22,13 @@
  *   raise an AutogradError: a further derivative is refused, never silently wrong.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { LeafNode, isGradEnabled, type Rule } from "../tensor/meta.js";
+import { LeafNode, isBatchLevelLive, isGradEnabled, type Rule } from "../tensor/meta.js";
+import { makeBatched } from "../tensor/batched.js";
 import { broadcastsTo, fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Generator } from "../tensor/random.js";
-import { ArgumentError, AutogradError, ShapeError } from "../errors.js";
+import { ArgumentError, AutogradError, BatchingError, ShapeError } from "../errors.js";
 import { apply, applyMulti } from "../ops/dispatch.js";
+import { batchByVmap, withBatch } from "../ops/batching.js";
 import { add, broadcastTo, concat, matmul, mul, reshape, sum } from "../ops/api.js";
 import { enableGrad, gradients, noGrad } from "../autodiff/engine.js";
 import { customSpecOf } from "./introspect.js";
@@ -60,7 +62,37 @@ export class Binding {
       const j = this.rawOuts.indexOf(t);
       if (j >= 0) return this.outs[j];
     }
-    return t;
+    return t._bt === null || this.inputs === null ? t : this.rebatch(t);
+  }
+
+  /**
+   * A tensor the forward made under vmap (batched at levels that ended with
+   * the forward: the fresh level of batchByVmap) re-expressed at the levels
+   * of the current derivative call. The forward's inputs (aliases) and this
+   * call's inputs stand for the same examples, so their batch levels
+   * correspond one to one, outermost wrapper first; a saved intermediate at
+   * a dead level k is re-wrapped at the level that corresponds to k.
+   */
+  private rebatch(t: Tensor): Tensor {
+    const map = new Map<number, number>();
+    const ins = this.inputs!;
+    for (let k = 0; k < ins.length && k < this.aliases.length; k++) {
+      let a: Tensor = this.aliases[k], x: Tensor = ins[k];
+      while (a._bt !== null && x._bt !== null) {
+        if (a._bt.level !== x._bt.level && !isBatchLevelLive(a._bt.level)) map.set(a._bt.level, x._bt.level);
+        a = a._bt.value;
+        x = x._bt.value;
+      }
+    }
+    if (map.size === 0) return t;
+    const go = (u: Tensor): Tensor => {
+      const bt = u._bt;
+      if (bt === null) return u;
+      const inner = go(bt.value);
+      const level = map.get(bt.level) ?? bt.level;
+      return inner === bt.value && level === bt.level ? u : makeBatched(inner, level, bt.size);
+    };
+    return go(t);
   }
 
   /** map() through arrays and plain objects (residuals of customVjp). */
@@ -285,6 +317,8 @@ function guarded(name: string, reason: string, g: Tensor, deps: readonly (Tensor
     forward: ([x]) => x._alias(),
     vjp: refuse,
     jvp: refuse,
+    // the guard passes input 0 through; the other inputs only tie it to the tape
+    batch: (xs, batched, _p, size) => apply(rule, [withBatch(xs[0], batched[0], size), ...xs.slice(1)], null),
   };
   const ins = [g];
   for (const d of deps) if (d !== null && (d._node !== null || d._fw !== null)) ins.push(d);
@@ -323,8 +357,19 @@ function innerSum(a: readonly (Tensor | null)[], b: readonly (Tensor | null)[]):
   return s;
 }
 
+/** The values behind t: its own, or under vmap those of every example (the physical tensor under its batch levels). */
+function valuesOf(t: Tensor): Float64Array {
+  let p = t;
+  while (p._bt !== null) p = p._bt.value;
+  return p.data;
+}
+
 function anyNonzero(ts: readonly (Tensor | null)[]): boolean {
-  for (const t of ts) if (t !== null) for (let k = 0; k < t.size; k++) if (t.data[k] !== 0) return true;
+  for (const t of ts) {
+    if (t === null) continue;
+    const d = valuesOf(t);
+    for (let k = 0; k < d.length; k++) if (d[k] !== 0) return true;
+  }
   return false;
 }
 
@@ -332,6 +377,22 @@ function randomLike(g: Generator, shape: readonly number[]): Tensor {
   const t = zerosOf(shape);
   for (let k = 0; k < t.size; k++) t.data[k] = g.normal();
   return t;
+}
+
+/**
+ * Run a part of the user's code (`what`: forward, backward, jvp); when it
+ * meets batched tensors and fails on them (a read of their values), the
+ * BatchingError names the custom function and the part.
+ */
+function underVmapFor<T>(name: string, what: string, ts: readonly (Tensor | null)[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BatchingError && !e.message.startsWith(`${name}: `) && ts.some((t) => t !== null && t._bt !== null))
+      throw new BatchingError(name, `its ${what} ran under vmap, where its tensors are batched (one value per example, none of their own), and ${e.message.replace(/^vmap: /, "")}. ` +
+        `Write the ${what} with matgrad ops only (no .item(), .data, toArray() or branches on values)`);
+    throw e;
+  }
 }
 
 /**
@@ -344,6 +405,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
   const jacobians = new Map<number, Tensor>();
 
   const outList = (out: Tensor | Tensor[]): Tensor[] => (Array.isArray(out) ? out : [out]);
+  const underVmap = <T>(what: string, ts: readonly (Tensor | null)[], fn: () => T): T => underVmapFor(spec.name, what, ts, fn);
   const materialize = (): boolean => spec.materializeGrads();
 
   const rule: Rule<null> & { nOut: number } = {
@@ -352,7 +414,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     onceDifferentiable: spec.onceDifferentiable,
     forward(ins) {
       const aliases = ins.map(plain);
-      const r = noGrad(() => spec.forward(aliases));
+      const r = underVmap("forward", aliases, () => noGrad(() => spec.forward(aliases)));
       const list = Array.isArray(r) ? r : [r];
       if (list.length === 0 || list.some((o) => !(o instanceof Tensor)))
         throw new ArgumentError(spec.name, `forward must return a Tensor or a non-empty array of Tensors, got ${describe(r)}`);
@@ -371,22 +433,29 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       if (spec.backward !== null) return userVjp(ins, outs, cts, need);
       return vjpFromJvp(ins, outs, cts, need);
     },
+    // under vmap the user's code runs as it is on batched tensors (see batchByVmap)
+    batch: batchByVmap(() => rule),
     jvp(dx, ins, out) {
       const outs = outList(out);
       let ts: (Tensor | null)[];
       if (spec.jvp !== null) {
         const tans = dx.map((t, k) => t ?? (materialize() ? zerosOf(ins[k].shape) : null));
-        ts = normalizeTangents(spec, spec.jvp(ins, outs, tans), outs);
+        ts = normalizeTangents(spec, underVmap("jvp", [...ins, ...tans], () => spec.jvp!(ins, outs, tans)), outs);
       } else ts = jvpFromVjp(dx, ins, outs);
       const r = ts.map((t, j) => (nondiff.has(j) ? null : t));
       return rule.nOut === 1 ? r[0] : r;
     },
   };
 
+  /** The user's backward; under vmap a read of batched values is reported as the backward's. */
+  function callBackward(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]): unknown {
+    return underVmap("backward", [...ins, ...outs, ...cts], () => spec.backward!(ins, outs, cts, needs));
+  }
+
   function userVjp(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]): (Tensor | null)[] {
     const once = spec.onceDifferentiable && isGradEnabled();
-    if (!once) return normalizeGrads(spec, spec.backward!(ins, outs, cts, needs), ins);
-    const grads = normalizeGrads(spec, noGrad(() => spec.backward!(ins.map(plain), outs.map(plain), cts.map((c) => (c === null ? null : plain(c))), needs)), ins);
+    if (!once) return normalizeGrads(spec, callBackward(ins, outs, cts, needs), ins);
+    const grads = normalizeGrads(spec, noGrad(() => callBackward(ins.map(plain), outs.map(plain), cts.map((c) => (c === null ? null : plain(c))), needs)), ins);
     return grads.map((g) => (g === null ? null : guarded(spec.name, "is marked onceDifferentiable", g, [...ins, ...cts])));
   }
 
@@ -485,7 +554,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       const probe = outs.map((o) => randomLike(g, o.shape));
       const pg = noGrad(() => normalizeGrads(spec, spec.backward!(ins.map(plain), outs.map(plain), probe, needs), ins));
       const v = noGrad(() => innerSum(pg, dx.map((t) => (t === null ? null : plain(t)))));
-      if (v !== null && v.data[0] !== 0)
+      if (v !== null && anyNonzero([v]))
         throw new AutogradError(spec.name, "forward mode needs a static jvp: the backward is not written with differentiable matgrad ops, so it cannot be transposed into a JVP");
     }
     return res;

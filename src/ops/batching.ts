@@ -20,10 +20,11 @@
  * where one batched kernel call can do the work.
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { isBatchLevelLive, type Rule } from "../tensor/meta.js";
+import { enterBatchLevel, exitBatchLevel, isBatchLevelLive, type Rule } from "../tensor/meta.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { escapedError, makeBatched } from "../tensor/batched.js";
 import { apply, applyMulti } from "./dispatch.js";
-import { reshape, broadcastTo, slice, stack, type SliceSpec } from "./api.js";
+import { reshape, broadcastTo, slice, stack, sum, sumToShape, mul, type SliceSpec } from "./api.js";
 
 /** A batching rule's signature (Rule.batch). */
 export type BatchRule<P> = (xs: Tensor[], batched: readonly boolean[], params: P, size: number) => Tensor | Tensor[];
@@ -153,4 +154,131 @@ export function liftValues(xs: Tensor[], fn: (xs: Tensor[]) => Tensor): Tensor {
   });
   const phys = xs.map((x, i) => (batched[i] ? x._bt!.value : x));
   return makeBatched(liftValues(alignForBroadcast(phys, batched), fn), level, size);
+}
+
+// ---------------------------------------------------------------------------
+// Rules written with ops: batching by running them under a fresh vmap level.
+
+/** The physical tensor of t at `level` (batch axis first); an output that does not depend on the level is broadcast along it. */
+function unwrapAt(t: Tensor, level: number, size: number): Tensor {
+  const bt = t._bt;
+  if (bt !== null && bt.level === level) return bt.value;
+  if (bt !== null && bt.level > level) throw escapedError(t);
+  return broadcastTo(reshape(t, [1, ...t.shape]), [size, ...t.shape]);
+}
+
+/** Wrap the entries of xs with batched[i] at `level` (physical → logical). */
+function wrapAt(xs: readonly Tensor[], batched: readonly boolean[], level: number, size: number): Tensor[] {
+  return xs.map((x, i) => (batched[i] ? makeBatched(x, level, size) : x));
+}
+
+/** One entry per output, whatever the rule's arity. */
+function outList(r: Tensor | (Tensor | null)[] | null, nOut: number): (Tensor | null)[] {
+  if (nOut === 1 && !Array.isArray(r)) return [r];
+  return Array.isArray(r) ? r : [r];
+}
+
+/**
+ * The batching rule of a rule whose forward, VJP and JVP are themselves
+ * written with matgrad ops (custom functions: `Function`, `customVjp`,
+ * `customJvp` make such rules at runtime): the rule runs, as it is, on
+ * batched tensors.
+ *
+ * It applies `batchedRule(R)`, a rule on the physical tensors: its forward
+ * opens a fresh vmap level, wraps the batched inputs there, runs R.forward
+ * (whose ops batch through their own rules) and unwraps the outputs; so the
+ * user's code runs once for the whole batch. Applied with `applyMulti`, it
+ * records a node on the physical inputs, so transforms outside the vmap
+ * (grad(vmap(f)), jvp(vmap(f))) differentiate the batched computation with
+ * batchedRule's VJP and JVP, which wrap cotangents / tangents the same way
+ * and call R's: for a batched input i the physical cotangent is R's
+ * per-example one; an unbatched input is shared by the examples, so its
+ * cotangent is the sum over the batch, Σ_b x̄_b (a cotangent that does not
+ * depend on the batch counts `size` times). Its own batching rule is
+ * batchByVmap again (nested vmap). Transforms inside the vmap see R's node
+ * on the logical tensors (recorded by the dispatcher) and call R directly.
+ *
+ * Levels. The derivative passes open a level of their own, newer than
+ * every live transform, so the ordering the dispatcher relies on holds
+ * (a batched tensor's value only carries older levels) even when the
+ * cotangent is batched by a vmap that started after the forward
+ * (vmap of a vjpFn). Tensors the forward created at its level and R keeps
+ * for its derivatives are re-expressed at the derivative's level by R
+ * itself (custom functions: `Binding` in src/custom/core.ts).
+ *
+ * Random creation inside R's forward raises (the fresh level has
+ * randomness "error"): pass random values in as arguments.
+ */
+export function batchByVmap<P>(rule: () => Rule<P>): BatchRule<P> {
+  return (xs, batched, params, size) => applyMulti(batchedRule(rule(), batched, size), xs, params);
+}
+
+/** R applied to physical tensors whose inputs `batched[i]` carry a batch axis of `size` first (see batchByVmap). */
+export function batchedRule<P>(R: Rule<P>, batched: readonly boolean[], size: number): Rule<P> {
+  const nOut = (): number => R.nOut ?? 1;
+  const logicalShape = (x: Tensor, i: number): readonly number[] => (batched[i] ? x.shape.slice(1) : x.shape);
+  const self: Rule<P> = {
+    name: R.name,
+    get nOut(): number {
+      return nOut();
+    },
+    ...(R.nondiff === undefined ? {} : { nondiff: R.nondiff }),
+    ...(R.onceDifferentiable === undefined ? {} : { onceDifferentiable: R.onceDifferentiable }),
+    forward(ins, params) {
+      const level = enterBatchLevel(size, "error");
+      try {
+        const r = R.forward(wrapAt(ins, batched, level, size), params);
+        const outs = Array.isArray(r) ? r : [r];
+        const phys = outs.map((o) => unwrapAt(o, level, size));
+        return Array.isArray(r) ? phys : phys[0];
+      } finally {
+        exitBatchLevel(level);
+      }
+    },
+    vjp(ct, ins, out, params, needs) {
+      const level = enterBatchLevel(size, "error");
+      try {
+        const n = nOut();
+        const outs = Array.isArray(out) ? out : [out];
+        const cts = outList(ct, n).map((c) => (c === null || c === undefined ? null : makeBatched(c, level, size)));
+        const wouts = outs.map((o) => makeBatched(o, level, size));
+        const gs = R.vjp(n === 1 ? (cts[0] as Tensor) : cts, wrapAt(ins, batched, level, size), n === 1 ? wouts[0] : wouts, params, needs);
+        return ins.map((x, i) => {
+          const g = gs[i];
+          if (g === null || g === undefined) return null;
+          // un-broadcast per example first (the engine's un-broadcasting would mix the batch axis in)
+          const shape = logicalShape(x, i);
+          const gl = shapesEqual(g.shape, shape) ? g : sumToShape(g, shape);
+          if (batched[i]) return unwrapAt(gl, level, size);
+          // an input shared by the examples: the sum of their cotangents
+          const bt = gl._bt;
+          if (bt !== null && bt.level === level) return sum(bt.value, [0]);
+          if (bt !== null && bt.level > level) throw escapedError(gl);
+          return mul(gl, size);
+        });
+      } finally {
+        exitBatchLevel(level);
+      }
+    },
+    jvp(dx, ins, out, params) {
+      const level = enterBatchLevel(size, "error");
+      try {
+        const n = nOut();
+        const outs = Array.isArray(out) ? out : [out];
+        const wdx = dx.map((d, i) => (d === null || !batched[i] ? d : makeBatched(d, level, size)));
+        const wouts = outs.map((o) => makeBatched(o, level, size));
+        const r = R.jvp(wdx, wrapAt(ins, batched, level, size), n === 1 ? wouts[0] : wouts, params);
+        const ts = outList(r, n).map((t, k) => {
+          if (t === null || t === undefined) return null;
+          const shape = wouts[k].shape;
+          return unwrapAt(shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape), level, size);
+        });
+        return n === 1 ? ts[0] : ts;
+      } finally {
+        exitBatchLevel(level);
+      }
+    },
+    batch: (xs, b, params, s) => batchByVmap(() => self)(xs, b, params, s),
+  };
+  return self;
 }

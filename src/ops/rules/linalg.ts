@@ -10,10 +10,13 @@ import { spectralRules, type SpectralParams } from "./linalg/spectral.js";
 import { matfunRules, type MatfunParams } from "./linalg/matfun.js";
 import { normRules, structRules, type NormParams, type StructParams } from "./linalg/norms.js";
 import { svdRules, type SvdParams } from "./linalg/svd.js";
+import { exRules, type ExParams } from "./linalg/ex.js";
+import { luRectRules, type LuRectParams } from "./linalg/lu-rect.js";
+import { riccatiRules, type RiccatiParams } from "./linalg/riccati.js";
 import { schurRules, type SchurParams } from "./linalg/schur.js";
 
 /** Parameters of the linear-algebra primitives. */
-export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams, SchurParams {}
+export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams, SchurParams, ExParams, LuRectParams, RiccatiParams {}
 
 export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {
   ...luRules,
@@ -23,5 +26,8 @@ export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } =
   ...matfunRules,
   ...normRules,
   ...structRules,
+  ...exRules,
+  ...luRectRules,
+  ...riccatiRules,
   ...schurRules,
 };
