@@ -13,13 +13,16 @@ import { eye, tensorArg, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
 import { checkBool, checkFinite, checkOptions, describe } from "../validate.js";
 import {
-  abs, add, broadcastTo, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
+  abs, add, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
   type TensorLike,
 } from "../ops/api.js";
-import { enableGrad, noGrad } from "../autodiff/engine.js";
+import { enableGrad } from "../autodiff/engine.js";
 import { grad } from "../autodiff/transforms.js";
 import { eigh as eighKernel } from "../kernels/eigh.js";
-import { EPS, block, forEachBatch, isFiniteLower, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat } from "../ops/rules/linalg/common.js";
+import {
+  EPS, block, inspectValues, isFiniteLower, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat,
+} from "../ops/rules/linalg/common.js";
+import { liftValues } from "../ops/batching.js";
 import {
   choleskyPrim, detPrim, eighPrim, expmFrechetPrim, expmPrim, invPrim, logmPrim, luPrim, lyapunovPrim, newCache, pinvPrim,
   qrPrim, slogdetPrim, solvePrim, sqrtmPrim, svdPrim, sylvesterPrim, symMatrixFunctionPrim, triSolvePrim, vectorNormPrim,
@@ -28,18 +31,19 @@ import {
 import { permutationMatrix, pivotsTensor, type LuEntry } from "../ops/rules/linalg/lu.js";
 import { DEFAULT_DEGENERACY_TOL } from "../ops/rules/linalg/spectral.js";
 import { svdValues } from "../ops/rules/linalg/svd.js";
-import { luRect, luFactorRect } from "./lu-rect.js";
 
 export { DEFAULT_DEGENERACY_TOL };
 export { multiDot, vecdot, type VecdotOptions } from "./contractions.js";
-export { invEx, solveEx, choleskyEx, type InvExResult, type SolveExResult, type CholeskyExResult, type InvExOptions, type SolveExOptions, type CholeskyExOptions } from "./ex.js";
-export { solveDiscreteLyapunov, solveContinuousAre, solveDiscreteAre } from "./riccati.js";
 export { schur, hessenberg, polar, householderProduct, type SchurResult, type SchurOptions, type HessenbergResult, type PolarResult, type PolarOptions } from "./schur.js";
 export { funm, type FunmName, type FunmCallback, type Complex } from "./funm.js";
 
-/** True when a derivative of x may be requested (reverse recording or a forward tangent). */
+/**
+ * True when a derivative of x may be requested (reverse recording or a forward tangent). Under vmap
+ * the batched tensor's physical tensor may be the one recorded or carrying a tangent (grad or jvp
+ * outside the vmap): it is consulted too.
+ */
 function mayDifferentiate(x: Tensor): boolean {
-  return (isGradEnabled() && x._node !== null) || x._fw !== null;
+  return (isGradEnabled() && x._node !== null) || x._fw !== null || (x._bt !== null && mayDifferentiate(x._bt.value));
 }
 
 function sq(op: string, x: TensorLike, arg = "A"): Tensor {
@@ -153,36 +157,26 @@ export function triangularSolve(A: TensorLike, B: TensorLike, opts: TriangularSo
   return triSolvePrim(a, b, { upper: opts.upper, left, unitriangular: opts.unitriangular ?? false, trans: false }, op);
 }
 
-/**
- * A = P L U with partial pivoting (torch.linalg.lu): for A m×n, P is m×m, L m×k unit lower
- * trapezoidal and U k×n upper trapezoidal, k = min(m, n). Differentiable (rectangular A: the
- * leading k×k block of U must be invertible).
- */
+/** A = P L U with P a permutation, L unit lower and U upper triangular (square A). */
 export function lu(A: TensorLike): LuResult {
-  const op = "linalg.lu";
-  const a = tensorArg(A, op, "A");
-  needMatrix(op, a);
-  if (rows(a) !== cols(a)) return luRect(a);
+  const a = sq("linalg.lu", A);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
-  const P = permutationMatrix(a, cache);
+  const P = liftValues([a], ([pa]) => permutationMatrix(pa, cache)); // a constant (batched like A under vmap)
   return named([P, L, U], { P, L, U });
 }
 
 /**
- * Compact LU (torch.linalg.lu_factor): LU (m×n) holds L (strictly lower, unit diagonal implied)
- * and U; pivots [..., min(m, n)] are LAPACK's row interchanges, 0-based (torch's are 1-based):
- * at step i, row i was swapped with row pivots[i]. Differentiable in A.
+ * Compact LU: LU holds L (strictly lower, unit diagonal implied) and U;
+ * pivots are LAPACK's row interchanges, 0-based (torch's are 1-based): at step
+ * i, row i was swapped with row pivots[i]. Differentiable in LU.
  */
 export function luFactor(A: TensorLike): LuFactorResult {
-  const op = "linalg.luFactor";
-  const a = tensorArg(A, op, "A");
-  needMatrix(op, a);
-  if (rows(a) !== cols(a)) return luFactorRect(a);
+  const a = sq("linalg.luFactor", A);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
   const n = rows(a);
-  const LU = add(sub(L, eye(n)), U), pivots = pivotsTensor(a, cache);
+  const LU = add(sub(L, eye(n)), U), pivots = liftValues([a], ([pa]) => pivotsTensor(pa, cache));
   return named([LU, pivots], { LU, pivots });
 }
 
@@ -193,54 +187,40 @@ export interface LuSolveOptions {
   adjoint?: boolean;
 }
 
-/**
- * The row permutation of every element of the broadcast batch `batch` from LAPACK pivots
- * [...bp, n] (bp broadcasts to batch): (P B)[i] = B[perm[i]].
- */
-function pivotsToPerm(op: string, pivots: Tensor, n: number, batch: readonly number[]): Int32Array {
-  if (pivots.ndim < 1 || pivots.shape[pivots.ndim - 1] !== n)
-    throw new ShapeError(op, `pivots has shape ${fmtShape(pivots.shape)}, expected [..., ${n}] matching LU (n = ${n})`);
-  const bp = pivots.shape.slice(0, -1);
-  const nb = sizeOf(batch);
+function pivotsToPerm(op: string, pivots: Tensor, n: number, nb: number): Int32Array {
+  if (pivots.shape[pivots.ndim - 1] !== n || sizeOf(pivots.shape.slice(0, -1)) !== nb)
+    throw new ShapeError(op, `pivots has shape ${fmtShape(pivots.shape)}, expected ${nb > 1 ? "[..., " : "["}${n}] matching LU`);
   const perm = new Int32Array(nb * n);
-  const pd = pivots.data;
-  forEachBatch(batch, [bp], (b, [ip]) => {
+  for (let b = 0; b < nb; b++) {
     const p = perm.subarray(b * n, (b + 1) * n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = 0; i < n; i++) {
-      const j = pd[ip * n + i];
-      if (!Number.isInteger(j) || j < i || j >= n)
-        throw new ArgumentError(op, `pivots[${i}] = ${j}${sizeOf(bp) > 1 ? ` (batch element ${ip})` : ""} is not a valid 0-based LAPACK pivot (an integer with ${i} ≤ pivot < ${n})`);
+      const j = pivots.data[b * n + i];
+      if (!Number.isInteger(j) || j < i || j >= n) throw new ArgumentError(op, `pivots[${i}] = ${j} is not a valid 0-based LAPACK pivot (i ≤ pivot < ${n})`);
       const t = p[i];
       p[i] = p[j];
       p[j] = t;
     }
-  });
+  }
   return perm;
 }
 
 /**
- * Solve A X = B from luFactor's output (LU, pivots), torch.linalg.lu_solve; differentiable in LU
- * and B. adjoint solves Aᵀ X = B, left: false solves X A = B. The batch axes of LU, pivots and B
- * broadcast (as in linalg.solve).
+ * Solve A X = B from luFactor's output (LU, pivots); differentiable in LU and
+ * B. adjoint solves Aᵀ X = B, left: false solves X A = B.
  */
 export function luSolve(LU: TensorLike, pivots: TensorLike, B: TensorLike, opts: LuSolveOptions = {}): Tensor {
   const op = "linalg.luSolve";
-  const f = sq(op, LU, "LU"), pv = tensorArg(pivots, op, "pivots"), b0 = tensorArg(B, op, "B");
-  needMatrix(op, b0, "B");
+  const f = sq(op, LU, "LU"), pv = tensorArg(pivots, op, "pivots"), b = tensorArg(B, op, "B");
+  needMatrix(op, b, "B");
   checkOptions(op, opts, ["left", "adjoint"]);
   const n = rows(f);
   const left = checkBool(op, "option left", opts.left, true), adjoint = checkBool(op, "option adjoint", opts.adjoint, false);
-  if (!left) {
-    if (cols(b0) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b0.shape)}, incompatible with LU of shape ${fmtShape(f.shape)} (X A = B)`);
-    return mT(luSolve(f, pv, mT(b0), { adjoint: !adjoint }));
-  }
-  if (rows(b0) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b0.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
-  if (pv.ndim < 1) throw new ShapeError(op, `pivots has shape ${fmtShape(pv.shape)}, expected [..., ${n}] matching LU (n = ${n})`);
-  const batch = broadcastShapes(op, broadcastShapes(op, batchShape(f), pv.shape.slice(0, -1)), batchShape(b0));
-  const perm = pivotsToPerm(op, pv, n, batch);
-  // B over the whole batch (one row permutation per element); LU broadcasts in the triangular solves
-  const b = batchShape(b0).join() === batch.join() ? b0 : broadcastTo(b0, [...batch, n, cols(b0)]);
+  if (!left) return mT(luSolve(f, pv, mT(b), { adjoint: !adjoint }));
+  if (rows(b) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
+  if (batchShape(b).join() !== batchShape(f).join())
+    throw new ShapeError(op, `B has batch shape ${fmtShape(batchShape(b))}, LU has ${fmtShape(batchShape(f))} (they must match)`);
+  const perm = pivotsToPerm(op, pv, n, sizeOf(batchShape(f)));
   const unitLower = { upper: false, left: true, unitriangular: true, trans: adjoint };
   const upperOpts = { upper: true, left: true, unitriangular: false, trans: adjoint };
   if (!adjoint) {
@@ -270,9 +250,12 @@ export function slogdet(A: TensorLike): SlogdetResult {
 /** log det A; −∞ for singular A; DomainError when det A < 0 (use slogdet). */
 export function logdet(A: TensorLike): Tensor {
   const [sign, logabsdet] = slogdetPrim(sq("linalg.logdet", A), newCache<LuEntry[]>(), "linalg.logdet");
-  for (let i = 0; i < sign.size; i++)
-    if (sign.data[i] < 0)
-      throw new DomainError("linalg.logdet", `det(A) < 0${sign.size > 1 ? ` (batch element ${i})` : ""}: the real logarithm is undefined; use linalg.slogdet for log|det A| and the sign`);
+  // on the values (under vmap: of every example)
+  inspectValues([sign], ([s]) => {
+    for (let i = 0; i < s.size; i++)
+      if (s._data[i] < 0)
+        throw new DomainError("linalg.logdet", `det(A) < 0${s.size > 1 ? ` (batch element ${i})` : ""}: the real logarithm is undefined; use linalg.slogdet for log|det A| and the sign`);
+  });
   return logabsdet;
 }
 
@@ -375,6 +358,11 @@ export function eigvalsh(A: TensorLike, opts: Pick<EighOptions, "UPLO"> = {}): T
   const op = "linalg.eigvalsh";
   const a = uplo(op, sq(op, A), opts, ["UPLO"]);
   if (mayDifferentiate(a)) return eighPrim(a, newCache(), DEFAULT_DEGENERACY_TOL)[0];
+  return liftValues([a], ([pa]) => eigenvalues(pa)); // a constant (batched like A under vmap)
+}
+
+/** The eigenvalues of the symmetric matrices of a (lower triangles), no vectors: a constant tensor. */
+function eigenvalues(a: Tensor): Tensor {
   const n = rows(a), nb = sizeOf(batchShape(a));
   const w = new Float64Array(nb * n);
   for (let b = 0; b < nb; b++) {
@@ -435,7 +423,7 @@ export function svdvals(A: TensorLike): Tensor {
   const a = tensorArg(A, op, "A");
   needMatrix(op, a);
   if (mayDifferentiate(a)) return svdPrim(a, false, newCache(), DEFAULT_DEGENERACY_TOL)[1];
-  return svdValues(a);
+  return liftValues([a], ([pa]) => svdValues(pa)); // a constant (batched like A under vmap)
 }
 
 /** Tolerances of `linalg.matrixRank` and `linalg.pinv`: singular values below max(atol, rtol·σ_max) count as zero. */
@@ -475,8 +463,9 @@ export function matrixRank(A: TensorLike, opts: RankTolOptions = {}): Tensor {
   needMatrix(op, a);
   const { atol, rtol } = rankTols(op, a, opts ?? {});
   if (opts.hermitian) needSquare(op, a);
-  const s = noGrad(() => (opts.hermitian ? abs(eigvalsh(sq(op, a._alias()))) : svdValues(a._alias())));
-  return countAbove(s, atol, rtol);
+  // constants computed from the values (batched like A under vmap)
+  const s = liftValues([a], ([pa]) => (opts.hermitian ? abs(eigenvalues(pa)) : svdValues(pa)));
+  return liftValues([s], ([ps]) => countAbove(ps, atol, rtol));
 }
 
 /** Per matrix: the number of values s > max(atol, rtol·max s) (a constant tensor). */
@@ -526,10 +515,11 @@ export function lstsq(A: TensorLike, B: TensorLike, opts: LstsqOptions = {}): Ls
   if (rows(b) !== m) throw new ShapeError(op, `B has shape ${fmtShape(tensorArg(B, op, "B").shape)}, incompatible with A of shape ${fmtShape(a.shape)}`);
   broadcastShapes(op, batchShape(a), batchShape(b)); // batch axes must broadcast (raised here, naming lstsq)
   const rtol = opts.rcond ?? EPS * Math.max(m, n);
-  const singularValues = svdValues(a._alias());
-  const rank = countAbove(singularValues, 0, rtol);
+  const singularValues = liftValues([a], ([pa]) => svdValues(pa)); // constants (batched like A under vmap)
+  const rank = liftValues([singularValues], ([ps]) => countAbove(ps, 0, rtol));
   const k = Math.min(m, n);
-  const full = rank.data.every((r) => r === k);
+  // one method for the whole batch (under vmap: the pseudo-inverse as soon as one example is rank deficient; it agrees with QR at full rank)
+  const full = inspectValues([rank], ([r]) => r._data.every((v) => v === k));
   let x: Tensor;
   if (full && m >= n) {
     const { Q, R } = qr(a);
@@ -724,6 +714,3 @@ export function solveLyapunov(A: TensorLike, Q: TensorLike): Tensor {
   if (rows(q) !== rows(a)) throw new ShapeError(op, `Q has shape ${fmtShape(q.shape)}, A has shape ${fmtShape(a.shape)}`);
   return lyapunovPrim(a, q, false, newCache());
 }
-
-/** scipy.linalg.solve_continuous_lyapunov: X with A X + X Aᵀ = Q (the same function as solveLyapunov). */
-export const solveContinuousLyapunov = solveLyapunov;
