@@ -13,14 +13,14 @@ import { eye, tensorArg, zeros } from "../tensor/create.js";
 import { ArgumentError, DomainError, ShapeError } from "../errors.js";
 import { checkBool, checkFinite, checkOptions, describe } from "../validate.js";
 import {
-  abs, add, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
+  abs, add, broadcastTo, concat, div, matmul, matmulT, max, min, mT, mul, ne, permute, pow, sub, sum, unsqueeze, squeeze,
   type TensorLike,
 } from "../ops/api.js";
 import { enableGrad } from "../autodiff/engine.js";
 import { grad } from "../autodiff/transforms.js";
 import { eigh as eighKernel } from "../kernels/eigh.js";
 import {
-  EPS, block, inspectValues, isFiniteLower, needMatrix, needSquare, permuteRows, rows, cols, batchShape, mat,
+  EPS, block, forEachBatch, inspectValues, isFiniteLower, needMatrix, needSquare, permutationRows, permuteRows, permuteRowsBy, rows, cols, batchShape, mat,
 } from "../ops/rules/linalg/common.js";
 import { liftValues } from "../ops/batching.js";
 import {
@@ -31,9 +31,12 @@ import {
 import { permutationMatrix, pivotsTensor, type LuEntry } from "../ops/rules/linalg/lu.js";
 import { DEFAULT_DEGENERACY_TOL } from "../ops/rules/linalg/spectral.js";
 import { svdValues } from "../ops/rules/linalg/svd.js";
+import { luRect, luFactorRect } from "./lu-rect.js";
 
 export { DEFAULT_DEGENERACY_TOL };
 export { multiDot, vecdot, type VecdotOptions } from "./contractions.js";
+export { invEx, solveEx, choleskyEx, type InvExResult, type SolveExResult, type CholeskyExResult, type InvExOptions, type SolveExOptions, type CholeskyExOptions } from "./ex.js";
+export { solveDiscreteLyapunov, solveContinuousAre, solveDiscreteAre } from "./riccati.js";
 export { schur, hessenberg, polar, householderProduct, type SchurResult, type SchurOptions, type HessenbergResult, type PolarResult, type PolarOptions } from "./schur.js";
 export { funm, type FunmName, type FunmCallback, type Complex } from "./funm.js";
 
@@ -157,9 +160,16 @@ export function triangularSolve(A: TensorLike, B: TensorLike, opts: TriangularSo
   return triSolvePrim(a, b, { upper: opts.upper, left, unitriangular: opts.unitriangular ?? false, trans: false }, op);
 }
 
-/** A = P L U with P a permutation, L unit lower and U upper triangular (square A). */
+/**
+ * A = P L U with partial pivoting (torch.linalg.lu): for A m×n, P is m×m, L m×k unit lower
+ * trapezoidal and U k×n upper trapezoidal, k = min(m, n). Differentiable (rectangular A: the
+ * leading k×k block of U must be invertible).
+ */
 export function lu(A: TensorLike): LuResult {
-  const a = sq("linalg.lu", A);
+  const op = "linalg.lu";
+  const a = tensorArg(A, op, "A");
+  needMatrix(op, a);
+  if (rows(a) !== cols(a)) return luRect(a);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
   const P = liftValues([a], ([pa]) => permutationMatrix(pa, cache)); // a constant (batched like A under vmap)
@@ -167,12 +177,15 @@ export function lu(A: TensorLike): LuResult {
 }
 
 /**
- * Compact LU: LU holds L (strictly lower, unit diagonal implied) and U;
- * pivots are LAPACK's row interchanges, 0-based (torch's are 1-based): at step
- * i, row i was swapped with row pivots[i]. Differentiable in LU.
+ * Compact LU (torch.linalg.lu_factor): LU (m×n) holds L (strictly lower, unit diagonal implied)
+ * and U; pivots [..., min(m, n)] are LAPACK's row interchanges, 0-based (torch's are 1-based):
+ * at step i, row i was swapped with row pivots[i]. Differentiable in A.
  */
 export function luFactor(A: TensorLike): LuFactorResult {
-  const a = sq("linalg.luFactor", A);
+  const op = "linalg.luFactor";
+  const a = tensorArg(A, op, "A");
+  needMatrix(op, a);
+  if (rows(a) !== cols(a)) return luFactorRect(a);
   const cache = newCache<LuEntry[]>();
   const [L, U] = luPrim(a, cache);
   const n = rows(a);
@@ -187,50 +200,67 @@ export interface LuSolveOptions {
   adjoint?: boolean;
 }
 
-function pivotsToPerm(op: string, pivots: Tensor, n: number, nb: number): Int32Array {
-  if (pivots.shape[pivots.ndim - 1] !== n || sizeOf(pivots.shape.slice(0, -1)) !== nb)
-    throw new ShapeError(op, `pivots has shape ${fmtShape(pivots.shape)}, expected ${nb > 1 ? "[..., " : "["}${n}] matching LU`);
+/**
+ * The row permutation of every element of the broadcast batch `batch` from LAPACK pivots
+ * [...bp, n] (bp broadcasts to batch): (P B)[i] = B[perm[i]].
+ */
+function pivotsToPerm(op: string, pivots: Tensor, n: number, batch: readonly number[]): Int32Array {
+  if (pivots.ndim < 1 || pivots.shape[pivots.ndim - 1] !== n)
+    throw new ShapeError(op, `pivots has shape ${fmtShape(pivots.shape)}, expected [..., ${n}] matching LU (n = ${n})`);
+  const bp = pivots.shape.slice(0, -1);
+  const nb = sizeOf(batch);
   const perm = new Int32Array(nb * n);
-  for (let b = 0; b < nb; b++) {
+  const pd = pivots.data;
+  forEachBatch(batch, [bp], (b, [ip]) => {
     const p = perm.subarray(b * n, (b + 1) * n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = 0; i < n; i++) {
-      const j = pivots.data[b * n + i];
-      if (!Number.isInteger(j) || j < i || j >= n) throw new ArgumentError(op, `pivots[${i}] = ${j} is not a valid 0-based LAPACK pivot (i ≤ pivot < ${n})`);
+      const j = pd[ip * n + i];
+      if (!Number.isInteger(j) || j < i || j >= n)
+        throw new ArgumentError(op, `pivots[${i}] = ${j}${sizeOf(bp) > 1 ? ` (batch element ${ip})` : ""} is not a valid 0-based LAPACK pivot (an integer with ${i} ≤ pivot < ${n})`);
       const t = p[i];
       p[i] = p[j];
       p[j] = t;
     }
-  }
+  });
   return perm;
 }
 
 /**
- * Solve A X = B from luFactor's output (LU, pivots); differentiable in LU and
- * B. adjoint solves Aᵀ X = B, left: false solves X A = B.
+ * Solve A X = B from luFactor's output (LU, pivots), torch.linalg.lu_solve; differentiable in LU
+ * and B. adjoint solves Aᵀ X = B, left: false solves X A = B. The batch axes of LU, pivots and B
+ * broadcast (as in linalg.solve).
  */
 export function luSolve(LU: TensorLike, pivots: TensorLike, B: TensorLike, opts: LuSolveOptions = {}): Tensor {
   const op = "linalg.luSolve";
-  const f = sq(op, LU, "LU"), pv = tensorArg(pivots, op, "pivots"), b = tensorArg(B, op, "B");
-  needMatrix(op, b, "B");
+  const f = sq(op, LU, "LU"), pv = tensorArg(pivots, op, "pivots"), b0 = tensorArg(B, op, "B");
+  needMatrix(op, b0, "B");
   checkOptions(op, opts, ["left", "adjoint"]);
   const n = rows(f);
   const left = checkBool(op, "option left", opts.left, true), adjoint = checkBool(op, "option adjoint", opts.adjoint, false);
-  if (!left) return mT(luSolve(f, pv, mT(b), { adjoint: !adjoint }));
-  if (rows(b) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
-  if (batchShape(b).join() !== batchShape(f).join())
-    throw new ShapeError(op, `B has batch shape ${fmtShape(batchShape(b))}, LU has ${fmtShape(batchShape(f))} (they must match)`);
-  const perm = pivotsToPerm(op, pv, n, sizeOf(batchShape(f)));
+  if (!left) {
+    if (cols(b0) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b0.shape)}, incompatible with LU of shape ${fmtShape(f.shape)} (X A = B)`);
+    return mT(luSolve(f, pv, mT(b0), { adjoint: !adjoint }));
+  }
+  if (rows(b0) !== n) throw new ShapeError(op, `B has shape ${fmtShape(b0.shape)}, incompatible with LU of shape ${fmtShape(f.shape)}`);
+  if (pv.ndim < 1) throw new ShapeError(op, `pivots has shape ${fmtShape(pv.shape)}, expected [..., ${n}] matching LU (n = ${n})`);
+  const batch = broadcastShapes(op, broadcastShapes(op, batchShape(f), pv.shape.slice(0, -1)), batchShape(b0));
+  // pivots batched under vmap: each example has its own permutation, applied as a batched permutation matrix
+  const permBy = pv._bt === null ? null : liftValues([pv], ([pp]) => permutationRows(pivotsToPerm(op, pp, n, pp.shape.slice(0, -1)), n, pp.shape.slice(0, -1)));
+  const perm = permBy === null ? pivotsToPerm(op, pv, n, batch) : null;
+  const reorder = (x: Tensor, inverse: boolean): Tensor => (perm !== null ? permuteRows(x, perm, inverse) : permuteRowsBy(x, permBy as Tensor, inverse));
+  // B over the whole batch (one row permutation per element); LU broadcasts in the triangular solves
+  const b = batchShape(b0).join() === batch.join() ? b0 : broadcastTo(b0, [...batch, n, cols(b0)]);
   const unitLower = { upper: false, left: true, unitriangular: true, trans: adjoint };
   const upperOpts = { upper: true, left: true, unitriangular: false, trans: adjoint };
   if (!adjoint) {
     // A = Pᵀ L U:  X = U⁻¹ L⁻¹ (P B)
-    const y = triSolvePrim(f, permuteRows(b, perm, false), unitLower, op);
+    const y = triSolvePrim(f, reorder(b, false), unitLower, op);
     return triSolvePrim(f, y, upperOpts, op);
   }
   // Aᵀ = Uᵀ Lᵀ P:  X = Pᵀ L⁻ᵀ U⁻ᵀ B
   const y = triSolvePrim(f, b, upperOpts, op);
-  return permuteRows(triSolvePrim(f, y, unitLower, op), perm, true);
+  return reorder(triSolvePrim(f, y, unitLower, op), true);
 }
 
 // ---------------------------------------------------------------------------
@@ -714,3 +744,6 @@ export function solveLyapunov(A: TensorLike, Q: TensorLike): Tensor {
   if (rows(q) !== rows(a)) throw new ShapeError(op, `Q has shape ${fmtShape(q.shape)}, A has shape ${fmtShape(a.shape)}`);
   return lyapunovPrim(a, q, false, newCache());
 }
+
+/** scipy.linalg.solve_continuous_lyapunov: X with A X + X Aᵀ = Q (the same function as solveLyapunov). */
+export const solveContinuousLyapunov = solveLyapunov;
