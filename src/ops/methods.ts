@@ -11,6 +11,8 @@ import * as lops from "./layout.js";
 import type { GeluOptions, RoundOptions } from "./math.js";
 import * as sops from "./scan.js";
 import type { DiffOptions } from "./scan.js";
+import * as ordops from "./sorting.js";
+import type { ArgReduceOptions, KthvalueOptions, QuantileOptions, SortOptions, TopkOptions, ValuesIndices } from "./sorting.js";
 import type { Axes, ReduceOptions, SliceSpec, TensorLike, VarianceOptions } from "./api.js";
 import { backward, detach, setRequiresGrad, type BackwardOptions } from "../autodiff/engine.js";
 
@@ -368,4 +370,47 @@ Object.assign(P, {
   isnan: un(sops.isnan), isfinite: un(sops.isfinite), isinf: un(sops.isinf), isposinf: un(sops.isposinf), isneginf: un(sops.isneginf),
   logicalNot: un(sops.logicalNot), logicalAnd: bin(sops.logicalAnd), logicalOr: bin(sops.logicalOr), logicalXor: bin(sops.logicalXor),
   round(this: Tensor, options?: RoundOptions) { return mops.round(this, options); },
+});
+
+// order statistics (src/ops/sorting.ts)
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Stable sort along an axis (default −1): `[values, indices]` (see {@link sort}). */
+    sort(options?: SortOptions | number): ValuesIndices;
+    /** The indices that sort this tensor along an axis (see {@link argsort}). */
+    argsort(options?: SortOptions | number): Tensor;
+    /** The k largest (or smallest) entries along an axis with their indices (see {@link topk}). */
+    topk(k: number, options?: TopkOptions | number): ValuesIndices;
+    /** The index of the first maximum along an axis, or the flat index without one (see {@link argmax}). */
+    argmax(options?: ArgReduceOptions | number): Tensor;
+    /** The index of the first minimum along an axis, or the flat index without one (see {@link argmin}). */
+    argmin(options?: ArgReduceOptions | number): Tensor;
+    /** The k-th smallest entry (1-based) along an axis with its index (see {@link kthvalue}). */
+    kthvalue(k: number, options?: KthvalueOptions | number): ValuesIndices;
+    /** The lower median of all entries (see {@link median}). */
+    median(options?: { axis?: null; keepdims?: boolean }): Tensor;
+    /** The lower median along an axis with its index (see {@link median}). */
+    median(options: { axis: number; keepdims?: boolean } | number): ValuesIndices;
+    /** The lower median ignoring NaNs, of all entries (see {@link nanmedian}). */
+    nanmedian(options?: { axis?: null; keepdims?: boolean }): Tensor;
+    /** The lower median ignoring NaNs along an axis with its index (see {@link nanmedian}). */
+    nanmedian(options: { axis: number; keepdims?: boolean } | number): ValuesIndices;
+    /** The q-th quantiles along an axis or of all entries (see {@link quantile}). */
+    quantile(q: number | TensorLike, options?: QuantileOptions | number): Tensor;
+    /** The q-th quantiles ignoring NaNs (see {@link nanquantile}). */
+    nanquantile(q: number | TensorLike, options?: QuantileOptions | number): Tensor;
+  }
+}
+
+Object.assign(P, {
+  sort(this: Tensor, options?: SortOptions | number) { return ordops.sort(this, options); },
+  argsort(this: Tensor, options?: SortOptions | number) { return ordops.argsort(this, options); },
+  topk(this: Tensor, k: number, options?: TopkOptions | number) { return ordops.topk(this, k, options); },
+  argmax(this: Tensor, options?: ArgReduceOptions | number) { return ordops.argmax(this, options); },
+  argmin(this: Tensor, options?: ArgReduceOptions | number) { return ordops.argmin(this, options); },
+  kthvalue(this: Tensor, k: number, options?: KthvalueOptions | number) { return ordops.kthvalue(this, k, options); },
+  median(this: Tensor, options?: ArgReduceOptions | number) { return ordops.median(this, options as never); },
+  nanmedian(this: Tensor, options?: ArgReduceOptions | number) { return ordops.nanmedian(this, options as never); },
+  quantile(this: Tensor, q: number | TensorLike, options?: QuantileOptions | number) { return ordops.quantile(this, q, options); },
+  nanquantile(this: Tensor, q: number | TensorLike, options?: QuantileOptions | number) { return ordops.nanquantile(this, q, options); },
 });
