@@ -183,8 +183,9 @@ export function normalizeSchurGauge(t: Float64Array, z: Float64Array, n: number)
   }
   for (let r = 0; r < n; r++)
     for (let c = 0; c < n; c++) {
-      z[r * n + c] *= sign[c];
-      t[r * n + c] *= sign[r] * sign[c];
+      // + 0: an exact zero stays +0 (not −0) below the blocks
+      z[r * n + c] = z[r * n + c] * sign[c] + 0;
+      t[r * n + c] = t[r * n + c] * sign[r] * sign[c] + 0;
     }
 }
 
