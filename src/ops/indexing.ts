@@ -105,7 +105,6 @@ function axisArg(op: string, axis: unknown, rank: number): number {
 function maskTensor(op: string, arg: string, v: unknown): Tensor {
   let m: Tensor;
   if (v instanceof Tensor) m = tensorArg(v, op, arg);
-  else if (typeof v === "boolean") m = new Tensor(Float64Array.of(v ? 1 : 0), []);
   else if (Array.isArray(v)) m = booleansOrNumbers(op, arg, v);
   else throw new ArgumentError(op, `argument ${arg} must be a mask: a tensor of 0 and 1 (as the comparisons return) or nested arrays of booleans; got ${describe(v)}`);
   if (m._bt === null) {

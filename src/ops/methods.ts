@@ -6,7 +6,7 @@ import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
 import * as mops from "./math.js";
 import * as iops from "./indexing.js";
-import type { IndexLike, IndexSpec, ScatterOptions, IndexAddOptions } from "./indexing.js";
+import type { IndexLike, IndexSpec, ScatterOptions, IndexAddOptions, NonzeroOptions } from "./indexing.js";
 import * as lops from "./layout.js";
 import type { GeluOptions, RoundOptions } from "./math.js";
 import * as sops from "./scan.js";
@@ -242,8 +242,10 @@ declare module "../tensor/tensor.js" {
     maskedFill(mask: TensorLike, value: TensorLike): Tensor;
     /** The entries where the 0/1 mask is 1, as a 1-D tensor (see {@link maskedSelect}). */
     maskedSelect(mask: TensorLike): Tensor;
-    /** The multi-indices of the nonzero entries, [count, rank] (see {@link nonzero}). */
-    nonzero(): Tensor;
+    /** The multi-indices of the nonzero entries, [count, rank], or one list per axis with `asTuple` (see {@link nonzero}). */
+    nonzero(options?: NonzeroOptions & { asTuple?: false }): Tensor;
+    /** One 1-D tensor of indices per axis (see {@link nonzero}). */
+    nonzero(options: NonzeroOptions & { asTuple: true }): Tensor[];
     /** The slices along `axis` (default 0), each without that axis (see {@link unbind}). */
     unbind(axis?: number): Tensor[];
     /** Axes `source` moved to positions `destination`, the others in order (see {@link movedim}). */
@@ -326,7 +328,7 @@ Object.assign(P, {
   index(this: Tensor, ...specs: IndexSpec[]) { return iops.index(this, ...specs); },
   maskedFill(this: Tensor, mask: TensorLike, value: TensorLike) { return iops.maskedFill(this, mask, value); },
   maskedSelect(this: Tensor, mask: TensorLike) { return iops.maskedSelect(this, mask); },
-  nonzero(this: Tensor) { return iops.nonzero(this); },
+  nonzero(this: Tensor, options?: NonzeroOptions) { return iops.nonzero(this, options); },
   asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), trunc: un(mops.trunc),
   atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
   softplus(this: Tensor, beta?: number) { return mops.softplus(this, beta); },
