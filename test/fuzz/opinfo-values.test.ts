@@ -40,16 +40,20 @@ function family(info: OpInfo): string {
   if (/^(reshape|permute|mT|broadcastTo|slice|take|concat|stack)$/.test(op)) return "layout";
   if (/^(unbind|movedim|moveaxis|repeat|tile|repeatInterleave|flip|fliplr|flipud|roll|pad|meshgrid)$/.test(op)) return "layout";
   if (/^(blockDiag|vander|toeplitz|hankel|circulant)$/.test(op)) return "matrix ops";
+  if (INDEXING.test(op)) return "layout";
   if (/^(matmul|X|dot|outer|trace|diagonal|diagEmbed|diag|triu|tril|kron|frobeniusInner|energy)$/.test(op)) return "matrix ops";
   if (/^(einsum|tensordot|cross)$/.test(op)) return "matrix ops";
   return "elementwise";
 }
 
+/** Indexing reads chosen entries and scatters overwrite or combine them: a NaN elsewhere may be dropped. */
+const INDEXING = /^(gather|scatter|scatterAdd|indexSelect|indexAdd|index|maskedFill|maskedSelect)$/;
+
 const LOWER_READERS = /^linalg\.(cholesky|eigh|eigvalsh|matrixFunction)$/;
 
 function modeOf(info: OpInfo): Mode {
   const op = opNameOf(info.name);
-  if (/^(slice|take)$/.test(op)) return "skip";
+  if (/^(slice|take)$/.test(op) || INDEXING.test(op)) return "skip";
   // entries that drop input entries: repeats of 0, cropping pads, r[0] of toeplitz / hankel, vander's x⁰ column when N = 1
   if (/^(repeatInterleave|vander)$/.test(op) || /^(pad \((constant|circular)\)|toeplitz|hankel)$/.test(info.name)) return "skip";
   if (/^(triu|tril)$/.test(op)) return "kept";
