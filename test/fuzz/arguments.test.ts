@@ -35,6 +35,18 @@ const optsSlot = (keys: string[]) =>
   );
 const ordSlot = fc.oneof(fc.constantFrom<unknown>("fro", "nuc", 1, -1, 2, -2, Infinity, -Infinity, 0, 3, 0.5), anyArg);
 const tensorList = fc.oneof(fc.array(tensorSlot, { maxLength: 3 }), anyArg);
+/** An index argument: integer lists (nested, some out of range or negative), index tensors, or anything. */
+const indexSlot = fc.oneof(
+  fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 3 }),
+  fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 2, maxLength: 2 }), { maxLength: 3 }),
+  fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 4 }).map((v) => Int32Array.from(v)),
+  tensorSlot,
+  anyArg,
+);
+/** A mask: nested booleans, a 0/1 tensor, or anything. */
+const maskSlot = fc.oneof(fc.array(fc.boolean(), { maxLength: 3 }), fc.array(fc.constantFrom(0, 1), { maxLength: 3 }).map((v) => mg.tensor(v)), tensorSlot, anyArg);
+/** One spec of index(): null, an integer, a slice object, an index list or a mask. */
+const specSlot = fc.oneof(fc.constant(null), fc.integer({ min: -3, max: 3 }), fc.record({ start: anyArg, stop: anyArg, step: anyArg }, { requiredKeys: [] }), indexSlot, fc.record({ mask: maskSlot }));
 const nestedSlot = fc.oneof(anyArg, fc.array(fc.oneof(fc.double(), fc.array(fc.double(), { maxLength: 2 })), { maxLength: 3 }));
 
 interface Entry {
@@ -78,6 +90,15 @@ const entries: Entry[] = [
   E("layout", "flip", mg.flip as Call, tensorSlot, axesSlot),
   E("layout", "fliplr", mg.fliplr as Call, tensorSlot),
   E("layout", "flipud", mg.flipud as Call, tensorSlot),
+  E("indexing", "gather", mg.gather as Call, tensorSlot, axisSlot, indexSlot),
+  E("indexing", "scatter", mg.scatter as Call, tensorSlot, axisSlot, indexSlot, fc.oneof(tensorSlot, numSlot), optsSlot(["reduce"])),
+  E("indexing", "scatterAdd", mg.scatterAdd as Call, tensorSlot, axisSlot, indexSlot, tensorSlot),
+  E("indexing", "indexSelect", mg.indexSelect as Call, tensorSlot, axisSlot, indexSlot),
+  E("indexing", "indexAdd", mg.indexAdd as Call, tensorSlot, axisSlot, indexSlot, tensorSlot, optsSlot(["alpha"])),
+  E("indexing", "index", mg.index as Call, tensorSlot, specSlot, specSlot, specSlot),
+  E("indexing", "maskedFill", mg.maskedFill as Call, tensorSlot, maskSlot, fc.oneof(numSlot, tensorSlot)),
+  E("indexing", "maskedSelect", mg.maskedSelect as Call, tensorSlot, maskSlot),
+  E("indexing", "nonzero", mg.nonzero as Call, tensorSlot, optsSlot(["asTuple"])),
   E("layout", "roll", mg.roll as Call, tensorSlot, fc.oneof(numSlot, shapeSlot), fc.oneof(axesSlot, fc.constant(undefined))),
   E("layout", "pad", mg.pad as Call, tensorSlot, fc.oneof(fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 6 }), anyArg), fc.oneof(optsSlot(["mode", "value"]), fc.constantFrom<unknown>("constant", "reflect", "replicate", "circular", "edge")), fc.oneof(fc.constant(undefined), numSlot)),
   E("layout", "meshgrid", mg.meshgrid as Call, tensorSlot, tensorSlot, fc.oneof(tensorSlot, optsSlot(["indexing"]))),
@@ -143,7 +164,7 @@ function fnSlot(): fc.Arbitrary<unknown> {
   );
 }
 
-const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, "matrix ops": 200, creation: 300, linalg: 110, transforms: 300 };
+const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, indexing: 150, "matrix ops": 200, creation: 300, linalg: 110, transforms: 300 };
 const counter = new Counter();
 
 afterAll(() => {
