@@ -169,7 +169,7 @@ function scatterSource(op: string, idx: Tensor, src: unknown): Tensor {
       throw new ShapeError(op, `argument src has ${ss[d]} entries along axis ${d}, fewer than index's ${is[d]} (src shape ${fmtShape(s.shape)}, index shape ${fmtShape(idx.shape)})`);
   // PyTorch reads src only where the index has entries: the leading block of the index's shape
   if (ss.every((n, d) => n === is[d])) return s;
-  return slice(s, ...is.map((n): SliceSpec => [0, n]));
+  return slice(atLeast1(s), ...is.map((n): SliceSpec => [0, n]));
 }
 
 function scatterArgs(op: string, x: TensorLike, axis: number, index: IndexLike, src: unknown): [Tensor, Tensor, Tensor, number] {
