@@ -129,7 +129,7 @@ function logicalInfo(name: string, fn: (a: Tensor, b: Tensor) => Tensor, f: (a: 
     samples: () => [
       { name: "hand-checked (NaN is true)", inputs: [tensor(hand[0]), tensor(hand[1])], expected: hand[2] },
       { name: "same shape 3×4", inputs: [ru(-2, 2)([3, 4]), ru(-2, 2)([3, 4])], expected: ref },
-      { name: "broadcast 3×1 ∘ 1×4", inputs: [tensor([[0], [1], [-2]]), tensor([[0, 1, 0, 3]])], expected: (a: Tensor, b: Tensor) => ref(new Tensor(new Float64Array([0, 0, 0, 0, 1, 1, 1, 1, -2, -2, -2, -2]), [3, 4]), new Tensor(new Float64Array([0, 1, 0, 3, 0, 1, 0, 3, 0, 1, 0, 3]), [3, 4])) },
+      { name: "broadcast 3×1 ∘ 1×4", inputs: [tensor([[0], [1], [-2]]), tensor([[0, 1, 0, 3]])], expected: () => ref(new Tensor(new Float64Array([0, 0, 0, 0, 1, 1, 1, 1, -2, -2, -2, -2]), [3, 4]), new Tensor(new Float64Array([0, 1, 0, 3, 0, 1, 0, 3, 0, 1, 0, 3]), [3, 4])) },
       { name: "empty 0×3 ∘ 3", inputs: [ru(0, 1)([0, 3]), ru(0, 1)([3])], expected: () => new Tensor(new Float64Array(0), [0, 3]) },
     ],
     errors: [{ name: "incompatible shapes", inputs: () => [ru(1, 2)([3, 4]), ru(1, 2)([5])], error: ShapeError, message: new RegExp(`^${name}: shapes \\[3, 4\\] and \\[5\\] cannot be broadcast`) }],
