@@ -17,6 +17,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["custom", "custom.ts", "runCustom"],
   ["optim", "optim.ts", "runOptim"],
   ["einsum", "einsum.ts", "runEinsum"],
+  ["sort", "sort.ts", "runSort"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {
