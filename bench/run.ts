@@ -18,6 +18,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["optim", "optim.ts", "runOptim"],
   ["einsum", "einsum.ts", "runEinsum"],
   ["sort", "sort.ts", "runSort"],
+  ["vmap", "vmap.ts", "runVmap"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {

@@ -19,7 +19,7 @@
  * batched computation). See docs/architecture.md.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { enterBatchLevel, exitBatchLevel, type Randomness } from "../tensor/meta.js";
+import { LeafNode, enterBatchLevel, exitBatchLevel, type Randomness } from "../tensor/meta.js";
 import { makeBatched, escapedError } from "../tensor/batched.js";
 import { fmtShape } from "../tensor/shape.js";
 import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
@@ -186,7 +186,13 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts?: VmapOp
     try {
       const wrapped = fl.leaves.map((x, k) => {
         const ax = norm[k];
-        return ax === null ? x : makeBatched(moveAxis(x, ax, 0), level, size);
+        if (ax === null) return x;
+        const w = makeBatched(moveAxis(x, ax, 0), level, size);
+        // A physical tensor on the tape (a transform outside this vmap differentiates it): the logical
+        // tensor is a leaf of the tape too, so that a reverse transform inside f sees that something
+        // outside depends on it and records its backward pass (grad(vmap(grad(f))), see engine.ts).
+        if (onTape(w._bt!.value)) w._node = new LeafNode(w);
+        return w;
       });
       result = (f as (...a: unknown[]) => unknown)(...treeUnflatten<unknown[]>(fl.treedef, wrapped));
     } finally {
@@ -194,6 +200,12 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts?: VmapOp
     }
     return unbatchOutputs(op, result, outSpec, level, size);
   }) as (...args: TransformArgs<A>) => R;
+}
+
+/** Does t (or the physical tensor behind it, at any level) have a tape node? */
+function onTape(t: Tensor): boolean {
+  for (let p: Tensor | null = t; p !== null; p = p._bt === null ? null : p._bt.value) if (p._node !== null) return true;
+  return false;
 }
 
 /** The results of f with the batch axis of each tensor leaf moved to its outAxes entry (unmapped ones broadcast). */
