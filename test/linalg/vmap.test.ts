@@ -11,8 +11,8 @@
  */
 import { describe, it, expect } from "vitest";
 import {
-  Tensor, linalg, eye, randn, matmul, mT, sub, add, mul, sum, sin, exp, concat, stack, slice, squeeze, unsqueeze, tril, tensor, ones, zeros,
-  vmap, grad, jvp, type SliceSpec,
+  Tensor, linalg, eye, randn, matmul, mT, sub, add, mul, sum, sin, exp, concat, stack, slice, squeeze, unsqueeze, tril, tensor, ones, zeros, reshape,
+  vmap, grad, jvp, vjp, type SliceSpec,
   SingularMatrixError, NotPositiveDefiniteError, DomainError, NonDifferentiableError,
 } from "../../src/index.js";
 
@@ -187,6 +187,52 @@ describe("linalg under vmap: against loops over the batch", () => {
     });
 });
 
+/** The cases exercised by the further compositions below (one or two per rule family). */
+const FAMILIES = [
+  "inv", "det", "logdet", "solve", "triangularSolve", "cholesky", "lu", "luFactor + luSolve", "qr", "eigh", "matrixFunction", "svd",
+  "pinv", "lstsq (tall)", "vectorNorm (ord 3, dim 1)", "matrixNorm nuc", "expm", "expmFrechet", "logm", "sqrtm", "solveSylvester", "solveLyapunov",
+];
+const family = cases.filter((c) => FAMILIES.includes(c.name));
+
+describe("linalg under vmap: further compositions against loops", () => {
+  for (const c of family)
+    it(c.name, () => {
+      const x0 = c.gen(1);
+      const n = x0.length;
+      // vmap over cotangents with the primal fixed (jacrev's pattern: the VJP rules see batched cotangents, unbatched factors)
+      const { out, vjpFn } = vjp((...zs: Tensor[]) => c.f(...zs), ...x0);
+      const cts = randn([B, ...out.shape], { seed: 5 });
+      const vv = asList(vmap((ct: Tensor) => vjpFn(ct))(cts));
+      const lv = Array.from({ length: B }, (_, i) => asList(vjpFn(pick(cts, 0, i))));
+      for (let k = 0; k < n; k++) close(vv[k], stack(lv.map((r) => r[k])), `${c.name}: vmap(vjpFn) argument ${k}`);
+
+      // jvp(vmap(f)): the batching rules carry tangents
+      const examples = Array.from({ length: B }, (_, i) => c.gen(10 * i + 1));
+      const xs = x0.map((_, k) => batchArg(examples, k, 0));
+      const ts = xs.map((x, k) => randn(x.shape, { seed: 200 + k }));
+      const jv = jvp((...zs: Tensor[]) => vmap(c.f)(...zs), xs, ts).tangent as Tensor;
+      const jl = stack(Array.from({ length: B }, (_, i) => jvp((...zs: Tensor[]) => c.f(...zs), xs.map((x) => pick(x, 0, i)), ts.map((t) => pick(t, 0, i))).tangent as Tensor));
+      close(jv, jl, `${c.name}: jvp(vmap)`);
+
+      // nested vmap over a 2 × 3 batch
+      const ex2 = Array.from({ length: 2 * B }, (_, i) => c.gen(7 * i + 3));
+      const xs2 = x0.map((_, k) => reshapeBatch(stack(ex2.map((e) => e[k])), [2, B]));
+      const nn = vmap(vmap(c.f))(...xs2);
+      const nl = stack([0, 1].map((i) => stack(Array.from({ length: B }, (_, j) => c.f(...xs2.map((x) => pick(pick(x, 0, i), 0, j)))))));
+      close(nn, nl, `${c.name}: vmap(vmap(f))`);
+      // per-example gradients inside a nested vmap
+      const loss = (...zs: Tensor[]): Tensor => g(c.f(...zs));
+      const gn = asList(vmap(vmap(grad(loss)))(...xs2))[0];
+      const gl = stack([0, 1].map((i) => stack(Array.from({ length: B }, (_, j) => asList(grad(loss)(...xs2.map((x) => pick(pick(x, 0, i), 0, j))))[0]))));
+      close(gn, gl, `${c.name}: vmap(vmap(grad))`);
+    });
+});
+
+/** [P·Q, …] → [P, Q, …]. */
+function reshapeBatch(x: Tensor, lead: number[]): Tensor {
+  return reshape(x, [...lead, ...x.shape.slice(1)]);
+}
+
 describe("linalg under vmap: a degenerate example raises the error it raises alone", () => {
   /** Three examples, the middle one degenerate; the same error class under vmap as for the example alone. */
   function sameError(f: (x: Tensor) => unknown, good: Tensor, bad: Tensor, kind: new (...a: never[]) => Error): void {
@@ -233,6 +279,17 @@ describe("linalg under vmap: a degenerate example raises the error it raises alo
     sameError((a) => grad((x: Tensor) => sum(mul(linalg.eigh(x).eigenvectors, w)))(a), sym(general(1)), tie, NonDifferentiableError);
     sameError((a) => grad((x: Tensor) => sum(mul(linalg.svd(x, { fullMatrices: false }).Vh, w)))(a), tall(1), concat([tie, zeros([1, N])], -2), NonDifferentiableError);
     sameError((a) => grad((x: Tensor) => sum(linalg.qr(x).Q))(a), tall(1), tensor([[1, 2, 0], [2, 4, 0], [3, 6, 1], [1, 2, 1]]), NonDifferentiableError);
+  });
+  it("vmap over cotangents at a repeated eigenvalue: invariant cotangents pass (as in a loop), one basis-dependent cotangent raises", () => {
+    const tie = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 2]]);
+    const { out, vjpFn } = vjp((x: Tensor) => linalg.eigh(x).eigenvectors, tie);
+    const symm = (s: number): Tensor => matmul(out, sym(randn([N, N], { seed: s }))); // J = Uᵀ Ū symmetric: invariant
+    const good = stack([symm(1), symm(2), symm(3)]);
+    const vv = vmap((ct: Tensor) => vjpFn(ct)[0])(good);
+    close(vv, stack([0, 1, 2].map((i) => vjpFn(pick(good, 0, i))[0])), "eigh vmap(vjpFn) at a tie");
+    const bad = stack([symm(1), matmul(out, randn([N, N], { seed: 4 })), symm(3)]);
+    expect(() => vjpFn(pick(bad, 0, 1))).toThrow(NonDifferentiableError);
+    expect(() => vmap((ct: Tensor) => vjpFn(ct)[0])(bad)).toThrow(NonDifferentiableError);
   });
   it("at a repeated eigenvalue, gauge-invariant losses stay differentiable under vmap (tie averaging per example)", () => {
     const tie = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 2]]);
