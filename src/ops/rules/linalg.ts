@@ -10,13 +10,15 @@ import { spectralRules, type SpectralParams } from "./linalg/spectral.js";
 import { matfunRules, type MatfunParams } from "./linalg/matfun.js";
 import { normRules, structRules, type NormParams, type StructParams } from "./linalg/norms.js";
 import { svdRules, type SvdParams } from "./linalg/svd.js";
+import { schurRules, type SchurParams } from "./linalg/schur.js";
 import { exRules, type ExParams } from "./linalg/ex.js";
 import { luRectRules, type LuRectParams } from "./linalg/lu-rect.js";
 import { riccatiRules, type RiccatiParams } from "./linalg/riccati.js";
-import { schurRules, type SchurParams } from "./linalg/schur.js";
+import { ldlRules, type LdlParams } from "./linalg/ldl.js";
 
 /** Parameters of the linear-algebra primitives. */
-export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams, SchurParams, ExParams, LuRectParams, RiccatiParams {}
+export interface LinalgParams extends LuParams, TriangularParams, SpectralParams, SvdParams, MatfunParams, NormParams, StructParams,
+  ExParams, LuRectParams, SchurParams, RiccatiParams, LdlParams {}
 
 export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } = {
   ...luRules,
@@ -28,6 +30,7 @@ export const linalgRules: { [P in keyof LinalgParams]: Rule<LinalgParams[P]> } =
   ...structRules,
   ...exRules,
   ...luRectRules,
-  ...riccatiRules,
   ...schurRules,
+  ...riccatiRules,
+  ...ldlRules,
 };
