@@ -135,7 +135,8 @@ export function trace(op: string, f: (...free: Tensor[]) => Tensor, values: read
         if (s !== undefined) return { kind: "step", s, o: t._outIdx };
       }
     }
-    if (n === null && !hasLiveTangent(t)) return { kind: "const", t };
+    // a batched tensor (vmap) is never a constant: its values differ per example, so it is captured (an input of the rules made from the program)
+    if (n === null && !hasLiveTangent(t) && t._bt === null) return { kind: "const", t };
     let ci = capIdx.get(t);
     if (ci === undefined) {
       ci = captured.length;

@@ -22,7 +22,7 @@ import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
 import { nrm2 } from "../linsolve/krylov.js";
 import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
-import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
+import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, solveExamples, type ImplicitCore, type ImplicitOptions } from "./root.js";
 
 /** Options of {@link fixedPointIteration}: the iteration, its damping and stopping rule. */
 export interface FixedPointIterationOptions {
@@ -214,15 +214,20 @@ function makeFixedPoint(
   const lin = resolveLinearOptions(op, options.linearSolve, "linearSolve.");
   // F(x, θ) = T(x, θ) − x: ∂ₓF = ∂ₓT − I, and the IFT gives w = x̄ + (∂ₓT)ᵀ w, θ̄ = (∂_θT)ᵀ w
   const residual = (x: Tensor, ...theta: Tensor[]): Tensor => sub(T(x, ...theta), x);
-  return (x0In: TensorLike, ...thetaIn: TensorLike[]) => {
-    const x0 = plain(tensorArg(x0In, op, "x0"));
-    const theta = thetaIn.map((t, i) => tensorArg(t, op, `theta[${i}]`));
+  /** x* from the start x0 (values) at θ. */
+  const solveFrom = (x0: Tensor, theta: Tensor[]): Tensor => {
     const core: ImplicitCore = {
       op, residual, tol, lin,
       resolve: (th) => solveFixedPoint(T, x0, th, { ...options, name: op }),
     };
     const { x, iterations } = core.resolve(theta.map(plain));
     return implicitSolution(core, x, iterations, theta);
+  };
+  return (x0In: TensorLike, ...thetaIn: TensorLike[]) => {
+    const x0 = plain(tensorArg(x0In, op, "x0"));
+    const theta = thetaIn.map((t, i) => tensorArg(t, op, `theta[${i}]`));
+    // under vmap: per example (x0 may be batched too); the derivatives restart at x*, which converges at once
+    return solveExamples(op, [x0, ...theta], ([x0b, ...th]) => solveFrom(plain(x0b), th), ([, ...th], x) => solveFrom(x, th));
   };
 }
 

@@ -22,7 +22,7 @@ import { enableGrad } from "../../autodiff/engine.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 import { plain } from "../../autodiff/trace.js";
 import { resolveLinearOptions } from "../linsolve/solve.js";
-import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, type ImplicitCore, type ImplicitOptions } from "./root.js";
+import { LINEAR_SOLVE_KEYS, checkTol, implicitSolution, solveExamples, type ImplicitCore, type ImplicitOptions } from "./root.js";
 import { NEWTON_KEYS, newtonSolve, type NewtonKrylovOptions } from "./newton.js";
 
 /** Options of {@link inverseOf}: the Newton solve of f(x) = y and the implicit backward solve. */
@@ -55,10 +55,12 @@ export function inverseOf<P extends Tensor[]>(
   const Af = A as (x: Tensor, ...p: Tensor[]) => Tensor;
   // θ = [Y, ...params]
   const residual = (x: Tensor, y: Tensor, ...p: Tensor[]): Tensor => sub(Af(x, ...p), y);
-  const resolve = (theta: Tensor[]): { x: Tensor; iterations: number } => {
+  /** The Newton solve from the initial guess (option x0, or Y), or from `start` when the root is known. */
+  const resolveFrom = (theta: Tensor[], start: Tensor | undefined): { x: Tensor; iterations: number } => {
     const [y, ...p] = theta;
     let x0: Tensor;
-    if (options.x0 === undefined) x0 = y;
+    if (start !== undefined) x0 = start;
+    else if (options.x0 === undefined) x0 = y;
     else if (options.x0 instanceof Tensor) x0 = plain(options.x0);
     else x0 = plain(enableGrad(() => (options.x0 as (y: Tensor, ...p: Tensor[]) => Tensor)(y, ...p)));
     const ax = enableGrad(() => Af(x0, ...p));
@@ -69,10 +71,17 @@ export function inverseOf<P extends Tensor[]>(
     const r = newtonSolve(residual as (x: Tensor, ...t: Tensor[]) => Tensor, x0, theta, { ...options.newton, name: options.newton?.name ?? op });
     return { x: r.x, iterations: r.iterations };
   };
+  const resolve = (theta: Tensor[]): { x: Tensor; iterations: number } => resolveFrom(theta, undefined);
   const core: ImplicitCore = { op, residual: residual as ImplicitCore["residual"], tol, lin, resolve };
   return (yIn: TensorLike, ...params: P) => {
     const theta = [asTensor(yIn), ...params.map((p) => asTensor(p))];
-    const { x, iterations } = resolve(theta.map(plain));
-    return implicitSolution(core, x, iterations, theta);
+    // under vmap: per example; the derivatives restart Newton at the known X, where it stops at once
+    return solveExamples(op, theta, (th) => {
+      const { x, iterations } = resolve(th.map(plain));
+      return implicitSolution(core, x, iterations, th);
+    }, (th, x) => {
+      const r = resolveFrom(th.map(plain), x);
+      return implicitSolution(core, r.x, r.iterations, th);
+    });
   };
 }

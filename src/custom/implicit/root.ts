@@ -22,7 +22,9 @@ import { applyMulti } from "../../ops/dispatch.js";
 import { asTensor, neg, type TensorLike } from "../../ops/api.js";
 import { enableGrad } from "../../autodiff/engine.js";
 import { jvp, vjp } from "../../autodiff/transforms.js";
-import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
+import { ArgumentError, BatchingError, ConvergenceError, ShapeError } from "../../errors.js";
+import { batchByLoop } from "../../ops/batching.js";
+import { mapExamples } from "../examples.js";
 import { nrm2 } from "../linsolve/krylov.js";
 import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
 import { implicitOf } from "../introspect.js";
@@ -148,9 +150,37 @@ export function implicitSolution(core: ImplicitCore, x: Tensor, iterations: numb
       return record ? grads : grads.map(dropTape);
     },
     jvp: (dx, inputs, out: Tensor) => implicitJvp(op, F, lin, k, dx, inputs, out, xShape),
+    // a value-dependent forward (a solve per parameter value): one application per example
+    batch: batchByLoop(() => rule),
   };
   implicitOf.set(rule, { residual: F, k });
   return applyMulti(rule, [...theta, ...F.captured], null)[0];
+}
+
+/**
+ * Under vmap, a solver sees each example's θ (mapExamples), but tensors that
+ * the residual or the solver close over are seen as they are: a batched one
+ * cannot be read. Such a failure is reported as the implicit function's,
+ * with what to do.
+ */
+export function closureBatchingHint<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BatchingError && !e.message.startsWith(`${op}: `))
+      throw new BatchingError(op, `under vmap it solves example by example for its arguments, but a function it calls (solver, residual, initial guess) ` +
+        `met a batched tensor it closes over and ${e.message.replace(/^vmap: /, "")}. Pass such tensors as arguments (θ) instead of closing over them`);
+    throw e;
+  }
+}
+
+/**
+ * x*(θ) for θ batched by vmap: one solve per example (an iterative solve
+ * stops at its own iteration count for each), stacked; the derivatives
+ * restart from the known roots (see mapExamples). Without batched θ, solve(θ).
+ */
+export function solveExamples(op: string, theta: Tensor[], solve: (theta: Tensor[]) => Tensor, warm: (theta: Tensor[], x: Tensor) => Tensor): Tensor {
+  return mapExamples(op, theta, (th) => [closureBatchingHint(op, () => solve(th))], (th, [x]) => [closureBatchingHint(op, () => warm(th, x))])[0];
 }
 
 function checkRoot(op: string, f: Float64Array, x: Tensor, tol: number, iterations: number): void {
@@ -240,8 +270,10 @@ export function implicitRoot<Theta extends Tensor[]>(
   const core: ImplicitCore = { op, residual: residual as ImplicitCore["residual"], tol, lin, resolve };
   return ((...thetaIn: TensorLike[]) => {
     const theta = thetaIn.map(asTensor);
-    const { x, iterations } = resolve(theta.map(plain));
-    return implicitSolution(core, x, iterations, theta);
+    return solveExamples(op, theta, (th) => {
+      const { x, iterations } = resolve(th.map(plain));
+      return implicitSolution(core, x, iterations, th);
+    }, (th, x) => implicitSolution(core, x, NaN, th));
   }) as unknown as (...theta: Theta) => Tensor;
 }
 

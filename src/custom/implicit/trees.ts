@@ -21,7 +21,8 @@ import { enableGrad } from "../../autodiff/engine.js";
 import { plain } from "../../autodiff/trace.js";
 import { formatPath, treeFlatten, treeFlattenWithPath, treeLeavesLike, treeUnflatten, type PathEntry, type TreeDef } from "../../tree/index.js";
 import { topArg, type TransformArg } from "../../autodiff/transforms.js";
-import { implicitRoot as implicitRootTensors, type ImplicitOptions } from "./root.js";
+import { implicitRoot as implicitRootTensors, closureBatchingHint, type ImplicitOptions } from "./root.js";
+import { isBatchedLive, mapExamples } from "../examples.js";
 import { fixedPoint as fixedPointTensors, type FixedPointOptions } from "./fixedPoint.js";
 import { inverseOf as inverseOfTensors, type InverseOfOptions as InverseOfTensorOptions } from "./inverse.js";
 import type { NewtonKrylovOptions } from "./newton.js";
@@ -94,6 +95,11 @@ function unpackResult(r: unknown): { x: unknown; iterations: number } {
   return { x: r, iterations: NaN };
 }
 
+/** mapExamples for an implicit function whose root is several tensors (see root.ts: solveExamples). */
+function solveExamples(op: string, theta: Tensor[], solve: (theta: Tensor[]) => Tensor[], warm: (theta: Tensor[], x: Tensor[]) => Tensor[]): Tensor[] {
+  return mapExamples(op, theta, (th) => closureBatchingHint(op, () => solve(th)), (th, x) => closureBatchingHint(op, () => warm(th, x)));
+}
+
 const plainTree = (tree: unknown): unknown => {
   const f = treeFlatten(tree);
   return f.leaves.length === 0 ? tree : treeUnflatten(f.treedef, f.leaves.map(plain));
@@ -133,8 +139,7 @@ export function implicitRoot<X, Theta extends unknown[]>(
       : plainTree(x0Opt);
   // validates the remaining options once, at construction (as the positional API does)
   implicitRootTensors(residual as unknown as (x: Tensor) => Tensor, () => zeros([1]), rest);
-  return ((...thetaIn: unknown[]) => {
-    const theta = thetaIn.map(topArg);
+  const solveAt = (theta: unknown[]): unknown => {
     const tf = treeFlatten(theta);
     const plainTheta = treeUnflatten<unknown[]>(tf.treedef, tf.leaves.map(plain));
     // the first solve tells x's structure; the positional machinery then reuses its result
@@ -162,6 +167,25 @@ export function implicitRoot<X, Theta extends unknown[]>(
     };
     const xv = implicitRootTensors(F, solverFlat as unknown as () => Tensor, rest)(...tf.leaves);
     return rx.unravel(xv);
+  };
+  return ((...thetaIn: unknown[]) => {
+    const theta = thetaIn.map(topArg);
+    const tf = treeFlatten(theta);
+    if (!tf.leaves.some(isBatchedLive)) return solveAt(theta);
+    // under vmap the solver runs example by example (it reads values); the derivatives
+    // restart from the known root with a solver that returns it
+    let xdef: TreeDef | null = null;
+    const leavesOf = (x: unknown): Tensor[] => {
+      const f = treeFlatten(x);
+      xdef = f.treedef;
+      return f.leaves;
+    };
+    const thetaOf = (leaves: Tensor[]): unknown[] => treeUnflatten<unknown[]>(tf.treedef, leaves);
+    const xs = solveExamples(name, tf.leaves, (l) => leavesOf(solveAt(thetaOf(l))), (l, known) => {
+      const given = treeUnflatten(xdef!, known);
+      return leavesOf((implicitRoot(residual, () => given as X, options) as (...t: unknown[]) => unknown)(...thetaOf(l)));
+    });
+    return treeUnflatten(xdef!, xs);
   }) as (...theta: Theta) => X;
 }
 

@@ -29,11 +29,13 @@ import { Tensor } from "../../tensor/tensor.js";
 import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { fmtShape, shapesEqual, sizeOf, type Shape } from "../../tensor/shape.js";
 import { applyMulti } from "../../ops/dispatch.js";
-import { neg, sub, type TensorLike } from "../../ops/api.js";
-import { enableGrad } from "../../autodiff/engine.js";
+import { add, neg, sub, type TensorLike } from "../../ops/api.js";
+import { batchByLoop } from "../../ops/batching.js";
+import { enableGrad, noGrad } from "../../autodiff/engine.js";
 import { jvp, vjp } from "../../autodiff/transforms.js";
 import { zeros } from "../../tensor/create.js";
-import { ArgumentError, ConvergenceError, ShapeError } from "../../errors.js";
+import { ArgumentError, BatchingError, ConvergenceError, ShapeError } from "../../errors.js";
+import { isBatchedLive, mapExamples } from "../examples.js";
 import { bicgstab, cg, gmres, nrm2, type KrylovResult, type MatVec } from "./krylov.js";
 import { denseFactor, denseSolve, type DenseFactors } from "./dense.js";
 import { plain, replay, replayNumeric, trace, type Program } from "../../autodiff/trace.js";
@@ -366,6 +368,7 @@ export function solveProgram(
 ): Tensor {
   if (!shapesEqual(b.shape, prog.outShape))
     throw new ShapeError(ctx.op, `right-hand side has shape ${fmtShape(b.shape)} but the operator returns shape ${fmtShape(prog.outShape)}`);
+  if (isBatchedLive(b) || captured.some(isBatchedLive) || isBatchedLive(x0)) return solveExamples(ctx, prog, captured, b, xShape, x0);
   const first = solveNumeric(ctx, prog, captured.map(plain), b.data, xShape, x0?.data, lu);
   const state = { x: first.x, b: b.data, caps: captured.map((c) => c.data), lu: first.lu ?? lu };
   // the factors describe the operator at the captured values of this solve only
@@ -434,8 +437,25 @@ export function solveProgram(
       if (rhs === null) return null;
       return solveProgram({ ...ctx, stage: tangentStage(ctx.stage) }, prog, cs, rhs, xShape, undefined, luAt(cs));
     },
+    // a value-dependent forward (a solve per right-hand side): one application per example
+    batch: batchByLoop(() => rule),
   };
   return applyMulti(rule, [b, ...captured], null)[0];
+}
+
+/**
+ * solveProgram under vmap (b, the operator's captured tensors or x0
+ * batched): one solve per example (mapExamples), each with its own
+ * iteration count; the derivatives restart at the known solution, where an
+ * iterative solver stops at once.
+ */
+function solveExamples(ctx: SolveContext, prog: Program, captured: readonly Tensor[], b: Tensor, xShape: Shape, x0: Tensor | undefined): Tensor {
+  if (ctx.precond !== null && ctx.precond.prog.captured.some(isBatchedLive))
+    throw new BatchingError(ctx.op, "the preconditioner closes over a tensor that vmap batches; under vmap the solve runs example by example for b and for the tensors matvec uses, but a preconditioner must be the same for every example");
+  const nc = captured.length;
+  const xs = [b, ...captured, ...(x0 === undefined ? [] : [x0])];
+  const at = (t: Tensor[], start: Tensor | undefined): Tensor[] => [solveProgram(ctx, prog, t.slice(1, 1 + nc), t[0], xShape, start)];
+  return mapExamples(ctx.op, xs, (t) => at(t, x0 === undefined ? undefined : plain(t[1 + nc])), (t, [x]) => at(t, x))[0];
 }
 
 function transposedStage(stage: string): string {
@@ -474,6 +494,7 @@ function maxAbs(a: Float64Array): number {
  * derivative solves built from its trace are right.
  */
 function checkLinearOperator(op: string, name: string, f: (x: Tensor) => Tensor, prog: Program, probe: Tensor, yProbe: Tensor): void {
+  if (isBatchedLive(yProbe) || prog.captured.some(isBatchedLive)) return checkBatchedOperator(op, name, f, prog, probe, yProbe);
   const q = deterministicProbe(probe.shape, 3);
   const direct = enableGrad(() => f(q));
   if (!(direct instanceof Tensor) || !shapesEqual(direct.shape, prog.outShape))
@@ -488,6 +509,36 @@ function checkLinearOperator(op: string, name: string, f: (x: Tensor) => Tensor,
   const sum = new Float64Array(pq.length === 0 ? 0 : ypq.size);
   for (let i = 0; i < sum.length; i++) sum[i] = yProbe.data[i] + yq.data[i];
   if (maxAbsDiff(ypq.data, sum) > 1e-9 * (scale + maxAbs(ypq.data)))
+    throw new ArgumentError(op, `${name} is not linear in its argument: ${name}(p + q) ≠ ${name}(p) + ${name}(q) (did it add a constant, or use a nonlinear op?)`);
+}
+
+/** The values of every example behind a (possibly batched) tensor: the physical tensor under its batch levels. */
+function valuesOf(t: Tensor): Float64Array {
+  let p = t;
+  while (p._bt !== null) p = p._bt.value;
+  return p.data;
+}
+
+/**
+ * The same checks for an operator that closes over tensors batched by vmap:
+ * replays with ops (the kernels cannot read batched values), differences
+ * taken with ops and their values read for all examples at once.
+ */
+function checkBatchedOperator(op: string, name: string, f: (x: Tensor) => Tensor, prog: Program, probe: Tensor, yProbe: Tensor): void {
+  const rep = (x: Tensor): Tensor => noGrad(() => replay(prog, [x]));
+  const q = deterministicProbe(probe.shape, 3);
+  const direct = enableGrad(() => f(q));
+  if (!(direct instanceof Tensor) || !shapesEqual(direct.shape, prog.outShape))
+    throw new ArgumentError(op, `${name} returned inconsistent shapes between calls`);
+  const yq = rep(q);
+  const scale = maxAbs(valuesOf(direct)) + maxAbs(valuesOf(yProbe)) + 1e-300;
+  if (maxAbs(valuesOf(noGrad(() => sub(direct, yq)))) > 1e-9 * scale)
+    throw new ArgumentError(op, `${name} could not be traced: replaying its recorded ops at a second point disagrees with calling it there. Write it with matgrad ops only (no .data access, detach, or control flow on values)`);
+  if (q.size === 0) return;
+  const pq = new Float64Array(q.size);
+  for (let i = 0; i < pq.length; i++) pq[i] = probe.data[i] + q.data[i];
+  const ypq = rep(new Tensor(pq, q.shape));
+  if (maxAbs(valuesOf(noGrad(() => sub(ypq, add(yProbe, yq))))) > 1e-9 * (scale + maxAbs(valuesOf(ypq))))
     throw new ArgumentError(op, `${name} is not linear in its argument: ${name}(p + q) ≠ ${name}(p) + ${name}(q) (did it add a constant, or use a nonlinear op?)`);
 }
 
