@@ -287,6 +287,14 @@ describe("linalg.householderProduct", () => {
     expect(ok(gradgradcheck(f, [rn([4, 2], 53), rn([2], 54)], { raise: false }))).toBe(true);
   });
 
+  it("non-finite policy: a NaN in the part read (first k columns below the diagonal, tau) gives NaN; elsewhere it is not read", () => {
+    const nanAt = (i: number, j: number): Tensor => tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]].map((r, a) => r.map((v, b) => (a === i && b === j ? NaN : v))));
+    expect(linalg.householderProduct(nanAt(2, 1), [0.5, 0.3]).toArray().some(Number.isNaN)).toBe(true);
+    expect(linalg.householderProduct(nanAt(1, 1), [0.5, 0.3]).toArray().every(Number.isFinite)).toBe(true); // the diagonal (implied 1)
+    expect(linalg.householderProduct(nanAt(3, 2), [0.5, 0.3]).toArray().every(Number.isFinite)).toBe(true); // column k = 2 is not a reflector
+    expect(linalg.householderProduct(nanAt(3, 2), [0.5, NaN]).toArray().some(Number.isNaN)).toBe(true);
+  });
+
   it("errors name the op, the argument and the shapes", () => {
     expect(() => linalg.householderProduct(rn([2, 3], 1), rn([2], 2))).toThrow(/^linalg\.householderProduct: A must have at least as many rows as columns .*\[2, 3\]/);
     expect(() => linalg.householderProduct(rn([4, 2], 1), rn([3], 2))).toThrow(/^linalg\.householderProduct: tau has 3 coefficients/);
