@@ -39,7 +39,7 @@ export {
 } from "./ops/layout.js";
 export {
   gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
-  type IndexLike, type IndexSpec, type IndexSlice, type IndexMask, type NestedBooleans, type IntegerTypedArray,
+  type IndexLike, type IndexSpec, type IndexSlice, type IndexMask, type MaskLike, type NestedBooleans, type IntegerTypedArray,
   type ScatterOptions, type ScatterReduce, type IndexAddOptions, type NonzeroOptions,
 } from "./ops/indexing.js";
 export { isGradEnabled } from "./tensor/meta.js";

@@ -52,6 +52,9 @@ export interface IndexSlice {
 /** Nested arrays of booleans (a mask written as literal data). */
 export type NestedBooleans = boolean | NestedBooleans[];
 
+/** A mask argument: a float64 tensor of 0 / 1 (what the comparisons return), nested 0/1 numbers or nested booleans. */
+export type MaskLike = Tensor | NestedArray | readonly NestedBooleans[];
+
 /** A boolean mask in {@link index}: a float64 tensor of 0 / 1 or nested booleans, covering as many axes as it has. */
 export interface IndexMask {
   mask: Tensor | readonly NestedBooleans[];
@@ -331,7 +334,7 @@ export function indexAdd(x: TensorLike, axis: number, index: IndexLike, source: 
  * a number or a 0-d tensor. Derivative: x̄ = ct where the mask is 0 (zeroed
  * where it is 1); a tensor value gets the sum of ct over the masked entries.
  */
-export function maskedFill(x: TensorLike, mask: TensorLike, value: TensorLike): Tensor {
+export function maskedFill(x: TensorLike, mask: MaskLike, value: TensorLike): Tensor {
   const op = "maskedFill";
   const t = tensorArg(x, op, "x");
   const m = maskTensor(op, "mask", mask);
@@ -361,7 +364,7 @@ function positions(m: Float64Array): Int32Array {
  * copies). Its length depends on the mask's values, so it cannot run under
  * vmap with a batched mask.
  */
-export function maskedSelect(x: TensorLike, mask: TensorLike): Tensor {
+export function maskedSelect(x: TensorLike, mask: MaskLike): Tensor {
   const op = "maskedSelect";
   const t = tensorArg(x, op, "x");
   const m = maskTensor(op, "mask", mask);
@@ -491,6 +494,8 @@ export function index(x: TensorLike, ...specs: IndexSpec[]): Tensor {
   const parsed: Parsed[] = [];
   let axis = 0;
   for (let i = 0; i < specs.length; i++) {
+    if (axis >= t.ndim)
+      throw new ArgumentError(op, `too many indices: specs index ${axis + 1} axes of a tensor of rank ${t.ndim} (shape ${fmtShape(t.shape)})`);
     const p = parseSpec(op, specs[i], i, t, axis);
     const used = p.kind === "adv" ? p.axes : 1;
     if (axis + used > t.ndim)

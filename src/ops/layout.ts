@@ -482,12 +482,21 @@ export interface MeshgridOptions {
 }
 
 /**
+ * The result type of {@link meshgrid}: one tensor per tensor argument (a
+ * tuple of the arguments' length; a trailing options object is not counted).
+ */
+export type Grids<A extends readonly unknown[]> = A extends readonly [...infer H, infer L]
+  ? L extends Tensor | number | readonly unknown[] ? { -readonly [K in keyof A]: Tensor } : { -readonly [K in keyof H]: Tensor }
+  : Tensor[];
+
+/**
  * Coordinate grids (torch.meshgrid): for 1-d (or 0-d) tensors x₀ … x_{k−1}
  * of sizes n₀ … n_{k−1}, k tensors of shape [n₀, …, n_{k−1}] where output i
  * holds x_i along axis i. With `{ indexing: "xy" }` the first two axes are
  * swapped (shape [n₁, n₀, …], NumPy's default). An options object may come
  * last. Each output is x_i broadcast; its gradient sums over the other axes.
  */
+export function meshgrid<const A extends readonly (TensorLike | MeshgridOptions)[]>(...args: A): Grids<A>;
 export function meshgrid(...args: (TensorLike | MeshgridOptions)[]): Tensor[] {
   const op = "meshgrid";
   const last = args.length > 0 ? args[args.length - 1] : undefined;

@@ -6,7 +6,7 @@ import { Tensor } from "../tensor/tensor.js";
 import * as ops from "./api.js";
 import * as mops from "./math.js";
 import * as iops from "./indexing.js";
-import type { IndexLike, IndexSpec, ScatterOptions, IndexAddOptions, NonzeroOptions } from "./indexing.js";
+import type { IndexLike, IndexSpec, MaskLike, ScatterOptions, IndexAddOptions, NonzeroOptions } from "./indexing.js";
 import * as lops from "./layout.js";
 import type { GeluOptions, RoundOptions } from "./math.js";
 import * as sops from "./scan.js";
@@ -239,9 +239,9 @@ declare module "../tensor/tensor.js" {
     /** PyTorch's x[...] with index tensors, slices and masks (see {@link index}). */
     index(...specs: IndexSpec[]): Tensor;
     /** `value` where the 0/1 mask is 1 (see {@link maskedFill}). */
-    maskedFill(mask: TensorLike, value: TensorLike): Tensor;
+    maskedFill(mask: MaskLike, value: TensorLike): Tensor;
     /** The entries where the 0/1 mask is 1, as a 1-D tensor (see {@link maskedSelect}). */
-    maskedSelect(mask: TensorLike): Tensor;
+    maskedSelect(mask: MaskLike): Tensor;
     /** The multi-indices of the nonzero entries, [count, rank], or one list per axis with `asTuple` (see {@link nonzero}). */
     nonzero(options?: NonzeroOptions & { asTuple?: false }): Tensor;
     /** One 1-D tensor of indices per axis (see {@link nonzero}). */
@@ -326,8 +326,8 @@ Object.assign(P, {
   indexSelect(this: Tensor, axis: number, index: IndexLike) { return iops.indexSelect(this, axis, index); },
   indexAdd(this: Tensor, axis: number, index: IndexLike, source: TensorLike, options?: IndexAddOptions) { return iops.indexAdd(this, axis, index, source, options); },
   index(this: Tensor, ...specs: IndexSpec[]) { return iops.index(this, ...specs); },
-  maskedFill(this: Tensor, mask: TensorLike, value: TensorLike) { return iops.maskedFill(this, mask, value); },
-  maskedSelect(this: Tensor, mask: TensorLike) { return iops.maskedSelect(this, mask); },
+  maskedFill(this: Tensor, mask: MaskLike, value: TensorLike) { return iops.maskedFill(this, mask, value); },
+  maskedSelect(this: Tensor, mask: MaskLike) { return iops.maskedSelect(this, mask); },
   nonzero(this: Tensor, options?: NonzeroOptions) { return iops.nonzero(this, options); },
   asin: un(mops.asin), acos: un(mops.acos), atan: un(mops.atan), sinh: un(mops.sinh), cosh: un(mops.cosh), asinh: un(mops.asinh), acosh: un(mops.acosh), atanh: un(mops.atanh), log1p: un(mops.log1p), expm1: un(mops.expm1), log2: un(mops.log2), log10: un(mops.log10), exp2: un(mops.exp2), erf: un(mops.erf), erfc: un(mops.erfc), erfinv: un(mops.erfinv), lgamma: un(mops.lgamma), digamma: un(mops.digamma), sinc: un(mops.sinc), silu: un(mops.silu), floor: un(mops.floor), ceil: un(mops.ceil), trunc: un(mops.trunc),
   atan2: bin(mops.atan2), hypot: bin(mops.hypot), xlogy: bin(mops.xlogy), fmod: bin(mops.fmod), remainder: bin(mops.remainder),
