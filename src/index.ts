@@ -35,7 +35,7 @@ export {
 } from "./ops/scan.js";
 export {
   unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
-  toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type VanderOptions,
+  toeplitz, hankel, circulant, type PadMode, type PadOptions, type MeshgridOptions, type Grids, type VanderOptions,
 } from "./ops/layout.js";
 export {
   gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
