@@ -5,6 +5,7 @@
 import { coreSection } from "./core.js";
 import { customSection } from "./custom.js";
 import { transformsSection } from "./transforms.js";
+import { vmapSection } from "./vmap.js";
 import { implicitSection } from "./implicit.js";
 import { linalgSection } from "./linalg.js";
 import { contractionsSection } from "./contractions.js";
@@ -17,6 +18,7 @@ const sections: [string, () => void | Promise<void>][] = [
   ["custom", () => customSection()],
   ["explain", () => explainSection()],
   ["transforms", () => transformsSection()],
+  ["vmap", () => vmapSection()],
   ["implicit", () => implicitSection()],
   ["linalg", () => linalgSection()],
   ["contractions", () => contractionsSection()],
