@@ -8,6 +8,7 @@ import { zeros } from "../tensor/create.js";
 import { add, concat, tril } from "../ops/api.js";
 import { batchShape, cols, rows } from "../ops/rules/linalg/common.js";
 import { newCache } from "../ops/rules/linalg/prims.js";
+import { liftValues } from "../ops/batching.js";
 import { luRectPrim, rectPermutationMatrix, rectPivotsTensor, type RectLuEntry } from "../ops/rules/linalg/lu-rect.js";
 
 /** `[P, L, U]` with the named fields (the same shape as linalg.LuResult). */
@@ -19,7 +20,7 @@ type LuF = [LU: Tensor, pivots: Tensor] & { LU: Tensor; pivots: Tensor };
 export function luRect(a: Tensor): Lu {
   const cache = newCache<RectLuEntry[]>();
   const [L, U] = luRectPrim(a, cache);
-  const P = rectPermutationMatrix(a, cache);
+  const P = liftValues([a], ([pa]) => rectPermutationMatrix(pa, cache)); // a constant (batched like A under vmap)
   return Object.assign([P, L, U], { P, L, U }) as Lu;
 }
 
@@ -32,6 +33,6 @@ export function luFactorRect(a: Tensor): LuF {
   const LU = m < n
     ? add(concat([tril(L, -1), zeros([...bs, m, n - m])], -1), U)
     : add(tril(L, -1), concat([U, zeros([...bs, m - n, n])], -2));
-  const pivots = rectPivotsTensor(a, cache);
+  const pivots = liftValues([a], ([pa]) => rectPivotsTensor(pa, cache));
   return Object.assign([LU, pivots], { LU, pivots }) as LuF;
 }

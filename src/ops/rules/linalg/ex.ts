@@ -19,7 +19,7 @@ import { sizeOf } from "../../../tensor/shape.js";
 import { choleskyFactor } from "../../../kernels/cholesky.js";
 import { luInverse, luSolve } from "../../../kernels/lu.js";
 import { applyMulti } from "../../dispatch.js";
-import { matmul, matmulT, ne, neg, unsqueeze, where } from "../../api.js";
+import { broadcastTo, matmul, matmulT, ne, neg, reshape, unsqueeze, where } from "../../api.js";
 import { batchBroadcast } from "../../batching.js";
 import { rules } from "../../registry.js";
 import { batchShape, broadcastBatch, forEachBatch, isFiniteLower, mat, minus } from "./common.js";
@@ -42,6 +42,18 @@ function failed(info: Tensor): Tensor {
 /** g with the failed elements' entries set to 0 (null stays null). */
 function masked(g: Tensor | null, info: Tensor): Tensor | null {
   return g === null ? null : where(failed(info), 0, g);
+}
+
+/**
+ * solveEx under vmap: X batches as solve does (ranks aligned, leading axes broadcast); info has A's batch
+ * shape, so it gets the batch axis explicitly — broadcast when only B is batched, and without the unit axes
+ * that rank alignment may have put into a batched A.
+ */
+function batchSolveEx(xs: Tensor[], batched: readonly boolean[], p: ExParams["solveEx"], size: number): Tensor[] {
+  const [x, info] = batchBroadcast(() => exRules.solveEx)(xs, batched, p, size) as Tensor[];
+  const a = xs[0];
+  const lead = batched[0] ? a.shape.slice(1, -2) : a.shape.slice(0, -2); // A's logical batch shape
+  return [x, batched[0] ? reshape(info, [size, ...lead]) : broadcastTo(info, [size, ...lead])];
 }
 
 function solveExApply(a: Tensor, b: Tensor, adjoint: boolean, cache: LuCache): Tensor[] {
@@ -80,7 +92,7 @@ export const exRules: { [P in keyof ExParams]: Rule<ExParams[P]> } = {
     // X = A⁻¹ B where info = 0:  B̄ = A⁻ᵀ X̄, Ā = −B̄ Xᵀ;  dX = A⁻¹(dB − dA X)  (as solve); 0 where info ≠ 0.
     name: "linalg.solveEx",
     nOut: 2,
-    batch: batchBroadcast(() => exRules.solveEx),
+    batch: batchSolveEx,
     forward: ([a, b], p) => {
       const n = a.shape[a.ndim - 1], k = b.shape[b.ndim - 1];
       const batch = broadcastBatch("linalg.solveEx", a, b);

@@ -27,8 +27,8 @@ import { SingularMatrixError } from "../../../errors.js";
 import { luFactorRect } from "../../../kernels/lu-rect.js";
 import { add, concat, matmul, matmulT, sub, tril, triu } from "../../api.js";
 import { applyMulti } from "../../dispatch.js";
-import { batchBroadcast } from "../../batching.js";
-import { FactorCache, batchShape, block, isFiniteRange, permuteRows } from "./common.js";
+import { batchBroadcast, liftValues } from "../../batching.js";
+import { FactorCache, batchShape, block, inspectValues, isFiniteRange, permuteRows } from "./common.js";
 import { triSolvePrim } from "./prims.js";
 
 export interface RectLuEntry {
@@ -81,7 +81,11 @@ function perms(entries: RectLuEntry[]): Int32Array {
   return out;
 }
 
-function checkDifferentiable(a: Tensor, cache: RectLuCache): void {
+function checkDifferentiable(at: Tensor, cache: RectLuCache): void {
+  inspectValues([at], ([a]) => checkDifferentiableValues(a, cache)); // under vmap: every example's factors
+}
+
+function checkDifferentiableValues(a: Tensor, cache: RectLuCache): void {
   const entries = rectLuEntries(a, cache);
   entries.forEach((e, b) => {
     if (e.info >= 0)
@@ -92,6 +96,16 @@ function checkDifferentiable(a: Tensor, cache: RectLuCache): void {
         e.info,
       );
   });
+}
+
+/**
+ * Rows of x reordered by A's pivoting: row i of the result is row perm[i] of x, or the inverse. Under vmap
+ * (A batched) each example has its own permutation: the batched constant P (A = P L U) multiplies instead.
+ */
+function permuteRect(x: Tensor, a: Tensor, cache: RectLuCache, inverse: boolean): Tensor {
+  if (a._bt === null) return permuteRows(x, perms(rectLuEntries(a, cache)), inverse);
+  const pm = liftValues([a], ([pa]) => rectPermutationMatrix(pa, cache)); // P[perm[i], i] = 1
+  return inverse ? matmul(pm, x) : matmulT(pm, x, true, false);
 }
 
 const UNIT_LOWER = { upper: false, left: true, unitriangular: true, trans: false };
@@ -154,13 +168,13 @@ export const luRectRules: { [P in keyof LuRectParams]: Rule<LuRectParams[P]> } =
         const bottom = gl === null ? sub(l2, l2) : block(gl, [n, m], null);
         pa = triSolvePrim(u, concat([top, bottom], -2), { upper: true, left: false, unitriangular: false, trans: true }, "linalg.lu");
       }
-      return [permuteRows(pa, perms(rectLuEntries(a, p.cache)), true)];
+      return [permuteRect(pa, a, p.cache, true)];
     },
     jvp: ([da], [a], [l, u]: Tensor[], p) => {
       if (da === null) return [null, null];
       checkDifferentiable(a, p.cache);
       const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
-      const pda = permuteRows(da, perms(rectLuEntries(a, p.cache)), false);
+      const pda = permuteRect(da, a, p.cache, false);
       if (m < n) {
         const u1 = block(u, null, [0, m]);
         const y = triSolvePrim(l, pda, UNIT_LOWER, "linalg.lu"); // L⁻¹ P dA
