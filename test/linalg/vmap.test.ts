@@ -153,6 +153,8 @@ const cases: Case[] = [
   { name: "matrixRank", f: (a) => linalg.matrixRank(a), gen: (s) => [s === 11 ? matmul(tall(s), tensor([[1, 0, 1], [0, 1, 1], [0, 0, 0]])) : tall(s)], constant: true },
   { name: "matrixRank (hermitian)", f: (a) => linalg.matrixRank(a, { hermitian: true }), gen: (s) => [spd(s)], constant: true },
   { name: "lstsq (tall)", f: (a, b) => { const r = linalg.lstsq(a, b); return concat([r.solution, unsqueeze(r.residuals, -2)], -2); }, gen: (s) => [tall(s), randn([4, 2], { seed: s + 5 })], axes: [[0, 0], [0, null], [null, 0]] },
+  // one rank-deficient example: under vmap one method serves the batch (the pseudo-inverse), equal to QR at full rank
+  { name: "lstsq (a rank-deficient example)", f: (a, b) => linalg.lstsq(a, b).solution, gen: (s) => [s === 11 ? matmul(tall(s), tensor([[1, 0, 1], [0, 1, 1], [0, 0, 0]])) : tall(s), randn([4, 2], { seed: s + 5 })], diff: [1] },
   { name: "lstsq (wide)", f: (a, b) => linalg.lstsq(a, b).solution, gen: (s) => [mT(tall(s)), rhs(s)] },
   { name: "lstsq (rank, singular values)", f: (a, b) => { const r = linalg.lstsq(a, b); return concat([unsqueeze(r.rank, -1), r.singularValues], -1); }, gen: (s) => [tall(s), randn([4, 2], { seed: s + 5 })], constant: true },
   { name: "vectorNorm (ord 3, dim 1)", f: (x) => linalg.vectorNorm(x, 3, { dim: 1 }), gen: (s) => [tall(s)], axes: [[0], [2]] },
@@ -205,6 +207,7 @@ describe("linalg under vmap: against loops over the batch", () => {
 const FAMILIES = [
   "inv", "det", "logdet", "solve", "triangularSolve", "cholesky", "lu", "luFactor + luSolve", "qr", "eigh", "matrixFunction", "svd",
   "pinv", "lstsq (tall)", "vectorNorm (ord 3, dim 1)", "matrixNorm nuc", "expm", "expmFrechet", "logm", "sqrtm", "solveSylvester", "solveLyapunov",
+  "lu (rectangular)", "schur", "hessenberg", "polar", "funm exp", "invEx", "solveEx", "choleskyEx", "solveDiscreteLyapunov", "solveContinuousAre",
 ];
 const family = cases.filter((c) => FAMILIES.includes(c.name));
 
