@@ -171,7 +171,7 @@ export function implicitRoot<X, Theta extends unknown[]>(
   return ((...thetaIn: unknown[]) => {
     const theta = thetaIn.map(topArg);
     const tf = treeFlatten(theta);
-    if (!tf.leaves.some(isBatchedLive)) return solveAt(theta);
+    if (!tf.leaves.some(isBatchedLive)) return closureBatchingHint(name, () => solveAt(theta));
     // under vmap the solver runs example by example (it reads values); the derivatives
     // restart from the known root with a solver that returns it
     let xdef: TreeDef | null = null;
