@@ -20,7 +20,7 @@
  * The same rule applies to tangents and cotangents at tensor slots.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, type TangentLink } from "../tensor/meta.js";
+import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, setGradEnabled, type TangentLink } from "../tensor/meta.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
 import { checkOptions, describe } from "../validate.js";
@@ -687,6 +687,16 @@ function jacobianRev(op: string, call: (...xs: Tensor[]) => unknown, xs: readonl
   return { outDef: of.treedef, blocks };
 }
 
+/** fn with reverse-mode recording off (restored after, also on a throw). */
+function withoutGrad<T>(fn: () => T): T {
+  const prev = setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
 function jacobianFwd(op: string, call: (...xs: Tensor[]) => unknown, xs: readonly Tensor[], limit: number, chunk: number): JacCore {
   const inN = xs.reduce((s, x) => s + x.size, 0);
   const pack = (...a: unknown[]) => call(...(a as Tensor[]));
@@ -714,14 +724,14 @@ function jacobianFwd(op: string, call: (...xs: Tensor[]) => unknown, xs: readonl
   const sizes = xs.map((x) => x.size);
   const shapes = xs.map((x) => x.shape.slice());
   const cols: Tensor[][] = []; // cols[j]: pieces [c, …out_j.shape]
-  // the first pass pushes one direction: it gives the output's size, checked against the limit before the
-  // others run; then chunks whose basis (c × inN) and tangents (c × outN) stay within the limit
-  let step = 1;
+  // the output's size from one plain evaluation (no tape, no tangents: a small fraction of the batched
+  // pass), checked against the limit before any basis is made; then chunks whose basis (c × inN) and
+  // tangents (c × outN) stay within the limit
+  const probe = flattenOutput(op, withoutGrad(() => pack(...xsCopy)));
+  const outN = probe.leaves.reduce((a, l) => a + l.size, 0);
+  if (outN * inN > limit) throw tooLarge(op, "Jacobian", outN, inN, limit);
+  const step = Math.min(chunk, Math.max(1, Math.floor(limit / Math.max(outN, inN, 1))));
   for (let s = 0; s < inN; s += step) {
-    if (s > 0) {
-      const outN = (first as unknown as JvpFlat).outLeaves.reduce((a, l) => a + l.size, 0);
-      step = Math.min(chunk, Math.max(1, Math.floor(limit / Math.max(outN, inN, 1))));
-    }
     const e = Math.min(inN, s + step);
     const ts = push(...basisChunk(shapes, sizes, s, e));
     ts.forEach((t, j) => (cols[j] ??= []).push(t));
