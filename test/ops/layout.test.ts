@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  tensor, arange, zeros, grad, sum, mul, jvp, ArgumentError, ShapeError, autogradGraph, type Tensor,
+  tensor, arange, zeros, randn, grad, sum, mul, stack, jvp, vmap, ArgumentError, ShapeError, autogradGraph, type Tensor,
   unbind, movedim, moveaxis, repeat, tile, repeatInterleave, flip, fliplr, flipud, roll, pad, meshgrid, blockDiag, vander,
   toeplitz, hankel, circulant,
 } from "../../src/index.js";
@@ -306,5 +306,46 @@ describe("toeplitz / hankel / circulant (SciPy)", () => {
   it("errors", () => {
     expect(() => toeplitz(zeros([2, 3]), zeros([3, 2]))).toThrow(/^toeplitz: shapes \[2\] and \[3\] cannot be broadcast/);
     expect(() => hankel("c" as never)).toThrow(/^hankel: argument c must be/);
+  });
+});
+
+describe("under vmap: the same as one call per example (the ops are composites of batched primitives)", () => {
+  const X = randn([3, 4, 5], { seed: 7 });
+  const C = randn([3, 4], { seed: 8 });
+  const perExample = (f: (x: Tensor) => Tensor | Tensor[], xs: Tensor): Tensor[] => unbind(xs, 0).map((x) => {
+    const r = f(x);
+    return Array.isArray(r) ? stack(r, 0) : r;
+  });
+  const cases: [string, (x: Tensor) => Tensor | Tensor[], Tensor][] = [
+    ["unbind", (x) => unbind(x, -1), X],
+    ["movedim", (x) => movedim(x, 0, -1), X],
+    ["repeat", (x) => repeat(x, 2, 1, 3), X],
+    ["tile", (x) => tile(x, [2]), X],
+    ["repeatInterleave", (x) => repeatInterleave(x, [1, 0, 2, 1], 0), X],
+    ["repeatInterleave (flattened)", (x) => repeatInterleave(x, 2), X],
+    ["flip", (x) => flip(x, [0, 1]), X],
+    ["roll", (x) => roll(x, [1, -2], [0, 1]), X],
+    ["roll (flattened)", (x) => roll(x, 3), X],
+    ["pad constant", (x) => pad(x, [1, -1, 2, 0], { value: 3 }), X],
+    ["pad reflect", (x) => pad(x, [2, 1, 1, 2], "reflect"), X],
+    ["pad circular", (x) => pad(x, [2, 1], "circular"), X],
+    ["meshgrid", (c) => meshgrid(c, tensor([1, 2]), { indexing: "xy" }), C],
+    ["blockDiag", (x) => blockDiag(x, tensor([[1]])), X],
+    ["vander", (c) => vander(c, 3), C],
+    ["toeplitz", (c) => toeplitz(c, tensor([0, 5, 6])), C],
+    ["hankel", (c) => hankel(c), C],
+    ["circulant", (c) => circulant(c), C],
+  ];
+  for (const [name, f, xs] of cases)
+    it(name, () => {
+      const out = vmap((x: Tensor) => {
+        const r = f(x);
+        return Array.isArray(r) ? stack(r, 0) : r;
+      })(xs);
+      expect(out.toNested()).toEqual(stack(perExample(f, xs), 0).toNested());
+    });
+  it("gradients through vmap (per-example gradients of a reflect pad)", () => {
+    const g = vmap(grad((x: Tensor) => sum(pad(x, [1, 1], "reflect"))))(tensor([[1, 2, 3], [4, 5, 6]]));
+    expect(g.toNested()).toEqual([[1, 3, 1], [1, 3, 1]]);
   });
 });
