@@ -180,6 +180,8 @@ export function topk(x: TensorLike, k: number, options?: TopkOptions | number): 
   const n = u.shape[a];
   checkInt("topk", `argument k (at most the size ${n} of axis ${a})`, k, 0, n);
   const [v, i] = sortPrim(u, a, largest, k);
+  // a 0-d x with k = 0 gives an empty [0] (there is no 0-d shape with no entries)
+  if (k === 0) return named(v, i);
   return named(back(v), back(i));
 }
 

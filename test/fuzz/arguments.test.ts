@@ -99,6 +99,13 @@ const entries: Entry[] = [
   E("indexing", "maskedFill", mg.maskedFill as Call, tensorSlot, maskSlot, fc.oneof(numSlot, tensorSlot)),
   E("indexing", "maskedSelect", mg.maskedSelect as Call, tensorSlot, maskSlot),
   E("indexing", "nonzero", mg.nonzero as Call, tensorSlot, optsSlot(["asTuple"])),
+  // order statistics: the axis positionally or in the options, k / q in range or not
+  ...(["sort", "argsort"] as const).map((n) => E("order statistics", n, mg[n] as Call, tensorSlot, fc.oneof(axisSlot, optsSlot(["axis", "descending", "stable"])))),
+  E("order statistics", "topk", mg.topk as Call, tensorSlot, numSlot, fc.oneof(axisSlot, optsSlot(["axis", "largest", "sorted"]))),
+  E("order statistics", "kthvalue", mg.kthvalue as Call, tensorSlot, numSlot, fc.oneof(axisSlot, optsSlot(["axis", "keepdims"]))),
+  ...(["argmax", "argmin", "median", "nanmedian"] as const).map((n) => E("order statistics", n, mg[n] as Call, tensorSlot, fc.oneof(axisSlot, optsSlot(["axis", "keepdims"])))),
+  ...(["quantile", "nanquantile"] as const).map((n) =>
+    E("order statistics", n, mg[n] as Call, tensorSlot, fc.oneof(numSlot, tensorSlot), fc.oneof(axisSlot, optsSlot(["axis", "keepdims", "interpolation"])))),
   E("layout", "roll", mg.roll as Call, tensorSlot, fc.oneof(numSlot, shapeSlot), fc.oneof(axesSlot, fc.constant(undefined))),
   E("layout", "pad", mg.pad as Call, tensorSlot, fc.oneof(fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 6 }), anyArg), fc.oneof(optsSlot(["mode", "value"]), fc.constantFrom<unknown>("constant", "reflect", "replicate", "circular", "edge")), fc.oneof(fc.constant(undefined), numSlot)),
   E("layout", "meshgrid", mg.meshgrid as Call, tensorSlot, tensorSlot, fc.oneof(tensorSlot, optsSlot(["indexing"]))),
@@ -164,7 +171,7 @@ function fnSlot(): fc.Arbitrary<unknown> {
   );
 }
 
-const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, indexing: 150, "matrix ops": 200, creation: 300, linalg: 110, transforms: 300 };
+const RUNS: Record<string, number> = { elementwise: 110, reductions: 300, layout: 200, indexing: 150, "order statistics": 150, "matrix ops": 200, creation: 300, linalg: 110, transforms: 300 };
 const counter = new Counter();
 
 afterAll(() => {

@@ -43,8 +43,12 @@ function family(info: OpInfo): string {
   if (INDEXING.test(op)) return "layout";
   if (/^(matmul|X|dot|outer|trace|diagonal|diagEmbed|diag|triu|tril|kron|frobeniusInner|energy)$/.test(op)) return "matrix ops";
   if (/^(einsum|tensordot|cross)$/.test(op)) return "matrix ops";
+  if (ORDER.test(op)) return "reductions";
   return "elementwise";
 }
+
+/** Order statistics: a sorted lane keeps its NaN (sort values, median, quantile: "any"); indices and selections of some entries may drop it. */
+const ORDER = /^(sort|argsort|topk|argmax|argmin|kthvalue|median|nanmedian|quantile|nanquantile)$/;
 
 /** Indexing reads chosen entries and scatters overwrite or combine them: a NaN elsewhere may be dropped. */
 const INDEXING = /^(gather|scatter|scatterAdd|indexSelect|indexAdd|index|maskedFill|maskedSelect)$/;
@@ -56,6 +60,7 @@ function modeOf(info: OpInfo): Mode {
   if (/^(slice|take)$/.test(op) || INDEXING.test(op)) return "skip";
   // entries that drop input entries: repeats of 0, cropping pads, r[0] of toeplitz / hankel, vander's x⁰ column when N = 1
   if (/^(repeatInterleave|vander)$/.test(op) || /^(pad \((constant|circular)\)|toeplitz|hankel)$/.test(info.name)) return "skip";
+  if (ORDER.test(op)) return /^(argsort|argmax|argmin|topk|kthvalue|nanmedian|nanquantile)$/.test(op) || info.name.includes("indices") ? "skip" : "any";
   if (/^(triu|tril)$/.test(op)) return "kept";
   if (/^(trace|diagonal)$/.test(op)) return "diagonal";
   // einsum with a repeated index reads the diagonal of the last two axes only ("ii", "ii->i", "bii->bi", "...ii->...")
