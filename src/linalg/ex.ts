@@ -11,7 +11,7 @@ import { checkBool, checkOptions } from "../validate.js";
 import { mT, squeeze, unsqueeze, type TensorLike } from "../ops/api.js";
 import { applyMulti } from "../ops/dispatch.js";
 import { rules } from "../ops/registry.js";
-import { cols, needMatrix, needSquare, rows } from "../ops/rules/linalg/common.js";
+import { cols, inspectValues, needMatrix, needSquare, rows } from "../ops/rules/linalg/common.js";
 import { newCache } from "../ops/rules/linalg/prims.js";
 import type { LuEntry } from "../ops/rules/linalg/lu.js";
 
@@ -44,9 +44,13 @@ function named<R>(values: Tensor[], fields: Record<string, Tensor>): R {
   return Object.assign(values, fields) as R;
 }
 
-/** checkErrors: the first failed batch element raises (reads info, so not under vmap). */
+/** checkErrors: the first failed batch element raises (under vmap: checked on every example's info). */
 function raiseOnInfo(op: string, info: Tensor, what: "lu" | "cholesky"): void {
-  const d = info.data;
+  inspectValues([info], ([i]) => raiseOnInfoValues(op, i, what));
+}
+
+function raiseOnInfoValues(op: string, info: Tensor, what: "lu" | "cholesky"): void {
+  const d = info._data;
   for (let b = 0; b < d.length; b++) {
     const k = d[b];
     if (k === 0) continue;

@@ -282,6 +282,10 @@ describe("linalg under vmap: a degenerate example raises the error it raises alo
     sameError((a) => grad((x: Tensor) => linalg.slogdet(x).logabsdet)(a), A, singular, SingularMatrixError);
     sameError((a) => grad((x: Tensor) => sum(linalg.lu(x).U))(a), A, singular, SingularMatrixError);
   });
+  it("invEx / choleskyEx with checkErrors: the failed example raises", () => {
+    sameError((a) => linalg.invEx(a, { checkErrors: true }).inverse, A, singular, SingularMatrixError);
+    sameError((a) => linalg.choleskyEx(a, { checkErrors: true }).L, spd(1), tensor([[1, 2, 0], [2, 1, 0], [0, 0, 1]]), NotPositiveDefiniteError);
+  });
   it("cholesky of an indefinite matrix: NotPositiveDefiniteError", () => {
     sameError((a) => linalg.cholesky(a), spd(1), tensor([[1, 2, 0], [2, 1, 0], [0, 0, 1]]), NotPositiveDefiniteError);
   });
