@@ -13,6 +13,9 @@ import type { Sample } from "../../src/testing/opinfo.js";
 
 /** Step functions: their derivative is 0 everywhere it exists (PyTorch's convention), so a negated VJP equals the VJP. */
 const ZERO_DERIVATIVE = new Set(["floor", "ceil", "round", "trunc", "sign"]);
+/** The rounding with decimals and the 0/1-valued predicates, truth reductions and logical ops (src/ops/scan.ts): constants for autodiff. */
+for (const name of ["round (decimals)", "round (decimals = −1)", "isnan", "isfinite", "isinf", "isposinf", "isneginf", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "any", "all", "countNonzero"])
+  ZERO_DERIVATIVE.add(name);
 
 for (const info of allOpInfos) {
   // the largest non-empty sample: random inputs, not a special point such as cos at 0
