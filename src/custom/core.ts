@@ -388,6 +388,9 @@ function underVmapFor<T>(name: string, what: string, ts: readonly (Tensor | null
   try {
     return fn();
   } catch (e) {
+    if (e instanceof BatchingError && !e.message.startsWith(`${name}: `) && /random numbers drawn inside vmap/.test(e.message))
+      throw new BatchingError(name, `its ${what} drew random numbers under vmap: a custom function's ${what} runs once for the whole batch, at a vmap level of its own, ` +
+        "where random creation functions refuse to draw (whatever vmap's randomness option). Draw the values in the vmapped function (with randomness \"different\" or \"same\") and pass them in as an argument");
     if (e instanceof BatchingError && !e.message.startsWith(`${name}: `) && ts.some((t) => t !== null && t._bt !== null))
       throw new BatchingError(name, `its ${what} ran under vmap, where its tensors are batched (one value per example, none of their own), and ${e.message.replace(/^vmap: /, "")}. ` +
         `Write the ${what} with matgrad ops only (no .item(), .data, toArray() or branches on values)`);
