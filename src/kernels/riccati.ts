@@ -123,7 +123,8 @@ export function solveCare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
     if (rel < 1e-2) scale = false; // near convergence the unscaled iteration converges quadratically
     if (rel <= 1e2 * N * EPS) converged = true;
   }
-  if (!converged) return fail(n, "noConvergence", it);
+  // the Newton sign iteration converges (globally, quadratically in the end) unless H has eigenvalues on the imaginary axis
+  if (!converged) return fail(n, "noStabilizing", it);
   // normal equations of [W₁₂; W₂₂ + I] X = −[W₁₁ + I; W₂₁]
   const m = new Float64Array(N * n), r = new Float64Array(N * n);
   for (let i = 0; i < n; i++)
@@ -219,7 +220,8 @@ export function solveDare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
     symmetrize(hk, n);
     if (diff <= 1e2 * n * EPS * Math.max(hmax, Number.MIN_VALUE)) converged = true;
   }
-  if (!converged) return fail(n, "noConvergence", it);
+  // doubling converges quadratically when a stabilizing solution exists; it stalls or diverges when the pencil has unit-circle eigenvalues
+  if (!converged) return fail(n, "noStabilizing", it);
   let x = hk;
   // Newton (Hewer) refinement: Acᵀ dX Ac − dX + F(X) = 0
   let ac = dareClosedLoop(a, g, x, n);

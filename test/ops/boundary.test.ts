@@ -41,6 +41,7 @@ const OP_NAME: Record<string, string> = {
   gradients: "autograd.grad",
   "linsolve.customLinearSolve": "customLinearSolve",
   "linalg.matrixExp": "linalg.expm",
+  "linalg.solveContinuousLyapunov": "linalg.solveLyapunov",
   broadcastShapes: "broadcastShapes",
 };
 

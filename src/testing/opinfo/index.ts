@@ -2,14 +2,15 @@
 import type { OpInfo } from "../opinfo.js";
 import { coreOpInfos } from "./core.js";
 import { linalgOpInfos } from "./linalg.js";
+import { linalgSolverOpInfos } from "./linalg-solvers.js";
 import { linalgExtraOpInfos } from "./linalg-extra.js";
 import { elementwiseOpInfos } from "./elementwise.js";
 import { contractionOpInfos } from "./contractions.js";
 import { indexingOpInfos } from "./indexing.js";
+import { scanOpInfos } from "./scan.js";
 import { layoutOpInfos } from "./layout.js";
 import { sortingOpInfos } from "./sorting.js";
-import { scanOpInfos } from "./scan.js";
 
 export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos, indexingOpInfos };
 /** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
-export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...linalgExtraOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...sortingOpInfos, ...indexingOpInfos, ...scanOpInfos];
+export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...linalgSolverOpInfos, ...linalgExtraOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...sortingOpInfos, ...scanOpInfos, ...indexingOpInfos];
