@@ -242,6 +242,11 @@ describe("linalg under vmap: further compositions against loops", () => {
       const gn = asList(vmap(vmap(grad(loss)))(...xs2))[0];
       const gl = stack([0, 1].map((i) => stack(Array.from({ length: B }, (_, j) => asList(grad(loss)(...xs2.map((x) => pick(pick(x, 0, i), 0, j))))[0]))));
       close(gn, gl, `${c.name}: vmap(vmap(grad))`);
+
+      // second order under vmap: a Hessian-vector product per example (VJPs of the VJP rules run batched)
+      // H v with v = the first argument itself: ∇_w ⟨∇_w L(w), v⟩
+      const hv = (...zs: Tensor[]): Tensor => asList(grad((...ws: Tensor[]) => sum(mul(asList(grad(loss)(...ws))[0], zs[0])))(...zs))[0];
+      close(vmap(hv)(...xs), stack(Array.from({ length: B }, (_, i) => hv(...xs.map((x) => pick(x, 0, i))))), `${c.name}: vmap(hvp)`);
     });
 });
 
