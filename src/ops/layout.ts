@@ -27,6 +27,7 @@ import { checkBool, checkInt, checkNumber, checkOptions, describe, isOptionsObje
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 import { broadcastTo, concat, mul, permute, reshape, slice, stack, where, type SliceSpec, type TensorLike } from "./api.js";
+import type { IntegerTypedArray } from "./indexing.js";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -261,7 +262,7 @@ function indexEntries(op: string, arg: string, v: unknown): { list: ArrayLike<nu
  * omitted (or null), x is flattened first and the result is 1-d. One `take`;
  * the gradient sums the copies of each entry.
  */
-export function repeatInterleave(x: TensorLike, repeats: number | readonly number[] | Int32Array | Tensor, axis?: number | null): Tensor {
+export function repeatInterleave(x: TensorLike, repeats: number | readonly number[] | IntegerTypedArray | Tensor, axis?: number | null): Tensor {
   const op = "repeatInterleave";
   let t = tensorArg(x, op, "x");
   let a: number;

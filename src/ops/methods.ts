@@ -8,6 +8,7 @@ import * as mops from "./math.js";
 import * as iops from "./indexing.js";
 import type { IndexLike, IndexSpec, MaskLike, ScatterOptions, IndexAddOptions, NonzeroOptions } from "./indexing.js";
 import * as lops from "./layout.js";
+import type { IntegerTypedArray } from "./indexing.js";
 import type { GeluOptions, RoundOptions } from "./math.js";
 import * as sops from "./scan.js";
 import type { DiffOptions } from "./scan.js";
@@ -257,7 +258,7 @@ declare module "../tensor/tensor.js" {
     /** Tiled `reps` times; fewer reps than axes are padded with leading 1s (see {@link tile}). */
     tile(reps: number | readonly number[]): Tensor;
     /** Each entry repeated along `axis` (flattened when omitted; see {@link repeatInterleave}). */
-    repeatInterleave(repeats: number | readonly number[] | Int32Array | Tensor, axis?: number | null): Tensor;
+    repeatInterleave(repeats: number | readonly number[] | IntegerTypedArray | Tensor, axis?: number | null): Tensor;
     /** Entries reversed along `axes` (see {@link flip}). */
     flip(axes: number | readonly number[]): Tensor;
     /** Columns reversed (axis 1; see {@link fliplr}). */
@@ -347,7 +348,7 @@ Object.assign(P, {
   moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) { return lops.moveaxis(this, source, destination); },
   repeat(this: Tensor, ...sizes: number[] | [readonly number[]]) { return lops.repeat(this, shapeArgs(sizes)); },
   tile(this: Tensor, reps: number | readonly number[]) { return lops.tile(this, reps); },
-  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Int32Array | Tensor, axis?: number | null) { return lops.repeatInterleave(this, repeats, axis); },
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | IntegerTypedArray | Tensor, axis?: number | null) { return lops.repeatInterleave(this, repeats, axis); },
   flip(this: Tensor, axes: number | readonly number[]) { return lops.flip(this, axes); },
   fliplr: un(lops.fliplr), flipud: un(lops.flipud),
   roll(this: Tensor, shifts: number | readonly number[], axes?: number | readonly number[] | null) { return lops.roll(this, shifts, axes); },
