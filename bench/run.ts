@@ -17,6 +17,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["custom", "custom.ts", "runCustom"],
   ["optim", "optim.ts", "runOptim"],
   ["einsum", "einsum.ts", "runEinsum"],
+  ["indexing", "indexing.ts", "runIndexing"],
   ["scan", "scan.ts", "runScan"],
   ["sort", "sort.ts", "runSort"],
   ["vmap", "vmap.ts", "runVmap"],
