@@ -98,11 +98,17 @@ function walkOf(xShape: readonly number[], idxShape: readonly number[], axis: nu
   return { outerCount, k: idxShape[axis], inner, axisStride, n: xShape[axis], innerOff, outerOff };
 }
 
-/** The wrapped index at p, or −1 when it is not an integer in [−n, n). */
+/**
+ * The wrapped index value v into an axis of size n, or −1 when v is not an
+ * integer in [−n, n). `v | 0` differs from v for NaN, fractions and anything
+ * outside int32 (sizes are < 2³¹), so one comparison checks integrality; it
+ * is the same test the hot loops below write inline.
+ */
 function wrap(v: number, n: number): number {
-  const j = v < 0 ? v + n : v;
-  // (j | 0) !== j rejects NaN, fractions and anything outside int32 (sizes are < 2³¹)
-  return j >= 0 && j < n && (j | 0) === j ? j : -1;
+  let j = v | 0;
+  if (j !== v) return -1;
+  if (j < 0) j += n;
+  return j >= 0 && j < n ? j : -1;
 }
 
 /**
@@ -124,8 +130,11 @@ export function gatherAlong(
     if (inner === 1) {
       // the common 1-D / last-axis case: one index per output entry, no inner loop
       for (let t = 0; t < k; t++, p++) {
-        const j = wrap(idx[p], n);
-        if (j < 0) return p;
+        const v = idx[p];
+        let j = v | 0;
+        if (j !== v) return p;
+        if (j < 0) j += n;
+        if (j < 0 || j >= n) return p;
         out[p] = x[base + j * axisStride];
       }
     } else {
@@ -160,6 +169,28 @@ export function scatterAlong(
   let p = 0;
   for (let o = 0; o < w.outerCount; o++) {
     const b = outerOff === null ? o * block : outerOff[o];
+    if (inner === 1 && m <= 1) {
+      // the common 1-D / last-axis case of add and overwrite: one loop each, the check inline
+      if (m === 1)
+        for (let t = 0; t < k; t++, p++) {
+          const v = idx[p];
+          let j = v | 0;
+          if (j !== v) return p;
+          if (j < 0) j += n;
+          if (j < 0 || j >= n) return p;
+          out[b + j * axisStride] += src[p];
+        }
+      else
+        for (let t = 0; t < k; t++, p++) {
+          const v = idx[p];
+          let j = v | 0;
+          if (j !== v) return p;
+          if (j < 0) j += n;
+          if (j < 0 || j >= n) return p;
+          out[b + j * axisStride] = src[p];
+        }
+      continue;
+    }
     for (let t = 0; t < k; t++) {
       for (let c = 0; c < inner; c++, p++) {
         const j = wrap(idx[p], n);
