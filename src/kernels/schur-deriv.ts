@@ -115,7 +115,7 @@ function blockSeparation(t: Float64Array, n: number, si: number, p: number, sj: 
  */
 export function hessenbergStructuredSolve(h: Float64Array, n: number, g: Float64Array, transposed: boolean, smin: number): StructuredSolveResult {
   const x = new Float64Array(n * n);
-  let info = 0, minPivot = Infinity;
+  let minPivot = Infinity;
   for (let c = 1; c + 1 < n; c++) minPivot = Math.min(minPivot, Math.abs(h[c * n + c - 1]));
   if (minPivot <= smin) return { x, info: 1, minPivot };
   if (!transposed) {
@@ -140,7 +140,7 @@ export function hessenbergStructuredSolve(h: Float64Array, n: number, g: Float64
       }
     }
   }
-  return { x, info, minPivot };
+  return { x, info: 0, minPivot };
 }
 
 /**

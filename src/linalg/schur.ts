@@ -10,9 +10,10 @@ import { eye, tensorArg } from "../tensor/create.js";
 import { fmtShape } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkOptions, describe } from "../validate.js";
-import { add, broadcastTo, matmul, matmulT, mT, mul, reshape, sub, tril, type TensorLike } from "../ops/api.js";
+import { add, diagEmbed, matmul, matmulT, mT, mul, sub, tril, triu, unsqueeze, type TensorLike } from "../ops/api.js";
 import { block, cols, needMatrix, needSquare, rows } from "../ops/rules/linalg/common.js";
 import { hessenbergPrim, polarPrim, schurPrim } from "../ops/rules/linalg/schur.js";
+import { triSolvePrim } from "../ops/rules/linalg/prims.js";
 
 function named<R>(values: Tensor[], fields: Record<string, Tensor>): R {
   return Object.assign(values, fields) as R;
@@ -122,7 +123,8 @@ export function polar(A: TensorLike, opts: PolarOptions = {}): PolarResult {
  * H₀ H₁ ⋯ H_{k−1}, Hᵢ = I − τᵢ vᵢ vᵢᵀ with vᵢ = [0, …, 0, 1, A[i+1:, i]]
  * (torch.linalg.householder_product, LAPACK orgqr): A [..., m, n] with m ≥ n,
  * tau [..., k] with k ≤ n and the same batch shape. Differentiable in A (its
- * strictly lower part) and tau; a composite of matrix products, O(k·m·n).
+ * strictly lower part of the first k columns) and tau: a composite of matrix
+ * products and one k×k triangular solve (the compact WY form), O(m·k² + m·n·k).
  */
 export function householderProduct(A: TensorLike, tau: TensorLike): Tensor {
   const op = "linalg.householderProduct";
@@ -136,14 +138,13 @@ export function householderProduct(A: TensorLike, tau: TensorLike): Tensor {
   const batch = a.shape.slice(0, -2);
   if (t.ndim - 1 !== batch.length || t.shape.slice(0, -1).some((d, i) => d !== batch[i]))
     throw new ShapeError(op, `tau has batch shape ${fmtShape(t.shape.slice(0, -1))}, expected A's batch shape ${fmtShape(batch)} (tau of shape [..., k] with A [..., m, n])`);
-  const I = eye(m, n);
-  // v_i = column i of tril(A, −1) + I (unit lower), applied backwards: Q ← (I − τᵢ vᵢ vᵢᵀ) Q
-  const V = add(tril(a, -1), I);
-  let q = broadcastTo(I, a.shape);
-  for (let i = k - 1; i >= 0; i--) {
-    const v = block(V, null, [i, i + 1]);
-    const ti = reshape(block(reshape(t, [...t.shape.slice(0, -1), 1, k]), null, [i, i + 1]), [...batch, 1, 1]);
-    q = sub(q, mul(ti, matmul(v, matmulT(v, q, true, false))));
-  }
-  return q;
+  // Compact WY form (Schreiber & Van Loan 1989): H₀ ⋯ H_{k−1} = I − V T Vᵀ with V = [v₀ … v_{k−1}] (unit lower
+  // trapezoidal) and T upper triangular, T⁻¹ = diag(τ)⁻¹ + striu(VᵀV) (check k = 2: T = [[τ₀, −τ₀τ₁ v₀ᵀv₁], [0, τ₁]]).
+  // Without dividing by τ (τᵢ = 0 is Hᵢ = I): T = (I + diag(τ) striu(VᵀV))⁻¹ diag(τ), a unit upper triangular solve.
+  // Then Q = [I_n; 0] − V T V₁ᵀ, V₁ the first n rows of V: O(mk² + mnk) flops and a constant number of m×n arrays.
+  const V = add(tril(block(a, null, [0, k]), -1), eye(m, k));
+  const G = matmulT(V, V, true, false);
+  const M = mul(unsqueeze(t, -1), triu(G, 1));
+  const T = triSolvePrim(M, diagEmbed(t), { upper: true, left: true, unitriangular: true, trans: false }, op);
+  return sub(eye(m, n), matmul(V, matmulT(T, block(V, [0, n], null), false, true)));
 }
