@@ -146,6 +146,8 @@ const cases: Case[] = [
   { name: "eigvalsh (eigenvalue tie)", f: (a) => linalg.eigvalsh(a), gen: (s) => [add(eye(N), mul(tensor([[0, 0, 0], [0, 0, 0], [0, 0, 1]]), s / 10))] },
   { name: "matrixFunction", f: (a) => linalg.matrixFunction(a, exp), gen: (s) => [sym(general(s))] },
   { name: "svd", f: (a) => { const { U, S, Vh } = linalg.svd(a, { fullMatrices: false }); return concat([mul(U, unsqueeze(S, -2)), Vh], -2); }, gen: (s) => [tall(s)], axes: [[0], [1]] },
+  { name: "svd (full matrices, the completion unused)", f: (a) => { const { U, S } = linalg.svd(a); return mul(slice(U, null, [0, N]), unsqueeze(S, -2)); }, gen: (s) => [tall(s)] },
+  { name: "qr (complete, the completion unused)", f: (a) => { const { Q, R } = linalg.qr(a, { mode: "complete" }); return concat([slice(Q, null, [0, N]), slice(R, [0, N], null)], -2); }, gen: (s) => [tall(s)] },
   { name: "svd (wide)", f: (a) => { const { U, S, Vh } = linalg.svd(a, { fullMatrices: false }); return concat([U, mul(unsqueeze(S, -1), Vh)], -1); }, gen: (s) => [mT(tall(s))] },
   { name: "svdvals", f: (a) => linalg.svdvals(a), gen: (s) => [tall(s)] },
   { name: "pinv", f: (a) => linalg.pinv(a), gen: (s) => [tall(s)] },
