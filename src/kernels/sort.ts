@@ -197,8 +197,65 @@ function radixSort(n: number, desc: boolean): Int32Array {
 }
 
 /**
+ * The first k (k ≪ n) entries of one lane in the stable order, without sorting
+ * the lane: a heap of the k best positions seen so far, its worst on top
+ * (O(n log k) time, O(k) scratch), then the heap emptied worst-first into the
+ * output. "Better" is the sort's order with the position as the tie-break,
+ * a total order, so the result is exactly the stable sort's first k entries.
+ */
+function selectLane(
+  x: Float64Array, base: number, n: number, inner: number, desc: boolean, k: number,
+  values: Float64Array, indices: Float64Array, ob: number,
+): void {
+  const before = desc ? descBefore : ascBefore;
+  const heap = heapScratch(k);
+  // worse(i, j): position i comes after position j in the stable order
+  const worse = (i: number, j: number): boolean => {
+    const vi = x[base + i * inner], vj = x[base + j * inner];
+    return before(vj, vi) || (!before(vi, vj) && i > j);
+  };
+  const siftDown = (size: number, start: number): void => {
+    let p = start;
+    const item = heap[p];
+    for (;;) {
+      let c = 2 * p + 1;
+      if (c >= size) break;
+      if (c + 1 < size && worse(heap[c + 1], heap[c])) c++;
+      if (!worse(heap[c], item)) break;
+      heap[p] = heap[c];
+      p = c;
+    }
+    heap[p] = item;
+  };
+  for (let i = 0; i < k; i++) heap[i] = i;
+  for (let p = (k >> 1) - 1; p >= 0; p--) siftDown(k, p);
+  for (let i = k; i < n; i++) {
+    if (worse(i, heap[0])) continue;
+    heap[0] = i;
+    siftDown(k, 0);
+  }
+  for (let size = k; size > 0; size--) {
+    const top = heap[0];
+    values[ob + (size - 1) * inner] = x[base + top * inner];
+    indices[ob + (size - 1) * inner] = top;
+    heap[0] = heap[size - 1];
+    siftDown(size - 1, 0);
+  }
+}
+
+let heapBuf = new Int32Array(0);
+function heapScratch(k: number): Int32Array {
+  if (heapBuf.length < k) heapBuf = new Int32Array(Math.max(k, 2 * heapBuf.length));
+  return heapBuf;
+}
+
+/** Selection by a heap pays when k is small against n (and the lane long enough to matter). */
+const SELECT_MAX_FRACTION = 16, SELECT_MIN_N = 64;
+
+/**
  * Stable sort of every lane of x ([outer, n, inner]) along the middle axis,
- * keeping the first k entries of each sorted lane: values[a, j, c] is the
+ * keeping the first k entries of each sorted lane (for k ≤ n/16, a heap
+ * selection instead of a sort: O(n log k), scratch of k entries): values[a, j, c] is the
  * j-th entry of lane (a, c) in sorted order and indices[a, j, c] its position
  * in the lane (0 … n−1, as float64). Both outputs are [outer, k, inner].
  */
@@ -207,6 +264,11 @@ export function sortLanes(
   values: Float64Array, indices: Float64Array,
 ): void {
   if (n === 0 || k === 0 || outer * inner === 0) return;
+  if (n >= SELECT_MIN_N && k * SELECT_MAX_FRACTION <= n) {
+    for (let a = 0; a < outer; a++)
+      for (let c = 0; c < inner; c++) selectLane(x, a * n * inner + c, n, inner, descending, k, values, indices, a * k * inner + c);
+    return;
+  }
   ensureScratch(n);
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {

@@ -107,6 +107,21 @@ describe("topk", () => {
     expect(topk(tensor([[1, 4], [3, 2]]), 1, 0).indices.toNested()).toEqual([[1, 0]]);
     expect(tensor([5, 9, 1]).topk(2).values.toArray()).toEqual([9, 5]);
   });
+  it("small k on long lanes (the heap selection) gives exactly the stable sort's first k, ties, NaN and ±0 included", () => {
+    const n = 1000;
+    const base = randn([3, n, 2], { seed: 21 }).data;
+    const d = new Float64Array(base.length);
+    for (let i = 0; i < d.length; i++) d[i] = i % 17 === 0 ? NaN : i % 19 === 0 ? -0 : i % 23 === 0 ? 0 : Math.round(base[i] * 3);
+    const x = new Tensor(d, [3, n, 2]);
+    for (const largest of [true, false])
+      for (const k of [1, 7, 50]) {
+        const t = topk(x, k, { axis: 1, largest });
+        const s = sort(x, { axis: 1, descending: largest });
+        const spec = [null, [0, k], null] as const;
+        expect(arr(t.indices)).toEqual(arr(s.indices.slice(...spec)));
+        arr(t.values).forEach((v, i) => expect(Object.is(v, arr(s.values.slice(...spec))[i])).toBe(true));
+      }
+  });
   it("k out of range is an ArgumentError naming topk and k", () => {
     expect(() => topk(tensor([1, 2]), 3)).toThrow(ArgumentError);
     expect(() => topk(tensor([1, 2]), 3)).toThrow(/^topk: argument k \(at most the size 2 of axis 0\) must be an integer in \[0, 2\]; got 3/);
