@@ -27,9 +27,11 @@ describe("unbind", () => {
     expect(unbind(zeros([0, 3]), 0)).toEqual([]);
     expect(unbind(zeros([2, 0]), 0).map((t) => t.shape)).toEqual([[0], [0]]);
   });
-  it("the gradient writes each slice's cotangent back into its row", () => {
+  it("one node with an output per slice; the gradient stacks the slices' cotangents (zeros for unused ones)", () => {
     const g = grad((t: Tensor) => unbind(t, 1).reduce((acc, s, i) => acc.add(sum(mul(s, i + 1))), tensor(0)))(x);
     expect(nested(g)).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(nested(grad((t: Tensor) => sum(unbind(t, 0)[1]))(x))).toEqual([[0, 0, 0], [1, 1, 1]]);
+    expect(opsOf((t) => stack(unbind(t, 1), 0), x)).toEqual(["unbind", "reshape", "reshape", "reshape", "concat"]);
   });
   it("errors", () => {
     expect(() => unbind(tensor(1))).toThrow(new ShapeError("unbind", "a 0-d tensor has no axis to unbind (shape [])"));
