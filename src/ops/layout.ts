@@ -3,10 +3,11 @@
  * moveaxis, repeat, tile, repeatInterleave, flip / fliplr / flipud, roll, pad,
  * meshgrid, blockDiag, vander, toeplitz, hankel, circulant.
  *
- * Every op here is a composite of differentiable primitives (slice, take,
- * unslice, broadcastTo, reshape, concat, where, mul), so it needs no rule of
- * its own: its VJP and JVP are those of the primitives (second order
- * included), and under vmap it is batched by their batching rules. Ops that
+ * Every op here except unbind is a composite of differentiable primitives
+ * (slice, take, unslice, broadcastTo, reshape, concat, where, mul), so it
+ * needs no rule of its own: its VJP and JVP are those of the primitives
+ * (second order included), and under vmap it is batched by their batching
+ * rules. unbind is one multi-output node (see unbindRule). Ops that
  * move entries around by a computed pattern (roll, pad's reflect / replicate
  * / circular modes, repeatInterleave, toeplitz, hankel, circulant) are *one*
  * `take` with a precomputed index array, not a chain of slices and concats:
