@@ -129,7 +129,7 @@ export const luRectRules: { [P in keyof LuRectParams]: Rule<LuRectParams[P]> } =
               if (j < k) L[lo + i * k + j] = v;
             } else if (i < k) U[uo + i * n + j] = v;
           }
-        for (let i = 0; i < k; i++) L[lo + i * k + i] = e.nonFinite ? NaN : 1;
+        for (let i = 0; i < k; i++) L[lo + i * k + i] = 1; // as the square lu: the unit diagonal even for NaN factors
       });
       return [new Tensor(L, [...bs, m, k]), new Tensor(U, [...bs, k, n])];
     },
