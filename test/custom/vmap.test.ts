@@ -15,7 +15,7 @@ import {
   Tensor, Function, type FunctionCtx, randn, zeros, ones, eye, vmap, grad, jvp, jacobian, hessian,
   matmul, sum, sin, cos, exp, tanh, mul, add, sub, reshape, slice, stack,
   customVjp, customJvp, implicitRoot, newtonKrylov, fixedPoint, inverseOf, customLinearSolve,
-  AutogradError, BatchingError,
+  AutogradError, BatchingError, ConvergenceError,
 } from "../../src/index.js";
 
 const close = (a: Tensor, b: Tensor, tol = 1e-12): void => {
@@ -327,6 +327,24 @@ describe("customLinearSolve under vmap", () => {
     const X0 = randn([B, 3], { seed: 12 });
     const f = (b: Tensor, x0: Tensor): Tensor => customLinearSolve((x: Tensor) => matmul(A, x), b, { x0, solver: "gmres", rtol: 1e-14 });
     close(vmap(f)(XV, X0), loop(B, (i) => f(ex(XV, i), ex(X0, i))), 1e-10);
+  });
+  it("iterative solves run per example, dense direct solves in one batched LU", () => {
+    const infos: string[] = [];
+    const solveWith = (solver: "gmres" | "lu") => (M: Tensor, b: Tensor): Tensor =>
+      customLinearSolve((x: Tensor) => matmul(M, x), b, { solver, onInfo: (i) => infos.push(i.solver) });
+    const As = add(randn([B, 3, 3], { seed: 14 }), mul(eye(3), 4));
+    const ref = loop(B, (i) => solveWith("lu")(ex(As, i), ex(XV, i)));
+    infos.length = 0;
+    close(vmap(solveWith("gmres"))(As, XV), ref, 1e-9);
+    expect(infos).toEqual(["gmres", "gmres", "gmres"]);
+    infos.length = 0;
+    close(vmap(solveWith("lu"))(As, XV), ref);
+    expect(infos).toEqual([]); // no per-example solve ran: the batched LU path
+  });
+  it("a singular example in a batched dense solve: ConvergenceError naming the example", () => {
+    const As = stack([add(A, 0), zeros([3, 3]), add(A, 1)], 0);
+    expect(() => vmap((M: Tensor) => customLinearSolve((x: Tensor) => matmul(M, x), ones([3])))(As)).toThrow(ConvergenceError);
+    expect(() => vmap((M: Tensor) => customLinearSolve((x: Tensor) => matmul(M, x), ones([3])))(As)).toThrow(/customLinearSolve: forward linear solve \(lu, batched under vmap, 3 unknowns\) failed: .*batch element 1.* singular/);
   });
   it("a linearity check that fails for one example only fails under vmap too", () => {
     const f = (v: Tensor): Tensor => customLinearSolve((x: Tensor) => add(matmul(A, x), mul(v, v)), ones([3]));

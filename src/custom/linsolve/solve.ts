@@ -29,12 +29,14 @@ import { Tensor } from "../../tensor/tensor.js";
 import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { fmtShape, shapesEqual, sizeOf, type Shape } from "../../tensor/shape.js";
 import { applyMulti } from "../../ops/dispatch.js";
-import { add, neg, sub, type TensorLike } from "../../ops/api.js";
+import { add, mT, neg, reshape, sub, type TensorLike } from "../../ops/api.js";
+import { newCache, solvePrim } from "../../ops/rules/linalg/prims.js";
+import { vmap } from "../../autodiff/vmap.js";
 import { batchByLoop } from "../../ops/batching.js";
 import { enableGrad, noGrad } from "../../autodiff/engine.js";
 import { jvp, vjp } from "../../autodiff/transforms.js";
-import { zeros } from "../../tensor/create.js";
-import { ArgumentError, BatchingError, ConvergenceError, ShapeError } from "../../errors.js";
+import { eye, zeros } from "../../tensor/create.js";
+import { ArgumentError, BatchingError, ConvergenceError, ShapeError, SingularMatrixError } from "../../errors.js";
 import { isBatchedLive, mapExamples } from "../examples.js";
 import { bicgstab, cg, gmres, nrm2, type KrylovResult, type MatVec } from "./krylov.js";
 import { denseFactor, denseSolve, type DenseFactors } from "./dense.js";
@@ -452,10 +454,36 @@ export function solveProgram(
 function solveExamples(ctx: SolveContext, prog: Program, captured: readonly Tensor[], b: Tensor, xShape: Shape, x0: Tensor | undefined): Tensor {
   if (ctx.precond !== null && ctx.precond.prog.captured.some(isBatchedLive))
     throw new BatchingError(ctx.op, "the preconditioner closes over a tensor that vmap batches; under vmap the solve runs example by example for b and for the tensors matvec uses, but a preconditioner must be the same for every example");
+  const n = sizeOf(xShape), solver = ctx.opts.solver;
+  if (n > 0 && (solver === "lu" || (solver === "auto" && n <= ctx.opts.denseThreshold))) return denseBatched(ctx, prog, captured, b, xShape);
   const nc = captured.length;
   const xs = [b, ...captured, ...(x0 === undefined ? [] : [x0])];
   const at = (t: Tensor[], start: Tensor | undefined): Tensor[] => [solveProgram(ctx, prog, t.slice(1, 1 + nc), t[0], xShape, start)];
   return mapExamples(ctx.op, xs, (t) => at(t, x0 === undefined ? undefined : plain(t[1 + nc])), (t, [x]) => at(t, x))[0];
+}
+
+/**
+ * A dense direct solve under vmap, batched: every example's matrix is
+ * materialized at once — the traced matvec replayed with ops on the n unit
+ * vectors, under a vmap over them (n columns of A, for all examples in one
+ * pass) — and one batched LU solve (the linalg solve primitive) gives x.
+ * Everything is ops, so every transform composes without per-example loops;
+ * the derivatives are those of the replayed matvec and of the solve
+ * primitive (A⁻ᵀ x̄ from the same factors). A singular example raises
+ * ConvergenceError, as the per-example dense path does. (onInfo is not
+ * called: no per-example solve statistics exist on this path.)
+ */
+function denseBatched(ctx: SolveContext, prog: Program, captured: readonly Tensor[], b: Tensor, xShape: Shape): Tensor {
+  const n = sizeOf(xShape);
+  const basis = reshape(eye(n), [n, ...xShape]);
+  const columns = vmap((e: Tensor) => replay(prog, [e], captured))(basis); // [n, …outShape]: column j = A e_j
+  const A = mT(reshape(columns, [n, n]));
+  try {
+    return reshape(solvePrim(A, reshape(b, [n, 1]), false, newCache(), ctx.op), xShape);
+  } catch (e) {
+    if (!(e instanceof SingularMatrixError)) throw e;
+    throw new ConvergenceError(ctx.op, `${ctx.stage} linear solve (lu, batched under vmap, ${n} unknowns) failed: ${e.message.replace(/^[^:]*: /, "")}`, Infinity, 0);
+  }
 }
 
 function transposedStage(stage: string): string {
