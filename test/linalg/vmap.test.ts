@@ -124,6 +124,8 @@ const AX2: Axis[][] = [[0, 0], [1, 0], [0, null], [null, 0]];
 const cases: Case[] = [
   { name: "inv", f: (a) => linalg.inv(a), gen: (s) => [general(s)], axes: [[0], [1]] },
   { name: "det", f: (a) => linalg.det(a), gen: (s) => [general(s)], axes: [[0], [-1]] },
+  // one singular example: det's gradient takes the SVD cofactor formula for the whole batch (equal to det·A⁻ᵀ elsewhere)
+  { name: "det (a singular example)", f: (a) => linalg.det(a), gen: (s) => [s === 11 ? tensor([[1, 2, 3], [2, 4, 6], [1, 0, 1]]) : general(s)] },
   { name: "slogdet", f: (a) => { const r = linalg.slogdet(a); return add(r.logabsdet, r.sign); }, gen: (s) => [general(s)] },
   { name: "logdet", f: (a) => linalg.logdet(a), gen: (s) => [spd(s)] },
   { name: "solve", f: (a, b) => linalg.solve(a, b), gen: (s) => [general(s), rhs(s)], axes: AX2 },
