@@ -28,6 +28,8 @@ export type FunmName = "exp" | "log" | "sqrt" | "sin" | "cos" | "sinh" | "cosh";
  * k = 0 is asked at every eigenvalue; k ≥ 1 at the mean of each cluster of
  * close eigenvalues (gaps ≤ 0.1) — always when funm is differentiated, since
  * the Fréchet derivative is f of a 2n×2n matrix with every eigenvalue doubled.
+ * A function declared with one parameter (z) is accepted where no derivative
+ * is needed and refused (ArgumentError) where one is.
  */
 export type FunmCallback = (z: Complex, k: number) => Complex;
 
@@ -169,6 +171,12 @@ function specOf(f: unknown): FunmSpec {
     let s = callbackSpecs.get(cb);
     if (s === undefined) {
       const coef: TaylorCoef = (re, im, k, out) => {
+        // a function of z alone would return f(z) for every k: silently wrong on clusters, so it is refused there
+        if (k > 0 && cb.length < 2)
+          throw new ArgumentError(
+            op,
+            `f takes one parameter (z), but A has close eigenvalues (a cluster around ${re} + ${im}i), or funm is being differentiated: both need f's derivatives — give f as (z, k) => the k-th derivative f⁽ᵏ⁾(z)`,
+          );
         const v = cb({ re, im }, k);
         if (v === null || typeof v !== "object" || typeof v.re !== "number" || typeof v.im !== "number")
           throw new ArgumentError(op, `the function f must return a complex number { re, im } (its ${k}-th derivative at ${re} + ${im}i); got ${describe(v)}`);
