@@ -52,7 +52,7 @@ export interface Rule<P = unknown> {
    * (usually this same primitive applied to the physical tensors with shifted
    * axis parameters), so that batching composes with every other transform.
    */
-  batch?(xs: Tensor[], batched: readonly boolean[], params: P, size: number): Tensor | Tensor[];
+  batch(xs: Tensor[], batched: readonly boolean[], params: P, size: number): Tensor | Tensor[];
   /** Indices of inputs that are never differentiated (masks, indices). */
   readonly nondiff?: readonly number[];
   /** Set for rules whose VJP must not be differentiated again (custom onceDifferentiable functions). */

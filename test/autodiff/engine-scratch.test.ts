@@ -8,6 +8,7 @@ import { describe, it, expect } from "vitest";
 import { tensor, randn, Tensor, gradients, gradcheck, sum, mul, add, AutogradError } from "../../src/index.js";
 import { applyMulti } from "../../src/ops/dispatch.js";
 import type { Rule } from "../../src/tensor/meta.js";
+import { batchByLoop } from "../../src/ops/batching.js";
 
 const close = (a: Tensor, b: number[], tol = 1e-12): void => {
   expect(a.size).toBe(b.length);
@@ -26,6 +27,7 @@ const twoOut: Rule<null> = {
     return [g0 === null ? g1 : g1 === null ? g0 : add(g0, g1)];
   },
   jvp: ([da]) => (da === null ? null : [mul(da, 2), mul(da, 3)]),
+  batch: batchByLoop(() => twoOut),
 };
 
 describe("engine scratch: multi-output nodes", () => {

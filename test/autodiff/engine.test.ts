@@ -1,3 +1,4 @@
+import { batchByLoop } from "../../src/ops/batching.js";
 import { describe, it, expect } from "vitest";
 import {
   tensor, randn, ones, zeros, Tensor, noGrad, enableGrad, detectAnomaly, sqrt, gradients, backward, AutogradError, ShapeError, matmul, sum, mul, add, exp,
@@ -115,6 +116,7 @@ describe("reverse-mode engine", () => {
       forward: ([x]) => new Tensor(x.data.slice(), x.shape),
       vjp: () => [ones([5])],
       jvp: ([dx]) => dx,
+      batch: batchByLoop(() => bad),
     };
     const x = tensor([1, 2, 3], { requiresGrad: true });
     expect(() => apply(bad, [x], null).sum().backward()).toThrow(/^badRule: VJP rule returned a cotangent of shape \[5\] for input 0 of shape \[3\]/);
@@ -134,6 +136,7 @@ describe("reverse-mode engine", () => {
         return [mul(ct, g!)];
       },
       jvp: ([da], [a]) => (da === null ? null : mul(da, mul(a, 2))),
+      batch: batchByLoop(() => nested),
     };
     const out = applyMulti(nested, [h], null)[0].sum().add(h.sum());
     out.backward();

@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import {
   tensor, randn, rand, zeros, Tensor, vmap, grad, valueAndGrad, vjp, jvp, linearize, jacobian, hessian, hvp,
-  matmul, sum, mul, add, sub, sin, exp, tanh, reshape, slice, stack, permute, linalg, eye, mT, where, gt, maximum,
+  matmul, sum, mul, add, sin, tanh, reshape, slice, stack, permute, linalg, eye, mT, where, gt, maximum,
   ShapeError, ArgumentError, BatchingError,
 } from "../../src/index.js";
 

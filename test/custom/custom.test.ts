@@ -3,6 +3,7 @@
  * mode from a JVP by transposition (matgrad ops) and by materializing a
  * black-box linear operator, with its size limit and its once-differentiability.
  */
+import type { Rule } from "../../src/tensor/meta.js";
 import { describe, it, expect } from "vitest";
 import {
   Tensor, tensor, randn, matmul, mul, add, sum, exp, mT, noGrad, grad, jvp, vjp, gradients, hessian,
@@ -185,11 +186,13 @@ describe("onceDifferentiableRule", () => {
   it("guards any Rule: first order right, double backward refused with the rule's name", async () => {
     const { onceDifferentiableRule } = await import("../../src/custom/core.js");
     const { apply } = await import("../../src/ops/dispatch.js");
-    const rule = onceDifferentiableRule<null>({
+    const { batchByLoop } = await import("../../src/ops/batching.js");
+    const rule: Rule<null> = onceDifferentiableRule<null>({
       name: "rawSquare",
       forward: ([x]) => matmul(x, x),
       vjp: (g: Tensor, [x]) => [squareVjp(g, x)],
       jvp: ([dx], [x]) => (dx === null ? null : add(matmul(dx, x), matmul(x, dx))),
+      batch: batchByLoop(() => rule),
     });
     expect(rule.onceDifferentiable).toBe(true);
     const f = (x: Tensor): Tensor => apply(rule, [x], null);
