@@ -16,6 +16,9 @@ const ZERO_DERIVATIVE = new Set(["floor", "ceil", "round", "trunc", "sign"]);
 /** The rounding with decimals and the 0/1-valued predicates, truth reductions and logical ops (src/ops/scan.ts): constants for autodiff. */
 for (const name of ["round (decimals)", "round (decimals = −1)", "isnan", "isfinite", "isinf", "isposinf", "isneginf", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "any", "all", "countNonzero"])
   ZERO_DERIVATIVE.add(name);
+/** The index outputs of the order statistics (src/ops/sorting.ts): piecewise constant, no derivative. */
+for (const name of ["sort along axis 0 (indices)", "argsort (descending)", "topk (smallest, indices, axis 0)", "argmax", "argmax (flat)", "argmin (keepdims)", "kthvalue (indices, keepdims, axis 0)"])
+  ZERO_DERIVATIVE.add(name);
 
 for (const info of allOpInfos) {
   // the largest non-empty sample: random inputs, not a special point such as cos at 0
