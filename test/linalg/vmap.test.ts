@@ -254,6 +254,32 @@ describe("linalg under vmap: further compositions against loops", () => {
     });
 });
 
+describe("linalg under vmap: crossed nesting (one argument mapped by the outer vmap, the other by the inner)", () => {
+  const As = stack([0, 1].map((i) => general(i + 1)));
+  const Bs = stack([0, 1, 2].map((i) => rhs(i + 1)));
+  const crossed = (f: (a: Tensor, b: Tensor) => Tensor, as: Tensor, bs: Tensor, what: string): void => {
+    const out = vmap((a: Tensor) => vmap((b: Tensor) => f(a, b))(bs))(as);
+    const ref = stack([0, 1].map((i) => stack([0, 1, 2].map((j) => f(pick(as, 0, i), pick(bs, 0, j))))));
+    close(out, ref, what);
+  };
+  it("solve, luSolve with outer pivots, expmFrechet, solveSylvester", () => {
+    crossed((a, b) => linalg.solve(a, b), As, Bs, "solve");
+    crossed((a, b) => grad((x: Tensor) => g(linalg.solve(x, b)))(a) as Tensor, As, Bs, "grad of solve in A");
+    crossed((a, b) => { const { LU, pivots } = linalg.luFactor(a); return linalg.luSolve(LU, pivots, b); }, As, Bs, "luSolve");
+    const Es = stack([0, 1, 2].map((i) => randn([N, N], { seed: 30 + i })));
+    crossed((a, e) => linalg.expmFrechet(mul(a, 0.2), e), As, Es, "expmFrechet");
+    const S3 = spd(3); // drawn outside vmap
+    crossed((a, c) => linalg.solveSylvester(S3, add(add(a, mT(a)), mul(eye(N), 3)), c), As, Es, "solveSylvester");
+  });
+  it("eigh and svd pullbacks: factors mapped by the outer vmap, cotangents by the inner", () => {
+    const Ss = stack([0, 1].map((i) => sym(general(i + 1))));
+    const Cs = stack([0, 1, 2].map((i) => randn([N, N], { seed: 40 + i })));
+    crossed((a, ct) => vjp((x: Tensor) => linalg.eigh(x).eigenvectors, a).vjpFn(ct)[0], Ss, Cs, "eigh vjpFn");
+    crossed((a, ct) => vjp((x: Tensor) => linalg.svd(x, { fullMatrices: false }).U, a).vjpFn(ct)[0], Ss, Cs, "svd vjpFn");
+    crossed((a, t) => jvp((x: Tensor) => linalg.eigh(x).eigenvectors, [a], [t]).tangent as Tensor, Ss, Cs, "eigh jvp");
+  });
+});
+
 /** [P·Q, …] → [P, Q, …]. */
 function reshapeBatch(x: Tensor, lead: number[]): Tensor {
   return reshape(x, [...lead, ...x.shape.slice(1)]);
