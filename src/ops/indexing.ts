@@ -68,7 +68,7 @@ export interface IndexMask {
  * - a tensor of integers, a (nested) number array or an integer typed array: an advanced index;
  * - an array of booleans, or `{ mask }`: a boolean mask over as many axes as it has.
  */
-export type IndexSpec = null | number | IndexSlice | IndexMask | Tensor | readonly NestedArray[] | readonly boolean[] | IntegerTypedArray | Float64Array;
+export type IndexSpec = null | number | IndexSlice | IndexMask | Tensor | readonly NestedArray[] | readonly NestedBooleans[] | IntegerTypedArray | Float64Array;
 
 const INDEX_EXPECTED = "a tensor of integers, an array of integers or an integer typed array";
 

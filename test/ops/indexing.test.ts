@@ -141,6 +141,8 @@ describe("index (PyTorch's x[...])", () => {
     const m = [[true, false, true], [false, true, true]];
     expect(index(Y, { mask: tensor([[1, 0, 1], [0, 1, 1]]) }).toNested()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11], [16, 17, 18, 19], [20, 21, 22, 23]]);
     expect(index(Y, { mask: m }).shape).toEqual([4, 4]);
+    expect(index(Y, m).toNested()).toEqual(index(Y, { mask: m }).toNested());
+    expect(index(Y, null, [false, true, false], [1, 3]).toNested()).toEqual([[5, 7], [17, 19]]);
     expect(index(X, [true, false, true]).toNested()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
     expect(index(X, { mask: gt(X, 8) }).toNested()).toEqual([9, 10, 11]);
     // a float64 tensor alone is an index: 0/1 entries pick rows 0 and 1
