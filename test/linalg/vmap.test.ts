@@ -96,11 +96,12 @@ function checkCase(c: Case, axes: Axis[]): void {
     mapped.forEach((k, j) => close(gv[j], gl[j], `${label}: grad(vmap) argument ${k}`));
   }
 
-  // vmap(jvp(f)): tangents batched like their primals
+  // vmap(jvp(f)): tangents batched like their primals (the arguments not differentiated are held fixed)
   const ts = xs.map((x, k) => (diff.includes(k) ? randn(x.shape, { seed: 100 + k }) : zeros(x.shape)));
   const jf = (...ys: Tensor[]): Tensor => {
     const prim = ys.slice(0, n), tan = ys.slice(n);
-    return jvp((...zs: Tensor[]) => c.f(...zs), prim, tan).tangent as Tensor;
+    const withDiff = (...zs: Tensor[]): Tensor => c.f(...prim.map((p, k) => (diff.includes(k) ? zs[diff.indexOf(k)] : p)));
+    return jvp(withDiff, diff.map((k) => prim[k]), diff.map((k) => tan[k])).tangent as Tensor;
   };
   const vj = vmap(jf, { inAxes: [...axes, ...axes] })(...xs, ...ts);
   const lj = stack(Array.from({ length: B }, (_, i) => jf(...argsOf(i), ...argsOf(i, ts))));
@@ -196,6 +197,8 @@ const cases: Case[] = [
   { name: "solveDiscreteLyapunov", f: (a, q) => linalg.solveDiscreteLyapunov(a, q), gen: (s) => [mul(randn([N, N], { seed: s }), 0.3), spd(s + 1)], axes: [[0, 0], [null, 0]] },
   { name: "solveContinuousAre", f: (a, b, q, r) => linalg.solveContinuousAre(a, b, q, r), gen: (s) => [randn([N, N], { seed: s }), randn([N, 2], { seed: s + 1 }), spd(s + 2), add(eye(2), 0)], axes: [[0, 0, 0, null]] },
   { name: "solveDiscreteAre", f: (a, b, q, r) => linalg.solveDiscreteAre(a, b, q, r), gen: (s) => [mul(randn([N, N], { seed: s }), 0.5), randn([N, 2], { seed: s + 1 }), spd(s + 2), add(eye(2), 0)], axes: [[0, 0, 0, null]] },
+  { name: "ldlFactor", f: (a) => add(linalg.ldlFactor(a).LD, linalg.ldlFactor(a).pivots.unsqueeze(-1)), gen: (s) => [sub(sym(general(s)), mul(eye(N), 3))], constant: true },
+  { name: "ldlFactor + ldlSolve", f: (a, b) => { const { LD, pivots } = linalg.ldlFactor(a); return linalg.ldlSolve(LD, pivots, b); }, gen: (s) => [sub(sym(general(s)), mul(eye(N), 3)), rhs(s)], diff: [1], axes: [[0, 0], [0, null], [null, 0]] },
   { name: "multiDot", f: (a, b) => linalg.multiDot([a, b, a]), gen: (s) => [general(s), randn([N, N], { seed: s + 4 })], axes: [[0, null], [null, 0]] },
   { name: "vecdot", f: (x, y) => linalg.vecdot(x, y), gen: (s) => [tall(s), tall(s + 1)], axes: [[0, 0], [2, null]] },
 ];
