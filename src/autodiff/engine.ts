@@ -571,20 +571,20 @@ function outputList(op: string, outputs: unknown): Tensor[] {
  * graph, leaves or not), returned rather than accumulated (torch.autograd.grad).
  */
 export function gradients(outputs: Tensor | Tensor[], inputs: Tensor[], optsArg?: GradOptions): (Tensor | null)[] {
-  const opts = checkBackwardOptions("autograd.grad", optsArg, GRAD_OPTIONS);
-  const outs = outputList("autograd.grad", outputs);
-  if (!Array.isArray(inputs)) throw new ArgumentError("autograd.grad", `argument inputs must be an array of tensors; got ${describe(inputs)}`);
+  const opts = checkBackwardOptions("gradients", optsArg, GRAD_OPTIONS);
+  const outs = outputList("gradients", outputs);
+  if (!Array.isArray(inputs)) throw new ArgumentError("gradients", `argument inputs must be an array of tensors; got ${describe(inputs)}`);
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new ArgumentError("autograd.grad", `argument inputs[${i}] must be a tensor; got ${describe(t)}`);
+    if (!(t instanceof Tensor)) throw new ArgumentError("gradients", `argument inputs[${i}] must be a tensor; got ${describe(t)}`);
   });
-  const cts = seedCotangents("autograd.grad", outs, opts.gradOutputs);
-  const res = run("autograd.grad", outs, cts, inputs, opts);
+  const cts = seedCotangents("gradients", outs, opts.gradOutputs);
+  const res = run("gradients", outs, cts, inputs, opts);
   if (!opts.allowUnused) {
     res.forEach((g, i) => {
       if (g !== null) return;
       if (inputs[i]._node === null)
-        throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(inputs[i].shape)}) does not require grad`);
-      throw new AutogradError("autograd.grad", `input ${i} (shape ${fmtShape(inputs[i].shape)}) was not used to compute the outputs; pass { allowUnused: true } to get null instead`);
+        throw new AutogradError("gradients", `input ${i} (shape ${fmtShape(inputs[i].shape)}) does not require grad`);
+      throw new AutogradError("gradients", `input ${i} (shape ${fmtShape(inputs[i].shape)}) was not used to compute the outputs; pass { allowUnused: true } to get null instead`);
     });
   }
   return res;

@@ -38,7 +38,6 @@ const PENDING: Record<string, string> = {};
  * aliases, and functions documented under another name.
  */
 const OP_NAME: Record<string, string> = {
-  gradients: "autograd.grad",
   "linsolve.customLinearSolve": "customLinearSolve",
   "linalg.matrixExp": "linalg.expm",
   "linalg.solveContinuousLyapunov": "linalg.solveLyapunov",
@@ -187,10 +186,10 @@ describe("option keys are checked, with did-you-mean", () => {
     expect(() => sum(x, 1, 1 as never)).toThrow(/^sum: argument keepdims must be true or false; got the number 1/);
     expect(() => sum(x, "0" as never)).toThrow(/^sum: argument axes must be an integer, an array of integers or null/);
   });
-  it("backward and autograd.grad: retain_graph → retainGraph, create_graph → createGraph", () => {
+  it("backward and gradients: retain_graph → retainGraph, create_graph → createGraph", () => {
     const y = x.mul(x).sum();
     expect(() => y.backward({ retain_graph: true } as never)).toThrow(/^backward: unknown option "retain_graph"; did you mean "retainGraph"\?/);
-    expect(() => gradients(y, [x], { create_graph: true } as never)).toThrow(/^autograd\.grad: unknown option "create_graph"; did you mean "createGraph"\?/);
+    expect(() => gradients(y, [x], { create_graph: true } as never)).toThrow(/^gradients: unknown option "create_graph"; did you mean "createGraph"\?/);
     expect(() => gradients(y, [x], { allow_unused: true } as never)).toThrow(/did you mean "allowUnused"\?/);
     expect(() => y.backward(null, { retainGraph: 1 } as never)).toThrow(/^backward: option retainGraph must be true or false; got the number 1/);
   });
