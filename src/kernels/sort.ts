@@ -14,7 +14,10 @@
  * result where there are ties.
  *
  * Algorithms. A lane of up to MERGE_MAX entries is sorted by a merge sort of
- * its index array (insertion sort for runs of up to 16), comparing values.
+ * its index array (insertion sort for runs of up to 16) after setting its
+ * NaNs aside (in order: they go last, or first descending) and negating the
+ * keys of a descending sort, so that the comparisons are a plain `<` (ties
+ * and −0 / +0 stay in input order).
  * A longer lane is sorted by an LSD radix sort of 64-bit keys: each float64 is
  * mapped to an unsigned integer whose order is the float order (sign bit
  * clear: set it; sign bit set: flip all bits), −0 to +0's key and every NaN to
@@ -42,7 +45,7 @@ function descBefore(a: number, b: number): boolean {
 /** Scratch reused across calls (grown on demand): one lane's values, indices and radix buffers. */
 let scratchN = 0;
 let vals = new Float64Array(0);
-let idxA = new Int32Array(0), idxB = new Int32Array(0);
+let idxA = new Int32Array(0), idxB = new Int32Array(0), nanIdx = new Int32Array(0);
 let hiA = new Uint32Array(0), hiB = new Uint32Array(0), loA = new Uint32Array(0), loB = new Uint32Array(0);
 const counts = new Int32Array(6 * RADIX);
 const f64 = new Float64Array(1);
@@ -57,6 +60,7 @@ function ensureScratch(n: number): void {
   vals = new Float64Array(scratchN);
   idxA = new Int32Array(scratchN);
   idxB = new Int32Array(scratchN);
+  nanIdx = new Int32Array(scratchN);
 }
 
 function ensureRadix(n: number): void {
@@ -78,39 +82,44 @@ function trimScratch(keep: number): void {
     vals = new Float64Array(0);
     idxA = new Int32Array(0);
     idxB = new Int32Array(0);
+    nanIdx = new Int32Array(0);
   }
   if (hiA.length > keep) hiA = hiB = loA = loB = new Uint32Array(0);
 }
 
-/** Sort idx[0..n) (a permutation of 0..n) by vals[idx[·]] stably; returns the array holding the result (idxA or idxB). */
-function mergeSort(n: number, desc: boolean): Int32Array {
-  const before = desc ? descBefore : ascBefore;
+/**
+ * Sort idx[0..m) by the keys vals[idx[·]] ascending and stably, comparing
+ * with `<` only (the caller removed the NaNs and negated the keys for a
+ * descending sort, so −0 and +0 tie); returns the array holding the result
+ * (idxA or idxB).
+ */
+function mergeSort(m: number): Int32Array {
   let src = idxA, dst = idxB;
   // insertion sort of runs of INSERTION_RUN
-  for (let s = 0; s < n; s += INSERTION_RUN) {
-    const e = Math.min(s + INSERTION_RUN, n);
+  for (let s = 0; s < m; s += INSERTION_RUN) {
+    const e = Math.min(s + INSERTION_RUN, m);
     for (let i = s + 1; i < e; i++) {
       const ii = src[i], v = vals[ii];
       let j = i - 1;
-      while (j >= s && before(v, vals[src[j]])) {
+      while (j >= s && v < vals[src[j]]) {
         src[j + 1] = src[j];
         j--;
       }
       src[j + 1] = ii;
     }
   }
-  for (let w = INSERTION_RUN; w < n; w *= 2) {
-    for (let s = 0; s < n; s += 2 * w) {
-      const m = Math.min(s + w, n), e = Math.min(s + 2 * w, n);
-      let i = s, j = m, k = s;
-      if (m >= e || !before(vals[src[m]], vals[src[m - 1]])) {
+  for (let w = INSERTION_RUN; w < m; w *= 2) {
+    for (let s = 0; s < m; s += 2 * w) {
+      const mid = Math.min(s + w, m), e = Math.min(s + 2 * w, m);
+      let i = s, j = mid, k = s;
+      if (mid >= e || !(vals[src[mid]] < vals[src[mid - 1]])) {
         // already in order (or a lone run): copy
         while (i < e) dst[k++] = src[i++];
         continue;
       }
-      // take from the right only when strictly before (stability)
-      while (i < m && j < e) dst[k++] = before(vals[src[j]], vals[src[i]]) ? src[j++] : src[i++];
-      while (i < m) dst[k++] = src[i++];
+      // take from the right only when strictly smaller (stability)
+      while (i < mid && j < e) dst[k++] = vals[src[j]] < vals[src[i]] ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
       while (j < e) dst[k++] = src[j++];
     }
     const t = src;
@@ -273,15 +282,32 @@ export function sortLanes(
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {
       const base = a * n * inner + c;
-      for (let i = 0; i < n; i++) {
-        vals[i] = x[base + i * inner];
-        idxA[i] = i;
-      }
-      const perm = n <= MERGE_MAX ? mergeSort(n, descending) : radixSort(n, descending);
       const ob = a * k * inner + c;
+      if (n > MERGE_MAX) {
+        for (let i = 0; i < n; i++) vals[i] = x[base + i * inner];
+        const perm = radixSort(n, descending);
+        for (let j = 0; j < k; j++) {
+          const p = perm[j];
+          values[ob + j * inner] = vals[p];
+          indices[ob + j * inner] = p;
+        }
+        continue;
+      }
+      // merge path: the NaNs set aside in order (they go last, or first descending),
+      // the others sorted by key v (−v descending: the reverse order, ties still in input order)
+      let m = 0, nn = 0;
+      for (let i = 0; i < n; i++) {
+        const v = x[base + i * inner];
+        if (v !== v) nanIdx[nn++] = i;
+        else {
+          vals[i] = descending ? -v : v;
+          idxA[m++] = i;
+        }
+      }
+      const perm = mergeSort(m);
       for (let j = 0; j < k; j++) {
-        const p = perm[j];
-        values[ob + j * inner] = vals[p];
+        const p = descending ? (j < nn ? nanIdx[j] : perm[j - nn]) : j < m ? perm[j] : nanIdx[j - m];
+        values[ob + j * inner] = x[base + p * inner];
         indices[ob + j * inner] = p;
       }
     }
