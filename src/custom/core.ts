@@ -443,7 +443,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       let ts: (Tensor | null)[];
       if (spec.jvp !== null) {
         const tans = dx.map((t, k) => t ?? (materialize() ? zerosOf(ins[k].shape) : null));
-        ts = normalizeTangents(spec, underVmap("jvp", [...ins, ...tans], () => spec.jvp!(ins, outs, tans)), outs);
+        ts = normalizeTangents(spec, callJvp(ins, outs, tans), outs);
       } else ts = jvpFromVjp(dx, ins, outs);
       const r = ts.map((t, j) => (nondiff.has(j) ? null : t));
       return rule.nOut === 1 ? r[0] : r;
@@ -453,6 +453,11 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
   /** The user's backward; under vmap a read of batched values is reported as the backward's. */
   function callBackward(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]): unknown {
     return underVmap("backward", [...ins, ...outs, ...cts], () => spec.backward!(ins, outs, cts, needs));
+  }
+
+  /** The user's JVP; under vmap a read of batched values is reported as the jvp's. */
+  function callJvp(ins: Tensor[], outs: Tensor[], tangents: (Tensor | null)[]): unknown {
+    return underVmap("jvp", [...ins, ...outs, ...tangents], () => spec.jvp!(ins, outs, tangents));
   }
 
   function userVjp(ins: Tensor[], outs: Tensor[], cts: (Tensor | null)[], needs: readonly boolean[]): (Tensor | null)[] {
@@ -475,7 +480,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       const primOuts = createGraph ? outs : outs.map(plain);
       const leaves = ins.map((x, k) => (wanted[k] ? leafZeros(x.shape) : null));
       const tangents = leaves.map((t, k) => t ?? (materialize() ? zerosOf(ins[k].shape) : null));
-      const tout = enableGrad(() => normalizeTangents(spec, spec.jvp!(prim, primOuts, tangents), outs));
+      const tout = enableGrad(() => normalizeTangents(spec, callJvp(prim, primOuts, tangents), outs));
       const s = enableGrad(() => innerSum(cts, tout));
       const targets = leaves.flatMap((t, k) => (t === null ? [] : [k]));
       if (s !== null && s._node !== null && targets.length > 0) {
@@ -502,7 +507,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
   function dependsOn(ins: Tensor[], outs: Tensor[], k: number): boolean {
     const g = new Generator(0x5eed + k);
     const tangents = ins.map((x, j) => (j === k ? randomLike(g, x.shape) : materialize() ? zerosOf(x.shape) : null));
-    const t = noGrad(() => normalizeTangents(spec, spec.jvp!(ins.map(plain), outs.map(plain), tangents), outs));
+    const t = noGrad(() => normalizeTangents(spec, callJvp(ins.map(plain), outs.map(plain), tangents), outs));
     return anyNonzero(t);
   }
 
@@ -516,19 +521,20 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       throw new AutogradError(spec.name, `cannot form the VJP of a black-box linear operator (a JVP not written with matgrad ops) for input ${spec.tensorPos[k]} of shape ${fmtShape(x.shape)}: materializing its ${outTotal}×${x.size} Jacobian takes one JVP per input entry, and ${x.size} entries exceed the limit of ${spec.materializeLimit}${x.size * outTotal > MAX_JACOBIAN_ENTRIES ? ` (or ${MAX_JACOBIAN_ENTRIES} Jacobian entries)` : ""}. Write the JVP with matgrad ops (its VJP then costs one reverse pass), provide a VJP (Function.backward / customVjp), or raise the limit with { materializeLimit }`);
     const J = new Float64Array(outTotal * x.size);
     const pins = ins.map(plain), pouts = outs.map(plain);
-    noGrad(() => {
+    // under vmap a JVP whose result depends on batched values has no single Jacobian to read: reported as the jvp's
+    underVmap("jvp", [...ins, ...outs], () => noGrad(() => {
       for (let c = 0; c < x.size; c++) {
         const e = zerosOf(x.shape);
         e.data[c] = 1;
         const tangents = ins.map((y, j) => (j === k ? e : materialize() ? zerosOf(y.shape) : null));
-        const t = normalizeTangents(spec, spec.jvp!(pins, pouts, tangents), outs);
+        const t = normalizeTangents(spec, callJvp(pins, pouts, tangents), outs);
         let off = 0;
         t.forEach((tj, j) => {
           if (tj !== null) for (let r = 0; r < tj.size; r++) J[(off + r) * x.size + c] = tj.data[r];
           off += outs[j].size;
         });
       }
-    });
+    }));
     const Jt = new Tensor(J, [outTotal, x.size]);
     jacobians.set(k, Jt);
     return Jt;
@@ -543,7 +549,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
     const cts = leaves.map((c, j) => c ?? (materialize() ? zerosOf(outs[j].shape) : null));
     const createGraph = isGradEnabled();
     const needs = dx.map((t) => t !== null);
-    const grads = enableGrad(() => normalizeGrads(spec, spec.backward!(ins, outs, cts, needs), ins));
+    const grads = enableGrad(() => normalizeGrads(spec, callBackward(ins, outs, cts, needs), ins));
     const s = enableGrad(() => innerSum(grads, dx));
     const targets = leaves.flatMap((c, j) => (c === null ? [] : [j]));
     const res: (Tensor | null)[] = outs.map(() => null);
@@ -555,7 +561,7 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       // zero, or a backward that is not written with differentiable ops: probe it
       const g = new Generator(0x7a9);
       const probe = outs.map((o) => randomLike(g, o.shape));
-      const pg = noGrad(() => normalizeGrads(spec, spec.backward!(ins.map(plain), outs.map(plain), probe, needs), ins));
+      const pg = noGrad(() => normalizeGrads(spec, callBackward(ins.map(plain), outs.map(plain), probe, needs), ins));
       const v = noGrad(() => innerSum(pg, dx.map((t) => (t === null ? null : plain(t)))));
       if (v !== null && anyNonzero([v]))
         throw new AutogradError(spec.name, "forward mode needs a static jvp: the backward is not written with differentiable matgrad ops, so it cannot be transposed into a JVP");

@@ -162,6 +162,16 @@ export type ForwardArgs<C extends FunctionClass> = C["forward"] extends (ctx: ne
 /** What a Function subclass's apply returns: its static forward's return type. */
 export type ForwardResult<C extends FunctionClass> = C["forward"] extends (...args: never[]) => infer R ? R : never;
 
+/**
+ * Whether t takes part in reverse mode: it has a tape node, or — under vmap,
+ * where the function sees a batched tensor — the physical tensor behind it
+ * has one (grad outside the vmap differentiates the batched computation).
+ */
+function needsGrad(t: Tensor): boolean {
+  for (let u: Tensor | null = t; u !== null; u = u._bt === null ? null : u._bt.value) if (u._node !== null) return true;
+  return false;
+}
+
 type LooseForward = (ctx: FunctionCtx<(Tensor | null)[]>, ...args: unknown[]) => unknown;
 type LooseDerivative = (ctx: FunctionCtx<(Tensor | null)[]>, ...args: (Tensor | null)[]) => unknown;
 
@@ -186,7 +196,7 @@ function applyFunction(cls: FunctionClass, args: readonly unknown[]): unknown {
     const grad = isGradEnabled();
     const ctx = new FunctionCtx<(Tensor | null)[]>(
       name,
-      trees.tree ? trees.perArg(inputs.map((t) => t.requiresGrad && grad)) : args.map((a) => a instanceof Tensor && a.requiresGrad && grad),
+      trees.tree ? trees.perArg(inputs.map((t) => needsGrad(t) && grad)) : args.map((a) => a instanceof Tensor && needsGrad(a) && grad),
       binding,
     );
     /** The arguments with ts at the inputs' places; other values kept, or null when `tangents`. */

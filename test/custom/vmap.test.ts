@@ -184,6 +184,28 @@ describe("Function with two outputs and an unmapped (shared) argument", () => {
   });
 });
 
+describe("ctx.needsInputGrad under vmap", () => {
+  const seen: boolean[] = [];
+  class Needs extends Function {
+    static forward(ctx: FunctionCtx<[Tensor]>, x: Tensor): Tensor {
+      seen.push(ctx.needsInputGrad[0] === true);
+      ctx.saveForBackward(x);
+      return sin(x);
+    }
+    static backward(ctx: FunctionCtx<[Tensor]>, g: Tensor): Tensor {
+      const [x] = ctx.savedTensors;
+      return mul(g, cos(x));
+    }
+  }
+  it("is true in forward when a gradient is taken inside or outside the vmap, false without", () => {
+    seen.length = 0;
+    vmap(grad((x: Tensor) => sum(Needs.apply(x))))(XV);
+    grad((x: Tensor) => sum(vmap((y: Tensor) => Needs.apply(y))(x)))(XV);
+    vmap((x: Tensor) => Needs.apply(x))(XV);
+    expect(seen).toEqual([true, true, false]);
+  });
+});
+
 describe("Function with only a jvp (reverse mode by transposition) under vmap", () => {
   compositions((x) => JvpOnly.apply(x), XV, TV);
 });
@@ -246,8 +268,14 @@ describe("errors of custom functions under vmap", () => {
     expect(grad(L)(ex(XV, 0))).toBeInstanceOf(Tensor);
   });
   it("a black-box jvp (reading values) under vmap: BatchingError naming the function's jvp", () => {
+    // reads the tangent's values: fine for per-example gradients (the probe tangents are not batched), not for batched tangents
     const f = customJvp((x: Tensor) => mul(x, 2), (_p: [Tensor], t: [Tensor]) => new Tensor(t[0].data.map((v) => 2 * v), t[0].shape));
     expect(() => vmap((x: Tensor, t: Tensor) => jvp(f, [x], [t]).tangent as Tensor)(XV, TV)).toThrow(/its jvp ran under vmap/);
+    close(vmap(grad((x: Tensor) => sum(sin(f(x)))))(XV), loop(B, (i) => grad((x: Tensor) => sum(sin(f(x))))(ex(XV, i)) as Tensor));
+    // reads the primal's values: refused in both
+    const g = customJvp((x: Tensor) => mul(x, x), (p: [Tensor], t: [Tensor]) => mul(t[0], new Tensor(p[0].data.map((v) => 2 * v), p[0].shape)));
+    expect(() => vmap((x: Tensor, t: Tensor) => jvp(g, [x], [t]).tangent as Tensor)(XV, TV)).toThrow(/^customJvp: its jvp ran under vmap/);
+    expect(() => vmap(grad((x: Tensor) => sum(g(x))))(XV)).toThrow(/^customJvp: its jvp ran under vmap/);
   });
 });
 
