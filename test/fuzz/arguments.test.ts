@@ -151,6 +151,13 @@ const entries: Entry[] = [
   E("linalg", "linalg.expmFrechet", linalg.expmFrechet as Call, matrixSlot, matrixSlot),
   E("linalg", "linalg.solveSylvester", linalg.solveSylvester as Call, matrixSlot, matrixSlot, matrixSlot),
   E("linalg", "linalg.solveLyapunov", linalg.solveLyapunov as Call, matrixSlot, matrixSlot),
+  E("linalg", "linalg.solveDiscreteLyapunov", linalg.solveDiscreteLyapunov as Call, matrixSlot, matrixSlot),
+  ...(["solveContinuousAre", "solveDiscreteAre"] as const).map((n) => E("linalg", `linalg.${n}`, linalg[n] as Call, matrixSlot, matrixSlot, matrixSlot, matrixSlot)),
+  E("linalg", "linalg.invEx", linalg.invEx as Call, matrixSlot, optsSlot(["checkErrors"])),
+  E("linalg", "linalg.solveEx", linalg.solveEx as Call, matrixSlot, matrixSlot, optsSlot(["left", "checkErrors"])),
+  E("linalg", "linalg.choleskyEx", linalg.choleskyEx as Call, matrixSlot, optsSlot(["upper", "checkErrors"])),
+  E("linalg", "linalg.ldlFactor", linalg.ldlFactor as Call, matrixSlot, optsSlot(["hermitian"])),
+  E("linalg", "linalg.ldlSolve", linalg.ldlSolve as Call, matrixSlot, tensorSlot, matrixSlot, optsSlot(["hermitian"])),
   E("linalg", "linalg.matrixFunction", linalg.matrixFunction as Call, matrixSlot, fc.oneof(fc.constant(mg.exp), anyArg)),
   // transforms: a function slot (a valid f, a non-function, an f returning a non-scalar or a non-tensor), options, arguments
   E("transforms", "grad", ((f: never, o: never, x: never) => mg.grad(f, o)(x)) as Call, fnSlot(), optsSlot(["argnums", "hasAux"]), tensorSlot),
@@ -212,6 +219,7 @@ const LINALG_FULL = new Set([
   "linalg.inv", "linalg.det", "linalg.logdet", "linalg.svdvals", "linalg.expm", "linalg.logm", "linalg.sqrtm", "linalg.lu", "linalg.luFactor",
   "linalg.slogdet", "linalg.qr", "linalg.svd", "linalg.lstsq", "linalg.solve", "linalg.matrixNorm", "linalg.cond", "linalg.matrixPower",
   "linalg.expmFrechet", "linalg.solveSylvester", "linalg.solveLyapunov", "linalg.pinv", "linalg.matrixRank", "linalg.vectorNorm",
+  "linalg.solveDiscreteLyapunov", "linalg.invEx", "linalg.solveEx",
 ]);
 
 /** A one-matrix linalg function must not report a NaN input as singular / not PD / not converged / out of domain. */
