@@ -32,7 +32,10 @@ export type TaylorCoef = (re: number, im: number, k: number, out: Float64Array) 
 export interface FunmResult {
   /** f(A), n×n row-major (the real part of the complex result). */
   f: Float64Array;
-  /** 0: done. 1: the Schur decomposition did not converge. 2: a Taylor series did not converge. */
+  /**
+   * 0: done. 1: the Schur decomposition did not converge. 2: a Taylor series did not converge.
+   * 3: f or one of its Taylor coefficients is not finite at an eigenvalue (a pole, a branch point, an overflow).
+   */
   info: number;
   /** max|Im F| / max|Re F| before the real part was taken (≈ ε for f real on the real axis). */
   imagRatio: number;
@@ -48,6 +51,7 @@ const MAX_TERMS = 250;
 /** f(A) by the Schur–Parlett algorithm (see the module comment). */
 export function funmSchurParlett(a: Float64Array, n: number, coef: TaylorCoef): FunmResult {
   const nn = n * n;
+  if (n === 0) return { f: new Float64Array(0), info: 0, imagRatio: 0, re: new Float64Array(0), im: new Float64Array(0) };
   const fr = new Float64Array(nn), fi = new Float64Array(nn);
   const s = realSchur(a, n);
   if (s.info !== 0) return { f: fr.fill(NaN), info: 1, imagRatio: 0, re: new Float64Array(n), im: new Float64Array(n) };
@@ -70,7 +74,11 @@ export function funmSchurParlett(a: Float64Array, n: number, coef: TaylorCoef): 
       coef(tr[s0 * n + s0], ti[s0 * n + s0], 0, out);
       fr[s0 * n + s0] = out[0];
       fi[s0 * n + s0] = out[1];
-    } else if (!taylorBlock(tr, ti, n, s0, e0, coef, fr, fi)) info = 2;
+      if (!Number.isFinite(out[0]) || !Number.isFinite(out[1])) info = 3;
+    } else {
+      const r = taylorBlock(tr, ti, n, s0, e0, coef, fr, fi);
+      if (r !== 0 && info !== 3) info = r;
+    }
   }
   // block Parlett recurrence, column blocks left to right, row blocks bottom to top
   for (let J = 1; J < nb; J++) {
@@ -300,9 +308,9 @@ function swapAdjacent(tr: Float64Array, ti: Float64Array, zr: Float64Array, zi: 
  * f of the diagonal block [s0, e0) by its Taylor series around σ = mean of the
  * block's eigenvalues: F = Σₖ cₖ Mᵏ, M = T_block − σI, cₖ = f⁽ᵏ⁾(σ)/k!.
  * Stops when two consecutive terms are ≤ ε‖F‖ (max-norm) after at least m terms
- * (M's nilpotent part has order < m). Returns false without convergence.
+ * (M's nilpotent part has order < m). Returns 0, 2 without convergence, 3 for a non-finite coefficient.
  */
-function taylorBlock(tr: Float64Array, ti: Float64Array, n: number, s0: number, e0: number, coef: TaylorCoef, fr: Float64Array, fi: Float64Array): boolean {
+function taylorBlock(tr: Float64Array, ti: Float64Array, n: number, s0: number, e0: number, coef: TaylorCoef, fr: Float64Array, fi: Float64Array): number {
   const m = e0 - s0, mm = m * m;
   let sr = 0, si = 0;
   for (let i = s0; i < e0; i++) {
@@ -327,6 +335,7 @@ function taylorBlock(tr: Float64Array, ti: Float64Array, n: number, s0: number, 
   let ok = false;
   for (let k = 0; k < MAX_TERMS; k++) {
     coef(sr, si, k, c);
+    if (!Number.isFinite(c[0]) || !Number.isFinite(c[1])) return 3;
     let termMax = 0, fMax = 0;
     for (let p = 0; p < mm; p++) {
       const vr = c[0] * Pr[p] - c[1] * Pi[p], vi = c[0] * Pi[p] + c[1] * Pr[p];
@@ -335,7 +344,7 @@ function taylorBlock(tr: Float64Array, ti: Float64Array, n: number, s0: number, 
       termMax = Math.max(termMax, Math.abs(vr), Math.abs(vi));
       fMax = Math.max(fMax, Math.abs(Fr[p]), Math.abs(Fi[p]));
     }
-    if (!(termMax === termMax) || !(fMax === fMax)) return false;
+    if (!Number.isFinite(termMax) || !Number.isFinite(fMax)) return 3;
     small = termMax <= EPS * fMax ? small + 1 : 0;
     if (small >= 2 && k >= m) {
       ok = true;
@@ -362,5 +371,5 @@ function taylorBlock(tr: Float64Array, ti: Float64Array, n: number, s0: number, 
       fr[(s0 + i) * n + s0 + j] = Fr[i * m + j];
       fi[(s0 + i) * n + s0 + j] = Fi[i * m + j];
     }
-  return ok;
+  return ok ? 0 : 2;
 }

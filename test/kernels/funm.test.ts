@@ -58,12 +58,18 @@ describe("funmSchurParlett", () => {
     const j = Float64Array.from([2, 1, 0, 0, 2, 1, 0, 0, 2]);
     const e2 = Math.exp(2);
     expect(relErr(funmSchurParlett(j, 3, expCoef).f, Float64Array.from([e2, e2, e2 / 2, 0, e2, e2, 0, 0, e2]))).toBeLessThan(1e-15);
-    // coefficients growing like 10ᵏ on a cluster spread 0.1 wide: the terms never become small
+    // coefficients 12ᵏ on the cluster {1, 1.09, 1.18} (|λ − σ| = 0.09): the terms grow like 1.08ᵏ, never small
     const bad: TaylorCoef = (_re, _im, k, out) => {
-      out[0] = Math.pow(100, k);
+      out[0] = Math.pow(12, k);
       out[1] = 0;
     };
-    const c = Float64Array.from([1, 1, 0, 1.05]);
-    expect(funmSchurParlett(c, 2, bad).info).toBe(2);
+    const c = Float64Array.from([1, 1, 0, 0, 1.09, 1, 0, 0, 1.18]);
+    expect(funmSchurParlett(c, 3, bad).info).toBe(2);
+    // a pole of a derivative at the cluster's centre: info 3
+    const pole: TaylorCoef = (_re, _im, k, out) => {
+      out[0] = k === 0 ? 1 : Infinity;
+      out[1] = 0;
+    };
+    expect(funmSchurParlett(c, 3, pole).info).toBe(3);
   });
 });

@@ -262,6 +262,9 @@ describe("linalg.funm", () => {
     expect(() => linalg.funm(eye(2), "tanh" as "exp")).toThrow(/^linalg\.funm: f must be one of "exp", "log"/);
     expect(() => linalg.funm(tensor([[1, 1], [0, 1]]), () => 3 as never)).toThrow(/^linalg\.funm: the function f must return a complex number/);
     expect(() => linalg.funm(rn([2, 3], 1), "exp")).toThrow(/^linalg\.funm: A must be square/);
+    // sqrt at a defective zero eigenvalue (no square root; f′ has a pole at 0), and an overflow
+    expect(() => linalg.funm(tensor([[0, 1], [0, 0]]), "sqrt")).toThrow(/^linalg\.funm: f = sqrt is not finite on the spectrum/);
+    expect(() => linalg.funm(tensor([[800, 1], [0, 799]]), "exp")).toThrow(DomainError);
     // f of z alone: fine for well-separated eigenvalues, refused where derivatives are needed
     const expZ = (z: { re: number; im: number }) => ({ re: Math.exp(z.re) * Math.cos(z.im), im: Math.exp(z.re) * Math.sin(z.im) });
     close(linalg.funm(tensor([[1, 2], [0, 3]]), expZ), linalg.expm(tensor([[1, 2], [0, 3]])), 1e-14);

@@ -279,10 +279,10 @@ function funmForward(a: Tensor, spec: FunmSpec): Tensor {
         if (why !== null) throw new DomainError(op, `f = ${spec.name}: the matrix${where(nb, b)} has the eigenvalue ${fmtEig(r.re[i], r.im[i])} ${why}`);
       }
     if (r.info === 1) throw new ConvergenceError(op, `the real Schur decomposition did not converge${where(nb, b)}; is the input finite?`, NaN, 0);
-    if (r.info === 2 || !allFinite(r.f)) {
-      // a Taylor series that does not converge, or non-finite values of f (an overflow, a pole)
-      throw new ConvergenceError(op, `f = ${spec.name}: the Taylor series of f on a cluster of close eigenvalues did not converge, or f produced non-finite values${where(nb, b)} (eigenvalues ${fmtEigs(r.re, r.im)})`, NaN, 0);
-    }
+    if (r.info === 3 || (r.info === 0 && !allFinite(r.f)))
+      throw new DomainError(op, `f = ${spec.name} is not finite on the spectrum of the matrix${where(nb, b)} (a pole or branch point of f or of a derivative at an eigenvalue, or an overflow; eigenvalues ${fmtEigs(r.re, r.im)})`);
+    if (r.info === 2)
+      throw new ConvergenceError(op, `f = ${spec.name}: the Taylor series of f on a cluster of close eigenvalues did not converge${where(nb, b)} (eigenvalues ${fmtEigs(r.re, r.im)}); is f analytic there?`, NaN, 0);
     if (r.imagRatio > 1e-8)
       throw new DomainError(op, `f = ${spec.name} is not real on the spectrum of the matrix${where(nb, b)} (the result has a relative imaginary part ${r.imagRatio.toExponential(2)}): f must satisfy f(z̄) = f(z)‾ for a real result`);
     out.set(r.f, o);
