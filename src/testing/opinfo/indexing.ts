@@ -130,6 +130,24 @@ export const indexingOpInfos: OpInfo[] = [
     { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -20, -30]])], expected: [[-20, 2, -30]] },
   ]),
   {
+    name: "scatterAdd (axis 0, 1-D and 0-d)",
+    fn: (x, i, s) => scatterAdd(x, 0, i, s),
+    nondiff: [1],
+    samples: () => [
+      { name: "1-D with repeats", inputs: [rn([4]), tensor([3, -1, 0, 3, 1]), rn([5])], expected: (x, i, s) => refScatter(x, 0, i, s, "sum") },
+      { name: "0-d", inputs: [rn([]), tensor(0), rn([])], expected: (x, i, s) => refScatter(x, 0, i, s, "sum") },
+    ],
+  },
+  {
+    name: "scatter (axis 0, 1-D and 0-d, overwrite)",
+    fn: (x, i, s) => scatter(x, 0, i, s),
+    nondiff: [1],
+    samples: () => [
+      { name: "1-D with repeats", inputs: [rn([4]), tensor([3, -1, 0, 3, 1]), rn([5])], expected: (x, i, s) => refScatter(x, 0, i, s) },
+      { name: "0-d", inputs: [rn([]), tensor(0), rn([])], expected: (x, i, s) => refScatter(x, 0, i, s) },
+    ],
+  },
+  {
     name: "indexSelect (axis 1)",
     fn: (x, i) => indexSelect(x, 1, i),
     nondiff: [1],
@@ -210,6 +228,7 @@ export const indexingOpInfos: OpInfo[] = [
       { name: "broadcast mask over rows 3×4", inputs: [rn([3, 4]), tensor([1, 0, 0, 1])], expected: (x) => new Tensor(Float64Array.from([0, 1, 2].flatMap((i) => [x.data[i * 4], x.data[i * 4 + 3]])), [6]) },
       { name: "x broadcast against the mask", inputs: [rn([3]), tensor([[1, 1, 0], [0, 1, 1]])], expected: (x) => new Tensor(Float64Array.from([x.data[0], x.data[1], x.data[1], x.data[2]]), [4]) },
       { name: "nothing selected", inputs: [rn([2, 2]), tensor([[0, 0], [0, 0]])], expected: new Tensor(new Float64Array(0), [0]) },
+      { name: "0-d", inputs: [rn([]), tensor(1)], expected: (x) => new Tensor(Float64Array.of(x.data[0]), [1]) },
     ],
     errors: [
       { name: "shapes that do not broadcast", inputs: () => [rn([3]), tensor([1, 0])], error: ShapeError, message: /^maskedSelect: / },
