@@ -107,14 +107,45 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 /**
+ * The broadcast with runs of axes merged where every operand's strides are
+ * contiguous across them (stride[i] = stride[i+1]·shape[i+1], broadcast runs
+ * included: 0 = 0·n), and size-1 axes dropped. The walk then has as few, as
+ * long rows as the layouts allow: under vmap a batched [B, m, n] against a
+ * shared [m, n] becomes [B, m·n] (B rows of m·n, the shared operand with
+ * row stride 0) instead of B·m rows of n; a per-example scalar [B, 1, 1]
+ * against [B, m, n] becomes B rows of m·n with inner stride 0.
+ */
+function collapse(outShape: readonly number[], strides: number[][]): { shape: number[]; strides: number[][] } {
+  const shape: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let i = 0; i < outShape.length; i++) {
+    const d = outShape[i];
+    if (d === 1) continue;
+    const last = shape.length - 1;
+    let merge = last >= 0;
+    for (let k = 0; k < strides.length && merge; k++) if (st[k][last] !== strides[k][i] * d) merge = false;
+    if (merge) {
+      shape[last] *= d;
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][i];
+    } else {
+      shape.push(d);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][i]);
+    }
+  }
+  return { shape, strides: st };
+}
+
+/**
  * Walk the rows (last axis) of a broadcast of up to three operands; calls
  * row(offsets…, n) for each row. Shared by the binary and ternary kernels.
+ * Axes are merged first (see collapse), so rows are as long as possible.
  */
 function forEachRow(
-  outShape: readonly number[],
-  strides: number[][],
+  fullShape: readonly number[],
+  fullStrides: number[][],
   row: (offs: number[], oOff: number, n: number, lastStrides: number[]) => void,
 ): void {
+  const { shape: outShape, strides } = collapse(fullShape, fullStrides);
   const rank = outShape.length;
   const size = outShape.reduce((p, d) => p * d, 1);
   if (size === 0) return;
