@@ -402,3 +402,43 @@ describe("errors of implicit functions under vmap", () => {
     expect(() => vmap(f)(add(XV.abs(), 1))).toThrow(BatchingError);
   });
 });
+
+// ---------------------------------------------------------------------------
+// two vmap levels with a transform between them; arguments batched at different levels
+
+describe("nested vmap: arguments at different levels, transforms between the levels", () => {
+  class ExpProd extends Function {
+    static forward(ctx: FunctionCtx<[Tensor, Tensor, Tensor]>, a: Tensor, b: Tensor): Tensor {
+      const e = exp(mul(a, b));
+      ctx.saveForBackward(a, b, e);
+      return e;
+    }
+    static backward(ctx: FunctionCtx<[Tensor, Tensor, Tensor]>, g: Tensor): Tensor[] {
+      const [a, b, e] = ctx.savedTensors;
+      return [mul(mul(g, e), b), mul(mul(g, e), a)];
+    }
+  }
+  const Xs = mul(randn([3, 4], { seed: 20 }), 0.5), Ys = mul(randn([2, 4], { seed: 21 }), 0.5);
+  const Wn = mul(randn([4, 4], { seed: 22 }), 0.3), S = add(randn([2], { seed: 23 }), 1);
+  const cell = (x: Tensor, th: Tensor, s: Tensor): Tensor => tanh(add(matmul(Wn, x), mul(th, s)));
+  const cases: [string, (x: Tensor, y: Tensor) => Tensor, Tensor][] = [
+    ["Function", (x, y) => sum(sin(ExpProd.apply(x, y))), Ys],
+    ["fixedPoint", (x, s) => sum(fixedPoint(cell, zeros([4]), x, s)), S],
+  ];
+  for (const [name, F, Ys_] of cases) {
+    const n = Ys_.shape[0];
+    const inner = (x: Tensor): Tensor => sum(vmap((y: Tensor) => F(x, y))(Ys_));
+    const innerLoop = (x: Tensor): Tensor => sum(loop(n, (j) => F(x, ex(Ys_, j))));
+    it(`${name}: vmap(vmap(f)) with the outer argument at the outer level`, () => {
+      close(vmap((x: Tensor) => vmap((y: Tensor) => F(x, y))(Ys_))(Xs), loop(B, (i) => loop(n, (j) => F(ex(Xs, i), ex(Ys_, j)))));
+    });
+    it(`${name}: vmap(grad(vmap(f))) and vmap(hessian(vmap(f)))`, () => {
+      close(vmap(grad(inner))(Xs), loop(B, (i) => grad(innerLoop)(ex(Xs, i)) as Tensor));
+      close(vmap(hessian(inner))(Xs), loop(B, (i) => hessian(innerLoop)(ex(Xs, i)) as Tensor));
+    });
+    it(`${name}: grad(vmap(vmap(f)))`, () => {
+      const outer = (xs: Tensor): Tensor => sum(vmap((x: Tensor) => vmap((y: Tensor) => F(x, y))(Ys_))(xs));
+      close(grad(outer)(Xs) as Tensor, loop(B, (i) => grad(innerLoop)(ex(Xs, i)) as Tensor));
+    });
+  }
+});
