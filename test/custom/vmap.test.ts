@@ -12,7 +12,7 @@
  */
 import { describe, it, expect } from "vitest";
 import {
-  Tensor, Function, type FunctionCtx, randn, zeros, ones, eye, vmap, grad, jvp, jacobian, hessian,
+  Tensor, Function, type FunctionCtx, randn, zeros, ones, eye, vmap, grad, jvp, vjp, linearize, jacobian, hessian,
   matmul, sum, sin, cos, exp, tanh, mul, add, sub, reshape, slice, stack,
   customVjp, customJvp, implicitRoot, newtonKrylov, fixedPoint, inverseOf, customLinearSolve,
   AutogradError, BatchingError, ConvergenceError,
@@ -441,4 +441,26 @@ describe("nested vmap: arguments at different levels, transforms between the lev
       close(grad(outer)(Xs) as Tensor, loop(B, (i) => grad(innerLoop)(ex(Xs, i)) as Tensor));
     });
   }
+});
+
+describe("vmap over the derivative maps of implicit functions (jacobian's batched pass)", () => {
+  const th0 = ex(theta, 0);
+  const fpOf = (solver: "lu" | "gmres") => (th: Tensor): Tensor => fixedPoint(Tmap, { linearSolve: { solver, rtol: 1e-13 } })(zeros([3]), th);
+  // the reference Jacobian, one VJP per output entry without vmap
+  const { vjpFn: refVjp } = vjp(fpOf("lu"), th0);
+  const J = stack([0, 1, 2].map((k) => refVjp(ex(eye(3), k))[0] as Tensor), 0);
+  for (const solver of ["lu", "gmres"] as const) {
+    it(`vmap(vjpFn) over the output basis, adjoint solve ${solver} (batched cotangents)`, () => {
+      const { vjpFn } = vjp(fpOf(solver), th0);
+      close(vmap((c: Tensor) => vjpFn(c)[0] as Tensor)(eye(3)), J, 1e-10);
+    });
+    it(`vmap(jvpFn of linearize) over the input basis, tangent solve ${solver}`, () => {
+      const { jvpFn } = linearize(fpOf(solver), th0);
+      close(vmap((v: Tensor) => jvpFn(v) as Tensor)(eye(3)), J.mT, 1e-10);
+    });
+  }
+  it("jacobian (reverse and forward) of an implicit function", () => {
+    close(jacobian(fpOf("lu"))(th0) as Tensor, J, 1e-12);
+    close(jacobian(fpOf("lu"), { mode: "forward" })(th0) as Tensor, J, 1e-12);
+  });
 });
