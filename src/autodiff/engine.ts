@@ -241,18 +241,36 @@ class Pass {
     let sum: Tensor;
     const bit = idx < 31 ? 1 << idx : 0;
     if (prev === undefined || prev === null) sum = g;
-    else if ((node._owned & bit) !== 0 && g._fw === null && g._bt === null) {
-      const a = prev._data, b = g._data;
+    else if ((node._owned & bit) !== 0 && g._fw === null && (prev._bt === null ? g._bt === null : samePlainBatch(prev, g))) {
+      // an owned sum: plain, or (under vmap) batched over one plain physical array of the same shape
+      const a = (prev._bt === null ? prev : prev._bt.value)._data, b = (g._bt === null ? g : g._bt.value)._data;
       for (let i = 0; i < a.length; i++) a[i] += b[i];
       return;
     } else {
       sum = add(prev, g);
-      // (a batched sum under vmap has no values of its own to add into)
-      if (!this.createGraph && sum._fw === null && sum._bt === null) node._owned |= bit;
+      // a batched sum under vmap has no values of its own, but its physical array (batch axis first)
+      // does: when it is plain (not itself batched, recorded or carrying tangents) it is added into
+      if (!this.createGraph && sum._fw === null && (sum._bt === null || plainBatch(sum))) node._owned |= bit;
     }
     if (slot === null) node._ct = sum;
     else slot[idx] = sum;
   }
+}
+
+/** t is batched (one vmap level) over a plain physical tensor: values of its own, nothing recorded on it. */
+function plainBatch(t: Tensor): boolean {
+  const v = t._bt === null ? null : t._bt.value;
+  return v !== null && v._bt === null && v._fw === null && v._node === null;
+}
+
+/**
+ * g can be added into the owned batched sum `sum` entry by entry: both are
+ * batched at the same level over plain physical tensors of the same shape
+ * ([size, …logical shape]: equal logical shapes give equal physical ones).
+ */
+function samePlainBatch(sum: Tensor, g: Tensor): boolean {
+  const a = sum._bt, b = g._bt;
+  return a !== null && b !== null && a.level === b.level && plainBatch(g) && shapesEqual(a.value.shape, b.value.shape);
 }
 
 /** The cotangents arriving at a node's outputs (index k), null for none. */

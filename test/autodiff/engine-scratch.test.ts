@@ -5,7 +5,9 @@
  * small-op chain of the overhead benchmark against finite differences.
  */
 import { describe, it, expect } from "vitest";
-import { tensor, randn, Tensor, gradients, gradcheck, sum, mul, add, AutogradError } from "../../src/index.js";
+import {
+  tensor, randn, Tensor, gradients, gradcheck, sum, mul, add, sin, matmul, reshape, slice, stack, vmap, grad, vjp, AutogradError,
+} from "../../src/index.js";
 import { applyMulti } from "../../src/ops/dispatch.js";
 import type { Rule } from "../../src/tensor/meta.js";
 import { batchByLoop } from "../../src/ops/batching.js";
@@ -89,6 +91,42 @@ describe("engine scratch: shared cotangents and in-place accumulation", () => {
     const [g] = gradients([y, y], [x], { gradOutputs: [ct, ct] });
     close(g!, [4, 4, 4]);
     close(ct, [1, 1, 1]); // the seed is not the engine's to mutate
+  });
+});
+
+describe("engine scratch: batched cotangents under vmap (in-place sums over the physical array)", () => {
+  const ex = (x: Tensor, i: number): Tensor => reshape(slice(x, [i, i + 1]), x.shape.slice(1));
+  const loopClose = (a: Tensor, b: Tensor): void => {
+    expect(a.shape).toEqual(b.shape);
+    close(a, Array.from(b.data), 1e-12);
+  };
+  const B = 5;
+  const X = randn([B, 3, 3], { seed: 21 });
+  const D = randn([B, 3, 3], { seed: 22 });
+  const W = randn([3, 3], { seed: 23 });
+  // x used four times: a batched sum, then three additions into it
+  const f = (x: Tensor, d: Tensor): Tensor => sum(add(add(add(mul(mul(x, x), d), sin(x)), matmul(x, W)), mul(x, d)));
+
+  it("vmap(grad): every contribution batched", () => {
+    const g = vmap(grad(f), { inAxes: [0, 0] })(X, D);
+    loopClose(g, stack(Array.from({ length: B }, (_, i) => grad(f)(ex(X, i), ex(D, i))), 0));
+  });
+
+  it("vmap(grad) with x shared: batched and unbatched contributions mixed (the sum is not added into)", () => {
+    const x = randn([3, 3], { seed: 24 });
+    const g = vmap(grad(f), { inAxes: [null, 0] })(x, D);
+    loopClose(g, stack(Array.from({ length: B }, (_, i) => grad(f)(x, ex(D, i))), 0));
+  });
+
+  it("a vmapped pullback: the batched seed is not mutated by the in-place sums", () => {
+    const x = randn([3, 3], { seed: 25 });
+    const h = (u: Tensor): Tensor => add(add(add(mul(u, u), sin(u)), matmul(u, W)), u);
+    const { vjpFn } = vjp(h, x);
+    const cts = randn([B, 3, 3], { seed: 26 });
+    const before = Array.from(cts.data);
+    const g = vmap((c: Tensor) => (vjpFn(c) as Tensor[])[0])(cts);
+    loopClose(g, stack(Array.from({ length: B }, (_, i) => (vjpFn(ex(cts, i)) as Tensor[])[0]), 0));
+    expect(Array.from(cts.data)).toEqual(before);
   });
 });
 
