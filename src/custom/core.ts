@@ -20,6 +20,11 @@
  * - onceDifferentiable: when a backward runs with createGraph, it runs without
  *   recording and its results are tied to a guard node whose own VJP and JVP
  *   raise an AutogradError: a further derivative is refused, never silently wrong.
+ * - Under vmap the rule's batching rule is `batchByVmap` (ops/batching.ts):
+ *   the user's forward, backward and jvp run once, on batched tensors. Saved
+ *   tensors come back re-expressed at the levels of the derivative call
+ *   (Binding.rebatch), and a read of batched values inside the user's code
+ *   is reported as a BatchingError naming the function and the part.
  */
 import { Tensor } from "../tensor/tensor.js";
 import { LeafNode, isBatchLevelLive, isGradEnabled, type Rule } from "../tensor/meta.js";
@@ -436,8 +441,6 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       if (spec.backward !== null) return userVjp(ins, outs, cts, need);
       return vjpFromJvp(ins, outs, cts, need);
     },
-    // under vmap the user's code runs as it is on batched tensors (see batchByVmap)
-    batch: batchByVmap(() => rule),
     jvp(dx, ins, out) {
       const outs = outList(out);
       let ts: (Tensor | null)[];
@@ -448,6 +451,8 @@ export function applyCustom(spec: CustomSpec, inputs: Tensor[]): CustomResult {
       const r = ts.map((t, j) => (nondiff.has(j) ? null : t));
       return rule.nOut === 1 ? r[0] : r;
     },
+    // under vmap the user's code runs as it is on batched tensors (see batchByVmap)
+    batch: batchByVmap(() => rule),
   };
 
   /** The user's backward; under vmap a read of batched values is reported as the backward's. */
