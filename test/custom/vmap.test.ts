@@ -396,6 +396,15 @@ describe("errors of implicit functions under vmap", () => {
     expect((err as Error).message).toMatch(/^implicitRoot: under vmap it solves example by example/);
     expect((err as Error).message).toMatch(/Pass such tensors as arguments/);
   });
+  it("T of fixedPoint and A of inverseOf closing over a batched tensor: BatchingError naming the function", () => {
+    const viaT = (w: Tensor): Tensor => fixedPoint((x: Tensor) => tanh(add(mul(w, x), 0.5)), zeros([3]));
+    expect(() => vmap(viaT)(mul(XV, 0.2))).toThrow(/^fixedPoint: under vmap it solves example by example/);
+    const viaA = (s: Tensor, y: Tensor): Tensor => inverseOf((x: Tensor) => add(x, mul(sin(x), s)))(y);
+    expect(() => vmap(viaA, { inAxes: [0, null] })(mul(XV, 0.1), ones([3]))).toThrow(/^inverseOf: under vmap it solves example by example/);
+    // passed as parameters instead, they are mapped
+    close(vmap((s: Tensor, y: Tensor) => inverseOf((x: Tensor, p: Tensor) => add(x, mul(sin(x), p)))(y, s), { inAxes: [0, null] })(mul(XV, 0.1), ones([3])),
+      loop(B, (i) => inverseOf((x: Tensor, p: Tensor) => add(x, mul(sin(x), p)))(ones([3]), mul(ex(XV, i), 0.1))));
+  });
   it("a preconditioner closing over a batched tensor: BatchingError", () => {
     const A = add(randn([3, 3], { seed: 13 }), mul(eye(3), 4));
     const f = (d: Tensor): Tensor => customLinearSolve((x: Tensor) => matmul(A, x), ones([3]), { solver: "gmres", preconditioner: (r: Tensor) => mul(r, d) });
