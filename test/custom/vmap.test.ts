@@ -473,3 +473,35 @@ describe("vmap over the derivative maps of implicit functions (jacobian's batche
     close(jacobian(fpOf("lu"), { mode: "forward" })(th0) as Tensor, J, 1e-12);
   });
 });
+
+describe("tree unknowns under vmap (customLinearSolve, inverseOf, fixedPoint)", () => {
+  const U = randn([B, 2], { seed: 30 }), V = randn([B, 3], { seed: 31 });
+  type UV = { u: Tensor; v: Tensor };
+  const mv = (x: UV): UV => ({ u: add(mul(x.u, 2), mul(sum(x.v), 0.1)), v: add(mul(x.v, 3), mul(sum(x.u), 0.1)) });
+  const cls = (u: Tensor, v: Tensor): Tensor => {
+    const r = customLinearSolve(mv, { u, v });
+    return add(sum(sin(r.u)), sum(r.v));
+  };
+  type AB = { a: Tensor; b: Tensor };
+  const inv = inverseOf((x: AB): AB => ({ a: add(x.a, mul(sin(x.a), 0.3)), b: add(mul(x.b, 2), mul(sum(x.a), 0.1)) }));
+  const fi = (a: Tensor, b: Tensor): Tensor => {
+    const r = inv({ a, b });
+    return add(sum(r.a), sum(sin(r.b)));
+  };
+  type PQ = { p: Tensor; q: Tensor };
+  const Tm = (x: PQ, th: Tensor): PQ => ({ p: tanh(add(mul(x.q, 0.3), th)), q: mul(cos(x.p), 0.2) });
+  const ff = (th: Tensor, _unused: Tensor): Tensor => {
+    const r = fixedPoint(Tm, { p: zeros([2]), q: zeros([2]) }, th);
+    return sum(add(r.p, r.q));
+  };
+  for (const [name, f] of [["customLinearSolve", cls], ["inverseOf", fi], ["fixedPoint", ff]] as const) {
+    it(`${name}: vmap, vmap(grad) and grad(vmap) against the loop`, () => {
+      const g = grad(f, { argnums: [0, 1] }) as (a: Tensor, b: Tensor) => Tensor[];
+      close(vmap(f)(U, V), loop(B, (i) => f(ex(U, i), ex(V, i))));
+      const [ga, gb] = vmap(g)(U, V);
+      close(ga, loop(B, (i) => g(ex(U, i), ex(V, i))[0]));
+      close(gb, loop(B, (i) => g(ex(U, i), ex(V, i))[1]));
+      close(grad((a: Tensor) => sum(vmap(f)(a, V)))(U) as Tensor, loop(B, (i) => g(ex(U, i), ex(V, i))[0]));
+    });
+  }
+});
