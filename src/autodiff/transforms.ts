@@ -682,7 +682,8 @@ function jacobianRev(op: string, call: (...xs: Tensor[]) => unknown, xs: readonl
   const blocks = of.leaves.map((l, j) => {
     const lo = off;
     off += sizes[j];
-    return xs.map((x, i) => reshape(slice(full[i], [lo, lo + sizes[j]]), [...l.shape, ...x.shape]));
+    // (one output leaf: its rows are all of them, no slice copy)
+    return xs.map((x, i) => reshape(sizes[j] === outN ? full[i] : slice(full[i], [lo, lo + sizes[j]]), [...l.shape, ...x.shape]));
   });
   return { outDef: of.treedef, blocks };
 }
@@ -738,15 +739,17 @@ function jacobianFwd(op: string, call: (...xs: Tensor[]) => unknown, xs: readonl
   }
   const r0 = first as unknown as JvpFlat;
   const blocks = r0.outLeaves.map((l, j) => {
-    // [inN, …out.shape] → […out.shape, inN], then split the last axis per input
+    // [inN, …out.shape] → […out.shape, inN], then split the last axis per input. The move is the
+    // transpose of the [inN, outSize] matrix (a cache-blocked 2-D transpose, not an n-d permute)
     const all = cols[j].length === 1 ? cols[j][0] : concat(cols[j], 0);
-    const moved = l.ndim === 0 ? all : permute(all, [...Array.from({ length: l.ndim }, (_, a) => a + 1), 0]);
+    const moved = l.ndim === 0 ? all : reshape(permute(reshape(all, [inN, l.size]), [1, 0]), [...l.shape, inN]);
     let off = 0;
     return xs.map((x) => {
       const spec: SliceSpec[] = Array.from({ length: l.ndim }, () => null);
       spec.push([off, off + x.size]);
       off += x.size;
-      return reshape(slice(moved, ...spec), [...l.shape, ...x.shape]);
+      // (one input: its columns are all of them, no slice copy)
+      return reshape(x.size === inN ? moved : slice(moved, ...spec), [...l.shape, ...x.shape]);
     });
   });
   return { outDef: r0.outDef, blocks };
