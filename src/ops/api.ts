@@ -3,13 +3,15 @@
  * rule; composites are written in terms of primitives and need no rule.
  */
 import { Tensor, type NestedArray } from "../tensor/tensor.js";
-import { checkShape, fromNested, scalar, tensorArg } from "../tensor/create.js";
+import { checkShape, fromNested, scalar, tensorArg, zeros } from "../tensor/create.js";
 import {
   broadcastShapes, fmtShape, normAxes, normAxis, reducedShape, resolveReshape, shapesEqual, sizeOf, type Shape,
 } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
-import { apply } from "./dispatch.js";
+import { apply, applyMulti } from "./dispatch.js";
+import { sliceCopy } from "../kernels/layout.js";
+import type { Rule } from "../tensor/meta.js";
 import { liftValues } from "./batching.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
@@ -499,18 +501,50 @@ export function split(x: TensorLike, sizes: number | readonly number[], axis = 0
   if (typeof sizes === "number") checkInt("split", "argument sizes", sizes, 1);
   else if (!Array.isArray(sizes)) throw new ArgumentError("split", `argument sizes must be a positive integer or an array of non-negative integers; got ${describe(sizes)}`);
   else sizes.forEach((v, i) => checkInt("split", `sizes[${i}]`, v, 0));
-  const list = typeof sizes === "number" ? Array.from({ length: Math.ceil(d / sizes) }, (_, i) => Math.min(sizes, d - i * sizes)) : sizes;
+  // an integer size: pieces of that size, the last one shorter; an empty axis is one empty piece (as torch.split)
+  const list = typeof sizes === "number" ? Array.from({ length: Math.max(1, Math.ceil(d / sizes)) }, (_, i) => Math.min(sizes, d - i * sizes)) : sizes;
   if (list.reduce((p, s) => p + s, 0) !== d)
     throw new ArgumentError("split", `sizes ${fmtShape(list)} do not add up to ${d} (axis ${a} of shape ${fmtShape(t.shape)})`);
-  const out: Tensor[] = [];
-  let off = 0;
-  for (const s of list) {
-    const spec: SliceSpec[] = t.shape.map(() => null);
-    spec[a] = [off, off + s];
-    out.push(slice(t, ...spec));
-    off += s;
-  }
-  return out;
+  if (list.length === 1) return [t];
+  return applyMulti(splitRule(list), [t], { axis: a });
+}
+
+/**
+ * The rule of splitting into pieces of `sizes` along an axis: one node with
+ * a output per piece, so that the backward is one `concat` of the pieces'
+ * cotangents (zeros for pieces that got none) — O(x.size) — rather than one
+ * slice node per piece each writing a zero array of x's shape (O(pieces ·
+ * x.size)). Made per call (the piece count is the rule's nOut), as unbind's.
+ * Batching: the same rule one axis further.
+ */
+function splitRule(sizes: readonly number[]): Rule<{ axis: number }> {
+  const rule: Rule<{ axis: number }> = {
+    name: "split",
+    nOut: sizes.length,
+    forward: ([x], { axis }) => {
+      const starts = x.shape.map(() => 0), steps = x.shape.map(() => 1);
+      return sizes.map((n) => {
+        const shape = x.shape.slice();
+        shape[axis] = n;
+        const out = new Tensor(sliceCopy(x._data, x.shape, shape, starts, steps, false), shape);
+        starts[axis] += n;
+        return out;
+      });
+    },
+    vjp: (ct, [x], _out, { axis }) => {
+      const cts = ct as (Tensor | null)[];
+      if (cts.every((c) => c === null)) return [null];
+      return [concat(cts.map((c, i) => {
+        if (c !== null) return c;
+        const shape = x.shape.slice();
+        shape[axis] = sizes[i];
+        return zeros(shape);
+      }), axis)];
+    },
+    jvp: ([dx], _x, _out, p) => (dx === null ? new Array<Tensor | null>(sizes.length).fill(null) : applyMulti(rule, [dx], p)),
+    batch: ([x], _batched, { axis }) => applyMulti(rule, [x], { axis: axis + 1 }),
+  };
+  return rule;
 }
 
 // ---------------------------------------------------------------------------

@@ -303,6 +303,32 @@ export const coreOpInfos: OpInfo[] = [
       { name: "0-d", inputs: [rn([]), rn([])] },
     ],
   },
+  {
+    // the pieces recombined with different weights, so each piece's cotangent differs (a piece left unused gets none)
+    name: "split",
+    fn: (x) => {
+      const [a, b, c] = ops.split(x, [1, 2, 1], -1);
+      return ops.concat([ops.mul(a, 2), ops.sin(b), ops.mul(c, c)], -1);
+    },
+    samples: () => [
+      { name: "hand-checked", inputs: [tensor([[1, 2, 3, 4]])], expected: [[2, Math.sin(2), Math.sin(3), 16]] },
+      { name: "batched 2×3×4", inputs: [rn([2, 3, 4])] },
+    ],
+    errors: [
+      { name: "sizes that do not add up", inputs: () => [ops.split(rn([2, 4]), [1, 2], -1)[0]], error: ArgumentError, message: /^split: sizes \[1, 2\] do not add up to 4/ },
+    ],
+  },
+  {
+    name: "split (equal pieces, one unused)",
+    fn: (x) => {
+      const pieces = ops.split(x, 2, 0);
+      return ops.concat(pieces.length > 1 ? pieces.slice(1) : pieces, 0);
+    },
+    samples: () => [
+      { name: "5 rows in pieces of 2", inputs: [rn([5, 3])] },
+      { name: "hand-checked", inputs: [tensor([1, 2, 3, 4])], expected: [3, 4] },
+    ],
+  },
   // matrix ops
   {
     name: "matmul",
