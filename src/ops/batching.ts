@@ -126,14 +126,8 @@ export function batchByLoop<P>(rule: () => Rule<P>): BatchRule<P> {
   };
 }
 
-/**
- * A non-differentiable function of values (comparisons, masks, signs: ops
- * that read `_data` directly and record nothing) made batch-aware: when an
- * input is batched, the innermost vmap level is unwrapped, `fn` runs on the
- * physical tensors (ranks aligned for broadcasting, so `fn` must act
- * entrywise with broadcasting) and the result is wrapped again.
- */
-export function liftValues(xs: Tensor[], fn: (xs: Tensor[]) => Tensor): Tensor {
+/** The innermost vmap level any of xs is batched at (−1: none); a batched tensor whose vmap has returned raises. */
+export function innermostBatchLevel(xs: readonly Tensor[]): number {
   let level = -1;
   for (let i = 0; i < xs.length; i++) {
     const bt = xs[i]._bt;
@@ -142,6 +136,18 @@ export function liftValues(xs: Tensor[], fn: (xs: Tensor[]) => Tensor): Tensor {
       if (bt.level > level) level = bt.level;
     }
   }
+  return level;
+}
+
+/**
+ * A non-differentiable function of values (comparisons, masks, signs: ops
+ * that read `_data` directly and record nothing) made batch-aware: when an
+ * input is batched, the innermost vmap level is unwrapped, `fn` runs on the
+ * physical tensors (ranks aligned for broadcasting, so `fn` must act
+ * entrywise with broadcasting) and the result is wrapped again.
+ */
+export function liftValues(xs: Tensor[], fn: (xs: Tensor[]) => Tensor): Tensor {
+  const level = innermostBatchLevel(xs);
   if (level < 0) return fn(xs);
   let size = 0;
   const batched = xs.map((x) => {

@@ -78,13 +78,7 @@ function forwardOnly(rule: Rule, inputs: Tensor[], params: unknown, record: Tens
   if (level < 0) {
     const r = rule.forward(inputs, params);
     const outs = Array.isArray(r) ? r : [r];
-    if (record !== null) {
-      const node = new OpNode(rule, record, (rule.nOut ?? 1) === 1 ? outs[0] : outs, params);
-      for (let k = 0; k < outs.length; k++) {
-        outs[k]._node = node;
-        outs[k]._outIdx = k;
-      }
-    }
+    if (record !== null) recordNode(rule, record, outs, params);
     return outs;
   }
   // JVP at the innermost level: primal outputs from the stripped inputs (recursing
@@ -144,14 +138,17 @@ function batchAt(rule: Rule, inputs: Tensor[], params: unknown, level: number, r
       throw new ShapeError(rule.name, `batching rule returned output ${k} of shape ${fmtShape(p.shape)}, which does not have the batch axis (${size}) first`);
     outs[k] = makeBatched(p, level, size);
   }
-  if (record !== null) {
-    const node = new OpNode(rule, record, (rule.nOut ?? 1) === 1 ? outs[0] : outs, params);
-    for (let k = 0; k < outs.length; k++) {
-      outs[k]._node = node;
-      outs[k]._outIdx = k;
-    }
-  }
+  if (record !== null) recordNode(rule, record, outs, params);
   return outs;
+}
+
+/** The tape node of one application of `rule` to `record` (the inputs as the caller gave them), attached to its outputs. */
+function recordNode(rule: Rule, record: Tensor[], outs: Tensor[], params: unknown): void {
+  const node = new OpNode(rule, record, (rule.nOut ?? 1) === 1 ? outs[0] : outs, params);
+  for (let k = 0; k < outs.length; k++) {
+    outs[k]._node = node;
+    outs[k]._outIdx = k;
+  }
 }
 
 function fitTangent(op: string, t: Tensor, out: Tensor, k: number): Tensor {

@@ -11,9 +11,7 @@ import { broadcastStrides } from "../../../kernels/elementwise.js";
 import { add, matmul, matmulT, neg, reshape, slice, sub, take, type SliceSpec } from "../../api.js";
 import { apply } from "../../dispatch.js";
 import { rules } from "../../registry.js";
-import { isBatchLevelLive } from "../../../tensor/meta.js";
-import { escapedError } from "../../../tensor/batched.js";
-import { withBatch } from "../../batching.js";
+import { innermostBatchLevel, withBatch } from "../../batching.js";
 
 /**
  * A cache for a factorization computed in a primitive's forward and reused by
@@ -224,14 +222,7 @@ export function permuteRowsBy(x: Tensor, m: Tensor, inverse: boolean): Tensor {
  * the flattened physical batch). Without vmap, `fn(xs)`.
  */
 export function inspectValues<T>(xs: Tensor[], fn: (xs: Tensor[]) => T): T {
-  let level = -1;
-  for (let i = 0; i < xs.length; i++) {
-    const bt = xs[i]._bt;
-    if (bt !== null) {
-      if (!isBatchLevelLive(bt.level)) throw escapedError(xs[i]);
-      if (bt.level > level) level = bt.level;
-    }
-  }
+  const level = innermostBatchLevel(xs);
   if (level < 0) return fn(xs);
   let size = 0;
   for (const x of xs) if (x._bt !== null && x._bt.level === level) size = x._bt.size;
