@@ -1,6 +1,7 @@
 /**
  * linalg.ldlFactor and linalg.ldlSolve (torch.linalg.ldl_factor / ldl_solve):
- * the Bunch–Kaufman LDLᵀ factorization of symmetric indefinite matrices.
+ * the Bunch–Kaufman LDLᵀ factorization of symmetric indefinite matrices,
+ * differentiable (PyTorch's are not).
  * Rules and the derivative conventions: src/ops/rules/linalg/ldl.ts.
  */
 import type { Tensor } from "../tensor/tensor.js";
@@ -34,8 +35,10 @@ export interface LdlSolveOptions {
  * [..., n] are 0-based: pivots[k] ≥ 0 marks a 1×1 block (rows/columns k and pivots[k] were
  * interchanged), pivots[k] = pivots[k+1] < 0 a 2×2 block (rows/columns k+1 and −pivots[k] − 1
  * were interchanged) — torch's 1-based pivots minus 1 for 1×1 blocks, torch's values for 2×2
- * blocks. SingularMatrixError when D is singular. Not differentiable (NonDifferentiableError when a
- * derivative reaches it; use linalg.solve for derivatives in A).
+ * blocks. SingularMatrixError when D is singular. Differentiable (for the pivots chosen, which are
+ * piecewise constant): dLD gathers dL̃ = L̃ SBL(M) D⁻¹ and dD = BD(M), M = L̃⁻¹ Pᵀ dA P L̃⁻ᵀ, in the
+ * standard form Pᵀ A P = L̃ D L̃ᵀ (docs/linalg.md); so ldlSolve(ldlFactor(A), B) has the derivative
+ * of A⁻¹B in A.
  */
 export function ldlFactor(A: TensorLike, opts: LdlFactorOptions = {}): LdlFactorResult {
   const op = "linalg.ldlFactor";
@@ -50,7 +53,8 @@ export function ldlFactor(A: TensorLike, opts: LdlFactorOptions = {}): LdlFactor
 /**
  * torch.linalg.ldl_solve: X with A X = B from ldlFactor's `[LD, pivots]` (LAPACK sytrs). B is
  * [..., n, k]; the batch axes of LD, pivots and B broadcast. Differentiable in B
- * (B̄ = A⁻¹ X̄, A symmetric); not in LD (NonDifferentiableError).
+ * (B̄ = A⁻¹ X̄, A symmetric) and in LD (through the matrix A = P L̃ D L̃ᵀ Pᵀ it represents:
+ * dX = −A⁻¹ dA X); the pivots are constants.
  */
 export function ldlSolve(LD: TensorLike, pivots: TensorLike, B: TensorLike, opts: LdlSolveOptions = {}): Tensor {
   const op = "linalg.ldlSolve";

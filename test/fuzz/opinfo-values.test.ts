@@ -53,7 +53,7 @@ const ORDER = /^(sort|argsort|topk|argmax|argmin|kthvalue|median|nanmedian|quant
 /** Indexing reads chosen entries and scatters overwrite or combine them: a NaN elsewhere may be dropped. */
 const INDEXING = /^(gather|scatter|scatterAdd|indexSelect|indexAdd|index|maskedFill|maskedSelect)$/;
 
-const LOWER_READERS = /^linalg\.(cholesky|eigh|eigvalsh|matrixFunction)$/;
+const LOWER_READERS = /^linalg\.(cholesky|choleskyEx|eigh|eigvalsh|matrixFunction|ldlFactor)$/;
 
 function modeOf(info: OpInfo): Mode {
   const op = opNameOf(info.name);
@@ -72,7 +72,7 @@ function modeOf(info: OpInfo): Mode {
   // reads only the first k = tau.shape[-1] columns of A below the diagonal (as LAPACK orgqr): a NaN elsewhere is dropped
   // (NaN propagation from the part read: test/linalg/schur-funm.test.ts)
   if (op === "linalg.householderProduct") return "skip";
-  if (op === "linalg.luSolve") return "skip"; // pivots are indices, not values
+  if (op === "linalg.luSolve" || op === "linalg.ldlSolve") return "skip"; // pivots are indices, not values
   // 0/1-valued predicates classify NaN instead of propagating it (isnan(NaN) = 1; NaN is true for any / all / logical ops)
   if (/^(isnan|isfinite|isinf|isposinf|isneginf|logicalNot|logicalAnd|logicalOr|logicalXor|any|all|countNonzero)$/.test(op)) return "skip";
   if (family(info) === "elementwise") return info.fn.length <= 1 ? "position" : "broadcast";

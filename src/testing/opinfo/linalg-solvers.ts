@@ -12,7 +12,6 @@ import { tensor, zeros } from "../../tensor/create.js";
 import * as ops from "../../ops/api.js";
 import * as linalg from "../../linalg/index.js";
 import { ArgumentError, DomainError, ShapeError, SingularMatrixError } from "../../errors.js";
-import { detach } from "../../autodiff/engine.js";
 import type { OpInfo, Sample } from "../opinfo.js";
 import { SOLVER_FIXTURES as F } from "./linalg-solvers-fixtures.js";
 
@@ -100,9 +99,8 @@ export const linalgSolverOpInfos: OpInfo[] = [
   },
   {
     name: "linalg.ldlSolve",
-    // LD is a constant here (not differentiable: NonDifferentiableError, tested in test/linalg/solvers-extra.test.ts)
-    fn: (ld, piv, b) => linalg.ldlSolve(detach(ld), piv, b),
-    nondiff: [0, 1],
+    fn: (ld, piv, b) => linalg.ldlSolve(ld, piv, b),
+    nondiff: [1],
     samples: (): Sample[] =>
       (["ldlIndef", "ldl2x2", "ldlRandom"] as const).map((s) => ({
         name: `${s} (LAPACK sytrf, NumPy solve)`,
@@ -116,19 +114,16 @@ export const linalgSolverOpInfos: OpInfo[] = [
   },
   {
     name: "linalg.ldlFactor",
-    // not differentiable (NonDifferentiableError, tested in test/linalg/solvers-extra.test.ts): values only
-    fn: (a) => {
-      const { LD, pivots } = linalg.ldlFactor(detach(a));
-      return cat(LD, pivots);
-    },
-    nondiff: [0],
-    secondOrder: false,
-    samples: (): Sample[] =>
-      (["ldlIndef", "ldl2x2", "ldlRandom"] as const).map((s) => ({
+    fn: (a) => linalg.ldlFactor(a).LD,
+    samples: (): Sample[] => [
+      ...(["ldlIndef", "ldl2x2", "ldlRandom"] as const).map((s) => ({
         name: `${s} (LAPACK sytrf)`,
         inputs: [t(s, "A")],
-        expected: flat(ref(s, "LD"), ref(s, "pivots")),
+        expected: ref(s, "LD"),
+        structure: [...sym],
       })),
+      { name: "batched 2×3×3 (1×1 and 2×2 pivots)", inputs: [ops.stack([t("ldl2x2", "A"), ops.add(t("ldl2x2", "A"), ops.mul(tensor([[1, 0, 0], [0, 2, 0], [0, 0, 3]]), 1))])], structure: [...sym] },
+    ],
     errors: [{ name: "singular D", inputs: () => [tensor([[0, 0], [0, 1]])], error: SingularMatrixError, message: /^linalg\.ldlFactor: the matrix is singular: D\[0, 0\] = 0/ }],
   },
   {
