@@ -37,7 +37,7 @@ export { DEFAULT_DEGENERACY_TOL };
 export { multiDot, vecdot, type VecdotOptions } from "./contractions.js";
 export { schur, hessenberg, polar, householderProduct, type SchurResult, type SchurOptions, type HessenbergResult, type PolarResult, type PolarOptions } from "./schur.js";
 export { funm, type FunmName, type FunmCallback, type Complex } from "./funm.js";
-export { solveDiscreteLyapunov, solveContinuousAre, solveDiscreteAre } from "./riccati.js";
+export { solveDiscreteLyapunov, solveContinuousAre, solveDiscreteAre, type AreOptions } from "./riccati.js";
 export { ldlFactor, ldlSolve, type LdlFactorResult, type LdlFactorOptions, type LdlSolveOptions } from "./ldl.js";
 export { invEx, solveEx, choleskyEx, type InvExResult, type SolveExResult, type CholeskyExResult, type InvExOptions, type SolveExOptions, type CholeskyExOptions } from "./ex.js";
 

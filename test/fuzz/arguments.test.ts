@@ -152,7 +152,7 @@ const entries: Entry[] = [
   E("linalg", "linalg.solveSylvester", linalg.solveSylvester as Call, matrixSlot, matrixSlot, matrixSlot),
   E("linalg", "linalg.solveLyapunov", linalg.solveLyapunov as Call, matrixSlot, matrixSlot),
   E("linalg", "linalg.solveDiscreteLyapunov", linalg.solveDiscreteLyapunov as Call, matrixSlot, matrixSlot),
-  ...(["solveContinuousAre", "solveDiscreteAre"] as const).map((n) => E("linalg", `linalg.${n}`, linalg[n] as Call, matrixSlot, matrixSlot, matrixSlot, matrixSlot)),
+  ...(["solveContinuousAre", "solveDiscreteAre"] as const).map((n) => E("linalg", `linalg.${n}`, linalg[n] as Call, matrixSlot, matrixSlot, matrixSlot, matrixSlot, optsSlot(["e", "s"]))),
   E("linalg", "linalg.invEx", linalg.invEx as Call, matrixSlot, optsSlot(["checkErrors"])),
   E("linalg", "linalg.solveEx", linalg.solveEx as Call, matrixSlot, matrixSlot, optsSlot(["left", "checkErrors"])),
   E("linalg", "linalg.choleskyEx", linalg.choleskyEx as Call, matrixSlot, optsSlot(["upper", "checkErrors"])),

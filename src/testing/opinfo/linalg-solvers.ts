@@ -168,6 +168,27 @@ export const linalgSolverOpInfos: OpInfo[] = [
       ],
     };
   }),
+  ...(["care", "dare"] as const).map((which): OpInfo => {
+    const name = which === "care" ? "linalg.solveContinuousAre" : "linalg.solveDiscreteAre";
+    const f = which === "care" ? linalg.solveContinuousAre : linalg.solveDiscreteAre;
+    const g = (k: string): Tensor => t("areGeneralized", k);
+    return {
+      name: `${name} (e, s)`,
+      fn: (a, b, q, r, e, s) => f(a, b, q, r, { e, s }),
+      samples: (): Sample[] => [
+        {
+          name: "descriptor E and cross term S, 3×3, 2 inputs (SciPy)",
+          inputs: [g("A"), g("B"), g("Q"), g("R"), g("E"), g("S")],
+          expected: ref("areGeneralized", which === "care" ? "X" : "Xd"),
+          structure: ["general", "general", ...sym, ...sym, "general", "general"],
+          skipSecondOrder: true,
+        },
+      ],
+      errors: [
+        { name: "S of the wrong shape", inputs: () => [tensor([[1]]), tensor([[1]]), tensor([[1]]), tensor([[1]]), tensor([[1]]), tensor([[1, 2]])], error: ShapeError, message: new RegExp(`^${name.replace(".", "\\.")}: option s has shape \\[1, 2\\], expected \\[\\.\\.\\., 1, 1\\]`) },
+      ],
+    };
+  }),
   {
     name: "linalg.invEx",
     fn: (a) => linalg.invEx(a).inverse,
