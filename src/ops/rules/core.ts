@@ -163,14 +163,24 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
 
 /**
  * matmul under vmap: ranks aligned, leading axes broadcast (one batched GEMM).
- * When only A is batched, untransposed, and B is one matrix, the batch folds
- * into A's rows: one GEMM [B·…·m, k]·[k, n] instead of B small ones.
+ * Two layouts fold the batch into one GEMM instead of B small ones:
+ * - only A batched, untransposed (or a transposed column: one row), B one
+ *   matrix: the batch folds into A's rows, [B·…·m, k]·op(B);
+ * - only B batched, each op(B_b) a column (matrix-vector products, n = 1:
+ *   [k, 1] stored, or [1, k] read transposed — the same k contiguous values),
+ *   A one matrix: out_b = op(A)·v_b for the rows v_b of V = [B·…, k], so all
+ *   of them are the rows of V·op(A)ᵀ, one GEMM [B·…, k]·op(A)ᵀ.
  */
 function batchMatmul([a, b]: Tensor[], [ba, bb]: readonly boolean[], p: CoreParams["matmul"]): Tensor {
-  const k = a.shape[a.ndim - 1];
-  if (ba && !bb && !p.ta && b.ndim === 2 && k > 0) {
-    const out = apply(coreRules.matmul, [reshape(a, [a.size / k, k]), b], p);
-    return reshape(out, [...a.shape.slice(0, -1), out.shape[1]]);
+  const k = a.shape[a.ndim - (p.ta ? 2 : 1)], m = a.shape[a.ndim - (p.ta ? 1 : 2)];
+  if (ba && !bb && (!p.ta || m === 1) && b.ndim === 2 && k > 0) {
+    // (a transposed A_b with one column [k, 1] is the row [1, k] stored the same way)
+    const out = apply(coreRules.matmul, [reshape(a, [a.size / k, k]), b], { ta: false, tb: p.tb });
+    return reshape(out, [...a.shape.slice(0, -2), m, out.shape[1]]);
+  }
+  if (bb && !ba && a.ndim === 2 && b.shape[b.ndim - (p.tb ? 2 : 1)] === 1 && k > 0 && b.shape[b.ndim - (p.tb ? 1 : 2)] === k) {
+    const rows = apply(coreRules.matmul, [reshape(b, [b.size / k, k]), a], { ta: false, tb: !p.ta });
+    return reshape(rows, [...b.shape.slice(0, -2), rows.shape[1], 1]);
   }
   return apply(coreRules.matmul, alignForBroadcast([a, b], [ba, bb]), p);
 }

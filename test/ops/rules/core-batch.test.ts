@@ -1,0 +1,63 @@
+/**
+ * matmul's batching rule (batchMatmul in src/ops/rules/core.ts): the layouts
+ * that fold the batch into one GEMM — A batched and untransposed (or a
+ * transposed column), B batched with op(B_b) a column (matrix-vector) — and
+ * the general batched GEMM, for every transpose flag, with extra leading
+ * axes on the batched operand; values and derivatives through the fold
+ * (grad of a function of vmap, vmap of grad) against loops over the batch.
+ */
+import { describe, expect, it } from "vitest";
+import { randn, reshape, slice, stack, sum, mul, grad, vmap, matmulT, Tensor } from "../../../src/index.js";
+
+const close = (a: Tensor, b: Tensor, tol = 1e-12): void => {
+  expect(a.shape).toEqual(b.shape);
+  const ad = a.data, bd = b.data;
+  for (let i = 0; i < ad.length; i++)
+    if (!(Math.abs(ad[i] - bd[i]) <= tol * (1 + Math.abs(bd[i])))) throw new Error(`index ${i}: ${ad[i]} vs ${bd[i]}`);
+};
+const ex = (x: Tensor, i: number): Tensor => reshape(slice(x, [i, i + 1]), x.shape.slice(1));
+const loop = (n: number, f: (i: number) => Tensor): Tensor => stack(Array.from({ length: n }, (_, i) => f(i)), 0);
+
+const B = 3;
+let seed = 100;
+// (m, k, n): matrix-vector (n = 1), row-vector (m = 1), outer (k = 1), general
+const dims: [number, number, number][] = [[4, 5, 1], [1, 5, 4], [1, 5, 1], [4, 1, 3], [4, 5, 3]];
+
+for (const [m, k, n] of dims)
+  for (const ta of [false, true])
+    for (const tb of [false, true])
+      for (const which of ["a", "b", "both"] as const)
+        for (const lead of [[], [2]] as number[][])
+          describe(`matmulT(${ta ? "Aᵀ" : "A"}, ${tb ? "Bᵀ" : "B"}) m=${m} k=${k} n=${n}, batched ${which}${lead.length ? ", leading [2]" : ""}`, () => {
+            const aShape = ta ? [k, m] : [m, k], bShape = tb ? [n, k] : [k, n];
+            // extra leading axes only on a batched operand (the other stays one matrix)
+            const aFull = which === "b" ? aShape : [B, ...(which === "a" ? lead : []), ...aShape];
+            const bFull = which === "a" ? bShape : [B, ...(which === "b" ? lead : []), ...bShape];
+            const A = randn(aFull, { seed: seed++ }), Bm = randn(bFull, { seed: seed++ });
+            const inAxes: [number | null, number | null] = [which === "b" ? null : 0, which === "a" ? null : 0];
+            const f = (a: Tensor, b: Tensor): Tensor => matmulT(a, b, ta, tb);
+            const exA = (i: number): Tensor => (which === "b" ? A : ex(A, i));
+            const exB = (i: number): Tensor => (which === "a" ? Bm : ex(Bm, i));
+
+            it("values", () => {
+              close(vmap(f, { inAxes })(A, Bm), loop(B, (i) => f(exA(i), exB(i))));
+            });
+
+            it("grad of a function of vmap (derivatives through the fold)", () => {
+              const W = randn([B, ...(which === "b" ? lead : which === "a" ? lead : []), m, n], { seed: seed++ });
+              const viaVmap = (a: Tensor, b: Tensor): Tensor => sum(mul(vmap(f, { inAxes })(a, b), W));
+              const viaLoop = (a: Tensor, b: Tensor): Tensor =>
+                sum(mul(loop(B, (i) => f(which === "b" ? a : ex(a, i), which === "a" ? b : ex(b, i))), W));
+              const [ga, gb] = grad(viaVmap, { argnums: [0, 1] })(A, Bm);
+              const [ra, rb] = grad(viaLoop, { argnums: [0, 1] })(A, Bm);
+              close(ga, ra);
+              close(gb, rb);
+            });
+
+            it("vmap of grad (per-example gradients)", () => {
+              const g = (a: Tensor, b: Tensor): Tensor[] => grad((u: Tensor, v: Tensor) => sum(mul(f(u, v), f(u, v))), { argnums: [0, 1] })(a, b);
+              const [ga, gb] = vmap(g, { inAxes })(A, Bm);
+              close(ga, loop(B, (i) => g(exA(i), exB(i))[0]));
+              close(gb, loop(B, (i) => g(exA(i), exB(i))[1]));
+            });
+          });
