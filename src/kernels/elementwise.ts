@@ -63,6 +63,16 @@ function binaryRow(
   op: BinaryOp, a: Float64Array, ai: number, as: number, b: Float64Array, bi: number, bs: number,
   o: Float64Array, oi: number, n: number,
 ): void {
+  if (as === 1 && bs === 1) {
+    // unit strides (the rows of merged broadcasts): loops without index arithmetic for the common ops
+    const d = bi - ai, e = oi - ai, end = ai + n;
+    switch (op) {
+      case "add": for (let i = ai; i < end; i++) o[i + e] = a[i] + b[i + d]; return;
+      case "sub": for (let i = ai; i < end; i++) o[i + e] = a[i] - b[i + d]; return;
+      case "mul": for (let i = ai; i < end; i++) o[i + e] = a[i] * b[i + d]; return;
+      case "div": for (let i = ai; i < end; i++) o[i + e] = a[i] / b[i + d]; return;
+    }
+  }
   switch (op) {
     case "add": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] + b[bi + j * bs]; break;
     case "sub": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] - b[bi + j * bs]; break;
