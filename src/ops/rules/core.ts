@@ -5,7 +5,7 @@
  */
 import { EXPOSED, Tensor } from "../../tensor/tensor.js";
 import type { Rule } from "../../tensor/meta.js";
-import { broadcastShapes, fmtShape, reducedShape, sizeOf } from "../../tensor/shape.js";
+import { broadcastShapes, fmtShape, reducedShape, shapesEqual, sizeOf } from "../../tensor/shape.js";
 import { ShapeError } from "../../errors.js";
 import * as ew from "../../kernels/elementwise.js";
 import { reduce } from "../../kernels/reduce.js";
@@ -597,9 +597,38 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
       needs[0] ? (ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb)) : null,
       needs[1] ? (tb ? matmulT(ct, a, true, ta) : matmulT(a, ct, !ta, false)) : null,
     ],
-    jvp: ([da, db], [a, b], _out, { ta, tb }) => plus(da && matmulT(da, b, ta, tb), db && matmulT(a, db, ta, tb)),
+    jvp: ([da, db], [a, b], _out, { ta, tb }) => {
+      if (da === null) return db && matmulT(a, db, ta, tb);
+      const first = matmulT(da, b, ta, tb);
+      return db === null ? first : addIntoFresh(first, matmulT(a, db, ta, tb));
+    },
   },
 };
+
+/** t's values when nothing records or differentiates it: t itself, or (batched at one vmap level) its plain physical tensor. */
+function plainValues(t: Tensor): Tensor | null {
+  if (t._node !== null || t._fw !== null) return null;
+  if (t._bt === null) return t;
+  const v = t._bt.value;
+  return v._bt === null && v._fw === null && v._node === null ? v : null;
+}
+
+/**
+ * fresh + b, where `fresh` was just made by the calling rule (its array is
+ * seen by nothing else): when neither side records on a tape or carries
+ * tangents — plain, or batched at the same vmap level over plain physical
+ * tensors of the same shape — b is added into fresh's array, which is what
+ * add would compute, without a third array (the JVP of matmul under
+ * jacobian's vmap sums two [B, m, n] products). Otherwise add(fresh, b).
+ */
+function addIntoFresh(fresh: Tensor, b: Tensor): Tensor {
+  const pf = plainValues(fresh), pb = plainValues(b);
+  const sameLevel = fresh._bt === null ? b._bt === null : b._bt !== null && b._bt.level === fresh._bt.level;
+  if (pf === null || pb === null || !sameLevel || !shapesEqual(pf.shape, pb.shape)) return add(fresh, b);
+  const o = pf._data, d = pb._data;
+  for (let i = 0; i < o.length; i++) o[i] += d[i];
+  return fresh;
+}
 
 function powDerivBase(a: Tensor, b: Tensor): Tensor {
   // b·a^(b−1), and 0 where b = 0 (so that 0⁰ has derivative 0 rather than NaN)

@@ -5,9 +5,12 @@
  * the general batched GEMM, for every transpose flag, with extra leading
  * axes on the batched operand; values and derivatives through the fold
  * (grad of a function of vmap, vmap of grad) against loops over the batch.
+ * matmul's JVP, whose two products are summed into the first one's array
+ * when nothing records them: plain, batched, forward-over-forward,
+ * reverse-over-forward, against the product rule written out.
  */
 import { describe, expect, it } from "vitest";
-import { randn, reshape, slice, stack, sum, mul, grad, vmap, matmulT, Tensor } from "../../../src/index.js";
+import { randn, reshape, slice, stack, sum, mul, add, grad, vmap, jvp, jacobian, hessian, matmulT, matmul, Tensor } from "../../../src/index.js";
 
 const close = (a: Tensor, b: Tensor, tol = 1e-12): void => {
   expect(a.shape).toEqual(b.shape);
@@ -61,3 +64,36 @@ for (const [m, k, n] of dims)
               close(gb, loop(B, (i) => g(exA(i), exB(i))[1]));
             });
           });
+
+describe("matmul JVP: dA·B + A·dB (the second product added into the first when nothing records them)", () => {
+  const X = randn([4, 4], { seed: 301 }), T = randn([4, 4], { seed: 302 }), U = randn([4, 4], { seed: 303 });
+  const sq = (x: Tensor): Tensor => matmul(x, x);
+  const product = (x: Tensor, t: Tensor): Tensor => add(matmul(t, x), matmul(x, t));
+
+  it("plain tangents", () => {
+    close(jvp(sq, [X], [T]).tangent, product(X, T));
+  });
+
+  it("batched tangents (vmap of jvp) and the forward Jacobian", () => {
+    const Ts = randn([B, 4, 4], { seed: 304 });
+    close(vmap((t: Tensor) => jvp(sq, [X], [t]).tangent)(Ts), loop(B, (i) => product(X, ex(Ts, i))));
+    // ∂(XX)/∂X_kl = E_kl X + X E_kl, as a [4, 4, 4, 4] array
+    close(jacobian(sq, { mode: "forward" })(X), jacobian(sq)(X));
+  });
+
+  it("forward over forward: the tangent's own tangent survives (no in-place sum there)", () => {
+    // d/ds of (T·(X+sU) + (X+sU)·T) = T·U + U·T
+    const inner = (x: Tensor): Tensor => jvp(sq, [x], [T]).tangent;
+    close(jvp(inner, [X], [U]).tangent, add(matmul(T, U), matmul(U, T)));
+  });
+
+  it("reverse over forward: the sum records on the tape (no in-place sum there)", () => {
+    // f(x) = Σ W ∘ (T x + x T) ⇒ ∇f = Tᵀ W + W Tᵀ
+    const W = randn([4, 4], { seed: 305 });
+    const g = grad((x: Tensor) => sum(mul(jvp(sq, [x], [T]).tangent, W)))(X);
+    close(g, add(matmulT(T, W, true, false), matmulT(W, T, false, true)));
+    // and the Hessian of Σ (XX)² (forward over reverse) against the reverse-over-reverse Jacobian of the gradient
+    const f = (x: Tensor): Tensor => sum(mul(sq(x), sq(x)));
+    close(hessian(f)(X), jacobian(grad(f))(X), 1e-10);
+  });
+});
