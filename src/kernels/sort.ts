@@ -1,7 +1,7 @@
 /**
- * Sorting kernels: stable sorts of the lanes of a tensor along one axis, the
- * arg-extremum along an axis, and the gather / scatter-add along an axis that
- * the sort's derivative needs. Pure functions over typed arrays.
+ * Sorting kernels: stable sorts of the lanes of a tensor along one axis and
+ * the arg-extremum along an axis (the sort's derivative gathers and
+ * scatter-adds with src/kernels/gather.ts). Pure functions over typed arrays.
  *
  * A tensor of shape [outer, n, inner] (the sorted axis in the middle, the
  * axes before and after it merged) has outer·inner lanes of n entries, lane
@@ -334,35 +334,6 @@ export function argExtremum(x: Float64Array, outer: number, n: number, inner: nu
         }
       }
       out[a * inner + c] = bi;
-    }
-  }
-}
-
-/**
- * Gather along the middle axis: out[a, j, c] = x[a, idx[a, j, c], c] with
- * x [outer, n, inner] and idx, out [outer, k, inner]; idx holds integers in
- * [0, n) (checked by the caller).
- */
-export function gatherLanes(x: Float64Array, outer: number, n: number, inner: number, idx: Float64Array, k: number, out: Float64Array): void {
-  for (let a = 0; a < outer; a++) {
-    const xb = a * n * inner, ob = a * k * inner;
-    for (let j = 0; j < k; j++) {
-      const o = ob + j * inner;
-      for (let c = 0; c < inner; c++) out[o + c] = x[xb + idx[o + c] * inner + c];
-    }
-  }
-}
-
-/**
- * The adjoint of gatherLanes: out[a, idx[a, j, c], c] += src[a, j, c] into a
- * zero-filled out [outer, n, inner] (repeated indices accumulate).
- */
-export function scatterAddLanes(src: Float64Array, outer: number, n: number, inner: number, idx: Float64Array, k: number, out: Float64Array): void {
-  for (let a = 0; a < outer; a++) {
-    const ob = a * n * inner, sb = a * k * inner;
-    for (let j = 0; j < k; j++) {
-      const s = sb + j * inner;
-      for (let c = 0; c < inner; c++) out[ob + idx[s + c] * inner + c] += src[s + c];
     }
   }
 }

@@ -6,7 +6,7 @@
  *
  * One primitive sorts (a stable kernel, src/kernels/sort.ts; NaN last
  * ascending, first descending); every other op here selects entries of the
- * sorted lanes with a gather along the axis (`takeAlongAxis`), so the
+ * sorted lanes with indexing's gather along the axis (torch.gather), so the
  * derivative of a selected value goes to the entry it was selected from (ties:
  * to the entry the stable order picked, as PyTorch's index), and quantile's
  * linear interpolation weighs the two neighbours. argmax / argmin have their
@@ -22,7 +22,7 @@ import { ArgumentError, ShapeError } from "../errors.js";
 import { checkBool, checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { apply, applyMulti } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { takeAlongAxisPrim } from "./rules/sorting.js";
+import { gatherP } from "./rules/indexing.js";
 import {
   add, gt, lt, maximum, mul, ne, permute, reshape, slice, sub, sum, where, type SliceSpec, type TensorLike,
 } from "./api.js";
@@ -261,7 +261,8 @@ function medianAlong(u: Tensor, a: number, ignoreNan: boolean): [Tensor, Tensor]
   const pos = ignoreNan
     ? maximum(floor(mul(sub(n - 1, cnt), 0.5)), 0)
     : where(gt(cnt, 0), sub(n, cnt), (n - 1) >> 1);
-  return [takeAlongAxisPrim(sv, pos, a), takeAlongAxisPrim(si, pos, a)];
+  const op = ignoreNan ? "nanmedian" : "median";
+  return [gatherP(sv, pos, a, op), gatherP(si, pos, a, op)];
 }
 
 function medianImpl(op: "median" | "nanmedian", x: TensorLike, options: ArgReduceOptions | number | undefined): Tensor | ValuesIndices {
@@ -347,9 +348,9 @@ function quantileImpl(op: "quantile" | "nanquantile", x: TensorLike, q: TensorLi
   else if (interp === "nearest") ranks = round(ranks); // half to even, as torch.round
   // ranks is [B, Q] (a lane's NaN count [B, 1] broadcast against q [1, Q])
   const below = floor(ranks);
-  let out = takeAlongAxisPrim(sv, below, 1);
+  let out = gatherP(sv, below, 1, op);
   if (interp === "linear" || interp === "midpoint") {
-    const above = takeAlongAxisPrim(sv, ceil(ranks), 1);
+    const above = gatherP(sv, ceil(ranks), 1, op);
     // torch.lerp: x + w·(y − x) for w < 1/2, y − (y − x)·(1 − w) otherwise (exact at both ends);
     // w = rank − ⌊rank⌋ depends on q (so q gets a derivative, as in PyTorch), not on x
     const w = interp === "midpoint" ? 0.5 : sub(ranks, below);
