@@ -13,6 +13,7 @@ import { apply, applyMulti } from "./dispatch.js";
 import { sliceCopy } from "../kernels/layout.js";
 import type { Rule } from "../tensor/meta.js";
 import { liftValues } from "./batching.js";
+import { checkedIndices } from "./index-args.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
 import { reduce as reduceKernel } from "../kernels/reduce.js";
@@ -459,10 +460,7 @@ export function take(x: TensorLike, indices: readonly number[] | Int32Array | Te
   const list = it === null ? indices : it._data;
   if (!Array.isArray(list) && !ArrayBuffer.isView(list))
     throw new ArgumentError("take", `argument indices must be an array of integers or a tensor of integers; got ${describe(indices)}`);
-  const idx = Int32Array.from(list, (i) => {
-    if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError("take", `index ${typeof i === "number" ? i : describe(i)} is out of range for axis ${a} of size ${n}`);
-    return i < 0 ? i + n : i;
-  });
+  const idx = checkedIndices("take", "indices", list, n, `axis ${a}`);
   const out = apply(rules.take, [t], { axis: a, indices: idx, n });
   if (idxShape === null || idxShape.length === 1) return out;
   return reshape(out, [...t.shape.slice(0, a), ...idxShape, ...t.shape.slice(a + 1)]);

@@ -32,6 +32,7 @@ import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 import { add, div, mul, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
 import { nonzeroIndices } from "../kernels/gather.js";
+import { checkedIndices } from "./index-args.js";
 
 /** Integer typed arrays accepted as index lists (a Float64Array of integers works too). */
 export type IntegerTypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
@@ -82,18 +83,7 @@ function indexTensor(op: string, arg: string, v: unknown): Tensor {
 
 /** The entries of a list of indices into an axis of size n, checked and wrapped (negative from the end). */
 function indexList(op: string, arg: string, idx: Tensor, n: number, axisText: string): Int32Array {
-  const d = idx._data;
-  const out = new Int32Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    const j = v < 0 ? v + n : v;
-    if (!(j >= 0 && j < n) || (j | 0) !== j) {
-      const what = Number.isInteger(v) ? "is out of range" : "is not an integer";
-      throw new ArgumentError(op, `argument ${arg} holds ${v} at position ${i}, which ${what} for ${axisText} of size ${n}; expected integers in [${-n}, ${n - 1}]`);
-    }
-    out[i] = j;
-  }
-  return out;
+  return checkedIndices(op, arg, idx._data, n, axisText);
 }
 
 /** An axis argument: an integer in [−rank, rank). */
@@ -427,8 +417,10 @@ function parseSpec(op: string, s: unknown, i: number, x: Tensor, axis: number): 
   if (s === null || s === undefined) return { kind: "full" };
   if (typeof s === "number") {
     const n = dim(0);
-    if (!Number.isInteger(s) || s < -n || s >= n)
-      throw new ArgumentError(op, `argument ${arg} is the index ${s}, which is out of range for axis ${axis} of size ${n}; expected an integer in [${-n}, ${n - 1}]`);
+    if (!Number.isInteger(s) || s < -n || s >= n) {
+      const what = Number.isInteger(s) ? "is out of range" : "is not an integer";
+      throw new ArgumentError(op, `argument ${arg} is the index ${s}, which ${what} for axis ${axis} of size ${n}; expected an integer in [${-n}, ${n - 1}]`);
+    }
     return { kind: "int", i: s < 0 ? s + n : s };
   }
   if (s instanceof Tensor || isIntegerTyped(s) || (Array.isArray(s) && !containsBoolean(s))) {

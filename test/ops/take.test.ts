@@ -4,7 +4,7 @@
  * a tensor of indices silently gave an empty result.
  */
 import { describe, expect, it } from "vitest";
-import { arange, tensor, take, grad, gradcheck, ArgumentError, type Tensor } from "../../src/index.js";
+import { arange, tensor, take, grad, gradcheck, gather, index, indexSelect, ArgumentError, type Tensor } from "../../src/index.js";
 
 describe("take with index tensors", () => {
   const X = arange(12).reshape(3, 4);
@@ -24,8 +24,16 @@ describe("take with index tensors", () => {
   });
   it("fractional or out-of-range entries are errors, never truncated", () => {
     expect(() => take(X, tensor([0.5]), 0)).toThrow(ArgumentError);
-    expect(() => take(X, tensor([0.5]), 0)).toThrow(/^take: index 0.5 is out of range for axis 0 of size 3/);
-    expect(() => take(X, tensor([3]), 0)).toThrow(/^take: index 3 is out of range/);
-    expect(() => take(X, tensor([NaN]), 0)).toThrow(ArgumentError);
+    // the same words as indexSelect / gather / index: "is not an integer" for a fraction, "is out of range" beyond [−n, n)
+    expect(() => take(X, tensor([0.5]), 0)).toThrow(/^take: argument indices holds 0.5 at position 0, which is not an integer for axis 0 of size 3; expected integers in \[-3, 2\]/);
+    expect(() => take(X, tensor([3]), 0)).toThrow(/^take: argument indices holds 3 at position 0, which is out of range for axis 0 of size 3/);
+    expect(() => take(X, [0, -4], 0)).toThrow(/^take: argument indices holds -4 at position 1, which is out of range/);
+    expect(() => take(X, tensor([NaN]), 0)).toThrow(/^take: argument indices holds NaN at position 0, which is not an integer/);
+    expect(() => take(X, ["1" as unknown as number], 0)).toThrow(/^take: argument indices holds the string "1" at position 0, which is not an integer/);
+    // the indexing ops tell the same story for the same entries
+    expect(() => indexSelect(X, 0, [0.5])).toThrow(/^indexSelect: argument index holds 0.5 at position 0, which is not an integer for axis 0 of size 3/);
+    expect(() => gather(X, 0, [[0.5]])).toThrow(/^gather: argument index holds 0.5 at \[0, 0\], which is not an integer for axis 0 of size 3/);
+    expect(() => index(X, [0.5])).toThrow(/^index: argument specs\[0\] holds 0.5 at position 0, which is not an integer for axis 0 of size 3/);
+    expect(() => index(X, 0.5)).toThrow(/^index: argument specs\[0\] is the index 0.5, which is not an integer for axis 0 of size 3/);
   });
 });

@@ -28,6 +28,7 @@ import { fmtShape, sizeOf } from "../../tensor/shape.js";
 import { ArgumentError } from "../../errors.js";
 import { zeros } from "../../tensor/create.js";
 import * as k from "../../kernels/gather.js";
+import { badIndexEntry } from "../index-args.js";
 import { apply, applyMulti } from "../dispatch.js";
 import { mul, reshape, permute, broadcastTo } from "../api.js";
 import { materialize } from "../batching.js";
@@ -57,14 +58,13 @@ function badIndex(op: string, idx: Tensor, p: number, xShape: readonly number[],
     pos[d] = rest % s[d];
     rest = Math.floor(rest / s[d]);
   }
-  const n = xShape[axis];
-  const v = idx._data[p];
-  const what = Number.isInteger(v) ? "is out of range" : "is not an integer";
-  return new ArgumentError(op, `argument index holds ${v} at ${fmtShape(pos)}, which ${what} for axis ${axis} of size ${n} (index shape ${fmtShape(s)}, x shape ${fmtShape(xShape)}); expected integers in [${-n}, ${n - 1}]`);
+  return badIndexEntry(op, "index", idx._data[p], fmtShape(pos), `axis ${axis}`, xShape[axis], `index shape ${fmtShape(s)}, x shape ${fmtShape(xShape)}`);
 }
 
-const gatherP = (x: Tensor, idx: Tensor, axis: number, op: string): Tensor => apply(indexingRules.gather, [x, idx], { axis, op });
-const scatterAddP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, op: string): Tensor =>
+/** The gather primitive: x read along `axis` at idx (idx's shape; `op` names the public op in index errors). */
+export const gatherP = (x: Tensor, idx: Tensor, axis: number, op: string): Tensor => apply(indexingRules.gather, [x, idx], { axis, op });
+/** The scatter-add primitive: x with src added at idx along `axis` (x's shape). */
+export const scatterAddP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, op: string): Tensor =>
   apply(indexingRules.scatterAdd, [x, idx, src], { axis, op });
 const scatterP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, op: string): Tensor =>
   apply(indexingRules.scatter, [x, idx, src], { axis, op });

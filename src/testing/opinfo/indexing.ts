@@ -243,7 +243,8 @@ export const indexingOpInfos: OpInfo[] = [
       { name: "2×3×2", inputs: [rn([2, 3, 2])] },
     ],
     errors: [
-      { name: "fractional index", inputs: () => [take(rn([2, 3]), tensor([0.5]), 1)], error: ArgumentError, message: /^take: index 0\.5 is out of range for axis 1 of size 3/ },
+      { name: "fractional index", inputs: () => [take(rn([2, 3]), tensor([0.5]), 1)], error: ArgumentError, message: /^take: argument indices holds 0\.5 at position 0, which is not an integer for axis 1 of size 3; expected integers in \[-3, 2\]/ },
+      { name: "index out of range", inputs: () => [take(rn([2, 3]), tensor([[0], [-4]]), 1)], error: ArgumentError, message: /^take: argument indices holds -4 at position 1, which is out of range for axis 1 of size 3; expected integers in \[-3, 2\]/ },
     ],
   },
 ];

@@ -1,0 +1,35 @@
+/**
+ * The one story of index arguments, shared by take, indexSelect, index,
+ * gather, the scatters and indexAdd: an index entry must be an integer in
+ * [−n, n) for an axis of size n (negative counts from the end, as PyTorch);
+ * a fractional, NaN or non-number entry "is not an integer", an integer
+ * outside the range "is out of range", and the error names the op, the
+ * argument, the entry and its position, and the expected range. Entries are
+ * never truncated.
+ */
+import { ArgumentError } from "../errors.js";
+import { describe } from "../validate.js";
+
+/**
+ * The error for entry `v` of index argument `arg` at `at` (a flat position
+ * "position 3" or a multi-index "[0, 2]"), into `axisText` ("axis 1") of size
+ * n; `context` (e.g. the shapes) follows the axis in parentheses.
+ */
+export function badIndexEntry(op: string, arg: string, v: unknown, at: string, axisText: string, n: number, context = ""): ArgumentError {
+  const what = typeof v === "number" && Number.isInteger(v) ? "is out of range" : "is not an integer";
+  const shown = typeof v === "number" ? String(v) : describe(v);
+  return new ArgumentError(op, `argument ${arg} holds ${shown} at ${at}, which ${what} for ${axisText} of size ${n}${context === "" ? "" : ` (${context})`}; expected integers in [${-n}, ${n - 1}]`);
+}
+
+/** The entries of a list of indices into an axis of size n, checked and wrapped (negative from the end). */
+export function checkedIndices(op: string, arg: string, d: ArrayLike<unknown>, n: number, axisText: string): Int32Array {
+  const out = new Int32Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    // a non-number compares false below; `(j | 0) !== j` rejects fractions and NaN
+    const j = typeof v === "number" ? (v < 0 ? v + n : v) : NaN;
+    if (!(j >= 0 && j < n) || (j | 0) !== j) throw badIndexEntry(op, arg, v, `position ${i}`, axisText, n);
+    out[i] = j;
+  }
+  return out;
+}
