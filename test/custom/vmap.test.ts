@@ -405,6 +405,13 @@ describe("errors of implicit functions under vmap", () => {
     close(vmap((s: Tensor, y: Tensor) => inverseOf((x: Tensor, p: Tensor) => add(x, mul(sin(x), p)))(y, s), { inAxes: [0, null] })(mul(XV, 0.1), ones([3])),
       loop(B, (i) => inverseOf((x: Tensor, p: Tensor) => add(x, mul(sin(x), p)))(ones([3]), mul(ex(XV, i), 0.1))));
   });
+  it("a solver drawing random numbers under vmap: BatchingError saying to pass the draws in", () => {
+    const root = implicitRoot((x: Tensor, th: Tensor) => sub(x, tanh(th)), (th: Tensor) => {
+      randn([3]);
+      return tanh(th);
+    });
+    expect(() => vmap(root)(XV)).toThrow(/^implicitRoot: a function it calls .* drew random numbers under vmap/);
+  });
   it("a preconditioner closing over a batched tensor: BatchingError", () => {
     const A = add(randn([3, 3], { seed: 13 }), mul(eye(3), 4));
     const f = (d: Tensor): Tensor => customLinearSolve((x: Tensor) => matmul(A, x), ones([3]), { solver: "gmres", preconditioner: (r: Tensor) => mul(r, d) });

@@ -167,6 +167,9 @@ export function closureBatchingHint<T>(op: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    if (e instanceof BatchingError && !e.message.startsWith(`${op}: `) && /random numbers drawn inside vmap/.test(e.message))
+      throw new BatchingError(op, "a function it calls (solver, residual, initial guess) drew random numbers under vmap, where random creation functions refuse to draw " +
+        "or draw batched values that a solver cannot read: draw them outside and pass them in (as a parameter or the initial guess)");
     if (e instanceof BatchingError && !e.message.startsWith(`${op}: `))
       throw new BatchingError(op, `under vmap it solves example by example for its arguments, but a function it calls (solver, residual, initial guess) ` +
         `met a batched tensor it closes over and ${e.message.replace(/^vmap: /, "")}. Pass such tensors as arguments (θ) instead of closing over them`);
