@@ -6,25 +6,10 @@
 import { describe, it, expect } from "vitest";
 import {
   tensor, randn, rand, zeros, Tensor, vmap, grad, valueAndGrad, vjp, jvp, linearize, jacobian, hessian, hvp,
-  matmul, sum, mul, add, sin, tanh, reshape, slice, stack, permute, linalg, eye, mT, where, gt, maximum,
+  matmul, sum, mul, add, sin, tanh, reshape, stack, permute, linalg, eye, mT, where, gt, maximum,
   ShapeError, ArgumentError, BatchingError,
 } from "../../src/index.js";
-
-const close = (a: Tensor, b: Tensor, tol = 1e-12): void => {
-  expect(a.shape).toEqual(b.shape);
-  const ad = a.data, bd = b.data;
-  for (let i = 0; i < ad.length; i++)
-    if (!(Math.abs(ad[i] - bd[i]) <= tol * (1 + Math.abs(bd[i])))) throw new Error(`index ${i}: ${ad[i]} vs ${bd[i]}`);
-};
-
-/** Example i along `axis` of x (the axis dropped). */
-const ex = (x: Tensor, i: number, axis = 0): Tensor => {
-  const spec: ([number, number] | null)[] = x.shape.map(() => null);
-  spec[axis] = [i, i + 1];
-  return reshape(slice(x, ...spec), x.shape.filter((_, k) => k !== axis));
-};
-/** The loop reference: stack f(examples) along axis 0. */
-const loop = (n: number, f: (i: number) => Tensor): Tensor => stack(Array.from({ length: n }, (_, i) => f(i)), 0);
+import { close, ex, loop } from "./batch-helpers.js";
 
 const B = 4;
 const X = randn([B, 3, 3], { seed: 1 });

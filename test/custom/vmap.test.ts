@@ -13,21 +13,14 @@
 import { describe, it, expect } from "vitest";
 import {
   Tensor, Function, type FunctionCtx, randn, zeros, ones, eye, vmap, grad, jvp, vjp, linearize, jacobian, hessian,
-  matmul, sum, sin, cos, exp, tanh, mul, add, sub, reshape, slice, stack,
+  matmul, sum, sin, cos, exp, tanh, mul, add, sub, reshape, stack,
   customVjp, customJvp, implicitRoot, newtonKrylov, fixedPoint, inverseOf, customLinearSolve,
   gradcheck, gradgradcheck, AutogradError, BatchingError, ConvergenceError,
 } from "../../src/index.js";
+import { close, ex, loop } from "../autodiff/batch-helpers.js";
 
-const close = (a: Tensor, b: Tensor, tol = 1e-12): void => {
-  expect(a.shape).toEqual(b.shape);
-  const ad = a.data, bd = b.data;
-  for (let i = 0; i < ad.length; i++)
-    if (!(Math.abs(ad[i] - bd[i]) <= tol * (1 + Math.abs(bd[i])))) throw new Error(`index ${i}: ${ad[i]} vs ${bd[i]}`);
-};
 /** Not trivially zero (a comparison of two zeros would prove nothing). */
 const nonzero = (a: Tensor): void => expect(a.abs().max().item()).toBeGreaterThan(1e-3);
-const ex = (x: Tensor, i: number): Tensor => reshape(slice(x, [i, i + 1]), x.shape.slice(1));
-const loop = (n: number, f: (i: number) => Tensor): Tensor => stack(Array.from({ length: n }, (_, i) => f(i)), 0);
 
 const B = 3;
 
