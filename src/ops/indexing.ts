@@ -24,13 +24,13 @@
  * Indices and masks are never differentiated.
  */
 import { Tensor, type NestedArray } from "../tensor/tensor.js";
-import { tensorArg, fromNested, zeros, ones, full } from "../tensor/create.js";
+import { tensorArg, fromNested, zeros, ones, full, arange } from "../tensor/create.js";
 import { broadcastShapes, fmtShape, sizeOf, type Shape } from "../tensor/shape.js";
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
 import { checkInt, checkNumber, checkOptions, describe } from "../validate.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { add, div, mul, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
+import { add, div, mul, permute, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
 import { nonzeroIndices } from "../kernels/gather.js";
 import { checkedIndices } from "./index-args.js";
 
@@ -432,6 +432,8 @@ function parseSpec(op: string, s: unknown, i: number, x: Tensor, axis: number): 
     if (!Array.isArray(s)) checkOptions(op, s as IndexMask, ["mask"], arg);
     const m = maskTensor(op, Array.isArray(s) ? arg : `${arg}.mask`, raw);
     if (m.ndim === 0) throw new ArgumentError(op, `argument ${arg} is a 0-d mask; a mask needs at least one axis`);
+    if (m._bt !== null)
+      throw new BatchingError(op, `argument ${Array.isArray(s) ? arg : `${arg}.mask`} is a boolean mask batched under vmap: its count of ones decides the result's shape, which would differ between examples; use where / maskedFill, or an integer index tensor (its shape is the result's)`);
     const want = x.shape.slice(axis, axis + m.ndim);
     if (axis + m.ndim > x.ndim || m.shape.some((d, k) => d !== want[k]))
       throw new ShapeError(op, `argument ${arg} is a mask of shape ${fmtShape(m.shape)}, which does not match x's axes ${axis}…${axis + m.ndim - 1} of shape ${fmtShape(want)} (x shape ${fmtShape(x.shape)})`);
@@ -520,10 +522,16 @@ export function index(x: TensorLike, ...specs: IndexSpec[]): Tensor {
   // 2. the index arrays broadcast together, checked against their axes and wrapped
   let B: number[] = [];
   for (const l of lists) B = broadcastShapes(op, B, l.shape);
+  const specOf = (l: Tensor): number => parsed.findIndex((p) => p.kind === "adv" && p.lists.includes(l));
+  if (lists.some((l) => l._bt !== null)) {
+    // the axis of x each list indexes (a k-axis mask's lists: consecutive axes from its spec's)
+    const axes = lists.map((l) => { const i = specOf(l), p = parsed[i]; return axisOfSpec(parsed, i) + (p.kind === "adv" ? p.lists.indexOf(l) : 0); });
+    return indexByGather(y, advAt, lists, lists.map(specOf), axes, B);
+  }
   const nB = sizeOf(B);
   const wrapped = lists.map((l, k) => {
     const n = y.shape[advAt[k]];
-    const spec = parsed.findIndex((p) => p.kind === "adv" && p.lists.includes(l));
+    const spec = specOf(l);
     const flat = indexList(op, `specs[${spec}]`, l, n, `axis ${axisOfSpec(parsed, spec)}`);
     return l.ndim === B.length && l.shape.every((d, i) => d === B[i]) ? flat : broadcastInts(flat, l.shape, B);
   });
@@ -573,6 +581,47 @@ export function index(x: TensorLike, ...specs: IndexSpec[]): Tensor {
   const n = sizeOf(Y);
   const out = apply(rules.take, [reshape(y, [n])], { axis: 0, indices: lin, n });
   return reshape(out, [...B, ...restShape]);
+}
+
+/**
+ * `index` when an index array is batched under vmap: its values differ per
+ * example and cannot be read here, but its shape (hence the result's) is
+ * fixed, so the selection is written with ops — gathers, which batch. Each
+ * array, broadcast to B and flattened, is checked and wrapped by a gather
+ * from arange(n): arange(n)[l] = l for 0 ≤ l < n and l + n for −n ≤ l < 0,
+ * and the gather kernel raises for a fraction or an entry outside [−n, n)
+ * (naming the spec). The wrapped arrays combine into one row-major offset
+ * over the indexed axes, lin = Σₖ wₖ·strideₖ (exact: integers below 2⁵³),
+ * and the result gathers y at lin along the flattened block of indexed axes
+ * — in place when they are adjacent, after moving them first otherwise
+ * (the result is then [...B, ...other axes], as PyTorch).
+ */
+function indexByGather(y: Tensor, advAt: readonly number[], lists: readonly Tensor[], specs: readonly number[], axes: readonly number[], B: Shape): Tensor {
+  const Y = y.shape, nB = sizeOf(B);
+  let lin: Tensor | null = null;
+  let stride = 1;
+  for (let k = lists.length - 1; k >= 0; k--) {
+    const n = Y[advAt[k]];
+    const flat = reshape(broadcastTo(lists[k], B), [nB]);
+    const w = apply(rules.gather, [arange(n), flat], { axis: 0, op: "index", arg: { name: `specs[${specs[k]}]`, axis: axes[k] } });
+    const term = stride === 1 ? w : mul(w, stride);
+    lin = lin === null ? term : add(lin, term);
+    stride *= n;
+  }
+  const A = stride;
+  const adjacent = advAt.every((p, k) => k === 0 || p === advAt[k - 1] + 1);
+  if (adjacent) {
+    const pre = Y.slice(0, advAt[0]), post = Y.slice(advAt[advAt.length - 1] + 1);
+    const y3 = reshape(y, [...pre, A, ...post]);
+    const at = broadcastTo(reshape(lin as Tensor, [...pre.map(() => 1), nB, ...post.map(() => 1)]), [...pre, nB, ...post]);
+    return reshape(apply(rules.gather, [y3, at], { axis: pre.length, op: "index" }), [...pre, ...B, ...post]);
+  }
+  const rest = Y.map((_, d) => d).filter((d) => !advAt.includes(d));
+  const restShape = rest.map((d) => Y[d]);
+  const R = sizeOf(restShape);
+  const y2 = reshape(permute(y, [...advAt, ...rest]), [A, R]);
+  const at = broadcastTo(reshape(lin as Tensor, [nB, 1]), [nB, R]);
+  return reshape(apply(rules.gather, [y2, at], { axis: 0, op: "index" }), [...B, ...restShape]);
 }
 
 /** The axis of x that spec i indexes (for messages). */

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import {
   arange, tensor, zeros, gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
-  grad, vjp, jvp, vmap, gradcheck, gradgradcheck, gt, sum, mul, ArgumentError, ShapeError, BatchingError, type Tensor,
+  grad, vjp, jvp, vmap, gradcheck, gradgradcheck, gt, sum, mul, stack, randn, ArgumentError, ShapeError, BatchingError, type Tensor,
 } from "../../src/index.js";
 
 const X = arange(12).reshape(3, 4);
@@ -222,12 +222,56 @@ describe("under vmap", () => {
     const sel = vmap((v: Tensor, i: Tensor) => indexSelect(v, 0, i))(x, idx);
     expect(sel.toNested()).toEqual([[1, 1], [6, 5]]);
   });
-  it("index with concrete index arrays and masks over a batched x; batched index arrays and nonzero raise", () => {
+  it("index with concrete index arrays and masks over a batched x; nonzero raises", () => {
     expect(vmap((y: Tensor) => index(y, [2, 0], [1, -1]))(Y).toNested()).toEqual([[9, 3], [21, 15]]);
     expect(vmap((y: Tensor) => index(y, { mask: tensor([[1, 0, 0, 1], [0, 0, 0, 0], [0, 1, 0, 0]]) }))(Y).toNested()).toEqual([[0, 3, 9], [12, 15, 21]]);
     expect(vmap((y: Tensor) => grad((z: Tensor) => sum(index(z, [2, 2], null)))(y))(Y).slice(1).toNested()).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [2, 2, 2, 2]]);
-    expect(() => vmap((i: Tensor) => index(tensor([1, 2, 3]), i))(tensor([[0], [1]]))).toThrow(BatchingError);
     expect(() => vmap((y: Tensor) => nonzero(y))(Y)).toThrow(BatchingError);
+  });
+  // per-example results, stacked: the reference every batched index is checked against
+  const loop = (f: (...a: Tensor[]) => Tensor, ...args: Tensor[]): Tensor =>
+    stack(Array.from({ length: args[0].shape[0] }, (_, b) => f(...args.map((a) => a.slice(b).reshape(...a.shape.slice(1))))));
+  const close = (a: Tensor, b: Tensor): void => {
+    expect(a.shape).toEqual(b.shape);
+    expect(a.sub(b).abs().max().item()).toBeLessThanOrEqual(1e-12);
+  };
+  it("index with batched integer index tensors (fixed shape: the result's) goes through gather, as a loop over the examples", () => {
+    const x = randn([3, 4, 5], { seed: 7 });
+    const xs = randn([4, 3, 4, 5], { seed: 8 });
+    const i = tensor([[[0, -1], [2, 1]], [[1, 1], [-3, 0]], [[2, 0], [0, 2]], [[-2, 2], [1, -1]]]); // 4 examples of [2, 2] into size 3
+    const j = tensor([[3], [-4], [0], [2]]); // 4 examples of [1] into size 4 / 5
+    const cases: [string, (...a: Tensor[]) => Tensor, Tensor[], (number | null)[]][] = [
+      ["one axis, shared x", (ii) => index(x, ii), [i], [0]],
+      ["one axis, batched x", (y, ii) => index(y, ii), [xs, i], [0, 0]],
+      ["adjacent axes, broadcast together (one batched, one concrete)", (y, ii) => index(y, null, ii, [[0, 4]]), [xs, i.add(1).remainder(4)], [0, 0]],
+      ["adjacent axes, both batched", (y, ii, jj) => index(y, ii, jj), [xs, i, j], [0, 0, 0]],
+      ["separated axes: the index shape first", (y, ii, jj) => index(y, ii, null, jj), [xs, i, j], [0, 0, 0]],
+      ["separated, x shared, with an integer and a slice", (ii, jj) => index(x, ii, { start: 1, step: 2 }, jj), [i, j], [0, 0]],
+      ["an integer then a batched list", (y, jj) => index(y, -1, jj), [xs, j], [0, 0]],
+    ];
+    for (const [name, f, args, inAxes] of cases) {
+      const got = vmap(f, { inAxes })(...args);
+      const want = loop((...a: Tensor[]) => f(...args.map((t, k) => (inAxes[k] === null ? t : a[k]))), ...args);
+      expect(got.shape, name).toEqual(want.shape);
+      close(got, want);
+    }
+  });
+  it("per-example gradients through index with a batched index tensor (repeats accumulate), to second order", () => {
+    const xs = randn([3, 4, 5], { seed: 9 });
+    const i = tensor([[[1, 1, 3]], [[0, -1, 0]], [[2, 2, 2]]]); // [1, 3] per example
+    const f = (y: Tensor, ii: Tensor): Tensor => sum(mul(index(y, ii, [[0], [4]]), index(y, ii, [[0], [4]])).mul(index(y, 0, 0)));
+    const g = (y: Tensor, ii: Tensor): Tensor => grad((z: Tensor) => f(z, ii))(y);
+    close(vmap(g)(xs, i), loop(g, xs, i));
+    const h = (y: Tensor, ii: Tensor): Tensor => grad((z: Tensor) => sum(mul(g(z, ii), g(z, ii))))(y);
+    close(vmap(h)(xs, i), loop(h, xs, i));
+    const { tangent } = jvp((z: Tensor) => vmap((y: Tensor, ii: Tensor) => index(y, null, ii))(z, i), [xs], [xs.mul(2)]);
+    close(tangent, loop((y: Tensor, ii: Tensor) => index(y, null, ii), xs.mul(2), i));
+  });
+  it("a batched index's bad entry is the same typed error; a batched boolean mask cannot be mapped", () => {
+    expect(() => vmap((ii: Tensor) => index(X, null, ii))(tensor([[0], [4]]))).toThrow(/^index: argument specs\[1\] holds 4 at position 1, which is out of range for axis 1 of size 4; expected integers in \[-4, 3\]/);
+    expect(() => vmap((ii: Tensor) => index(X, ii))(tensor([[0], [0.5]]))).toThrow(/^index: argument specs\[0\] holds 0.5 at position 1, which is not an integer for axis 0 of size 3/);
+    expect(() => vmap((m: Tensor) => index(X, { mask: m }))(tensor([[1, 0, 1], [0, 1, 0]]))).toThrow(BatchingError);
+    expect(() => vmap((m: Tensor) => index(X, { mask: m }))(tensor([[1, 0, 1], [0, 1, 0]]))).toThrow(/^index: argument specs\[0\]\.mask is a boolean mask batched under vmap: its count of ones decides the result's shape/);
   });
   it("maskedSelect with a batched mask cannot be batched (the length depends on the values)", () => {
     expect(() => vmap((m: Tensor) => maskedSelect(tensor([1, 2]), m))(tensor([[1, 0], [1, 1]]))).toThrow(BatchingError);

@@ -35,7 +35,11 @@ import { materialize } from "../batching.js";
 
 /** Parameters of the gather / scatter primitives; `op` is the public op named in index errors. */
 export interface IndexingParams {
-  gather: { axis: number; op: string };
+  /**
+   * `arg`: when gather serves another op's index argument (index's specs[i], checked by a gather from
+   * arange), its name and the axis of the user's x it indexes, for errors (the internal shapes are not shown).
+   */
+  gather: { axis: number; op: string; arg?: { name: string; axis: number } };
   scatterAdd: { axis: number; op: string };
   /** Overwriting scatter: the last write to a target wins. */
   scatter: { axis: number; op: string };
@@ -50,7 +54,7 @@ export interface IndexingParams {
 type R<P extends keyof IndexingParams> = Rule<IndexingParams[P]>;
 
 /** The error for index entry p (flat position in an index of shape s) that is not an integer in [−n, n). */
-function badIndex(op: string, idx: Tensor, p: number, xShape: readonly number[], axis: number): ArgumentError {
+function badIndex(op: string, idx: Tensor, p: number, xShape: readonly number[], axis: number, arg?: { name: string; axis: number }): ArgumentError {
   const s = idx.shape;
   const pos = new Array<number>(s.length);
   let rest = p;
@@ -58,6 +62,7 @@ function badIndex(op: string, idx: Tensor, p: number, xShape: readonly number[],
     pos[d] = rest % s[d];
     rest = Math.floor(rest / s[d]);
   }
+  if (arg !== undefined) return badIndexEntry(op, arg.name, idx._data[p], `position ${p}`, `axis ${arg.axis}`, xShape[axis]);
   return badIndexEntry(op, "index", idx._data[p], fmtShape(pos), `axis ${axis}`, xShape[axis], `index shape ${fmtShape(s)}, x shape ${fmtShape(xShape)}`);
 }
 
@@ -94,7 +99,7 @@ function gatherBatchedIndex(x: Tensor, idx: Tensor, p: IndexingParams["gather"])
   const s = idx.shape.slice(1);
   const perm = [...Array.from({ length: a }, (_, i) => i + 1), 0, ...Array.from({ length: r - a }, (_, i) => a + 1 + i)];
   const merged = reshape(permute(idx, perm), [...s.slice(0, a), B * s[a], ...s.slice(a + 1)]);
-  const out = reshape(gatherP(x, merged, a, p.op), [...s.slice(0, a), B, ...s.slice(a)]);
+  const out = reshape(apply(indexingRules.gather, [x, merged], p), [...s.slice(0, a), B, ...s.slice(a)]);
   const inv = new Array<number>(perm.length);
   perm.forEach((q, i) => (inv[q] = i));
   return permute(out, inv);
@@ -104,15 +109,15 @@ export const indexingRules: { [P in keyof IndexingParams]: R<P> } = {
   gather: {
     name: "gather",
     nondiff: [1],
-    forward: ([x, idx], { axis, op }) => {
+    forward: ([x, idx], { axis, op, arg }) => {
       const r = k.gatherAlong(x._data, x.shape, axis, idx._data, idx.shape);
-      if (typeof r === "number") throw badIndex(op, idx, r, x.shape, axis);
+      if (typeof r === "number") throw badIndex(op, idx, r, x.shape, axis, arg);
       return new Tensor(r, idx.shape);
     },
     vjp: (ct: Tensor, [x, idx], _out, { axis, op }) => [scatterAddP(zeros(x.shape), idx, ct, axis, op), null],
     jvp: ([dx], [, idx], _out, { axis, op }) => (dx === null ? null : gatherP(dx, idx, axis, op)),
     batch: ([x, idx], batched, p, size) => {
-      const q = { axis: p.axis + 1, op: p.op };
+      const q = { ...p, axis: p.axis + 1 };
       if (batched[0] && batched[1]) return apply(indexingRules.gather, [x, idx], q);
       if (batched[0]) return apply(indexingRules.gather, [x, broadcastTo(idx, [size, ...idx.shape])], q);
       return gatherBatchedIndex(x, idx, p);
