@@ -456,6 +456,14 @@ export function take(x: TensorLike, indices: readonly number[] | Int32Array | Te
   // an axis: out.shape = x.shape[:a] + indices.shape + x.shape[a+1:]; its
   // entries are checked like an array's (a fraction is an error, never truncated)
   const it = indices instanceof Tensor ? tensorArg(indices, "take", "indices") : null;
+  if (it !== null && it._bt !== null) {
+    // an index tensor batched under vmap (values unknown here; its shape fixes the result's):
+    // a gather along the axis, the index laid along it and spread over the other axes
+    const pre = t.shape.slice(0, a), post = t.shape.slice(a + 1), k = it.size;
+    const at = broadcastTo(reshape(it, [...pre.map(() => 1), k, ...post.map(() => 1)]), [...pre, k, ...post]);
+    const out = apply(rules.gather, [t, at], { axis: a, op: "take", arg: { name: "indices", axis: a } });
+    return reshape(out, [...pre, ...it.shape, ...post]);
+  }
   const idxShape = it === null ? null : it.shape;
   const list = it === null ? indices : it._data;
   if (!Array.isArray(list) && !ArrayBuffer.isView(list))

@@ -4,7 +4,7 @@
  * a tensor of indices silently gave an empty result.
  */
 import { describe, expect, it } from "vitest";
-import { arange, tensor, take, grad, gradcheck, gather, index, indexSelect, ArgumentError, type Tensor } from "../../src/index.js";
+import { arange, tensor, take, grad, gradcheck, gather, index, indexSelect, vmap, stack, randn, ArgumentError, type Tensor } from "../../src/index.js";
 
 describe("take with index tensors", () => {
   const X = arange(12).reshape(3, 4);
@@ -35,5 +35,21 @@ describe("take with index tensors", () => {
     expect(() => gather(X, 0, [[0.5]])).toThrow(/^gather: argument index holds 0.5 at \[0, 0\], which is not an integer for axis 0 of size 3/);
     expect(() => index(X, [0.5])).toThrow(/^index: argument specs\[0\] holds 0.5 at position 0, which is not an integer for axis 0 of size 3/);
     expect(() => index(X, 0.5)).toThrow(/^index: argument specs\[0\] is the index 0.5, which is not an integer for axis 0 of size 3/);
+  });
+  it("a batched index tensor under vmap (its shape is the result's) takes through gather, as a loop over the examples", () => {
+    const x = randn([3, 4, 2], { seed: 3 });
+    const xs = randn([2, 3, 4, 2], { seed: 4 });
+    const idx = tensor([[[0, -1, 2]], [[3, 3, -4]]]); // two examples of a [1, 3] index into size 4
+    const loop = (f: (...a: Tensor[]) => Tensor, ...args: Tensor[]): Tensor =>
+      stack(Array.from({ length: 2 }, (_, b) => f(...args.map((t) => t.slice(b).reshape(...t.shape.slice(1))))));
+    for (const [got, want] of [
+      [vmap((i: Tensor) => take(x, i, 1))(idx), loop((i) => take(x, i, 1), idx)],
+      [vmap((y: Tensor, i: Tensor) => take(y, i, -2))(xs, idx), loop((y, i) => take(y, i, -2), xs, idx)],
+      [vmap((y: Tensor, i: Tensor) => grad((z: Tensor) => take(z, i, 1).square().sum())(y))(xs, idx), loop((y, i) => grad((z: Tensor) => take(z, i, 1).square().sum())(y), xs, idx)],
+    ]) {
+      expect(got.shape).toEqual(want.shape);
+      expect(got.sub(want).abs().max().item()).toBeLessThanOrEqual(1e-12);
+    }
+    expect(() => vmap((i: Tensor) => take(x, i, 1))(tensor([[0], [4]]))).toThrow(/^take: argument indices holds 4 at position \d+, which is out of range for axis 1 of size 4/);
   });
 });
