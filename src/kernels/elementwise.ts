@@ -72,6 +72,23 @@ function binaryRow(
       case "mul": for (let i = ai; i < end; i++) o[i + e] = a[i] * b[i + d]; return;
       case "div": for (let i = ai; i < end; i++) o[i + e] = a[i] / b[i + d]; return;
     }
+  } else if (as === 0 && bs === 1) {
+    // one value of a against a row of b (a per-row scalar: outer products, per-example scales)
+    const v = a[ai], d = oi - bi, end = bi + n;
+    switch (op) {
+      case "add": for (let i = bi; i < end; i++) o[i + d] = v + b[i]; return;
+      case "sub": for (let i = bi; i < end; i++) o[i + d] = v - b[i]; return;
+      case "mul": for (let i = bi; i < end; i++) o[i + d] = v * b[i]; return;
+      case "div": for (let i = bi; i < end; i++) o[i + d] = v / b[i]; return;
+    }
+  } else if (as === 1 && bs === 0) {
+    const v = b[bi], d = oi - ai, end = ai + n;
+    switch (op) {
+      case "add": for (let i = ai; i < end; i++) o[i + d] = a[i] + v; return;
+      case "sub": for (let i = ai; i < end; i++) o[i + d] = a[i] - v; return;
+      case "mul": for (let i = ai; i < end; i++) o[i + d] = a[i] * v; return;
+      case "div": for (let i = ai; i < end; i++) o[i + d] = a[i] / v; return;
+    }
   }
   switch (op) {
     case "add": for (let j = 0; j < n; j++) o[oi + j] = a[ai + j * as] + b[bi + j * bs]; break;

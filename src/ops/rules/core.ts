@@ -163,7 +163,8 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
 
 /**
  * matmul under vmap: ranks aligned, leading axes broadcast (one batched GEMM).
- * Two layouts fold the batch into one GEMM instead of B small ones:
+ * Outer products (k = 1) are a broadcasting multiply. Two layouts fold the
+ * batch into one GEMM instead of B small ones:
  * - only A batched, untransposed (or a transposed column: one row), B one
  *   matrix: the batch folds into A's rows, [B·…·m, k]·op(B);
  * - only B batched, each op(B_b) a column (matrix-vector products, n = 1:
@@ -173,6 +174,15 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
  */
 function batchMatmul([a, b]: Tensor[], [ba, bb]: readonly boolean[], p: CoreParams["matmul"]): Tensor {
   const k = a.shape[a.ndim - (p.ta ? 2 : 1)], m = a.shape[a.ndim - (p.ta ? 1 : 2)];
+  const kb = b.shape[b.ndim - (p.tb ? 1 : 2)], n = b.shape[b.ndim - (p.tb ? 2 : 1)];
+  if (k === 1 && kb === 1) {
+    // outer products (per-example gradients of a matrix-vector product: ct·xᵀ): op(A_b) is a
+    // column of m values and op(B_b) a row of n, stored contiguously whatever the flags, so
+    // C_b[i, j] = a_i·b_j is one broadcasting multiply — the same single product per entry as
+    // a GEMM with k = 1, without B GEMM calls of depth 1
+    const col = reshape(a, [...a.shape.slice(0, -2), m, 1]), row = reshape(b, [...b.shape.slice(0, -2), 1, n]);
+    return mul(...(alignForBroadcast([col, row], [ba, bb]) as [Tensor, Tensor]));
+  }
   if (ba && !bb && (!p.ta || m === 1) && b.ndim === 2 && k > 0) {
     // (a transposed A_b with one column [k, 1] is the row [1, k] stored the same way)
     const out = apply(coreRules.matmul, [reshape(a, [a.size / k, k]), b], { ta: false, tb: p.tb });
