@@ -39,6 +39,18 @@ export function logAddExp(a: number, b: number): number {
  * out[j] = x[0] ∘ … ∘ x[j] (forward) or x[j] ∘ … ∘ x[n−1] (reverse).
  */
 export function scan(op: ScanOp, x: Float64Array, outer: number, n: number, inner: number, reverse: boolean): Float64Array {
+  return rowScan(op, x, null, outer, n, inner, reverse);
+}
+
+/**
+ * The walk every scan here shares: out's first position (per outer block) is
+ * x's, and each later position combines the one before it with x's entry —
+ * by `op`, or for "linear" by the recurrence of linearScan with couplings
+ * `a`. Rows of `inner` entries step together (contiguous inner loops); a
+ * contiguous scan (inner = 1) of an associative op keeps its accumulator in
+ * a register.
+ */
+function rowScan(op: ScanOp | "linear", x: Float64Array, a: Float64Array | null, outer: number, n: number, inner: number, reverse: boolean): Float64Array {
   const out = alloc(outer * n * inner);
   if (n === 0 || inner === 0) return out;
   const rowStride = n * inner;
@@ -46,7 +58,7 @@ export function scan(op: ScanOp, x: Float64Array, outer: number, n: number, inne
   const d = reverse ? -inner : inner;
   for (let o = 0; o < outer; o++) {
     const first = o * rowStride + (reverse ? (n - 1) * inner : 0);
-    if (inner === 1) {
+    if (inner === 1 && op !== "linear") {
       // one contiguous row: a running accumulator in a register
       let acc = x[first];
       out[first] = acc;
@@ -66,6 +78,15 @@ export function scan(op: ScanOp, x: Float64Array, outer: number, n: number, inne
         case "sum": for (let i = 0; i < inner; i++) out[cur + i] = out[prev + i] + x[cur + i]; break;
         case "prod": for (let i = 0; i < inner; i++) out[cur + i] = out[prev + i] * x[cur + i]; break;
         case "logsumexp": for (let i = 0; i < inner; i++) out[cur + i] = logAddExp(out[prev + i], x[cur + i]); break;
+        case "linear": {
+          // the coupling between prev and cur sits at the later of the two positions
+          const ca = reverse ? prev : cur, c = a as Float64Array;
+          for (let i = 0; i < inner; i++) {
+            const ci = c[ca + i];
+            out[cur + i] = ci === 0 ? x[cur + i] : ci * out[prev + i] + x[cur + i];
+          }
+          break;
+        }
       }
       prev = cur;
     }
@@ -120,24 +141,5 @@ export function scanExtremum(op: "max" | "min", x: Float64Array, outer: number, 
  * cummax / cummin rely on.
  */
 export function linearScan(a: Float64Array, b: Float64Array, outer: number, n: number, inner: number, reverse: boolean): Float64Array {
-  const out = alloc(outer * n * inner);
-  if (n === 0 || inner === 0) return out;
-  const rowStride = n * inner;
-  const d = reverse ? -inner : inner;
-  for (let o = 0; o < outer; o++) {
-    const first = o * rowStride + (reverse ? (n - 1) * inner : 0);
-    for (let i = 0; i < inner; i++) out[first + i] = b[first + i];
-    let prev = first;
-    for (let j = 1; j < n; j++) {
-      const cur = prev + d;
-      // the coupling between prev and cur sits at the later of the two positions
-      const ca = reverse ? prev : cur;
-      for (let i = 0; i < inner; i++) {
-        const c = a[ca + i];
-        out[cur + i] = c === 0 ? b[cur + i] : c * out[prev + i] + b[cur + i];
-      }
-      prev = cur;
-    }
-  }
-  return out;
+  return rowScan("linear", b, a, outer, n, inner, reverse);
 }

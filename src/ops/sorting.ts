@@ -145,23 +145,24 @@ function dropAxis(t: Tensor, axis: number, keepdims: boolean): Tensor {
  * scatters the cotangent back to those positions.
  */
 export function sort(x: TensorLike, options?: SortOptions | number): ValuesIndices {
-  const t = tensorArg(x, "sort", "x");
-  const o = optionsOf<SortOptions>("sort", options, ["axis", "descending", "stable"]);
-  const descending = checkBool("sort", "option descending", o.descending, false);
-  checkBool("sort", "option stable", o.stable, true);
-  const [u, a, back] = laneView("sort", t, o.axis ?? -1);
-  const [v, i] = sortPrim(u, a, descending, u.shape[a]);
-  return named(back(v), back(i));
+  const [v, i] = sortWhole("sort", x, options);
+  return named(v, i);
 }
 
 /** The indices that sort `x` along `axis` (default −1): `sort(x, options).indices` (stable, NaN last ascending). */
 export function argsort(x: TensorLike, options?: SortOptions | number): Tensor {
-  const t = tensorArg(x, "argsort", "x");
-  const o = optionsOf<SortOptions>("argsort", options, ["axis", "descending", "stable"]);
-  const descending = checkBool("argsort", "option descending", o.descending, false);
-  checkBool("argsort", "option stable", o.stable, true);
-  const [u, a, back] = laneView("argsort", t, o.axis ?? -1);
-  return back(sortPrim(u, a, descending, u.shape[a])[1]);
+  return sortWhole("argsort", x, options)[1];
+}
+
+/** sort and argsort: the options checked under the op's name, the whole lane sorted → [values, indices]. */
+function sortWhole(op: "sort" | "argsort", x: TensorLike, options: SortOptions | number | undefined): [Tensor, Tensor] {
+  const t = tensorArg(x, op, "x");
+  const o = optionsOf<SortOptions>(op, options, ["axis", "descending", "stable"]);
+  const descending = checkBool(op, "option descending", o.descending, false);
+  checkBool(op, "option stable", o.stable, true);
+  const [u, a, back] = laneView(op, t, o.axis ?? -1);
+  const [v, i] = sortPrim(u, a, descending, u.shape[a]);
+  return [back(v), back(i)];
 }
 
 /**
