@@ -225,9 +225,15 @@ export function binary(
   else {
     const sa = broadcastStrides(aShape, outShape);
     const sb = broadcastStrides(bShape, outShape);
-    forEachRow(outShape, [sa, sb], (offs, oOff, n, last) =>
-      binaryRow(op, a, offs[0], last[0], b, offs[1], last[1], o, oOff, n),
-    );
+    const c = collapse(outShape, [sa, sb]);
+    if (c.shape.length === 2) {
+      // the common merged form (batched ∘ shared, outer products, per-row scalars): rows walked directly
+      const [rows, n] = c.shape, [ra, ia] = c.strides[0], [rb, ib] = c.strides[1];
+      for (let r = 0; r < rows; r++) binaryRow(op, a, r * ra, ia, b, r * rb, ib, o, r * n, n);
+    } else
+      forEachRow(outShape, [sa, sb], (offs, oOff, n, last) =>
+        binaryRow(op, a, offs[0], last[0], b, offs[1], last[1], o, oOff, n),
+      );
   }
   return o;
 }
