@@ -40,8 +40,29 @@ interface Walk {
   n: number;
   /** x offsets of the inner positions, or null when they are 0, 1, 2, … (s and t agree past the axis) */
   innerOff: Int32Array | null;
-  /** x offset of each outer position */
-  outerOff: Float64Array | null;
+  /** x offset of each outer position, or null when they are 0, n·axisStride, 2·n·axisStride, … (s and t agree before the axis) */
+  outerOff: Int32Array | null;
+}
+
+/** The x offset of outer position o. */
+const outerBase = (w: Walk, o: number): number => (w.outerOff === null ? o * w.n * w.axisStride : w.outerOff[o]);
+
+/**
+ * The x offsets of one row of index entries — p0 … p0 + inner − 1, one
+ * (outer, axis) position, its outer block at x offset b — into
+ * dst[d0 … d0 + inner), each entry checked and wrapped; returns the first
+ * bad entry's position, or −1. The general (inner > 1) walk of every kernel
+ * here: the targets of a row land in a scratch row (L1-sized) or, for
+ * scatterTargets, in place.
+ */
+function rowTargets(w: Walk, idx: Float64Array, p0: number, b: number, dst: Int32Array, d0: number): number {
+  const { inner, axisStride, n, innerOff } = w;
+  for (let c = 0; c < inner; c++) {
+    const j = wrap(idx[p0 + c], n);
+    if (j < 0) return p0 + c;
+    dst[d0 + c] = b + j * axisStride + (innerOff === null ? c : innerOff[c]);
+  }
+  return -1;
 }
 
 function walkOf(xShape: readonly number[], idxShape: readonly number[], axis: number): Walk {
@@ -53,56 +74,49 @@ function walkOf(xShape: readonly number[], idxShape: readonly number[], axis: nu
     inner *= idxShape[d];
     if (idxShape[d] !== xShape[d]) innerSame = false;
   }
-  let innerOff: Int32Array | null = null;
-  if (!innerSame && inner > 0) {
-    innerOff = new Int32Array(inner);
-    const pos = new Array<number>(r).fill(0);
-    const xs = new Array<number>(r).fill(1);
-    for (let d = r - 2; d >= 0; d--) xs[d] = xs[d + 1] * xShape[d + 1];
-    let off = 0;
-    for (let c = 0; c < inner; c++) {
-      innerOff[c] = off;
-      for (let d = r - 1; d > axis; d--) {
-        pos[d]++;
-        off += xs[d];
-        if (pos[d] < idxShape[d]) break;
-        off -= xs[d] * idxShape[d];
-        pos[d] = 0;
-      }
-    }
+  let outerCount = 1, outerSame = true;
+  for (let d = 0; d < axis; d++) {
+    outerCount *= idxShape[d];
+    if (idxShape[d] !== xShape[d]) outerSame = false;
   }
-  let outerCount = 1;
-  for (let d = 0; d < axis; d++) outerCount *= idxShape[d];
-  // outer offsets: contiguous blocks of x of size n·axisStride when s and t agree before the axis
-  let outerOff: Float64Array | null = null;
-  let outerSame = true;
-  for (let d = 0; d < axis; d++) if (idxShape[d] !== xShape[d]) outerSame = false;
-  if (!outerSame && outerCount > 0) {
-    outerOff = new Float64Array(outerCount);
-    const pos = new Array<number>(axis).fill(0);
-    const xs = new Array<number>(axis).fill(0);
-    let s = axisStride * xShape[axis];
-    for (let d = axis - 1; d >= 0; d--) { xs[d] = s; s *= xShape[d]; }
-    let off = 0;
-    for (let o = 0; o < outerCount; o++) {
-      outerOff[o] = off;
-      for (let d = axis - 1; d >= 0; d--) {
-        pos[d]++;
-        off += xs[d];
-        if (pos[d] < idxShape[d]) break;
-        off -= xs[d] * idxShape[d];
-        pos[d] = 0;
-      }
-    }
-  }
+  // when s and t agree past the axis the inner offsets are 0, 1, 2, …; before it, the outer
+  // positions are contiguous blocks of x of size n·axisStride: no tables then
+  const innerOff = !innerSame && inner > 0 ? offsetsOf(xShape, idxShape, axis + 1, r, inner) : null;
+  const outerOff = !outerSame && outerCount > 0 ? offsetsOf(xShape, idxShape, 0, axis, outerCount) : null;
   return { outerCount, k: idxShape[axis], inner, axisStride, n: xShape[axis], innerOff, outerOff };
+}
+
+/**
+ * The offsets in x (row-major, shape xShape) of the `count` positions of the
+ * index's axes [from, to) in row-major order (the other axes at 0): an
+ * odometer over those axes of idxShape, stepping by x's strides.
+ */
+function offsetsOf(xShape: readonly number[], idxShape: readonly number[], from: number, to: number, count: number): Int32Array {
+  const r = xShape.length;
+  const xs = new Array<number>(r).fill(1);
+  for (let d = r - 2; d >= 0; d--) xs[d] = xs[d + 1] * xShape[d + 1];
+  const pos = new Array<number>(r).fill(0);
+  const out = new Int32Array(count);
+  let off = 0;
+  for (let c = 0; c < count; c++) {
+    out[c] = off;
+    for (let d = to - 1; d >= from; d--) {
+      pos[d]++;
+      off += xs[d];
+      if (pos[d] < idxShape[d]) break;
+      off -= xs[d] * idxShape[d];
+      pos[d] = 0;
+    }
+  }
+  return out;
 }
 
 /**
  * The wrapped index value v into an axis of size n, or −1 when v is not an
  * integer in [−n, n). `v | 0` differs from v for NaN, fractions and anything
  * outside int32 (sizes are < 2³¹), so one comparison checks integrality; it
- * is the same test the hot loops below write inline.
+ * is the one test every loop below makes per index entry (small enough for
+ * V8 to inline into them).
  */
 function wrap(v: number, n: number): number {
   let j = v | 0;
@@ -122,29 +136,23 @@ export function gatherAlong(
   const out = alloc(idx.length);
   if (idx.length === 0) return out;
   const w = walkOf(xShape, idxShape, axis);
-  const { k, inner, axisStride, n, innerOff, outerOff } = w;
-  const block = n * axisStride;
-  let p = 0;
-  for (let o = 0; o < w.outerCount; o++) {
-    const base = outerOff === null ? o * block : outerOff[o];
-    if (inner === 1) {
-      // the common 1-D / last-axis case: one index per output entry, no inner loop
-      for (let t = 0; t < k; t++, p++) {
-        const v = idx[p];
-        let j = v | 0;
-        if (j !== v) return p;
-        if (j < 0) j += n;
-        if (j < 0 || j >= n) return p;
+  const { k, inner, axisStride, n } = w;
+  const tg = inner === 1 ? null : new Int32Array(inner);
+  for (let o = 0, p = 0; o < w.outerCount; o++) {
+    const base = outerBase(w, o);
+    if (tg === null) {
+      // the common 1-D / last-axis case: one index per output entry, the check inline
+      for (const end = p + k; p < end; p++) {
+        const j = wrap(idx[p], n);
+        if (j < 0) return p;
         out[p] = x[base + j * axisStride];
       }
-    } else {
-      for (let t = 0; t < k; t++) {
-        for (let c = 0; c < inner; c++, p++) {
-          const j = wrap(idx[p], n);
-          if (j < 0) return p;
-          out[p] = x[base + j * axisStride + (innerOff === null ? c : innerOff[c])];
-        }
-      }
+      continue;
+    }
+    for (let t = 0; t < k; t++, p += inner) {
+      const bad = rowTargets(w, idx, p, base, tg, 0);
+      if (bad >= 0) return bad;
+      for (let c = 0; c < inner; c++) out[p + c] = x[tg[c]];
     }
   }
   return out;
@@ -163,40 +171,26 @@ export function scatterAlong(
   out.set(base);
   if (idx.length === 0) return out;
   const w = walkOf(xShape, idxShape, axis);
-  const { k, inner, axisStride, n, innerOff, outerOff } = w;
-  const block = n * axisStride;
+  const { k, inner, axisStride, n } = w;
   const m = mode === "overwrite" ? 0 : mode === "add" ? 1 : mode === "max" ? 2 : 3;
-  let p = 0;
-  for (let o = 0; o < w.outerCount; o++) {
-    const b = outerOff === null ? o * block : outerOff[o];
-    if (inner === 1 && m <= 1) {
-      // the common 1-D / last-axis case of add and overwrite: one loop each, the check inline
-      if (m === 1)
-        for (let t = 0; t < k; t++, p++) {
-          const v = idx[p];
-          let j = v | 0;
-          if (j !== v) return p;
-          if (j < 0) j += n;
-          if (j < 0 || j >= n) return p;
-          out[b + j * axisStride] += src[p];
-        }
-      else
-        for (let t = 0; t < k; t++, p++) {
-          const v = idx[p];
-          let j = v | 0;
-          if (j !== v) return p;
-          if (j < 0) j += n;
-          if (j < 0 || j >= n) return p;
-          out[b + j * axisStride] = src[p];
-        }
-      continue;
-    }
-    for (let t = 0; t < k; t++) {
-      for (let c = 0; c < inner; c++, p++) {
+  const tg = new Int32Array(inner === 1 && m <= 1 ? 0 : inner);
+  for (let o = 0, p = 0; o < w.outerCount; o++) {
+    const b = outerBase(w, o);
+    if (tg.length === 0) {
+      // the common 1-D / last-axis case of add and overwrite: one index per source entry, the check inline
+      for (const end = p + k; p < end; p++) {
         const j = wrap(idx[p], n);
         if (j < 0) return p;
-        const q = b + j * axisStride + (innerOff === null ? c : innerOff[c]);
-        const v = src[p];
+        if (m === 1) out[b + j * axisStride] += src[p];
+        else out[b + j * axisStride] = src[p];
+      }
+      continue;
+    }
+    for (let t = 0; t < k; t++, p += inner) {
+      const bad = rowTargets(w, idx, p, b, tg, 0);
+      if (bad >= 0) return bad;
+      for (let c = 0; c < inner; c++) {
+        const q = tg[c], v = src[p + c];
         if (m === 1) out[q] += v;
         else if (m === 0) out[q] = v;
         else if (m === 2) { if (v > out[q] || v !== v) out[q] = v; }
@@ -217,17 +211,11 @@ export function scatterTargets(xShape: readonly number[], axis: number, idx: Flo
   const out = new Int32Array(idx.length);
   if (idx.length === 0) return out;
   const w = walkOf(xShape, idxShape, axis);
-  const { k, inner, axisStride, n, innerOff, outerOff } = w;
-  const block = n * axisStride;
-  let p = 0;
-  for (let o = 0; o < w.outerCount; o++) {
-    const b = outerOff === null ? o * block : outerOff[o];
-    for (let t = 0; t < k; t++) {
-      for (let c = 0; c < inner; c++, p++) {
-        const j = wrap(idx[p], n);
-        if (j < 0) return p;
-        out[p] = b + j * axisStride + (innerOff === null ? c : innerOff[c]);
-      }
+  for (let o = 0, p = 0; o < w.outerCount; o++) {
+    const b = outerBase(w, o);
+    for (let t = 0; t < w.k; t++, p += w.inner) {
+      const bad = rowTargets(w, idx, p, b, out, p);
+      if (bad >= 0) return bad;
     }
   }
   return out;
