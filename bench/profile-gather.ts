@@ -9,8 +9,7 @@
  * allocation, as called). Compared loops: `out[i] = x[idx[i]]` with an
  * Int32Array index (plain), and the same with float64 indices checked and
  * wrapped as gather does (the minimum gather can do: an index read and its
- * check per entry), written with module constants and as a function of its
- * arrays. Results are kept (a discarded result lets V8 drop the loop that
+ * check per entry; a function of its arrays, as a kernel). Results are kept (a discarded result lets V8 drop the loop that
  * made it). Run: `npx tsx bench/profile-gather.ts [rounds]`; the ratios still
  * move by ±30% between runs on a loaded machine: run it a few times.
  */
@@ -35,48 +34,31 @@ function loopPlain(): Float64Array {
   for (let i = 0; i < n; i++) out[i] = xData[idxI[i]];
   return out;
 }
-function loopChecked(): Float64Array | number {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = idx[i];
-    let j = v | 0;
-    if (j !== v) return i;
-    if (j < 0) j += n;
-    if (j < 0 || j >= n) return i;
-    out[i] = xData[j];
-  }
-  return out;
-}
-/** The checked loop as a function of its arrays (a kernel's form: nothing known at compile time). */
-function checkedKernel(x: Float64Array, ix: Float64Array, m: number): Float64Array | number {
+/**
+ * The checked loop, row by row: out[r·len + c] = x[r·len + wrap(ix[r·len + c])]
+ * for `rows` rows of `len` entries (one row: the 1-D gather), float64
+ * indices checked and wrapped as gather does; the first bad position, or out.
+ */
+function checkedRows(x: Float64Array, ix: Float64Array, rowCount: number, len: number): Float64Array | number {
   const out = new Float64Array(ix.length);
-  for (let i = 0; i < ix.length; i++) {
-    const v = ix[i];
-    let j = v | 0;
-    if (j !== v) return i;
-    if (j < 0) j += m;
-    if (j < 0 || j >= m) return i;
-    out[i] = x[j];
-  }
-  return out;
-}
-function loopCheckedArgs(): Float64Array | number {
-  return checkedKernel(xData, idx, n);
-}
-function loopChecked2(): Float64Array | number {
-  const out = new Float64Array(n);
-  for (let r = 0; r < rows; r++) {
-    const b = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const p = b + c, v = idx2[p];
+  for (let r = 0; r < rowCount; r++) {
+    const b = r * len;
+    for (let c = 0; c < len; c++) {
+      const v = ix[b + c];
       let j = v | 0;
-      if (j !== v) return p;
-      if (j < 0) j += cols;
-      if (j < 0 || j >= cols) return p;
-      out[p] = xData[b + j];
+      if (j !== v) return b + c;
+      if (j < 0) j += len;
+      if (j < 0 || j >= len) return b + c;
+      out[b + c] = x[b + j];
     }
   }
   return out;
+}
+function loopChecked(): Float64Array | number {
+  return checkedRows(xData, idx, 1, n);
+}
+function loopChecked2(): Float64Array | number {
+  return checkedRows(xData, idx2, rows, cols);
 }
 function gather1D(): Tensor {
   return gather(x, 0, it);
@@ -108,7 +90,7 @@ function timeUnder(profile: Profile, names: ReadonlySet<string>): Record<string,
 
 // The driver runs at module level, not inside a function: an optimized driver inlines the loops into
 // itself, and inlined frames lose their samples to the caller.
-const fns = [gather1D, loopChecked, loopCheckedArgs, loopPlain, gatherLastAxis, loopChecked2];
+const fns = [gather1D, loopChecked, loopPlain, gatherLastAxis, loopChecked2];
 const rounds = Number(process.argv[2] ?? 30);
 for (const f of fns) f(); // warm up
 const session = new Session();
@@ -125,5 +107,5 @@ if (sink.length !== fns.length) throw new Error("profile-gather: a result is mis
 const t = timeUnder(profile, new Set(fns.map((f) => f.name)));
 const ms = (k: string): string => (t[k] / 1e3).toFixed(0);
 console.log(`CPU ms under each frame: ${Object.keys(t).map((k) => `${k} ${ms(k)}`).join(", ")}`);
-console.log(`gather 1-D / checked float64 loop ${(t.gather1D / t.loopChecked).toFixed(2)} (its arrays as arguments ${(t.gather1D / t.loopCheckedArgs).toFixed(2)}), / plain Int32 loop ${(t.gather1D / t.loopPlain).toFixed(2)}; ` +
+console.log(`gather 1-D / checked float64 loop ${(t.gather1D / t.loopChecked).toFixed(2)}, / plain Int32 loop ${(t.gather1D / t.loopPlain).toFixed(2)}; ` +
   `gather last axis 1000×1000 / checked loop ${(t.gatherLastAxis / t.loopChecked2).toFixed(2)}`);
