@@ -219,9 +219,10 @@ class Pass {
    * and the ready heap when it is reached for the first time). Sums the engine
    * created itself (not visible to anyone else: bit idx of node._owned) are
    * updated in place when nothing records or differentiates them: fan-in
-   * without allocation.
+   * without allocation. So is a first cotangent that its rule has just made
+   * (`fresh`: Rule.freshVjp).
    */
-  accumulate(node: GradNode, idx: number, g: Tensor): void {
+  accumulate(node: GradNode, idx: number, g: Tensor, fresh = false): void {
     if (node._stamp !== this.stamp) {
       // only in heap order: the depth-first search has entered every node it can reach
       enter(node, this.stamp, this.saved);
@@ -240,8 +241,11 @@ class Pass {
     }
     let sum: Tensor;
     const bit = idx < 31 ? 1 << idx : 0;
-    if (prev === undefined || prev === null) sum = g;
-    else if ((node._owned & bit) !== 0 && g._fw === null && (prev._bt === null ? g._bt === null : samePlainBatch(prev, g))) {
+    if (prev === undefined || prev === null) {
+      sum = g;
+      // a cotangent the rule has just made (Rule.freshVjp) is the engine's to add into, as its own sums are
+      if (fresh && !this.createGraph && g._fw === null && g._node === null && (g._bt === null || plainBatch(g))) node._owned |= bit;
+    } else if ((node._owned & bit) !== 0 && g._fw === null && (prev._bt === null ? g._bt === null : samePlainBatch(prev, g))) {
       // an owned sum: plain, or (under vmap) batched over one plain physical array of the same shape
       const a = (prev._bt === null ? prev : prev._bt.value)._data, b = (g._bt === null ? g : g._bt.value)._data;
       for (let i = 0; i < a.length; i++) a[i] += b[i];
@@ -385,7 +389,7 @@ function run(
         const g = grads[i];
         if (g === null || g === undefined || !needs[i]) continue;
         const inp = inputs[i];
-        pass.accumulate(inp._node!, inp._outIdx, fitCotangent(rule, g, inp, i));
+        pass.accumulate(inp._node!, inp._outIdx, fitCotangent(rule, g, inp, i), rule.freshVjp === true);
       }
       if (!retainGraph) {
         opNode.inputs = null;

@@ -57,6 +57,14 @@ export interface Rule<P = unknown> {
   readonly nondiff?: readonly number[];
   /** Set for rules whose VJP must not be differentiated again (custom onceDifferentiable functions). */
   readonly onceDifferentiable?: boolean;
+  /**
+   * Set when every cotangent the VJP returns is a tensor it has just made (an
+   * op's output, not its cotangent, an input, an output, a saved or cached
+   * tensor, nor another returned cotangent): the backward pass may then add
+   * later cotangents of that input into its array in place (fan-in without a
+   * new array). Leave unset when unsure.
+   */
+  readonly freshVjp?: boolean;
 }
 
 /**

@@ -94,6 +94,34 @@ describe("engine scratch: shared cotangents and in-place accumulation", () => {
   });
 });
 
+describe("engine scratch: a first cotangent made by its rule (Rule.freshVjp) is added into in place", () => {
+  const W = randn([3, 3], { seed: 31 });
+  // x reaches its node through sin (unary: fresh), matmul twice (fresh), and add (not fresh)
+  const f = (x: Tensor): Tensor => sum(mul(add(add(add(sin(x), matmul(x, x)), matmul(W, x)), x), W));
+
+  it("gradient against finite differences (gradcheck)", () => {
+    expect(gradcheck(f, [randn([3, 3], { seed: 32 })]).ok).toBe(true);
+  });
+
+  it("backward twice on a retained graph: the first .grad is not mutated by the second pass", () => {
+    const x = tensor(randn([3, 3], { seed: 33 }).data, { shape: [3, 3], requiresGrad: true });
+    const y = f(x);
+    y.backward(undefined, { retainGraph: true });
+    const first = x.grad!;
+    const firstValues = Array.from(first.data);
+    y.backward();
+    close(first, firstValues);
+    close(x.grad!, firstValues.map((v) => 2 * v));
+  });
+
+  it("the cotangent handed back by gradients() equals the one computed term by term", () => {
+    const x = tensor(randn([3, 3], { seed: 34 }).data, { shape: [3, 3], requiresGrad: true });
+    const [g] = gradients(f(x), [x]);
+    const terms = [sin(x), matmul(x, x), matmul(W, x), x].map((t) => gradients(sum(mul(t, W)), [x])[0]!);
+    close(g!, Array.from(add(add(add(terms[0], terms[1]), terms[2]), terms[3]).data));
+  });
+});
+
 describe("engine scratch: batched cotangents under vmap (in-place sums over the physical array)", () => {
   const ex = (x: Tensor, i: number): Tensor => reshape(slice(x, [i, i + 1]), x.shape.slice(1));
   const loopClose = (a: Tensor, b: Tensor): void => {

@@ -49,6 +49,8 @@ function unaryForward(op: ew.UnaryOp) {
 function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor) => Tensor): Rule<null> {
   const rule: Rule<null> = {
     name,
+    // the VJP's cotangent is a new product ct·f′
+    freshVjp: true,
     forward: unaryForward(op),
     // elementwise: the physical tensor as it is
     batch: ([x]) => apply(rule, [x], null),
@@ -601,6 +603,8 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     // C = op(A) op(B) (op = transpose when ta / tb).  dC = op(dA) op(B) + op(A) op(dB);
     // Ā = C̄ op(B)ᵀ (or its transpose op(B) C̄ᵀ when ta), B̄ = op(A)ᵀ C̄ (or C̄ᵀ op(A) when tb).
     name: "matmul",
+    // both cotangents are new products (two matmulT calls, also when A and B are one tensor)
+    freshVjp: true,
     batch: batchMatmul,
     forward: matmulForward,
     vjp: (ct: Tensor, [a, b], _out, { ta, tb }, needs) => [
