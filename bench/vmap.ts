@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { randn, zeros, eye, grad, vmap, jacobian, hessian, matmul, tanh, sin, add, sub, mul, mT, linalg, reshape, type Tensor } from "../src/index.js";
+import { backend, randn, zeros, eye, grad, vmap, jacobian, hessian, matmul, tanh, sin, add, sub, mul, mT, linalg, reshape, type Tensor } from "../src/index.js";
 import { timeIt, printTable, ratio } from "./util.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +26,9 @@ async function startTorch(): Promise<{ time: (name: string) => Promise<number>; 
   const python = ["/usr/bin/python3", "python3"].find((p) => p === "python3" || existsSync(p))!;
   let child: ChildProcessWithoutNullStreams;
   try {
-    child = spawn(python, [join(here, "vmap_torch.py"), "1"], { stdio: ["pipe", "pipe", "pipe"] });
+    // the same number of threads as matgrad's backend (OpenBLAS / WASM workers) uses
+    const threads = String(backend().threads?.() ?? 1);
+    child = spawn(python, [join(here, "vmap_torch.py"), threads], { stdio: ["pipe", "pipe", "pipe"] });
   } catch {
     return null;
   }
@@ -94,7 +96,7 @@ export async function runVmap(): Promise<void> {
   }
   torch?.stop();
   printTable(
-    `vmap and batched Jacobians: matgrad time / PyTorch ${torch?.version ?? "(not installed: apt-get install python3-torch)"} functorch time (target ≤ 1.5×)`,
+    `vmap and batched Jacobians: matgrad time / PyTorch ${torch?.version ?? "(not installed: apt-get install python3-torch)"} functorch time, ${backend().name} backend, ${backend().threads?.() ?? 1} thread(s) each (target ≤ 1.5×)`,
     ["workload", "matgrad / torch", "≤ 1.5×"], rows,
   );
   // the batched Jacobian against matgrad's per-entry loop (one VJP / JVP pass per entry)
