@@ -59,7 +59,8 @@ function expmFactors(a: Tensor, cache: ExpmCache): ExpmFactor[] {
   });
 }
 
-function schurOf(op: string, a: Tensor): SchurF[] {
+/** The real Schur factors of every matrix of a (NaN factors for a non-finite one, the non-finite policy). */
+export function schurOf(op: string, a: Tensor): SchurF[] {
   const n = a.shape[a.ndim - 1];
   const nb = sizeOf(batchShape(a));
   const out: SchurF[] = [];

@@ -30,7 +30,6 @@ import { Tensor } from "../../../tensor/tensor.js";
 import type { Rule } from "../../../tensor/meta.js";
 import { sizeOf } from "../../../tensor/shape.js";
 import { ConvergenceError, DomainError, SingularMatrixError } from "../../../errors.js";
-import { realSchur } from "../../../kernels/schur.js";
 import { solveSteinSchur } from "../../../kernels/stein.js";
 import { solveCare, solveDare, type RiccatiResult } from "../../../kernels/riccati.js";
 import { normMax } from "../../../kernels/matfun-util.js";
@@ -39,7 +38,7 @@ import { apply } from "../../dispatch.js";
 import { batchBroadcast } from "../../batching.js";
 import { batchShape, broadcastBatch, forEachBatch, isFiniteRange, mat, minus, plus } from "./common.js";
 import { lyapunovPrim, newCache, solvePrim } from "./prims.js";
-import type { SchurCache, SchurF } from "./matfun.js";
+import { schurOf, type SchurCache } from "./matfun.js";
 
 export interface RiccatiParams {
   /** op(A) X op(A)ᵀ − X + Q = 0, op = transpose when `transposed`. */
@@ -48,23 +47,6 @@ export interface RiccatiParams {
   care: { op: string };
   /** The stabilizing X of Aᵀ X (I + G X)⁻¹ A + Q − X = 0 (inputs A, G, Q). */
   dare: { op: string };
-}
-
-function schurFactors(op: string, a: Tensor): SchurF[] {
-  const n = a.shape[a.ndim - 1];
-  const nb = sizeOf(batchShape(a));
-  const out: SchurF[] = [];
-  for (let b = 0; b < nb; b++) {
-    if (!isFiniteRange(a._data, b * n * n, n * n)) {
-      out.push({ t: new Float64Array(n * n).fill(NaN), z: new Float64Array(n * n).fill(NaN) });
-      continue;
-    }
-    const s = realSchur(mat(a._data, b, n), n);
-    if (s.info !== 0)
-      throw new ConvergenceError(op, `the real Schur decomposition of A did not converge${nb > 1 ? ` (batch element ${b})` : ""}`, NaN, s.iterations);
-    out.push({ t: s.t, z: s.z });
-  }
-  return out;
 }
 
 export function steinPrim(a: Tensor, q: Tensor, transposed: boolean, cache: SchurCache, op: string): Tensor {
@@ -121,7 +103,7 @@ export const riccatiRules: { [P in keyof RiccatiParams]: Rule<RiccatiParams[P]> 
     forward: ([a, q], p) => {
       const n = a.shape[a.ndim - 1];
       const batch = broadcastBatch(p.op, a, q);
-      const f = p.cache.get([a._data], () => schurFactors(p.op, a));
+      const f = p.cache.get([a._data], () => schurOf(p.op, a));
       const out = new Float64Array(sizeOf(batch) * n * n);
       forEachBatch(batch, [batchShape(a), batchShape(q)], (t, [ia, iq]) => {
         if (!isFiniteRange(f[ia].t, 0, n * n)) {
