@@ -12,5 +12,5 @@ import { layoutOpInfos } from "./layout.js";
 import { sortingOpInfos } from "./sorting.js";
 
 export { coreOpInfos, linalgOpInfos, contractionOpInfos, elementwiseOpInfos, layoutOpInfos, indexingOpInfos };
-/** Every OpInfo entry: core, elementwise math, linear algebra and contractions. */
+/** Every OpInfo entry: core, elementwise math, linear algebra (incl. the solvers and matrix functions), contractions, layout, sorting, scans and indexing. */
 export const allOpInfos: OpInfo[] = [...coreOpInfos, ...elementwiseOpInfos, ...linalgOpInfos, ...linalgSolverOpInfos, ...linalgExtraOpInfos, ...contractionOpInfos, ...layoutOpInfos, ...sortingOpInfos, ...scanOpInfos, ...indexingOpInfos];
