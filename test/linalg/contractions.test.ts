@@ -2,16 +2,11 @@
  * linalg.multiDot and linalg.vecdot beyond the OpInfo table (test/ops/opinfo.test.ts
  * runs their entries): the chosen parenthesization, vector ends, options and errors.
  */
-import { describe, expect, it } from "vitest";
-import { ArgumentError, Tensor, abs, autogradGraph, linalg, matmul, max, randn, setRequiresGrad, sub } from "../../src/index.js";
+import {
+  describe, expect, it } from "vitest"; import { ArgumentError, Tensor, linalg, matmul, setRequiresGrad,
+} from "../../src/index.js";
+import { maxDiff, recorded, rn } from "../ops/contraction-helpers.js";
 
-const maxDiff = (a: Tensor, b: Tensor): number => {
-  expect(a.shape).toEqual(b.shape);
-  return a.size === 0 ? 0 : max(abs(sub(a, b))).item();
-};
-const rn = (shape: number[], seed: number): Tensor => randn(shape, { seed });
-const recorded = (out: Tensor): { op: string; shape: readonly number[] | null }[] =>
-  autogradGraph(out).nodes.filter((n) => n.kind === "op").map((n) => ({ op: n.op as string, shape: n.shapes[0] }));
 
 describe("linalg.multiDot, linalg.vecdot", () => {
   it("multiDot picks the cheapest parenthesization and equals the left-to-right product", () => {

@@ -3,23 +3,13 @@
  * per pair, greedy order, no elementwise products), equation parsing and its
  * errors, higher-order derivatives.
  */
-import { describe, expect, it } from "vitest";
 import {
-  ArgumentError, ShapeError, Tensor, autogradGraph, cross, einsum, grad, hessian, matmul, mT, randn, setRequiresGrad,
-  sub, abs, add, eye, max, tensor, tensordot, mul,
+  describe, expect, it } from "vitest"; import {   ArgumentError, ShapeError, Tensor, cross, einsum, grad, hessian, matmul, mT, setRequiresGrad, add, eye, tensor, tensordot, mul,
 } from "../../src/index.js";
+import { maxDiff, recorded, rn } from "./contraction-helpers.js";
 import { naiveEinsum } from "../../src/testing/opinfo/contractions.js";
 import { contractionsSection } from "../../examples/contractions.js";
 
-const maxDiff = (a: Tensor, b: Tensor): number => {
-  expect(a.shape).toEqual(b.shape);
-  return a.size === 0 ? 0 : max(abs(sub(a, b))).item();
-};
-const rn = (shape: number[], seed: number): Tensor => randn(shape, { seed });
-
-/** The primitive ops recorded for out, in order, with their output shapes. */
-const recorded = (out: Tensor): { op: string; shape: readonly number[] | null }[] =>
-  autogradGraph(out).nodes.filter((n) => n.kind === "op").map((n) => ({ op: n.op as string, shape: n.shapes[0] }));
 
 describe("einsum: equations", () => {
   it("implicit output: letters appearing once, sorted by character code (upper case first), after the ellipsis axes", () => {
