@@ -7,7 +7,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { OpNode, isBatchLevelLive, isGradEnabled, isLevelLive, type Rule, type TangentLink } from "../tensor/meta.js";
 import { shapesEqual, broadcastsTo, fmtShape } from "../tensor/shape.js";
-import { BatchingError, ShapeError } from "../errors.js";
+import { ShapeError } from "../errors.js";
 import { escapedError, makeBatched } from "../tensor/batched.js";
 import { broadcastTo } from "./api.js";
 
@@ -128,7 +128,6 @@ function batchAt(rule: Rule, inputs: Tensor[], params: unknown, level: number, r
       batched[i] = false;
     }
   }
-  if (rule.batch === undefined) throw new BatchingError(rule.name, `this operation has no batching rule, so it cannot run under vmap`);
   const r = rule.batch(phys, batched, params, size);
   const physOuts = Array.isArray(r) ? r : [r];
   const outs = new Array<Tensor>(physOuts.length);

@@ -14,7 +14,7 @@
  */
 import { Tensor, PRIVATE } from "./tensor.js";
 import { isBatchLevelLive, type BatchLink } from "./meta.js";
-import { fmtShape, sizeOf, type Shape } from "./shape.js";
+import { fmtShape, shapesEqual, sizeOf, type Shape } from "./shape.js";
 import { BatchingError } from "../errors.js";
 
 function readError(t: Tensor): BatchingError {
@@ -61,7 +61,7 @@ Object.defineProperty(batchedProto, "size", {
 Object.defineProperty(batchedProto, "_alias", {
   value(this: Tensor, shape: Shape = this.shape): Tensor {
     const bt = this._bt!;
-    if (shape !== this.shape && fmtShape(shape) !== fmtShape(this.shape)) throw new BatchingError("vmap", `internal: a batched tensor aliased to another shape (${fmtShape(this.shape)} → ${fmtShape(shape)})`);
+    if (!shapesEqual(shape, this.shape)) throw new BatchingError("vmap", `internal: a batched tensor aliased to another shape (${fmtShape(this.shape)} → ${fmtShape(shape)})`);
     return makeBatched(bt.value, bt.level, bt.size);
   },
 });
