@@ -33,6 +33,25 @@ const cases = (): Case[] => [
     viaEinsum: (x, W, y) => einsum("bi,ij,bj->b", x, W, y),
     byHand: (x, W, y) => sum(mul(matmul(x, W), y), -1),
   },
+  // small operands: the per-call overhead (parsing, planning, dispatch) is the whole cost
+  {
+    name: "ij,j->i (8×8, 8)",
+    inputs: [randn([8, 8], { seed: 9 }), randn([8], { seed: 10 })],
+    viaEinsum: (a, v) => einsum("ij,j->i", a, v),
+    byHand: (a, v) => matmul(a, v),
+  },
+  {
+    name: "bij,bjk->bik (4×4×4)",
+    inputs: [randn([4, 4, 4], { seed: 11 }), randn([4, 4, 4], { seed: 12 })],
+    viaEinsum: (a, b) => einsum("bij,bjk->bik", a, b),
+    byHand: (a, b) => matmul(a, b),
+  },
+  {
+    name: "bi,ij,bj->b (4×8, 8×8)",
+    inputs: [randn([4, 8], { seed: 13 }), randn([8, 8], { seed: 14 }), randn([4, 8], { seed: 15 })],
+    viaEinsum: (x, W, y) => einsum("bi,ij,bj->b", x, W, y),
+    byHand: (x, W, y) => sum(mul(matmul(x, W), y), -1),
+  },
 ];
 
 export async function runEinsum(): Promise<void> {

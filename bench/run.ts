@@ -2,6 +2,11 @@
  * `npm run bench`: every benchmark suite in one process, so that ratios
  * against peers are measured under the same conditions. Pass suite names
  * to run a subset: `npm run bench -- core linalg`.
+ *
+ * The TypeScript runs through bench/ts-register.mjs (esbuild without
+ * keepNames, see bench/ts-hooks.mjs), i.e. as the tsc-built dist/ runs; tsx
+ * would wrap every per-call closure in `__name(…)` and time that instead.
+ * One suite file on its own: `node --import ./bench/ts-register.mjs bench/einsum.ts`.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
