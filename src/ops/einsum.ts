@@ -14,18 +14,13 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { tensorArg } from "../tensor/create.js";
-import { broadcastShapes, fmtShape, normAxis } from "../tensor/shape.js";
+import { broadcastShapes, fmtShape, normAxis, shapesEqual, type Shape } from "../tensor/shape.js";
+import type { Rule } from "../tensor/meta.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { describe } from "../validate.js";
-import {
-  broadcastTo, diagonal, matmulT, mul, permute, reshape, sub, sum, take, type TensorLike,
-} from "./api.js";
-
-/** An operand during the contraction: a tensor and one label per axis (a letter, or "…k" for ellipsis axis k). */
-interface Term {
-  t: Tensor;
-  labels: string[];
-}
+import { broadcastTo, mul, sub, take, type TensorLike } from "./api.js";
+import { apply } from "./dispatch.js";
+import { rules } from "./registry.js";
 
 const LETTER = /^[a-zA-Z]$/;
 
@@ -67,20 +62,39 @@ function expandLabels(letters: string[], ellipsisAt: number, e: number, E: numbe
  * explicit output without `...` sums them (as PyTorch). Letters bound to one
  * size must agree exactly; ellipsis axes broadcast (size 1 against n).
  * Three or more operands are contracted pairwise in opt_einsum's greedy order.
+ *
+ * The plan (parsing, checks, contraction order, layouts) depends only on the
+ * equation and the operand shapes and is cached (see `planCache`), so a
+ * repeated call costs a lookup plus the primitives themselves — the same ones
+ * a hand-written matmul / permute program runs, hence the same derivatives.
  */
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
-  const op = "einsum";
   if (typeof equation !== "string")
-    throw new ArgumentError(op, `argument equation must be a string such as "ij,jk->ik"; got ${describe(equation)}`);
+    throw new ArgumentError("einsum", `argument equation must be a string such as "ij,jk->ik"; got ${describe(equation)}`);
+  const ts = new Array<Tensor>(operands.length);
+  for (let i = 0; i < operands.length; i++) {
+    const x = operands[i];
+    ts[i] = x instanceof Tensor ? x : tensorArg(x, "einsum", `operands[${i}]`);
+  }
+  let plan = planCache.get(equation, ts);
+  if (plan === null) {
+    plan = planEinsum(equation, ts);
+    planCache.set(equation, ts, plan);
+  }
+  return runPlan(plan, ts);
+}
+
+/** Parse and check an einsum call, and plan its contraction (throws the typed errors). */
+function planEinsum(equation: string, ts: Tensor[]): Plan {
+  const op = "einsum";
   const eq = equation.replace(/\s+/g, "");
   const arrow = eq.indexOf("->");
   if (arrow >= 0 && eq.indexOf("->", arrow + 2) >= 0) throw new ArgumentError(op, `equation "${equation}" has more than one "->"`);
   const lhs = arrow >= 0 ? eq.slice(0, arrow) : eq;
   const rhs = arrow >= 0 ? eq.slice(arrow + 2) : null;
   const inTerms = lhs.split(",");
-  if (inTerms.length !== operands.length)
-    throw new ArgumentError(op, `equation "${equation}" has ${inTerms.length} input term${inTerms.length === 1 ? "" : "s"} but ${operands.length} operand${operands.length === 1 ? " was" : "s were"} given`);
-  const ts = operands.map((x, i) => tensorArg(x, op, `operands[${i}]`));
+  if (inTerms.length !== ts.length)
+    throw new ArgumentError(op, `equation "${equation}" has ${inTerms.length} input term${inTerms.length === 1 ? "" : "s"} but ${ts.length} operand${ts.length === 1 ? " was" : "s were"} given`);
   const parsed = inTerms.map((term, i) => parseTerm(op, term, `input term ${i}`));
 
   // the ellipsis: how many axes each operand's "..." covers, and the broadcast length E
@@ -91,24 +105,24 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
     return p.ellipsisAt < 0 ? 0 : n - k;
   });
   const E = Math.max(0, ...ellLen);
-  const terms: Term[] = parsed.map((p, i) => ({ t: ts[i], labels: expandLabels(p.letters, p.ellipsisAt, ellLen[i], E) }));
+  const terms: Term[] = parsed.map((p, i) => ({ reg: i, shape: ts[i].shape, labels: expandLabels(p.letters, p.ellipsisAt, ellLen[i], E) }));
 
   // sizes: a letter's size must agree everywhere; ellipsis axes broadcast
   const size = new Map<string, number>();
   const seenAt = new Map<string, string>();
   terms.forEach((term, i) => term.labels.forEach((l, ax) => {
-    const d = term.t.shape[ax];
+    const d = term.shape[ax];
     const prev = size.get(l);
     if (l.startsWith("…")) {
       if (prev === undefined || prev === 1) size.set(l, d);
       else if (d !== 1 && d !== prev)
-        throw new ShapeError(op, `the ellipsis axes of operands[${i}] (shape ${fmtShape(term.t.shape)}) do not broadcast with ${seenAt.get(l)}: ${d} ≠ ${prev}`);
-      if (prev === undefined || prev === 1) seenAt.set(l, `operands[${i}] (shape ${fmtShape(term.t.shape)})`);
+        throw new ShapeError(op, `the ellipsis axes of operands[${i}] (shape ${fmtShape(term.shape)}) do not broadcast with ${seenAt.get(l)}: ${d} ≠ ${prev}`);
+      if (prev === undefined || prev === 1) seenAt.set(l, `operands[${i}] (shape ${fmtShape(term.shape)})`);
     } else if (prev === undefined) {
       size.set(l, d);
       seenAt.set(l, `operands[${i}] axis ${ax}`);
     } else if (prev !== d) {
-      throw new ShapeError(op, `index "${l}" has size ${d} in operands[${i}] axis ${ax} (shape ${fmtShape(term.t.shape)}) but size ${prev} in ${seenAt.get(l)}`);
+      throw new ShapeError(op, `index "${l}" has size ${d} in operands[${i}] axis ${ax} (shape ${fmtShape(term.shape)}) but size ${prev} in ${seenAt.get(l)}`);
     }
   }));
 
@@ -130,63 +144,148 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
     }
     out = expandLabels(p.letters, p.ellipsisAt, E, E);
   }
-  return contractTerms(terms, out, size);
+  return planContraction(terms, out, size);
+}
+
+// ---------------------------------------------------------------------------
+// Plans: the primitives of one contraction, decided once per (equation, shapes)
+
+/**
+ * One primitive of a plan: `rule` applied to registers x (and y when ≥ 0) with
+ * fixed params; its output is the next register. Registers 0…n−1 hold the
+ * operands. The params objects are shared by every run of the plan (the rules
+ * only read them, as the shared GEMM-flag objects of matmulT).
+ */
+interface Step {
+  rule: Rule<unknown>;
+  x: number;
+  y: number;
+  params: unknown;
+}
+
+/** A contraction program: run `steps` in order; the result is register `out`. */
+interface Plan {
+  steps: Step[];
+  out: number;
+}
+
+/** An operand while planning: its register, shape, and one label per axis (a letter, or "…k" for ellipsis axis k). */
+interface Term {
+  reg: number;
+  shape: Shape;
+  labels: string[];
+}
+
+/** Run a plan on its operands: one `apply` per step, nothing else (no parsing, no closures). */
+function runPlan(plan: Plan, operands: Tensor[]): Tensor {
+  const steps = plan.steps;
+  if (steps.length === 0) return operands[plan.out];
+  const regs = operands.slice();
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    regs.push(apply(s.rule, s.y < 0 ? [regs[s.x]] : [regs[s.x], regs[s.y]], s.params));
+  }
+  return regs[plan.out];
 }
 
 /**
- * Contract labelled operands into the labels `out`. Shared by einsum and
- * tensordot; labels are validated and sizes consistent.
+ * Records the primitives of a plan while computing the shapes symbolically.
+ * Each method mirrors the public op it replaces (reshape, permute, diagonal,
+ * sum, matmulT, mul) including its no-op shortcuts: an unchanged shape or an
+ * identity permutation records nothing.
  */
-function contractTerms(terms: Term[], out: string[], size: Map<string, number>): Tensor {
+class PlanBuilder {
+  readonly steps: Step[] = [];
+  private next: number;
+  constructor(nOperands: number) {
+    this.next = nOperands;
+  }
+  private emit<P>(rule: Rule<P>, x: number, y: number, params: P): number {
+    this.steps.push({ rule: rule as Rule<unknown>, x, y, params });
+    return this.next++;
+  }
+  reshape(t: Term, shape: number[], labels: string[] = t.labels): Term {
+    if (shapesEqual(shape, t.shape)) return { reg: t.reg, shape: t.shape, labels };
+    return { reg: this.emit(rules.reshape, t.reg, -1, { shape }), shape, labels };
+  }
+  permute(t: Term, perm: number[]): Term {
+    const labels = perm.map((a) => t.labels[a]);
+    if (perm.every((a, i) => a === i)) return { reg: t.reg, shape: t.shape, labels };
+    return { reg: this.emit(rules.permute, t.reg, -1, { perm }), shape: perm.map((a) => t.shape[a]), labels };
+  }
+  /** The main diagonal of the last two (equal) axes, x[..., i, i], labelled `label`. */
+  diagonal(t: Term, label: string): Term {
+    const shape = [...t.shape.slice(0, -2), t.shape[t.shape.length - 1]];
+    return { reg: this.emit(rules.diagonal, t.reg, -1, { k: 0 }), shape, labels: [...t.labels.slice(0, -2), label] };
+  }
+  sum(t: Term, axes: number[]): Term {
+    if (axes.length === 0) return t;
+    const keep = (_: unknown, ax: number): boolean => !axes.includes(ax);
+    return { reg: this.emit(rules.sum, t.reg, -1, { axes, keepdims: false }), shape: t.shape.filter(keep), labels: t.labels.filter(keep) };
+  }
+  /** op(a)·op(b) on [lead, r, c] operands with equal lead (GEMM transpose flags). */
+  matmul(a: Term, b: Term, ta: boolean, tb: boolean, labels: string[]): Term {
+    const n = a.shape.length;
+    const shape = [...a.shape.slice(0, -2), ta ? a.shape[n - 1] : a.shape[n - 2], tb ? b.shape[n - 2] : b.shape[n - 1]];
+    return { reg: this.emit(rules.matmul, a.reg, b.reg, { ta, tb }), shape, labels };
+  }
+  /** The broadcasting elementwise product. */
+  mul(a: Term, b: Term, labels: string[]): Term {
+    return { reg: this.emit(rules.mul, a.reg, b.reg, null), shape: broadcastShapes("einsum", a.shape, b.shape).slice(), labels };
+  }
+}
+
+/**
+ * Plan the contraction of labelled operands into the labels `out`. Shared by
+ * einsum and tensordot; labels are validated and sizes consistent.
+ */
+function planContraction(terms: Term[], out: string[], size: Map<string, number>): Plan {
+  const pb = new PlanBuilder(terms.length);
   // 1. per operand: drop broadcast (size-1 vs n) ellipsis axes, take diagonals of repeated labels
-  let work = terms.map((term) => prepare(term, size));
+  let work = terms.map((term) => prepare(pb, term, size));
   // 2. sum labels that appear in one operand only and not in the output
   const outSet = new Set(out);
   work = work.map((term, i) => {
     const needed = (l: string): boolean => outSet.has(l) || work.some((o, j) => j !== i && o.labels.includes(l));
-    return sumUnneeded(term, needed);
+    return sumUnneeded(pb, term, needed);
   });
   // 3. pairwise contractions in opt_einsum's greedy order
   while (work.length > 1) {
     const [i, j] = greedyPair(work, outSet, size);
     const rest = work.filter((_, k) => k !== i && k !== j);
     const keep = (l: string): boolean => outSet.has(l) || rest.some((o) => o.labels.includes(l));
-    const c = contractPair(work[i], work[j], keep, size);
+    const c = contractPair(pb, work[i], work[j], keep, size);
     work = [...rest, c];
   }
   // 4. the output order; a label dropped as a broadcast size-1 axis everywhere comes back as size 1
-  let last = sumUnneeded(work[0], (l) => outSet.has(l));
+  let last = sumUnneeded(pb, work[0], (l) => outSet.has(l));
   const present = out.filter((l) => last.labels.includes(l));
-  if (present.length !== last.labels.length || present.some((l, k) => l !== last.labels[k]))
-    last = { t: permute(last.t, present.map((l) => last.labels.indexOf(l))), labels: present };
-  const shape = out.map((l) => (last.labels.includes(l) ? last.t.shape[last.labels.indexOf(l)] : 1));
-  return shape.length === last.t.ndim ? last.t : reshape(last.t, shape);
+  last = pb.permute(last, present.map((l) => last.labels.indexOf(l)));
+  last = pb.reshape(last, out.map((l) => (last.labels.includes(l) ? last.shape[last.labels.indexOf(l)] : 1)), out);
+  return { steps: pb.steps, out: last.reg };
 }
 
 /** Broadcast size-1 ellipsis axes dropped (the operand is constant along them) and repeated labels reduced to their diagonal. */
-function prepare(term: Term, size: Map<string, number>): Term {
-  let { t, labels } = term;
-  const drop = labels.map((l, ax) => l.startsWith("…") && t.shape[ax] === 1 && size.get(l) !== 1);
+function prepare(pb: PlanBuilder, term: Term, size: Map<string, number>): Term {
+  const drop = term.labels.map((l, ax) => l.startsWith("…") && term.shape[ax] === 1 && size.get(l) !== 1);
   if (drop.some((d) => d)) {
-    labels = labels.filter((_, ax) => !drop[ax]);
-    t = reshape(t, t.shape.filter((_, ax) => !drop[ax]));
+    const kept = (_: unknown, ax: number): boolean => !drop[ax];
+    term = pb.reshape(term, term.shape.filter(kept), term.labels.filter(kept));
   }
   for (;;) {
+    const labels = term.labels;
     const dup = labels.findIndex((l, ax) => labels.indexOf(l) !== ax);
     if (dup < 0) break;
     const first = labels.indexOf(labels[dup]);
     // move the two axes last; diagonal() replaces them by one last axis (x[..., i, i])
     const others = labels.map((_, ax) => ax).filter((ax) => ax !== first && ax !== dup);
-    t = diagonal(permute(t, [...others, first, dup]));
-    labels = [...others.map((ax) => labels[ax]), labels[dup]];
+    term = pb.diagonal(pb.permute(term, [...others, first, dup]), labels[dup]);
   }
-  return { t, labels };
+  return term;
 }
 
-function sumUnneeded(term: Term, needed: (l: string) => boolean): Term {
-  const axes = term.labels.flatMap((l, ax) => (needed(l) ? [] : [ax]));
-  if (axes.length === 0) return term;
-  return { t: sum(term.t, axes), labels: term.labels.filter((l) => needed(l)) };
+function sumUnneeded(pb: PlanBuilder, term: Term, needed: (l: string) => boolean): Term {
+  return pb.sum(term, term.labels.flatMap((l, ax) => (needed(l) ? [] : [ax])));
 }
 
 const sizeOfLabels = (labels: Iterable<string>, size: Map<string, number>): number => {
@@ -230,9 +329,9 @@ const sameOrder = (a: string[], b: string[]): boolean => a.length === b.length &
  * An operand already laid out as [batch, con, free] (or [batch, free, con]) is
  * passed with the GEMM's transpose flag instead of being permuted.
  */
-function contractPair(A: Term, B: Term, keep: (l: string) => boolean, size: Map<string, number>): Term {
-  A = sumUnneeded(A, (l) => keep(l) || B.labels.includes(l));
-  B = sumUnneeded(B, (l) => keep(l) || A.labels.includes(l));
+function contractPair(pb: PlanBuilder, A: Term, B: Term, keep: (l: string) => boolean, size: Map<string, number>): Term {
+  A = sumUnneeded(pb, A, (l) => keep(l) || B.labels.includes(l));
+  B = sumUnneeded(pb, B, (l) => keep(l) || A.labels.includes(l));
   const inB = new Set(B.labels), inA = new Set(A.labels);
   const batch = A.labels.filter((l) => inB.has(l) && keep(l));
   const freeA = A.labels.filter((l) => !inB.has(l));
@@ -246,20 +345,120 @@ function contractPair(A: Term, B: Term, keep: (l: string) => boolean, size: Map<
 
   const nb = sizeOfLabels(batch, size), m = sizeOfLabels(freeA, size), k = sizeOfLabels(con, size), n = sizeOfLabels(freeB, size);
   const lead = batch.length > 0 ? [nb] : [];
-  const layout = (T: Term, first: string[], second: string[], r0: number, r1: number): [Tensor, boolean] => {
+  const layout = (T: Term, first: string[], second: string[], r0: number, r1: number): [Term, boolean] => {
     // [batch, first, second] as is, or [batch, second, first] with the transpose flag, or a permuted copy
-    if (sameOrder(T.labels, [...batch, ...first, ...second])) return [reshape(T.t, [...lead, r0, r1]), false];
-    if (sameOrder(T.labels, [...batch, ...second, ...first])) return [reshape(T.t, [...lead, r1, r0]), true];
+    if (sameOrder(T.labels, [...batch, ...first, ...second])) return [pb.reshape(T, [...lead, r0, r1]), false];
+    if (sameOrder(T.labels, [...batch, ...second, ...first])) return [pb.reshape(T, [...lead, r1, r0]), true];
     const perm = [...batch, ...first, ...second].map((l) => T.labels.indexOf(l));
-    return [reshape(permute(T.t, perm), [...lead, r0, r1]), false];
+    return [pb.reshape(pb.permute(T, perm), [...lead, r0, r1]), false];
   };
   const [a, ta] = layout(A, freeA, con, m, k);
   const [b, tb] = layout(B, con, freeB, k, n);
   // nothing contracted: a (batched) outer product, an elementwise product over the output — the GEMM would run with an inner size of 1
-  const c = con.length === 0 ? mul(a, b) : matmulT(a, b, ta, tb);
   const labels = [...batch, ...freeA, ...freeB];
-  return { t: reshape(c, labels.map((l) => size.get(l) as number)), labels };
+  const c = con.length === 0 ? pb.mul(a, b, labels) : pb.matmul(a, b, ta, tb, labels);
+  return pb.reshape(c, labels.map((l) => size.get(l) as number));
 }
+
+// ---------------------------------------------------------------------------
+// The plan cache
+
+/** Most plans kept; beyond it the least recently used is dropped. A plan is a few hundred bytes. */
+export const EINSUM_PLAN_CACHE_SIZE = 256;
+
+interface CacheEntry {
+  /** Per operand: its rank, then its sizes (flat; no per-call key string). */
+  shapes: number[];
+  plan: Plan;
+  /** Use stamp for the LRU eviction. */
+  used: number;
+}
+
+/**
+ * Plans by equation (a Map keyed by the equation string itself: literals
+ * carry their hash, so the lookup builds nothing), then by operand shapes
+ * (compared entry by entry). A hit costs a Map lookup, a few integer
+ * comparisons and a counter increment; the least recently used plan is
+ * evicted (a scan, on insertion only) once `EINSUM_PLAN_CACHE_SIZE` are held.
+ */
+class PlanCache {
+  private readonly byEquation = new Map<string, CacheEntry[]>();
+  private count = 0;
+  private clock = 0;
+  constructor(readonly capacity: number) {}
+
+  get(equation: string, ts: Tensor[]): Plan | null {
+    const list = this.byEquation.get(equation);
+    if (list === undefined) return null;
+    for (let e = 0; e < list.length; e++) {
+      const entry = list[e];
+      if (matches(entry.shapes, ts)) {
+        entry.used = ++this.clock;
+        return entry.plan;
+      }
+    }
+    return null;
+  }
+
+  set(equation: string, ts: Tensor[], plan: Plan): void {
+    if (this.count >= this.capacity) this.evictOldest();
+    const shapes: number[] = [];
+    for (const t of ts) shapes.push(t.ndim, ...t.shape);
+    const list = this.byEquation.get(equation);
+    const entry: CacheEntry = { shapes, plan, used: ++this.clock };
+    if (list === undefined) this.byEquation.set(equation, [entry]);
+    else list.push(entry);
+    this.count++;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.byEquation.clear();
+    this.count = 0;
+  }
+
+  private evictOldest(): void {
+    let oldest: CacheEntry[] | null = null, at = -1, key = "", stamp = Infinity;
+    for (const [eq, list] of this.byEquation)
+      for (let e = 0; e < list.length; e++)
+        if (list[e].used < stamp) {
+          stamp = list[e].used;
+          oldest = list;
+          at = e;
+          key = eq;
+        }
+    if (oldest === null) return;
+    oldest.splice(at, 1);
+    if (oldest.length === 0) this.byEquation.delete(key);
+    this.count--;
+  }
+}
+
+/** Whether the operands have exactly the shapes recorded in `shapes` (rank, sizes, per operand). */
+function matches(shapes: number[], ts: Tensor[]): boolean {
+  let p = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const s = ts[i].shape;
+    if (shapes[p++] !== s.length) return false;
+    for (let d = 0; d < s.length; d++) if (shapes[p++] !== s[d]) return false;
+  }
+  return p === shapes.length;
+}
+
+const planCache = new PlanCache(EINSUM_PLAN_CACHE_SIZE);
+
+/** The einsum plan cache's size and a way to empty it (tests). */
+export const einsumPlanCache = {
+  get size(): number {
+    return planCache.size;
+  },
+  clear(): void {
+    planCache.clear();
+  },
+};
 
 /** The axes argument of tensordot: a count N, or [axesA, axesB] (each an axis or a list of axes). */
 export type TensordotAxes = number | readonly [number | readonly number[], number | readonly number[]];
@@ -304,7 +503,7 @@ export function tensordot(a: TensorLike, b: TensorLike, axes: TensordotAxes = 2)
   const lb = B.shape.map((d, i) => { const l = `b${i}`; size.set(l, d); return l; });
   axB.forEach((x, i) => { lb[x] = la[axA[i]]; });
   const out = [...la.filter((_, i) => !axA.includes(i)), ...lb.filter((_, i) => !axB.includes(i))];
-  return contractTerms([{ t: A, labels: la }, { t: B, labels: lb }], out, size);
+  return runPlan(planContraction([{ reg: 0, shape: A.shape, labels: la }, { reg: 1, shape: B.shape, labels: lb }], out, size), [A, B]);
 }
 
 const ROT1 = [1, 2, 0], ROT2 = [2, 0, 1];
