@@ -1,17 +1,46 @@
 import { alloc } from "./alloc.js";
 /** Data movement kernels: permute, slice, concat, gather/scatter, diagonals, triangles. */
 
+/**
+ * Merge the axes of a permutation: size-1 axes are dropped, and input axes
+ * i, i+1 that stay neighbours in the output (perm[j] = i, perm[j+1] = i+1) are
+ * one axis. So [32,32,32,32] by (2,3,0,1) is the 1024×1024 transpose, and a
+ * permutation that keeps the order is a copy.
+ */
+function mergePermutation(shape: readonly number[], perm: readonly number[]): { dims: number[]; order: number[] } {
+  const kept: number[] = []; // output order of the input axes of size > 1
+  for (const a of perm) if (shape[a] !== 1) kept.push(a);
+  const groups: number[][] = []; // runs of consecutive input axes, in output order
+  for (const a of kept) {
+    const g = groups[groups.length - 1];
+    if (g !== undefined && g[g.length - 1] === a - 1) g.push(a);
+    else groups.push([a]);
+  }
+  const byInput = groups.map((_, i) => i).sort((i, j) => groups[i][0] - groups[j][0]);
+  const dims = byInput.map((i) => groups[i].reduce((p, a) => p * shape[a], 1));
+  const rankOf = new Array<number>(groups.length);
+  byInput.forEach((g, r) => { rankOf[g] = r; });
+  return { dims, order: groups.map((_, g) => rankOf[g]) };
+}
+
 /** out = x permuted: out.shape[i] = shape[perm[i]]. */
 export function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
-  const rank = shape.length;
   const size = x.length;
   const o = alloc(size);
   if (size === 0) return o;
-  // fast path: batched transpose of the last two axes
-  let lastTwo = rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1;
-  for (let i = 0; i < rank - 2 && lastTwo; i++) if (perm[i] !== i) lastTwo = false;
+  const { dims, order } = mergePermutation(shape, perm);
+  const rank = dims.length;
+  let identity = true;
+  for (let i = 0; i < rank; i++) if (order[i] !== i) identity = false;
+  if (identity) {
+    o.set(x);
+    return o;
+  }
+  // a batch of transposes of the last two (merged) axes: tiled, so neither side is walked with a large stride
+  let lastTwo = rank >= 2 && order[rank - 1] === rank - 2 && order[rank - 2] === rank - 1;
+  for (let i = 0; i < rank - 2 && lastTwo; i++) if (order[i] !== i) lastTwo = false;
   if (lastTwo) {
-    const m = shape[rank - 2], n = shape[rank - 1];
+    const m = dims[rank - 2], n = dims[rank - 1];
     const mn = m * n;
     const batch = size / mn;
     for (let b = 0; b < batch; b++) transposeBlock(x, b * mn, m, n, o, b * mn);
@@ -19,14 +48,19 @@ export function permute(x: Float64Array, shape: readonly number[], perm: readonl
   }
   const inStr = new Array<number>(rank);
   let s = 1;
-  for (let i = rank - 1; i >= 0; i--) { inStr[i] = s; s *= shape[i]; }
-  const outShape = perm.map((p) => shape[p]);
-  const srcStr = perm.map((p) => inStr[p]); // input stride for each output axis
-  const idx = new Array<number>(rank).fill(0);
+  for (let i = rank - 1; i >= 0; i--) { inStr[i] = s; s *= dims[i]; }
+  // rows along the last output axis (input stride `step`; 1 when the last input axis stays last),
+  // the outer output axes walked by a multi-index
+  const outer = rank - 1;
+  const n = dims[order[outer]], step = inStr[order[outer]];
+  const outShape = order.map((a) => dims[a]);
+  const srcStr = order.map((a) => inStr[a]);
+  const idx = new Array<number>(outer).fill(0);
   let src = 0;
-  for (let i = 0; i < size; i++) {
-    o[i] = x[src];
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  for (let d = 0; d < size; d += n) {
+    if (step === 1) for (let j = 0; j < n; j++) o[d + j] = x[src + j];
+    else for (let j = 0, k = src; j < n; j++, k += step) o[d + j] = x[k];
+    for (let ax = outer - 1; ax >= 0; ax--) {
       idx[ax]++;
       src += srcStr[ax];
       if (idx[ax] < outShape[ax]) break;
