@@ -387,13 +387,14 @@ class PlanCache {
   private clock = 0;
   constructor(readonly capacity: number) {}
 
-  get(equation: string, ts: Tensor[]): Plan | null {
+  /** The plan for these operand shapes, marked as just used (unless `touch` is false), or null. */
+  get(equation: string, ts: readonly { shape: Shape }[], touch = true): Plan | null {
     const list = this.byEquation.get(equation);
     if (list === undefined) return null;
     for (let e = 0; e < list.length; e++) {
       const entry = list[e];
       if (matches(entry.shapes, ts)) {
-        entry.used = ++this.clock;
+        if (touch) entry.used = ++this.clock;
         return entry.plan;
       }
     }
@@ -438,7 +439,7 @@ class PlanCache {
 }
 
 /** Whether the operands have exactly the shapes recorded in `shapes` (rank, sizes, per operand). */
-function matches(shapes: number[], ts: Tensor[]): boolean {
+function matches(shapes: number[], ts: readonly { shape: Shape }[]): boolean {
   let p = 0;
   for (let i = 0; i < ts.length; i++) {
     const s = ts[i].shape;
@@ -450,10 +451,13 @@ function matches(shapes: number[], ts: Tensor[]): boolean {
 
 const planCache = new PlanCache(EINSUM_PLAN_CACHE_SIZE);
 
-/** The einsum plan cache's size and a way to empty it (tests). */
+/** The einsum plan cache seen from tests: its size, whether a plan is held, and a way to empty it. */
 export const einsumPlanCache = {
   get size(): number {
     return planCache.size;
+  },
+  has(equation: string, shapes: readonly Shape[]): boolean {
+    return planCache.get(equation, shapes.map((s) => ({ shape: s })), false) !== null;
   },
   clear(): void {
     planCache.clear();

@@ -8,6 +8,7 @@ import {
 } from "../../src/index.js";
 import { maxDiff, recorded, rn } from "./contraction-helpers.js";
 import { naiveEinsum } from "../../src/testing/opinfo/contractions.js";
+import { EINSUM_PLAN_CACHE_SIZE, einsumPlanCache } from "../../src/ops/einsum.js";
 import { contractionsSection } from "../../examples/contractions.js";
 
 
@@ -93,6 +94,86 @@ describe("einsum: derivatives", () => {
     expect(maxDiff(H, add(W, mT(W)))).toBeLessThan(1e-12);
     // d tr(X) / dX = I, through the diagonal
     expect(maxDiff(grad((x: Tensor) => einsum("ii", x))(rn([3, 3], 5)), eye(3))).toBe(0);
+  });
+});
+
+describe("einsum: the plan cache", () => {
+  it("the same equation with other shapes gets its own plan, and each result matches the naive loop", () => {
+    einsumPlanCache.clear();
+    const shapes: number[][][] = [[[2, 3], [3, 4]], [[5, 2], [2, 3]], [[1, 1], [1, 6]], [[2, 3], [3, 4]]];
+    shapes.forEach(([sa, sb], c) => {
+      const a = rn(sa, 10 + c), b = rn(sb, 20 + c);
+      expect(maxDiff(einsum("ij,jk->ik", a, b), naiveEinsum("ij,jk->ik", a, b))).toBeLessThan(1e-14);
+    });
+    expect(einsumPlanCache.size).toBe(3); // the fourth call reused the first plan
+    expect(einsumPlanCache.has("ij,jk->ik", [[5, 2], [2, 3]])).toBe(true);
+    expect(einsumPlanCache.has("ij,jk->ik", [[5, 2], [2, 4]])).toBe(false);
+    // a rank or an operand count that differs never matches a cached plan
+    expect(einsumPlanCache.has("ij,jk->ik", [[2, 3]])).toBe(false);
+    expect(einsumPlanCache.has("ij,jk->ik", [[2, 3], [3, 4], [4]])).toBe(false);
+    expect(einsumPlanCache.has("ij,jk->ik", [[2, 3, 1], [3, 4]])).toBe(false);
+  });
+
+  it("different equations on the same shapes get different plans", () => {
+    einsumPlanCache.clear();
+    const a = rn([3, 3], 1), b = rn([3, 3], 2);
+    // [equation, its explicit form for the reference loop]
+    const eqs = [["ij,jk->ik"], ["ij,jk->ki"], ["ij,kj->ik"], ["ji,jk->ik"], ["ij,ij->i"], ["ij,jk", "ij,jk->ik"], ["ii,jk->jk"]];
+    for (const [eq, ref = eq] of eqs)
+      for (let rep = 0; rep < 2; rep++) expect(maxDiff(einsum(eq, a, b), naiveEinsum(ref, a, b))).toBeLessThan(1e-14);
+    expect(einsumPlanCache.size).toBe(7);
+  });
+
+  it("a cached call records the same primitives as the first, and its gradients agree", () => {
+    const a = setRequiresGrad(rn([2, 3, 4], 1)), b = setRequiresGrad(rn([4, 3], 2)), c = setRequiresGrad(rn([2, 3], 3));
+    einsumPlanCache.clear();
+    const f = (x: Tensor, y: Tensor, z: Tensor): Tensor => einsum("bij,jk,bk->bi", x, y, z);
+    const first = recorded(f(a, b, c)).map((n) => [n.op, n.shape]);
+    expect(recorded(f(a, b, c)).map((n) => [n.op, n.shape])).toEqual(first);
+    const g = grad((x: Tensor, y: Tensor, z: Tensor) => einsum("bij,jk,bk->", x, y, z), { argnums: [0, 1, 2] });
+    const [g1, g2] = [g(a, b, c), g(a, b, c)];
+    g1.forEach((t, i) => expect(maxDiff(t, g2[i])).toBe(0));
+    expect(maxDiff(g1[1], naiveEinsum("bij,bk->jk", a, c))).toBeLessThan(1e-13);
+  });
+
+  it("ellipsis: plans per batch shape, broadcast size-1 batch axes on either side", () => {
+    einsumPlanCache.clear();
+    const cases: number[][][] = [[[2, 3, 4], [4, 5]], [[3, 1, 2, 3], [2, 3, 4]], [[1, 2, 3], [4, 3, 2]], [[4, 2, 3], [1, 3, 2]], [[2, 3], [3, 2]]];
+    for (let rep = 0; rep < 2; rep++)
+      cases.forEach(([sa, sb], c) => {
+        const a = rn(sa, 30 + c), b = rn(sb, 40 + c);
+        expect(maxDiff(einsum("...ij,...jk->...ik", a, b), matmul(a, b))).toBeLessThan(1e-14);
+      });
+    expect(einsumPlanCache.size).toBe(cases.length);
+  });
+
+  it("is bounded: beyond its capacity the least recently used plan is evicted, and an evicted plan is planned again", () => {
+    einsumPlanCache.clear();
+    const n = EINSUM_PLAN_CACHE_SIZE;
+    const v = (k: number): Tensor => rn([k], k);
+    for (let k = 1; k <= n; k++) einsum("i,i->", v(k), v(k));
+    expect(einsumPlanCache.size).toBe(n);
+    einsum("i,i->", v(1), v(1)); // 1 is now the most recently used, 2 the least
+    einsum("i,i->i", v(3), v(3)); // one more plan: evicts 2
+    expect(einsumPlanCache.size).toBe(n);
+    expect(einsumPlanCache.has("i,i->", [[1], [1]])).toBe(true);
+    expect(einsumPlanCache.has("i,i->", [[2], [2]])).toBe(false);
+    expect(einsumPlanCache.has("i,i->", [[3], [3]])).toBe(true);
+    const x = v(2);
+    expect(maxDiff(einsum("i,i->", x, x), naiveEinsum("i,i->", x, x))).toBeLessThan(1e-14);
+    expect(einsumPlanCache.has("i,i->", [[2], [2]])).toBe(true);
+    expect(einsumPlanCache.size).toBe(n);
+    einsumPlanCache.clear();
+  });
+
+  it("errors are never cached: a call that failed fails again, and a valid call after it is unaffected", () => {
+    einsumPlanCache.clear();
+    const x = rn([2, 3], 1);
+    expect(() => einsum("ij,jk->ik", x, x)).toThrow(/^einsum: index "j" has size 2/);
+    expect(() => einsum("ij,jk->ik", x, x)).toThrow(/^einsum: index "j" has size 2/);
+    expect(einsumPlanCache.size).toBe(0);
+    expect(maxDiff(einsum("ij,jk->ik", x, mT(x)), matmul(x, mT(x)))).toBeLessThan(1e-15);
+    expect(() => einsum("ij,jk->ik", x, x)).toThrow(ShapeError);
   });
 });
 
