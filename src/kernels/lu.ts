@@ -34,8 +34,11 @@ const NB = 16;
  * semantics). Recursive (left half, trsm for U12, one GEMM for A22, right
  * half), so nearly all the work is in large GEMMs. A zero pivot does not stop the factorization (like
  * getrf); it is reported in `info`. `a` (n×n row-major) is not modified.
+ * `into` (optional) receives the factors (`lu` ≥ n·n, `piv` ≥ n entries,
+ * e.g. views of one array per batch), so that a batch of factorizations makes
+ * no arrays per matrix.
  */
-export function luFactor(a: Float64Array, n: number): LuResult {
+export function luFactor(a: Float64Array, n: number, into?: { lu: Float64Array; piv: Int32Array }): LuResult {
   checkDim("luFactor", "n", n);
   checkLen("luFactor", "a", a, n * n);
   if (residentWanted(n)) {
@@ -46,12 +49,23 @@ export function luFactor(a: Float64Array, n: number): LuResult {
       const piv = ws.allocI32(n);
       const st = { info: -1, swaps: 0 };
       luRec(lu, n, 0, n, piv, st);
-      return { lu: lu.slice(), piv: piv.slice(), sign: st.swaps % 2 === 0 ? 1 : -1, info: st.info };
+      const sign = st.swaps % 2 === 0 ? 1 : -1;
+      if (into === undefined) return { lu: lu.slice(), piv: piv.slice(), sign, info: st.info };
+      into.lu.set(lu);
+      into.piv.set(piv);
+      return { lu: into.lu, piv: into.piv, sign, info: st.info };
     });
     if (r !== undefined) return r;
   }
-  const lu = a.slice(0, n * n);
-  const piv = new Int32Array(n);
+  let lu: Float64Array, piv: Int32Array;
+  if (into === undefined) {
+    lu = a.slice(0, n * n);
+    piv = new Int32Array(n);
+  } else {
+    lu = into.lu;
+    lu.set(a.subarray(0, n * n));
+    piv = into.piv;
+  }
   const st = { info: -1, swaps: 0 };
   luRec(lu, n, 0, n, piv, st);
   return { lu, piv, sign: st.swaps % 2 === 0 ? 1 : -1, info: st.info };
@@ -176,15 +190,17 @@ function luSolveInPlace(lu: Float64Array, piv: Int32Array, n: number, x: Float64
 
 /**
  * Solve A·X = B (or Aᵀ·X = B when `trans`) from the factors of `luFactor`.
- * B is n×nrhs row-major; returns a new n×nrhs array. With a zero pivot the
- * result contains ±Infinity/NaN (check `info` first).
+ * B is n×nrhs row-major; returns a new n×nrhs array, or `out` (its first
+ * n·nrhs entries overwritten) when given. With a zero pivot the result
+ * contains ±Infinity/NaN (check `info` first).
  */
-export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64Array, nrhs: number, trans: boolean): Float64Array {
+export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64Array, nrhs: number, trans: boolean, out?: Float64Array): Float64Array {
   checkDim("luSolve", "n", n);
   checkDim("luSolve", "nrhs", nrhs);
   checkLen("luSolve", "lu", lu, n * n);
   checkLen("luSolve", "piv", piv, n);
   checkLen("luSolve", "b", b, n * nrhs);
+  if (out !== undefined) checkLen("luSolve", "out", out, n * nrhs);
   if (nrhs >= RESIDENT_MIN_RHS && residentWanted(n)) {
     const r = withWorkspace(n * n + n * nrhs, (ws) => {
       const f = ws.alloc(n * n);
@@ -192,11 +208,18 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
       const x = ws.alloc(n * nrhs);
       x.set(b.subarray(0, n * nrhs));
       luSolveInPlace(f, piv, n, x, nrhs, trans);
-      return x.slice();
+      if (out === undefined) return x.slice();
+      out.set(x);
+      return out;
     });
     if (r !== undefined) return r;
   }
-  const x = b.slice(0, n * nrhs);
+  let x: Float64Array;
+  if (out === undefined) x = b.slice(0, n * nrhs);
+  else {
+    x = out;
+    x.set(b.subarray(0, n * nrhs));
+  }
   luSolveInPlace(lu, piv, n, x, nrhs, trans);
   return x;
 }
@@ -205,13 +228,16 @@ export function luSolve(lu: Float64Array, piv: Int32Array, n: number, b: Float64
  * A⁻¹ from the factors of `luFactor` (LAPACK getri: invert U, solve X·L = U⁻¹,
  * then undo the pivoting on the columns; 4n³/3 flops, mostly GEMM). Returns a new n×n row-major array,
  * or `out` (its first n² entries overwritten) when given — no intermediate copy.
- * With a zero pivot the result contains ±Infinity/NaN (check `info` first).
+ * `work` (optional, ≥ n² entries, any contents) is the scratch for L, so that a
+ * batch of inverses shares one. With a zero pivot the result contains
+ * ±Infinity/NaN (check `info` first).
  */
-export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Float64Array): Float64Array {
+export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Float64Array, work?: Float64Array): Float64Array {
   checkDim("luInverse", "n", n);
   checkLen("luInverse", "lu", lu, n * n);
   checkLen("luInverse", "piv", piv, n);
   if (out !== undefined) checkLen("luInverse", "out", out, n * n);
+  if (work !== undefined) checkLen("luInverse", "work", work, n * n);
   if (residentWanted(n)) {
     // WASM backend: invert in a resident workspace (GEMMs in place, SIMD solves)
     const r = withWorkspace(3 * n * n + n + 1024, (ws) => {
@@ -234,7 +260,8 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Fl
     w.set(lu.subarray(0, n * n));
   }
   if (n === 0) return w;
-  luInverseInPlace(w, new Float64Array(n * n), piv, n);
+  // (the scratch need not be zero: step 2 of luInverseInPlace writes every strictly lower entry, the only ones read)
+  luInverseInPlace(w, work ?? new Float64Array(n * n), piv, n);
   return w;
 }
 
@@ -256,7 +283,7 @@ export function invVjp(c: Float64Array, g: Float64Array, n: number, out?: Float6
   return res;
 }
 
-/** getri on w (holding the LU factors; overwritten with A⁻¹), with l an n×n zero-filled work array. */
+/** getri on w (holding the LU factors; overwritten with A⁻¹), with l an n×n work array (only its strictly lower part is written and read). */
 function luInverseInPlace(w: Float64Array, l: Float64Array, piv: Int32Array, n: number): void {
   // 1. upper triangle ← U⁻¹ (recursive, GEMM-rich)
   invertUpperInPlace(w, 0, n, n, false);
@@ -288,12 +315,13 @@ function luInverseInPlace(w: Float64Array, l: Float64Array, piv: Int32Array, n: 
   }
 }
 
-/** ‖A‖₁ = max column abs sum of an m×n row-major matrix. */
-export function matrixNorm1(a: Float64Array, m: number, n: number): number {
+/** ‖A‖₁ = max column abs sum of an m×n row-major matrix; `work` (optional, ≥ n entries, any contents): the column sums' scratch. */
+export function matrixNorm1(a: Float64Array, m: number, n: number, work?: Float64Array): number {
   checkDim("matrixNorm1", "m", m);
   checkDim("matrixNorm1", "n", n);
   checkLen("matrixNorm1", "a", a, m * n);
-  const s = new Float64Array(n);
+  if (work !== undefined) checkLen("matrixNorm1", "work", work, n);
+  const s = work === undefined ? new Float64Array(n) : work.fill(0, 0, n);
   let i = 0;
   // four rows per pass: a quarter of the loads and stores of the column sums
   for (; i + 3 < m; i += 4) {

@@ -71,12 +71,13 @@ export const exRules: { [P in keyof ExParams]: Rule<ExParams[P]> } = {
       const entries = luEntries(a, p.cache);
       const out = new Float64Array(a.size);
       const info = new Float64Array(entries.length);
+      const work = new Float64Array(n * n); // luInverse's scratch, shared by the batch
       entries.forEach((e, b) => {
         const dst = out.subarray(b * n * n, (b + 1) * n * n);
         if (e.info >= 0) {
           info[b] = e.info + 1;
           dst.fill(NaN);
-        } else luInverse(e.lu, e.piv, n, dst);
+        } else luInverse(e.lu, e.piv, n, dst, work);
       });
       return [new Tensor(out, a.shape), new Tensor(info, batchShape(a))];
     },
@@ -103,7 +104,7 @@ export const exRules: { [P in keyof ExParams]: Rule<ExParams[P]> } = {
       forEachBatch(batch, [batchShape(a), batchShape(b)], (t, [ia, ib]) => {
         const e = entries[ia];
         if (e.info >= 0) out.fill(NaN, t * n * k, (t + 1) * n * k);
-        else out.set(luSolve(e.lu, e.piv, n, mat(b._data, ib, n, k), k, p.adjoint), t * n * k);
+        else luSolve(e.lu, e.piv, n, mat(b._data, ib, n, k), k, p.adjoint, out.subarray(t * n * k, (t + 1) * n * k));
       });
       return [new Tensor(out, [...batch, n, k]), new Tensor(info, batchShape(a))];
     },

@@ -55,24 +55,27 @@ export function luEntries(a: Tensor, cache: LuCache): LuEntry[] {
     const n = a.shape[a.ndim - 1];
     const nb = sizeOf(batchShape(a));
     const out: LuEntry[] = [];
+    // one array each for the whole batch's factors, pivots and permutations (entries hold views):
+    // no arrays per matrix (a batch of 10⁴ 3×3 matrices would otherwise make 4·10⁴ small arrays)
+    const lus = new Float64Array(nb * n * n), pivs = new Int32Array(2 * nb * n), colSums = new Float64Array(n);
     for (let b = 0; b < nb; b++) {
       const m = mat(a._data, b, n);
-      const perm = new Int32Array(n);
+      const perm = pivs.subarray((nb + b) * n, (nb + b + 1) * n);
       for (let i = 0; i < n; i++) perm[i] = i;
+      const lu = lus.subarray(b * n * n, (b + 1) * n * n), piv = pivs.subarray(b * n, (b + 1) * n);
       if (!isFiniteRange(m, 0, n * n)) {
-        const piv = new Int32Array(n);
         for (let i = 0; i < n; i++) piv[i] = i;
-        out.push({ lu: new Float64Array(n * n).fill(NaN), piv, sign: NaN, info: -1, anorm: NaN, rcond: NaN, perm, nonFinite: true });
+        out.push({ lu: lu.fill(NaN), piv, sign: NaN, info: -1, anorm: NaN, rcond: NaN, perm, nonFinite: true });
         continue;
       }
-      const r = luFactor(m, n);
+      const r = luFactor(m, n, { lu, piv });
       for (let i = 0; i < n; i++) {
         const p = r.piv[i];
         const t = perm[i];
         perm[i] = perm[p];
         perm[p] = t;
       }
-      out.push({ ...r, anorm: matrixNorm1(m, n, n), rcond: NaN, perm, nonFinite: false });
+      out.push({ ...r, anorm: matrixNorm1(m, n, n, colSums), rcond: NaN, perm, nonFinite: false });
     }
     return out;
   });
@@ -152,7 +155,7 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
           ensureInvertible(p.op, e, entries.length, ia);
           checked[ia] = 1;
         }
-        out.set(luSolve(e.lu, e.piv, n, mat(b._data, ib, n, k), k, p.adjoint), t * n * k);
+        luSolve(e.lu, e.piv, n, mat(b._data, ib, n, k), k, p.adjoint, out.subarray(t * n * k, (t + 1) * n * k));
       });
       return new Tensor(out, [...batch, n, k]);
     },
@@ -175,18 +178,19 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       const n = a.shape[a.ndim - 1];
       const entries = luEntries(a, p.cache);
       const out = new Float64Array(a.size);
+      const work = new Float64Array(n * n); // luInverse's scratch, shared by the batch
       entries.forEach((e, b) => {
         let inv: Float64Array | null = null;
         const dst = out.subarray(b * n * n, (b + 1) * n * n); // the inverse is written in place
         if (e.info < 0 && Number.isNaN(e.rcond) && n > 0) {
           // The inverse gives ‖A⁻¹‖₁ exactly in O(n²): rcond = 1/(‖A‖₁‖A⁻¹‖₁) without the estimator's solves.
-          inv = luInverse(e.lu, e.piv, n, dst);
+          inv = luInverse(e.lu, e.piv, n, dst, work);
           const ni = matrixNorm1(inv, n, n);
           if (ni === Infinity) e.rcond = 0;
           else if (ni > 0 && e.anorm > 0 && Number.isFinite(ni)) e.rcond = 1 / (e.anorm * ni);
         }
         ensureInvertible(p.op, e, entries.length, b);
-        if (inv === null) luInverse(e.lu, e.piv, n, dst);
+        if (inv === null) luInverse(e.lu, e.piv, n, dst, work);
       });
       return new Tensor(out, a.shape);
     },
