@@ -169,6 +169,13 @@ export function checkFinite(op: string, what: string, v: unknown): number {
   return v;
 }
 
+/** A variance / std correction: any finite real, as PyTorch (e.g. 0.5; N − correction ≤ 0 is allowed); otherwise ArgumentError. */
+export function checkCorrection(op: string, correction: unknown): number {
+  if (typeof correction !== "number" || !Number.isFinite(correction))
+    throw new ArgumentError(op, `correction must be a finite number (1: Bessel's, 0: the population variance, or any real such as 0.5); got ${describe(correction)}`);
+  return correction;
+}
+
 /** A number (NaN and ±Infinity allowed: values, not parameters); otherwise ArgumentError. */
 export function checkNumber(op: string, what: string, v: unknown): number {
   if (typeof v !== "number") throw new ArgumentError(op, `${what} must be a number; got ${describe(v)}`);

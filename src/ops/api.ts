@@ -8,7 +8,7 @@ import {
   broadcastShapes, fmtShape, normAxes, normAxis, reducedShape, resolveReshape, shapesEqual, sizeOf, type Shape,
 } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
-import { checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
+import { checkCorrection, checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { apply, applyMulti } from "./dispatch.js";
 import { sliceCopy } from "../kernels/layout.js";
 import type { Rule } from "../tensor/meta.js";
@@ -231,11 +231,18 @@ export function mean(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdimsArg?
 
 /** The options form of variance's arguments: `variance(x, { axes: 0, correction: 0 })`. */
 export interface VarianceOptions extends ReduceOptions {
-  /** Subtracted from the count in the divisor (1: Bessel's correction, the default; 0: the population variance). */
+  /**
+   * Subtracted from the count in the divisor (1: Bessel's correction, the default; 0: the population
+   * variance); any finite real, as PyTorch (0.5, or negative). The divisor is max(N − correction, 0).
+   */
   correction?: number;
 }
 
-/** Variance over `axes`: Σ(x − mean)² / (N − correction), `correction` 1 by default (Bessel's, as PyTorch). */
+/**
+ * Variance over `axes`: Σ(x − mean)² / max(N − correction, 0), `correction` 1 by default (Bessel's, as
+ * PyTorch) and any finite real. As torch.var, degrees of freedom N − correction ≤ 0 divide by 0: +∞, or
+ * NaN where the sum of squares is 0 (a constant or empty input); its gradient there is ±∞ / NaN.
+ */
 export function variance(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdimsArg?: boolean, correctionArg?: number): Tensor {
   const t = tensorArg(x, "variance", "x");
   let correction = correctionArg;
@@ -245,7 +252,7 @@ export function variance(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdi
   }
   const [axes, keepdims] = reduceArgs("variance", axesArg, keepdimsArg, ["axes", "keepdims", "correction"]);
   if (correction === undefined) correction = 1;
-  else checkInt("variance", "correction", correction, 0);
+  else checkCorrection("variance", correction);
   const ax = normAxes("variance", axes, t.ndim);
   const count = ax.reduce((p, a) => p * t.shape[a], 1);
   const centered = sub(t, mean(t, ax, true));

@@ -17,7 +17,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { tensorArg, zerosLike } from "../tensor/create.js";
 import { broadcastShapes, fmtShape, normAxes, normAxis } from "../tensor/shape.js";
 import { ArgumentError, ShapeError } from "../errors.js";
-import { checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
+import { checkCorrection, checkInt, checkOptions, describe, isOptionsObject } from "../validate.js";
 import * as pk from "../kernels/predicate.js";
 import { apply, applyMulti } from "./dispatch.js";
 import { liftValues } from "./batching.js";
@@ -166,9 +166,11 @@ function reduceOptions<O extends ReduceOptions>(op: string, axesArg: Axes | O, k
 
 /**
  * Standard deviation over `axes`: √(Σ(x − mean)² / (N − correction)), with
- * `correction` 1 by default (Bessel's, as torch.std); the square root of
- * {@link variance}. Its gradient (x − mean)/((N − correction)·std) is NaN
- * where std = 0 (constant input), as in PyTorch.
+ * `correction` 1 by default (Bessel's, as torch.std) and any finite real
+ * (e.g. 0.5); the square root of {@link variance} (N − correction ≤ 0: +∞, or
+ * NaN for a constant input, as PyTorch). Its gradient
+ * (x − mean)/((N − correction)·std) is NaN where std = 0 (constant input), as
+ * in PyTorch.
  */
 export function std(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdimsArg?: boolean, correctionArg?: number): Tensor {
   const t = tensorArg(x, "std", "x");
@@ -178,7 +180,7 @@ export function std(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdimsArg
     if (correction !== undefined) throw new ArgumentError("std", "give correction either in the options object or as the fourth argument, not both");
     correction = opts.correction;
   }
-  checkInt("std", "correction", correction ?? 1, 0);
+  checkCorrection("std", correction ?? 1);
   const ax = normAxes("std", axes, t.ndim);
   return sqrt(variance(t, ax, keepdims, correction ?? 1));
 }

@@ -216,6 +216,24 @@ describe("std", () => {
   it("one entry with correction 1 is NaN (0/0), as PyTorch", () => {
     expect(Number.isNaN(std(tensor([3])).item())).toBe(true);
   });
+  it("takes any finite real correction, as torch.std / torch.var (PyTorch 2.13 values)", () => {
+    const v = tensor([1, 2, 4]);
+    close(arr(variance(v, { correction: 0.5 })), [1.8666666666666665]);
+    close(arr(std(v, { correction: 1.5 })), [1.7638342073763935]);
+    close(arr(variance(v, { correction: -1 })), [1.1666666666666665]);
+    close(arr(std(v, 0, false, -0.5)), [1.1547005383792515]);
+    // N − correction ≤ 0: the divisor is max(N − correction, 0) = 0 → +∞, or NaN where the sum of squares is 0
+    expect(variance(v, { correction: 3 }).item()).toBe(Infinity);
+    expect(std(v, { correction: 3.5 }).item()).toBe(Infinity);
+    expect(Number.isNaN(variance(tensor([2, 2]), { correction: 2.5 }).item())).toBe(true);
+    expect(Number.isNaN(std(tensor([]), { correction: 0.5 }).item())).toBe(true);
+    // the gradient at a real correction: (x − mean)/((N − c)·std)
+    const m = 7 / 3, ss = [1, 2, 4].reduce((p, q) => p + (q - m) ** 2, 0);
+    const sd = Math.sqrt(ss / 2.5);
+    close(arr(grad((t: Tensor) => std(t, { correction: 0.5 }))(v)), [1, 2, 4].map((q) => (q - m) / (2.5 * sd)));
+    expect(() => std(v, { correction: NaN })).toThrow(/^std: correction must be a finite number .*; got the number NaN/);
+    expect(() => variance(v, 0, false, -Infinity)).toThrow(/^variance: correction must be a finite number .*; got the number -Infinity/);
+  });
   it("gradient (x − mean)/((N − 1)·std)", () => {
     const v = [1, 2, 4];
     const m = 7 / 3, s = Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / 2);

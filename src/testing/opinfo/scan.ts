@@ -12,7 +12,7 @@ import { tensor, rand } from "../../tensor/create.js";
 import { normAxis } from "../../tensor/shape.js";
 import * as s from "../../ops/scan.js";
 import { round } from "../../ops/math.js";
-import { sqrt, variance } from "../../ops/api.js";
+import { add, sqrt, variance } from "../../ops/api.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 import type { OpInfo, Sample } from "../opinfo.js";
 
@@ -182,7 +182,29 @@ export const scanOpInfos: OpInfo[] = [
       { name: "matrix 3×4", inputs: [ru(-2, 2)([3, 4])] },
       { name: "batched 2×2×3", inputs: [ru(-2, 2)([2, 2, 3])] },
     ],
-    errors: [{ name: "negative correction", inputs: () => [s.std(tensor([1, 2]), { correction: -1 })], error: ArgumentError, message: /^std: correction must be an integer ≥ 0; got -1/ }],
+    errors: [
+      { name: "infinite correction", inputs: () => [s.std(tensor([1, 2]), { correction: Infinity })], error: ArgumentError, message: /^std: correction must be a finite number .*; got the number Infinity/ },
+      { name: "correction not a number", inputs: () => [s.std(tensor([1, 2]), { correction: "1" as never })], error: ArgumentError, message: /^std: correction must be a finite number/ },
+    ],
+  },
+  {
+    // a real correction, as torch.std(x, dim=1, correction=0.5, keepdim=True) (reference values from PyTorch 2.13)
+    name: "std (axes 1, correction 0.5, keepdims)",
+    fn: (x: Tensor) => s.std(x, { axes: 1, correction: 0.5, keepdims: true }),
+    samples: () => [
+      { name: "PyTorch values", inputs: [tensor([[1, 3, 2], [2, 5, -1]])], expected: [[0.8944271909999159], [2.6832815729997477]] },
+      { name: "batched 2×3×4", inputs: [ru(-2, 2)([2, 3, 4])], expected: (x: Tensor) => sqrt(variance(x, 1, true, 0.5)) },
+    ],
+  },
+  {
+    // torch.var(x, dim=1, correction=0.5) and correction = −0.5 (dof N + 0.5): PyTorch 2.13 values
+    name: "variance (axes 1, correction 0.5 and −0.5)",
+    fn: (x: Tensor) => add(variance(x, { axes: 1, correction: 0.5 }), variance(x, { axes: 1, correction: -0.5 })),
+    samples: () => [
+      { name: "PyTorch values", inputs: [tensor([[1, 3, 2], [2, 5, -1]])], expected: [0.8 + 0.5714285714285714, 7.2 + 5.142857142857143] },
+      { name: "matrix 3×5", inputs: [ru(-2, 2)([3, 5])] },
+    ],
+    errors: [{ name: "NaN correction", inputs: () => [variance(tensor([1, 2]), { correction: NaN })], error: ArgumentError, message: /^variance: correction must be a finite number .*; got the number NaN/ }],
   },
   {
     name: "std (axes 1, correction 0, keepdims)",
