@@ -1,4 +1,4 @@
-import { alloc } from "./alloc.js";
+import { allocUninit } from "./alloc.js";
 /**
  * Elementwise kernels over Float64Array: unary maps and broadcasting binary /
  * ternary maps. Numbers only; shapes are plain number arrays.
@@ -10,7 +10,7 @@ export type UnaryOp =
 
 export function unary(op: UnaryOp, a: Float64Array): Float64Array {
   const n = a.length;
-  const o = alloc(n);
+  const o = allocUninit(n);
   switch (op) {
     case "neg": for (let i = 0; i < n; i++) o[i] = -a[i]; break;
     case "exp": for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]); break;
@@ -40,6 +40,7 @@ export function unary(op: UnaryOp, a: Float64Array): Float64Array {
     case "square": for (let i = 0; i < n; i++) o[i] = a[i] * a[i]; break;
     case "expm1": for (let i = 0; i < n; i++) o[i] = Math.expm1(a[i]); break;
     case "log1p": for (let i = 0; i < n; i++) o[i] = Math.log1p(a[i]); break;
+    default: return unhandled(op); // every entry is written above (the output is not zeroed)
   }
   return o;
 }
@@ -47,7 +48,7 @@ export function unary(op: UnaryOp, a: Float64Array): Float64Array {
 /** a·s for a number s. */
 export function scale(a: Float64Array, s: number): Float64Array {
   const n = a.length;
-  const o = alloc(n);
+  const o = allocUninit(n);
   for (let i = 0; i < n; i++) o[i] = a[i] * s;
   return o;
 }
@@ -117,7 +118,13 @@ function binaryRow(
     case "belowOrNaN": for (let j = 0; j < n; j++) { const y = b[bi + j * bs]; o[oi + j] = a[ai + j * as] < y || y !== y ? 1 : 0; } break;
     case "aboveOrNaN": for (let j = 0; j < n; j++) { const y = b[bi + j * bs]; o[oi + j] = a[ai + j * as] > y || y !== y ? 1 : 0; } break;
     case "atan2": for (let j = 0; j < n; j++) o[oi + j] = Math.atan2(a[ai + j * as], b[bi + j * bs]); break;
+    default: unhandled(op); // every entry is written above (the output is not zeroed)
   }
+}
+
+/** A compile error when a switch misses an op; at run time (an untyped caller) a loud failure, never unwritten output. */
+function unhandled(op: never): never {
+  throw new Error(`elementwise kernel: unknown op ${String(op)}`);
 }
 
 /** Strides of `shape` right-aligned inside a rank-`rank` broadcast, 0 on broadcast axes. */
@@ -216,7 +223,7 @@ export function binary(
 ): Float64Array {
   let size = 1;
   for (let i = 0; i < outShape.length; i++) size *= outShape[i];
-  const o = alloc(size);
+  const o = allocUninit(size);
   const fast = contiguous[op];
   if (a.length === size && (b.length === size || b.length === 1)) {
     if (fast !== undefined) fast(a, b, o, size, b.length !== size || size === 1);
@@ -246,7 +253,7 @@ export function where(
   outShape: readonly number[],
 ): Float64Array {
   const size = outShape.reduce((p, d) => p * d, 1);
-  const o = alloc(size);
+  const o = allocUninit(size);
   const sc = broadcastStrides(cShape, outShape);
   const sx = broadcastStrides(xShape, outShape);
   const sy = broadcastStrides(yShape, outShape);
@@ -261,7 +268,7 @@ export function where(
 /** Materialize a broadcast: copy `a` (shape aShape) into outShape. */
 export function broadcastTo(a: Float64Array, aShape: readonly number[], outShape: readonly number[]): Float64Array {
   const size = outShape.reduce((p, d) => p * d, 1);
-  const o = alloc(size);
+  const o = allocUninit(size);
   if (a.length === 1) {
     o.fill(a[0]);
     return o;

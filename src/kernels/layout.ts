@@ -1,4 +1,4 @@
-import { alloc } from "./alloc.js";
+import { alloc, allocUninit } from "./alloc.js";
 /** Data movement kernels: permute, slice, concat, gather/scatter, diagonals, triangles. */
 
 /**
@@ -26,7 +26,7 @@ function mergePermutation(shape: readonly number[], perm: readonly number[]): { 
 /** out = x permuted: out.shape[i] = shape[perm[i]]. */
 export function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
   const size = x.length;
-  const o = alloc(size);
+  const o = allocUninit(size); // every entry is written below
   if (size === 0) return o;
   const { dims, order } = mergePermutation(shape, perm);
   const rank = dims.length;

@@ -11,7 +11,7 @@ import * as ew from "../../kernels/elementwise.js";
 import { reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
-import { alloc } from "../../kernels/alloc.js";
+import { alloc, allocUninit } from "../../kernels/alloc.js";
 import { isKnownDiagonal, markDiagonal, markTransposeOf, transposeSource } from "../../tensor/structure.js";
 import { gram, GRAM_BASE } from "../../kernels/syrk.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
@@ -114,8 +114,11 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   if ((tb ? bc : br) !== k)
     throw new ShapeError("matmul", `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
   const gemm = backend().gemm;
+  // with k > 0 every path below (GEMM with beta = 0, diagonal scaling, Gram + mirror) writes every
+  // entry of the output, so it need not be zeroed first; k = 0 is the zero matrix
+  const outArray = k > 0 ? allocUninit : alloc;
   if (ra === 2 && rb === 2) {
-    const out = alloc(m * n);
+    const out = outArray(m * n);
     // a factor known to be diagonal (diagEmbed, eye: e.g. the cotangent of a trace) scales rows or columns
     // (only when the other factor is finite: GEMM's 0·Inf = NaN must not disappear)
     if (isKnownDiagonal(a._data, a.shape) && allFinite(b._data)) lay.diagProduct(true, a._data, 0, b._data, 0, bc, tb, m, n, out, 0);
@@ -129,7 +132,7 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
   const batch = broadcastShapes("matmul", ba, bb);
   const nb = sizeOf(batch);
-  const out = alloc(nb * m * n);
+  const out = outArray(nb * m * n);
   const na = sizeOf(ba), nbb = sizeOf(bb);
   const diagA = isKnownDiagonal(a._data, a.shape) && allFinite(b._data);
   const diagB = !diagA && isKnownDiagonal(b._data, b.shape) && allFinite(a._data);
