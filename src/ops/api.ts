@@ -122,6 +122,19 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
  */
 export function clamp(x: TensorLike, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   let out = tensorArg(x, "clamp", "x");
+  const noMin = min === undefined || min === null, noMax = max === undefined || max === null;
+  if ((noMin || typeof min === "number") && (noMax || typeof max === "number")) {
+    // number bounds: where(lo ≤ x ≤ hi, x, c) with the constant c = min(max(x, lo), hi) — three
+    // arrays of x's size (mask, c, result), not four (a mask and a where per side)
+    const lo = noMin ? -Infinity : (min as number), hi = noMax ? Infinity : (max as number);
+    const values = (f: (v: number) => number) => liftValues([out], ([u]) => {
+      const o = new Float64Array(u.size), d = u._data;
+      for (let i = 0; i < o.length; i++) o[i] = f(d[i]);
+      return new Tensor(o, u.shape);
+    });
+    const inside = values((v) => (v >= lo && v <= hi ? 1 : 0));
+    return where(inside, out, values((v) => Math.min(Math.max(v, lo), hi)));
+  }
   if (min !== undefined && min !== null) out = clampSide(out, tensorArg(min, "clamp", "min"), "belowOrNaN");
   if (max !== undefined && max !== null) out = clampSide(out, tensorArg(max, "clamp", "max"), "aboveOrNaN");
   return out;
