@@ -254,7 +254,12 @@ function planContraction(terms: Term[], out: string[], size: Map<string, number>
     const [i, j] = greedyPair(work, outSet, size);
     const rest = work.filter((_, k) => k !== i && k !== j);
     const keep = (l: string): boolean => outSet.has(l) || rest.some((o) => o.labels.includes(l));
-    const c = contractPair(pb, work[i], work[j], keep, size);
+    // the GEMM gives [batch, freeA, freeB]; swapping the operands gives [batch, freeB, freeA] at the
+    // same cost (Cᵀ = Bᵀ·Aᵀ, transpose flags). Take the order that agrees with where the result goes
+    // (the remaining operands and the output), so that no permute (a copy) is needed later.
+    const refs = [...rest.map((o) => o.labels), out];
+    const swap = orderScore(pairLabels(work[j], work[i], keep), refs) > orderScore(pairLabels(work[i], work[j], keep), refs);
+    const c = swap ? contractPair(pb, work[j], work[i], keep, size) : contractPair(pb, work[i], work[j], keep, size);
     work = [...rest, c];
   }
   // 4. the output order; a label dropped as a broadcast size-1 axis everywhere comes back as size 1
@@ -321,13 +326,38 @@ function greedyPair(work: Term[], outSet: Set<string>, size: Map<string, number>
   return best;
 }
 
+/** The labels of contractPair(A, B, keep)'s result: [batch, freeA, freeB]. */
+function pairLabels(A: Term, B: Term, keep: (l: string) => boolean): string[] {
+  const inA = (l: string): boolean => A.labels.includes(l), inB = (l: string): boolean => B.labels.includes(l);
+  return [
+    ...A.labels.filter((l) => inB(l) && keep(l)),
+    ...A.labels.filter((l) => !inB(l) && keep(l)),
+    ...B.labels.filter((l) => !inA(l) && keep(l)),
+  ];
+}
+
+/** How many label pairs of `labels` appear in the same relative order in the reference lists. */
+function orderScore(labels: string[], refs: string[][]): number {
+  let score = 0;
+  for (const r of refs)
+    for (let p = 0; p < labels.length; p++) {
+      const rp = r.indexOf(labels[p]);
+      if (rp < 0) continue;
+      for (let q = p + 1; q < labels.length; q++) if (r.indexOf(labels[q]) > rp) score++;
+    }
+  return score;
+}
+
 const sameOrder = (a: string[], b: string[]): boolean => a.length === b.length && a.every((l, k) => l === b[k]);
 
 /**
  * One pairwise contraction as one batched GEMM. batch: in both and kept;
  * con: in both and not kept (summed by the GEMM); freeA / freeB: in one only.
  * An operand already laid out as [batch, con, free] (or [batch, free, con]) is
- * passed with the GEMM's transpose flag instead of being permuted.
+ * passed with the GEMM's transpose flag instead of being permuted. Two special
+ * cases are not GEMMs: nothing contracted (an outer product, a broadcast mul
+ * over the output) and nothing free (a batched dot, a mul over the operands
+ * then a sum over con).
  */
 function contractPair(pb: PlanBuilder, A: Term, B: Term, keep: (l: string) => boolean, size: Map<string, number>): Term {
   A = sumUnneeded(pb, A, (l) => keep(l) || B.labels.includes(l));
@@ -343,6 +373,13 @@ function contractPair(pb: PlanBuilder, A: Term, B: Term, keep: (l: string) => bo
   const batchB = B.labels.filter((l) => batch.includes(l));
   if (!aFits(con) && sameOrder(batch, batchB) && (sameOrder(B.labels, [...batch, ...conB, ...freeB]) || sameOrder(B.labels, [...batch, ...freeB, ...conB]))) con = conB;
 
+  if (freeA.length === 0 && freeB.length === 0 && con.length > 0) {
+    // a (batched) dot product: both operands hold exactly batch ∪ con, so Σ_con A·B is a mul over the
+    // operands' own size and a sum — what one writes by hand; the GEMM would be nb products of 1×k by k×1
+    // (B is brought to A's order: one permute at most)
+    const b = pb.permute(B, A.labels.map((l) => B.labels.indexOf(l)));
+    return pb.sum(pb.mul(A, b, A.labels), A.labels.flatMap((l, ax) => (keep(l) ? [] : [ax])));
+  }
   const nb = sizeOfLabels(batch, size), m = sizeOfLabels(freeA, size), k = sizeOfLabels(con, size), n = sizeOfLabels(freeB, size);
   const lead = batch.length > 0 ? [nb] : [];
   const layout = (T: Term, first: string[], second: string[], r0: number, r1: number): [Term, boolean] => {

@@ -59,11 +59,18 @@ describe("einsum: the lowering", () => {
     expect(maxDiff(out, matmul(A, matmul(B, C)))).toBeLessThan(1e-12);
   });
 
-  it("a bilinear form b,i,ij,bj->b is two GEMMs and no product over the full index space", () => {
+  it("a bilinear form b,i,ij,bj->b is one GEMM then a batched dot (mul + sum), no product over the full index space", () => {
     const x = setRequiresGrad(rn([8, 5], 1)), W = setRequiresGrad(rn([5, 6], 2)), y = setRequiresGrad(rn([8, 6], 3));
     const nodes = recorded(einsum("bi,ij,bj->b", x, W, y));
-    expect(nodes.filter((n) => n.op === "matmul")).toHaveLength(2);
+    expect(nodes.map((n) => n.op)).toEqual(["matmul", "mul", "sum"]); // as written by hand: sum(mul(x·W, y), -1)
     for (const n of nodes) expect((n.shape ?? []).reduce((p, d) => p * d, 1)).toBeLessThanOrEqual(8 * 6);
+  });
+
+  it("a dot product with the operands in different orders permutes one of them, then mul + sum", () => {
+    const a = setRequiresGrad(rn([3, 4], 1)), b = setRequiresGrad(rn([4, 3], 2));
+    const out = einsum("ij,ji->", a, b);
+    expect(recorded(out).map((n) => n.op)).toEqual(["permute", "mul", "sum"]);
+    expect(maxDiff(out, naiveEinsum("ij,ji->", a, b))).toBeLessThan(1e-14);
   });
 
   it("a batched outer product (nothing contracted) is a broadcast mul, not a GEMM with inner size 1", () => {
