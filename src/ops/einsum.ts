@@ -71,10 +71,12 @@ function expandLabels(letters: string[], ellipsisAt: number, e: number, E: numbe
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   if (typeof equation !== "string")
     throw new ArgumentError("einsum", `argument equation must be a string such as "ij,jk->ik"; got ${describe(equation)}`);
-  const ts = new Array<Tensor>(operands.length);
+  // the rest array itself when every operand is a tensor already (the usual case: no copy)
+  let ts = operands as Tensor[];
   for (let i = 0; i < operands.length; i++) {
-    const x = operands[i];
-    ts[i] = x instanceof Tensor ? x : tensorArg(x, "einsum", `operands[${i}]`);
+    if (operands[i] instanceof Tensor) continue;
+    ts = operands.map((x, k) => tensorArg(x, "einsum", `operands[${k}]`));
+    break;
   }
   let plan = planCache.get(equation, ts);
   if (plan === null) {
@@ -179,7 +181,12 @@ interface Term {
 /** Run a plan on its operands: one `apply` per step, nothing else (no parsing, no closures). */
 function runPlan(plan: Plan, operands: Tensor[]): Tensor {
   const steps = plan.steps;
-  if (steps.length === 0) return operands[plan.out];
+  if (plan.out < operands.length) return operands[plan.out]; // nothing to do ("ij->ij")
+  if (steps.length === 1) {
+    // one primitive on the operands (a matmul, a transpose, a trace): no register file
+    const s = steps[0];
+    return apply(s.rule, s.y < 0 ? [operands[s.x]] : [operands[s.x], operands[s.y]], s.params);
+  }
   const regs = operands.slice();
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
