@@ -64,7 +64,10 @@ export function reduce(
       for (let i = lastRed + 1; i < rank; i++) inner *= shape[i];
       for (let i = firstRed; i <= lastRed; i++) nRows *= shape[i];
       const outer = outSize / inner;
-      for (let p = 0; p < outer; p++) sumRowsInto(x, p * nRows * inner, nRows, inner, o, p * inner);
+      // the halves' temporary rows: one per recursion level, shared by every block (not one per split)
+      const levels = nRows > PAIRWISE_BLOCK ? Math.ceil(Math.log2(nRows / PAIRWISE_BLOCK)) + 1 : 0;
+      const tmp = levels > 0 ? new Float64Array(levels * inner) : o;
+      for (let p = 0; p < outer; p++) sumRowsInto(x, p * nRows * inner, nRows, inner, o, p * inner, tmp, 0);
       return o;
     }
     // reduced axes interleaved with kept ones: move them to the end (one copy), then the trailing path
@@ -150,9 +153,12 @@ export function pairwiseDot(a: Float64Array, b: Float64Array, start = 0, n = a.l
  * PAIRWISE_BLOCK rows directly, four rows per pass ((x₀ + x₁) + (x₂ + x₃)
  * added into o: a quarter of the loads and stores of o that one row per pass
  * makes, measured ≈0.6× the time of the running column sum), halves
- * combined through a temporary row (one m-vector per ≥ 128 rows: < 1% extra traffic).
+ * combined through a temporary row (< 1% extra traffic): row `level` of
+ * `tmp` (levels × m), zeroed before each use — a split's right half is summed
+ * there while the deeper splits use the rows below it, so the recursion needs
+ * one temporary row per level, allocated once by the caller (was one per split).
  */
-function sumRowsInto(x: Float64Array, off: number, nRows: number, m: number, o: Float64Array, oOff: number): void {
+function sumRowsInto(x: Float64Array, off: number, nRows: number, m: number, o: Float64Array, oOff: number, tmp: Float64Array, level: number): void {
   if (nRows <= PAIRWISE_BLOCK) {
     let r = 0;
     for (; r + 3 < nRows; r += 4) {
@@ -166,10 +172,11 @@ function sumRowsInto(x: Float64Array, off: number, nRows: number, m: number, o: 
     return;
   }
   const h = nRows >> 1;
-  sumRowsInto(x, off, h, m, o, oOff);
-  const tmp = new Float64Array(m);
-  sumRowsInto(x, off + h * m, nRows - h, m, tmp, 0);
-  for (let j = 0; j < m; j++) o[oOff + j] += tmp[j];
+  sumRowsInto(x, off, h, m, o, oOff, tmp, level + 1);
+  const t0 = level * m;
+  tmp.fill(0, t0, t0 + m);
+  sumRowsInto(x, off + h * m, nRows - h, m, tmp, t0, tmp, level + 1);
+  for (let j = 0; j < m; j++) o[oOff + j] += tmp[t0 + j];
 }
 
 function reduceRange(op: ReduceOp, x: Float64Array, start: number, n: number, init: number): number {
