@@ -17,14 +17,18 @@
  * is just c; otherwise a small table of inner offsets (one per inner index
  * position, never larger than the index) is built once.
  */
-import { alloc } from "./alloc.js";
+import { alloc, SMALL_MAX } from "./alloc.js";
 
 /**
  * How scatter combines a source value with the value already there:
  * "overwrite" (the last write in row-major order of the index wins), "add",
- * "max" / "min" (NaN-propagating: a NaN anywhere at a target gives NaN there).
+ * "prod", "max" / "min" (NaN-propagating: a NaN anywhere at a target gives
+ * NaN there).
  */
-export type ScatterMode = "overwrite" | "add" | "max" | "min";
+export type ScatterMode = "overwrite" | "add" | "prod" | "max" | "min";
+
+/** The value a target starts from when x's own value is left out (include_self = false): the mode's identity. */
+const IDENTITY: Record<ScatterMode, number> = { overwrite: 0, add: 0, prod: 1, max: -Infinity, min: Infinity };
 
 /** Strides, the inner-offset table and the odometer shared by the kernels. */
 interface Walk {
@@ -182,20 +186,42 @@ function gatherVector(x: Float64Array, idx: Float64Array, n: number): Float64Arr
 }
 
 /**
+ * A private copy of x: a slice above the pooled size (one pass: V8 fills
+ * the new array by the copy, where a zero-filled array plus set writes it
+ * twice), a pooled view below it (alloc's small-array path).
+ */
+function copyOf(x: Float64Array): Float64Array {
+  if (x.length > SMALL_MAX) return x.slice();
+  const out = alloc(x.length);
+  out.set(x);
+  return out;
+}
+
+/**
  * A copy of `base` (shape xShape) with src (shape idxShape, one value per
  * index entry) combined in at the indexed positions by `mode`. Returns the
- * output, or the flat position of the first bad index entry.
+ * output, or the flat position of the first bad index entry. With
+ * `includeSelf` false (PyTorch's include_self = False) the indexed positions
+ * start from the mode's identity instead of x's value: a first pass over
+ * the targets, only then.
  */
 export function scatterAlong(
   base: Float64Array, xShape: readonly number[], axis: number, idx: Float64Array, idxShape: readonly number[],
-  src: Float64Array, mode: ScatterMode,
+  src: Float64Array, mode: ScatterMode, includeSelf = true,
 ): Float64Array | number {
-  const out = alloc(base.length);
-  out.set(base);
+  const out = copyOf(base);
   if (idx.length === 0) return out;
+  if (!includeSelf) {
+    const tg = scatterTargets(xShape, axis, idx, idxShape);
+    if (typeof tg === "number") return tg;
+    const id = IDENTITY[mode];
+    for (let p = 0; p < tg.length; p++) out[tg[p]] = id;
+  }
+  if (idxShape.length === 1 && mode === "add") return addVector(out, idx, src, xShape[0]);
+  if (idxShape.length === 1 && mode === "overwrite") return writeVector(out, idx, src, xShape[0]);
   const w = walkOf(xShape, idxShape, axis);
   const { k, inner, axisStride, n } = w;
-  const m = mode === "overwrite" ? 0 : mode === "add" ? 1 : mode === "max" ? 2 : 3;
+  const m = mode === "overwrite" ? 0 : mode === "add" ? 1 : mode === "max" ? 2 : mode === "min" ? 3 : 4;
   const tg = new Int32Array(inner === 1 && m <= 1 ? 0 : inner);
   for (let o = 0, p = 0; o < w.outerCount; o++) {
     const b = outerBase(w, o);
@@ -217,9 +243,41 @@ export function scatterAlong(
         if (m === 1) out[q] += v;
         else if (m === 0) out[q] = v;
         else if (m === 2) { if (v > out[q] || v !== v) out[q] = v; }
-        else if (v < out[q] || v !== v) out[q] = v;
+        else if (m === 3) { if (v < out[q] || v !== v) out[q] = v; }
+        else out[q] *= v;
       }
     }
+  }
+  return out;
+}
+
+/**
+ * The 1-D scatter-add into out (already a copy of x, n entries):
+ * out[wrap(idx[i])] += src[i]. Like gatherVector, a loop of its own bounded
+ * by idx.length, the check written out: V8 then drops the bounds checks of
+ * idx[i] and src[i], which the general walk's running position keeps.
+ */
+function addVector(out: Float64Array, idx: Float64Array, src: Float64Array, n: number): Float64Array | number {
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
+    let j = v | 0;
+    if (j !== v) return i;
+    if (j < 0) j += n;
+    if (j < 0 || j >= n) return i;
+    out[j] += src[i];
+  }
+  return out;
+}
+
+/** The 1-D overwriting scatter into out (a copy of x): out[wrap(idx[i])] = src[i], the last write winning. */
+function writeVector(out: Float64Array, idx: Float64Array, src: Float64Array, n: number): Float64Array | number {
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
+    let j = v | 0;
+    if (j !== v) return i;
+    if (j < 0) j += n;
+    if (j < 0 || j >= n) return i;
+    out[j] = src[i];
   }
   return out;
 }
@@ -264,20 +322,24 @@ export function scatterWinners(targets: Int32Array, xSize: number): Float64Array
 }
 
 /**
- * Tie weights of a scatter max / min (include-self): with out the result,
- * the entries equal to out at their target (x's own value included) share
- * the derivative evenly — wx[q] = [x[q] = out[q]] / count[q],
- * ws[p] = [src[p] = out[target p]] / count[target p]. A NaN result has no
- * equal entry: count 0, weights NaN (a NaN derivative at a NaN value).
+ * Tie weights of a scatter max / min: with out the result, the entries equal
+ * to out at their target (x's own value included, unless `includeSelf` is
+ * false and the position is a target) share the derivative evenly —
+ * wx[q] = [x[q] = out[q]] / count[q], ws[p] = [src[p] = out[target p]] /
+ * count[target p]. A NaN result has no equal entry: count 0, weights NaN (a
+ * NaN derivative at a NaN value).
  */
 export function extremumWeights(
-  x: Float64Array, targets: Int32Array, src: Float64Array, out: Float64Array,
+  x: Float64Array, targets: Int32Array, src: Float64Array, out: Float64Array, includeSelf = true,
 ): { wx: Float64Array; ws: Float64Array } {
   const count = alloc(x.length);
   for (let q = 0; q < x.length; q++) count[q] = x[q] === out[q] ? 1 : 0;
+  // without x's own value, a target's x entry takes no part: its weight is 0 (count reset, then x not counted)
+  const own = includeSelf ? null : new Uint8Array(x.length).fill(1);
+  if (own !== null) for (let p = 0; p < targets.length; p++) { own[targets[p]] = 0; count[targets[p]] = 0; }
   for (let p = 0; p < targets.length; p++) if (src[p] === out[targets[p]]) count[targets[p]]++;
   const wx = alloc(x.length), ws = alloc(targets.length);
-  for (let q = 0; q < x.length; q++) wx[q] = (x[q] === out[q] ? 1 : 0) / count[q];
+  for (let q = 0; q < x.length; q++) wx[q] = own !== null && own[q] === 0 ? 0 : (x[q] === out[q] ? 1 : 0) / count[q];
   for (let p = 0; p < targets.length; p++) {
     const q = targets[p];
     ws[p] = (src[p] === out[q] ? 1 : 0) / count[q];

@@ -1,8 +1,8 @@
 /**
  * Indexing with index tensors and masks, after PyTorch: indexSelect,
  * multi-axis advanced indexing (`index`, PyTorch's x[...]), maskedSelect,
- * maskedFill, gather, scatter (overwrite, or reduce "sum" / "mean" / "amax" /
- * "amin"), scatterAdd, indexAdd and nonzero — all functional (a new tensor,
+ * maskedFill, gather, scatter (overwrite, or reduce "sum" / "prod" / "mean" /
+ * "amax" / "amin"), scatterAdd, indexAdd and nonzero — all functional (a new tensor,
  * never in place).
  *
  * dtype story (docs/tensors.md): matgrad is float64 only, so index results
@@ -30,7 +30,7 @@ import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
 import { checkInt, checkNumber, checkOptions, describe } from "../validate.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { add, div, mul, permute, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
+import { add, div, eq, mul, permute, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
 import { nonzeroIndices } from "../kernels/gather.js";
 import { checkedIndices } from "./index-args.js";
 
@@ -188,16 +188,24 @@ export function scatterAdd(x: TensorLike, axis: number, index: IndexLike, src: T
   return back(apply(rules.scatterAdd, [t, idx, s], { axis: a, op: "scatterAdd" }), tensorArg(x, "scatterAdd", "x"));
 }
 
-/** How {@link scatter} combines: PyTorch's scatter_reduce names ("add" is PyTorch's scatter name for "sum"). */
-export type ScatterReduce = "sum" | "add" | "mean" | "amax" | "amin";
+/**
+ * How {@link scatter} combines: PyTorch's scatter_reduce names ("add" and "multiply" are PyTorch's
+ * scatter names for "sum" and "prod").
+ */
+export type ScatterReduce = "sum" | "add" | "prod" | "multiply" | "mean" | "amax" | "amin";
 
 /** Options of {@link scatter}. */
 export interface ScatterOptions {
-  /** Combine instead of overwrite: "sum" (= scatterAdd), "mean", "amax", "amin" — x's own value included, as scatter_reduce's default include_self. */
+  /** Combine instead of overwrite: "sum" (= scatterAdd), "prod", "mean", "amax", "amin". */
   reduce?: ScatterReduce;
+  /**
+   * With `reduce`: whether x's own value at an indexed position takes part (PyTorch's include_self,
+   * default true). False: an indexed position gets the reduction of its sources only; the others keep x.
+   */
+  includeSelf?: boolean;
 }
 
-const REDUCES: readonly ScatterReduce[] = ["sum", "add", "mean", "amax", "amin"];
+const REDUCES: readonly ScatterReduce[] = ["sum", "add", "prod", "multiply", "mean", "amax", "amin"];
 
 /**
  * PyTorch's scatter, functional: a copy of x with x[i][index[i][j][k]][k] =
@@ -207,25 +215,41 @@ const REDUCES: readonly ScatterReduce[] = ["sum", "add", "mean", "amax", "amin"]
  * value: x̄ is ct with the overwritten positions zeroed, src̄ is gather(ct)
  * at the surviving entries and 0 at the overwritten ones.
  *
- * `reduce` (PyTorch's scatter_reduce with include_self = true) combines
- * instead: "sum" (or "add"), "mean" (x's value counts as one entry), "amax",
- * "amin" (tied entries, x's own included, share the derivative evenly).
+ * `reduce` (PyTorch's scatter_reduce) combines instead: "sum" (or "add"),
+ * "prod" (or "multiply"), "mean", "amax", "amin"; x's own value takes part
+ * (as one entry of the mean) unless `includeSelf` is false, when an indexed
+ * position gets the reduction of its sources alone. Derivatives: tied
+ * entries of amax / amin (x's own included when it takes part) share the
+ * derivative evenly; a factor of prod gets the product of the other factors
+ * of its position, exact with zeros (no 0/0) and to second order whatever the
+ * number of zeros, to every order with at most two zeros per position.
  */
 export function scatter(x: TensorLike, axis: number, index: IndexLike, src: TensorLike, options?: ScatterOptions): Tensor {
   const op = "scatter";
-  const o = checkOptions(op, options, ["reduce"]);
+  const o = checkOptions(op, options, ["reduce", "includeSelf"]);
   const reduce = o.reduce;
   if (reduce !== undefined && !REDUCES.includes(reduce))
-    throw new ArgumentError(op, `option reduce must be one of ${REDUCES.map((r) => `"${r}"`).join(", ")}; got ${describe(reduce)} ("prod" / "multiply" are not supported)`);
+    throw new ArgumentError(op, `option reduce must be one of ${REDUCES.map((r) => `"${r}"`).join(", ")}; got ${describe(reduce)}`);
+  if (o.includeSelf !== undefined && typeof o.includeSelf !== "boolean")
+    throw new ArgumentError(op, `option includeSelf must be true or false; got ${describe(o.includeSelf)}`);
+  if (o.includeSelf !== undefined && reduce === undefined)
+    throw new ArgumentError(op, `option includeSelf needs option reduce (it says whether x's own value takes part in the reduction; an overwriting scatter has none)`);
+  const self = o.includeSelf !== false;
   const [t, idx, s, a] = scatterArgs(op, x, axis, index, src);
+  // include_self = false for sum / prod / mean: the indexed positions of x first overwritten by the
+  // reduction's identity (an overwriting scatter of a constant: x's derivative there is 0), then reduced
+  const base = (identity: number): Tensor => (self ? t : apply(rules.scatter, [t, idx, full(idx.shape, identity)], { axis: a, op }));
   let out: Tensor;
   if (reduce === undefined) out = apply(rules.scatter, [t, idx, s], { axis: a, op });
-  else if (reduce === "sum" || reduce === "add") out = apply(rules.scatterAdd, [t, idx, s], { axis: a, op });
+  else if (reduce === "sum" || reduce === "add") out = apply(rules.scatterAdd, [base(0), idx, s], { axis: a, op });
+  else if (reduce === "prod" || reduce === "multiply") out = apply(rules.scatterProd, [base(1), idx, s], { axis: a, op });
   else if (reduce === "mean") {
-    // (x + Σ src) / (1 + count): the count of writes per target is a constant
+    // (x + Σ src) / (1 + count), or Σ src / count without x (x itself where nothing is written):
+    // the count of writes per target is a constant
     const count = apply(rules.scatterAdd, [zeros(t.shape), idx, ones(idx.shape)], { axis: a, op });
-    out = div(apply(rules.scatterAdd, [t, idx, s], { axis: a, op }), add(count, 1));
-  } else out = apply(rules.scatterExtremum, [t, idx, s], { axis: a, max: reduce === "amax", op });
+    const divisor = self ? add(count, 1) : where(eq(count, 0), 1, count);
+    out = div(apply(rules.scatterAdd, [base(0), idx, s], { axis: a, op }), divisor);
+  } else out = apply(rules.scatterExtremum, [t, idx, s], { axis: a, max: reduce === "amax", self, op });
   return back(out, tensorArg(x, op, "x"));
 }
 

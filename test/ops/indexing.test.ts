@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import {
   arange, tensor, zeros, gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
-  grad, vjp, jvp, vmap, gradcheck, gradgradcheck, gt, sum, mul, stack, randn, ArgumentError, ShapeError, BatchingError, type Tensor,
+  grad, vjp, jvp, vmap, hessian, gradcheck, gradgradcheck, gt, sum, mul, stack, randn, ArgumentError, ShapeError, BatchingError, type Tensor,
 } from "../../src/index.js";
 
 const X = arange(12).reshape(3, 4);
@@ -89,8 +89,59 @@ describe("scatter, scatterAdd", () => {
     expect(grad((t: Tensor) => sum(scatter(x, 1, idx, t, { reduce: "amax" })))(s).toNested()).toEqual([[0, 0, 0], [0.25, 0.25, 0.25]]);
     expect(grad((t: Tensor) => sum(scatter(t, 1, idx, s, { reduce: "amax" })))(x).toNested()).toEqual([[1, 1, 1], [1, 0.25, 1]]);
   });
+  describe("reduce prod and includeSelf (PyTorch 2.13 scatter_reduce values)", () => {
+    // zeros in x and src: position [0][0] gets x = 2 and the sources 0, 3, 2 (one zero), [0][1] x = 0 and
+    // the source 0 (two zeros), [1][3] x = 4 and the sources 0, 0, 2 (two zeros among the sources)
+    const x2 = tensor([[2, 0, 3, -1], [1.5, 2, 0, 4]]);
+    const i2 = tensor([[0, 0, 2, 0, 1], [3, 3, 3, 2, 0]]);
+    const s2 = tensor([[0, 3, 0.5, 2, 0], [0, 0, 2, 5, -2]]);
+    const w = arange(1, 9).reshape(2, 4);
+    const grads = (reduce: "prod" | "sum" | "mean" | "amax", includeSelf: boolean): [number[][], number[][], number[][]] => {
+      const f = (a: Tensor, s: Tensor): Tensor => sum(mul(scatter(a, 1, i2, s, { reduce, includeSelf }), w));
+      const [gx, gs] = grad(f, { argnums: [0, 1] })(x2, s2);
+      return [scatter(x2, 1, i2, s2, { reduce, includeSelf }).toNested() as number[][], gx.toNested() as number[][], gs.toNested() as number[][]];
+    };
+    it("prod: values and gradients with zeros, x's own value included or not", () => {
+      expect(grads("prod", true)).toEqual([[[0, 0, 1.5, -1], [-3, 2, 0, 0]], [[0, 0, 1.5, 4], [-10, 6, 35, 0]], [[12, 0, 9, 0, 0], [0, 0, 0, 0, 7.5]]]);
+      expect(grads("prod", false)).toEqual([[[0, 0, 0.5, -1], [-2, 2, 5, 0]], [[0, 0, 0, 4], [0, 6, 0, 0]], [[6, 0, 3, 0, 2], [0, 0, 0, 7, 5]]]);
+      expect(scatter(x2, 1, i2, s2, { reduce: "multiply" }).toNested()).toEqual(scatter(x2, 1, i2, s2, { reduce: "prod" }).toNested());
+    });
+    it("sum and mean without x's own value", () => {
+      expect(grads("sum", false)).toEqual([[[5, 0, 0.5, -1], [-2, 2, 5, 2]], [[0, 0, 0, 4], [0, 6, 0, 0]], [[1, 1, 3, 1, 2], [8, 8, 8, 7, 5]]]);
+      const [out, gx, gs] = grads("mean", false);
+      expect(out).toEqual([[5 / 3, 0, 0.5, -1], [-2, 2, 5, 2 / 3]]);
+      expect(gx).toEqual([[0, 0, 0, 4], [0, 6, 0, 0]]);
+      expect(gs.flat().map((v) => Math.round(v * 3))).toEqual([1, 1, 9, 1, 6, 8, 8, 8, 21, 15]);
+    });
+    it("amax without x's own value: x takes no part in the ties either (PyTorch splits a tie with the left-out x, losing that share)", () => {
+      const [out, gx, gs] = grads("amax", false);
+      expect(out).toEqual([[3, 0, 0.5, -1], [-2, 2, 5, 2]]);
+      expect(gx).toEqual([[0, 0, 0, 4], [0, 6, 0, 0]]);
+      // [0][1] = 0 comes from src[0][4] alone: PyTorch gives it 1 (half of w = 2, tied with x[0][1] = 0); here 2
+      expect(gs).toEqual([[0, 1, 3, 0, 2], [0, 0, 8, 7, 5]]);
+    });
+    it("prod's second derivatives at zeros (PyTorch refuses double backward with two source zeros at one position)", () => {
+      // out = x·s0·s1·s2 at one position, x = 2, s = [0, 0, 3]: ∂²out/∂s0∂s1 = x·s2 = 6, ∂²out/∂x∂s0 = s1·s2 = 0
+      const f = (v: Tensor): Tensor => sum(scatter(v.slice([0, 1]), 0, [0, 0, 0], v.slice([1, 4]), { reduce: "prod" }));
+      const H = hessian(f)(tensor([2, 0, 0, 3])).toNested();
+      expect(H).toEqual([[0, 0, 0, 0], [0, 0, 6, 0], [0, 6, 0, 0], [0, 0, 0, 0]]);
+      // one zero among x and the sources: ∂²/∂x∂s0 = s1·s2
+      expect(hessian(f)(tensor([0, 0, 5, 3])).toNested()).toEqual([[0, 15, 0, 0], [15, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]);
+      expect(gradgradcheck((a: Tensor) => scatter(a, 0, [0, 0, 1, 1], tensor([0, 2, 0, 0]), { reduce: "prod" }), [tensor([0, 1.5, 0, -0.5])]).ok).toBe(true);
+      expect(gradgradcheck((s: Tensor) => scatter(tensor([2, 0, 0.5]), 0, [0, 0, 1, 2, 2, 2], s, { reduce: "prod" }), [tensor([0, 0, 1.5, 0, 0, 0])]).ok).toBe(true);
+    });
+    it("under vmap: per-example gradients of prod equal a loop over the examples", () => {
+      const xs = tensor([[2, 0, 1], [0, 3, -1]]), ss = tensor([[0, 2, 0, 4], [1, 0, 0, 5]]);
+      const ix = [0, 0, 1, 2];
+      const g = (a: Tensor, s: Tensor): Tensor => grad((t: Tensor) => sum(scatter(a, 0, ix, t, { reduce: "prod" })))(s);
+      const batched = vmap(g)(xs, ss).toNested();
+      expect(batched).toEqual([g(xs.slice(0).reshape(3), ss.slice(0).reshape(4)).toNested(), g(xs.slice(1).reshape(3), ss.slice(1).reshape(4)).toNested()]);
+    });
+  });
   it("errors: reduce names, options, src shapes", () => {
-    expect(() => scatter(x, 1, idx, src, { reduce: "prod" } as never)).toThrow(/^scatter: option reduce must be one of "sum", "add", "mean", "amax", "amin"; got the string "prod"/);
+    expect(() => scatter(x, 1, idx, src, { reduce: "product" } as never)).toThrow(/^scatter: option reduce must be one of "sum", "add", "prod", "multiply", "mean", "amax", "amin"; got the string "product"/);
+    expect(() => scatter(x, 1, idx, src, { includeSelf: false })).toThrow(/^scatter: option includeSelf needs option reduce/);
+    expect(() => scatter(x, 1, idx, src, { reduce: "prod", includeSelf: 0 } as never)).toThrow(/^scatter: option includeSelf must be true or false; got the number 0/);
     expect(() => scatter(x, 1, idx, src, { reduction: "sum" } as never)).toThrow(/^scatter: unknown option "reduction"/);
     expect(() => scatterAdd(x, 1, idx, tensor([[1, 2]]))).toThrow(/^scatterAdd: argument src has 1 entries along axis 0, fewer than index's 2/);
     expect(() => scatterAdd(x, 1, [[3]], [[1]])).toThrow(/^scatterAdd: argument index holds 3 at \[0, 0\], which is out of range for axis 1 of size 3/);

@@ -19,18 +19,20 @@
  * s[w(q)] at target q (w(q) the winning entry), so x̄ = ct with the targets
  * zeroed and s̄[p] = ct[t(p)]·[p wins] — the derivative of the value that was
  * actually computed. scatter max / min: the entries equal to the result at a
- * target (x's own value included) share its derivative evenly, as PyTorch
- * does for ties of amax / amin.
+ * target (x's own value included, unless include_self is false) share its
+ * derivative evenly, as PyTorch does for ties of amax / amin. scatter prod:
+ * each factor's derivative is the product of the other factors of its
+ * target, computed without dividing by zero (prodSourceFactor).
  */
 import { Tensor } from "../../tensor/tensor.js";
 import type { Rule } from "../../tensor/meta.js";
 import { fmtShape, sizeOf } from "../../tensor/shape.js";
 import { ArgumentError } from "../../errors.js";
-import { zeros } from "../../tensor/create.js";
+import { ones, zeros } from "../../tensor/create.js";
 import * as k from "../../kernels/gather.js";
 import { badIndexEntry } from "../index-args.js";
 import { apply, applyMulti } from "../dispatch.js";
-import { mul, reshape, permute, broadcastTo } from "../api.js";
+import { add, div, eq, mul, reshape, permute, broadcastTo, sub, where } from "../api.js";
 import { materialize } from "../batching.js";
 
 /** Parameters of the gather / scatter primitives; `op` is the public op named in index errors. */
@@ -43,12 +45,14 @@ export interface IndexingParams {
   scatterAdd: { axis: number; op: string };
   /** Overwriting scatter: the last write to a target wins. */
   scatter: { axis: number; op: string };
-  /** scatter_reduce amax (max true) / amin, including x's own values. */
-  scatterExtremum: { axis: number; max: boolean; op: string };
+  /** scatter_reduce amax (max true) / amin; x's own values take part unless `self` is false (include_self). */
+  scatterExtremum: { axis: number; max: boolean; self: boolean; op: string };
+  /** scatter_reduce prod, x's own values included (include_self = False is a composite: see scatter). */
+  scatterProd: { axis: number; op: string };
   /** Not differentiable: 1 at the index entries whose overwrite survives, 0 elsewhere. */
   scatterWinners: { axis: number; shape: number[]; op: string };
   /** Not differentiable: the tie weights [wx, ws] of scatterExtremum. */
-  scatterExtremumWeights: { axis: number; op: string };
+  scatterExtremumWeights: { axis: number; self: boolean; op: string };
 }
 
 type R<P extends keyof IndexingParams> = Rule<IndexingParams[P]>;
@@ -74,12 +78,47 @@ export const scatterAddP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, o
 const scatterP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, op: string): Tensor =>
   apply(indexingRules.scatter, [x, idx, src], { axis, op });
 
-function scatterForward(mode: k.ScatterMode) {
+function scatterForward(mode: k.ScatterMode, includeSelf = true) {
   return ([x, idx, src]: Tensor[], { axis, op }: { axis: number; op: string }): Tensor => {
-    const r = k.scatterAlong(x._data, x.shape, axis, idx._data, idx.shape, src._data, mode);
+    const r = k.scatterAlong(x._data, x.shape, axis, idx._data, idx.shape, src._data, mode, includeSelf);
     if (typeof r === "number") throw badIndex(op, idx, r, x.shape, axis);
     return new Tensor(r, x.shape);
   };
+}
+
+/** The scatter-prod primitive: x with the src entries multiplied in at idx along `axis` (x's shape). */
+const scatterProdP = (x: Tensor, idx: Tensor, src: Tensor, axis: number, op: string): Tensor =>
+  apply(indexingRules.scatterProd, [x, idx, src], { axis, op });
+
+/**
+ * The derivative of out = scatterProd(x, I, s) with respect to each source
+ * entry: E[p] = ∂out[t(p)]/∂s[p], the product of the other factors of its
+ * target (x's value and the other sources there), written with
+ * differentiable ops so that its own derivative — the second derivative of
+ * the product — is right too, zeros included, and no 0/0 appears:
+ * - s[p] ≠ 0: E[p] = out[t(p)] / s[p]. Equal to the product of the others
+ *   on a whole neighbourhood of the point (where s[p] ≠ 0), so exact at
+ *   every order, also when another factor of the slot is 0 (then E = 0 and
+ *   ∂E/∂(that factor) = E_that / s[p], the product of the rest).
+ * - s[p] = 0, with z the number of zero factors of its slot (x's included;
+ *   a constant of the point): E[p] = N·e, N the product of the slot's
+ *   nonzero factors (zeros replaced by a constant 1: the same primitive on
+ *   masked inputs) and e the product of the *other* zero factors — 1 for
+ *   z = 1, the other zero itself for z = 2, written as (Σ zero factors of the
+ *   slot) − s[p], a sum that equals it on a neighbourhood: exact at every
+ *   order. For z ≥ 3, e = 0: the value and first derivative of E are right
+ *   (each still holds a zero factor), so the product is exact to second
+ *   order there.
+ * The masks and counts are constants (comparisons have no derivative).
+ */
+function prodSourceFactor(x: Tensor, idx: Tensor, src: Tensor, out: Tensor, axis: number, op: string): Tensor {
+  const zx = eq(x, 0), zs = eq(src, 0);
+  const nzx = where(zx, 1, x), nzs = where(zs, 1, src);
+  const nonzero = gatherP(scatterProdP(nzx, idx, nzs, axis, op), idx, axis, op);
+  const zeros = gatherP(scatterAddP(zx, idx, zs, axis, op), idx, axis, op);
+  const others = sub(gatherP(scatterAddP(mul(x, zx), idx, mul(src, zs), axis, op), idx, axis, op), src);
+  const atZero = mul(nonzero, add(eq(zeros, 1), mul(eq(zeros, 2), others)));
+  return where(zs, atZero, div(gatherP(out, idx, axis, op), nzs));
 }
 
 function targetsOf(op: string, x: Tensor, idx: Tensor, axis: number): Int32Array {
@@ -151,19 +190,37 @@ export const indexingRules: { [P in keyof IndexingParams]: R<P> } = {
   scatterExtremum: {
     name: "scatterExtremum",
     nondiff: [1],
-    forward: ([x, idx, src], { axis, max, op }) => scatterForward(max ? "max" : "min")([x, idx, src], { axis, op }),
-    vjp: (ct: Tensor, [x, idx, src], out: Tensor, { axis, op }, needs) => {
-      const [wx, ws] = applyMulti(indexingRules.scatterExtremumWeights, [x, idx, src, out], { axis, op });
+    forward: ([x, idx, src], { axis, max, self, op }) => scatterForward(max ? "max" : "min", self)([x, idx, src], { axis, op }),
+    vjp: (ct: Tensor, [x, idx, src], out: Tensor, { axis, self, op }, needs) => {
+      const [wx, ws] = applyMulti(indexingRules.scatterExtremumWeights, [x, idx, src, out], { axis, self, op });
       return [needs[0] ? mul(ct, wx) : null, null, needs[2] ? mul(gatherP(ct, idx, axis, op), ws) : null];
     },
-    jvp: ([dx, , ds], [x, idx, src], out: Tensor, { axis, op }) => {
+    jvp: ([dx, , ds], [x, idx, src], out: Tensor, { axis, self, op }) => {
       if (dx === null && ds === null) return null;
-      const [wx, ws] = applyMulti(indexingRules.scatterExtremumWeights, [x, idx, src, out], { axis, op });
+      const [wx, ws] = applyMulti(indexingRules.scatterExtremumWeights, [x, idx, src, out], { axis, self, op });
       const fromX = dx === null ? zeros(x.shape) : mul(dx, wx);
       return ds === null ? fromX : scatterAddP(fromX, idx, mul(ds, ws), axis, op);
     },
     batch: (xs, batched, p, size) =>
-      apply(indexingRules.scatterExtremum, materialize(xs, batched, size), { axis: p.axis + 1, max: p.max, op: p.op }),
+      apply(indexingRules.scatterExtremum, materialize(xs, batched, size), { ...p, axis: p.axis + 1 }),
+  },
+  scatterProd: {
+    name: "scatterProd",
+    nondiff: [1],
+    forward: scatterForward("prod"),
+    // out[q] = x[q]·Π_{t(p)=q} s[p]: ∂out/∂x = the product of the slot's sources, which is the primitive
+    // itself on ones (exact with any zeros, at every order); ∂out/∂s[p] from prodSourceFactor
+    vjp: (ct: Tensor, [x, idx, src], out: Tensor, { axis, op }, needs) => [
+      needs[0] ? mul(ct, scatterProdP(ones(x.shape), idx, src, axis, op)) : null,
+      null,
+      needs[2] ? mul(gatherP(ct, idx, axis, op), prodSourceFactor(x, idx, src, out, axis, op)) : null,
+    ],
+    jvp: ([dx, , ds], [x, idx, src], out: Tensor, { axis, op }) => {
+      if (dx === null && ds === null) return null;
+      const fromX = dx === null ? zeros(x.shape) : mul(dx, scatterProdP(ones(x.shape), idx, src, axis, op));
+      return ds === null ? fromX : scatterAddP(fromX, idx, mul(ds, prodSourceFactor(x, idx, src, out, axis, op)), axis, op);
+    },
+    batch: (xs, batched, p, size) => apply(indexingRules.scatterProd, materialize(xs, batched, size), { axis: p.axis + 1, op: p.op }),
   },
   scatterWinners: {
     name: "scatterWinners",
@@ -181,13 +238,13 @@ export const indexingRules: { [P in keyof IndexingParams]: R<P> } = {
     name: "scatterExtremumWeights",
     nOut: 2,
     nondiff: [0, 1, 2, 3],
-    forward: ([x, idx, src, out], { axis, op }) => {
-      const { wx, ws } = k.extremumWeights(x._data, targetsOf(op, x, idx, axis), src._data, out._data);
+    forward: ([x, idx, src, out], { axis, self, op }) => {
+      const { wx, ws } = k.extremumWeights(x._data, targetsOf(op, x, idx, axis), src._data, out._data, self);
       return [new Tensor(wx, x.shape), new Tensor(ws, idx.shape)];
     },
     vjp: () => [null, null, null, null],
     jvp: () => [null, null],
-    batch: (xs, batched, p, size) => applyMulti(indexingRules.scatterExtremumWeights, materialize(xs, batched, size), { axis: p.axis + 1, op: p.op }),
+    batch: (xs, batched, p, size) => applyMulti(indexingRules.scatterExtremumWeights, materialize(xs, batched, size), { ...p, axis: p.axis + 1 }),
   },
 };
 

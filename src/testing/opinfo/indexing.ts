@@ -1,6 +1,6 @@
 /**
  * OpInfo entries of indexing with index tensors and masks: gather, scatter
- * (overwrite, mean, amax, amin), scatterAdd, indexSelect, indexAdd, index
+ * (overwrite; sum, prod, mean, amax, amin with and without x's own value), scatterAdd, indexSelect, indexAdd, index
  * (advanced indexing), maskedFill, maskedSelect, and take with an index
  * tensor. Index and mask inputs are listed in `nondiff`. The references are
  * written from the definitions (PyTorch's docs: out[i][j][k] =
@@ -49,18 +49,32 @@ export function refGather(x: Tensor, axis: number, idx: Tensor): Tensor {
   return new Tensor(out, idx.shape);
 }
 
-/** The definition of scatter: a copy of x, then src[pos] combined into x[pos with pos[axis] = index[pos]] in row-major order. */
-export function refScatter(x: Tensor, axis: number, idx: Tensor, src: Tensor, reduce?: "sum" | "mean" | "amax" | "amin"): Tensor {
+/** The reductions of the reference scatter. */
+type RefReduce = "sum" | "prod" | "mean" | "amax" | "amin";
+
+/**
+ * The definition of scatter: a copy of x, then src[pos] combined into x[pos with pos[axis] = index[pos]]
+ * in row-major order; without x's own value (includeSelf false) a position's first write replaces it.
+ */
+export function refScatter(x: Tensor, axis: number, idx: Tensor, src: Tensor, reduce?: RefReduce, includeSelf = true): Tensor {
   const xs = x.ndim === 0 ? [1] : x.shape, is = idx.ndim === 0 ? [1] : idx.shape, ss = src.ndim === 0 ? [1] : src.shape;
   const a = axis < 0 ? axis + xs.length : axis;
   const out = Float64Array.from(x.data);
   const count = new Float64Array(x.size).fill(1);
+  const written = new Uint8Array(x.size);
   for (const pos of positionsOf(is)) {
     const dst = pos.slice();
     dst[a] = wrap(idx.data[offsetOf(is, pos)], xs[a]);
     const q = offsetOf(xs, dst), v = src.data[offsetOf(ss, pos)];
+    if (!includeSelf && reduce !== undefined && written[q] === 0) {
+      written[q] = 1;
+      out[q] = v;
+      count[q] = 1;
+      continue;
+    }
     if (reduce === undefined) out[q] = v;
     else if (reduce === "sum" || reduce === "mean") { out[q] += v; count[q]++; }
+    else if (reduce === "prod") out[q] *= v;
     else if (reduce === "amax") out[q] = Math.max(out[q], v);
     else out[q] = Math.min(out[q], v);
   }
@@ -80,15 +94,15 @@ const gatherInfo = (axis: number, samples: () => Sample[]): OpInfo => ({
   ],
 });
 
-const scatterInfo = (label: string, run: (x: Tensor, idx: Tensor, src: Tensor) => Tensor, reduce: "sum" | "mean" | "amax" | "amin" | undefined, extraSamples: () => Sample[] = () => []): OpInfo => ({
+const scatterInfo = (label: string, run: (x: Tensor, idx: Tensor, src: Tensor) => Tensor, reduce: RefReduce | undefined, extraSamples: () => Sample[] = () => [], includeSelf = true): OpInfo => ({
   name: label,
   fn: run,
   nondiff: [1],
   samples: () => [
     ...extraSamples(),
     // distinct targets per column except where noted; the values are random, so there are no ties for amax / amin
-    { name: "3-D, axis 1, repeated and negative indices", inputs: [rn([2, 3, 4]), tensor([[[0, 2, -1, 1], [2, 2, 0, 1]], [[1, 0, 0, 2], [-3, 1, 2, 2]]]), rn([2, 2, 4])], expected: (x, i, s) => refScatter(x, 1, i, s, reduce) },
-    { name: "src larger than index", inputs: [rn([3, 4]), tensor([[1, 0], [2, 1]]), rn([3, 5])], expected: (x, i, s) => refScatter(x, 1, i, s, reduce) },
+    { name: "3-D, axis 1, repeated and negative indices", inputs: [rn([2, 3, 4]), tensor([[[0, 2, -1, 1], [2, 2, 0, 1]], [[1, 0, 0, 2], [-3, 1, 2, 2]]]), rn([2, 2, 4])], expected: (x, i, s) => refScatter(x, 1, i, s, reduce, includeSelf) },
+    { name: "src larger than index", inputs: [rn([3, 4]), tensor([[1, 0], [2, 1]]), rn([3, 5])], expected: (x, i, s) => refScatter(x, 1, i, s, reduce, includeSelf) },
     { name: "empty index", inputs: [rn([2, 3]), new Tensor(new Float64Array(0), [2, 0]), new Tensor(new Float64Array(0), [2, 0])], expected: (x) => x },
   ],
   errors: [
@@ -97,7 +111,25 @@ const scatterInfo = (label: string, run: (x: Tensor, idx: Tensor, src: Tensor) =
   ],
 });
 
-const withReduce = (reduce: ScatterOptions["reduce"]) => (x: Tensor, i: Tensor, s: Tensor): Tensor => scatter(x, 1, i, s, reduce === undefined ? undefined : { reduce });
+const withReduce = (reduce: ScatterOptions["reduce"], includeSelf?: boolean) => (x: Tensor, i: Tensor, s: Tensor): Tensor =>
+  scatter(x, 1, i, s, reduce === undefined ? undefined : includeSelf === undefined ? { reduce } : { reduce, includeSelf });
+
+/**
+ * Products with zeros, x [2, 4] and 6 sources per row along axis 1. Row 0: position 0 gets x = 0 and
+ * one zero source (two zeros), position 1 one zero source (x ≠ 0), position 2 no zero, position 3
+ * nothing. Row 1: position 1 gets three zero factors (x and two sources), position 2 a zero x only.
+ * Values away from ties: a product is multilinear, so central differences are exact up to rounding
+ * even across the zeros.
+ */
+const prodZeros = (): Sample => ({
+  name: "zeros: one, two and three per position",
+  inputs: [
+    tensor([[0, 1.5, -0.7, 2], [1.2, 0, 0, -0.4]]),
+    tensor([[0, 1, 2, 0, 2, 1], [1, 1, 0, 1, 2, 0]]),
+    tensor([[0, 0.8, 1.3, -1.1, 0.6, 0], [0, 0.9, -1.4, 0, 0.5, 1.7]]),
+  ],
+  expected: (x, i, s) => refScatter(x, 1, i, s, "prod"),
+});
 
 /** The OpInfo entries of indexing with index tensors and masks. */
 export const indexingOpInfos: OpInfo[] = [
@@ -120,6 +152,26 @@ export const indexingOpInfos: OpInfo[] = [
     // repeated targets: the last write wins (x[0][0] ← 20, x[1][1] ← 60)
     { name: "hand-checked (last write wins)", inputs: [tensor([[1, 2, 3], [4, 5, 6]]), tensor([[0, 0, 2], [1, 1, 1]]), tensor([[10, 20, 30], [40, 50, 60]])], expected: [[20, 2, 30], [4, 60, 6]] },
   ]),
+  scatterInfo("scatter (axis 1, reduce prod)", withReduce("prod"), "prod", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -2, 0.5]])], expected: [[-20, 2, 1.5]] },
+    prodZeros(),
+  ]),
+  scatterInfo("scatter (axis 1, reduce prod, includeSelf false)", withReduce("prod", false), "prod", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -2, 0.5]])], expected: [[-20, 2, 0.5]] },
+    { ...prodZeros(), expected: (x, i, s) => refScatter(x, 1, i, s, "prod", false) },
+  ], false),
+  scatterInfo("scatter (axis 1, reduce sum, includeSelf false)", withReduce("sum", false), "sum", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -2, 0.5]])], expected: [[8, 2, 0.5]] },
+  ], false),
+  scatterInfo("scatter (axis 1, reduce mean, includeSelf false)", withReduce("mean", false), "mean", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -2, 0.5]])], expected: [[4, 2, 0.5]] },
+  ], false),
+  scatterInfo("scatter (axis 1, reduce amax, includeSelf false)", withReduce("amax", false), "amax", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[-10, -2, 0.5]])], expected: [[-2, 2, 0.5]] },
+  ], false),
+  scatterInfo("scatter (axis 1, reduce amin, includeSelf false)", withReduce("amin", false), "amin", () => [
+    { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, -2, 5]])], expected: [[-2, 2, 5]] },
+  ], false),
   scatterInfo("scatter (axis 1, reduce mean)", withReduce("mean"), "mean", () => [
     { name: "hand-checked", inputs: [tensor([[1, 2, 3]]), tensor([[0, 0, 2]]), tensor([[10, 20, 30]])], expected: [[31 / 3, 2, 16.5]] },
   ]),
