@@ -33,26 +33,34 @@ const NB = 16;
  * Cholesky factorization (LAPACK potrf, lower). Reads only the lower triangle
  * (incl. diagonal) of `a` (n×n row-major), which is not modified. Recursive
  * (halves; trsm and one GEMM per level), so nearly all flops are in GEMM.
+ * `out` (optional, ≥ n² entries) receives L (every entry written), so that a
+ * batch of factorizations writes into one result with no array per matrix.
  */
-export function choleskyFactor(a: Float64Array, n: number): CholeskyResult {
+export function choleskyFactor(a: Float64Array, n: number, out?: Float64Array): CholeskyResult {
   checkDim("choleskyFactor", "n", n);
   checkLen("choleskyFactor", "a", a, n * n);
+  if (out !== undefined) checkLen("choleskyFactor", "out", out, n * n);
   // native backend: LAPACK's potrf (declines non-SPD and non-finite input: the
   // failing pivot is then reported by the kernel below)
   const lp = backend().lapack;
   if (lp !== undefined && n >= lp.minN) {
     const r = lp.cholesky(a, n);
-    if (r !== null) return r;
+    if (r !== null) {
+      if (out === undefined) return r;
+      out.set(r.l.subarray(0, n * n));
+      return { ...r, l: out };
+    }
   }
   if (residentWanted(n)) {
     // WASM backend: factor in a resident workspace (GEMMs in place, SIMD solves)
-    const r = withWorkspace(n * n + (n * n) / 4 + 1024, (ws) => choleskyFactorInto(a, n, ws.alloc(n * n), true));
+    const r = withWorkspace(n * n + (n * n) / 4 + 1024, (ws) => choleskyFactorInto(a, n, ws.alloc(n * n), out ?? true));
     if (r !== undefined) return r;
   }
-  return choleskyFactorInto(a, n, new Float64Array(n * n), false);
+  return choleskyFactorInto(a, n, out ?? new Float64Array(n * n), false);
 }
 
-function choleskyFactorInto(a: Float64Array, n: number, l: Float64Array, copyOut: boolean): CholeskyResult {
+/** Factor into `l`; `copyOut`: return a copy of l (true) or write it into the given array (l is a workspace view). */
+function choleskyFactorInto(a: Float64Array, n: number, l: Float64Array, copyOut: boolean | Float64Array): CholeskyResult {
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j <= i; j++) l[r + j] = a[r + j];
@@ -64,7 +72,9 @@ function choleskyFactorInto(a: Float64Array, n: number, l: Float64Array, copyOut
     const r = i * n;
     for (let j = i + 1; j < n; j++) l[r + j] = 0;
   }
-  return { l: copyOut ? l.slice() : l, info: st.info, pivotValue: st.pivotValue };
+  const res = copyOut === true ? l.slice() : copyOut === false ? l : copyOut;
+  if (typeof copyOut === "object") copyOut.set(l.subarray(0, n * n));
+  return { l: res, info: st.info, pivotValue: st.pivotValue };
 }
 
 /**

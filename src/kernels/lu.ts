@@ -268,16 +268,18 @@ export function luInverse(lu: Float64Array, piv: Int32Array, n: number, out?: Fl
 /**
  * The VJP of the inverse, −Cᵀ·G·Cᵀ for C = A⁻¹ and the cotangent G (both n×n
  * row-major): two GEMMs with the negation folded into the second one's alpha
- * (no separate pass). Returns `out` (its first n² entries) or a new array.
+ * (no separate pass). Returns `out` (its first n² entries) or a new array;
+ * `work` (optional, ≥ n² entries, any contents) holds Cᵀ·G, so that a batch shares one.
  */
-export function invVjp(c: Float64Array, g: Float64Array, n: number, out?: Float64Array): Float64Array {
+export function invVjp(c: Float64Array, g: Float64Array, n: number, out?: Float64Array, work?: Float64Array): Float64Array {
   checkDim("invVjp", "n", n);
   checkLen("invVjp", "c", c, n * n);
   checkLen("invVjp", "g", g, n * n);
   if (out !== undefined) checkLen("invVjp", "out", out, n * n);
   const res = out ?? new Float64Array(n * n);
   if (n === 0) return res;
-  const tmp = new Float64Array(n * n);
+  if (work !== undefined) checkLen("invVjp", "work", work, n * n);
+  const tmp = work ?? new Float64Array(n * n); // (beta 0: its contents are not read)
   gemmRM(true, false, n, n, n, 1, c, 0, n, g, 0, n, 0, tmp, 0, n); // Cᵀ·G
   gemmRM(false, true, n, n, n, -1, tmp, 0, n, c, 0, n, 0, res, 0, n); // −(Cᵀ·G)·Cᵀ
   return res;

@@ -42,11 +42,13 @@ export function triangularSolve(
   b: Float64Array,
   nrhs: number,
   opts: TriangularSolveOptions,
+  out?: Float64Array,
 ): Float64Array {
   checkDim("triangularSolve", "n", n);
   checkDim("triangularSolve", "nrhs", nrhs);
   checkLen("triangularSolve", "t", t, n * n);
   checkLen("triangularSolve", "b", b, n * nrhs);
+  if (out !== undefined) checkLen("triangularSolve", "out", out, n * nrhs);
   const solve = (tt: Float64Array, x: Float64Array): void => {
     if (opts.left) trsm(true, opts.lower, opts.trans, opts.unitDiagonal, n, nrhs, 1, tt, 0, n, x, 0, nrhs);
     else trsm(false, opts.lower, opts.trans, opts.unitDiagonal, nrhs, n, 1, tt, 0, n, x, 0, n);
@@ -59,11 +61,18 @@ export function triangularSolve(
       const x = ws.alloc(n * nrhs);
       x.set(b.subarray(0, n * nrhs));
       solve(tt, x);
-      return x.slice();
+      if (out === undefined) return x.slice();
+      out.set(x);
+      return out;
     });
     if (r !== undefined) return r;
   }
-  const x = b.slice(0, n * nrhs);
+  let x: Float64Array;
+  if (out === undefined) x = b.slice(0, n * nrhs);
+  else {
+    x = out;
+    x.set(b.subarray(0, n * nrhs));
+  }
   solve(t, x);
   return x;
 }

@@ -137,11 +137,11 @@ export const exRules: { [P in keyof ExParams]: Rule<ExParams[P]> } = {
           for (let i = 0; i < n; i++) out.fill(NaN, b * n * n + i * n, b * n * n + i * n + i + 1);
           continue;
         }
-        const r = choleskyFactor(mat(a._data, b, n), n);
+        const r = choleskyFactor(mat(a._data, b, n), n, out.subarray(b * n * n, (b + 1) * n * n)); // L written in place
         if (r.info >= 0) {
           info[b] = r.info + 1;
           out.fill(NaN, b * n * n, (b + 1) * n * n);
-        } else out.set(r.l, b * n * n);
+        }
       }
       return [new Tensor(out, a.shape), new Tensor(info, batchShape(a))];
     },

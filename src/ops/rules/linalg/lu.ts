@@ -208,8 +208,9 @@ export const luRules: { [P in keyof LuParams]: Rule<LuParams[P]> } = {
       const n = c.shape[c.ndim - 1];
       const batch = broadcastBatch("linalg.inv", c, g);
       const out = new Float64Array(sizeOf(batch) * n * n);
+      const work = new Float64Array(n * n); // the kernel's Cᵀ·G, shared by the batch
       forEachBatch(batch, [batchShape(c), batchShape(g)], (i, [ic, ig]) => {
-        invVjpKernel(mat(c._data, ic, n), mat(g._data, ig, n), n, out.subarray(i * n * n, (i + 1) * n * n));
+        invVjpKernel(mat(c._data, ic, n), mat(g._data, ig, n), n, out.subarray(i * n * n, (i + 1) * n * n), work);
       });
       return new Tensor(out, [...batch, n, n]);
     },

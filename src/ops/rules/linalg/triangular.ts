@@ -64,8 +64,8 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
               throw new SingularMatrixError(p.op, `the triangular matrix${sizeOf(batchShape(t)) > 1 ? ` (batch element ${it})` : ""} is singular: its diagonal entry ${j} is 0 (rcond = 0)`, 0, j);
           checked.add(it);
         }
-        const x = triSolveKernel(tm, n, mat(b._data, ib, n, k), k, { lower: !p.upper, trans: p.trans, unitDiagonal: p.unitriangular, left: p.left });
-        out.set(x, i * n * k);
+        // (solved in place in the result: no array per batch element)
+        triSolveKernel(tm, n, mat(b._data, ib, n, k), k, { lower: !p.upper, trans: p.trans, unitDiagonal: p.unitriangular, left: p.left }, out.subarray(i * n * k, (i + 1) * n * k));
       });
       return new Tensor(out, p.left ? [...batch, n, k] : [...batch, k, n]);
     },
@@ -102,7 +102,7 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
           for (let i = 0; i < n; i++) out.fill(NaN, b * n * n + i * n, b * n * n + i * n + i + 1);
           continue;
         }
-        const r = choleskyFactor(mat(a._data, b, n), n);
+        const r = choleskyFactor(mat(a._data, b, n), n, out.subarray(b * n * n, (b + 1) * n * n)); // L written in place
         if (r.info >= 0)
           throw new NotPositiveDefiniteError(
             "linalg.cholesky",
@@ -110,7 +110,6 @@ export const triangularRules: { [P in keyof TriangularParams]: Rule<TriangularPa
             r.info,
             r.pivotValue,
           );
-        out.set(r.l, b * n * n);
       }
       return new Tensor(out, a.shape);
     },
