@@ -4,7 +4,7 @@
  * differentiated again. Un-broadcasting of cotangents happens in the engine.
  */
 import { EXPOSED, Tensor } from "../../tensor/tensor.js";
-import type { Rule } from "../../tensor/meta.js";
+import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { broadcastShapes, fmtShape, reducedShape, shapesEqual, sizeOf } from "../../tensor/shape.js";
 import { ShapeError } from "../../errors.js";
 import * as ew from "../../kernels/elementwise.js";
@@ -606,28 +606,42 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
     // C = op(A) op(B) (op = transpose when ta / tb).  dC = op(dA) op(B) + op(A) op(dB);
     // Ā = C̄ op(B)ᵀ (or its transpose op(B) C̄ᵀ when ta), B̄ = op(A)ᵀ C̄ (or C̄ᵀ op(A) when tb).
     name: "matmul",
-    // both cotangents are new products (two matmulT calls, also when A and B are one tensor)
+    // the cotangents are new products (matmulT calls, the second accumulated into the first when A and B are one tensor)
     freshVjp: true,
     batch: batchMatmul,
     forward: matmulForward,
-    vjp: (ct: Tensor, [a, b], _out, { ta, tb }, needs) => [
-      needs[0] ? (ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb)) : null,
-      needs[1] ? (tb ? matmulT(ct, a, true, ta) : matmulT(a, ct, !ta, false)) : null,
-    ],
+    vjp: (ct: Tensor, [a, b], _out, { ta, tb }, needs) => {
+      if (a === b && needs[0]) {
+        // one tensor X on both sides (X·X, XᵀX): its cotangent is the sum of both, X̄ = Ā + B̄, made by
+        // one GEMM and a second accumulating into it; the second input then adds nothing
+        const first = ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb);
+        return [tb ? addIntoFresh(first, matmulT(ct, a, true, ta)) : matmulAddInto(first, a, ct, !ta, false), null];
+      }
+      return [
+        needs[0] ? (ta ? matmulT(b, ct, tb, true) : matmulT(ct, b, false, !tb)) : null,
+        needs[1] ? (tb ? matmulT(ct, a, true, ta) : matmulT(a, ct, !ta, false)) : null,
+      ];
+    },
     jvp: ([da, db], [a, b], _out, { ta, tb }) => {
       if (da === null) return db && matmulT(a, db, ta, tb);
       const first = matmulT(da, b, ta, tb);
-      return db === null ? first : addIntoFresh(first, matmulT(a, db, ta, tb));
+      return db === null ? first : matmulAddInto(first, a, db, ta, tb);
     },
   },
 };
 
-/** t's values when nothing records or differentiates it: t itself, or (batched at one vmap level) its plain physical tensor. */
+/**
+ * t's values when no op on it records or differentiates: t itself, or (batched
+ * at one vmap level) its plain physical tensor. A tensor on a tape records
+ * only while grad mode is on (a backward pass without createGraph turns it
+ * off, so a rule's saved inputs count as values there).
+ */
 function plainValues(t: Tensor): Tensor | null {
-  if (t._node !== null || t._fw !== null) return null;
+  const recording = isGradEnabled();
+  if (t._fw !== null || (recording && t._node !== null)) return null;
   if (t._bt === null) return t;
   const v = t._bt.value;
-  return v._bt === null && v._fw === null && v._node === null ? v : null;
+  return v._bt === null && v._fw === null && !(recording && v._node !== null) ? v : null;
 }
 
 /**
@@ -638,6 +652,38 @@ function plainValues(t: Tensor): Tensor | null {
  * add would compute, without a third array (the JVP of matmul under
  * jacobian's vmap sums two [B, m, n] products). Otherwise add(fresh, b).
  */
+/**
+ * fresh + op(a)·op(b), with `fresh` just made by the calling rule: when nothing
+ * records or differentiates the three, the matrices are 2-D (one example) and
+ * every batched one sits at fresh's vmap level, the product is accumulated
+ * into fresh's array by one strided batched GEMM with beta = 1 (a shared
+ * operand has stride 0) — no product array and no add pass; under
+ * jacobian's vmap that is a [B, m, n] array and a pass over it saved.
+ * Otherwise addIntoFresh(fresh, op(a)·op(b)).
+ */
+function matmulAddInto(fresh: Tensor, a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  const pf = plainValues(fresh), pa = plainValues(a), pb = plainValues(b);
+  if (pf !== null && pa !== null && pb !== null && a.ndim === 2 && b.ndim === 2 && fresh.ndim === 2) {
+    const level = fresh._bt === null ? null : fresh._bt.level;
+    const la = a._bt === null ? null : a._bt.level, lb = b._bt === null ? null : b._bt.level;
+    const m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1], n = tb ? b.shape[0] : b.shape[1];
+    if (
+      (la === null || la === level) && (lb === null || lb === level) && (level === null) === (la === null && lb === null) &&
+      fresh.shape[0] === m && fresh.shape[1] === n && (tb ? b.shape[1] : b.shape[0]) === k && m * n > 0
+    ) {
+      const batch = fresh._bt === null ? 1 : fresh._bt.size;
+      gemmBatched(
+        backend(), ta, tb, m, n, k, 1,
+        pa._data, 0, a.shape[1], la === null ? 0 : a.shape[0] * a.shape[1],
+        pb._data, 0, b.shape[1], lb === null ? 0 : b.shape[0] * b.shape[1],
+        1, pf._data, 0, n, m * n, batch,
+      );
+      return fresh;
+    }
+  }
+  return addIntoFresh(fresh, matmulT(a, b, ta, tb));
+}
+
 function addIntoFresh(fresh: Tensor, b: Tensor): Tensor {
   const pf = plainValues(fresh), pb = plainValues(b);
   const sameLevel = fresh._bt === null ? b._bt === null : b._bt !== null && b._bt.level === fresh._bt.level;

@@ -7,7 +7,9 @@
  * (grad of a function of vmap, vmap of grad) against loops over the batch.
  * matmul's JVP, whose two products are summed into the first one's array
  * when nothing records them: plain, batched, forward-over-forward,
- * reverse-over-forward, against the product rule written out.
+ * reverse-over-forward, against the product rule written out. matmul's VJP
+ * when one tensor is both operands (X·X, XᵀX, XXᵀ), whose two cotangents are
+ * one GEMM accumulating into the other: against two distinct copies.
  */
 import { describe, expect, it } from "vitest";
 import { randn, reshape, slice, stack, sum, mul, add, grad, vmap, jvp, jacobian, hessian, matmulT, matmul, Tensor } from "../../../src/index.js";
@@ -96,4 +98,49 @@ describe("matmul JVP: dA·B + A·dB (the second product added into the first whe
     const f = (x: Tensor): Tensor => sum(mul(sq(x), sq(x)));
     close(hessian(f)(X), jacobian(grad(f))(X), 1e-10);
   });
+});
+
+describe("matmul VJP with one tensor on both sides: X̄ = Ā + B̄ accumulated by one GEMM into the other", () => {
+  // the reference: the same product of two distinct tensors (x and a copy y), whose gradients add up
+  const twoCopies = (ta: boolean, tb: boolean, W: Tensor) => (x: Tensor): Tensor => {
+    const [gx, gy] = grad((a: Tensor, b: Tensor) => sum(mul(matmulT(a, b, ta, tb), W)), { argnums: [0, 1] })(x, mul(x, 1)) as Tensor[];
+    return add(gx, gy);
+  };
+  for (const [ta, tb, name] of [[false, false, "X·X"], [true, false, "XᵀX"], [false, true, "XXᵀ"], [true, true, "XᵀXᵀ"]] as const) {
+    const n = 5, X = randn([n, n], { seed: 401 }), W = randn([n, n], { seed: 402 });
+    const f = (x: Tensor): Tensor => sum(mul(matmulT(x, x, ta, tb), W));
+    it(`${name}: plain, under vmap (per-example), the reverse Jacobian, and second order`, () => {
+      close(grad(f)(X), twoCopies(ta, tb, W)(X));
+      const Xs = randn([B, n, n], { seed: 403 });
+      close(vmap(grad(f))(Xs), loop(B, (i) => twoCopies(ta, tb, W)(ex(Xs, i))));
+      const sq = (x: Tensor): Tensor => matmulT(x, x, ta, tb);
+      close(jacobian(sq)(X), jacobian(sq, { vectorize: false })(X));
+      // grad of grad records the sum on the tape (no in-place accumulation there): Hessian-vector products agree
+      close(hessian(f)(X), jacobian(grad(f), { mode: "forward" })(X), 1e-10);
+    });
+  }
+  it("rectangular X: XᵀX and XXᵀ (Gram products) under vmap", () => {
+    const Xs = randn([B, 4, 6], { seed: 404 }), W6 = randn([6, 6], { seed: 405 }), W4 = randn([4, 4], { seed: 406 });
+    const g1 = (x: Tensor): Tensor => sum(mul(matmulT(x, x, true, false), W6));
+    const g2 = (x: Tensor): Tensor => sum(mul(matmulT(x, x, false, true), W4));
+    close(vmap(grad(g1))(Xs), loop(B, (i) => twoCopies(true, false, W6)(ex(Xs, i))));
+    close(vmap(grad(g2))(Xs), loop(B, (i) => twoCopies(false, true, W4)(ex(Xs, i))));
+  });
+});
+
+describe("matmul JVP accumulated by a batched GEMM: every batching of (A, dB)", () => {
+  // dC = dA·B + A·dB with A, B, dA, dB each batched or shared, rectangular and transposed
+  const m = 3, k = 4, n = 5;
+  for (const ta of [false, true])
+    for (const tb of [false, true])
+      for (const [batchX, batchY] of [[true, false], [false, true], [true, true]] as const)
+        it(`matmulT(A${ta ? "ᵀ" : ""}, B${tb ? "ᵀ" : ""}) with ${batchX ? "A" : ""}${batchX && batchY ? " and " : ""}${batchY ? "B" : ""} batched`, () => {
+          const aShape = ta ? [k, m] : [m, k], bShape = tb ? [n, k] : [k, n];
+          const As = randn(batchX ? [B, ...aShape] : aShape, { seed: 410 }), Bs = randn(batchY ? [B, ...bShape] : bShape, { seed: 411 });
+          const dA = randn(aShape, { seed: 412 }), dB = randn(bShape, { seed: 413 });
+          const f = (a: Tensor, b: Tensor): Tensor => jvp((x: Tensor, y: Tensor) => matmulT(x, y, ta, tb), [a, b], [dA, dB]).tangent;
+          const ref = (a: Tensor, b: Tensor): Tensor => add(matmulT(dA, b, ta, tb), matmulT(a, dB, ta, tb));
+          const pick = (t: Tensor, batched: boolean, i: number): Tensor => (batched ? ex(t, i) : t);
+          close(vmap(f, { inAxes: [batchX ? 0 : null, batchY ? 0 : null] })(As, Bs), loop(B, (i) => ref(pick(As, batchX, i), pick(Bs, batchY, i))));
+        });
 });
