@@ -71,13 +71,10 @@ function expandLabels(letters: string[], ellipsisAt: number, e: number, E: numbe
 export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   if (typeof equation !== "string")
     throw new ArgumentError("einsum", `argument equation must be a string such as "ij,jk->ik"; got ${describe(equation)}`);
-  // the rest array itself when every operand is a tensor already (the usual case: no copy)
-  let ts = operands as Tensor[];
-  for (let i = 0; i < operands.length; i++) {
-    if (operands[i] instanceof Tensor) continue;
-    ts = operands.map((x, k) => tensorArg(x, "einsum", `operands[${k}]`));
-    break;
-  }
+  // the rest array is this call's own: the operands are converted (and checked) in place, and no
+  // argument name is formatted unless it is needed
+  for (let i = 0; i < operands.length; i++) operands[i] = tensorArg(operands[i], "einsum", OPERAND_NAMES[i] ?? `operands[${i}]`);
+  const ts = operands as Tensor[];
   let plan = planCache.get(equation, ts);
   if (plan === null) {
     plan = planEinsum(equation, ts);
@@ -85,6 +82,8 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   }
   return runPlan(plan, ts);
 }
+
+const OPERAND_NAMES = Array.from({ length: 8 }, (_, i) => `operands[${i}]`);
 
 /** Parse and check an einsum call, and plan its contraction (throws the typed errors). */
 function planEinsum(equation: string, ts: Tensor[]): Plan {
