@@ -96,10 +96,13 @@ export function solveCare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
       z[(n + i) * N + n + j] = -a[j * n + i];
     }
   let it = 0, converged = false, scale = true;
+  // the iteration's arrays, made once (z and zn swap roles each step): no arrays per iteration
+  let zn = new Float64Array(N * N);
+  const luBuf = new Float64Array(N * N), pivBuf = new Int32Array(N), zi = new Float64Array(N * N), work = new Float64Array(N * N);
   for (; it < 100 && !converged; it++) {
-    const f = luFactor(z, N);
+    const f = luFactor(z, N, { lu: luBuf, piv: pivBuf });
     if (f.info >= 0) return fail(n, "noStabilizing", it);
-    const zi = luInverse(f.lu, f.piv, N);
+    luInverse(f.lu, f.piv, N, zi, work);
     let c = 1;
     if (scale) {
       let ld = 0;
@@ -107,7 +110,6 @@ export function solveCare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
       c = Math.exp(ld / N);
       if (!(c > 0 && Number.isFinite(c))) c = 1;
     }
-    const zn = new Float64Array(N * N);
     let diff = 0;
     for (let i = 0; i < N * N; i++) {
       zn[i] = 0.5 * (z[i] / c + c * zi[i]);
@@ -119,7 +121,9 @@ export function solveCare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
       diff = Math.max(diff, s);
     }
     const rel = diff / Math.max(norm1(zn, N), Number.MIN_VALUE);
+    const prev = z;
     z = zn;
+    zn = prev;
     if (rel < 1e-2) scale = false; // near convergence the unscaled iteration converges quadratically
     if (rel <= 1e2 * N * EPS) converged = true;
   }
@@ -194,16 +198,21 @@ export function solveDare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
   if (n === 0) return { x: new Float64Array(0), status: "ok", residual: 0, iterations: 0, closedLoop: 0 };
   let ak: Float64Array = a.slice(0, n * n), gk: Float64Array = g.slice(0, n * n), hk: Float64Array = q.slice(0, n * n);
   let it = 0, converged = false;
+  // the iteration's arrays, made once (the iterates and their successors swap roles each step): no arrays per iteration
+  const nn = n * n;
+  const w = new Float64Array(nn), luBuf = new Float64Array(nn), pivBuf = new Int32Array(n);
+  const v1 = new Float64Array(nn), v2 = new Float64Array(nn), tmp = new Float64Array(nn);
+  let an: Float64Array = new Float64Array(nn), gn: Float64Array = new Float64Array(nn), hn: Float64Array = new Float64Array(nn);
   for (; it < 100 && !converged; it++) {
-    const w = matmul(gk, hk, n, n, n);
+    matmul(gk, hk, n, n, n, false, false, w);
     for (let i = 0; i < n; i++) w[i * n + i] += 1;
-    const f = luFactor(w, n);
+    const f = luFactor(w, n, { lu: luBuf, piv: pivBuf });
     if (f.info >= 0) return fail(n, "noStabilizing", it);
-    const v1 = luSolve(f.lu, f.piv, n, ak, n, false); // (I + G H)⁻¹ A
-    const v2 = luSolve(f.lu, f.piv, n, gk, n, false); // (I + G H)⁻¹ G
-    const an = matmul(ak, v1, n, n, n);
-    const gn = matmul(matmul(ak, v2, n, n, n), ak, n, n, n, false, true);
-    const hn = matmul(matmul(ak, hk, n, n, n, true, false), v1, n, n, n);
+    luSolve(f.lu, f.piv, n, ak, n, false, v1); // (I + G H)⁻¹ A
+    luSolve(f.lu, f.piv, n, gk, n, false, v2); // (I + G H)⁻¹ G
+    matmul(ak, v1, n, n, n, false, false, an);
+    matmul(matmul(ak, v2, n, n, n, false, false, tmp), ak, n, n, n, false, true, gn);
+    matmul(matmul(ak, hk, n, n, n, true, false, tmp), v1, n, n, n, false, false, hn);
     let diff = 0;
     for (let i = 0; i < n * n; i++) {
       gn[i] += gk[i];
@@ -213,9 +222,9 @@ export function solveDare(a: Float64Array, g: Float64Array, q: Float64Array, n: 
     }
     let hmax = 0;
     for (let i = 0; i < n * n; i++) hmax = Math.max(hmax, Math.abs(hn[i]));
-    ak = an;
-    gk = gn;
-    hk = hn;
+    [ak, an] = [an, ak];
+    [gk, gn] = [gn, gk];
+    [hk, hn] = [hn, hk];
     symmetrize(gk, n);
     symmetrize(hk, n);
     if (diff <= 1e2 * n * EPS * Math.max(hmax, Number.MIN_VALUE)) converged = true;
