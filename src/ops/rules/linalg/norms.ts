@@ -39,9 +39,9 @@ export const normRules: { [P in keyof NormParams]: Rule<NormParams[P]> } = {
       const mx = reduce("max", ax, x.shape, p.axes);
       const shapeK = reducedShape(x.shape, p.axes, true);
       const mxB = broadcastTo(new Tensor(mx, shapeK), x.shape)._data;
-      const scaled = new Float64Array(x.size);
-      for (let i = 0; i < x.size; i++) scaled[i] = mxB[i] === 0 ? 0 : Math.pow(ax[i] / mxB[i], p.ord);
-      const s = reduce("sum", scaled, x.shape, p.axes);
+      // (|x|/max)ᵖ in place of |x|: no third array of x's size
+      for (let i = 0; i < x.size; i++) ax[i] = mxB[i] === 0 ? 0 : Math.pow(ax[i] / mxB[i], p.ord);
+      const s = reduce("sum", ax, x.shape, p.axes);
       for (let i = 0; i < s.length; i++) s[i] = mx[i] === 0 || !Number.isFinite(mx[i]) ? mx[i] : mx[i] * Math.pow(s[i], 1 / p.ord);
       return new Tensor(s, reducedShape(x.shape, p.axes, p.keepdims));
     },
