@@ -29,8 +29,9 @@ import { ArgumentError, ShapeError } from "../errors.js";
 import { checkBool, checkInt, checkNumber, checkOptions, describe, isOptionsObject } from "../validate.js";
 import { apply, applyMulti } from "./dispatch.js";
 import { rules } from "./registry.js";
-import { broadcastTo, concat, mul, permute, reshape, slice, stack, where, type SliceSpec, type TensorLike } from "./api.js";
+import { broadcastTo, concat, permute, reshape, slice, stack, where, type SliceSpec, type TensorLike } from "./api.js";
 import type { IntegerTypedArray } from "./indexing.js";
+import { cumprod } from "./scan.js";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -636,10 +637,13 @@ export function vander(x: TensorLike, N?: number | null | VanderOptions, increas
   const m = cols === undefined || cols === null ? n : checkInt(op, "N", cols, 0);
   checkResult(op, [...t.shape, m]);
   if (m === 0) return zeros([...t.shape, 0]);
-  // powers[k] = x^k as x·x·…·x (k products)
-  const powers: Tensor[] = [ones(t.shape)];
-  for (let k = 1; k < m; k++) powers.push(k === 1 ? t : mul(powers[k - 1], t));
-  return stack(inc ? powers : powers.reverse(), -1);
+  // column k = x^k as x·x·…·x (k products, as numpy's multiply.accumulate): the running product of
+  // m − 1 copies of x along a new last axis — a constant number of ops (and arrays of the result's
+  // size) in the forward and the backward pass, not one product per column
+  const one = ones([...t.shape, 1]);
+  if (m === 1) return one;
+  const powers = concat([one, cumprod(broadcastTo(reshape(t, [...t.shape, 1]), [...t.shape, m - 1]), -1)], -1);
+  return inc ? powers : flip(powers, -1);
 }
 
 /** c and r (structured-matrix generators) as tensors of rank ≥ 1 with the same (broadcast) leading axes. */
