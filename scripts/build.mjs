@@ -117,9 +117,11 @@ async function buildBrowser(browserDir) {
     format: "esm",
     target: "es2022",
     minify: true,
-    // error classes name themselves by new.target.name (ShapeError, …): keep
-    // class and function names through minification so users see them
-    keepNames: true,
+    // no keepNames: it would wrap every named function and class in
+    // `__name(fn, "name")`, an Object.defineProperty each time a closure is
+    // created (per call in dispatch, rules, einsum, vmap). The names users
+    // see are stated in the sources instead: every public class (Tensor,
+    // ShapeError, …) defines its `name` in a static block (see src/errors.ts)
     sourcemap: true,
     legalComments: "none",
     metafile: true,

@@ -44,6 +44,10 @@ import { applyCustom, ArgTrees, Binding, DEFAULT_MATERIALIZE_LIMIT, OutTree, typ
  * `ctx: FunctionCtx<[Tensor]> & { k: number }`.
  */
 export class FunctionCtx<Saved extends (Tensor | null)[] = Tensor[]> {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "FunctionCtx" });
+  }
   /** User fields, as in PyTorch (ctx.k = 3). */
   [key: string]: unknown;
   private _needs: readonly boolean[];
@@ -147,6 +151,10 @@ export interface FunctionClass {
  * `MyFn.apply(...args)`.
  */
 export class Function {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "Function" });
+  }
   /**
    * Run the function, recording it for reverse mode and propagating
    * forward-mode tangents. Typed from the subclass's static forward: the

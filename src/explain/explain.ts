@@ -81,6 +81,10 @@ export interface ExplainInput {
 
 /** The result of explain: text, LaTeX and trees of the function, its derivatives and the named intermediates. */
 export class Explanation {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "Explanation" });
+  }
   constructor(
     readonly text: string,
     readonly latex: string,

@@ -16,6 +16,10 @@ export function checkSeed(op: string, what: string, seed: unknown): number {
 
 /** A seeded pseudo-random generator (xoshiro128**) for `rand` / `randn`; `manualSeed` seeds the global one. */
 export class Generator {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "Generator" });
+  }
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;

@@ -71,6 +71,10 @@ export function checkAttached(op: string, x: Tensor, what: string): void {
  * with `tensor`, `zeros`, `randn`, …
  */
 export class Tensor {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "Tensor" });
+  }
   /**
    * Row-major float64 values, as matgrad's own code uses them (never handed
    * to user code while private; see PRIVATE). Not public API: read `.data`.

@@ -121,6 +121,10 @@ export interface GradcheckResult {
 
 /** Raised by gradcheck / gradgradcheck when a derivative is wrong; `result` has the details. */
 export class GradcheckError extends MatgradError {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "GradcheckError" });
+  }
   constructor(readonly result: GradcheckResult) {
     super(result.name, result.report);
   }

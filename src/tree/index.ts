@@ -73,6 +73,10 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** The structure of a pytree: its containers and static leaves, with a slot for each tensor leaf. */
 export class TreeDef {
+  // the class name survives minification (a bundler renames the class; see src/errors.ts)
+  static {
+    Object.defineProperty(this, "name", { value: "TreeDef" });
+  }
   /** @internal */
   readonly _root: Node;
   /** Number of tensor leaves. */

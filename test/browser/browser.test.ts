@@ -74,6 +74,50 @@ const pages: Record<string, string> = {
     const st = backend().status();
     return { isolated: crossOriginIsolated, threads: st.threads, workerChunks: st.workerChunks, threadError: st.threadError, err };
   `),
+  // the names users see, through the minified bundle (built without keepNames:
+  // every public class states its name; see src/errors.ts)
+  "/names.html": page(`
+    const m = await import("matgrad");
+    const { tensor, matmul, vmap, linalg, fromJSON, gradcheck, customVjp, Generator, Tensor } = m;
+    const raised = {
+      ShapeError: () => matmul(tensor([[1, 2]]), tensor([[1, 2]])),
+      ArgumentError: () => tensor([1, 2]).sum({ axes: [5] }),
+      AutogradError: () => tensor([1, 2], { requiresGrad: true }).mul(2).backward(),
+      BatchingError: () => vmap((x) => tensor(x.data))(tensor([[1, 2], [3, 4]])),
+      SingularMatrixError: () => linalg.inv(tensor([[1, 2], [2, 4]])),
+      NotPositiveDefiniteError: () => linalg.cholesky(tensor([[1, 2], [2, 1]])),
+      DomainError: () => linalg.logm(tensor([[-1, 0], [0, 1]])),
+      FormatError: () => fromJSON("{}"),
+      GradcheckError: () => gradcheck(customVjp((x) => x.mul(x), { bwd: ([x], g) => [g.mul(x)] }), [tensor([1, 2])]),
+    };
+    const errors = {};
+    for (const [cls, f] of Object.entries(raised)) {
+      try { f(); errors[cls] = null; } catch (e) {
+        errors[cls] = { name: e.name, ctor: e.constructor.name, isIt: e instanceof m[cls], isMatgrad: e instanceof m.MatgradError,
+                        str: String(e).slice(0, 200), stack: String(e.stack).slice(0, 200) };
+      }
+    }
+    const classes = ["MatgradError", "ShapeError", "ArgumentError", "AutogradError", "SingularMatrixError",
+      "NotPositiveDefiniteError", "ConvergenceError", "DomainError", "NonDifferentiableError", "EnvironmentError",
+      "FormatError", "BatchingError", "GradcheckError", "Tensor", "Generator", "TreeDef", "Explanation", "Function", "FunctionCtx"];
+    const classNames = Object.fromEntries(classes.map((c) => [c, m[c].name]));
+    // a user's subclass keeps its own name
+    class MyShapeError extends m.ShapeError {}
+    const mine = new MyShapeError("myop", "shapes differ");
+    // an object of a matgrad class described in an error message
+    let described = "";
+    try { tensor(new Generator(1)); } catch (e) { described = e.message; }
+    // the custom autograd base class, applied as is
+    let fnError = "";
+    try { m.Function.apply(); } catch (e) { fnError = e.message; }
+    const t = tensor([[1, 2.5], [3, 4]]);
+    console.log(String(t));
+    console.log(\`\${t}\`);
+    console.log(t.toString({ precision: 1 }));
+    console.log(t);
+    return { errors, classNames, mine: { name: mine.name, isShape: mine instanceof m.ShapeError, str: String(mine) },
+             described, fnError, str: String(t), ctor: t.constructor.name, isTensor: t instanceof Tensor };
+  `),
   "/fallback.html": page(`
     const { backend, EnvironmentError } = await import("matgrad");
     let error = null;
@@ -121,6 +165,59 @@ describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
     expect(map.sources.some((s) => s.endsWith("src/kernels/wasm/pool.ts"))).toBe(true);
   });
 
+  it("the bundle is built without keepNames (no name-keeping helper wrapping every function and class)", () => {
+    const js = readFileSync(join(tmp, "matgrad.js"), "utf8");
+    // esbuild's __name helper, minified: `var u=(e,n)=>d(e,"name",{value:n,configurable:!0})`
+    expect(js).not.toMatch(/=\(\w+,\w+\)=>[\w$]+\(\w+,"name",\{value:\w+,configurable:!0\}\)/);
+    // … and the classes state their names instead
+    expect(js).toContain('Object.defineProperty(this,"name",{value:"ShapeError"})');
+  });
+
+  it("error classes keep their names through minification: e.name, constructor.name, String(e), the stack", async () => {
+    const { result } = await runPage(context, `${origin}/names.html`);
+    const r = result as {
+      errors: Record<string, { name: string; ctor: string; isIt: boolean; isMatgrad: boolean; str: string; stack: string } | null>;
+      classNames: Record<string, string>;
+      mine: { name: string; isShape: boolean; str: string };
+      described: string;
+      fnError: string;
+    };
+    const raised = ["ShapeError", "ArgumentError", "AutogradError", "BatchingError", "SingularMatrixError",
+      "NotPositiveDefiniteError", "DomainError", "FormatError", "GradcheckError"];
+    expect(Object.keys(r.errors)).toEqual(raised);
+    for (const cls of raised) {
+      const e = r.errors[cls];
+      expect(e, cls).not.toBeNull();
+      expect(e?.name, cls).toBe(cls);
+      expect(e?.ctor, cls).toBe(cls);
+      expect(e?.isIt, cls).toBe(true);
+      expect(e?.isMatgrad, cls).toBe(true);
+      expect(e?.str.startsWith(`${cls}: `), `${cls}: ${e?.str}`).toBe(true);
+      expect(e?.stack.startsWith(`${cls}: `), `${cls}: ${e?.stack}`).toBe(true);
+    }
+    expect(r.errors.ShapeError?.str).toMatch(/^ShapeError: matmul: inner dimensions differ/);
+    expect(r.errors.BatchingError?.str).toMatch(/^BatchingError: vmap: the function read the values of a batched tensor/);
+    // every public class's name, as exported
+    for (const [exported, name] of Object.entries(r.classNames)) expect(name).toBe(exported);
+    expect(Object.keys(r.classNames)).toHaveLength(19);
+    // a user's subclass keeps its own name
+    expect(r.mine).toEqual({ name: "MyShapeError", isShape: true, str: "MyShapeError: myop: shapes differ" });
+    // matgrad's own classes named in messages
+    expect(r.described).toMatch(/^tensor: argument data must be .*; got an object of class Generator$/);
+    expect(r.fnError).toBe("Function: a custom Function needs a static forward(ctx, ...args)");
+  });
+
+  it("String(tensor) and console output read as in Node", async () => {
+    const { result, logs } = await runPage(context, `${origin}/names.html`);
+    const r = result as { str: string; ctor: string; isTensor: boolean };
+    const printed = "tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])";
+    expect(r.str).toBe(printed);
+    expect(r.ctor).toBe("Tensor");
+    expect(r.isTensor).toBe(true);
+    // console.log(t) itself: DevTools (and playwright's text) show the object by its class name
+    expect(logs.slice(0, 4)).toEqual([printed, printed, "tensor([[1.0, 2.5],\n        [3.0, 4.0]])", "Tensor"]);
+  });
+
   it("runs the README's first example", async () => {
     const { result } = await runPage(context, `${origin}/readme.html`);
     expect(result).toBe("ok");
@@ -158,7 +255,7 @@ describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
     expect(r.sab).toBe("undefined");
     expect(r.error).not.toBeNull();
     expect(r.error?.isEnv).toBe(true);
-    expect(r.error?.name).toBe("EnvironmentError"); // class names survive minification (keepNames)
+    expect(r.error?.name).toBe("EnvironmentError"); // class names survive minification (stated in src/errors.ts)
     expect(r.error?.op).toBe("setThreads");
     expect(r.error?.message).toMatch(/^setThreads: 2 threads are not available here: the page is not cross-origin isolated/);
     expect(r.error?.message).toContain("Cross-Origin-Embedder-Policy: require-corp");
