@@ -38,6 +38,12 @@ import { Tensor } from "../../src/tensor/tensor.js";
 import { noGrad } from "../../src/autodiff/engine.js";
 import { backend, setBackend, useBackend, type Backend } from "../../src/kernels/backend.js";
 import { rules } from "../../src/ops/registry.js";
+import { vjp } from "../../src/autodiff/transforms.js";
+import { randn } from "../../src/tensor/create.js";
+import { contractionOpInfos, elementwiseOpInfos, indexingOpInfos, layoutOpInfos } from "../../src/testing/opinfo/index.js";
+import { sortingOpInfos } from "../../src/testing/opinfo/sorting.js";
+import { scanOpInfos } from "../../src/testing/opinfo/scan.js";
+import { linalgExtraOpInfos } from "../../src/testing/opinfo/linalg-extra.js";
 import { countAllocations } from "./allocation-count.js";
 
 /** Output size the scaled samples reach where the op allows. */
@@ -394,6 +400,107 @@ describe("no op allocates more than a constant number of arrays of its output's 
           problems.push(`${info.name}: no longer makes arrays per matrix of a batch (${counts.join(", ")} with the batch ×8, ×16, ×32): remove it from PER_MATRIX`);
       }
       if (problems.length > 0) throw new Error(problems.join("\n"));
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The backward pass of the issue-15 ops
+
+/** Arrays of ≥ the largest differentiated input's size that one VJP (backward) call makes, after a warm-up call. */
+function measureVjp(info: OpInfo, inputs: Tensor[]): { count: number; inSize: number; lengths: number[] } {
+  const diff = inputs.map((_, i) => !(info.nondiff ?? []).includes(i));
+  const inSize = inputs.reduce((m, x, i) => (diff[i] ? Math.max(m, x.size) : m), 0);
+  const f = (...xs: Tensor[]): Tensor => info.fn(...inputs.map((x, i) => (diff[i] ? xs[diff.slice(0, i).filter(Boolean).length] : x)));
+  const primals = inputs.filter((_, i) => diff[i]);
+  const { out, vjpFn } = vjp(f, ...primals);
+  const ct = randn(out.shape, { seed: 5 });
+  vjpFn(ct);
+  const { lengths } = countAllocations(() => vjpFn(ct));
+  return { count: lengths.filter((n) => n >= inSize).length, inSize, lengths };
+}
+
+/**
+ * VJP budget of the issue-15 ops: arrays of the (largest differentiated)
+ * input's size made by one backward call. 4 as for the forward: the
+ * cotangent, one scatter / un-permute target, two temporaries.
+ */
+const VJP_MAX = 4;
+const DERIV = "the derivative is written with differentiable ops (so that it differentiates again), one array per op, then ct·f′";
+const CT_SIZED = "the outputs are larger than the inputs: their cotangents (and the sums that reduce them to the inputs) are arrays of at least the input's size";
+/** Backward passes allowed more, with the measured count and why. */
+const VJP_BUDGETS: Record<string, [number, string]> = {
+  "asin": [6, `${DERIV}: (1 − x²)^(−1/2) is square, sub, sqrt, reciprocal`],
+  "acos": [6, `${DERIV}: −(1 − x²)^(−1/2)`],
+  "acosh": [6, `${DERIV}: (x² − 1)^(−1/2)`],
+  "atanh": [5, `${DERIV}: 1/(1 − x²)`],
+  "erf": [5, `${DERIV}: (2/√π)·exp(−x²)`],
+  "erfc": [5, `${DERIV}: −(2/√π)·exp(−x²)`],
+  "gelu": [10, `${DERIV}: Φ(x) + x·φ(x)`],
+  "gelu (tanh)": [13, `${DERIV}: the tanh approximation's derivative (tanh, its square, the polynomial)`],
+  "sinc": [8, `${DERIV}: (cos(πx) − sinc(x))/x with the removable point x = 0 masked`],
+  "xlogy": [5, `${DERIV}: log y (0 where x = 0) and x/y, two inputs`],
+  "atan2": [8, `${DERIV}: x/(x² + y²) and −y/(x² + y²), two inputs`],
+  "logit (eps)": [6, `${DERIV}: 1/(x(1 − x)) and the clamp's mask`],
+  "logcumsumexp": [13, `${DERIV}: exp(x − out) weights and a reversed cumulative sum of ct·exp(−out), stabilized`],
+  "logcumsumexp (axis 0)": [13, "as logcumsumexp"],
+  "logcumsumexp (axis −1)": [13, "as logcumsumexp"],
+  "cross": [11, "a composite (4 takes, 2 products, a difference): the VJP of each (untake, products)"],
+  "cross(axis=0)": [11, "as cross"],
+  "diff (n = 2, axis 0, prepend, append)": [9, "a composite (concat, slices, differences per order): the VJP of each"],
+  "std": [7, "a composite (mean, x − mean, square, sum, sqrt): the VJP of each"],
+  "std (axes 1, correction 0, keepdims)": [7, "as std"],
+  "std (axes 1, correction 0.5, keepdims)": [7, "as std"],
+  "variance (axes 1, correction 0.5 and −0.5)": [13, "two variances (the entry concatenates them)"],
+  "quantile (linear)": [7, "the two gathers' scatter-adds (x's size each, after the sort) and the sort's un-permutation"],
+  "quantile (midpoint)": [7, "as quantile (linear)"],
+  "quantile (q a tensor, differentiable)": [7, "as quantile (linear)"],
+  "quantile over all entries (keepdims)": [7, "as quantile (linear)"],
+  "nanquantile": [7, "as quantile (linear)"],
+  "scatter (axis 0, 1-D and 0-d, overwrite)": [5, "the overwritten entries' mask (x's size) and the gathered source cotangent"],
+  "scatter (axis 1, overwrite)": [7, "as scatter (overwrite), 2-D"],
+  "scatter (axis 1, reduce prod)": [17, "∂ of a product over each target's group (zeros handled: the product of the others) for x and src"],
+  "scatter (axis 1, reduce prod, includeSelf false)": [18, "as scatter (reduce prod)"],
+  "meshgrid": [7, CT_SIZED],
+  "meshgrid (xy)": [5, CT_SIZED],
+  "vander": [9, `${CT_SIZED}; cumprod's VJP, the broadcast's sum, the flip`],
+  "vander (N, increasing)": [8, "as vander"],
+  "linalg.householderProduct": [5, "the compact WY form's VJP (matmuls, triangle)"],
+  "linalg.funm (exp)": [18, "the Fréchet derivative by the 2n × 2n block-triangular formula f([[Aᵀ, G], [0, Aᵀ]]): Schur–Parlett on a 2n × 2n matrix"],
+  "linalg.funm (log)": [18, "as linalg.funm (exp)"],
+  "linalg.funm (sqrt)": [18, "as linalg.funm (exp)"],
+  "linalg.funm (sin)": [34, "as linalg.funm (exp) (measured on the 64 × 64 block-diagonal rotation generator: 14 arrays of 2n × 2n, 20 of n × n)"],
+  "linalg.polar (left)": [22, "the SVD's VJP (F-matrix terms, U, Vᵀ products) for U Vᵀ and V Σ Vᵀ"],
+  "linalg.polar (right)": [20, "as linalg.polar (left)"],
+};
+
+describe("the backward pass of the issue-15 ops allocates a constant number of arrays of the input's size", () => {
+  const tables = [...contractionOpInfos, ...elementwiseOpInfos, ...layoutOpInfos, ...sortingOpInfos, ...scanOpInfos, ...indexingOpInfos, ...linalgExtraOpInfos];
+  for (const info of tables) {
+    if (info.samples().every((s) => s.inputs.every((_, i) => (info.nondiff ?? []).includes(i)))) continue;
+    it(`VJP of ${info.name}`, () => {
+      const big = largest(info);
+      expect(big, "no sample runs").not.toBeNull();
+      let m: ReturnType<typeof measureVjp>;
+      try {
+        m = measureVjp(info, big!.inputs);
+      } catch (e) {
+        // not differentiable at this (scaled) point, e.g. an integer-valued result: nothing to measure
+        if (/not differentiable|no gradient|integer/i.test((e as Error).message)) return;
+        throw e;
+      }
+      const budget = (STRICT ? undefined : VJP_BUDGETS[info.name]?.[0]) ?? VJP_MAX;
+      const where = `inputs ${big!.inputs.map((x) => `[${x.shape.join(", ")}]`).join(", ")}`;
+      if (m.count > budget)
+        throw new Error(`VJP of ${info.name}: ${m.count} arrays of ≥ ${m.inSize} entries (budget ${budget}): [${m.lengths.filter((n) => n >= m.inSize).join(", ")}]; ${where}`);
+      const { k, how, sample } = big!;
+      if (k >= 4) {
+        // constant: not rising at both halvings of the scale (as the forward's check 2)
+        const sampleInputs = info.samples().find((s) => s.name === sample)!.inputs;
+        const counts = [m.count, measureVjp(info, scaleInputs(sampleInputs, how, k / 2)).count, measureVjp(info, scaleInputs(sampleInputs, how, k / 4)).count];
+        if (counts[0] > counts[1] && counts[1] > counts[2])
+          throw new Error(`VJP of ${info.name}: ${counts.join(", ")} arrays of the input's size at ×${k}, ×${k / 2}, ×${k / 4}: the count grows with the size; ${where}`);
+      }
     });
   }
 });
