@@ -428,16 +428,29 @@ class PlanCache {
   private readonly byEquation = new Map<string, CacheEntry[]>();
   private count = 0;
   private clock = 0;
+  /** The entry of the last hit (or insertion) and its equation. */
+  private last: CacheEntry | null = null;
+  private lastEquation = "";
   constructor(readonly capacity: number) {}
 
   /** The plan for these operand shapes, marked as just used (unless `touch` is false), or null. */
   get(equation: string, ts: readonly { shape: Shape }[], touch = true): Plan | null {
+    // the last hit first: a call repeated in a loop skips the Map lookup
+    const last = this.last;
+    if (last !== null && equation === this.lastEquation && matches(last.shapes, ts)) {
+      if (touch) last.used = ++this.clock;
+      return last.plan;
+    }
     const list = this.byEquation.get(equation);
     if (list === undefined) return null;
     for (let e = 0; e < list.length; e++) {
       const entry = list[e];
       if (matches(entry.shapes, ts)) {
-        if (touch) entry.used = ++this.clock;
+        if (touch) {
+          entry.used = ++this.clock;
+          this.last = entry;
+          this.lastEquation = equation;
+        }
         return entry.plan;
       }
     }
@@ -453,6 +466,8 @@ class PlanCache {
     if (list === undefined) this.byEquation.set(equation, [entry]);
     else list.push(entry);
     this.count++;
+    this.last = entry;
+    this.lastEquation = equation;
   }
 
   get size(): number {
@@ -462,6 +477,7 @@ class PlanCache {
   clear(): void {
     this.byEquation.clear();
     this.count = 0;
+    this.last = null;
   }
 
   private evictOldest(): void {
@@ -475,6 +491,7 @@ class PlanCache {
           key = eq;
         }
     if (oldest === null) return;
+    if (oldest[at] === this.last) this.last = null;
     oldest.splice(at, 1);
     if (oldest.length === 0) this.byEquation.delete(key);
     this.count--;
