@@ -52,6 +52,9 @@ function expandLabels(letters: string[], ellipsisAt: number, e: number, E: numbe
   return [...letters.slice(0, ellipsisAt), ...ell, ...letters.slice(ellipsisAt)];
 }
 
+/** "operands[i]" for the common operand counts, made once (argument names of tensorArg's errors). */
+const OPERAND_NAMES = Array.from({ length: 8 }, (_, i) => `operands[${i}]`);
+
 /**
  * Einstein summation, as numpy.einsum / torch.einsum.
  *
@@ -82,8 +85,6 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   }
   return runPlan(plan, ts);
 }
-
-const OPERAND_NAMES = Array.from({ length: 8 }, (_, i) => `operands[${i}]`);
 
 /** Parse and check an einsum call, and plan its contraction (throws the typed errors). */
 function planEinsum(equation: string, ts: Tensor[]): Plan {
