@@ -21,8 +21,17 @@ export function badIndexEntry(op: string, arg: string, v: unknown, at: string, a
   return new ArgumentError(op, `argument ${arg} holds ${shown} at ${at}, which ${what} for ${axisText} of size ${n}${context === "" ? "" : ` (${context})`}; expected integers in [${-n}, ${n - 1}]`);
 }
 
-/** The entries of a list of indices into an axis of size n, checked and wrapped (negative from the end). */
+/**
+ * The entries of a list of indices into an axis of size n, checked and wrapped (negative from the end).
+ * Float64Array (an index tensor's values) and Int32Array lists take loops of their own: one element
+ * type per loop keeps V8's element reads monomorphic (a mixed loop reads 1e6 entries ≈ 2–3× slower).
+ */
 export function checkedIndices(op: string, arg: string, d: ArrayLike<unknown>, n: number, axisText: string): Int32Array {
+  if (d instanceof Float64Array || d instanceof Int32Array) {
+    const out = wrappedIndices(d, n);
+    if (typeof out === "number") throw badIndexEntry(op, arg, d[out], `position ${out}`, axisText, n);
+    return out;
+  }
   const out = new Int32Array(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
@@ -32,4 +41,39 @@ export function checkedIndices(op: string, arg: string, d: ArrayLike<unknown>, n
     out[i] = j;
   }
   return out;
+}
+
+/** The entries of d wrapped into [0, n), or the first position whose entry is not an integer in [−n, n). */
+export function wrappedIndices(d: Float64Array | Int32Array, n: number): Int32Array | number {
+  const out = new Int32Array(d.length);
+  const bad = d instanceof Float64Array ? wrapFloats(d, n, out) : wrapInts(d, n, out);
+  return bad >= 0 ? bad : out;
+}
+
+/**
+ * out[i] = d[i] wrapped into [0, n), or the first position whose entry is not an integer in [−n, n):
+ * `v | 0` differs from v for NaN, fractions and anything outside int32, so one comparison checks
+ * integrality. No throw inside the loop (the caller raises), which keeps it a tight loop for V8.
+ */
+function wrapFloats(d: Float64Array, n: number, out: Int32Array): number {
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    let j = v | 0;
+    if (j !== v) return i;
+    if (j < 0) j += n;
+    if (j < 0 || j >= n) return i;
+    out[i] = j;
+  }
+  return -1;
+}
+
+/** wrapFloats for int32 values: integers already, only the range is checked. */
+function wrapInts(d: Int32Array, n: number, out: Int32Array): number {
+  for (let i = 0; i < d.length; i++) {
+    let j = d[i];
+    if (j < 0) j += n;
+    if (j < 0 || j >= n) return i;
+    out[i] = j;
+  }
+  return -1;
 }

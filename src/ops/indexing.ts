@@ -32,7 +32,7 @@ import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 import { add, div, eq, mul, permute, reshape, slice, where, broadcastTo, type SliceSpec, type TensorLike } from "./api.js";
 import { nonzeroIndices } from "../kernels/gather.js";
-import { checkedIndices } from "./index-args.js";
+import { badIndexEntry, checkedIndices, wrappedIndices } from "./index-args.js";
 
 /** Integer typed arrays accepted as index lists (a Float64Array of integers works too). */
 export type IntegerTypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
@@ -77,6 +77,10 @@ const INDEX_EXPECTED = "a tensor of integers, an array of integers or an integer
 function indexTensor(op: string, arg: string, v: unknown): Tensor {
   if (v instanceof Tensor) return tensorArg(v, op, arg);
   if (typeof v === "number") return new Tensor(Float64Array.of(v), []);
+  // a number typed array (a 1-D list): one converting copy (the tensor owns its values), no element walk
+  if (v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint32Array || v instanceof Int16Array ||
+    v instanceof Uint16Array || v instanceof Int8Array || v instanceof Uint8Array || v instanceof Uint8ClampedArray)
+    return new Tensor(new Float64Array(v), [v.length]);
   if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) return fromNested(v, op, arg);
   throw new ArgumentError(op, `argument ${arg} must be ${INDEX_EXPECTED}; got ${describe(v)}`);
 }
@@ -144,6 +148,14 @@ function checkAlong(op: string, x: Tensor, idx: Tensor, a: number): void {
 export function gather(x: TensorLike, axis: number, index: IndexLike): Tensor {
   const t = tensorArg(x, "gather", "x");
   const a = axisArg("gather", axis, Math.max(t.ndim, 1));
+  if (t.ndim === 1 && index instanceof Int32Array) {
+    // a 1-D gather with an Int32Array is a take: the list is range-checked and wrapped as int32 (no
+    // float64 copy of it for an index tensor), then one read pass; the error is gather's own
+    const n = t.shape[0], list = wrappedIndices(index, n);
+    if (typeof list === "number")
+      throw badIndexEntry("gather", "index", index[list], `[${list}]`, "axis 0", n, `index shape [${index.length}], x shape [${n}]`);
+    return apply(rules.take, [t], { axis: 0, indices: list, n });
+  }
   const idx = indexTensor("gather", "index", index);
   checkAlong("gather", t, idx, a);
   const out = apply(rules.gather, [atLeast1(t), atLeast1(idx)], { axis: a, op: "gather" });
@@ -294,6 +306,10 @@ export function indexSelect(x: TensorLike, axis: number, index: IndexLike): Tens
     const out = apply(rules.gather, [atLeast1(t), batched], { axis: a, op });
     return t.ndim === 0 ? reshape(out, []) : out;
   }
+  // a 1-D x and an index tensor: the gather kernel checks and reads in one pass (take would first
+  // convert the whole list to checked int32 offsets, a second pass and array)
+  if (t.ndim === 1 && index instanceof Tensor && index.ndim === 1)
+    return apply(rules.gather, [t, index], { axis: 0, op, arg: { name: "index", axis: 0 } });
   const list = axisIndexList(op, t, a, index);
   if (t.ndim === 0) {
     if (list.length !== 1) throw new ShapeError(op, `a 0-d x takes an index of one entry; got ${list.length}`);
