@@ -26,6 +26,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ["scan", "scan.ts", "runScan"],
   ["sort", "sort.ts", "runSort"],
   ["vmap", "vmap.ts", "runVmap"],
+  ["browser", "browser.ts", "runBrowser"],
 ];
 const wanted = process.argv.slice(2);
 for (const [name, file, fn] of suites) {

@@ -14,7 +14,8 @@
  *
  * `--no-tsc` skips the tsc step (when dist/ already has fresh ESM output);
  * `--browser-only --out DIR` builds only the browser module, into DIR (the
- * browser tests use it, leaving dist/ alone).
+ * browser tests use it, leaving dist/ alone); `--keep-names` adds esbuild's
+ * keepNames to it, only to measure what that costs (bench/browser.ts).
  */
 /* global process, console */
 import { spawnSync } from "node:child_process";
@@ -43,11 +44,13 @@ try {
 const argv = process.argv.slice(2);
 const browserOnly = argv.includes("--browser-only");
 const outArg = argv.indexOf("--out");
+const keepNames = argv.includes("--keep-names");
+if (keepNames && (!browserOnly || outArg < 0)) fail("--keep-names is for comparisons: use it with --browser-only --out DIR");
 if (outArg >= 0 && !argv[outArg + 1]) fail("--out needs a directory");
 
 if (browserOnly) {
   const dir = outArg >= 0 ? argv[outArg + 1] : join(dist, "browser");
-  const bytes = await buildBrowser(dir);
+  const bytes = await buildBrowser(dir, keepNames);
   console.log(`matgrad build: ${dir}/matgrad.js ${(bytes / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(0);
 }
@@ -107,7 +110,7 @@ console.log(
  * code paths reach Node through process.getBuiltinModule at run time).
  * Returns the file's size in bytes.
  */
-async function buildBrowser(browserDir) {
+async function buildBrowser(browserDir, withKeepNames = false) {
   rmSync(browserDir, { recursive: true, force: true });
   const res = await esbuild.build({
     entryPoints: [join(root, "src/index.ts")],
@@ -122,6 +125,7 @@ async function buildBrowser(browserDir) {
     // created (per call in dispatch, rules, einsum, vmap). The names users
     // see are stated in the sources instead: every public class (Tensor,
     // ShapeError, …) defines its `name` in a static block (see src/errors.ts)
+    keepNames: withKeepNames,
     sourcemap: true,
     legalComments: "none",
     metafile: true,
