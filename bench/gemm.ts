@@ -10,7 +10,7 @@
  *
  * Library use: `await runGemm()` (called by bench/run.ts) prints the table and
  * returns the rows; `measureGemm(fn, n)` measures one kernel.
- * Standalone: `npx tsx bench/gemm.ts [--sizes 64,256,512,1024] [--threads 2]`.
+ * Standalone: `node --import ./bench/ts-register.mjs bench/gemm.ts [--sizes 64,256,512,1024] [--threads 2]`.
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -220,7 +220,7 @@ function printTable(title: string, header: string[], rows: string[][]): void {
   for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join("  "));
 }
 
-// standalone: npx tsx bench/gemm.ts
+// standalone: node --import ./bench/ts-register.mjs bench/gemm.ts
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const arg = (name: string) => {

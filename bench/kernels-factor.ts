@@ -1,7 +1,7 @@
 /**
  * Forward timings of the factorization kernels (layer 1) at n = 64 and 256,
  * under the default GEMM backend and under the portable TypeScript one.
- * Run: npx tsx bench/kernels-factor.ts [sizes...]
+ * Run: node --import ./bench/ts-register.mjs bench/kernels-factor.ts [sizes...]
  */
 import { backend, setBackend, portableBackend } from "../src/kernels/backend.js";
 import { luFactor, luInverse } from "../src/kernels/lu.js";

@@ -16,7 +16,7 @@
  *    processes on a shared machine), the median CPU time (which counts V8's
  *    GC helper threads too), and the ratio to the fresh-array loop. The
  *    ≤ 5 µs verdict compares with the fresh-array loop, but never with less
- *    than the in-place one. `npx tsx bench/optim.ts adam` runs part 2 alone.
+ *    than the in-place one. `node --import ./bench/ts-register.mjs bench/optim.ts adam` runs part 2 alone.
  */
 import { Tensor, tensor, zeros, matmul, mul, sum, mean, stack, logsumexp, add, optim } from "../src/index.js";
 import { rosenbrock } from "../examples/optimization.js";
@@ -152,7 +152,7 @@ export async function runOptim(): Promise<void> {
  * concurrent GC threads, so allocation-heavy code looks dearer), the fastest
  * batch's wall time (the least disturbed by other processes on a shared
  * machine), and the ratio step / arithmetic, which load scales alike.
- * `npx tsx bench/optim.ts adam` runs this part alone.
+ * `node --import ./bench/ts-register.mjs bench/optim.ts adam` runs this part alone.
  */
 export async function runAdamStep(): Promise<void> {
   const tree = (size: number) => {

@@ -10,7 +10,7 @@
  * Int32Array index (plain), and the same with float64 indices checked and
  * wrapped as gather does (the minimum gather can do: an index read and its
  * check per entry; a function of its arrays, as a kernel). Results are kept (a discarded result lets V8 drop the loop that
- * made it). Run: `npx tsx bench/profile-gather.ts [rounds]`; the ratios still
+ * made it). Run: `node --import ./bench/ts-register.mjs bench/profile-gather.ts [rounds]`; the ratios still
  * move by ±30% between runs on a loaded machine: run it a few times.
  */
 import { Session } from "node:inspector/promises";
