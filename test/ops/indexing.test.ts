@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  arange, tensor, zeros, gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
+  arange, tensor, zeros, take, gather, scatter, scatterAdd, indexSelect, indexAdd, index, maskedFill, maskedSelect, nonzero,
   grad, vjp, jvp, vmap, hessian, gradcheck, gradgradcheck, gt, sum, mul, stack, randn, ArgumentError, ShapeError, BatchingError, type Tensor,
 } from "../../src/index.js";
 
@@ -150,6 +150,31 @@ describe("scatter, scatterAdd", () => {
   it("0-d x and index", () => {
     expect(scatter(tensor(1), 0, tensor(0), tensor(7)).toNested()).toEqual(7);
     expect(scatterAdd(tensor(1), -1, tensor(0), tensor(7)).toNested()).toEqual(8);
+  });
+});
+
+describe("1-D fast paths (one-pass gather kernel; Int32Array lists as take)", () => {
+  const v = tensor([10, 11, 12, 13, 14]);
+  it("take / indexSelect of a 1-D x with an index tensor, gather with an Int32Array: values, negative wrap, gradients", () => {
+    expect(take(v, tensor([4, -5, 2, 2])).toNested()).toEqual([14, 10, 12, 12]);
+    expect(take(v, tensor([[4, -1], [0, 1]])).toNested()).toEqual([[14, 14], [10, 11]]);
+    expect(take(v, tensor(3)).toNested()).toEqual(13);
+    expect(indexSelect(v, 0, tensor([1, -1, 1])).toNested()).toEqual([11, 14, 11]);
+    expect(gather(v, 0, Int32Array.of(0, -1, 3, 3)).toNested()).toEqual([10, 14, 13, 13]);
+    expect(gather(v, -1, new Int32Array(0)).toNested()).toEqual([]);
+    // repeated indices accumulate in the gradient
+    expect(grad((t: Tensor) => sum(mul(take(t, tensor([2, 2, -1])), tensor([1, 2, 3]))))(v).toNested()).toEqual([0, 0, 3, 0, 3]);
+    expect(grad((t: Tensor) => sum(indexSelect(t, 0, tensor([0, 0]))))(v).toNested()).toEqual([2, 0, 0, 0, 0]);
+    expect(grad((t: Tensor) => sum(gather(t, 0, Int32Array.of(4, -1, 1))))(v).toNested()).toEqual([0, 1, 0, 0, 2]);
+  });
+  it("errors keep each op's format", () => {
+    expect(() => take(v, tensor([0, 2.5]))).toThrow(/^take: argument indices holds 2\.5 at position 1, which is not an integer for axis 0 of size 5; expected integers in \[-5, 4\]/);
+    expect(() => take(v, tensor([[0, 1], [5, 0]]))).toThrow(/^take: argument indices holds 5 at position 2, which is out of range for axis 0 of size 5/);
+    expect(() => indexSelect(v, 0, tensor([-6]))).toThrow(/^indexSelect: argument index holds -6 at position 0, which is out of range for axis 0 of size 5/);
+    expect(() => indexSelect(v, 0, tensor([NaN]))).toThrow(/^indexSelect: argument index holds NaN at position 0, which is not an integer/);
+    expect(() => gather(v, 0, Int32Array.of(1, 5))).toThrow(/^gather: argument index holds 5 at \[1\], which is out of range for axis 0 of size 5 \(index shape \[2\], x shape \[5\]\); expected integers in \[-5, 4\]/);
+    expect(() => gather(v, 0, Int32Array.of(-6))).toThrow(ArgumentError);
+    expect(() => gather(v, 0, Float64Array.of(0.5))).toThrow(/^gather: argument index holds 0\.5 at \[0\], which is not an integer/);
   });
 });
 
