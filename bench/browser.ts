@@ -79,7 +79,9 @@ const TIMING_PAGE = `
   // µs per call of each fn (divided by perCall): minimum over the rounds (of alternating batches, for several fns)
   const alternate = (fns, perCall) => {
     const reps = fns.map((fn) => {
-      for (let i = 0; i < 20; i++) fn();
+      // warm up for ≥ 150 ms: on a loaded machine the optimizing compiler's
+      // background jobs lag, and a few calls would time a lower tier
+      for (const t0 = performance.now(); performance.now() - t0 < 150; ) for (let i = 0; i < 10; i++) fn();
       let n = 1;
       for (;;) {
         const t0 = performance.now();
