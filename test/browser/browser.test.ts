@@ -5,7 +5,9 @@
  * the README's first example, a linear-algebra gradient against its closed
  * form, a gradcheck report, worker threads in a cross-origin-isolated page
  * (COOP/COEP), and the fallback without isolation (setThreads rejects with an
- * EnvironmentError that says why; results stay right).
+ * EnvironmentError that says why; results stay right). The module is minified
+ * without keepNames: error names, class names, String(tensor) and console
+ * output are checked to survive it.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
