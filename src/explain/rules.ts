@@ -15,7 +15,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { Rule } from "../tensor/meta.js";
 import { rules, type Prim, type PrimParams } from "../ops/registry.js";
 import {
-  sumToShape, reshape, broadcastTo, diagonal, diagEmbed, triu, tril, sub, mul, add, mT,
+  sumToShape, reshape, broadcastTo, diagonal, diagEmbed, triu, tril, sub, mul, add, mT, logsumexp,
 } from "../ops/api.js";
 import { inv, det, slogdet, solve, cholesky, expmFrechet, expm } from "../linalg/index.js";
 
@@ -78,6 +78,16 @@ const matT = (e: ExprNode, t: boolean): ExprNode => (t ? E.transpose(e) : e);
 /** The reduced shape kept with unit axes (for the VJP of a partial sum). */
 function keptShape(shape: E.Shape, axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** A reduced tensor (keepdims or not) spread back over x's shape. */
+function spread(r: ExprNode, x: ExprNode, axes: readonly number[]): ExprNode {
+  return E.broadcast(reshapeE(r, axes.length === x.shape.length ? [] : keptShape(x.shape, axes)), x.shape);
+}
+
+/** exp(x − y) for y = logsumexp(x) over `axes`: the softmax weights. */
+function softmaxWeights(x: ExprNode, y: ExprNode, axes: readonly number[]): ExprNode {
+  return E.fn("exp", E.sub(x, spread(y, x, axes)));
 }
 
 const invE = (a: ExprNode): ExprNode => E.op("inv", "", [a], a.shape, ([t]) => inv(t));
@@ -166,6 +176,17 @@ export const symRules: Partial = {
       if (axes.length === x.shape.length) return [reshapeE(sumAll(dx), y.shape)];
       return [E.op("sum", `{${axes.join(",")}}`, [dx], y.shape, ([t]) => t.sum(axes, keepdims))];
     },
+  },
+  logsumexp: {
+    // y = log Σ exp(x):  x̄ = ȳ ∘ exp(x − y),  dy = Σ dx ∘ exp(x − y)  (the softmax as weights)
+    forward: ([x], { axes, keepdims }) => {
+      const shape = keepdims ? keptShape(x.shape, axes) : x.shape.filter((_, i) => !axes.includes(i));
+      // (printed as a named operator; its derivatives are written out with exp, the softmax weights)
+      return [E.op("opaque", "logsumexp", [x], shape, ([t]) => logsumexp(t, axes, keepdims))];
+    },
+    vjp: ([ct], [x], [y], { axes }) => [ct === null ? null : E.hadamard(spread(ct, x, axes), softmaxWeights(x, y, axes))],
+    jvp: ([dx], [x], [y], { axes, keepdims }) =>
+      [dx === null ? null : E.op("sum", `{${axes.join(",")}}`, [E.hadamard(dx, softmaxWeights(x, y, axes))], y.shape, ([t]) => t.sum(axes, keepdims))],
   },
   reshape: {
     forward: ([x], { shape }) => [reshapeE(x, shape)],

@@ -100,6 +100,68 @@ export function reduce(
   return o;
 }
 
+/**
+ * log Σ exp(x) over `axes` (the reduced shape without kept dims), stably: per
+ * lane, with m its maximum, m + log Σ exp(x − m) — m taken as 0 when it is not
+ * finite, so that a lane of −∞ (or an empty lane) gives −∞, a +∞ entry +∞ and a
+ * NaN NaN; the exponentials summed pairwise as they are made. One output
+ * array, no temporaries of x's size (reduced axes interleaved with kept ones
+ * are first moved last: one copy).
+ */
+export function logsumexp(x: Float64Array, shape: readonly number[], axes: readonly number[]): Float64Array {
+  const rank = shape.length;
+  const isRed = new Array<boolean>(rank).fill(false);
+  for (const a of axes) isRed[a] = true;
+  let outSize = 1;
+  for (let i = 0; i < rank; i++) if (!isRed[i]) outSize *= shape[i];
+  const o = alloc(outSize);
+  if (outSize === 0) return o;
+  const inner = x.length / outSize;
+  if (inner === 0) return o.fill(-Infinity);
+  // lanes contiguous when every axis from the first reduced one on is reduced (or of size 1)
+  let firstRed = rank;
+  for (let i = 0; i < rank; i++) if (isRed[i]) { firstRed = i; break; }
+  let trailing = true;
+  for (let i = firstRed; i < rank; i++) if (!isRed[i] && shape[i] !== 1) trailing = false;
+  let xt = x;
+  if (!trailing) {
+    const perm: number[] = [];
+    for (let i = 0; i < rank; i++) if (!isRed[i]) perm.push(i);
+    for (let i = 0; i < rank; i++) if (isRed[i]) perm.push(i);
+    xt = permute(x, shape, perm);
+  }
+  for (let r = 0; r < outSize; r++) {
+    const start = r * inner;
+    let m = -Infinity;
+    for (let i = start; i < start + inner; i++) {
+      const v = xt[i];
+      if (v > m || v !== v) m = v;
+    }
+    const mf = m - m === 0 ? m : 0; // finite max, else 0
+    o[r] = Math.log(pairwiseExpSum(xt, start, inner, mf)) + mf;
+  }
+  return o;
+}
+
+/** Σ exp(x[i] − m) over [start, start + n), pairwise as {@link pairwiseSum}. */
+function pairwiseExpSum(x: Float64Array, start: number, n: number, m: number): number {
+  if (n <= PAIRWISE_BLOCK) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const end = start + n, end4 = start + (n & ~3);
+    let i = start;
+    for (; i < end4; i += 4) {
+      s0 += Math.exp(x[i] - m);
+      s1 += Math.exp(x[i + 1] - m);
+      s2 += Math.exp(x[i + 2] - m);
+      s3 += Math.exp(x[i + 3] - m);
+    }
+    for (; i < end; i++) s0 += Math.exp(x[i] - m);
+    return (s0 + s1) + (s2 + s3);
+  }
+  const h = ((n >> 1) + 3) & ~3;
+  return pairwiseExpSum(x, start, h, m) + pairwiseExpSum(x, start + h, n - h, m);
+}
+
 /** Base block of the pairwise sum: summed directly (four accumulators). */
 export const PAIRWISE_BLOCK = 128;
 

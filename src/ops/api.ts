@@ -16,7 +16,6 @@ import { liftValues } from "./batching.js";
 import { checkedIndices } from "./index-args.js";
 import { rules } from "./registry.js";
 import * as ew from "../kernels/elementwise.js";
-import { reduce as reduceKernel } from "../kernels/reduce.js";
 
 /**
  * What an op accepts where it needs a tensor: a tensor, a number or nested
@@ -277,16 +276,9 @@ export function logsumexp(x: TensorLike, axesArg?: Axes | ReduceOptions, keepdim
   const t = tensorArg(x, "logsumexp", "x");
   const [axes, keepdims] = reduceArgs("logsumexp", axesArg, keepdimsArg);
   const ax = normAxes("logsumexp", axes, t.ndim);
-  // the (constant) maximum from the kernel: over an empty axis it is −∞, and logsumexp of nothing is log 0 = −∞
-  const m = liftValues([t], ([u]) => {
-    // under vmap u has leading batch axes: the reduced axes shift past them
-    const ux = ax.map((a) => a + u.ndim - t.ndim);
-    return new Tensor(reduceKernel("max", u._data, u.shape, ux), reducedShape(u.shape, ux, true));
-  });
-  const mFinite = where(isFiniteT(m), m, 0);
-  const s = log(sum(exp(sub(t, mFinite)), ax, true));
-  const out = add(s, mFinite);
-  return keepdims ? out : reshape(out, reducedShape(t.shape, ax, false));
+  // one primitive (max, then log Σ exp(x − max) per lane in one pass): no arrays of x's size; over an
+  // empty axis the result is log 0 = −∞
+  return apply(rules.logsumexp, [t], { axes: ax, keepdims });
 }
 
 /** Softmax along `axis` (default −1): exp(x − logsumexp(x)), computed stably. */
@@ -301,14 +293,6 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = tensorArg(x, "logSoftmax", "x");
   normAxis("logSoftmax", axis, t.ndim);
   return sub(t, logsumexp(t, axis, true));
-}
-
-function isFiniteT(t: Tensor): Tensor {
-  return liftValues([t], ([u]) => {
-    const o = new Float64Array(u.size), d = u._data;
-    for (let i = 0; i < o.length; i++) o[i] = Number.isFinite(d[i]) ? 1 : 0;
-    return new Tensor(o, u.shape);
-  });
 }
 
 /** Sum `g` down to `shape` (the adjoint of broadcasting to g.shape). */
@@ -483,6 +467,11 @@ export function take(x: TensorLike, indices: readonly number[] | Int32Array | Te
     const at = broadcastTo(reshape(it, [...pre.map(() => 1), k, ...post.map(() => 1)]), [...pre, k, ...post]);
     const out = apply(rules.gather, [t, at], { axis: a, op: "take", arg: { name: "indices", axis: a } });
     return reshape(out, [...pre, ...it.shape, ...post]);
+  }
+  if (it !== null && t.ndim === 1) {
+    // a 1-D x: the gather kernel checks and reads in one pass (the list is not first converted to int32)
+    const out = apply(rules.gather, [t, it.ndim === 1 ? it : reshape(it, [it.size])], { axis: 0, op: "take", arg: { name: "indices", axis: 0 } });
+    return it.ndim === 1 ? out : reshape(out, it.shape);
   }
   const idxShape = it === null ? null : it.shape;
   const list = it === null ? indices : it._data;

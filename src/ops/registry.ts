@@ -32,6 +32,8 @@ export interface CoreParams {
   where: null;
   // reductions
   sum: ReduceParams; max: ReduceParams; min: ReduceParams; prod: ReduceParams;
+  /** log Σ exp(x) over the axes, stably, in one pass per lane (no temporaries of x's size). */
+  logsumexp: ReduceParams;
   // layout
   reshape: { shape: number[] };
   permute: { perm: number[] };

@@ -8,7 +8,7 @@ import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { broadcastShapes, fmtShape, reducedShape, shapesEqual, sizeOf } from "../../tensor/shape.js";
 import { ShapeError } from "../../errors.js";
 import * as ew from "../../kernels/elementwise.js";
-import { reduce } from "../../kernels/reduce.js";
+import { logsumexp as logsumexpKernel, reduce } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc, allocUninit } from "../../kernels/alloc.js";
@@ -18,7 +18,7 @@ import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
 import { alignForBroadcast, batchBroadcast, batchLeading, liftValues, materialize, padToRank, shiftAxes } from "../batching.js";
 import {
-  add, sub, mul, div, neg, log, cos, sin, where, pow, sign, step, eq, ne, gt, lt, sum, reshape, permute,
+  add, sub, mul, div, neg, exp, log, cos, sin, where, pow, sign, step, eq, ne, gt, lt, sum, reshape, permute,
   broadcastTo, sumToShape, matmulT, concat, slice, diagonal, type SliceSpec,
 } from "../api.js";
 import { zerosLike } from "../../tensor/create.js";
@@ -458,6 +458,14 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   max: extremalRule("max"),
   min: extremalRule("min"),
+  logsumexp: {
+    // y = log Σ exp(x):  ∂y/∂xᵢ = exp(xᵢ − y) (the softmax);  x̄ = ȳ·exp(x − y),  dy = Σ dx·exp(x − y)
+    name: "logsumexp",
+    batch: ([x], _b, p) => apply(coreRules.logsumexp, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims }),
+    forward: ([x], p) => new Tensor(logsumexpKernel(x._data, x.shape, p.axes), reducedShape(x.shape, p.axes, p.keepdims)),
+    vjp: (ct: Tensor, [x], out: Tensor, p) => [mul(keep(ct, x, p), exp(sub(x, keep(out, x, p))))],
+    jvp: ([dx], [x], out: Tensor, p) => (dx === null ? null : sum(mul(dx, exp(sub(x, keep(out, x, p)))), p.axes, p.keepdims)),
+  },
   prod: {
     name: "prod",
     batch: ([x], _b, p) => apply(coreRules.prod, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims }),
