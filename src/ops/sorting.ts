@@ -23,8 +23,9 @@ import { checkBool, checkInt, checkOptions, describe, isOptionsObject } from "..
 import { apply, applyMulti } from "./dispatch.js";
 import { rules } from "./registry.js";
 import { gatherP } from "./rules/indexing.js";
+import { liftValues } from "./batching.js";
 import {
-  add, gt, lt, maximum, mul, ne, permute, reshape, slice, sub, sum, where, type SliceSpec, type TensorLike,
+  add, gt, lt, mul, permute, reshape, slice, sub, where, type SliceSpec, type TensorLike,
 } from "./api.js";
 import { ceil, floor, round } from "./math.js";
 
@@ -245,7 +246,24 @@ export function kthvalue(x: TensorLike, k: number, options?: KthvalueOptions | n
 
 /** The number of NaNs of each lane along `axis` of a sorted tensor, kept with size 1 (a constant). */
 function nanCount(sorted: Tensor, axis: number): Tensor {
-  return sum(ne(sorted, sorted), axis, true);
+  return fromNanCount(sorted, axis, (c) => c);
+}
+
+/** f(the number of NaNs) for each lane along `axis` of a sorted tensor, kept with size 1 (a constant made in one pass). */
+function fromNanCount(sorted: Tensor, axis: number, f: (nans: number) => number): Tensor {
+  // NaNs sort last: each lane is counted from its end (no mask of the sorted tensor's size)
+  return liftValues([sorted], ([u]) => {
+    const ax = axis + u.ndim - sorted.ndim; // under vmap u has leading batch axes
+    const n = u.shape[ax], inner = sizeOf(u.shape.slice(ax + 1)), outer = sizeOf(u.shape.slice(0, ax));
+    const out = new Float64Array(outer * inner), d = u._data;
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        let c = 0;
+        for (let k = n - 1; k >= 0 && d[(o * n + k) * inner + j] !== d[(o * n + k) * inner + j]; k--) c++;
+        out[o * inner + j] = f(c);
+      }
+    return new Tensor(out, u.shape.map((v: number, i: number) => (i === ax ? 1 : v)));
+  });
 }
 
 /**
@@ -257,11 +275,8 @@ function medianAlong(u: Tensor, a: number, ignoreNan: boolean): [Tensor, Tensor]
   const n = u.shape[a];
   const [sv, si] = sortPrim(u, a, false, n);
   if (n === 0) return [sv, si];
-  const cnt = nanCount(sv, a);
   // NaNs sort last and stably: the first NaN of the lane is at position n − count
-  const pos = ignoreNan
-    ? maximum(floor(mul(sub(n - 1, cnt), 0.5)), 0)
-    : where(gt(cnt, 0), sub(n, cnt), (n - 1) >> 1);
+  const pos = fromNanCount(sv, a, ignoreNan ? (c) => Math.max(Math.floor((n - 1 - c) * 0.5), 0) : (c) => (c > 0 ? n - c : (n - 1) >> 1));
   const op = ignoreNan ? "nanmedian" : "median";
   return [gatherP(sv, pos, a, op), gatherP(si, pos, a, op)];
 }
