@@ -112,13 +112,17 @@ const pages: Record<string, string> = {
     // the custom autograd base class, applied as is
     let fnError = "";
     try { m.Function.apply(); } catch (e) { fnError = e.message; }
+    // a user's subclass is named by its own class
+    class Square extends m.Function { static forward(ctx, x) { return x.mul(x); } }
+    let subError = "";
+    try { Square.apply(tensor([1, 2])); } catch (e) { subError = e.message; }
     const t = tensor([[1, 2.5], [3, 4]]);
     console.log(String(t));
     console.log(\`\${t}\`);
     console.log(t.toString({ precision: 1 }));
     console.log(t);
     return { errors, classNames, mine: { name: mine.name, isShape: mine instanceof m.ShapeError, str: String(mine) },
-             described, fnError, str: String(t), ctor: t.constructor.name, isTensor: t instanceof Tensor };
+             described, fnError, subError, str: String(t), ctor: t.constructor.name, isTensor: t instanceof Tensor };
   `),
   "/fallback.html": page(`
     const { backend, EnvironmentError } = await import("matgrad");
@@ -183,6 +187,7 @@ describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
       mine: { name: string; isShape: boolean; str: string };
       described: string;
       fnError: string;
+      subError: string;
     };
     const raised = ["ShapeError", "ArgumentError", "AutogradError", "BatchingError", "SingularMatrixError",
       "NotPositiveDefiniteError", "DomainError", "FormatError", "GradcheckError"];
@@ -207,6 +212,7 @@ describe("matgrad/browser in headless Chromium", { timeout: 90_000 }, () => {
     // matgrad's own classes named in messages
     expect(r.described).toMatch(/^tensor: argument data must be .*; got an object of class Generator$/);
     expect(r.fnError).toBe("Function: a custom Function needs a static forward(ctx, ...args)");
+    expect(r.subError).toMatch(/^Square: a custom Function needs a static backward/);
   });
 
   it("String(tensor) and console output read as in Node", async () => {
