@@ -15,7 +15,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { Rule } from "../tensor/meta.js";
 import { rules, type Prim, type PrimParams } from "../ops/registry.js";
 import {
-  sumToShape, reshape, broadcastTo, diagonal, diagEmbed, triu, tril, sub, mul, add, mT, logsumexp,
+  sumToShape, reshape, broadcastTo, diagonal, diagEmbed, triu, tril, sub, mul, add, mT, logsumexp, variance,
 } from "../ops/api.js";
 import { inv, det, slogdet, solve, cholesky, expmFrechet, expm } from "../linalg/index.js";
 
@@ -83,6 +83,15 @@ function keptShape(shape: E.Shape, axes: readonly number[]): number[] {
 /** A reduced tensor (keepdims or not) spread back over x's shape. */
 function spread(r: ExprNode, x: ExprNode, axes: readonly number[]): ExprNode {
   return E.broadcast(reshapeE(r, axes.length === x.shape.length ? [] : keptShape(x.shape, axes)), x.shape);
+}
+
+/** (2/d)(x − m), m the mean of x over `axes`: the variance's gradient. */
+function deviationsE(x: ExprNode, axes: readonly number[], d: number): ExprNode {
+  const n = axes.reduce((q, a) => q * x.shape[a], 1);
+  const total = axes.length === x.shape.length
+    ? sumAll(x)
+    : E.op("sum", `{${axes.join(",")}}`, [x], x.shape.filter((_, i) => !axes.includes(i)), ([t]) => t.sum(axes, false));
+  return E.scale(2 / d, E.sub(x, spread(E.scale(1 / n, total), x, axes)));
 }
 
 /** exp(x − y) for y = logsumexp(x) over `axes`: the softmax weights. */
@@ -177,12 +186,25 @@ export const symRules: Partial = {
       return [E.op("sum", `{${axes.join(",")}}`, [dx], y.shape, ([t]) => t.sum(axes, keepdims))];
     },
   },
+  variance: {
+    // v = Σ (x − m)² / d:  x̄ = v̄ ∘ (2/d)(x − m),  dv = Σ dx ∘ (2/d)(x − m)
+    forward: ([x], { axes, keepdims, divisor }, c) => {
+      const shape = keepdims ? keptShape(x.shape, axes) : x.shape.filter((_, i) => !axes.includes(i));
+      const count = axes.reduce((q, a) => q * x.shape[a], 1); // correction count − d gives the divisor d back
+      // (one operator per call: variances of x over other axes or with another correction stay distinct)
+      return [opaqueOp(c, "variance", [x], shape, ([t]) => variance(t, { axes, keepdims, correction: count - divisor }))];
+    },
+    vjp: ([ct], [x], _o, p) => [ct === null ? null : E.hadamard(spread(ct, x, p.axes), deviationsE(x, p.axes, p.divisor))],
+    jvp: ([dx], [x], [y], { axes, keepdims, divisor }) =>
+      [dx === null ? null : E.op("sum", `{${axes.join(",")}}`, [E.hadamard(dx, deviationsE(x, axes, divisor))], y.shape, ([t]) => t.sum(axes, keepdims))],
+  },
   logsumexp: {
     // y = log Σ exp(x):  x̄ = ȳ ∘ exp(x − y),  dy = Σ dx ∘ exp(x − y)  (the softmax as weights)
-    forward: ([x], { axes, keepdims }) => {
+    forward: ([x], { axes, keepdims }, c) => {
       const shape = keepdims ? keptShape(x.shape, axes) : x.shape.filter((_, i) => !axes.includes(i));
-      // (printed as a named operator; its derivatives are written out with exp, the softmax weights)
-      return [E.op("opaque", "logsumexp", [x], shape, ([t]) => logsumexp(t, axes, keepdims))];
+      // (a named operator, one per call so that those over other axes stay distinct; its derivatives are
+      // written out with exp, the softmax weights)
+      return [opaqueOp(c, "logsumexp", [x], shape, ([t]) => logsumexp(t, axes, keepdims))];
     },
     vjp: ([ct], [x], [y], { axes }) => [ct === null ? null : E.hadamard(spread(ct, x, axes), softmaxWeights(x, y, axes))],
     jvp: ([dx], [x], [y], { axes, keepdims }) =>

@@ -143,6 +143,65 @@ export function logsumexp(x: Float64Array, shape: readonly number[], axes: reado
   return o;
 }
 
+/**
+ * Σ (x − mean)² / divisor over `axes` (the reduced shape without kept dims),
+ * two-pass per lane: the mean by the pairwise sum, then the squared
+ * deviations summed pairwise as they are made (no array of x's size; reduced
+ * axes interleaved with or before kept ones are first moved last: one copy).
+ * divisor 0 gives +∞ (NaN for a constant lane), as Σ/0.
+ */
+export function variance(x: Float64Array, shape: readonly number[], axes: readonly number[], divisor: number): Float64Array {
+  const rank = shape.length;
+  const isRed = new Array<boolean>(rank).fill(false);
+  for (const a of axes) isRed[a] = true;
+  let outSize = 1;
+  for (let i = 0; i < rank; i++) if (!isRed[i]) outSize *= shape[i];
+  const o = alloc(outSize);
+  if (outSize === 0) return o;
+  const inner = x.length / outSize;
+  if (inner === 0) return o.fill(0 / divisor); // Σ of nothing = 0
+  let firstRed = rank;
+  for (let i = 0; i < rank; i++) if (isRed[i]) { firstRed = i; break; }
+  let trailing = true;
+  for (let i = firstRed; i < rank; i++) if (!isRed[i] && shape[i] !== 1) trailing = false;
+  let xt = x;
+  if (!trailing) {
+    const perm: number[] = [];
+    for (let i = 0; i < rank; i++) if (!isRed[i]) perm.push(i);
+    for (let i = 0; i < rank; i++) if (isRed[i]) perm.push(i);
+    xt = permute(x, shape, perm);
+  }
+  for (let r = 0; r < outSize; r++) {
+    const start = r * inner;
+    const m = pairwiseSum(xt, start, inner) / inner;
+    o[r] = pairwiseSqDevSum(xt, start, inner, m) / divisor;
+  }
+  return o;
+}
+
+/** Σ (x[i] − m)² over [start, start + n), pairwise as {@link pairwiseSum}. */
+function pairwiseSqDevSum(x: Float64Array, start: number, n: number, m: number): number {
+  if (n <= PAIRWISE_BLOCK) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const end = start + n, end4 = start + (n & ~3);
+    let i = start;
+    for (; i < end4; i += 4) {
+      const d0 = x[i] - m, d1 = x[i + 1] - m, d2 = x[i + 2] - m, d3 = x[i + 3] - m;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    for (; i < end; i++) {
+      const d = x[i] - m;
+      s0 += d * d;
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+  const h = ((n >> 1) + 3) & ~3;
+  return pairwiseSqDevSum(x, start, h, m) + pairwiseSqDevSum(x, start + h, n - h, m);
+}
+
 /** Σ exp(x[i] − m) over [start, start + n), pairwise as {@link pairwiseSum}. */
 function pairwiseExpSum(x: Float64Array, start: number, n: number, m: number): number {
   if (n <= PAIRWISE_BLOCK) {

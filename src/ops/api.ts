@@ -267,8 +267,8 @@ export function variance(x: TensorLike, axesArg?: Axes | VarianceOptions, keepdi
   else checkCorrection("variance", correction);
   const ax = normAxes("variance", axes, t.ndim);
   const count = ax.reduce((p, a) => p * t.shape[a], 1);
-  const centered = sub(t, mean(t, ax, true));
-  return div(sum(mul(centered, centered), ax, keepdims), Math.max(count - correction, 0));
+  // one primitive (two passes per lane: the mean, then Σ (x − mean)² as it goes): no arrays of x's size
+  return apply(rules.variance, [t], { axes: ax, keepdims, divisor: Math.max(count - correction, 0) });
 }
 
 /** log Σ exp(x), stabilized by the (constant) maximum. */

@@ -34,6 +34,8 @@ export interface CoreParams {
   sum: ReduceParams; max: ReduceParams; min: ReduceParams; prod: ReduceParams;
   /** log Σ exp(x) over the axes, stably, in one pass per lane (no temporaries of x's size). */
   logsumexp: ReduceParams;
+  /** Σ (x − mean)² / divisor over the axes (divisor max(N − correction, 0)), in one pass per lane after the mean. */
+  variance: ReduceParams & { divisor: number };
   // layout
   reshape: { shape: number[] };
   permute: { perm: number[] };

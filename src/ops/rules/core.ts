@@ -8,7 +8,7 @@ import { isGradEnabled, type Rule } from "../../tensor/meta.js";
 import { broadcastShapes, fmtShape, reducedShape, shapesEqual, sizeOf } from "../../tensor/shape.js";
 import { ShapeError } from "../../errors.js";
 import * as ew from "../../kernels/elementwise.js";
-import { logsumexp as logsumexpKernel, reduce } from "../../kernels/reduce.js";
+import { logsumexp as logsumexpKernel, reduce, variance as varianceKernel } from "../../kernels/reduce.js";
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc, allocUninit } from "../../kernels/alloc.js";
@@ -211,6 +211,12 @@ function reduceForward(op: "sum" | "max" | "min" | "prod") {
 /** Reshape a reduced tensor back to keepdims form so it broadcasts against the input. */
 function keep(t: Tensor, x: Tensor, p: ReduceParams): Tensor {
   return p.keepdims ? t : reshape(t, reducedShape(x.shape, p.axes, true));
+}
+
+/** (2/d)·(x − mean(x)) over the variance's axes: its gradient (differentiable). */
+function deviations(x: Tensor, p: ReduceParams & { divisor: number }): Tensor {
+  const n = p.axes.reduce((q, a) => q * x.shape[a], 1);
+  return mul(sub(x, mul(sum(x, p.axes, true), 1 / n)), 2 / p.divisor);
 }
 
 /** For max/min: the (constant) weights 1/count on the extremal entries, 0 elsewhere (ties share equally). */
@@ -458,6 +464,15 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   },
   max: extremalRule("max"),
   min: extremalRule("min"),
+  variance: {
+    // v = Σ (x − m)² / d, m the mean over the axes:  ∂v/∂xᵢ = 2(xᵢ − m)/d (the terms through m cancel:
+    // Σ (x − m) = 0);  x̄ = v̄·(2/d)(x − m),  dv = Σ dx·(2/d)(x − m) — written with ops, differentiable again
+    name: "variance",
+    batch: ([x], _b, p) => apply(coreRules.variance, [x], { axes: shiftAxes(p.axes), keepdims: p.keepdims, divisor: p.divisor }),
+    forward: ([x], p) => new Tensor(varianceKernel(x._data, x.shape, p.axes, p.divisor), reducedShape(x.shape, p.axes, p.keepdims)),
+    vjp: (ct: Tensor, [x], _out, p) => [mul(keep(ct, x, p), deviations(x, p))],
+    jvp: ([dx], [x], _out, p) => (dx === null ? null : sum(mul(dx, deviations(x, p)), p.axes, p.keepdims)),
+  },
   logsumexp: {
     // y = log Σ exp(x):  ∂y/∂xᵢ = exp(xᵢ − y) (the softmax);  x̄ = ȳ·exp(x − y),  dy = Σ dx·exp(x − y)
     name: "logsumexp",
