@@ -135,10 +135,18 @@ export function gather(
   return o;
 }
 
-/** out[t] = x[indices[t]] (indices already checked). */
+/** out[t] = x[indices[t]] (indices already checked), four per step: more independent reads of x in flight. */
 function takeVector(x: Float64Array, indices: Int32Array): Float64Array {
-  const o = allocUninit(indices.length);
-  for (let t = 0; t < indices.length; t++) o[t] = x[indices[t]];
+  const len = indices.length, m = len & ~3;
+  const o = allocUninit(len);
+  let t = 0;
+  for (; t < m; t += 4) {
+    o[t] = x[indices[t]];
+    o[t + 1] = x[indices[t + 1]];
+    o[t + 2] = x[indices[t + 2]];
+    o[t + 3] = x[indices[t + 3]];
+  }
+  for (; t < len; t++) o[t] = x[indices[t]];
   return o;
 }
 

@@ -67,6 +67,30 @@ describe("scatterAlong", () => {
   });
 });
 
+describe("the 1-D loops' steps of four", () => {
+  it("any length, negatives anywhere, the first bad entry wherever it falls in a step (seeded random cases)", () => {
+    let seed = 12345;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rnd() * 9), len = Math.floor(rnd() * 23);
+      const x = Array.from({ length: n }, () => Math.round(rnd() * 20 - 10));
+      const idx = Array.from({ length: len }, () => Math.floor(rnd() * 2 * n) - (rnd() < 0.3 ? n : 0));
+      const idxOk = idx.map((i) => Math.max(-n, Math.min(n - 1, i)));
+      const src = Array.from({ length: len }, () => Math.round(rnd() * 8 - 4));
+      const g = gatherAlong(f64(x), [n], 0, f64(idxOk), [len]) as Float64Array;
+      expect(Array.from(g)).toEqual(idxOk.map((i) => x[i < 0 ? i + n : i]));
+      for (const mode of ["add", "overwrite"] as const)
+        expect(Array.from(scatterAlong(f64(x), [n], 0, f64(idxOk), [len], f64(src), mode) as Float64Array)).toEqual(reference(x, idxOk, src, mode, true));
+      if (len === 0) continue;
+      const at = Math.floor(rnd() * len), bad = idxOk.slice();
+      bad[at] = [n, -n - 1, 0.5, NaN, 2 ** 31][trial % 5];
+      expect(gatherAlong(f64(x), [n], 0, f64(bad), [len])).toBe(at);
+      expect(scatterAlong(f64(x), [n], 0, f64(bad), [len], f64(src), "add")).toBe(at);
+      expect(scatterAlong(f64(x), [n], 0, f64(bad), [len], f64(src), "overwrite")).toBe(at);
+    }
+  });
+});
+
 describe("gatherAlong", () => {
   it("1-D and along the last axis, negative indices wrap; the first bad position otherwise", () => {
     expect(Array.from(gatherAlong(f64([10, 11, 12]), [3], 0, f64([2, -3, 1, 1]), [4]) as Float64Array)).toEqual([12, 10, 11, 11]);
