@@ -244,6 +244,12 @@ export function kthvalue(x: TensorLike, k: number, options?: KthvalueOptions | n
   return named(back(dropAxis(at(v, a, k - 1), a, keepdims)), back(dropAxis(at(i, a, k - 1), a, keepdims)));
 }
 
+/** Round half to even (torch.round; Math.round rounds halves up). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** The number of NaNs of each lane along `axis` of a sorted tensor, kept with size 1 (a constant). */
 function nanCount(sorted: Tensor, axis: number): Tensor {
   return fromNanCount(sorted, axis, (c) => c);
@@ -352,18 +358,43 @@ function quantileImpl(op: "quantile" | "nanquantile", x: TensorLike, q: TensorLi
   const rest = perm.slice(0, -1).map((i) => u.shape[i]);
   const B = sizeOf(rest), Q = qv.shape[0];
   const [sv] = sortPrim(reshape(permute(u, perm), [B, n]), 1, false, n);
-  const cnt = nanCount(sv, 1); // [B, 1]
-  const qRow = reshape(qv, [1, Q]);
   // the (fractional) rank of each quantile in its sorted lane: q·(n − 1) (PyTorch's),
   // over the non-NaN entries for nanquantile; a lane with a NaN gives NaN (rank n − 1: its last entry)
-  let ranks = op === "nanquantile"
-    ? (() => { const rk = mul(qRow, sub(sub(n, cnt), 1)); return where(lt(rk, 0), 0, rk); })()
-    : where(gt(cnt, 0), n - 1, mul(qRow, n - 1));
-  if (interp === "lower") ranks = floor(ranks);
-  else if (interp === "higher") ranks = ceil(ranks);
-  else if (interp === "nearest") ranks = round(ranks); // half to even, as torch.round
-  // ranks is [B, Q] (a lane's NaN count [B, 1] broadcast against q [1, Q])
-  const below = floor(ranks);
+  const rankOf = (nans: number, q: number): number => {
+    if (op === "nanquantile") {
+      const rk = q * (n - nans - 1);
+      return rk < 0 ? 0 : rk;
+    }
+    return nans > 0 ? n - 1 : q * (n - 1);
+  };
+  const integral = interp === "lower" || interp === "higher" || interp === "nearest";
+  let ranks: Tensor;
+  if (qv._node === null && qv._fw === null && qv._bt === null) {
+    // q a constant (no derivative wanted): the ranks, rounded as `interpolation` says, as one constant made
+    // in one pass over the sorted lanes (no NaN mask, no broadcast arithmetic on [B, Q] arrays)
+    const qs = qv._data;
+    const snap = interp === "lower" ? Math.floor : interp === "higher" ? Math.ceil : interp === "nearest" ? roundHalfEven : (v: number) => v;
+    ranks = liftValues([sv], ([u]) => {
+      const lanes = n === 0 ? 0 : u.size / n, d = u._data, out = new Float64Array(lanes * Q);
+      for (let l = 0; l < lanes; l++) {
+        let nans = 0;
+        for (let k = n - 1; k >= 0 && d[l * n + k] !== d[l * n + k]; k--) nans++; // NaNs sort last
+        for (let j = 0; j < Q; j++) out[l * Q + j] = snap(rankOf(nans, qs[j]));
+      }
+      return new Tensor(out, [...u.shape.slice(0, -1), Q]);
+    });
+  } else {
+    const cnt = nanCount(sv, 1); // [B, 1]
+    const qRow = reshape(qv, [1, Q]);
+    ranks = op === "nanquantile"
+      ? (() => { const rk = mul(qRow, sub(sub(n, cnt), 1)); return where(lt(rk, 0), 0, rk); })()
+      : where(gt(cnt, 0), n - 1, mul(qRow, n - 1));
+    if (interp === "lower") ranks = floor(ranks);
+    else if (interp === "higher") ranks = ceil(ranks);
+    else if (interp === "nearest") ranks = round(ranks); // half to even, as torch.round
+  }
+  // ranks is [B, Q] (a lane's NaN count [B, 1] broadcast against q [1, Q]); rounded ranks are their own floor
+  const below = integral ? ranks : floor(ranks);
   let out = gatherP(sv, below, 1, op);
   if (interp === "linear" || interp === "midpoint") {
     const above = gatherP(sv, ceil(ranks), 1, op);
