@@ -101,6 +101,29 @@ export function reduce(
 }
 
 /**
+ * The lanes of a reduction over `axes`, each `inner` contiguous entries of
+ * `xt`: x itself when every axis from the first reduced one on is reduced (or
+ * of size 1), else x with the reduced axes moved last (one copy).
+ */
+function reductionLanes(x: Float64Array, shape: readonly number[], axes: readonly number[]): { xt: Float64Array; outSize: number; inner: number } {
+  const rank = shape.length;
+  const isRed = new Array<boolean>(rank).fill(false);
+  for (const a of axes) isRed[a] = true;
+  let outSize = 1;
+  for (let i = 0; i < rank; i++) if (!isRed[i]) outSize *= shape[i];
+  const inner = outSize === 0 ? 0 : x.length / outSize;
+  let firstRed = rank;
+  for (let i = 0; i < rank; i++) if (isRed[i]) { firstRed = i; break; }
+  let trailing = true;
+  for (let i = firstRed; i < rank; i++) if (!isRed[i] && shape[i] !== 1) trailing = false;
+  if (trailing || outSize === 0 || inner === 0) return { xt: x, outSize, inner };
+  const perm: number[] = [];
+  for (let i = 0; i < rank; i++) if (!isRed[i]) perm.push(i);
+  for (let i = 0; i < rank; i++) if (isRed[i]) perm.push(i);
+  return { xt: permute(x, shape, perm), outSize, inner };
+}
+
+/**
  * log Σ exp(x) over `axes` (the reduced shape without kept dims), stably: per
  * lane, with m its maximum, m + log Σ exp(x − m) — m taken as 0 when it is not
  * finite, so that a lane of −∞ (or an empty lane) gives −∞, a +∞ entry +∞ and a
@@ -109,27 +132,10 @@ export function reduce(
  * are first moved last: one copy).
  */
 export function logsumexp(x: Float64Array, shape: readonly number[], axes: readonly number[]): Float64Array {
-  const rank = shape.length;
-  const isRed = new Array<boolean>(rank).fill(false);
-  for (const a of axes) isRed[a] = true;
-  let outSize = 1;
-  for (let i = 0; i < rank; i++) if (!isRed[i]) outSize *= shape[i];
+  const { xt, outSize, inner } = reductionLanes(x, shape, axes);
   const o = alloc(outSize);
   if (outSize === 0) return o;
-  const inner = x.length / outSize;
   if (inner === 0) return o.fill(-Infinity);
-  // lanes contiguous when every axis from the first reduced one on is reduced (or of size 1)
-  let firstRed = rank;
-  for (let i = 0; i < rank; i++) if (isRed[i]) { firstRed = i; break; }
-  let trailing = true;
-  for (let i = firstRed; i < rank; i++) if (!isRed[i] && shape[i] !== 1) trailing = false;
-  let xt = x;
-  if (!trailing) {
-    const perm: number[] = [];
-    for (let i = 0; i < rank; i++) if (!isRed[i]) perm.push(i);
-    for (let i = 0; i < rank; i++) if (isRed[i]) perm.push(i);
-    xt = permute(x, shape, perm);
-  }
   for (let r = 0; r < outSize; r++) {
     const start = r * inner;
     let m = -Infinity;
@@ -151,26 +157,10 @@ export function logsumexp(x: Float64Array, shape: readonly number[], axes: reado
  * divisor 0 gives +∞ (NaN for a constant lane), as Σ/0.
  */
 export function variance(x: Float64Array, shape: readonly number[], axes: readonly number[], divisor: number): Float64Array {
-  const rank = shape.length;
-  const isRed = new Array<boolean>(rank).fill(false);
-  for (const a of axes) isRed[a] = true;
-  let outSize = 1;
-  for (let i = 0; i < rank; i++) if (!isRed[i]) outSize *= shape[i];
+  const { xt, outSize, inner } = reductionLanes(x, shape, axes);
   const o = alloc(outSize);
   if (outSize === 0) return o;
-  const inner = x.length / outSize;
   if (inner === 0) return o.fill(0 / divisor); // Σ of nothing = 0
-  let firstRed = rank;
-  for (let i = 0; i < rank; i++) if (isRed[i]) { firstRed = i; break; }
-  let trailing = true;
-  for (let i = firstRed; i < rank; i++) if (!isRed[i] && shape[i] !== 1) trailing = false;
-  let xt = x;
-  if (!trailing) {
-    const perm: number[] = [];
-    for (let i = 0; i < rank; i++) if (!isRed[i]) perm.push(i);
-    for (let i = 0; i < rank; i++) if (isRed[i]) perm.push(i);
-    xt = permute(x, shape, perm);
-  }
   for (let r = 0; r < outSize; r++) {
     const start = r * inner;
     const m = pairwiseSum(xt, start, inner) / inner;
