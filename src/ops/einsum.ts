@@ -563,12 +563,26 @@ export function tensordot(a: TensorLike, b: TensorLike, axes: TensordotAxes = 2)
     if (A.shape[x] !== B.shape[axB[i]])
       throw new ShapeError(op, `axis ${x} of a (shape ${fmtShape(A.shape)}) has size ${A.shape[x]} but axis ${axB[i]} of b (shape ${fmtShape(B.shape)}) has size ${B.shape[axB[i]]}`);
   });
+  // the plan depends on the (normalized) axes and the shapes: cached with einsum's plans, under a
+  // key no einsum equation can have (a NUL, digits and ";" are not equation characters)
+  const key = `\u0000tensordot ${axA.join(",")};${axB.join(",")}`;
+  const operands = [A, B];
+  let plan = planCache.get(key, operands);
+  if (plan === null) {
+    plan = planTensordot(A, B, axA, axB);
+    planCache.set(key, operands, plan);
+  }
+  return runPlan(plan, operands);
+}
+
+/** tensordot's contraction as an einsum plan: a's free axes, then b's, over the paired axes. */
+function planTensordot(A: Tensor, B: Tensor, axA: readonly number[], axB: readonly number[]): Plan {
   const size = new Map<string, number>();
   const la = A.shape.map((d, i) => { const l = `a${i}`; size.set(l, d); return l; });
   const lb = B.shape.map((d, i) => { const l = `b${i}`; size.set(l, d); return l; });
   axB.forEach((x, i) => { lb[x] = la[axA[i]]; });
   const out = [...la.filter((_, i) => !axA.includes(i)), ...lb.filter((_, i) => !axB.includes(i))];
-  return runPlan(planContraction([{ reg: 0, shape: A.shape, labels: la }, { reg: 1, shape: B.shape, labels: lb }], out, size), [A, B]);
+  return planContraction([{ reg: 0, shape: A.shape, labels: la }, { reg: 1, shape: B.shape, labels: lb }], out, size);
 }
 
 const ROT1 = [1, 2, 0], ROT2 = [2, 0, 1];

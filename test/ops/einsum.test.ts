@@ -184,6 +184,27 @@ describe("einsum: the plan cache", () => {
     expect(maxDiff(einsum("ij,jk->ik", x, mT(x)), matmul(x, mT(x)))).toBeLessThan(1e-15);
     expect(() => einsum("ij,jk->ik", x, x)).toThrow(ShapeError);
   });
+
+  it("tensordot shares the cache: keyed by its normalized axes and the shapes, same values as a fresh plan", () => {
+    einsumPlanCache.clear();
+    const A = rn([3, 4, 5], 1), B = rn([4, 5, 2], 2), C = rn([5, 4, 2], 3);
+    const r1 = tensordot(A, B, 2);
+    expect(einsumPlanCache.size).toBe(1);
+    // the same contraction spelled as axis pairs (negative axes included) reuses the plan
+    const r2 = tensordot(A, B, [[1, -1], [0, 1]]);
+    expect(einsumPlanCache.size).toBe(1);
+    expect(maxDiff(r1, r2)).toBe(0);
+    // other axes, other shapes: new plans, each equal to the reference contraction
+    const r3 = tensordot(A, C, [[1, 2], [1, 0]]);
+    expect(einsumPlanCache.size).toBe(2);
+    expect(maxDiff(r3, einsum("abc,cbd->ad", A, C))).toBeLessThan(1e-12);
+    expect(einsumPlanCache.size).toBe(3); // (the reference einsum's plan)
+    const r4 = tensordot(A, B, 2); // a hit
+    expect(einsumPlanCache.size).toBe(3);
+    // an einsum with the same shapes and contraction has a plan of its own (no collision with tensordot's key)
+    expect(maxDiff(r4, einsum("abc,bcd->ad", A, B))).toBeLessThan(1e-12);
+    expect(einsumPlanCache.size).toBe(4);
+  });
 });
 
 describe("einsum: malformed equations raise typed errors naming einsum", () => {
