@@ -280,3 +280,23 @@ export function broadcastTo(a: Float64Array, aShape: readonly number[], outShape
   });
   return o;
 }
+
+/**
+ * The cross product along one axis of size 3: a and b have the shape `shape`
+ * (already broadcast), laid out as [outer, 3, inner]; out = a × b, i.e.
+ * (a₁b₂ − a₂b₁, a₂b₀ − a₀b₂, a₀b₁ − a₁b₀) — one pass, one output array.
+ */
+export function cross3(a: Float64Array, b: Float64Array, outer: number, inner: number): Float64Array {
+  const o = allocUninit(outer * 3 * inner);
+  for (let r = 0; r < outer; r++) {
+    const base = r * 3 * inner;
+    for (let k = 0; k < inner; k++) {
+      const i0 = base + k, i1 = i0 + inner, i2 = i1 + inner;
+      const a0 = a[i0], a1 = a[i1], a2 = a[i2], b0 = b[i0], b1 = b[i1], b2 = b[i2];
+      o[i0] = a1 * b2 - a2 * b1;
+      o[i1] = a2 * b0 - a0 * b2;
+      o[i2] = a0 * b1 - a1 * b0;
+    }
+  }
+  return o;
+}

@@ -18,7 +18,7 @@ import { broadcastShapes, fmtShape, normAxis, shapesEqual, type Shape } from "..
 import type { Rule } from "../tensor/meta.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { describe } from "../validate.js";
-import { broadcastTo, mul, sub, take, type TensorLike } from "./api.js";
+import type { TensorLike } from "./api.js";
 import { apply } from "./dispatch.js";
 import { rules } from "./registry.js";
 
@@ -585,8 +585,6 @@ function planTensordot(A: Tensor, B: Tensor, axA: readonly number[], axB: readon
   return planContraction([{ reg: 0, shape: A.shape, labels: la }, { reg: 1, shape: B.shape, labels: lb }], out, size);
 }
 
-const ROT1 = [1, 2, 0], ROT2 = [2, 0, 1];
-
 /**
  * The cross product along `axis` (size 3; default the last), broadcasting,
  * as torch.linalg.cross: (a × b)ᵢ = a_{i+1} b_{i+2} − a_{i+2} b_{i+1} (indices mod 3).
@@ -600,6 +598,6 @@ export function cross(a: TensorLike, b: TensorLike, axis = -1): Tensor {
   const dA = A.shape[ax - shape.length + A.ndim], dB = B.shape[ax - shape.length + B.ndim];
   if (dA !== 3 || dB !== 3)
     throw new ShapeError(op, `axis ${axis} must have size 3 in both operands; a has shape ${fmtShape(A.shape)}, b has shape ${fmtShape(B.shape)}`);
-  const Ab = broadcastTo(A, shape), Bb = broadcastTo(B, shape);
-  return sub(mul(take(Ab, ROT1, ax), take(Bb, ROT2, ax)), mul(take(Ab, ROT2, ax), take(Bb, ROT1, ax)));
+  // one primitive (one pass, one output array; derivatives ā = b × c̄, b̄ = c̄ × a), the axis counted from the end
+  return apply(rules.cross, [A, B], { axis: ax - shape.length });
 }

@@ -65,8 +65,6 @@ const PROGRAM = "the entry is a small program or several ops concatenated (gauge
 const SMALL_OUT = "a reduction to a few numbers: every workspace or temporary is at least that size";
 const BUDGETS: Record<string, [number, string]> = {
   // composites: the count is the number of primitives in the chain, fixed by the code
-  "cross": [8, `${COMPOSITE}: 4 takes of the components, 2 products, a difference (+ a broadcast)`],
-  "cross(axis=0)": [7, `${COMPOSITE}: 4 takes of the components, 2 products, a difference`],
   "diff (n = 2, axis 0, prepend, append)": [7, `${COMPOSITE}: concat of prepend/append, then two slices and a difference per order`],
   "linalg.householderProduct": [6, `${COMPOSITE}: the compact WY form (triangle, add, matmul, sub) and two constant index masks`],
   "linalg.luSolve": [6, `${COMPOSITE}: the pivots' row permutation (take), two triangular solves, a broadcast`],
@@ -437,8 +435,6 @@ const VJP_BUDGETS: Record<string, [number, string]> = {
   "logcumsumexp": [13, `${DERIV}: exp(x − out) weights and a reversed cumulative sum of ct·exp(−out), stabilized`],
   "logcumsumexp (axis 0)": [13, "as logcumsumexp"],
   "logcumsumexp (axis −1)": [13, "as logcumsumexp"],
-  "cross": [11, "a composite (4 takes, 2 products, a difference): the VJP of each (untake, products)"],
-  "cross(axis=0)": [11, "as cross"],
   "diff (n = 2, axis 0, prepend, append)": [9, "a composite (concat, slices, differences per order): the VJP of each"],
   "variance (axes 1, correction 0.5 and −0.5)": [7, "two variances added (the entry's program): each VJP's (2/d)(x − mean) and ct spread over x"],
   "quantile (linear)": [7, "the two gathers' scatter-adds (x's size each, after the sort) and the sort's un-permutation"],

@@ -30,6 +30,11 @@ export interface ElementwiseParams {
   gelu: { tanh: boolean };
   floor: null; ceil: null; round: null; trunc: null;
   atan2: null; hypot: null; xlogy: null; fmod: null; remainder: null;
+  /**
+   * a × b along an axis of size 3, broadcasting; `axis` counted from the end
+   * (negative), so it is unchanged when leading (batch) axes are prepended.
+   */
+  cross: { axis: number };
 }
 
 type R<P extends keyof ElementwiseParams> = Rule<ElementwiseParams[P]>;
@@ -112,6 +117,9 @@ function binary(name: string, f: (a: number, b: number) => number, partials: (a:
   return rule;
 }
 
+/** a × b along `axis` (negative: counted from the end) through the cross primitive. */
+const crossOf = (a: Tensor, b: Tensor, axis: number): Tensor => apply(elementwiseRules.cross, [a, b], { axis });
+
 /** (1 − x)(1 + x) = 1 − x² without cancellation near |x| = 1. */
 const oneMinusSq = (x: Tensor): Tensor => mul(sub(1, x), add(1, x));
 
@@ -180,4 +188,24 @@ export const elementwiseRules: { [P in keyof ElementwiseParams]: R<P> } = {
   fmod: binary("fmod", (a, b) => a % b, (a, b, _out, needs) => [1, needs[1] ? neg(trunc(div(a, b))) : null]),
   // remainder(a, b) = a − floor(a/b)·b (sign of the divisor): ∂/∂a = 1, ∂/∂b = −floor(a/b)
   remainder: binary("remainder", sp.remainder, (a, b, _out, needs) => [1, needs[1] ? neg(floor(div(a, b))) : null]),
+  // c = a × b is bilinear: dc = da × b + a × db. By the scalar triple product
+  // ⟨c̄, da × b⟩ = ⟨b × c̄, da⟩ and ⟨c̄, a × db⟩ = ⟨c̄ × a, db⟩, so ā = b × c̄ and
+  // b̄ = c̄ × a (the engine sums them over broadcast axes).
+  cross: {
+    name: "cross",
+    // broadcasting, and the axis is counted from the end: prepending the batch axis changes nothing
+    batch: batchBroadcast(() => elementwiseRules.cross),
+    forward: ([a, b], { axis }) => {
+      const shape = broadcastShapes("cross", a.shape, b.shape);
+      const ax = shape.length + axis;
+      let outer = 1, inner = 1;
+      for (let i = 0; i < ax; i++) outer *= shape[i];
+      for (let i = ax + 1; i < shape.length; i++) inner *= shape[i];
+      const ad = shapesEqual(a.shape, shape) ? a._data : ew.broadcastTo(a._data, a.shape, shape);
+      const bd = shapesEqual(b.shape, shape) ? b._data : ew.broadcastTo(b._data, b.shape, shape);
+      return new Tensor(ew.cross3(ad, bd, outer, inner), shape);
+    },
+    vjp: (ct: Tensor, [a, b], _out, { axis }, needs) => [needs[0] ? crossOf(b, ct, axis) : null, needs[1] ? crossOf(ct, a, axis) : null],
+    jvp: ([da, db], [a, b], _out, { axis }) => plus(da && crossOf(da, b, axis), db && crossOf(a, db, axis)),
+  },
 };
