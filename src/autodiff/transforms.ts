@@ -20,6 +20,7 @@
  * The same rule applies to tangents and cotangents at tensor slots.
  */
 import { Tensor } from "../tensor/tensor.js";
+import { markUnitBasis } from "../tensor/structure.js";
 import { LeafNode, enterForwardLevel, exitForwardLevel, isGradEnabled, isLevelLive, setGradEnabled, type TangentLink } from "../tensor/meta.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { ArgumentError, BatchingError, ShapeError } from "../errors.js";
@@ -653,6 +654,8 @@ function basisChunk(shapes: readonly number[][], sizes: readonly number[], s: nu
     const n = sizes[j];
     const d = new Float64Array(c * n);
     for (let g = Math.max(s, off); g < Math.min(e, off + n); g++) d[(g - s) * n + (g - off)] = 1;
+    // row r has its 1 at column r + s − off: products with it are row / column copies (kernels/basis.ts)
+    markUnitBasis(d, { rows: c, n, shift: s - off });
     off += n;
     return new Tensor(d, [c, ...shape]);
   });

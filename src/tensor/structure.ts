@@ -33,3 +33,28 @@ export function markTransposeOf(out: Float64Array, src: Float64Array): void {
 export function transposeSource(data: Float64Array): Float64Array | undefined {
   return transposeOf.get(data);
 }
+
+/**
+ * A slice of the identity: `rows` rows of length `n`, row r holding a single
+ * 1 at column r + shift (when that column is in [0, n)) and zeros elsewhere.
+ * jacobian's basis chunks are such slices (one per input leaf); a product with
+ * one is a copy of rows or columns of the other factor (src/kernels/basis.ts).
+ */
+export interface UnitBasis {
+  readonly rows: number;
+  readonly n: number;
+  readonly shift: number;
+}
+
+const unitBasis = new WeakMap<Float64Array, UnitBasis>();
+
+/** Record that `data` (rows·n entries) is a slice of the identity (see UnitBasis). */
+export function markUnitBasis(data: Float64Array, basis: UnitBasis): void {
+  unitBasis.set(data, basis);
+}
+
+/** The identity slice `data` holds, if it was made as one (the whole array: rows·n entries). */
+export function unitBasisOf(data: Float64Array): UnitBasis | undefined {
+  const b = unitBasis.get(data);
+  return b !== undefined && b.rows * b.n === data.length ? b : undefined;
+}

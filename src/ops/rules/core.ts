@@ -12,7 +12,8 @@ import { logsumexp as logsumexpKernel, reduce, variance as varianceKernel } from
 import * as lay from "../../kernels/layout.js";
 import { backend, gemmBatched } from "../../kernels/backend.js";
 import { alloc, allocUninit } from "../../kernels/alloc.js";
-import { isKnownDiagonal, markDiagonal, markTransposeOf, transposeSource } from "../../tensor/structure.js";
+import { isKnownDiagonal, markDiagonal, markTransposeOf, transposeSource, unitBasisOf } from "../../tensor/structure.js";
+import { basisGemm, basisMul } from "../../kernels/basis.js";
 import { gram, GRAM_BASE } from "../../kernels/syrk.js";
 import type { CoreParams, ReduceParams } from "../registry.js";
 import { apply } from "../dispatch.js";
@@ -41,6 +42,25 @@ function binaryForward(op: ew.BinaryOp, name: string) {
   };
 }
 
+/**
+ * mul's forward: a product with a marked slice of the identity (jacobian's
+ * basis, at least BASIS_MIN entries, the other factor finite and broadcast to
+ * it) writes only where the basis has its 1s (kernels/basis.ts) — the
+ * elementwise VJP / JVP of a Jacobian's first step.
+ */
+function mulForward([a, b]: Tensor[]): Tensor {
+  const shape = broadcastShapes("mul", a.shape, b.shape);
+  const size = sizeOf(shape);
+  if (size >= BASIS_MIN) {
+    for (const [u, v] of [[a, b], [b, a]] as const) {
+      const basis = u._data.length === size ? unitBasisOf(u._data) : undefined;
+      if (basis !== undefined && allFinite(v._data))
+        return new Tensor(basisMul(basis, shape, v._data, ew.broadcastStrides(v.shape, shape), alloc(size)), shape);
+    }
+  }
+  return new Tensor(ew.binary("mul", a._data, a.shape, b._data, b.shape, shape), shape);
+}
+
 function unaryForward(op: ew.UnaryOp) {
   return ([x]: Tensor[]): Tensor => new Tensor(ew.unary(op, x._data), x.shape);
 }
@@ -66,6 +86,36 @@ function unaryRule(name: string, op: ew.UnaryOp, deriv: (x: Tensor, out: Tensor)
 function allFinite(x: Float64Array): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] - x[i] !== 0) return false;
   return true;
+}
+
+/** Products below this many multiply-adds never look for a unit basis (a WeakMap lookup per product would cost the small ones). */
+const BASIS_MIN = 1 << 14;
+
+/**
+ * C_t = beta·C_t + op(A_t)·op(B_t) by row / column copies when one factor is
+ * a marked slice of the identity (jacobian's basis: see kernels/basis.ts) and
+ * the other is finite (the GEMM's 0·Inf = NaN must not disappear); false when
+ * that does not apply. Operands start at offset 0 of their arrays, stored
+ * contiguously (leading dimension = stored columns, batch stride = matrix
+ * size or 0 for a shared one).
+ */
+function tryBasisGemm(
+  ta: boolean, tb: boolean, m: number, n: number, k: number,
+  A: Float64Array, lda: number, sA: number, B: Float64Array, ldb: number, sB: number,
+  beta: 0 | 1, C: Float64Array, sC: number, batch: number,
+): boolean {
+  if (m * n * k * batch < BASIS_MIN) return false;
+  const ua = unitBasisOf(A);
+  if (ua !== undefined && A.length === (sA === 0 ? m * k : sA * batch) && allFinite(B)) {
+    basisGemm("a", ua, ta, tb, m, n, k, A, lda, sA, B, ldb, sB, beta, C, n, sC, batch);
+    return true;
+  }
+  const ub = unitBasisOf(B);
+  if (ub !== undefined && B.length === (sB === 0 ? k * n : sB * batch) && allFinite(A)) {
+    basisGemm("b", ub, ta, tb, m, n, k, A, lda, sA, B, ldb, sB, beta, C, n, sC, batch);
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -125,7 +175,8 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
     else if (isKnownDiagonal(b._data, b.shape) && allFinite(a._data)) lay.diagProduct(false, b._data, 0, a._data, 0, ac, ta, m, n, out, 0);
     else if (m === n && m > GRAM_BASE && gramOf(a, b, ta, tb, out, m, k)) {
       // C = XᵀX or XXᵀ: one triangle, mirrored (≈ half the flops, exactly symmetric)
-    } else gemm(ta, tb, m, n, k, 1, a._data, 0, ac, b._data, 0, bc, 0, out, 0, n);
+    } else if (!tryBasisGemm(ta, tb, m, n, k, a._data, ac, 0, b._data, bc, 0, 0, out, 0, 1))
+      gemm(ta, tb, m, n, k, 1, a._data, 0, ac, b._data, 0, bc, 0, out, 0, n);
     // shape arrays are never mutated: reuse an operand's when it is the output's (square products, chains)
     return new Tensor(out, ar === m && ac === n ? a.shape : br === m && bc === n ? b.shape : [m, n]);
   }
@@ -146,7 +197,9 @@ function matmulForward([a, b]: Tensor[], { ta, tb }: { ta: boolean; tb: boolean 
   }
   if ((na === nb || na === 1) && (nbb === nb || nbb === 1)) {
     // one strided batched GEMM (a shared operand has stride 0): backends may spread it over threads
-    gemmBatched(backend(), ta, tb, m, n, k, 1, a._data, 0, ac, na === 1 ? 0 : ar * ac, b._data, 0, bc, nbb === 1 ? 0 : br * bc, 0, out, 0, n, m * n, nb);
+    const sA = na === 1 ? 0 : ar * ac, sB = nbb === 1 ? 0 : br * bc;
+    if (!tryBasisGemm(ta, tb, m, n, k, a._data, ac, sA, b._data, bc, sB, 0, out, m * n, nb))
+      gemmBatched(backend(), ta, tb, m, n, k, 1, a._data, 0, ac, sA, b._data, 0, bc, sB, 0, out, 0, n, m * n, nb);
     return new Tensor(out, [...batch, m, n]);
   }
   const sa = ew.broadcastStrides(ba, batch), sb = ew.broadcastStrides(bb, batch);
@@ -288,7 +341,7 @@ export const coreRules: { [P in keyof CoreParams]: R<P> } = {
   mul: {
     name: "mul",
     batch: batchBroadcast(() => coreRules.mul),
-    forward: binaryForward("mul", "mul"),
+    forward: mulForward,
     vjp: (ct: Tensor, [a, b], _out, _p, needs) => [needs[0] ? mul(ct, b) : null, needs[1] ? mul(ct, a) : null],
     jvp: ([da, db], [a, b]) => plus(da && mul(da, b), db && mul(a, db)),
   },
@@ -695,12 +748,9 @@ function matmulAddInto(fresh: Tensor, a: Tensor, b: Tensor, ta: boolean, tb: boo
       fresh.shape[0] === m && fresh.shape[1] === n && (tb ? b.shape[1] : b.shape[0]) === k && m * n > 0
     ) {
       const batch = fresh._bt === null ? 1 : fresh._bt.size;
-      gemmBatched(
-        backend(), ta, tb, m, n, k, 1,
-        pa._data, 0, a.shape[1], la === null ? 0 : a.shape[0] * a.shape[1],
-        pb._data, 0, b.shape[1], lb === null ? 0 : b.shape[0] * b.shape[1],
-        1, pf._data, 0, n, m * n, batch,
-      );
+      const sA = la === null ? 0 : a.shape[0] * a.shape[1], sB = lb === null ? 0 : b.shape[0] * b.shape[1];
+      if (!tryBasisGemm(ta, tb, m, n, k, pa._data, a.shape[1], sA, pb._data, b.shape[1], sB, 1, pf._data, m * n, batch))
+        gemmBatched(backend(), ta, tb, m, n, k, 1, pa._data, 0, a.shape[1], sA, pb._data, 0, b.shape[1], sB, 1, pf._data, 0, n, m * n, batch);
       return fresh;
     }
   }
