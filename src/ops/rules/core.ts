@@ -721,14 +721,6 @@ function plainValues(t: Tensor): Tensor | null {
 }
 
 /**
- * fresh + b, where `fresh` was just made by the calling rule (its array is
- * seen by nothing else): when neither side records on a tape or carries
- * tangents — plain, or batched at the same vmap level over plain physical
- * tensors of the same shape — b is added into fresh's array, which is what
- * add would compute, without a third array (the JVP of matmul under
- * jacobian's vmap sums two [B, m, n] products). Otherwise add(fresh, b).
- */
-/**
  * fresh + op(a)·op(b), with `fresh` just made by the calling rule: when nothing
  * records or differentiates the three, the matrices are 2-D (one example) and
  * every batched one sits at fresh's vmap level, the product is accumulated
@@ -757,6 +749,14 @@ function matmulAddInto(fresh: Tensor, a: Tensor, b: Tensor, ta: boolean, tb: boo
   return addIntoFresh(fresh, matmulT(a, b, ta, tb));
 }
 
+/**
+ * fresh + b, where `fresh` was just made by the calling rule (its array is
+ * seen by nothing else): when neither side records on a tape or carries
+ * tangents — plain, or batched at the same vmap level over plain physical
+ * tensors of the same shape — b is added into fresh's array, which is what
+ * add would compute, without a third array (the JVP of matmul under
+ * jacobian's vmap sums two [B, m, n] products). Otherwise add(fresh, b).
+ */
 function addIntoFresh(fresh: Tensor, b: Tensor): Tensor {
   const pf = plainValues(fresh), pb = plainValues(b);
   const sameLevel = fresh._bt === null ? b._bt === null : b._bt !== null && b._bt.level === fresh._bt.level;
